@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs the whole test suite: unit tests (GoogleTest via ctest), then the
+# end-to-end suite (node --test) driving the real binary with real clients over real TLS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh
+echo "== unit tests"
+ctest --test-dir build --output-on-failure
+echo "== end-to-end tests"
+(cd tests/e2e && SWITCHYARD_BIN="$PWD/../../build/switchyard" node --test --test-concurrency=1 --test-timeout=120000 ./*.test.mjs)

@@ -1,0 +1,21 @@
+#pragma once
+// RequestSigner: adds a backend's credentials to an upstream request. Implementations: GCP
+// service-account bearer tokens, API keys. Signing never blocks a worker thread.
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/http_message.hpp"
+#include "core/result.hpp"
+
+namespace switchyard::auth {
+
+class RequestSigner {
+ public:
+  virtual ~RequestSigner() = default;
+
+  // Completes at once when a valid credential is cached; otherwise waits for the single fetch in
+  // flight. Failure is CredentialUnavailable naming the credential, never its secret.
+  virtual boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request) = 0;
+};
+
+}  // namespace switchyard::auth

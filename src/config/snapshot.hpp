@@ -1,0 +1,124 @@
+#pragma once
+// The resolved configuration: every manifest cross-referenced into plain structs. Immutable once
+// built; published to workers through an atomic shared_ptr and kept alive by requests in flight.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace switchyard::config {
+
+using Millis = std::chrono::milliseconds;
+
+// Where a diagnostic points: file, line, kind/name and field of the manifest.
+struct Location {
+  std::string file;
+  int line = 0;  // 1-based, 0 = unknown
+  std::string kind;
+  std::string name;
+  std::string field;  // e.g. spec.rules[0].backendRefs[1].name
+};
+
+enum class Severity { Warning, Error };
+
+struct Diagnostic {
+  Severity severity = Severity::Error;
+  Location where;
+  std::string message;
+  std::string format() const;  // "file:line: Kind/name: field: message"
+};
+
+enum class Schema { GCPVertexAI, OpenAI };
+
+struct Endpoint {
+  std::string host;  // fqdn.hostname or ip.address
+  std::uint16_t port = 0;
+};
+
+struct TlsValidation {
+  std::string hostname;  // validation.hostname: SNI and certificate name
+  std::string caPem;     // from caCertificateRefs ConfigMaps (key ca.crt); empty = system trust store
+  std::string policyName;
+};
+
+struct Credential {
+  enum class Type { GcpServiceAccountKey, GcpApplicationDefault, ApiKey };
+  Type type = Type::GcpServiceAccountKey;
+  std::string policyName;       // BackendSecurityPolicy name (namespace/name), for messages
+  std::string projectName;      // GCP
+  std::string region;           // GCP
+  std::string serviceAccountJson;  // GCP key file contents (secret; never printed)
+  std::string apiKey;              // APIKey (secret; never printed)
+};
+
+struct ServiceBackend {
+  std::string name;       // AIServiceBackend namespace/name
+  Schema schema = Schema::OpenAI;
+  std::string prefix;     // schema.prefix
+  std::string backendName;  // the Backend it points at
+  std::vector<Endpoint> endpoints;
+  std::optional<TlsValidation> tls;  // none = plaintext
+  std::shared_ptr<const Credential> credential;  // may be null (no policy)
+};
+
+struct BackendRef {
+  std::shared_ptr<const ServiceBackend> backend;
+  std::string modelNameOverride;  // empty = forward the requested model
+  int priority = 0;
+  int weight = 1;
+};
+
+struct HeaderMatch {
+  enum class Type { Exact, RegularExpression };
+  Type type = Type::Exact;
+  std::string name;   // lower-case header name, e.g. x-ai-eg-model
+  std::string value;
+  std::shared_ptr<const re2::RE2> regex;  // compiled for RegularExpression (full match)
+};
+
+struct RetryPolicy {
+  int numRetries = 0;
+  int numAttemptsPerPriority = 0;
+  std::optional<Millis> perRetryTimeout;
+  Millis backOffBase{25};
+  Millis backOffMax{250};
+  std::vector<std::string> triggers;  // connect-failure, reset, retriable-status-codes, ...
+  std::vector<unsigned> httpStatusCodes;
+};
+
+struct Rule {
+  // Any of the matches selects the rule; all headers inside one match must hold.
+  std::vector<std::vector<HeaderMatch>> matches;
+  std::vector<BackendRef> backendRefs;
+  std::optional<Millis> requestTimeout;
+  std::optional<Millis> streamIdleTimeout;
+  std::string modelsOwnedBy;   // default "Envoy AI Gateway"
+  std::int64_t modelsCreatedAt = 0;  // unix seconds
+  Location where;
+};
+
+struct Route {
+  std::string name;  // AIGatewayRoute namespace/name
+  std::vector<Rule> rules;
+  std::optional<RetryPolicy> retry;  // BackendTrafficPolicy targeting the route
+};
+
+struct ListenerSettings {
+  std::uint64_t bodyLimitBytes = 50ull * 1024 * 1024;  // ClientTrafficPolicy connection.bufferLimit
+};
+
+struct Snapshot {
+  std::vector<Route> routes;  // in file order; rules match in order
+  std::vector<std::shared_ptr<const ServiceBackend>> backends;
+  ListenerSettings listener;
+  std::vector<Diagnostic> warnings;
+};
+
+}  // namespace switchyard::config
