@@ -1,0 +1,98 @@
+#pragma once
+// The HTTP/1.1 server under both the gateway and the emulator: N worker threads, each with its own
+// io_context and its own SO_REUSEPORT listener, keep-alive, limits and timeouts. A Handler is made per
+// worker thread, so per-thread state (upstream pools) needs no lock.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace switchyard::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+// Writes one response. Either send() once, or beginStream() + write()... + endStream().
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  virtual boost::asio::awaitable<bool> send(unsigned status, std::string_view contentType,
+                                            std::string body,
+                                            std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
+  // Chunked response; every write() is flushed to the socket before it completes.
+  virtual boost::asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
+                                                   std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
+  virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+  virtual boost::asio::awaitable<bool> endStream() = 0;
+  // Drop the connection without a proper end (a mid-stream failure the client must notice).
+  virtual void abort() = 0;
+  virtual bool started() const = 0;  // any byte of the response went out
+};
+
+// What a request hands the handler besides the message itself.
+struct RequestContext {
+  std::string remoteAddress;
+  std::uint64_t bytesReceived = 0;
+  std::chrono::steady_clock::time_point received;
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual boost::asio::awaitable<void> handle(Request& request, const RequestContext& context,
+                                              ResponseWriter& writer) = 0;
+  // An error the server found before a request existed (413, 431, 408, bad framing). The handler
+  // renders it, so every error body has the same shape.
+  virtual void renderProtocolError(unsigned status, std::string_view message, std::string& body,
+                                   std::string& contentType) = 0;
+};
+
+struct ServerOptions {
+  boost::asio::ip::tcp::endpoint listen;
+  int workers = 1;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null = plaintext
+  std::function<std::uint64_t()> bodyLimit = [] { return std::uint64_t{50} << 20; };  // read per request
+  std::uint32_t headerLimit = 64 * 1024;
+  std::chrono::milliseconds requestReadTimeout{60'000};  // whole request head + body
+  std::chrono::milliseconds idleTimeout{300'000};        // keep-alive with no request
+};
+
+class Server {
+ public:
+  using HandlerFactory = std::function<std::unique_ptr<Handler>(boost::asio::io_context&)>;
+
+  Server(ServerOptions options, HandlerFactory factory);
+  ~Server();
+
+  // Binds every worker's listener (throws on failure), then starts the worker threads.
+  void start();
+  // The bound port (useful with port 0).
+  std::uint16_t port() const { return port_; }
+  // Stops accepting; lets requests in flight finish up to `drain`, then stops the threads.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds{0});
+  void join();
+
+ private:
+  struct Worker;
+  ServerOptions options_;
+  HandlerFactory factory_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace switchyard::http
