@@ -87,8 +87,9 @@ class Server {
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds{0});
   void join();
 
+  struct Worker;  // one thread's io_context, listener and sessions (defined in server.cpp)
+
  private:
-  struct Worker;
   ServerOptions options_;
   HandlerFactory factory_;
   std::vector<std::unique_ptr<Worker>> workers_;
