@@ -65,8 +65,9 @@ namespace {
 template <class Stream>
 class StreamWriter final : public ResponseWriter {
  public:
-  StreamWriter(Stream& stream, unsigned version, bool keepAlive)
-      : stream_(stream), version_(version), keepAlive_(keepAlive) {}
+  // `stopping` turns keep-alive off for responses that start after shutdown began.
+  StreamWriter(Stream& stream, unsigned version, bool keepAlive, const bool& stopping)
+      : stream_(stream), version_(version), keepAlive_(keepAlive), stopping_(stopping) {}
 
   asio::awaitable<bool> send(unsigned status, std::string_view contentType, std::string body,
                              std::vector<std::pair<std::string, std::string>> headers) override {
@@ -74,6 +75,7 @@ class StreamWriter final : public ResponseWriter {
     res.set(bhttp::field::server, kServerName);
     res.set(bhttp::field::content_type, contentType);
     for (auto& [name, value] : headers) res.set(name, value);
+    keepAlive_ = keepAlive_ && !stopping_;
     res.keep_alive(keepAlive_);
     res.body() = std::move(body);
     res.prepare_payload();
@@ -92,6 +94,7 @@ class StreamWriter final : public ResponseWriter {
     res.set(bhttp::field::content_type, contentType);
     res.set(bhttp::field::cache_control, "no-cache");
     for (auto& [name, value] : headers) res.set(name, value);
+    keepAlive_ = keepAlive_ && !stopping_;
     res.keep_alive(keepAlive_);
     res.chunked(true);
     started_ = true;
@@ -136,12 +139,13 @@ class StreamWriter final : public ResponseWriter {
 
   bool started() const override { return started_; }
   bool reusable() const { return keepAlive_ && !failed_ && !streaming_ && started_; }
-  std::uint64_t bytesSent() const { return bytesSent_; }
+  std::uint64_t bytesSent() const override { return bytesSent_; }
 
  private:
   Stream& stream_;
   unsigned version_;
   bool keepAlive_;
+  const bool& stopping_;
   bool started_ = false;
   bool streaming_ = false;
   bool failed_ = false;
@@ -203,7 +207,7 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
           : status == 408 ? "request not received in time"
                           : "malformed HTTP request: " + ec.message();
       worker.handler->renderProtocolError(status, message, body, contentType);
-      StreamWriter<Stream> writer(stream, 11, false);
+      StreamWriter<Stream> writer(stream, 11, false, worker.stopping);
       co_await writer.send(status, contentType, std::move(body), {});
       beast::error_code ignored;
       tcpStream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -213,7 +217,7 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
     tcpStream.expires_never();
     Request request = parser.release();
     const bool keepAlive = request.keep_alive() && !worker.stopping;
-    StreamWriter<Stream> writer(stream, request.version(), keepAlive);
+    StreamWriter<Stream> writer(stream, request.version(), keepAlive, worker.stopping);
     RequestContext context{remote, received, std::chrono::steady_clock::now()};
     ++worker.activeRequests;
     bool threw = false;
@@ -246,8 +250,10 @@ asio::awaitable<void> servePlain(tcp::socket socket, Server::Worker& worker, con
   beast::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   socket.set_option(tcp::no_delay(true), ec);
+  std::string remote;
+  if (!ec) remote = peer.address().to_string();
   PlainStream stream(std::move(socket));
-  co_await runSession(stream, worker, options, ec ? std::string() : peer.address().to_string());
+  co_await runSession(stream, worker, options, std::move(remote));
 }
 
 asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker, const ServerOptions& options) {
@@ -258,7 +264,9 @@ asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker, const
   stream.next_layer().expires_after(kHandshakeTimeout);
   auto [hsEc] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(use_awaitable));
   if (hsEc) co_return;
-  co_await runSession(stream, worker, options, ec ? std::string() : peer.address().to_string());
+  std::string remote;
+  if (!ec) remote = peer.address().to_string();
+  co_await runSession(stream, worker, options, std::move(remote));
 }
 
 asio::awaitable<void> acceptLoop(Server::Worker& worker, const ServerOptions& options) {

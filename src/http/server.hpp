@@ -42,6 +42,7 @@ class ResponseWriter {
   // Drop the connection without a proper end (a mid-stream failure the client must notice).
   virtual void abort() = 0;
   virtual bool started() const = 0;  // any byte of the response went out
+  virtual std::uint64_t bytesSent() const = 0;
 };
 
 // What a request hands the handler besides the message itself.

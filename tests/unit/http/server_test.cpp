@@ -1,0 +1,194 @@
+#include "http/server.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace switchyard::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first.
+class EchoHandler final : public Handler {
+ public:
+  explicit EchoHandler(asio::io_context& ioc, std::atomic<int>& handled) : ioc_(ioc), handled_(handled) {}
+  asio::awaitable<void> handle(Request& request, const RequestContext& context,
+                               ResponseWriter& writer) override {
+    ++handled_;
+    const std::string target(request.target());
+    if (target == "/stream") {
+      co_await writer.beginStream(200, "text/event-stream");
+      for (int i = 0; i < 3; ++i) co_await writer.write("data: " + std::to_string(i) + "\n\n");
+      co_await writer.endStream();
+      co_return;
+    }
+    if (target == "/slow") {
+      asio::steady_timer timer(ioc_, std::chrono::milliseconds(300));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    co_await writer.send(200, "text/plain", "echo:" + request.body());
+  }
+  void renderProtocolError(unsigned status, std::string_view message, std::string& body,
+                           std::string& contentType) override {
+    body = "error " + std::to_string(status) + ": " + std::string(message);
+    contentType = "text/plain";
+  }
+
+ private:
+  asio::io_context& ioc_;
+  std::atomic<int>& handled_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void startServer(ServerOptions options = {}) {
+    options.listen = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0);
+    options.workers = 2;
+    server_ = std::make_unique<Server>(options, [this](asio::io_context& ioc) {
+      return std::make_unique<EchoHandler>(ioc, handled_);
+    });
+    server_->start();
+  }
+  void TearDown() override {
+    if (server_) {
+      server_->stop();
+      server_->join();
+    }
+  }
+
+  // Sends raw bytes on one connection and reads until the server closes or `until` appears.
+  std::string exchange(tcp::socket& socket, const std::string& bytes, const std::string& until = "") {
+    asio::write(socket, asio::buffer(bytes));
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      boost::system::error_code ec;
+      const auto n = socket.read_some(asio::buffer(buf), ec);
+      out.append(buf, n);
+      if (ec || (!until.empty() && out.find(until) != std::string::npos)) break;
+    }
+    return out;
+  }
+  tcp::socket connect() {
+    tcp::socket socket(client_);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    return socket;
+  }
+
+  asio::io_context client_;
+  std::atomic<int> handled_{0};
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  startServer();
+  auto socket = connect();
+  for (int i = 0; i < 3; ++i) {
+    const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
+    EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos);
+    EXPECT_NE(reply.find("echo:hi"), std::string::npos);
+  }
+  EXPECT_EQ(handled_.load(), 3);
+}
+
+TEST_F(ServerTest, BodyOverLimitGets413WithoutReachingTheHandler) {
+  ServerOptions options;
+  options.bodyLimit = [] { return std::uint64_t{10}; };
+  startServer(options);
+  auto socket = connect();
+  const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world");
+  EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("error 413"), std::string::npos);
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(ServerTest, HeadersOverLimitGet431) {
+  ServerOptions options;
+  options.headerLimit = 1024;
+  startServer(options);
+  auto socket = connect();
+  const auto reply = exchange(socket, "GET /x HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
+  EXPECT_NE(reply.find("HTTP/1.1 431"), std::string::npos) << reply;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(ServerTest, MalformedRequestGets400) {
+  startServer();
+  auto socket = connect();
+  const auto reply = exchange(socket, "THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_NE(reply.find("HTTP/1.1 400"), std::string::npos) << reply;
+}
+
+TEST_F(ServerTest, ExpectContinueIsAnswered) {
+  startServer();
+  auto socket = connect();
+  const auto interim = exchange(socket,
+                                "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+                                "100 Continue\r\n\r\n");
+  EXPECT_NE(interim.find("HTTP/1.1 100 Continue"), std::string::npos);
+  const auto reply = exchange(socket, "abc", "echo:abc");
+  EXPECT_NE(reply.find("echo:abc"), std::string::npos);
+}
+
+TEST_F(ServerTest, StreamIsChunkedAndTheConnectionIsReusable) {
+  startServer();
+  auto socket = connect();
+  const auto reply = exchange(socket, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n", "0\r\n\r\n");
+  EXPECT_NE(reply.find("Transfer-Encoding: chunked"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("data: 2\n\n"), std::string::npos);
+  const auto again = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nz", "echo:z");
+  EXPECT_NE(again.find("echo:z"), std::string::npos);
+}
+
+TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
+  ServerOptions options;
+  options.idleTimeout = std::chrono::milliseconds(100);
+  startServer(options);
+  auto socket = connect();
+  const auto started = std::chrono::steady_clock::now();
+  char c;
+  boost::system::error_code ec;
+  socket.read_some(asio::buffer(&c, 1), ec);
+  EXPECT_TRUE(ec);  // closed by the server
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
+  startServer();
+  auto socket = connect();
+  asio::write(socket, asio::buffer(std::string("POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nq")));
+  while (handled_.load() == 0) std::this_thread::yield();  // the request is in the handler
+  server_->stop(std::chrono::seconds(5));
+  std::string reply;
+  char buf[1024];
+  for (;;) {
+    boost::system::error_code ec;
+    const auto n = socket.read_some(asio::buffer(buf), ec);
+    reply.append(buf, n);
+    if (ec) break;
+  }
+  server_->join();
+  EXPECT_NE(reply.find("echo:q"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+}
+
+TEST_F(ServerTest, WorkersShareOnePort) {
+  startServer();
+  for (int i = 0; i < 8; ++i) {
+    auto socket = connect();
+    const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 1\r\n\r\nk");
+    EXPECT_NE(reply.find("echo:k"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace switchyard::http
