@@ -1,0 +1,99 @@
+#include "core/sse_decoder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace switchyard::core {
+namespace {
+
+std::vector<std::string> decodeInPieces(std::string_view stream, std::vector<std::size_t> cuts) {
+  SseDecoder decoder;
+  std::vector<std::string> events;
+  std::size_t at = 0;
+  cuts.push_back(stream.size());
+  for (auto cut : cuts) {
+    EXPECT_TRUE(decoder.feed(stream.substr(at, cut - at), [&](std::string_view e) { events.emplace_back(e); }));
+    at = cut;
+  }
+  return events;
+}
+
+const std::vector<std::string> kExpected = {R"({"a":1})", R"({"b":"x y"})", "line1\nline2", "{}"};
+
+std::string recorded(std::string_view eol) {
+  std::string s;
+  auto line = [&](std::string_view text) {
+    s += text;
+    s += eol;
+  };
+  line(R"(data: {"a":1})");
+  line("");
+  line(": a comment");
+  line(R"(data:{"b":"x y"})");
+  line("");
+  line("event: ignored");
+  line("data: line1");
+  line("data: line2");
+  line("id: 7");
+  line("");
+  line("data: {}");
+  line("");
+  return s;
+}
+
+TEST(SseDecoderTest, EveryLineEndingGivesTheSameEvents) {
+  for (std::string_view eol : {"\r\n", "\n", "\r"}) {
+    EXPECT_EQ(decodeInPieces(recorded(eol), {}), kExpected) << "eol size " << eol.size();
+  }
+}
+
+// Property: split the recorded stream at every single point and at every pair of points: the
+// decoded events never change.
+TEST(SseDecoderTest, SplittingAnywhereGivesTheSameEvents) {
+  for (std::string_view eol : {"\r\n", "\n", "\r"}) {
+    const auto stream = recorded(eol);
+    for (std::size_t a = 0; a <= stream.size(); ++a) {
+      ASSERT_EQ(decodeInPieces(stream, {a}), kExpected) << "cut at " << a;
+      for (std::size_t b = a; b <= stream.size(); b += 3) {
+        ASSERT_EQ(decodeInPieces(stream, {a, b}), kExpected) << "cuts at " << a << "," << b;
+      }
+    }
+  }
+}
+
+TEST(SseDecoderTest, OneByteAtATime) {
+  const auto stream = recorded("\r\n");
+  std::vector<std::size_t> cuts;
+  for (std::size_t i = 1; i < stream.size(); ++i) cuts.push_back(i);
+  EXPECT_EQ(decodeInPieces(stream, cuts), kExpected);
+}
+
+TEST(SseDecoderTest, LargeEventArrivingInSmallPiecesIsLinear) {
+  const std::string big(4 << 20, 'x');
+  const std::string stream = "data: " + big + "\r\n\r\n";
+  SseDecoder decoder;
+  std::size_t got = 0;
+  for (std::size_t i = 0; i < stream.size(); i += 1024) {
+    ASSERT_TRUE(decoder.feed(std::string_view(stream).substr(i, 1024), [&](std::string_view e) { got = e.size(); }));
+  }
+  EXPECT_EQ(got, big.size());
+}
+
+TEST(SseDecoderTest, EventOverTheLimitIsAnError) {
+  SseDecoder decoder(100);
+  const std::string stream = "data: " + std::string(200, 'x') + "\n\n";
+  EXPECT_FALSE(decoder.feed(stream, [](std::string_view) {}));
+}
+
+TEST(SseDecoderTest, PartialEventAtTheEndIsReported) {
+  SseDecoder decoder;
+  int events = 0;
+  EXPECT_TRUE(decoder.feed("data: {\"a\":1}\r\n\r\ndata: {\"tru", [&](std::string_view) { ++events; }));
+  EXPECT_EQ(events, 1);
+  EXPECT_TRUE(decoder.hasPartialEvent());
+}
+
+}  // namespace
+}  // namespace switchyard::core
