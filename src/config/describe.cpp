@@ -1,0 +1,111 @@
+// The routing table `switchyard check` prints. Names, hosts and policies only: no secret value.
+
+#include <algorithm>
+#include <sstream>
+
+#include "config/loader.hpp"
+
+namespace switchyard::config {
+
+namespace {
+
+std::string_view schemaName(Schema schema) {
+  return schema == Schema::GCPVertexAI ? "GCPVertexAI" : "OpenAI";
+}
+
+std::string describeCredential(const Credential* credential) {
+  if (!credential) return "none";
+  std::string out;
+  switch (credential->type) {
+    case Credential::Type::GcpServiceAccountKey: out = "GCP service-account key"; break;
+    case Credential::Type::GcpApplicationDefault: out = "GCP application default credentials"; break;
+    case Credential::Type::ApiKey: out = "API key"; break;
+  }
+  if (!credential->projectName.empty()) out += ", project " + credential->projectName;
+  if (!credential->region.empty()) out += ", region " + credential->region;
+  return out + " (BackendSecurityPolicy " + credential->policyName + ")";
+}
+
+std::string describeRetry(const RetryPolicy& retry) {
+  std::ostringstream out;
+  out << "numRetries " << retry.numRetries << ", numAttemptsPerPriority "
+      << retry.numAttemptsPerPriority;
+  if (retry.perRetryTimeout) out << ", perRetry.timeout " << formatDuration(*retry.perRetryTimeout);
+  out << ", backOff " << formatDuration(retry.backOffBase) << ".." << formatDuration(retry.backOffMax);
+  out << ", retryOn [";
+  for (std::size_t i = 0; i < retry.triggers.size(); ++i) out << (i ? ", " : "") << retry.triggers[i];
+  out << "]";
+  if (!retry.httpStatusCodes.empty()) {
+    out << " statuses [";
+    for (std::size_t i = 0; i < retry.httpStatusCodes.size(); ++i)
+      out << (i ? ", " : "") << retry.httpStatusCodes[i];
+    out << "]";
+  }
+  return out.str();
+}
+
+void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) {
+  out << "  rule " << index << " (" << rule.where.file << ":" << rule.where.line << ")\n";
+  if (rule.matches.empty()) out << "    match: every request\n";
+  for (const auto& match : rule.matches) {
+    out << "    match:";
+    if (match.empty()) out << " every request";
+    for (std::size_t i = 0; i < match.size(); ++i) {
+      const auto& header = match[i];
+      out << (i ? " and " : " ") << header.name
+          << (header.type == HeaderMatch::Type::Exact ? " = \"" : " ~ /") << header.value
+          << (header.type == HeaderMatch::Type::Exact ? "\"" : "/");
+    }
+    out << "\n";
+  }
+  out << "    timeouts: request "
+      << (rule.requestTimeout ? formatDuration(*rule.requestTimeout) : "default")
+      << ", stream idle "
+      << (rule.streamIdleTimeout ? formatDuration(*rule.streamIdleTimeout) : "default") << "\n";
+  out << "    models: owned by \"" << rule.modelsOwnedBy << "\", created "
+      << (rule.modelsCreatedAt ? std::to_string(rule.modelsCreatedAt) : "at load") << "\n";
+  if (rule.backendRefs.empty()) {
+    out << "    backends: none (requests get 503)\n";
+    return;
+  }
+  std::vector<const BackendRef*> byPriority;
+  for (const auto& ref : rule.backendRefs) byPriority.push_back(&ref);
+  std::stable_sort(byPriority.begin(), byPriority.end(),
+                   [](const auto* a, const auto* b) { return a->priority < b->priority; });
+  out << "    backends:\n";
+  for (const auto* ref : byPriority) {
+    const auto& backend = *ref->backend;
+    out << "      priority " << ref->priority << " weight " << ref->weight << ": "
+        << backend.name << " -> model "
+        << (ref->modelNameOverride.empty() ? "(as requested)" : ref->modelNameOverride) << "\n";
+    out << "        schema " << schemaName(backend.schema);
+    if (backend.schema == Schema::OpenAI) out << " prefix " << backend.prefix;
+    out << ", Backend " << backend.backendName << " at";
+    for (const auto& endpoint : backend.endpoints) out << " " << endpoint.host << ":" << endpoint.port;
+    out << "\n        tls: ";
+    if (backend.tls) {
+      out << "hostname " << backend.tls->hostname << ", CA "
+          << (backend.tls->caPem.empty() ? "system trust store" : "from caCertificateRefs")
+          << " (BackendTLSPolicy " << backend.tls->policyName << ")";
+    } else {
+      out << "none (plaintext)";
+    }
+    out << "\n        credential: " << describeCredential(backend.credential.get()) << "\n";
+  }
+}
+
+}  // namespace
+
+std::string describeRoutingTable(const Snapshot& snapshot) {
+  std::ostringstream out;
+  out << "listener: body limit " << snapshot.listener.bodyLimitBytes << " bytes\n";
+  if (snapshot.routes.empty()) out << "no routes\n";
+  for (const auto& route : snapshot.routes) {
+    out << "route " << route.name << "\n";
+    out << "  retry: " << (route.retry ? describeRetry(*route.retry) : "none") << "\n";
+    for (std::size_t i = 0; i < route.rules.size(); ++i) describeRule(out, route.rules[i], i);
+  }
+  return out.str();
+}
+
+}  // namespace switchyard::config

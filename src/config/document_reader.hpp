@@ -1,0 +1,31 @@
+#pragma once
+// Turns the configured paths into YAML documents with their file and line, after ${VAR}
+// substitution. Syntax errors, unreadable paths and documents without kind/name are reported here.
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "config/env_substitution.hpp"
+#include "config/snapshot.hpp"
+
+namespace switchyard::config::detail {
+
+struct SourceDocument {
+  std::string file;
+  YAML::Node root;  // a mapping
+  std::string apiVersion;
+  std::string kind;
+  std::string ns;    // metadata.namespace or "default"
+  std::string name;  // metadata.name
+  int line = 0;      // where the document starts
+};
+
+// Files are read as given; a folder contributes its *.yaml and *.yml files, sorted by name, not
+// recursively. Documents come back in that order; `files` receives every file read, in order.
+std::vector<SourceDocument> readDocuments(const std::vector<std::string>& paths,
+                                          const Getenv& getenv, std::vector<std::string>& files,
+                                          std::vector<Diagnostic>& diagnostics);
+
+}  // namespace switchyard::config::detail

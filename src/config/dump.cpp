@@ -1,0 +1,133 @@
+// /config_dump: the resolved snapshot as JSON. Credentials show their type and policy; secret
+// material (service-account JSON, API keys) is replaced by "[redacted]".
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "config/loader.hpp"
+
+namespace switchyard::config {
+
+namespace {
+
+constexpr std::string_view kRedacted = "[redacted]";
+
+boost::json::value optionalMillis(const std::optional<Millis>& value) {
+  if (!value) return nullptr;
+  return value->count();
+}
+
+boost::json::object dumpLocation(const Location& where) {
+  return {{"file", where.file}, {"line", where.line}};
+}
+
+boost::json::value dumpCredential(const Credential* credential) {
+  if (!credential) return nullptr;
+  boost::json::object out;
+  out["policy"] = credential->policyName;
+  switch (credential->type) {
+    case Credential::Type::GcpServiceAccountKey:
+      out["type"] = "GCPServiceAccountKey";
+      out["serviceAccountKey"] = kRedacted;
+      break;
+    case Credential::Type::GcpApplicationDefault:
+      out["type"] = "GCPApplicationDefault";
+      break;
+    case Credential::Type::ApiKey:
+      out["type"] = "APIKey";
+      out["apiKey"] = kRedacted;
+      break;
+  }
+  if (credential->type != Credential::Type::ApiKey) {
+    out["projectName"] = credential->projectName;
+    out["region"] = credential->region;
+  }
+  return out;
+}
+
+boost::json::object dumpBackend(const ServiceBackend& backend) {
+  boost::json::object out;
+  out["name"] = backend.name;
+  out["schema"] = backend.schema == Schema::GCPVertexAI ? "GCPVertexAI" : "OpenAI";
+  out["prefix"] = backend.prefix;
+  out["backend"] = backend.backendName;
+  boost::json::array endpoints;
+  for (const auto& endpoint : backend.endpoints)
+    endpoints.push_back(boost::json::object{{"host", endpoint.host}, {"port", endpoint.port}});
+  out["endpoints"] = std::move(endpoints);
+  if (backend.tls) {
+    out["tls"] = boost::json::object{{"hostname", backend.tls->hostname},
+                                     {"policy", backend.tls->policyName},
+                                     {"systemTrust", backend.tls->caPem.empty()},
+                                     {"caPem", backend.tls->caPem}};
+  } else {
+    out["tls"] = nullptr;
+  }
+  out["credential"] = dumpCredential(backend.credential.get());
+  return out;
+}
+
+boost::json::object dumpRetry(const RetryPolicy& retry) {
+  boost::json::array triggers(retry.triggers.begin(), retry.triggers.end());
+  boost::json::array codes(retry.httpStatusCodes.begin(), retry.httpStatusCodes.end());
+  return {{"numRetries", retry.numRetries},
+          {"numAttemptsPerPriority", retry.numAttemptsPerPriority},
+          {"perRetryTimeoutMs", optionalMillis(retry.perRetryTimeout)},
+          {"backOffBaseMs", retry.backOffBase.count()},
+          {"backOffMaxMs", retry.backOffMax.count()},
+          {"triggers", std::move(triggers)},
+          {"httpStatusCodes", std::move(codes)}};
+}
+
+boost::json::object dumpRule(const Rule& rule) {
+  boost::json::array matches;
+  for (const auto& match : rule.matches) {
+    boost::json::array headers;
+    for (const auto& header : match) {
+      headers.push_back(boost::json::object{
+          {"type", header.type == HeaderMatch::Type::Exact ? "Exact" : "RegularExpression"},
+          {"name", header.name},
+          {"value", header.value}});
+    }
+    matches.push_back(boost::json::object{{"headers", std::move(headers)}});
+  }
+  boost::json::array refs;
+  for (const auto& ref : rule.backendRefs) {
+    refs.push_back(boost::json::object{{"backend", ref.backend->name},
+                                       {"modelNameOverride", ref.modelNameOverride},
+                                       {"priority", ref.priority},
+                                       {"weight", ref.weight}});
+  }
+  return {{"matches", std::move(matches)},
+          {"backendRefs", std::move(refs)},
+          {"requestTimeoutMs", optionalMillis(rule.requestTimeout)},
+          {"streamIdleTimeoutMs", optionalMillis(rule.streamIdleTimeout)},
+          {"modelsOwnedBy", rule.modelsOwnedBy},
+          {"modelsCreatedAt", rule.modelsCreatedAt},
+          {"source", dumpLocation(rule.where)}};
+}
+
+}  // namespace
+
+boost::json::value dumpSnapshot(const Snapshot& snapshot) {
+  boost::json::array routes;
+  for (const auto& route : snapshot.routes) {
+    boost::json::array rules;
+    for (const auto& rule : route.rules) rules.push_back(dumpRule(rule));
+    routes.push_back(boost::json::object{
+        {"name", route.name},
+        {"retry", route.retry ? boost::json::value(dumpRetry(*route.retry)) : nullptr},
+        {"rules", std::move(rules)}});
+  }
+  boost::json::array backends;
+  for (const auto& backend : snapshot.backends) backends.push_back(dumpBackend(*backend));
+  boost::json::array warnings;
+  for (const auto& warning : snapshot.warnings) warnings.push_back(boost::json::string(warning.format()));
+  return boost::json::object{
+      {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes}}},
+      {"routes", std::move(routes)},
+      {"backends", std::move(backends)},
+      {"warnings", std::move(warnings)}};
+}
+
+}  // namespace switchyard::config

@@ -1,0 +1,122 @@
+#pragma once
+// The manifests as read, one struct per kind, before cross-references are resolved. Each keeps the
+// Location of the things the resolver may have to report on.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/snapshot.hpp"
+
+namespace switchyard::config::detail {
+
+struct ObjectMeta {
+  std::string ns;    // metadata.namespace, "default" when absent
+  std::string name;  // metadata.name
+  Location where;    // the object itself (field empty)
+  std::size_t order = 0;  // position among all documents, for file order
+  std::string key() const { return ns + "/" + name; }
+};
+
+// A reference to another object: the namespace is the referrer's unless the ref names one.
+struct ObjectRef {
+  std::string group;
+  std::string kind;
+  std::string ns;
+  std::string name;
+  Location where;  // the ref's field
+  std::string key() const { return ns + "/" + name; }
+};
+
+struct RouteManifest {
+  struct BackendRefEntry {
+    std::string name;  // AIServiceBackend in the route's namespace
+    std::string modelNameOverride;
+    int priority = 0;
+    int weight = 1;
+    Location where;
+  };
+  struct RuleEntry {
+    std::vector<std::vector<HeaderMatch>> matches;
+    std::vector<BackendRefEntry> backendRefs;
+    std::optional<Millis> requestTimeout;
+    std::optional<Millis> streamIdleTimeout;
+    std::string modelsOwnedBy;
+    std::int64_t modelsCreatedAt = 0;
+    Location where;
+  };
+  ObjectMeta meta;
+  std::vector<RuleEntry> rules;
+};
+
+struct ServiceBackendManifest {
+  ObjectMeta meta;
+  std::string schemaName;
+  Location schemaWhere;
+  std::string prefix;  // empty = schema default
+  ObjectRef backendRef;
+};
+
+struct BackendManifest {
+  ObjectMeta meta;
+  std::vector<Endpoint> endpoints;
+};
+
+struct SecretKeyRef {
+  ObjectRef secret;
+  std::string key;  // empty = pick one (see resolver)
+};
+
+struct SecurityPolicyManifest {
+  ObjectMeta meta;
+  std::vector<ObjectRef> targets;
+  std::string type;
+  Location typeWhere;
+  // GCPCredentials
+  std::string projectName;
+  std::string region;
+  std::optional<SecretKeyRef> credentialsFile;  // none = Application Default Credentials
+  // APIKey
+  std::optional<SecretKeyRef> apiKey;
+};
+
+struct TlsPolicyManifest {
+  ObjectMeta meta;
+  std::vector<ObjectRef> targets;
+  std::string hostname;
+  bool systemTrust = false;
+  std::vector<ObjectRef> caRefs;  // kind ConfigMap or Secret, key ca.crt
+};
+
+struct TrafficPolicyManifest {
+  ObjectMeta meta;
+  std::vector<ObjectRef> targets;  // kind HTTPRoute or Gateway
+  std::optional<RetryPolicy> retry;
+};
+
+struct ClientPolicyManifest {
+  ObjectMeta meta;
+  std::optional<std::uint64_t> bufferLimit;
+};
+
+// Secret (data decoded, stringData merged over it) or ConfigMap (data).
+struct DataManifest {
+  ObjectMeta meta;
+  std::map<std::string, std::string> data;
+};
+
+struct Manifests {
+  std::vector<RouteManifest> routes;
+  std::vector<ServiceBackendManifest> serviceBackends;
+  std::vector<BackendManifest> backends;
+  std::vector<SecurityPolicyManifest> securityPolicies;
+  std::vector<TlsPolicyManifest> tlsPolicies;
+  std::vector<TrafficPolicyManifest> trafficPolicies;
+  std::vector<ClientPolicyManifest> clientPolicies;
+  std::vector<DataManifest> secrets;
+  std::vector<DataManifest> configMaps;
+  std::vector<ObjectMeta> gateways;
+};
+
+}  // namespace switchyard::config::detail

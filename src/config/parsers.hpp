@@ -1,0 +1,39 @@
+#pragma once
+// Per-kind readers: YAML document → manifest struct. They check shapes and types only; references
+// between objects are the resolver's job.
+
+#include <string>
+#include <vector>
+
+#include "config/document_reader.hpp"
+#include "config/manifests.hpp"
+#include "config/yaml_field.hpp"
+
+namespace switchyard::config::detail {
+
+// Reads every document of a served kind into Manifests. Kinds switchyard does not serve get one
+// Warning each; a second object with the same kind and namespace/name is an Error.
+Manifests parseDocuments(const std::vector<SourceDocument>& documents,
+                         std::vector<Diagnostic>& diagnostics);
+
+// One per kind; `spec` is the document's spec field (possibly absent), `doc` the whole document.
+void parseRoute(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseServiceBackend(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseBackend(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseSecurityPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseTlsPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseTrafficPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseSecret(const Field& doc, ObjectMeta meta, Manifests& out);
+void parseConfigMap(const Field& doc, ObjectMeta meta, Manifests& out);
+
+// {group, kind, name, namespace} at `field`; namespace defaults to the referrer's. nullopt (after
+// an Error) when the name is missing.
+std::optional<ObjectRef> readRef(const Field& field, const ObjectMeta& referrer,
+                                 std::string defaultKind = {}, std::string defaultGroup = {});
+
+// targetRefs[] of a policy (also the older single targetRef when allowSingle).
+std::vector<ObjectRef> readTargetRefs(const Field& spec, const ObjectMeta& referrer,
+                                      bool allowSingle);
+
+}  // namespace switchyard::config::detail

@@ -1,0 +1,52 @@
+#pragma once
+// Cross-reference resolution: manifests → Snapshot. The rules are listed in resolver.cpp.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/data_lookup.hpp"
+#include "config/manifests.hpp"
+
+namespace switchyard::config::detail {
+
+// Shared by the resolution steps, which run in this order: TLS policies, service backends,
+// security policies, routes, traffic policies, client policies.
+struct ResolveState {
+  ResolveState(const Manifests& m, std::string secretsDir, std::vector<Diagnostic>& d)
+      : manifests(m), data(m, std::move(secretsDir)), diagnostics(d) {}
+
+  struct ServiceBackendEntry {
+    const ServiceBackendManifest* manifest = nullptr;
+    std::shared_ptr<ServiceBackend> backend;  // null when disabled
+    std::string disabledReason;
+    std::string securityPolicy;  // namespace/name of the policy that took it, for conflicts
+  };
+  struct TlsEntry {
+    TlsValidation validation;
+    Location where;
+  };
+
+  const Manifests& manifests;
+  DataLookup data;
+  std::vector<Diagnostic>& diagnostics;
+  std::map<std::string, const BackendManifest*> backends;      // namespace/name
+  std::map<std::string, TlsEntry> tlsByBackend;                // Backend namespace/name
+  std::map<std::string, ServiceBackendEntry> serviceBackends;  // namespace/name, also disabled ones
+  std::vector<std::shared_ptr<ServiceBackend>> enabledInOrder;
+
+  void report(Severity severity, Location where, std::string message) {
+    diagnostics.push_back(Diagnostic{severity, std::move(where), std::move(message)});
+  }
+};
+
+void resolveTlsPolicies(ResolveState& state);
+void resolveServiceBackends(ResolveState& state);
+void resolveSecurityPolicies(ResolveState& state);
+
+// Runs every step; the snapshot is returned even when errors were reported (the caller drops it).
+std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string& secretsDir,
+                                  std::vector<Diagnostic>& diagnostics);
+
+}  // namespace switchyard::config::detail
