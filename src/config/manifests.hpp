@@ -76,6 +76,7 @@ struct SecurityPolicyManifest {
   // GCPCredentials
   std::string projectName;
   std::string region;
+  Location regionWhere;
   std::optional<SecretKeyRef> credentialsFile;  // none = Application Default Credentials
   // APIKey
   std::optional<SecretKeyRef> apiKey;

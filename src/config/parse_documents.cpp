@@ -79,15 +79,15 @@ Manifests parseDocuments(const std::vector<SourceDocument>& documents,
                          " (supported versions: " + joined(info->versions) + ")");
       continue;
     }
+    const Field root(doc.root, "", doc.line, &context);
     const std::string identity = doc.kind + "/" + meta.key();
     if (const auto [it, inserted] = seen.emplace(identity, meta.where); !inserted) {
-      context.report(Severity::Error, doc.line, "metadata.name",
+      context.report(Severity::Error, root["metadata"]["name"].line(), "metadata.name",
                      "duplicate " + doc.kind + " " + meta.key() + " (first defined at " +
                          it->second.file + ":" + std::to_string(it->second.line) + ")");
       continue;
     }
 
-    const Field root(doc.root, "", doc.line, &context);
     const Field spec = root["spec"];
     switch (info->id) {
       case KindId::Route: parseRoute(spec, meta, out); break;

@@ -40,6 +40,7 @@ void parseSecurityPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
     if (!project || !region) return;
     policy.projectName = *project;
     policy.region = *region;
+    policy.regionWhere = gcp["region"].where();
     const auto file = gcp["credentialsFile"];
     if (file.map()) {
       // No key in the ref: the resolver picks service_account.json or the first key.

@@ -29,9 +29,7 @@ void checkRegion(ResolveState& state, const SecurityPolicyManifest& policy,
     if (!endpoint.host.ends_with(kVertexSuffix)) continue;
     if (endpoint.host == kVertexSuffix || endpoint.host == policy.region + "-" + std::string(kVertexSuffix))
       continue;
-    Location where = policy.meta.where;
-    where.field = "spec.gcpCredentials.region";
-    state.report(Severity::Warning, where,
+    state.report(Severity::Warning, policy.regionWhere,
                  "region " + policy.region + " does not match host " + endpoint.host +
                      " of AIServiceBackend " + backend.name + " (expected " + policy.region +
                      "-aiplatform.googleapis.com)");

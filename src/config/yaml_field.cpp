@@ -11,17 +11,24 @@ void ObjectContext::report(Severity severity, int line, std::string field,
   diagnostics->push_back(Diagnostic{severity, at(line, std::move(field)), std::move(message)});
 }
 
-Field::Field(YAML::Node node, std::string path, int fallbackLine, const ObjectContext* context)
-    : node_(std::move(node)), path_(std::move(path)), line_(fallbackLine), context_(context) {
-  if (node_.IsDefined() && node_.Mark().line >= 0) line_ = node_.Mark().line + 1;
+Field::Field(YAML::Node node, std::string path, int line, const ObjectContext* context)
+    : node_(std::move(node)), path_(std::move(path)), line_(line), context_(context) {}
+
+namespace {
+
+// 1-based line of a node, or `fallback` when yaml-cpp has no mark for it.
+int lineOf(const YAML::Node& node, int fallback) {
+  return node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : fallback;
 }
+
+}  // namespace
 
 Field Field::operator[](std::string_view key) const {
   std::string childPath = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
   if (node_.IsDefined() && node_.IsMap()) {
     for (const auto& item : node_) {
       if (item.first.IsScalar() && item.first.Scalar() == key)
-        return Field(item.second, std::move(childPath), item.first.Mark().line + 1, context_);
+        return Field(item.second, std::move(childPath), lineOf(item.first, line_), context_);
     }
   }
   return Field(YAML::Node(YAML::NodeType::Undefined), std::move(childPath), line_, context_);
@@ -103,7 +110,7 @@ std::vector<Field> Field::list(bool required) const {
   }
   std::size_t i = 0;
   for (const auto& item : node_) {
-    items.emplace_back(item, path_ + "[" + std::to_string(i++) + "]", line_, context_);
+    items.emplace_back(item, path_ + "[" + std::to_string(i++) + "]", lineOf(item, line_), context_);
   }
   return items;
 }
@@ -115,7 +122,7 @@ std::vector<std::pair<std::string, Field>> Field::entries() const {
     if (!item.first.IsScalar()) continue;
     const std::string& key = item.first.Scalar();
     out.emplace_back(key, Field(item.second, path_.empty() ? key : path_ + "." + key,
-                                item.first.Mark().line + 1, context_));
+                                lineOf(item.first, line_), context_));
   }
   return out;
 }

@@ -28,7 +28,9 @@ struct ObjectContext {
 
 class Field {
  public:
-  Field(YAML::Node node, std::string path, int fallbackLine, const ObjectContext* context);
+  // `line` is where the field is written: its key's line, a list item's own line, or for an
+  // absent field the line of the nearest present parent.
+  Field(YAML::Node node, std::string path, int line, const ObjectContext* context);
 
   // Child of a mapping; an absent Field when this is not a mapping or has no such key.
   Field operator[](std::string_view key) const;

@@ -1,0 +1,78 @@
+#pragma once
+// Shared by the config tests: fixture paths, temp folders and diagnostic lookups.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+
+#include "config/loader.hpp"
+
+namespace switchyard::config::testing {
+
+inline std::filesystem::path testdataDir() {
+  return std::filesystem::path(__FILE__).parent_path() / "testdata";
+}
+
+inline std::string fixture(const std::string& name) { return (testdataDir() / name).string(); }
+
+// A fresh folder under the system temp dir, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("switchyard-config-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::string write(const std::string& relative, const std::string& text) const {
+    const auto file = path_ / relative;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+    return file.string();
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// getenv backed by a map, so tests never depend on the real environment.
+inline auto envFrom(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    const auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+inline LoadResult loadPaths(std::vector<std::string> paths, std::string secretsDir = {},
+                            std::map<std::string, std::string> env = {}) {
+  LoadOptions options;
+  options.paths = std::move(paths);
+  options.secretsDir = std::move(secretsDir);
+  options.getenv = envFrom(std::move(env));
+  return loadSnapshot(options);
+}
+
+inline std::string allDiagnostics(const LoadResult& result) {
+  std::string out;
+  for (const auto& d : result.diagnostics) out += d.format() + "\n";
+  return out;
+}
+
+inline const Diagnostic* findDiagnostic(const LoadResult& result, std::string_view messagePart) {
+  for (const auto& d : result.diagnostics) {
+    if (d.message.find(messagePart) != std::string::npos) return &d;
+  }
+  return nullptr;
+}
+
+}  // namespace switchyard::config::testing
