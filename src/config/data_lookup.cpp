@@ -13,8 +13,8 @@ namespace {
 
 constexpr std::string_view kPreferredKey = "service_account.json";
 
-std::variant<DataValue, std::string> fromManifest(const DataManifest& object, const std::string& key,
-                                                  const std::string& what) {
+std::variant<DataValue, std::string> fromManifest(const DataManifest& object,
+                                                  const std::string& key, const std::string& what) {
   const std::string source = what + " " + object.meta.key();
   if (key.empty()) {
     if (object.data.empty()) return source + " has no keys";
@@ -40,7 +40,8 @@ std::optional<std::string> readWholeFile(const fs::path& path) {
 DataLookup::DataLookup(const Manifests& manifests, std::string secretsDir)
     : secretsDir_(std::move(secretsDir)) {
   for (const auto& secret : manifests.secrets) secrets_.emplace(secret.meta.key(), &secret);
-  for (const auto& configMap : manifests.configMaps) configMaps_.emplace(configMap.meta.key(), &configMap);
+  for (const auto& configMap : manifests.configMaps)
+    configMaps_.emplace(configMap.meta.key(), &configMap);
 }
 
 std::variant<DataValue, std::string> DataLookup::secret(const std::string& ns,
@@ -70,8 +71,9 @@ std::variant<DataValue, std::string> DataLookup::secret(const std::string& ns,
   }
   const fs::path file = folder / chosen;
   auto value = readWholeFile(file);
-  if (!value) return "Secret " + ns + "/" + name + " key \"" + chosen + "\" not found (nor the file " +
-                     file.string() + ")";
+  if (!value)
+    return "Secret " + ns + "/" + name + " key \"" + chosen + "\" not found (nor the file " +
+           file.string() + ")";
   return DataValue{chosen, std::move(*value), file.string()};
 }
 

@@ -4,8 +4,8 @@
 
 #include <map>
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "config/manifests.hpp"
@@ -13,8 +13,8 @@
 namespace switchyard::config::detail {
 
 struct DataValue {
-  std::string key;    // the key actually used
-  std::string value;  // secret material for Secrets: never put it in a message
+  std::string key;     // the key actually used
+  std::string value;   // secret material for Secrets: never put it in a message
   std::string source;  // "Secret default/x" or the file path, for messages
 };
 

@@ -17,9 +17,15 @@ std::string describeCredential(const Credential* credential) {
   if (!credential) return "none";
   std::string out;
   switch (credential->type) {
-    case Credential::Type::GcpServiceAccountKey: out = "GCP service-account key"; break;
-    case Credential::Type::GcpApplicationDefault: out = "GCP application default credentials"; break;
-    case Credential::Type::ApiKey: out = "API key"; break;
+    case Credential::Type::GcpServiceAccountKey:
+      out = "GCP service-account key";
+      break;
+    case Credential::Type::GcpApplicationDefault:
+      out = "GCP application default credentials";
+      break;
+    case Credential::Type::ApiKey:
+      out = "API key";
+      break;
   }
   if (!credential->projectName.empty()) out += ", project " + credential->projectName;
   if (!credential->region.empty()) out += ", region " + credential->region;
@@ -31,9 +37,11 @@ std::string describeRetry(const RetryPolicy& retry) {
   out << "numRetries " << retry.numRetries << ", numAttemptsPerPriority "
       << retry.numAttemptsPerPriority;
   if (retry.perRetryTimeout) out << ", perRetry.timeout " << formatDuration(*retry.perRetryTimeout);
-  out << ", backOff " << formatDuration(retry.backOffBase) << ".." << formatDuration(retry.backOffMax);
+  out << ", backOff " << formatDuration(retry.backOffBase) << ".."
+      << formatDuration(retry.backOffMax);
   out << ", retryOn [";
-  for (std::size_t i = 0; i < retry.triggers.size(); ++i) out << (i ? ", " : "") << retry.triggers[i];
+  for (std::size_t i = 0; i < retry.triggers.size(); ++i)
+    out << (i ? ", " : "") << retry.triggers[i];
   out << "]";
   if (!retry.httpStatusCodes.empty()) {
     out << " statuses [";
@@ -75,13 +83,14 @@ void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) 
   out << "    backends:\n";
   for (const auto* ref : byPriority) {
     const auto& backend = *ref->backend;
-    out << "      priority " << ref->priority << " weight " << ref->weight << ": "
-        << backend.name << " -> model "
+    out << "      priority " << ref->priority << " weight " << ref->weight << ": " << backend.name
+        << " -> model "
         << (ref->modelNameOverride.empty() ? "(as requested)" : ref->modelNameOverride) << "\n";
     out << "        schema " << schemaName(backend.schema);
     if (backend.schema == Schema::OpenAI) out << " prefix " << backend.prefix;
     out << ", Backend " << backend.backendName << " at";
-    for (const auto& endpoint : backend.endpoints) out << " " << endpoint.host << ":" << endpoint.port;
+    for (const auto& endpoint : backend.endpoints)
+      out << " " << endpoint.host << ":" << endpoint.port;
     out << "\n        tls: ";
     if (backend.tls) {
       out << "hostname " << backend.tls->hostname << ", CA "

@@ -35,7 +35,8 @@ std::vector<std::string> expandPath(const std::string& path, std::vector<Diagnos
   std::vector<std::string> files;
   for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
     const auto ext = it->path().extension();
-    if ((ext == ".yaml" || ext == ".yml") && it->is_regular_file(ec)) files.push_back(it->path().string());
+    if ((ext == ".yaml" || ext == ".yml") && it->is_regular_file(ec))
+      files.push_back(it->path().string());
   }
   if (ec) fileError(diagnostics, path, 0, "cannot list folder: " + ec.message());
   std::sort(files.begin(), files.end());
@@ -55,11 +56,13 @@ void readFile(const std::string& file, const Getenv& getenv, std::vector<SourceD
     fileError(diagnostics, file, 0, "cannot read file");
     return;
   }
-  const auto errorsBefore = std::count_if(diagnostics.begin(), diagnostics.end(),
-                                          [](const auto& d) { return d.severity == Severity::Error; });
+  const auto errorsBefore =
+      std::count_if(diagnostics.begin(), diagnostics.end(),
+                    [](const auto& d) { return d.severity == Severity::Error; });
   const std::string text = substituteEnv(raw.str(), file, getenv, diagnostics);
-  const auto errorsAfter = std::count_if(diagnostics.begin(), diagnostics.end(),
-                                         [](const auto& d) { return d.severity == Severity::Error; });
+  const auto errorsAfter = std::count_if(diagnostics.begin(), diagnostics.end(), [](const auto& d) {
+    return d.severity == Severity::Error;
+  });
   if (errorsAfter != errorsBefore) return;  // text has holes; parsing it would only add noise
 
   std::vector<YAML::Node> documents;

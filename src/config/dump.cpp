@@ -122,7 +122,8 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   boost::json::array backends;
   for (const auto& backend : snapshot.backends) backends.push_back(dumpBackend(*backend));
   boost::json::array warnings;
-  for (const auto& warning : snapshot.warnings) warnings.push_back(boost::json::string(warning.format()));
+  for (const auto& warning : snapshot.warnings)
+    warnings.push_back(boost::json::string(warning.format()));
   return boost::json::object{
       {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes}}},
       {"routes", std::move(routes)},

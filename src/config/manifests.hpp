@@ -12,9 +12,9 @@
 namespace switchyard::config::detail {
 
 struct ObjectMeta {
-  std::string ns;    // metadata.namespace, "default" when absent
-  std::string name;  // metadata.name
-  Location where;    // the object itself (field empty)
+  std::string ns;         // metadata.namespace, "default" when absent
+  std::string name;       // metadata.name
+  Location where;         // the object itself (field empty)
   std::size_t order = 0;  // position among all documents, for file order
   std::string key() const { return ns + "/" + name; }
 };

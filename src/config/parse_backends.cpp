@@ -18,11 +18,11 @@ void parseServiceBackend(const Field& spec, ObjectMeta meta, Manifests& out) {
   if (!name || !ref) return;
   backend.schemaName = *name;
   backend.backendRef = std::move(*ref);
-  if (backend.backendRef.kind != "Backend" ||
-      backend.backendRef.group != "gateway.envoyproxy.io") {
-    spec["backendRef"].error("backendRef must reference a Backend (kind Backend, group "
-                             "gateway.envoyproxy.io), got kind " + backend.backendRef.kind +
-                             " group \"" + backend.backendRef.group + "\"");
+  if (backend.backendRef.kind != "Backend" || backend.backendRef.group != "gateway.envoyproxy.io") {
+    spec["backendRef"].error(
+        "backendRef must reference a Backend (kind Backend, group "
+        "gateway.envoyproxy.io), got kind " +
+        backend.backendRef.kind + " group \"" + backend.backendRef.group + "\"");
     return;
   }
   out.serviceBackends.push_back(std::move(backend));

@@ -7,13 +7,23 @@ namespace switchyard::config::detail {
 namespace {
 
 enum class KindId {
-  Route, ServiceBackend, SecurityPolicy, Backend, TrafficPolicy, ClientPolicy, EnvoyProxy,
-  TlsPolicy, Gateway, GatewayClass, Secret, ConfigMap
+  Route,
+  ServiceBackend,
+  SecurityPolicy,
+  Backend,
+  TrafficPolicy,
+  ClientPolicy,
+  EnvoyProxy,
+  TlsPolicy,
+  Gateway,
+  GatewayClass,
+  Secret,
+  ConfigMap
 };
 
 struct KindInfo {
   std::string_view kind;
-  std::string_view group;  // "" = core
+  std::string_view group;                  // "" = core
   std::vector<std::string_view> versions;  // empty = any version of the group
   KindId id;
 };
@@ -21,8 +31,14 @@ struct KindInfo {
 const std::vector<KindInfo>& servedKinds() {
   static const std::vector<KindInfo> kinds = {
       {"AIGatewayRoute", "aigateway.envoyproxy.io", {"v1alpha1", "v1beta1"}, KindId::Route},
-      {"AIServiceBackend", "aigateway.envoyproxy.io", {"v1alpha1", "v1beta1"}, KindId::ServiceBackend},
-      {"BackendSecurityPolicy", "aigateway.envoyproxy.io", {"v1alpha1", "v1beta1"}, KindId::SecurityPolicy},
+      {"AIServiceBackend",
+       "aigateway.envoyproxy.io",
+       {"v1alpha1", "v1beta1"},
+       KindId::ServiceBackend},
+      {"BackendSecurityPolicy",
+       "aigateway.envoyproxy.io",
+       {"v1alpha1", "v1beta1"},
+       KindId::SecurityPolicy},
       {"Backend", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::Backend},
       {"BackendTrafficPolicy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::TrafficPolicy},
       {"ClientTrafficPolicy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::ClientPolicy},
@@ -67,9 +83,9 @@ Manifests parseDocuments(const std::vector<SourceDocument>& documents,
       if (k.kind == doc.kind && k.group == group) info = &k;
     }
     if (!info) {
-      context.report(Severity::Warning, doc.line, "",
-                     "kind " + doc.kind + " (" + doc.apiVersion +
-                         ") not served by switchyard; skipped");
+      context.report(
+          Severity::Warning, doc.line, "",
+          "kind " + doc.kind + " (" + doc.apiVersion + ") not served by switchyard; skipped");
       continue;
     }
     if (!info->versions.empty() &&
@@ -90,18 +106,39 @@ Manifests parseDocuments(const std::vector<SourceDocument>& documents,
 
     const Field spec = root["spec"];
     switch (info->id) {
-      case KindId::Route: parseRoute(spec, meta, out); break;
-      case KindId::ServiceBackend: parseServiceBackend(spec, meta, out); break;
-      case KindId::SecurityPolicy: parseSecurityPolicy(spec, meta, out); break;
-      case KindId::Backend: parseBackend(spec, meta, out); break;
-      case KindId::TrafficPolicy: parseTrafficPolicy(spec, meta, out); break;
-      case KindId::ClientPolicy: parseClientPolicy(spec, meta, out); break;
-      case KindId::TlsPolicy: parseTlsPolicy(spec, meta, out); break;
-      case KindId::Secret: parseSecret(root, meta, out); break;
-      case KindId::ConfigMap: parseConfigMap(root, meta, out); break;
-      case KindId::Gateway: out.gateways.push_back(meta); break;
+      case KindId::Route:
+        parseRoute(spec, meta, out);
+        break;
+      case KindId::ServiceBackend:
+        parseServiceBackend(spec, meta, out);
+        break;
+      case KindId::SecurityPolicy:
+        parseSecurityPolicy(spec, meta, out);
+        break;
+      case KindId::Backend:
+        parseBackend(spec, meta, out);
+        break;
+      case KindId::TrafficPolicy:
+        parseTrafficPolicy(spec, meta, out);
+        break;
+      case KindId::ClientPolicy:
+        parseClientPolicy(spec, meta, out);
+        break;
+      case KindId::TlsPolicy:
+        parseTlsPolicy(spec, meta, out);
+        break;
+      case KindId::Secret:
+        parseSecret(root, meta, out);
+        break;
+      case KindId::ConfigMap:
+        parseConfigMap(root, meta, out);
+        break;
+      case KindId::Gateway:
+        out.gateways.push_back(meta);
+        break;
       case KindId::GatewayClass:
-      case KindId::EnvoyProxy: break;  // accepted; nothing in them maps to the process
+      case KindId::EnvoyProxy:
+        break;  // accepted; nothing in them maps to the process
     }
   }
   return out;

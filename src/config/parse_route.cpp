@@ -100,7 +100,8 @@ RouteManifest::RuleEntry parseRule(const Field& rule) {
     if (const auto seconds = parseRfc3339(*text)) {
       out.modelsCreatedAt = *seconds;
     } else {
-      createdAt.error("invalid RFC 3339 timestamp \"" + *text + "\" (example: 2025-01-02T15:04:05Z)");
+      createdAt.error("invalid RFC 3339 timestamp \"" + *text +
+                      "\" (example: 2025-01-02T15:04:05Z)");
     }
   }
   return out;

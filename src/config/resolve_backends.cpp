@@ -5,7 +5,8 @@
 namespace switchyard::config::detail {
 
 void resolveTlsPolicies(ResolveState& state) {
-  for (const auto& backend : state.manifests.backends) state.backends.emplace(backend.meta.key(), &backend);
+  for (const auto& backend : state.manifests.backends)
+    state.backends.emplace(backend.meta.key(), &backend);
 
   for (const auto& policy : state.manifests.tlsPolicies) {
     TlsValidation validation;
@@ -34,16 +35,19 @@ void resolveTlsPolicies(ResolveState& state) {
         continue;
       }
       if (!state.backends.contains(target.key())) {
-        state.report(Severity::Warning, target.where, "Backend " + target.key() + " not found; ignored");
+        state.report(Severity::Warning, target.where,
+                     "Backend " + target.key() + " not found; ignored");
         continue;
       }
       any = true;
-      const auto [it, inserted] = state.tlsByBackend.emplace(target.key(), ResolveState::TlsEntry{validation, target.where});
+      const auto [it, inserted] = state.tlsByBackend.emplace(
+          target.key(), ResolveState::TlsEntry{validation, target.where});
       if (!inserted && it->second.validation.policyName != validation.policyName) {
         state.report(Severity::Error, target.where,
                      "Backend " + target.key() + " already has BackendTLSPolicy " +
                          it->second.validation.policyName + " (" + it->second.where.file + ":" +
-                         std::to_string(it->second.where.line) + "); only one TLS policy per Backend");
+                         std::to_string(it->second.where.line) +
+                         "); only one TLS policy per Backend");
       }
     }
     if (!any) state.report(Severity::Warning, policy.meta.where, "targets nothing");
@@ -59,9 +63,10 @@ void resolveServiceBackends(ResolveState& state) {
     if (manifest.schemaName == "OpenAI") schema = Schema::OpenAI;
     if (!schema) {
       entry.disabledReason = "schema " + manifest.schemaName + " not supported";
-      state.report(Severity::Warning, manifest.schemaWhere,
-                   "schema " + manifest.schemaName +
-                       " not supported by switchyard (supported: GCPVertexAI, OpenAI); backend disabled");
+      state.report(
+          Severity::Warning, manifest.schemaWhere,
+          "schema " + manifest.schemaName +
+              " not supported by switchyard (supported: GCPVertexAI, OpenAI); backend disabled");
       state.serviceBackends.emplace(manifest.meta.key(), std::move(entry));
       continue;
     }
@@ -76,7 +81,8 @@ void resolveServiceBackends(ResolveState& state) {
     auto backend = std::make_shared<ServiceBackend>();
     backend->name = manifest.meta.key();
     backend->schema = *schema;
-    backend->prefix = manifest.prefix.empty() && *schema == Schema::OpenAI ? "/v1" : manifest.prefix;
+    backend->prefix =
+        manifest.prefix.empty() && *schema == Schema::OpenAI ? "/v1" : manifest.prefix;
     backend->backendName = ref.key();
     backend->endpoints = found->second->endpoints;
     if (const auto tls = state.tlsByBackend.find(ref.key()); tls != state.tlsByBackend.end())

@@ -27,7 +27,8 @@ void checkRegion(ResolveState& state, const SecurityPolicyManifest& policy,
   constexpr std::string_view kVertexSuffix = "aiplatform.googleapis.com";
   for (const auto& endpoint : backend.endpoints) {
     if (!endpoint.host.ends_with(kVertexSuffix)) continue;
-    if (endpoint.host == kVertexSuffix || endpoint.host == policy.region + "-" + std::string(kVertexSuffix))
+    if (endpoint.host == kVertexSuffix ||
+        endpoint.host == policy.region + "-" + std::string(kVertexSuffix))
       continue;
     state.report(Severity::Warning, policy.regionWhere,
                  "region " + policy.region + " does not match host " + endpoint.host +
@@ -59,9 +60,10 @@ void resolveSecurityPolicies(ResolveState& state) {
       auto& entry = found->second;
       if (!entry.securityPolicy.empty() && entry.securityPolicy != policy.meta.key()) {
         state.report(Severity::Error, target.where,
-                     "AIServiceBackend " + target.key() + " is already targeted by "
-                     "BackendSecurityPolicy " + entry.securityPolicy +
-                         "; only one policy per backend");
+                     "AIServiceBackend " + target.key() +
+                         " is already targeted by "
+                         "BackendSecurityPolicy " +
+                         entry.securityPolicy + "; only one policy per backend");
         continue;
       }
       entry.securityPolicy = policy.meta.key();
@@ -88,13 +90,15 @@ void resolveSecurityPolicies(ResolveState& state) {
         credential->serviceAccountJson = std::move(value.value);
         if (!looksLikeServiceAccountKey(credential->serviceAccountJson)) {
           std::string targets;
-          for (const auto& backend : covered) targets += (targets.empty() ? "" : ", ") + backend->name;
-          state.report(Severity::Warning, ref.where,
-                       value.source + " key \"" + value.key +
-                           "\" is not a service-account key (needs client_email, private_key and "
-                           "token_uri); " +
-                           (targets.empty() ? "no enabled backend uses it"
-                                            : "requests to " + targets + " will fail until it is fixed"));
+          for (const auto& backend : covered)
+            targets += (targets.empty() ? "" : ", ") + backend->name;
+          state.report(
+              Severity::Warning, ref.where,
+              value.source + " key \"" + value.key +
+                  "\" is not a service-account key (needs client_email, private_key and "
+                  "token_uri); " +
+                  (targets.empty() ? "no enabled backend uses it"
+                                   : "requests to " + targets + " will fail until it is fixed"));
         }
       }
       for (const auto& backend : covered) checkRegion(state, policy, *backend);

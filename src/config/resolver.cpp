@@ -54,8 +54,9 @@ Route resolveRoute(ResolveState& state, const RouteManifest& manifest) {
       const std::string key = manifest.meta.ns + "/" + ref.name;
       const auto found = state.serviceBackends.find(key);
       if (found == state.serviceBackends.end()) {
-        state.report(Severity::Warning, ref.where,
-                     "backendRef " + ref.name + ": no such AIServiceBackend; this backend is skipped");
+        state.report(
+            Severity::Warning, ref.where,
+            "backendRef " + ref.name + ": no such AIServiceBackend; this backend is skipped");
         continue;
       }
       if (!found->second.backend) {
@@ -101,8 +102,10 @@ void applyTrafficPolicies(ResolveState& state, std::vector<Route>& routes) {
         auto& source = retrySource[found->second];
         if (!source.empty()) {
           state.report(Severity::Warning, target.where,
-                       "AIGatewayRoute " + target.key() + " already has the retry policy of "
-                       "BackendTrafficPolicy " + source + "; this one is ignored for it");
+                       "AIGatewayRoute " + target.key() +
+                           " already has the retry policy of "
+                           "BackendTrafficPolicy " +
+                           source + "; this one is ignored for it");
           continue;
         }
         source = policy.meta.key();

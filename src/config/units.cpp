@@ -64,7 +64,8 @@ std::optional<std::uint64_t> scale(const Decimal& d, std::uint64_t unit) {
   auto whole = mul(d.whole, unit);
   if (!whole) return std::nullopt;
   // fraction < fractionScale <= 1e12 and unit <= 2^60: compute in 128 bits to stay exact.
-  const unsigned __int128 frac = static_cast<unsigned __int128>(d.fraction) * unit / d.fractionScale;
+  const unsigned __int128 frac =
+      static_cast<unsigned __int128>(d.fraction) * unit / d.fractionScale;
   return add(*whole, static_cast<std::uint64_t>(frac));
 }
 
@@ -80,8 +81,12 @@ std::optional<Millis> parseDuration(std::string_view text) {
     std::uint64_t unitNs = 0;
     // Longest unit first so "ms" is not read as "m".
     static constexpr std::pair<std::string_view, std::uint64_t> kUnits[] = {
-        {"ns", 1},          {"us", 1'000},          {"\xC2\xB5s", 1'000},
-        {"ms", 1'000'000},  {"s", 1'000'000'000},   {"m", 60'000'000'000ull},
+        {"ns", 1},
+        {"us", 1'000},
+        {"\xC2\xB5s", 1'000},
+        {"ms", 1'000'000},
+        {"s", 1'000'000'000},
+        {"m", 60'000'000'000ull},
         {"h", 3'600'000'000'000ull}};
     for (const auto& [name, ns] : kUnits) {
       if (text.starts_with(name)) {
@@ -104,10 +109,19 @@ std::optional<std::uint64_t> parseQuantity(std::string_view text) {
   auto number = takeDecimal(text);
   if (!number) return std::nullopt;
   static constexpr std::pair<std::string_view, std::uint64_t> kSuffixes[] = {
-      {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}, {"Ti", 1ull << 40},
-      {"Pi", 1ull << 50}, {"Ei", 1ull << 60}, {"k", 1'000ull},   {"M", 1'000'000ull},
-      {"G", 1'000'000'000ull}, {"T", 1'000'000'000'000ull}, {"P", 1'000'000'000'000'000ull},
-      {"E", 1'000'000'000'000'000'000ull}, {"", 1}};
+      {"Ki", 1ull << 10},
+      {"Mi", 1ull << 20},
+      {"Gi", 1ull << 30},
+      {"Ti", 1ull << 40},
+      {"Pi", 1ull << 50},
+      {"Ei", 1ull << 60},
+      {"k", 1'000ull},
+      {"M", 1'000'000ull},
+      {"G", 1'000'000'000ull},
+      {"T", 1'000'000'000'000ull},
+      {"P", 1'000'000'000'000'000ull},
+      {"E", 1'000'000'000'000'000'000ull},
+      {"", 1}};
   for (const auto& [suffix, multiplier] : kSuffixes) {
     if (text == suffix) return scale(*number, multiplier);
   }

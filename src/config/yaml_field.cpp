@@ -49,7 +49,9 @@ bool Field::scalar(bool required, std::string_view expected) const {
   }
   if (!node_.IsScalar()) {
     error("expected " + std::string(expected) + ", got a " +
-          (node_.IsMap() ? "mapping" : node_.IsSequence() ? "sequence" : "non-scalar"));
+          (node_.IsMap()        ? "mapping"
+           : node_.IsSequence() ? "sequence"
+                                : "non-scalar"));
     return false;
   }
   return true;
@@ -110,7 +112,8 @@ std::vector<Field> Field::list(bool required) const {
   }
   std::size_t i = 0;
   for (const auto& item : node_) {
-    items.emplace_back(item, path_ + "[" + std::to_string(i++) + "]", lineOf(item, line_), context_);
+    items.emplace_back(item, path_ + "[" + std::to_string(i++) + "]", lineOf(item, line_),
+                       context_);
   }
   return items;
 }

@@ -22,7 +22,9 @@ struct ObjectContext {
   std::string name;  // namespace/name
   std::vector<Diagnostic>* diagnostics = nullptr;
 
-  Location at(int line, std::string field) const { return {file, line, kind, name, std::move(field)}; }
+  Location at(int line, std::string field) const {
+    return {file, line, kind, name, std::move(field)};
+  }
   void report(Severity severity, int line, std::string field, std::string message) const;
 };
 

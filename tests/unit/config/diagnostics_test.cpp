@@ -91,11 +91,11 @@ struct Case {
   std::string name;
   std::string yaml;
   Severity severity;
-  int line;                 // -1 = any line > 0
+  int line;  // -1 = any line > 0
   std::string kind;
-  std::string object;       // namespace/name
+  std::string object;  // namespace/name
   std::string field;
-  std::string message;      // a part of the message
+  std::string message;  // a part of the message
   std::map<std::string, std::string> env = {};
 };
 
@@ -111,57 +111,62 @@ std::vector<Case> cases() {
        "duplicate ConfigMap default/c (first defined at "},
       {"SyntaxError", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\ndata: {}\n",
        Severity::Error, -1, "", "", "", "YAML syntax error"},
-      {"UnsupportedApiVersion", cat({"apiVersion: aigateway.envoyproxy.io/v2\nkind: AIGatewayRoute\n",
-                                     "metadata:\n  name: r\n"}),
+      {"UnsupportedApiVersion",
+       cat({"apiVersion: aigateway.envoyproxy.io/v2\nkind: AIGatewayRoute\n",
+            "metadata:\n  name: r\n"}),
        Severity::Error, 1, "AIGatewayRoute", "default/r", "apiVersion",
        "apiVersion aigateway.envoyproxy.io/v2 not supported for AIGatewayRoute"},
       {"MissingName", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: x\n",
        Severity::Error, 3, "ConfigMap", "", "metadata.name", "required field is missing"},
-      {"UnsetEnvironmentVariable", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${MISSING_VAR}\n",
-       Severity::Error, 4, "", "", "", "environment variable MISSING_VAR is not set and has no default"},
+      {"UnsetEnvironmentVariable",
+       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${MISSING_VAR}\n", Severity::Error, 4,
+       "", "", "", "environment variable MISSING_VAR is not set and has no default"},
       // AIGatewayRoute
-      {"InvalidRegex",
-       cat({kRouteHead, R"(  rules:
+      {"InvalidRegex", cat({kRouteHead, R"(  rules:
     - matches:
         - headers:
             - type: RegularExpression
               name: x-ai-eg-model
               value: "gpt-(4"
 )"}),
-       Severity::Error, 11, "AIGatewayRoute", "default/r", "spec.rules[0].matches[0].headers[0].value",
-       "invalid regular expression"},
-      {"UnknownMatchType",
-       cat({kRouteHead, R"(  rules:
+       Severity::Error, 11, "AIGatewayRoute", "default/r",
+       "spec.rules[0].matches[0].headers[0].value", "invalid regular expression"},
+      {"UnknownMatchType", cat({kRouteHead, R"(  rules:
     - matches:
         - headers:
             - type: Prefix
               name: x-ai-eg-model
               value: gpt
 )"}),
-       Severity::Error, 9, "AIGatewayRoute", "default/r", "spec.rules[0].matches[0].headers[0].type",
+       Severity::Error, 9, "AIGatewayRoute", "default/r",
+       "spec.rules[0].matches[0].headers[0].type",
        "unknown header match type \"Prefix\" (supported: Exact, RegularExpression)"},
       {"MissingHeaderValue",
-       cat({kRouteHead, "  rules:\n    - matches:\n        - headers:\n            - name: x-ai-eg-model\n"}),
-       Severity::Error, 9, "AIGatewayRoute", "default/r", "spec.rules[0].matches[0].headers[0].value",
-       "required field is missing"},
+       cat({kRouteHead,
+            "  rules:\n    - matches:\n        - headers:\n            - name: x-ai-eg-model\n"}),
+       Severity::Error, 9, "AIGatewayRoute", "default/r",
+       "spec.rules[0].matches[0].headers[0].value", "required field is missing"},
       {"WrongTypePriority",
-       cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: a\n          priority: high\n"}),
+       cat({kRouteHead,
+            "  rules:\n    - backendRefs:\n        - name: a\n          priority: high\n"}),
        Severity::Error, 9, "AIGatewayRoute", "default/r", "spec.rules[0].backendRefs[0].priority",
        "expected an integer, got \"high\""},
-      {"BackendRefsNotASequence", cat({kRouteHead, "  rules:\n    - backendRefs:\n        name: a\n"}),
-       Severity::Error, 7, "AIGatewayRoute", "default/r", "spec.rules[0].backendRefs",
-       "expected a sequence"},
+      {"BackendRefsNotASequence",
+       cat({kRouteHead, "  rules:\n    - backendRefs:\n        name: a\n"}), Severity::Error, 7,
+       "AIGatewayRoute", "default/r", "spec.rules[0].backendRefs", "expected a sequence"},
       {"InvalidDuration", cat({kRouteHead, "  rules:\n    - timeouts:\n        request: soon\n"}),
        Severity::Error, 8, "AIGatewayRoute", "default/r", "spec.rules[0].timeouts.request",
        "invalid duration \"soon\""},
       {"InvalidCreatedAt", cat({kRouteHead, "  rules:\n    - modelsCreatedAt: yesterday\n"}),
        Severity::Error, 7, "AIGatewayRoute", "default/r", "spec.rules[0].modelsCreatedAt",
        "invalid RFC 3339 timestamp \"yesterday\""},
-      {"RouteToMissingBackend", cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: nope\n"}),
-       Severity::Warning, 8, "AIGatewayRoute", "default/r", "spec.rules[0].backendRefs[0]",
+      {"RouteToMissingBackend",
+       cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: nope\n"}), Severity::Warning,
+       8, "AIGatewayRoute", "default/r", "spec.rules[0].backendRefs[0]",
        "backendRef nope: no such AIServiceBackend; this backend is skipped"},
-      {"RuleLeftWithoutBackends", cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: nope\n"}),
-       Severity::Warning, 7, "AIGatewayRoute", "default/r", "spec.rules[0]",
+      {"RuleLeftWithoutBackends",
+       cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: nope\n"}), Severity::Warning,
+       7, "AIGatewayRoute", "default/r", "spec.rules[0]",
        "rule has no usable backend; requests it matches are answered 503"},
       {"RouteToDisabledBackend",
        cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: bedrock\n", R"(---
@@ -203,7 +208,8 @@ spec:
   backendRef:
     name: b
 )",
-       Severity::Error, 9, "AIServiceBackend", "team/s", "spec.backendRef", "Backend team/b not found"},
+       Severity::Error, 9, "AIServiceBackend", "team/s", "spec.backendRef",
+       "Backend team/b not found"},
       {"BackendRefNotABackend", R"(apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
 metadata:
@@ -219,10 +225,13 @@ spec:
        Severity::Error, 8, "AIServiceBackend", "default/s", "spec.backendRef",
        "backendRef must reference a Backend (kind Backend, group gateway.envoyproxy.io)"},
       {"EmptyEndpoints",
-       "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata:\n  name: b\nspec:\n  endpoints: []\n",
-       Severity::Error, 6, "Backend", "default/b", "spec.endpoints", "at least one endpoint is required"},
+       "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata:\n  name: b\nspec:\n  "
+       "endpoints: []\n",
+       Severity::Error, 6, "Backend", "default/b", "spec.endpoints",
+       "at least one endpoint is required"},
       {"MissingEndpoints",
-       "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata:\n  name: b\nspec:\n  x: 1\n",
+       "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata:\n  name: b\nspec:\n  "
+       "x: 1\n",
        Severity::Error, 5, "Backend", "default/b", "spec.endpoints", "required field is missing"},
       {"PortOutOfRange", R"(apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
@@ -250,7 +259,9 @@ spec:
        "expected a string, got a sequence"},
       // BackendSecurityPolicy
       {"SecondPolicyOnSameBackend",
-       cat({kPolicyOnA, "  type: GCPCredentials\n  gcpCredentials: {projectName: p, region: us-central1}\n---\n",
+       cat({kPolicyOnA,
+            "  type: GCPCredentials\n  gcpCredentials: {projectName: p, region: "
+            "us-central1}\n---\n",
             R"(apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: BackendSecurityPolicy
 metadata:
@@ -264,20 +275,25 @@ spec:
 )",
             kOpenAiBackendA}),
        Severity::Error, 18, "BackendSecurityPolicy", "default/second", "spec.targetRefs[0]",
-       "AIServiceBackend default/a is already targeted by BackendSecurityPolicy default/p; only one "
+       "AIServiceBackend default/a is already targeted by BackendSecurityPolicy default/p; only "
+       "one "
        "policy per backend"},
       {"PolicyTargetsNothing",
-       cat({kPolicyOnA, "  type: GCPCredentials\n  gcpCredentials: {projectName: p, region: us-central1}\n"}),
+       cat({kPolicyOnA,
+            "  type: GCPCredentials\n  gcpCredentials: {projectName: p, region: us-central1}\n"}),
        Severity::Warning, 1, "BackendSecurityPolicy", "default/p", "", "targets nothing"},
       {"PolicyTargetNotFound",
-       cat({kPolicyOnA, "  type: GCPCredentials\n  gcpCredentials: {projectName: p, region: us-central1}\n"}),
+       cat({kPolicyOnA,
+            "  type: GCPCredentials\n  gcpCredentials: {projectName: p, region: us-central1}\n"}),
        Severity::Warning, 7, "BackendSecurityPolicy", "default/p", "spec.targetRefs[0]",
        "AIServiceBackend default/a not found; ignored"},
       {"UnsupportedPolicyType", cat({kPolicyOnA, "  type: AWSCredentials\n", kOpenAiBackendA}),
        Severity::Warning, 9, "BackendSecurityPolicy", "default/p", "spec.type",
-       "type AWSCredentials not supported by switchyard (supported: GCPCredentials, APIKey); policy "
+       "type AWSCredentials not supported by switchyard (supported: GCPCredentials, APIKey); "
+       "policy "
        "not applied"},
-      {"MissingSecret", cat({kPolicyOnA, R"(  type: GCPCredentials
+      {"MissingSecret",
+       cat({kPolicyOnA, R"(  type: GCPCredentials
   gcpCredentials:
     projectName: p
     region: us-central1
@@ -285,10 +301,11 @@ spec:
       secretRef:
         name: nope
 )",
-                             kVertexBackendA}),
+            kVertexBackendA}),
        Severity::Error, 14, "BackendSecurityPolicy", "default/p",
        "spec.gcpCredentials.credentialsFile.secretRef", "Secret default/nope not found"},
-      {"MissingApiKeyInSecret", cat({kPolicyOnA, R"(  type: APIKey
+      {"MissingApiKeyInSecret",
+       cat({kPolicyOnA, R"(  type: APIKey
   apiKey:
     secretRef:
       name: k
@@ -300,10 +317,11 @@ metadata:
 stringData:
   token: SECRET-VALUE
 )",
-                                     kOpenAiBackendA}),
+            kOpenAiBackendA}),
        Severity::Error, 11, "BackendSecurityPolicy", "default/p", "spec.apiKey.secretRef",
        "Secret default/k has no key \"apiKey\""},
-      {"NotAServiceAccountKey", cat({kPolicyOnA, R"(  type: GCPCredentials
+      {"NotAServiceAccountKey",
+       cat({kPolicyOnA, R"(  type: GCPCredentials
   gcpCredentials:
     projectName: p
     region: us-central1
@@ -318,17 +336,19 @@ metadata:
 stringData:
   service_account.json: '{"x": "SECRET-VALUE"}'
 )",
-                                     kVertexBackendA}),
+            kVertexBackendA}),
        Severity::Warning, 14, "BackendSecurityPolicy", "default/p",
        "spec.gcpCredentials.credentialsFile.secretRef",
        "Secret default/sa key \"service_account.json\" is not a service-account key (needs "
-       "client_email, private_key and token_uri); requests to default/a will fail until it is fixed"},
-      {"RegionDoesNotMatchHost", cat({kPolicyOnA, R"(  type: GCPCredentials
+       "client_email, private_key and token_uri); requests to default/a will fail until it is "
+       "fixed"},
+      {"RegionDoesNotMatchHost",
+       cat({kPolicyOnA, R"(  type: GCPCredentials
   gcpCredentials:
     projectName: p
     region: europe-west4
 )",
-                                      kVertexBackendA}),
+            kVertexBackendA}),
        Severity::Warning, 12, "BackendSecurityPolicy", "default/p", "spec.gcpCredentials.region",
        "region europe-west4 does not match host us-central1-aiplatform.googleapis.com of "
        "AIServiceBackend default/a"},
@@ -336,16 +356,18 @@ stringData:
       {"TlsMissingHostname", cat({kTlsOnA, "  validation:\n    wellKnownCACertificates: System\n"}),
        Severity::Error, 9, "BackendTLSPolicy", "default/t", "spec.validation.hostname",
        "required field is missing"},
-      {"TlsMissingConfigMap", cat({kTlsOnA, R"(  validation:
+      {"TlsMissingConfigMap",
+       cat({kTlsOnA, R"(  validation:
     hostname: a.example
     caCertificateRefs:
       - kind: ConfigMap
         name: ca
 )",
-                                   kOpenAiBackendA}),
+            kOpenAiBackendA}),
        Severity::Error, 12, "BackendTLSPolicy", "default/t", "spec.validation.caCertificateRefs[0]",
        "ConfigMap default/ca not found"},
-      {"TlsConfigMapWithoutCaCrt", cat({kTlsOnA, R"(  validation:
+      {"TlsConfigMapWithoutCaCrt",
+       cat({kTlsOnA, R"(  validation:
     hostname: a.example
     caCertificateRefs:
       - kind: ConfigMap
@@ -358,11 +380,12 @@ metadata:
 data:
   other: x
 )",
-                                        kOpenAiBackendA}),
+            kOpenAiBackendA}),
        Severity::Error, 12, "BackendTLSPolicy", "default/t", "spec.validation.caCertificateRefs[0]",
        "ConfigMap default/ca has no key \"ca.crt\""},
-      {"TlsNeitherSystemNorRefs", cat({kTlsOnA, "  validation:\n    hostname: a.example\n", kOpenAiBackendA}),
-       Severity::Error, 9, "BackendTLSPolicy", "default/t", "spec.validation",
+      {"TlsNeitherSystemNorRefs",
+       cat({kTlsOnA, "  validation:\n    hostname: a.example\n", kOpenAiBackendA}), Severity::Error,
+       9, "BackendTLSPolicy", "default/t", "spec.validation",
        "wellKnownCACertificates: System or caCertificateRefs[] is required"},
       {"SecondTlsPolicyOnSameBackend",
        cat({kTlsOnA, "  validation: {hostname: a.example, wellKnownCACertificates: System}\n---\n",
@@ -409,8 +432,8 @@ spec:
     retryOn:
       httpStatusCodes: [503, 42]
 )",
-       Severity::Error, 8, "BackendTrafficPolicy", "default/p", "spec.retry.retryOn.httpStatusCodes[1]",
-       "must be between 100 and 599"},
+       Severity::Error, 8, "BackendTrafficPolicy", "default/p",
+       "spec.retry.retryOn.httpStatusCodes[1]", "must be between 100 and 599"},
       {"InvalidBufferLimit", R"(apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: ClientTrafficPolicy
 metadata:
@@ -422,7 +445,8 @@ spec:
        Severity::Error, 7, "ClientTrafficPolicy", "default/c", "spec.connection.bufferLimit",
        "invalid quantity \"lots\""},
       // Secret
-      {"InvalidBase64", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  key: \"SECRET-VALUE!\"\n",
+      {"InvalidBase64",
+       "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  key: \"SECRET-VALUE!\"\n",
        Severity::Error, 6, "Secret", "default/s", "data.key", "invalid base64"},
   };
 }
@@ -462,12 +486,14 @@ INSTANTIATE_TEST_SUITE_P(Loader, DiagnosticTest, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 
 TEST(DiagnosticFormatTest, ErrorAndWarningLines) {
-  Diagnostic error{Severity::Error,
-                   {"a.yaml", 12, "AIGatewayRoute", "default/r", "spec.rules[0].backendRefs[1].name"},
-                   "required field is missing"};
-  EXPECT_EQ(error.format(),
-            "error: a.yaml:12: AIGatewayRoute default/r: spec.rules[0].backendRefs[1].name: required "
-            "field is missing");
+  Diagnostic error{
+      Severity::Error,
+      {"a.yaml", 12, "AIGatewayRoute", "default/r", "spec.rules[0].backendRefs[1].name"},
+      "required field is missing"};
+  EXPECT_EQ(
+      error.format(),
+      "error: a.yaml:12: AIGatewayRoute default/r: spec.rules[0].backendRefs[1].name: required "
+      "field is missing");
   Diagnostic warning{Severity::Warning, {"b.yaml", 3, "Deployment", "default/web", ""}, "skipped"};
   EXPECT_EQ(warning.format(), "warning: b.yaml:3: Deployment default/web: skipped");
   Diagnostic bare{Severity::Error, {"missing.yaml", 0, "", "", ""}, "no such file or folder"};
@@ -477,8 +503,9 @@ TEST(DiagnosticFormatTest, ErrorAndWarningLines) {
 TEST(DiagnosticOrderTest, FileOrderThenLine) {
   TempDir dir;
   // The route's warning is found by the resolver after the backend's, but comes first in the file.
-  const auto file = dir.write("order.yaml", cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: x\n",
-                                                  "---\napiVersion: apps/v1\nkind: Service\nmetadata:\n  name: s\n"}));
+  const auto file = dir.write(
+      "order.yaml", cat({kRouteHead, "  rules:\n    - backendRefs:\n        - name: x\n",
+                         "---\napiVersion: apps/v1\nkind: Service\nmetadata:\n  name: s\n"}));
   const auto result = testing::loadPaths({file});
   ASSERT_GE(result.diagnostics.size(), 3u) << testing::allDiagnostics(result);
   for (std::size_t i = 1; i < result.diagnostics.size(); ++i)

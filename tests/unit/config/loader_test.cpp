@@ -3,8 +3,8 @@
 
 #include "config/loader.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include "config/load_helpers.hpp"
 
@@ -165,8 +165,7 @@ TEST(LoaderTest, FullFixtureResolvesEverything) {
   ASSERT_TRUE(openai->tls.has_value());
   EXPECT_EQ(openai->tls->hostname, "openai.internal");
   EXPECT_EQ(openai->tls->policyName, "ai/openai-tls");
-  EXPECT_EQ(openai->tls->caPem,
-            "-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n");
+  EXPECT_EQ(openai->tls->caPem, "-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n");
   ASSERT_NE(openai->credential, nullptr);
   EXPECT_EQ(openai->credential->type, Credential::Type::ApiKey);
   EXPECT_EQ(openai->credential->apiKey, "sk-SECRET-API-KEY");
@@ -181,10 +180,12 @@ TEST(LoaderTest, DescribeShowsRoutesAndNoSecret) {
         "priority 0 weight 3: ai/vertex", "priority 1 weight 1: ai/openai -> model gpt-4o-mini",
         "us-central1-aiplatform.googleapis.com:443", "10.0.0.7:8443", "schema GCPVertexAI",
         "schema OpenAI prefix /v1", "hostname openai.internal, CA from caCertificateRefs",
-        "CA system trust store", "GCP service-account key, project demo-project, region us-central1",
+        "CA system trust store",
+        "GCP service-account key, project demo-project, region us-central1",
         "API key (BackendSecurityPolicy ai/openai-key)", "request 1m30s, stream idle 1.5s",
         "numRetries 3", "backOff 100ms..2s", "statuses [429, 503]", "body limit 8388608"}) {
-    EXPECT_NE(text.find(expected), std::string::npos) << "missing \"" << expected << "\" in:\n" << text;
+    EXPECT_NE(text.find(expected), std::string::npos) << "missing \"" << expected << "\" in:\n"
+                                                      << text;
   }
   EXPECT_EQ(text.find("SECRET"), std::string::npos) << text;
   EXPECT_EQ(text.find("sk-"), std::string::npos) << text;
@@ -246,8 +247,8 @@ TEST(LoaderTest, EnvironmentSubstitution) {
     EXPECT_EQ(result.snapshot->routes[0].rules[0].matches[0][0].value, "default-model");
   }
   {
-    const auto result = loadPaths({path}, {},
-                                  {{"SY_TEST_HOST", "h"}, {"SY_TEST_PORT", "9"}, {"SY_TEST_MODEL", "m"}});
+    const auto result = loadPaths(
+        {path}, {}, {{"SY_TEST_HOST", "h"}, {"SY_TEST_PORT", "9"}, {"SY_TEST_MODEL", "m"}});
     ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
     EXPECT_EQ(result.snapshot->backends.at(0)->endpoints[0].port, 9);
     EXPECT_EQ(result.snapshot->routes[0].rules[0].matches[0][0].value, "m");
@@ -315,8 +316,9 @@ TEST(LoaderTest, SecretsDirFirstSortedKeyWithoutServiceAccountJson) {
   secrets.write("mounted-key/apiKey", "k");
   const auto result = loadPaths({fixture("secrets_dir.yaml")}, secrets.path().string());
   ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
-  EXPECT_EQ(findBackend(*result.snapshot, "default/vertex")->credential->serviceAccountJson.substr(0, 16),
-            R"({"client_email":)");
+  EXPECT_EQ(
+      findBackend(*result.snapshot, "default/vertex")->credential->serviceAccountJson.substr(0, 16),
+      R"({"client_email":)");
 }
 
 TEST(LoaderTest, MissingSecretsWithoutSecretsDirAreErrors) {
@@ -499,7 +501,8 @@ TEST(LoaderTest, NeverThrowsOnOddInput) {
   for (const std::string text :
        {"", "---\n---\n", "- a\n- b\n", "just a scalar\n", "apiVersion: v1\n",
         "apiVersion: v1\nkind: Secret\nmetadata: [x]\n", "kind: [a]\napiVersion: {b: c}\n",
-        "apiVersion: aigateway.envoyproxy.io/v1beta1\nkind: AIGatewayRoute\nmetadata: {name: r}\nspec: 3\n",
+        "apiVersion: aigateway.envoyproxy.io/v1beta1\nkind: AIGatewayRoute\nmetadata: {name: "
+        "r}\nspec: 3\n",
         "apiVersion: aigateway.envoyproxy.io/v1beta1\nkind: AIGatewayRoute\nmetadata: {name: r}\n"
         "spec: {rules: [3, {matches: [{headers: [7]}]}, {backendRefs: [[1]]}]}\n",
         "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: [1], b: {c: d}}\n",

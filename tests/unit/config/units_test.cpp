@@ -24,13 +24,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(DurationCase{"30s", 30'000}, DurationCase{"100ms", 100},
                       DurationCase{"1.5s", 1'500}, DurationCase{"1m", 60'000},
                       DurationCase{"1h", 3'600'000}, DurationCase{"1h30m", 5'400'000},
-                      DurationCase{"2m3.25s", 123'250}, DurationCase{"0", 0},
-                      DurationCase{"0s", 0}, DurationCase{"1500us", 1},
-                      DurationCase{"999999ns", 0}, DurationCase{".5s", 500},
-                      DurationCase{"", std::nullopt}, DurationCase{"30", std::nullopt},
-                      DurationCase{"-1s", std::nullopt}, DurationCase{"1d", std::nullopt},
-                      DurationCase{"s", std::nullopt}, DurationCase{"1.s5", std::nullopt},
-                      DurationCase{"10 s", std::nullopt},
+                      DurationCase{"2m3.25s", 123'250}, DurationCase{"0", 0}, DurationCase{"0s", 0},
+                      DurationCase{"1500us", 1}, DurationCase{"999999ns", 0},
+                      DurationCase{".5s", 500}, DurationCase{"", std::nullopt},
+                      DurationCase{"30", std::nullopt}, DurationCase{"-1s", std::nullopt},
+                      DurationCase{"1d", std::nullopt}, DurationCase{"s", std::nullopt},
+                      DurationCase{"1.s5", std::nullopt}, DurationCase{"10 s", std::nullopt},
                       DurationCase{"99999999999999999999h", std::nullopt}));
 
 struct QuantityCase {

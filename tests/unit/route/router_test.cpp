@@ -29,8 +29,8 @@ HeaderMatch regex(std::string name, std::string pattern) {
   return m;
 }
 
-config::Rule rule(std::vector<std::vector<HeaderMatch>> matches, std::string ownedBy = "Envoy AI Gateway",
-                  std::int64_t created = 0) {
+config::Rule rule(std::vector<std::vector<HeaderMatch>> matches,
+                  std::string ownedBy = "Envoy AI Gateway", std::int64_t created = 0) {
   config::Rule r;
   r.matches = std::move(matches);
   r.modelsOwnedBy = std::move(ownedBy);
@@ -45,12 +45,13 @@ config::Snapshot sample() {
   first.name = "default/first";
   first.rules.push_back(rule({{exact("x-ai-eg-model", "gpt-4o")}}, "OpenAI", 1700000000));
   first.rules.push_back(rule({{regex("x-ai-eg-model", "gpt-.*")}}));
-  first.rules.push_back(rule({{exact("x-ai-eg-model", "gemini-2.5-flash"), exact("x-tier", "gold")}}));
+  first.rules.push_back(
+      rule({{exact("x-ai-eg-model", "gemini-2.5-flash"), exact("x-tier", "gold")}}));
   config::Route second;
   second.name = "default/second";
-  second.rules.push_back(rule({{exact("x-ai-eg-model", "gemini-2.5-flash")},
-                               {exact("x-ai-eg-model", "gemini-2.5-pro")}},
-                              "Google"));
+  second.rules.push_back(rule(
+      {{exact("x-ai-eg-model", "gemini-2.5-flash")}, {exact("x-ai-eg-model", "gemini-2.5-pro")}},
+      "Google"));
   second.rules.push_back(rule({{exact("x-ai-eg-model", "gpt-4o")}}));  // shadowed by first
   s.routes = {std::move(first), std::move(second)};
   return s;
@@ -88,8 +89,11 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"ExactBeforeRegex", {{"x-ai-eg-model", "gpt-4o"}}, {0, 0}},
         MatchCase{"RegexFullMatch", {{"x-ai-eg-model", "gpt-4o-mini"}}, {0, 1}},
         MatchCase{"RegexIsNotPartial", {{"x-ai-eg-model", "my-gpt-4"}}, {-1, -1}},
-        MatchCase{"AllHeadersOfAMatch", {{"x-ai-eg-model", "gemini-2.5-flash"}, {"x-tier", "gold"}}, {0, 2}},
-        MatchCase{"MissingSecondHeaderFallsThrough", {{"x-ai-eg-model", "gemini-2.5-flash"}}, {1, 0}},
+        MatchCase{"AllHeadersOfAMatch",
+                  {{"x-ai-eg-model", "gemini-2.5-flash"}, {"x-tier", "gold"}},
+                  {0, 2}},
+        MatchCase{
+            "MissingSecondHeaderFallsThrough", {{"x-ai-eg-model", "gemini-2.5-flash"}}, {1, 0}},
         MatchCase{"AnyOfTheMatches", {{"x-ai-eg-model", "gemini-2.5-pro"}}, {1, 0}},
         MatchCase{"ExactIsCaseSensitiveOnValues", {{"x-ai-eg-model", "GPT-4O"}}, {-1, -1}},
         MatchCase{"NoHeader", {}, {-1, -1}},
