@@ -1,0 +1,153 @@
+#include "providers/openai/openai_provider.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "providers/json_writer.hpp"
+
+namespace switchyard::providers::openai {
+
+namespace json = boost::json;
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
+
+std::int64_t count(const json::object* object, std::string_view key) {
+  if (!object) return 0;
+  const auto* value = object->if_contains(key);
+  if (!value) return 0;
+  if (value->is_int64()) return value->get_int64();
+  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
+  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
+  return 0;
+}
+
+const json::object* objectField(const json::object* object, std::string_view key) {
+  if (!object) return nullptr;
+  const auto* value = object->if_contains(key);
+  return value && value->is_object() ? &value->get_object() : nullptr;
+}
+
+// Printable ASCII of a body that is not an OpenAI envelope, whitespace collapsed, capped.
+std::string bodyPrefix(std::string_view body) {
+  constexpr std::size_t kLimit = 200;
+  std::string out;
+  bool space = false;
+  for (const char ch : body) {
+    if (out.size() >= kLimit) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) {
+      out.push_back(' ');
+      space = false;
+    }
+    out.push_back(c < 0x7F ? ch : '?');
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string chatCompletionsPath(std::string_view prefix) {
+  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  std::string path;
+  if (prefix.empty()) {
+    path = "/v1";
+  } else {
+    if (prefix.front() != '/') path.push_back('/');
+    path.append(prefix);
+  }
+  path.append("/chat/completions");
+  return path;
+}
+
+core::Result<core::OutboundRequest> OpenAiProvider::buildRequest(const ChatRequest& request,
+                                                                 const BackendTarget& target) const {
+  if (!request.body) return Error::make(ErrorKind::Internal, "no request body to translate");
+  const std::string_view model = target.model.empty() ? request.model : target.model;
+  if (model.empty()) return Error::make(ErrorKind::InvalidRequest, "you must provide a model parameter", "model");
+  core::OutboundRequest outbound;
+  outbound.method = "POST";
+  outbound.target = chatCompletionsPath(target.pathPrefix);
+  outbound.headers.push_back({"Content-Type", "application/json"});
+  // Re-serialize the client's object field by field, swapping only `model`.
+  outbound.body.reserve(256);
+  JsonWriter w(outbound.body);
+  w.beginObject();
+  bool wroteModel = false;
+  for (const auto& entry : *request.body) {
+    w.key(entry.key());
+    if (entry.key() == "model") {
+      w.string(model);
+      wroteModel = true;
+    } else {
+      w.value(entry.value());
+    }
+  }
+  if (!wroteModel) w.field("model", model);
+  w.endObject();
+  return outbound;
+}
+
+core::Result<TranslatedResponse> OpenAiProvider::translateResponse(std::string_view upstreamBody,
+                                                                   const ChatRequest&,
+                                                                   const BackendTarget& target,
+                                                                   const ResponseContext&) const {
+  unsigned char initial[4096];
+  json::monotonic_resource arena(initial, sizeof initial);
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(upstreamBody, ec, json::storage_ptr(&arena));
+  if (ec || !parsed.is_object())
+    return Error::make(ErrorKind::UpstreamBadResponse,
+                       "the OpenAI-schema backend returned a body that is not a JSON object");
+  const auto& root = parsed.get_object();
+  TranslatedResponse response;
+  const auto* usage = objectField(&root, "usage");
+  response.usage.promptTokens = count(usage, "prompt_tokens");
+  response.usage.completionTokens = count(usage, "completion_tokens");
+  response.usage.totalTokens = count(usage, "total_tokens");
+  response.usage.cachedTokens = count(objectField(usage, "prompt_tokens_details"), "cached_tokens");
+  response.usage.reasoningTokens = count(objectField(usage, "completion_tokens_details"), "reasoning_tokens");
+  const auto* model = root.if_contains("model");
+  response.responseModel = model && model->is_string() && !model->get_string().empty()
+                               ? std::string(sv(model->get_string()))
+                               : std::string(target.model);
+  response.body.assign(upstreamBody.data(), upstreamBody.size());
+  return response;
+}
+
+Error OpenAiProvider::translateError(unsigned status, std::string_view upstreamBody) const {
+  unsigned char initial[2048];
+  json::monotonic_resource arena(initial, sizeof initial);
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(upstreamBody, ec, json::storage_ptr(&arena));
+  const json::object* error = !ec && parsed.is_object() ? objectField(&parsed.get_object(), "error") : nullptr;
+  const auto text = [&](std::string_view key) -> std::string {
+    const auto* value = error ? error->if_contains(key) : nullptr;
+    return value && value->is_string() ? std::string(sv(value->get_string())) : std::string();
+  };
+  std::string message = text("message");
+  if (message.empty()) {
+    message = "upstream returned HTTP " + std::to_string(status);
+    if (!error) {
+      if (auto prefix = bodyPrefix(upstreamBody); !prefix.empty()) message += ": " + prefix;
+    }
+  }
+  std::string code = text("code");
+  if (code.empty()) code = text("type");
+  Error result = Error::upstream(status, std::move(message), std::move(code));
+  result.param = text("param");
+  return result;
+}
+
+}  // namespace switchyard::providers::openai

@@ -1,0 +1,27 @@
+#pragma once
+// The OpenAI-schema provider: backends that already speak Chat Completions. The request goes out
+// almost verbatim (only `model` is replaced by the backend's model), the answer comes back verbatim;
+// the answer is parsed only to read `model` and `usage`.
+
+#include "providers/provider.hpp"
+
+namespace switchyard::providers::openai {
+
+class OpenAiProvider final : public Provider {
+ public:
+  // `{prefix}/chat/completions`; prefix defaults to "/v1", trailing slashes are dropped.
+  core::Result<core::OutboundRequest> buildRequest(const ChatRequest& request,
+                                                   const BackendTarget& target) const override;
+  core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,
+                                                     const ChatRequest& request,
+                                                     const BackendTarget& target,
+                                                     const ResponseContext& context) const override;
+  // OpenAI's envelope keeps message, param and code (else type); anything else is generic.
+  core::Error translateError(unsigned status, std::string_view upstreamBody) const override;
+};
+
+// The upstream path for a schema prefix, e.g. "" → "/v1/chat/completions", "/api/v1/" →
+// "/api/v1/chat/completions".
+std::string chatCompletionsPath(std::string_view prefix);
+
+}  // namespace switchyard::providers::openai

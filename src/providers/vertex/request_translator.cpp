@@ -1,0 +1,834 @@
+#include "providers/vertex/request_translator.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "providers/json_writer.hpp"
+#include "providers/vertex/wire.hpp"
+
+namespace switchyard::providers::vertex {
+
+namespace json = boost::json;
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
+
+Error invalid(std::string message, std::string param) {
+  return Error::make(ErrorKind::InvalidRequest, std::move(message), std::move(param));
+}
+
+std::string indexed(std::string_view base, std::size_t index) {
+  std::string out(base);
+  out += '[';
+  out += std::to_string(index);
+  out += ']';
+  return out;
+}
+
+// A field that is present and not null.
+const json::value* present(const json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value && !value->is_null() ? value : nullptr;
+}
+
+std::optional<std::int64_t> asInteger(const json::value& value) {
+  if (value.is_int64()) return value.get_int64();
+  if (value.is_uint64()) {
+    if (value.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::nullopt;
+    return static_cast<std::int64_t>(value.get_uint64());
+  }
+  return std::nullopt;
+}
+
+enum class Role { System, User, Assistant, Tool, Function };
+
+std::optional<Role> parseRole(std::string_view role) {
+  if (role == "system" || role == "developer") return Role::System;
+  if (role == "user") return Role::User;
+  if (role == "assistant") return Role::Assistant;
+  if (role == "tool") return Role::Tool;
+  if (role == "function") return Role::Function;
+  return std::nullopt;
+}
+
+struct ToolCallRef {
+  std::string_view id;
+  std::string_view name;
+};
+
+// One translation: writes the body into `out` as it reads the request.
+class Translator {
+ public:
+  Translator(const json::object& body, std::string& out) : body_(body), w_(out) {}
+
+  std::optional<Error> run() {
+    const auto* model = body_.if_contains("model");
+    if (!model || !model->is_string() || model->get_string().empty())
+      return invalid("you must provide a model parameter", "model");
+    const auto* messagesValue = present(body_, "messages");
+    if (!messagesValue || !messagesValue->is_array() || messagesValue->get_array().empty())
+      return invalid("messages must be a non-empty array", "messages");
+    const auto& messages = messagesValue->get_array();
+    roles_.reserve(messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      const auto param = indexed("messages", i);
+      if (!messages[i].is_object()) return invalid(param + " must be an object", param);
+      const auto* role = messages[i].get_object().if_contains("role");
+      if (!role || !role->is_string())
+        return invalid(param + ".role is required and must be a string", param + ".role");
+      const auto parsed = parseRole(sv(role->get_string()));
+      if (!parsed)
+        return invalid("Invalid value for " + param + ".role: '" + std::string(role->get_string()) +
+                           "'. Supported values are: 'system', 'developer', 'user', 'assistant', "
+                           "'tool' and 'function'.",
+                       param + ".role");
+      roles_.push_back(*parsed);
+    }
+
+    w_.beginObject();
+    if (auto error = writeSystemInstruction(messages)) return error;
+    if (auto error = writeContents(messages)) return error;
+    if (auto error = writeTools()) return error;
+    if (auto error = writeGenerationConfig()) return error;
+    if (auto error = writePassThrough()) return error;
+    w_.endObject();
+    return std::nullopt;
+  }
+
+ private:
+  // ---- text helpers -------------------------------------------------------------------------
+
+  // Calls `onText` for each text of a string-or-text-parts content. Refusal parts count as text
+  // when `allowRefusal` (assistant history).
+  template <class OnText>
+  std::optional<Error> forEachText(const json::value& content, const std::string& param,
+                                   bool allowRefusal, OnText&& onText) {
+    if (content.is_string()) {
+      onText(sv(content.get_string()));
+      return std::nullopt;
+    }
+    if (!content.is_array()) return invalid(param + " must be a string or an array of parts", param);
+    const auto& parts = content.get_array();
+    for (std::size_t j = 0; j < parts.size(); ++j) {
+      const auto partParam = indexed(param, j);
+      if (!parts[j].is_object()) return invalid(partParam + " must be an object", partParam);
+      const auto& part = parts[j].get_object();
+      const auto* type = part.if_contains("type");
+      const std::string_view typeName = type && type->is_string() ? sv(type->get_string()) : "";
+      std::string_view field;
+      if (typeName == "text") {
+        field = "text";
+      } else if (typeName == "refusal" && allowRefusal) {
+        field = "refusal";
+      } else {
+        return invalid(partParam + ".type must be 'text' here", partParam + ".type");
+      }
+      const auto* text = part.if_contains(field);
+      if (!text || !text->is_string())
+        return invalid(partParam + "." + std::string(field) + " must be a string",
+                       partParam + "." + std::string(field));
+      onText(sv(text->get_string()));
+    }
+    return std::nullopt;
+  }
+
+  // ---- systemInstruction ----------------------------------------------------------------------
+
+  std::optional<Error> writeSystemInstruction(const json::array& messages) {
+    bool open = false;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      if (roles_[i] != Role::System) continue;
+      const auto param = indexed("messages", i) + ".content";
+      const auto* content = present(messages[i].get_object(), "content");
+      if (!content) return invalid(param + " is required", param);
+      auto error = forEachText(*content, param, false, [&](std::string_view text) {
+        if (text.empty()) return;
+        if (!open) {
+          w_.key("systemInstruction");
+          w_.beginObject();
+          w_.key("parts");
+          w_.beginArray();
+          open = true;
+        }
+        w_.beginObject();
+        w_.field("text", text);
+        w_.endObject();
+      });
+      if (error) return error;
+    }
+    if (open) {
+      w_.endArray();
+      w_.endObject();
+    }
+    return std::nullopt;
+  }
+
+  // ---- contents -------------------------------------------------------------------------------
+
+  // Opens a content of `role` unless the open one already has it (adjacent same-role merge).
+  void beginPart(std::string_view role) {
+    if (openRole_ != role) {
+      if (!openRole_.empty()) {
+        w_.endArray();
+        w_.endObject();
+      } else {
+        w_.key("contents");
+        w_.beginArray();
+      }
+      w_.beginObject();
+      w_.field("role", role);
+      w_.key("parts");
+      w_.beginArray();
+      openRole_ = role;
+    }
+    w_.beginObject();
+  }
+
+  void textPart(std::string_view role, std::string_view text) {
+    if (text.empty()) return;  // Vertex rejects empty text parts in some positions
+    beginPart(role);
+    w_.field("text", text);
+    w_.endObject();
+  }
+
+  std::optional<Error> writeContents(const json::array& messages) {
+    for (std::size_t i = 0; i < messages.size();) {
+      const auto& message = messages[i].get_object();
+      std::optional<Error> error;
+      switch (roles_[i]) {
+        case Role::System:
+          ++i;
+          continue;
+        case Role::User:
+          error = writeUser(message, i);
+          break;
+        case Role::Assistant:
+          error = writeAssistant(message, i);
+          break;
+        case Role::Function:
+          error = writeFunction(message, i);
+          break;
+        case Role::Tool: {
+          std::size_t end = i;
+          while (end < messages.size() && roles_[end] == Role::Tool) ++end;
+          error = writeToolResults(messages, i, end);
+          i = end;
+          if (error) return error;
+          continue;
+        }
+      }
+      if (error) return error;
+      ++i;
+    }
+    if (openRole_.empty())
+      return invalid("messages must contain at least one user, assistant or tool message", "messages");
+    w_.endArray();
+    w_.endObject();
+    w_.endArray();
+    return std::nullopt;
+  }
+
+  std::optional<Error> writeUser(const json::object& message, std::size_t i) {
+    const auto param = indexed("messages", i) + ".content";
+    const auto* content = present(message, "content");
+    if (!content) return invalid(param + " is required", param);
+    if (content->is_string()) {
+      textPart("user", sv(content->get_string()));
+      return std::nullopt;
+    }
+    if (!content->is_array()) return invalid(param + " must be a string or an array of parts", param);
+    const auto& parts = content->get_array();
+    for (std::size_t j = 0; j < parts.size(); ++j) {
+      if (auto error = writeUserPart(parts[j], indexed(param, j))) return error;
+    }
+    return std::nullopt;
+  }
+
+  // `member` of `part` as an object, e.g. part.image_url.
+  static const json::object* memberObject(const json::object& part, std::string_view member) {
+    const auto* value = part.if_contains(member);
+    return value && value->is_object() ? &value->get_object() : nullptr;
+  }
+
+  static const json::string* memberString(const json::object* object, std::string_view member) {
+    if (!object) return nullptr;
+    const auto* value = object->if_contains(member);
+    return value && value->is_string() ? &value->get_string() : nullptr;
+  }
+
+  void inlineData(std::string_view mimeType, std::string_view data) {
+    beginPart("user");
+    w_.key("inlineData");
+    w_.beginObject();
+    w_.field("mimeType", mimeType);
+    w_.field("data", data);
+    w_.endObject();
+    w_.endObject();
+  }
+
+  void fileData(std::string_view mimeType, std::string_view uri) {
+    beginPart("user");
+    w_.key("fileData");
+    w_.beginObject();
+    w_.field("mimeType", mimeType);
+    w_.field("fileUri", uri);
+    w_.endObject();
+    w_.endObject();
+  }
+
+  std::optional<Error> writeUserPart(const json::value& value, const std::string& param) {
+    if (!value.is_object()) return invalid(param + " must be an object", param);
+    const auto& part = value.get_object();
+    const auto* typeValue = part.if_contains("type");
+    const std::string_view type =
+        typeValue && typeValue->is_string() ? sv(typeValue->get_string()) : "";
+    if (type == "text") {
+      const auto* text = part.if_contains("text");
+      if (!text || !text->is_string()) return invalid(param + ".text must be a string", param + ".text");
+      textPart("user", sv(text->get_string()));
+      return std::nullopt;
+    }
+    if (type == "image_url") {
+      const auto* url = memberString(memberObject(part, "image_url"), "url");
+      if (!url || url->empty())
+        return invalid(param + ".image_url.url must be a string", param + ".image_url.url");
+      const std::string_view text = sv(*url);
+      if (const auto data = parseDataUrl(text)) {
+        inlineData(data->mimeType, data->data);
+        return std::nullopt;
+      }
+      if (text.starts_with("https://") || text.starts_with("http://") || text.starts_with("gs://")) {
+        fileData(mimeTypeFromName(text, "image/jpeg"), text);
+        return std::nullopt;
+      }
+      return invalid(param + ".image_url.url must be an http(s) URL, a gs:// URI or a base64 data URL",
+                     param + ".image_url.url");
+    }
+    if (type == "input_audio") {
+      const auto* audio = memberObject(part, "input_audio");
+      const auto* data = memberString(audio, "data");
+      const auto* format = memberString(audio, "format");
+      if (!data || data->empty())
+        return invalid(param + ".input_audio.data must be a base64 string", param + ".input_audio.data");
+      std::string_view mime;
+      if (format && *format == "wav") mime = "audio/wav";
+      if (format && *format == "mp3") mime = "audio/mp3";
+      if (mime.empty())
+        return invalid(param + ".input_audio.format must be 'wav' or 'mp3'", param + ".input_audio.format");
+      inlineData(mime, sv(*data));
+      return std::nullopt;
+    }
+    if (type == "file") {
+      const auto* file = memberObject(part, "file");
+      const auto* data = memberString(file, "file_data");
+      if (!data || data->empty())
+        return invalid(param + ".file.file_data is required (file_id is not supported by this backend)",
+                       param + ".file.file_data");
+      if (const auto url = parseDataUrl(sv(*data))) {
+        inlineData(url->mimeType, url->data);
+        return std::nullopt;
+      }
+      const auto* name = memberString(file, "filename");
+      inlineData(mimeTypeFromName(name ? sv(*name) : "", "application/pdf"), sv(*data));
+      return std::nullopt;
+    }
+    return invalid(param + ".type must be one of 'text', 'image_url', 'input_audio', 'file'",
+                   param + ".type");
+  }
+
+  std::optional<Error> writeAssistant(const json::object& message, std::size_t i) {
+    const auto param = indexed("messages", i);
+    lastCalls_.clear();
+    if (const auto* content = present(message, "content")) {
+      auto error = forEachText(*content, param + ".content", true,
+                               [&](std::string_view text) { textPart("model", text); });
+      if (error) return error;
+    }
+    const auto* toolCalls = present(message, "tool_calls");
+    if (!toolCalls) return std::nullopt;
+    if (!toolCalls->is_array())
+      return invalid(param + ".tool_calls must be an array", param + ".tool_calls");
+    const auto& calls = toolCalls->get_array();
+    for (std::size_t j = 0; j < calls.size(); ++j) {
+      const auto callParam = indexed(param + ".tool_calls", j);
+      if (!calls[j].is_object()) return invalid(callParam + " must be an object", callParam);
+      const auto& call = calls[j].get_object();
+      if (const auto* type = present(call, "type"); type && !(type->is_string() && type->get_string() == "function"))
+        return invalid(callParam + ".type must be 'function'", callParam + ".type");
+      const auto* id = call.if_contains("id");
+      if (!id || !id->is_string() || id->get_string().empty())
+        return invalid(callParam + ".id must be a non-empty string", callParam + ".id");
+      const auto* function = memberObject(call, "function");
+      const auto* name = memberString(function, "name");
+      if (!name || name->empty())
+        return invalid(callParam + ".function.name must be a non-empty string", callParam + ".function.name");
+      const auto argsParam = callParam + ".function.arguments";
+      std::string_view arguments;
+      if (const auto* args = present(*function, "arguments")) {
+        if (!args->is_string()) return invalid(argsParam + " must be a string of JSON", argsParam);
+        arguments = sv(args->get_string());
+      }
+      json::value parsed;
+      if (arguments.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+        boost::system::error_code ec;
+        parsed = json::parse(arguments, ec, json::storage_ptr(&arena_));
+        if (ec) return invalid(argsParam + " is not valid JSON: " + ec.message(), argsParam);
+        if (!parsed.is_object()) return invalid(argsParam + " must be a JSON object", argsParam);
+      }
+      beginPart("model");
+      w_.key("functionCall");
+      w_.beginObject();
+      w_.field("name", sv(*name));
+      w_.key("args");
+      if (parsed.is_object()) {
+        w_.value(parsed);
+      } else {
+        w_.beginObject();
+        w_.endObject();
+      }
+      w_.endObject();
+      if (const auto signature = thoughtSignatureFromToolCallId(sv(id->get_string())))
+        w_.field("thoughtSignature", *signature);
+      w_.endObject();
+      lastCalls_.push_back({sv(id->get_string()), sv(*name)});
+    }
+    return std::nullopt;
+  }
+
+  void functionResponse(std::string_view name, std::string_view output) {
+    beginPart("user");
+    w_.key("functionResponse");
+    w_.beginObject();
+    w_.field("name", name);
+    w_.key("response");
+    w_.beginObject();
+    w_.field("output", output);
+    w_.endObject();
+    w_.endObject();
+    w_.endObject();
+  }
+
+  // Messages [begin, end) are consecutive tool results: one functionResponse each, in call order.
+  std::optional<Error> writeToolResults(const json::array& messages, std::size_t begin, std::size_t end) {
+    struct Result {
+      std::size_t callIndex;
+      std::size_t message;
+      std::string text;
+    };
+    std::vector<Result> results;
+    results.reserve(end - begin);
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& message = messages[i].get_object();
+      const auto param = indexed("messages", i);
+      const auto* id = message.if_contains("tool_call_id");
+      if (!id || !id->is_string() || id->get_string().empty())
+        return invalid(param + ".tool_call_id must be a non-empty string", param + ".tool_call_id");
+      const auto found = std::find_if(lastCalls_.begin(), lastCalls_.end(), [&](const ToolCallRef& call) {
+        return call.id == sv(id->get_string());
+      });
+      if (found == lastCalls_.end())
+        return invalid(param + ".tool_call_id '" + std::string(id->get_string()) +
+                           "' does not match any tool call of the preceding assistant message",
+                       param + ".tool_call_id");
+      std::string text;
+      const auto* content = present(message, "content");
+      if (!content) return invalid(param + ".content is required", param + ".content");
+      auto error = forEachText(*content, param + ".content", false,
+                               [&](std::string_view piece) { text.append(piece); });
+      if (error) return error;
+      results.push_back({static_cast<std::size_t>(found - lastCalls_.begin()), i, std::move(text)});
+    }
+    std::stable_sort(results.begin(), results.end(),
+                     [](const Result& a, const Result& b) { return a.callIndex < b.callIndex; });
+    for (const auto& result : results) functionResponse(lastCalls_[result.callIndex].name, result.text);
+    return std::nullopt;
+  }
+
+  // Deprecated `function` role: a result named by the message itself.
+  std::optional<Error> writeFunction(const json::object& message, std::size_t i) {
+    const auto param = indexed("messages", i);
+    const auto* name = message.if_contains("name");
+    if (!name || !name->is_string() || name->get_string().empty())
+      return invalid(param + ".name must be a non-empty string", param + ".name");
+    std::string text;
+    if (const auto* content = present(message, "content")) {
+      auto error = forEachText(*content, param + ".content", false,
+                               [&](std::string_view piece) { text.append(piece); });
+      if (error) return error;
+    }
+    functionResponse(sv(name->get_string()), text);
+    return std::nullopt;
+  }
+
+  // ---- tools and toolConfig -------------------------------------------------------------------
+
+  std::optional<Error> writeTools() {
+    bool declared = false;
+    if (const auto* toolsValue = present(body_, "tools")) {
+      if (!toolsValue->is_array()) return invalid("tools must be an array", "tools");
+      const auto& tools = toolsValue->get_array();
+      for (std::size_t i = 0; i < tools.size(); ++i) {
+        const auto param = indexed("tools", i);
+        if (!tools[i].is_object()) return invalid(param + " must be an object", param);
+        const auto& tool = tools[i].get_object();
+        const auto* type = tool.if_contains("type");
+        if (!type || !type->is_string() || type->get_string() != "function")
+          return invalid(param + ".type must be 'function' (other tool types are not supported)",
+                         param + ".type");
+        const auto* function = memberObject(tool, "function");
+        if (!function) return invalid(param + ".function must be an object", param + ".function");
+        const auto* name = memberString(function, "name");
+        if (!name || name->empty())
+          return invalid(param + ".function.name must be a non-empty string", param + ".function.name");
+        const auto* description = present(*function, "description");
+        if (description && !description->is_string())
+          return invalid(param + ".function.description must be a string", param + ".function.description");
+        const auto* parameters = present(*function, "parameters");
+        if (parameters && !parameters->is_object())
+          return invalid(param + ".function.parameters must be a JSON Schema object",
+                         param + ".function.parameters");
+        if (!declared) {
+          w_.key("tools");
+          w_.beginArray();
+          w_.beginObject();
+          w_.key("functionDeclarations");
+          w_.beginArray();
+          declared = true;
+        }
+        w_.beginObject();
+        w_.field("name", sv(*name));
+        if (description) w_.field("description", sv(description->get_string()));
+        if (parameters) {
+          w_.key("parametersJsonSchema");
+          w_.value(*parameters);
+        }
+        w_.endObject();
+      }
+      if (declared) {
+        w_.endArray();
+        w_.endObject();
+        w_.endArray();
+      }
+    }
+    return writeToolConfig(declared);
+  }
+
+  static std::optional<std::string_view> toolName(const json::value& value) {
+    if (!value.is_object()) return std::nullopt;
+    const auto& tool = value.get_object();
+    if (const auto* type = tool.if_contains("type"); type && !(type->is_string() && type->get_string() == "function"))
+      return std::nullopt;
+    const auto* name = memberString(memberObject(tool, "function"), "name");
+    if (!name || name->empty()) return std::nullopt;
+    return sv(*name);
+  }
+
+  std::optional<Error> writeToolConfig(bool declared) {
+    const auto* choice = present(body_, "tool_choice");
+    if (!choice) return std::nullopt;
+    std::string_view mode;
+    std::vector<std::string_view> allowed;
+    if (choice->is_string()) {
+      const auto value = sv(choice->get_string());
+      if (value == "none") mode = "NONE";
+      else if (value == "auto") mode = "AUTO";
+      else if (value == "required") mode = "ANY";
+      else
+        return invalid("tool_choice must be 'none', 'auto', 'required' or an object", "tool_choice");
+    } else if (choice->is_object()) {
+      const auto& object = choice->get_object();
+      const auto* type = object.if_contains("type");
+      const std::string_view typeName = type && type->is_string() ? sv(type->get_string()) : "";
+      if (typeName == "function") {
+        const auto name = toolName(*choice);
+        if (!name) return invalid("tool_choice.function.name must be a non-empty string", "tool_choice.function.name");
+        mode = "ANY";
+        allowed.push_back(*name);
+      } else if (typeName == "allowed_tools") {
+        const auto* spec = memberObject(object, "allowed_tools");
+        if (!spec) return invalid("tool_choice.allowed_tools must be an object", "tool_choice.allowed_tools");
+        const auto* allowedMode = memberString(spec, "mode");
+        if (allowedMode && *allowedMode == "auto") mode = "VALIDATED";
+        else if (allowedMode && *allowedMode == "required") mode = "ANY";
+        else
+          return invalid("tool_choice.allowed_tools.mode must be 'auto' or 'required'",
+                         "tool_choice.allowed_tools.mode");
+        const auto* tools = spec->if_contains("tools");
+        if (!tools || !tools->is_array())
+          return invalid("tool_choice.allowed_tools.tools must be an array", "tool_choice.allowed_tools.tools");
+        const auto& list = tools->get_array();
+        for (std::size_t k = 0; k < list.size(); ++k) {
+          const auto name = toolName(list[k]);
+          const auto param = indexed("tool_choice.allowed_tools.tools", k);
+          if (!name) return invalid(param + " must name a function tool", param);
+          allowed.push_back(*name);
+        }
+      } else {
+        return invalid("tool_choice.type must be 'function' or 'allowed_tools'", "tool_choice.type");
+      }
+    } else {
+      return invalid("tool_choice must be a string or an object", "tool_choice");
+    }
+    if (!declared) return std::nullopt;  // nothing to configure without declarations
+    w_.key("toolConfig");
+    w_.beginObject();
+    w_.key("functionCallingConfig");
+    w_.beginObject();
+    w_.field("mode", mode);
+    if (!allowed.empty()) {
+      w_.key("allowedFunctionNames");
+      w_.beginArray();
+      for (const auto name : allowed) w_.string(name);
+      w_.endArray();
+    }
+    w_.endObject();
+    w_.endObject();
+    return std::nullopt;
+  }
+
+  // ---- generationConfig -----------------------------------------------------------------------
+
+  void genKey(std::string_view name) {
+    if (!genOpen_) {
+      w_.key("generationConfig");
+      w_.beginObject();
+      genOpen_ = true;
+    }
+    w_.key(name);
+  }
+
+  std::optional<Error> copyNumber(std::string_view from, std::string_view to) {
+    const auto* value = present(body_, from);
+    if (!value) return std::nullopt;
+    if (!value->is_number()) return invalid(std::string(from) + " must be a number", std::string(from));
+    genKey(to);
+    w_.value(*value);
+    return std::nullopt;
+  }
+
+  // An integer field that must fit Vertex's int32 and be at least `minimum`.
+  std::optional<Error> readInt32(std::string_view from, std::int64_t minimum, std::optional<std::int64_t>& out) {
+    const auto* value = present(body_, from);
+    if (!value) return std::nullopt;
+    const auto number = asInteger(*value);
+    if (!number || *number < minimum || *number > std::numeric_limits<std::int32_t>::max())
+      return invalid(std::string(from) + " must be an integer between " + std::to_string(minimum) +
+                         " and 2147483647",
+                     std::string(from));
+    out = *number;
+    return std::nullopt;
+  }
+
+  std::optional<Error> writeGenerationConfig() {
+    if (auto error = copyNumber("temperature", "temperature")) return error;
+    if (auto error = copyNumber("top_p", "topP")) return error;
+
+    std::optional<std::int64_t> n;
+    if (auto error = readInt32("n", 1, n)) return error;
+    if (n) {
+      genKey("candidateCount");
+      w_.integer(*n);
+    }
+
+    if (const auto* stop = present(body_, "stop")) {
+      if (stop->is_string()) {
+        if (!stop->get_string().empty()) {
+          genKey("stopSequences");
+          w_.beginArray();
+          w_.string(sv(stop->get_string()));
+          w_.endArray();
+        }
+      } else if (stop->is_array()) {
+        const auto& list = stop->get_array();
+        for (std::size_t k = 0; k < list.size(); ++k)
+          if (!list[k].is_string()) return invalid("stop must be a string or an array of strings", indexed("stop", k));
+        if (!list.empty()) {
+          genKey("stopSequences");
+          w_.value(*stop);
+        }
+      } else {
+        return invalid("stop must be a string or an array of strings", "stop");
+      }
+    }
+
+    std::optional<std::int64_t> maxTokens;
+    if (auto error = readInt32("max_completion_tokens", 1, maxTokens)) return error;
+    if (!maxTokens)
+      if (auto error = readInt32("max_tokens", 1, maxTokens)) return error;
+    if (maxTokens) {
+      genKey("maxOutputTokens");
+      w_.integer(*maxTokens);
+    }
+
+    if (auto error = copyNumber("presence_penalty", "presencePenalty")) return error;
+    if (auto error = copyNumber("frequency_penalty", "frequencyPenalty")) return error;
+
+    if (const auto* seed = present(body_, "seed")) {
+      const auto number = asInteger(*seed);
+      if (!number || *number < std::numeric_limits<std::int32_t>::min() ||
+          *number > std::numeric_limits<std::int32_t>::max())
+        return invalid("seed must be an integer that fits in 32 bits for this backend", "seed");
+      genKey("seed");
+      w_.integer(*number);
+    }
+
+    if (auto error = writeResponseFormat()) return error;
+    if (auto error = writeLogprobs()) return error;
+    if (auto error = writeThinking()) return error;
+
+    if (genOpen_) w_.endObject();
+    return std::nullopt;
+  }
+
+  std::optional<Error> writeResponseFormat() {
+    const auto* format = present(body_, "response_format");
+    if (!format) return std::nullopt;
+    if (!format->is_object()) return invalid("response_format must be an object", "response_format");
+    const auto* type = memberString(&format->get_object(), "type");
+    if (type && *type == "text") return std::nullopt;
+    if (type && *type == "json_object") {
+      genKey("responseMimeType");
+      w_.string("application/json");
+      return std::nullopt;
+    }
+    if (type && *type == "json_schema") {
+      const auto* spec = memberObject(format->get_object(), "json_schema");
+      if (!spec) return invalid("response_format.json_schema must be an object", "response_format.json_schema");
+      const auto* schema = spec->if_contains("schema");
+      if (!schema || !schema->is_object())
+        return invalid("response_format.json_schema.schema must be a JSON Schema object",
+                       "response_format.json_schema.schema");
+      genKey("responseMimeType");
+      w_.string("application/json");
+      genKey("responseJsonSchema");
+      w_.value(*schema);
+      return std::nullopt;
+    }
+    return invalid("response_format.type must be 'text', 'json_object' or 'json_schema'", "response_format.type");
+  }
+
+  std::optional<Error> writeLogprobs() {
+    bool wanted = false;
+    if (const auto* logprobs = present(body_, "logprobs")) {
+      if (!logprobs->is_bool()) return invalid("logprobs must be a boolean", "logprobs");
+      wanted = logprobs->get_bool();
+    }
+    std::optional<std::int64_t> top;
+    if (const auto* topValue = present(body_, "top_logprobs")) {
+      top = asInteger(*topValue);
+      if (!top || *top < 0 || *top > 20)
+        return invalid("top_logprobs must be an integer between 0 and 20", "top_logprobs");
+      if (!wanted) return invalid("top_logprobs requires logprobs to be true", "top_logprobs");
+    }
+    if (!wanted) return std::nullopt;
+    genKey("responseLogprobs");
+    w_.boolean(true);
+    if (top && *top > 0) {
+      genKey("logprobs");
+      w_.integer(*top);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> writeThinking() {
+    const auto* effort = present(body_, "reasoning_effort");
+    if (!effort) return std::nullopt;
+    static constexpr std::pair<std::string_view, int> kBudgets[] = {
+        {"none", 0},       {"minimal", 512},  {"low", 1024},  {"medium", 8192},
+        {"high", 24576},   {"xhigh", 24576},  {"max", 24576}};
+    if (effort->is_string()) {
+      for (const auto& [name, budget] : kBudgets) {
+        if (effort->get_string() != name) continue;
+        genKey("thinkingConfig");
+        w_.beginObject();
+        w_.fieldInt("thinkingBudget", budget);
+        if (budget > 0) {
+          w_.key("includeThoughts");
+          w_.boolean(true);
+        }
+        w_.endObject();
+        return std::nullopt;
+      }
+    }
+    return invalid("reasoning_effort must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'",
+                   "reasoning_effort");
+  }
+
+  // ---- vendor extensions ----------------------------------------------------------------------
+
+  std::optional<Error> writePassThrough() {
+    const auto* snake = present(body_, "safety_settings");
+    const auto* camel = present(body_, "safetySettings");
+    if (snake && camel)
+      return invalid("give either safety_settings or safetySettings, not both", "safety_settings");
+    if (const auto* settings = snake ? snake : camel) {
+      const std::string param = snake ? "safety_settings" : "safetySettings";
+      if (!settings->is_array()) return invalid(param + " must be an array of SafetySetting objects", param);
+      const auto& list = settings->get_array();
+      for (std::size_t k = 0; k < list.size(); ++k)
+        if (!list[k].is_object()) return invalid(indexed(param, k) + " must be an object", indexed(param, k));
+      w_.key("safetySettings");
+      w_.value(*settings);
+    }
+    if (const auto* labels = present(body_, "labels")) {
+      if (!labels->is_object()) return invalid("labels must be an object of strings", "labels");
+      for (const auto& entry : labels->get_object())
+        if (!entry.value().is_string())
+          return invalid("labels must be an object of strings", "labels." + std::string(entry.key()));
+      w_.key("labels");
+      w_.value(*labels);
+    }
+    return std::nullopt;
+  }
+
+  const json::object& body_;
+  JsonWriter w_;
+  std::vector<Role> roles_;
+  std::string_view openRole_;            // role of the content being written, empty before the first
+  std::vector<ToolCallRef> lastCalls_;   // tool calls of the latest assistant message
+  bool genOpen_ = false;
+  json::monotonic_resource arena_;       // parsed tool-call arguments live until the body is written
+};
+
+}  // namespace
+
+core::Result<std::string> buildTarget(const BackendTarget& target, bool stream) {
+  if (!isSafePathSegment(target.model))
+    return invalid("The model name '" + std::string(target.model) +
+                       "' is not valid for this backend: it must be a plain model id without '/', "
+                       "'..', '?', '#', '%', ':', spaces or non-ASCII characters",
+                   "model");
+  if (!isSafePathSegment(target.project))
+    return Error::make(ErrorKind::Internal, "the Vertex AI backend has no valid GCP project configured");
+  if (!isSafePathSegment(target.region))
+    return Error::make(ErrorKind::Internal, "the Vertex AI backend has no valid GCP region configured");
+  std::string path;
+  path.reserve(96 + target.project.size() + target.region.size() + target.model.size());
+  path.append("/v1/projects/").append(target.project);
+  path.append("/locations/").append(target.region);
+  path.append("/publishers/google/models/").append(target.model);
+  path.append(stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  return path;
+}
+
+core::Result<std::string> translateRequestBody(const boost::json::object& body) {
+  std::string out;
+  out.reserve(1024);
+  Translator translator(body, out);
+  if (auto error = translator.run()) return std::move(*error);
+  return out;
+}
+
+}  // namespace switchyard::providers::vertex

@@ -1,0 +1,43 @@
+#pragma once
+// OpenAI chat request → Vertex AI GenerateContentRequest (wire.md §2.7, §2.8).
+//
+// Decisions beyond the spec tables:
+// - Unknown top-level fields are ignored, as are fields with no Vertex equivalent (`user`,
+//   `logit_bias`, `metadata`, `parallel_tool_calls`, `store`, `service_tier`, ...).
+// - Vendor extensions read from the OpenAI body: `safety_settings` (or `safetySettings`), an array of
+//   Vertex SafetySetting objects copied verbatim to `safetySettings`; `labels`, a string→string
+//   object copied to `labels`. Giving both spellings of safety settings is a 400.
+// - `reasoning_effort` → `thinkingConfig.thinkingBudget`: none 0, minimal 512, low 1024, medium
+//   8192, high/xhigh/max 24576 (the largest budget every Gemini 2.5 model accepts). Any effort other
+//   than `none` also sets `includeThoughts: true`, so thought summaries come back as
+//   `reasoning_content`.
+// - `image_url` with an http(s)/gs URL → fileData with the MIME type taken from the extension;
+//   unknown extensions are sent as `image/jpeg`. Data URLs → inlineData with their own MIME type.
+// - Tool results are always wrapped as `{"output": <text>}`; text that happens to be JSON is not
+//   unpacked, because Vertex gives the keys `output` and `error` a meaning of their own.
+// - Tool results answering one assistant turn go into one `user` content, in the order of the
+//   assistant's `tool_calls`. Adjacent messages that map to the same Vertex role are merged.
+//   Messages that yield no parts (e.g. an empty assistant text) are skipped.
+// - A replayed tool call whose id carries a thought signature (see wire.hpp) gets it back as the
+//   part's `thoughtSignature`; a call without one is sent without.
+// - `toolConfig` is only sent together with function declarations.
+
+#include <boost/json/object.hpp>
+
+#include <string>
+
+#include "core/result.hpp"
+#include "providers/provider.hpp"
+
+namespace switchyard::providers::vertex {
+
+// `/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:generateContent`, or
+// `:streamGenerateContent?alt=sse`. An unsafe model is InvalidRequest (param "model"); an unsafe
+// project or region is Internal (it comes from configuration, not from the client).
+core::Result<std::string> buildTarget(const BackendTarget& target, bool stream);
+
+// The JSON body of the GenerateContentRequest. Validation failures are InvalidRequest with `param`
+// naming the field (e.g. `messages[2].tool_calls[0].function.arguments`).
+core::Result<std::string> translateRequestBody(const boost::json::object& body);
+
+}  // namespace switchyard::providers::vertex

@@ -1,0 +1,339 @@
+#include "providers/vertex/response_translator.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <vector>
+
+#include "providers/json_writer.hpp"
+#include "providers/vertex/wire.hpp"
+
+namespace switchyard::providers::vertex {
+
+namespace json = boost::json;
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
+
+Error bad(std::string message) {
+  return Error::make(ErrorKind::UpstreamBadResponse, "Vertex AI returned an unreadable response: " +
+                                                         std::move(message));
+}
+
+std::string_view stringField(const json::object* object, std::string_view key) {
+  if (!object) return {};
+  const auto* value = object->if_contains(key);
+  return value && value->is_string() ? sv(value->get_string()) : std::string_view{};
+}
+
+const json::object* objectField(const json::object* object, std::string_view key) {
+  if (!object) return nullptr;
+  const auto* value = object->if_contains(key);
+  return value && value->is_object() ? &value->get_object() : nullptr;
+}
+
+const json::array* arrayField(const json::object* object, std::string_view key) {
+  if (!object) return nullptr;
+  const auto* value = object->if_contains(key);
+  return value && value->is_array() ? &value->get_array() : nullptr;
+}
+
+// A proto3 integer: a JSON number, or a string for int64 fields; absent or unreadable = 0.
+std::int64_t integerField(const json::object* object, std::string_view key) {
+  if (!object) return 0;
+  const auto* value = object->if_contains(key);
+  if (!value) return 0;
+  if (value->is_int64()) return value->get_int64();
+  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
+  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
+  if (value->is_string()) {
+    const auto text = sv(value->get_string());
+    std::int64_t number = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec == std::errc() && end == text.data() + text.size()) return number;
+  }
+  return 0;
+}
+
+bool isThought(const json::object& part) {
+  const auto* thought = part.if_contains("thought");
+  return thought && thought->is_bool() && thought->get_bool();
+}
+
+struct Candidate {
+  std::int64_t index;
+  const json::object* object;
+};
+
+class Writer {
+ public:
+  Writer(std::string& out, const ResponseContext& context) : w_(out), context_(context) {}
+
+  void candidate(const Candidate& candidate) {
+    const auto* content = objectField(candidate.object, "content");
+    const auto* parts = arrayField(content, "parts");
+    bool hasText = false;
+    bool hasThought = false;
+    std::size_t calls = 0;
+    if (parts) {
+      for (const auto& value : *parts) {
+        if (!value.is_object()) continue;
+        const auto& part = value.get_object();
+        if (objectField(&part, "functionCall")) {
+          ++calls;
+        } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
+          if (isThought(part)) hasThought |= !text->get_string().empty();
+          else hasText = true;
+        }
+      }
+    }
+
+    w_.beginObject();
+    w_.fieldInt("index", candidate.index);
+    w_.key("message");
+    w_.beginObject();
+    w_.field("role", "assistant");
+    w_.key("content");
+    if (hasText) {
+      texts(parts, false);
+    } else {
+      w_.null();
+    }
+    if (hasThought) {
+      w_.key("reasoning_content");
+      texts(parts, true);
+    }
+    w_.key("refusal");
+    w_.null();
+    if (calls > 0) toolCalls(*parts, static_cast<std::size_t>(candidate.index));
+    w_.endObject();
+
+    w_.key("logprobs");
+    if (const auto* logprobs = objectField(candidate.object, "logprobsResult")) {
+      writeLogprobs(*logprobs);
+    } else {
+      w_.null();
+    }
+    w_.field("finish_reason", mapFinishReason(stringField(candidate.object, "finishReason"), calls > 0));
+    w_.endObject();
+  }
+
+  void blocked(const json::object& feedback) {
+    std::string refusal = "The prompt was blocked by Vertex AI (blockReason: ";
+    refusal += stringField(&feedback, "blockReason");
+    refusal += ')';
+    if (const auto message = stringField(&feedback, "blockReasonMessage"); !message.empty()) {
+      refusal += ": ";
+      refusal += message;
+    }
+    w_.beginObject();
+    w_.fieldInt("index", 0);
+    w_.key("message");
+    w_.beginObject();
+    w_.field("role", "assistant");
+    w_.key("content");
+    w_.null();
+    w_.field("refusal", refusal);
+    w_.endObject();
+    w_.key("logprobs");
+    w_.null();
+    w_.field("finish_reason", "content_filter");
+    w_.endObject();
+  }
+
+  JsonWriter& json() { return w_; }
+
+ private:
+  // The concatenated text of the thought (or non-thought) parts, as one JSON string.
+  void texts(const json::array* parts, bool thoughts) {
+    w_.beginString();
+    for (const auto& value : *parts) {
+      if (!value.is_object()) continue;
+      const auto& part = value.get_object();
+      if (objectField(&part, "functionCall") || isThought(part) != thoughts) continue;
+      if (const auto* text = part.if_contains("text"); text && text->is_string())
+        w_.stringPiece(sv(text->get_string()));
+    }
+    w_.endString();
+  }
+
+  void toolCalls(const json::array& parts, std::size_t choice) {
+    w_.key("tool_calls");
+    w_.beginArray();
+    std::size_t call = 0;
+    for (const auto& value : parts) {
+      if (!value.is_object()) continue;
+      const auto& part = value.get_object();
+      const auto* function = objectField(&part, "functionCall");
+      if (!function) continue;
+      w_.beginObject();
+      w_.field("id", mintToolCallId(context_.requestId, choice, call++, stringField(&part, "thoughtSignature")));
+      w_.field("type", "function");
+      w_.key("function");
+      w_.beginObject();
+      w_.field("name", stringField(function, "name"));
+      arguments_.clear();
+      if (const auto* args = function->if_contains("args"); args && args->is_object()) {
+        appendJsonValue(arguments_, *args);
+      } else {
+        arguments_ = "{}";
+      }
+      w_.field("arguments", arguments_);
+      w_.endObject();
+      w_.endObject();
+    }
+    w_.endArray();
+  }
+
+  void logprobEntry(const json::object& candidate) {
+    const auto token = stringField(&candidate, "token");
+    w_.field("token", token);
+    w_.key("logprob");
+    if (const auto* value = candidate.if_contains("logProbability"); value && value->is_number()) {
+      w_.value(*value);
+    } else {
+      w_.integer(0);
+    }
+    w_.key("bytes");
+    w_.beginArray();
+    for (const char c : token) w_.integer(static_cast<unsigned char>(c));
+    w_.endArray();
+  }
+
+  void writeLogprobs(const json::object& result) {
+    const auto* chosen = arrayField(&result, "chosenCandidates");
+    const auto* top = arrayField(&result, "topCandidates");
+    w_.beginObject();
+    w_.key("content");
+    w_.beginArray();
+    if (chosen) {
+      for (std::size_t i = 0; i < chosen->size(); ++i) {
+        if (!(*chosen)[i].is_object()) continue;
+        w_.beginObject();
+        logprobEntry((*chosen)[i].get_object());
+        w_.key("top_logprobs");
+        w_.beginArray();
+        if (top && i < top->size() && (*top)[i].is_object()) {
+          if (const auto* alternatives = arrayField(&(*top)[i].get_object(), "candidates")) {
+            for (const auto& alternative : *alternatives) {
+              if (!alternative.is_object()) continue;
+              w_.beginObject();
+              logprobEntry(alternative.get_object());
+              w_.endObject();
+            }
+          }
+        }
+        w_.endArray();
+        w_.endObject();
+      }
+    }
+    w_.endArray();
+    w_.key("refusal");
+    w_.null();
+    w_.endObject();
+  }
+
+  JsonWriter w_;
+  const ResponseContext& context_;
+  std::string arguments_;  // reused for each call's arguments text
+};
+
+Usage readUsage(const json::object* metadata) {
+  Usage usage;
+  usage.promptTokens = integerField(metadata, "promptTokenCount") + integerField(metadata, "toolUsePromptTokenCount");
+  usage.reasoningTokens = integerField(metadata, "thoughtsTokenCount");
+  usage.completionTokens = integerField(metadata, "candidatesTokenCount") + usage.reasoningTokens;
+  usage.cachedTokens = integerField(metadata, "cachedContentTokenCount");
+  const std::int64_t total = integerField(metadata, "totalTokenCount");
+  usage.totalTokens = total > 0 ? total : usage.promptTokens + usage.completionTokens;
+  return usage;
+}
+
+void writeUsage(JsonWriter& w, const Usage& usage) {
+  w.key("usage");
+  w.beginObject();
+  w.fieldInt("prompt_tokens", usage.promptTokens);
+  w.fieldInt("completion_tokens", usage.completionTokens);
+  w.fieldInt("total_tokens", usage.totalTokens);
+  w.key("prompt_tokens_details");
+  w.beginObject();
+  w.fieldInt("cached_tokens", usage.cachedTokens);
+  w.endObject();
+  w.key("completion_tokens_details");
+  w.beginObject();
+  w.fieldInt("reasoning_tokens", usage.reasoningTokens);
+  w.endObject();
+  w.endObject();
+}
+
+}  // namespace
+
+core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody, const BackendTarget& target,
+                                                   const ResponseContext& context) {
+  unsigned char initial[8192];
+  json::monotonic_resource arena(initial, sizeof initial);
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(upstreamBody, ec, json::storage_ptr(&arena));
+  if (ec) return bad("the body is not JSON (" + ec.message() + ")");
+  if (!parsed.is_object()) return bad("the body is not a JSON object");
+  const auto& root = parsed.get_object();
+
+  std::vector<Candidate> candidates;
+  if (const auto* value = root.if_contains("candidates"); value && !value->is_null()) {
+    if (!value->is_array()) return bad("`candidates` is not an array");
+    for (const auto& item : value->get_array()) {
+      if (!item.is_object()) return bad("a candidate is not an object");
+      const auto& object = item.get_object();
+      candidates.push_back({integerField(&object, "index"), &object});
+    }
+  }
+  const auto* feedback = objectField(&root, "promptFeedback");
+  const bool promptBlocked = feedback && !stringField(feedback, "blockReason").empty();
+  if (candidates.empty() && !promptBlocked) {
+    if (const auto message = stringField(objectField(&root, "error"), "message"); !message.empty())
+      return bad("an error in a successful response: " + std::string(message));
+    return bad("no candidates and no block reason");
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.index < b.index; });
+
+  TranslatedResponse response;
+  response.usage = readUsage(objectField(&root, "usageMetadata"));
+  const auto modelVersion = stringField(&root, "modelVersion");
+  response.responseModel = std::string(modelVersion.empty() ? target.model : modelVersion);
+
+  std::string& out = response.body;
+  out.reserve(512 + upstreamBody.size() / 2);
+  Writer writer(out, context);
+  JsonWriter& w = writer.json();
+  w.beginObject();
+  w.key("id");
+  const auto responseId = stringField(&root, "responseId");
+  w.beginString();
+  w.stringPiece("chatcmpl-");
+  w.stringPiece(responseId.empty() ? context.requestId : responseId);
+  w.endString();
+  w.field("object", "chat.completion");
+  w.fieldInt("created", parseRfc3339(stringField(&root, "createTime")).value_or(context.nowSeconds));
+  w.field("model", response.responseModel);
+  w.key("choices");
+  w.beginArray();
+  if (candidates.empty()) {
+    writer.blocked(*feedback);
+  } else {
+    for (const auto& candidate : candidates) writer.candidate(candidate);
+  }
+  w.endArray();
+  writeUsage(w, response.usage);
+  w.endObject();
+  return response;
+}
+
+}  // namespace switchyard::providers::vertex

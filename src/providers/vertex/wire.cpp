@@ -1,0 +1,268 @@
+#include "providers/vertex/wire.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace switchyard::providers::vertex {
+
+namespace {
+
+constexpr char kStdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string encodeWith(std::string_view bytes, const char* alphabet, bool pad) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
+                            (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                            static_cast<unsigned char>(bytes[i + 2]);
+    out.push_back(alphabet[(n >> 18) & 63]);
+    out.push_back(alphabet[(n >> 12) & 63]);
+    out.push_back(alphabet[(n >> 6) & 63]);
+    out.push_back(alphabet[n & 63]);
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (rest == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out.push_back(alphabet[(n >> 18) & 63]);
+    out.push_back(alphabet[(n >> 12) & 63]);
+    if (rest == 2) out.push_back(alphabet[(n >> 6) & 63]);
+    if (pad) out.append(rest == 1 ? "==" : "=");
+  }
+  return out;
+}
+
+int base64Digit(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+// splitmix64: a well-mixed, deterministic 64-bit step for id derivation (not security).
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+char asciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equalsLower(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (asciiLower(text[i]) != lower[i]) return false;
+  return true;
+}
+
+bool readDigits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
+  if (pos + count > text.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    out = out * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+bool isSafePathSegment(std::string_view segment) {
+  if (segment.empty() || segment == "." || segment.find("..") != std::string_view::npos) return false;
+  for (const char ch : segment) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7F) return false;  // controls, space, DEL, non-ASCII
+    switch (c) {
+      case '/': case '\\': case '?': case '#': case '%': case ':':
+        return false;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+std::string encodeBase64(std::string_view bytes) { return encodeWith(bytes, kStdAlphabet, true); }
+
+std::string encodeBase64Url(std::string_view bytes) { return encodeWith(bytes, kUrlAlphabet, false); }
+
+std::optional<std::string> decodeBase64(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t accumulator = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const int digit = base64Digit(c);
+    if (digit < 0) return std::nullopt;
+    accumulator = (accumulator << 6) | static_cast<std::uint32_t>(digit);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((accumulator >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+std::string mintToolCallId(std::string_view requestId, std::size_t choice, std::size_t call,
+                           std::string_view thoughtSignature) {
+  static constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a over the request id
+  for (const char c : requestId) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  std::uint64_t state = mix(hash ^ mix(choice * 0x10001ULL + 1) ^ mix(call + 0x7f4a7c15ULL));
+  std::string id(kToolCallIdPrefix);
+  for (int block = 0; block < 2; ++block) {
+    state = mix(state);
+    std::uint64_t digits = state;
+    for (int i = 0; i < 12; ++i) {  // 62^12 < 2^72: 12 digits per 64-bit block, slight bias is fine
+      id.push_back(kBase62[digits % 62]);
+      digits /= 62;
+    }
+  }
+  if (!thoughtSignature.empty()) {
+    if (const auto bytes = decodeBase64(thoughtSignature); bytes && !bytes->empty()) {
+      id.append(kThoughtSignatureMarker);
+      id.append(encodeBase64Url(*bytes));
+    }
+  }
+  return id;
+}
+
+std::optional<std::string> thoughtSignatureFromToolCallId(std::string_view id) {
+  if (id.substr(0, kToolCallIdPrefix.size()) != kToolCallIdPrefix) return std::nullopt;
+  const auto marker = id.find(kThoughtSignatureMarker);
+  if (marker == std::string_view::npos) return std::nullopt;
+  const auto encoded = id.substr(marker + kThoughtSignatureMarker.size());
+  if (encoded.empty() || encoded.find('=') != std::string_view::npos) return std::nullopt;
+  for (const char c : encoded)
+    if (c == '+' || c == '/') return std::nullopt;  // minted ids use the URL alphabet only
+  auto bytes = decodeBase64(encoded);
+  if (!bytes || bytes->empty()) return std::nullopt;
+  return encodeBase64(*bytes);
+}
+
+std::optional<DataUrl> parseDataUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "data:";
+  constexpr std::string_view kBase64 = ";base64,";
+  if (url.size() < kScheme.size() || !equalsLower(url.substr(0, kScheme.size()), kScheme))
+    return std::nullopt;
+  const auto marker = url.find(kBase64);
+  if (marker == std::string_view::npos) return std::nullopt;
+  DataUrl result;
+  result.mimeType = url.substr(kScheme.size(), marker - kScheme.size());
+  // Parameters before ;base64 (e.g. ;charset=utf-8) are not part of the MIME type.
+  if (const auto semi = result.mimeType.find(';'); semi != std::string_view::npos)
+    result.mimeType = result.mimeType.substr(0, semi);
+  result.data = url.substr(marker + kBase64.size());
+  if (result.mimeType.empty() || result.data.empty()) return std::nullopt;
+  return result;
+}
+
+std::string_view mimeTypeFromName(std::string_view nameOrUrl, std::string_view fallback) {
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {"png", "image/png"},   {"jpg", "image/jpeg"},       {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"},   {"webp", "image/webp"},      {"heic", "image/heic"},
+      {"heif", "image/heif"}, {"pdf", "application/pdf"},  {"txt", "text/plain"},
+      {"wav", "audio/wav"},   {"mp3", "audio/mp3"},        {"flac", "audio/flac"},
+      {"ogg", "audio/ogg"},   {"aac", "audio/aac"},        {"m4a", "audio/m4a"},
+      {"mp4", "video/mp4"},   {"mov", "video/mov"},        {"webm", "video/webm"},
+  };
+  auto path = nameOrUrl.substr(0, nameOrUrl.find_first_of("?#"));
+  const auto slash = path.rfind('/');
+  if (slash != std::string_view::npos) path.remove_prefix(slash + 1);
+  const auto dot = path.rfind('.');
+  if (dot == std::string_view::npos) return fallback;
+  const auto extension = path.substr(dot + 1);
+  for (const auto& [ext, type] : kTypes)
+    if (equalsLower(extension, ext)) return type;
+  return fallback;
+}
+
+std::string_view mapFinishReason(std::string_view reason, bool hasToolCalls) {
+  if (reason == "MAX_TOKENS") return "length";
+  static constexpr std::string_view kFiltered[] = {
+      "SAFETY",         "BLOCKLIST",   "PROHIBITED_CONTENT", "SPII",
+      "IMAGE_SAFETY",   "MODEL_ARMOR", "RECITATION",         "IMAGE_PROHIBITED_CONTENT",
+      "IMAGE_RECITATION"};
+  for (const auto filtered : kFiltered)
+    if (reason == filtered) return "content_filter";
+  // STOP, absent, and everything else (MALFORMED_FUNCTION_CALL, OTHER, LANGUAGE, unknown values).
+  return hasToolCalls ? "tool_calls" : "stop";
+}
+
+std::optional<std::int64_t> parseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
+  int year, month, day, hour, minute, second;
+  if (!readDigits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
+      !readDigits(text, 5, 2, month) || text[7] != '-' || !readDigits(text, 8, 2, day) ||
+      (text[10] != 'T' && text[10] != 't') || !readDigits(text, 11, 2, hour) || text[13] != ':' ||
+      !readDigits(text, 14, 2, minute) || text[16] != ':' || !readDigits(text, 17, 2, second))
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return std::nullopt;
+  std::size_t pos = 19;
+  if (text[pos] == '.') {
+    ++pos;
+    const std::size_t start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    if (pos == start) return std::nullopt;
+  }
+  std::int64_t offset = 0;
+  const auto zone = text.substr(pos);
+  if (zone == "Z" || zone == "z") {
+    offset = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int zoneHour, zoneMinute;
+    if (!readDigits(zone, 1, 2, zoneHour) || !readDigits(zone, 4, 2, zoneMinute)) return std::nullopt;
+    offset = (zoneHour * 60 + zoneMinute) * 60;
+    if (zone[0] == '-') offset = -offset;
+  } else {
+    return std::nullopt;
+  }
+  const std::int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return days * 86400 + hour * 3600 + minute * 60 + second - offset;
+}
+
+std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
+  if (text.size() < 2 || text.back() != 's') return std::nullopt;
+  text.remove_suffix(1);
+  const auto dot = text.find('.');
+  const auto whole = text.substr(0, dot);
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+  if (ec != std::errc() || end != whole.data() + whole.size() || seconds < 0) return std::nullopt;
+  if (dot != std::string_view::npos) {
+    const auto fraction = text.substr(dot + 1);
+    if (fraction.empty()) return std::nullopt;
+    bool nonZero = false;
+    for (const char c : fraction) {
+      if (c < '0' || c > '9') return std::nullopt;
+      nonZero |= c != '0';
+    }
+    if (nonZero) ++seconds;
+  }
+  return seconds;
+}
+
+}  // namespace switchyard::providers::vertex
