@@ -1,0 +1,66 @@
+// Vertex request translation: cases/vertex_request.json (OpenAI request in, Vertex path + body out).
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "case_files.hpp"
+#include "core/error.hpp"
+#include "providers/factory.hpp"
+
+namespace switchyard::providers {
+namespace {
+
+using testing::Case;
+using testing::pretty;
+using testing::str;
+
+class VertexRequest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(VertexRequest, Translates) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const auto& body = data.at("request").as_object();
+  const auto targetSpec = data.contains("target") ? data.at("target").as_object() : boost::json::object{};
+
+  ChatRequest request;
+  request.body = &body;
+  const auto model = str(body, "model");
+  request.model = model;
+  if (const auto* stream = body.if_contains("stream"); stream && stream->is_bool()) request.stream = stream->get_bool();
+  const auto targetModel = str(targetSpec, "model", model);
+  const auto project = str(targetSpec, "project", "proj-1");
+  const auto region = str(targetSpec, "region", "us-central1");
+  BackendTarget target{targetModel, project, region, {}};
+
+  const auto provider = makeVertexProvider();
+  const auto result = provider->buildRequest(request, target);
+
+  if (const auto* expected = data.if_contains("error")) {
+    ASSERT_FALSE(result.has_value()) << "expected an error, got body " << result->body;
+    const auto& error = expected->as_object();
+    EXPECT_EQ(core::kindName(result.error().kind), str(error, "kind")) << result.error().message;
+    EXPECT_EQ(result.error().param, str(error, "param")) << result.error().message;
+    if (const auto contains = str(error, "message_contains"); !contains.empty()) {
+      EXPECT_NE(result.error().message.find(contains), std::string::npos) << result.error().message;
+    }
+    return;
+  }
+  ASSERT_TRUE(result.has_value()) << core::kindName(result.error().kind) << " param="
+                                  << result.error().param << ": " << result.error().message;
+  EXPECT_EQ(result->method, "POST");
+  EXPECT_EQ(core::findHeader(result->headers, "content-type"), "application/json");
+  if (const auto expectedTarget = str(data, "expect_target"); !expectedTarget.empty()) {
+    EXPECT_EQ(result->target, expectedTarget);
+  }
+  boost::system::error_code ec;
+  const auto actual = boost::json::parse(result->body, ec);
+  ASSERT_FALSE(ec) << "output is not JSON: " << result->body;
+  const auto& expectedBody = data.at("expect_body");
+  EXPECT_EQ(actual, expectedBody) << "actual:   " << pretty(actual) << "\nexpected: " << pretty(expectedBody);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, VertexRequest, ::testing::ValuesIn(testing::loadCases("vertex_request.json")),
+                         [](const auto& info) { return testing::testName(info.param); });
+
+}  // namespace
+}  // namespace switchyard::providers
