@@ -1,0 +1,61 @@
+#pragma once
+// RS256 JSON Web Tokens (RFC 7515 compact form): signing the JWT-bearer assertion of wire.md §3.2,
+// and verifying one (the emulator's token endpoint checks what the gateway sends).
+
+#include <openssl/types.h>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "auth/base64url.hpp"
+#include "auth/service_account_key.hpp"
+#include "core/result.hpp"
+
+namespace switchyard::auth {
+
+inline constexpr std::string_view kCloudPlatformScope =
+    "https://www.googleapis.com/auth/cloud-platform";
+inline constexpr std::int64_t kMaxAssertionLifetimeSeconds = 3600;  // Google rejects longer ones
+
+// B64URL(header) "." B64URL(claims) "." B64URL(RSASSA-PKCS1-v1_5/SHA-256 signature), over the JSON
+// texts exactly as given. Fails (Internal) only if OpenSSL cannot sign with `key`.
+core::Result<std::string> signJwtRs256(const EVP_PKEY& key, std::string_view headerJson,
+                                       std::string_view claimsJson);
+
+// The compact JSON texts of the assertion, byte for byte as signed:
+// header {"alg":"RS256","typ":"JWT","kid":<private_key_id>} (no kid when the key has none);
+// claims {"iss":<client_email>,"scope":<scope>,"aud":<audience>,"iat":<iat>,"exp":<iat+3600>}.
+std::string jwtBearerHeaderJson(const ServiceAccountKey& key);
+std::string jwtBearerClaimsJson(const ServiceAccountKey& key, std::string_view scope,
+                                std::string_view audience, std::int64_t iat);
+
+// The signed assertion for the JWT-bearer grant. `audience` empty = the key's token_uri.
+core::Result<std::string> makeJwtBearerAssertion(const ServiceAccountKey& key,
+                                                 std::string_view scope, std::int64_t iat,
+                                                 std::string_view audience = {});
+
+struct JwtVerifyOptions {
+  std::int64_t now = 0;  // Unix seconds
+  std::int64_t clockSkewSeconds = 60;
+  std::int64_t maxLifetimeSeconds = kMaxAssertionLifetimeSeconds;
+};
+
+// Checks an RS256 JWT and returns its claims: three base64url parts, header alg "RS256" (typ "JWT"
+// when present), a valid signature by `publicKey`, integer iat and exp with iat < exp,
+// exp - iat <= maxLifetime, iat <= now + skew and exp > now - skew. Errors are InvalidRequest
+// with Google's invalid_grant wording ("Invalid JWT Signature." / "Invalid JWT: ...").
+core::Result<boost::json::object> verifyJwtRs256(const EVP_PKEY& publicKey, std::string_view jwt,
+                                                 const JwtVerifyOptions& options);
+core::Result<boost::json::object> verifyJwtRs256(std::string_view publicKeyPem,
+                                                 std::string_view jwt,
+                                                 const JwtVerifyOptions& options);
+
+// A public key from PEM: "PUBLIC KEY" (SPKI), "CERTIFICATE" (its key), or a private key PEM.
+// Null on failure.
+std::shared_ptr<EVP_PKEY> loadPublicKeyPem(std::string_view pem);
+
+}  // namespace switchyard::auth
