@@ -6,10 +6,13 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/http_message.hpp"
 #include "core/result.hpp"
@@ -29,10 +32,35 @@ struct UpstreamTarget {
   std::optional<TlsSettings> tls;  // none = plaintext, as in Envoy Gateway without a BackendTLSPolicy
 };
 
+struct UpstreamClientOptions {
+  std::chrono::milliseconds connectTimeout{5'000};  // per TCP connect, inside the request deadline
+  std::chrono::milliseconds idleTimeout{60'000};    // a pooled connection unused this long is closed
+  std::size_t maxIdlePerKey = 64;                   // idle connections kept per (host, port, TLS)
+  std::uint64_t bodyLimit = std::uint64_t{64} << 20;
+  std::uint32_t headerLimit = 64 * 1024;
+};
+
+// Per-client (so per-thread) counters; read by the metrics exporter on the owning thread.
+struct UpstreamClientStats {
+  std::uint64_t requests = 0;         // send() + openStream() calls
+  std::uint64_t poolHits = 0;         // an idle keep-alive connection was reused
+  std::uint64_t poolMisses = 0;       // a new connection had to be opened
+  std::uint64_t connects = 0;         // TCP connections established
+  std::uint64_t connectFailures = 0;  // TCP connects that failed (refused, unreachable, timed out)
+  std::uint64_t tlsHandshakes = 0;    // successful TLS handshakes
+  std::uint64_t tlsFailures = 0;      // failed TLS handshakes (including verification)
+  std::uint64_t staleRetries = 0;     // reused connection found closed, request resent on a new one
+  std::uint64_t timeouts = 0;         // exchanges ended by their deadline
+};
+
+class UpstreamStream;
+
 // One per worker thread (not thread-safe); all pools and TLS contexts it owns are thread-local.
 class UpstreamClient {
  public:
   UpstreamClient(boost::asio::any_io_executor executor, std::shared_ptr<DnsCache> dns);
+  UpstreamClient(boost::asio::any_io_executor executor, std::shared_ptr<DnsCache> dns,
+                 UpstreamClientOptions options);
   ~UpstreamClient();
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;
@@ -44,9 +72,44 @@ class UpstreamClient {
                                                                   const core::OutboundRequest& request,
                                                                   std::chrono::milliseconds timeout);
 
+  // Sends the request and reads only the response head; the body is then read piece by piece from
+  // the returned stream (SSE). `headTimeout` bounds everything up to the end of the head. Same
+  // errors and same stale-connection retry as send().
+  boost::asio::awaitable<core::Result<UpstreamStream>> openStream(
+      const UpstreamTarget& target, const core::OutboundRequest& request,
+      std::chrono::milliseconds headTimeout);
+
+  const UpstreamClientStats& stats() const;
+  std::size_t idleConnections() const;  // pooled connections currently kept open
+
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with open streams, which give their connection back
+};
+
+// A response whose body is read as it arrives. Use on the client's thread; if the client is gone
+// when the body ends, the connection is simply closed.
+class UpstreamStream {
+ public:
+  UpstreamStream(UpstreamStream&&) noexcept;
+  UpstreamStream& operator=(UpstreamStream&&) noexcept;
+  ~UpstreamStream();  // an unfinished body closes the connection
+
+  unsigned status() const;
+  const std::vector<core::Header>& headers() const;
+  std::string_view header(std::string_view name) const { return core::findHeader(headers(), name); }
+
+  // The next piece of the body as received (chunked framing removed), or nullopt once the body is
+  // complete. The view stays valid until the next call. Each call is bounded by `idleTimeout`
+  // (UpstreamTimeout); a connection that ends early gives UpstreamReset.
+  boost::asio::awaitable<core::Result<std::optional<std::string_view>>> next(
+      std::chrono::milliseconds idleTimeout);
+
+  struct State;
+  explicit UpstreamStream(std::unique_ptr<State> state);
+
+ private:
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace switchyard::net

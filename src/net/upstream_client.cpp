@@ -1,0 +1,526 @@
+#include "net/upstream_client.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <limits>
+#include <utility>
+#include <variant>
+
+#include "net/connection_pool.hpp"
+#include "net/dns_cache.hpp"
+#include "net/tls_client_context.hpp"
+#include "net/upstream_connection.hpp"
+
+namespace switchyard::net {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using namespace asio::experimental::awaitable_operators;
+using boost::system::error_code;
+using core::Error;
+using core::ErrorKind;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+using RequestMessage = http::request<http::span_body<const char>>;
+using FullParser = http::response_parser<http::string_body>;
+using StreamParser = http::response_parser<http::buffer_body>;
+constexpr auto kRedirect = [](error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); };
+
+enum class Phase { Resolve, Connect, Handshake, Exchange, Body };
+
+std::string_view phaseText(Phase phase) {
+  switch (phase) {
+    case Phase::Resolve: return "resolving";
+    case Phase::Connect: return "connecting";
+    case Phase::Handshake: return "in the TLS handshake";
+    case Phase::Exchange: return "waiting for the response";
+    case Phase::Body: return "reading the body";
+  }
+  return "";
+}
+
+// Shared by one exchange and its deadline watchdog (same thread).
+struct Deadline {
+  UpstreamConnection* active = nullptr;  // what the watchdog closes when time runs out
+  Phase phase = Phase::Resolve;
+  bool expired = false;
+};
+
+// Closing the socket ends every pending operation on it at once, whichever layer (TCP, TLS, Beast)
+// it is in; the cancellation that `||` sends afterwards then finds nothing left to wait for.
+asio::awaitable<void> watchdog(asio::steady_timer& timer, Deadline& deadline) {
+  error_code ec;
+  co_await timer.async_wait(kRedirect(ec));
+  if (ec) co_return;
+  deadline.expired = true;
+  if (deadline.active) deadline.active->close();
+}
+
+std::string endpointText(const UpstreamTarget& target) {
+  const bool v6 = target.host.find(':') != std::string::npos;
+  return (v6 ? "[" + target.host + "]" : target.host) + ":" + std::to_string(target.port);
+}
+
+std::string hostHeader(const UpstreamTarget& target) {
+  const bool v6 = target.host.find(':') != std::string::npos;
+  std::string host = v6 ? "[" + target.host + "]" : target.host;
+  const std::uint16_t defaultPort = target.tls ? 443 : 80;
+  if (target.port != defaultPort) host += ":" + std::to_string(target.port);
+  return host;
+}
+
+const std::string& serverNameOf(const UpstreamTarget& target) {
+  return target.tls->serverName.empty() ? target.host : target.tls->serverName;
+}
+
+PoolKeyView keyOf(const UpstreamTarget& target) {
+  if (!target.tls) return {target.host, target.port, false, {}, {}};
+  return {target.host, target.port, true, serverNameOf(target), target.tls->caPem};
+}
+
+bool isHopByHop(std::string_view name) {
+  // Framing and routing headers are the client's job, whatever the caller put in.
+  for (std::string_view own : {"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
+    if (boost::algorithm::iequals(name, own)) return true;
+  return false;
+}
+
+RequestMessage buildRequest(const UpstreamTarget& target, const core::OutboundRequest& request) {
+  RequestMessage message;
+  message.version(11);
+  message.method_string(request.method);
+  message.target(request.target.empty() ? std::string_view("/") : std::string_view(request.target));
+  for (const auto& header : request.headers)
+    if (!isHopByHop(header.name)) message.insert(header.name, header.value);
+  message.set(http::field::host, hostHeader(target));
+  message.set(http::field::connection, "keep-alive");
+  message.body() = boost::beast::span<const char>(request.body.data(), request.body.size());
+  const auto verb = message.method();
+  if (!request.body.empty() || (verb != http::verb::get && verb != http::verb::head &&
+                                verb != http::verb::delete_ && verb != http::verb::options))
+    message.content_length(request.body.size());
+  return message;
+}
+
+Error connectError(const UpstreamTarget& target, const error_code& ec) {
+  std::string what;
+  if (ec == asio::error::connection_refused) {
+    what = "refused";
+  } else if (ec == asio::error::timed_out) {
+    what = "timed out";
+  } else if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable) {
+    what = "unreachable";
+  } else {
+    what = ec.message();
+  }
+  return Error::make(ErrorKind::UpstreamConnect, "connect to " + endpointText(target) + ": " + what);
+}
+
+// A failure after the connection was up and the request was (being) sent.
+Error exchangeError(const UpstreamTarget& target, const error_code& ec, std::uint64_t bodyLimit) {
+  const auto& httpCategory = http::make_error_code(http::error::end_of_stream).category();
+  if (ec == http::error::body_limit) {
+    return Error::make(ErrorKind::UpstreamBadResponse, "response from " + endpointText(target) +
+                                                           " exceeds " + std::to_string(bodyLimit) +
+                                                           " bytes");
+  }
+  if (ec.category() == httpCategory && ec != http::error::end_of_stream &&
+      ec != http::error::partial_message) {
+    return Error::make(ErrorKind::UpstreamBadResponse,
+                       "malformed response from " + endpointText(target) + ": " + ec.message());
+  }
+  return Error::make(ErrorKind::UpstreamReset, "connection to " + endpointText(target) +
+                                                   " closed before a complete response: " +
+                                                   ec.message());
+}
+
+Error timeoutError(const UpstreamTarget& target, const Deadline& deadline,
+                   std::chrono::milliseconds timeout) {
+  if (deadline.phase == Phase::Connect) {
+    return Error::make(ErrorKind::UpstreamConnect, "connect to " + endpointText(target) +
+                                                       ": timed out after " +
+                                                       std::to_string(timeout.count()) + " ms");
+  }
+  return Error::make(ErrorKind::UpstreamTimeout,
+                     "no response from " + endpointText(target) + " within " +
+                         std::to_string(timeout.count()) + " ms (timed out " +
+                         std::string(phaseText(deadline.phase)) + ")");
+}
+
+template <class Parser>
+void prepareParser(Parser& parser, const RequestMessage& request, std::uint32_t headerLimit,
+                   std::uint64_t bodyLimit) {
+  parser.header_limit(headerLimit);
+  parser.body_limit(bodyLimit);
+  if (request.method() == http::verb::head) parser.skip(true);
+}
+
+template <class Stream, class Parser>
+asio::awaitable<error_code> transfer(Stream& stream, boost::beast::flat_buffer& buffer,
+                                     const RequestMessage& request, Parser& parser,
+                                     bool wholeMessage) {
+  error_code ec;
+  co_await http::async_write(stream, request, kRedirect(ec));
+  if (ec) co_return ec;
+  if (wholeMessage) {
+    co_await http::async_read(stream, buffer, parser, kRedirect(ec));
+  } else {
+    co_await http::async_read_header(stream, buffer, parser, kRedirect(ec));
+  }
+  co_return ec;
+}
+
+asio::awaitable<error_code> connectWithin(tcp::socket& socket, const tcp::endpoint& endpoint,
+                                          std::chrono::milliseconds limit) {
+  asio::steady_timer timer(socket.get_executor(), limit);
+  error_code ec;
+  error_code timerEc;
+  auto winner =
+      co_await (socket.async_connect(endpoint, kRedirect(ec)) || timer.async_wait(kRedirect(timerEc)));
+  if (winner.index() == 1) co_return asio::error::timed_out;
+  co_return ec;
+}
+
+std::vector<core::Header> headersOf(const http::fields& fields) {
+  std::vector<core::Header> headers;
+  for (const auto& field : fields)
+    headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  return headers;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct UpstreamClient::Impl {
+  Impl(asio::any_io_executor ex, std::shared_ptr<DnsCache> d, UpstreamClientOptions o)
+      : executor(std::move(ex)),
+        dns(std::move(d)),
+        options(o),
+        pool(std::make_shared<ConnectionPool>(o.maxIdlePerKey, o.idleTimeout)) {}
+
+  asio::any_io_executor executor;
+  std::shared_ptr<DnsCache> dns;
+  UpstreamClientOptions options;
+  std::shared_ptr<ConnectionPool> pool;  // open streams hold it weakly to give connections back
+  TlsContextCache tlsContexts;
+  UpstreamClientStats stats;
+
+  asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> connect(
+      const UpstreamTarget& target, Deadline& deadline);
+  asio::awaitable<core::Result<void>> handshake(UpstreamConnection& connection,
+                                                const UpstreamTarget& target, Deadline& deadline);
+
+  // Gets a connection (pooled or new), writes the request and reads the response head (or the
+  // whole response). A reused connection that fails before any response byte arrived is dropped
+  // and the request sent once more on a new one: the peer closed it while it sat idle.
+  template <class Parser>
+  asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> exchange(
+      const UpstreamTarget& target, const RequestMessage& request, std::optional<Parser>& parser,
+      bool wholeMessage, Deadline& deadline);
+
+  asio::awaitable<core::Result<core::InboundResponse>> fetch(const UpstreamTarget& target,
+                                                            const core::OutboundRequest& request,
+                                                            Deadline& deadline);
+};
+
+asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::Impl::connect(
+    const UpstreamTarget& target, Deadline& deadline) {
+  deadline.phase = Phase::Resolve;
+  auto addresses = co_await dns->resolve(target.host);
+  if (!addresses) co_return addresses.error();
+
+  deadline.phase = Phase::Connect;
+  error_code ec = asio::error::host_not_found;
+  for (const auto& address : **addresses) {
+    auto connection = std::make_unique<UpstreamConnection>(tcp::socket(executor));
+    deadline.active = connection.get();
+    ec = co_await connectWithin(connection->plain(), tcp::endpoint(address, target.port),
+                                options.connectTimeout);
+    deadline.active = nullptr;
+    if (ec) continue;
+    ++stats.connects;
+    error_code ignored;
+    connection->plain().set_option(tcp::no_delay(true), ignored);
+    if (target.tls) {
+      deadline.active = connection.get();
+      auto handshaken = co_await handshake(*connection, target, deadline);
+      deadline.active = nullptr;
+      if (!handshaken) co_return handshaken.error();
+    }
+    co_return connection;
+  }
+  ++stats.connectFailures;
+  co_return connectError(target, ec);
+}
+
+asio::awaitable<core::Result<void>> UpstreamClient::Impl::handshake(UpstreamConnection& connection,
+                                                                    const UpstreamTarget& target,
+                                                                    Deadline& deadline) {
+  deadline.phase = Phase::Handshake;
+  const std::string& serverName = serverNameOf(target);
+  auto context = tlsContexts.contextFor(target.tls->caPem);
+  if (!context) {
+    ++stats.tlsFailures;
+    co_return context.error();
+  }
+  auto& stream = connection.startTls(std::move(*context));
+  if (!configureServerIdentity(stream.native_handle(), serverName)) {
+    ++stats.tlsFailures;
+    co_return Error::make(ErrorKind::UpstreamTls, "TLS to " + endpointText(target) +
+                                                      ": invalid server name '" + serverName + "'");
+  }
+  error_code ec;
+  co_await stream.async_handshake(asio::ssl::stream_base::client, kRedirect(ec));
+  if (ec) {
+    ++stats.tlsFailures;
+    co_return Error::make(ErrorKind::UpstreamTls,
+                          "TLS handshake with " + endpointText(target) + " (server name " +
+                              serverName + "): " + tlsFailureReason(stream.native_handle(), ec));
+  }
+  ++stats.tlsHandshakes;
+  co_return core::Result<void>();
+}
+
+template <class Parser>
+asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::Impl::exchange(
+    const UpstreamTarget& target, const RequestMessage& request, std::optional<Parser>& parser,
+    bool wholeMessage, Deadline& deadline) {
+  const PoolKeyView key = keyOf(target);
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<UpstreamConnection> connection;
+    if (attempt == 0) connection = pool->checkout(key, ConnectionPool::Clock::now());
+    const bool reused = connection != nullptr;
+    if (reused) {
+      ++stats.poolHits;
+    } else {
+      ++stats.poolMisses;
+      auto opened = co_await connect(target, deadline);
+      if (!opened) co_return opened.error();
+      connection = std::move(*opened);
+    }
+
+    deadline.active = connection.get();
+    deadline.phase = Phase::Exchange;
+    parser.emplace();
+    prepareParser(*parser, request, options.headerLimit,
+                  wholeMessage ? options.bodyLimit : std::numeric_limits<std::uint64_t>::max());
+    error_code ec;
+    if (connection->isTls()) {
+      ec = co_await transfer(connection->tls(), connection->buffer(), request, *parser, wholeMessage);
+    } else {
+      ec = co_await transfer(connection->plain(), connection->buffer(), request, *parser,
+                             wholeMessage);
+    }
+    deadline.active = nullptr;
+    if (!ec) co_return connection;
+
+    connection->close();
+    const bool nothingReceived = !parser->got_some() && connection->buffer().size() == 0;
+    if (reused && nothingReceived && attempt == 0 && !deadline.expired) {
+      ++stats.staleRetries;
+      continue;
+    }
+    co_return exchangeError(target, ec, options.bodyLimit);
+  }
+}
+
+asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch(
+    const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
+  const RequestMessage message = buildRequest(target, request);
+  std::optional<FullParser> parser;
+  auto connection = co_await exchange(target, message, parser, /*wholeMessage=*/true, deadline);
+  if (!connection) co_return connection.error();
+
+  const bool reusable = parser->get().keep_alive() && !parser->need_eof();
+  auto received = parser->release();
+  core::InboundResponse response;
+  response.status = received.result_int();
+  response.headers = headersOf(received.base());
+  response.body = std::move(received.body());
+
+  if (reusable) {
+    pool->checkin(keyOf(target), std::move(*connection), ConnectionPool::Clock::now());
+  } else {
+    (*connection)->close();
+  }
+  co_return response;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+UpstreamClient::UpstreamClient(asio::any_io_executor executor, std::shared_ptr<DnsCache> dns)
+    : UpstreamClient(std::move(executor), std::move(dns), UpstreamClientOptions{}) {}
+
+UpstreamClient::UpstreamClient(asio::any_io_executor executor, std::shared_ptr<DnsCache> dns,
+                               UpstreamClientOptions options)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(dns), options)) {}
+
+UpstreamClient::~UpstreamClient() = default;
+
+const UpstreamClientStats& UpstreamClient::stats() const { return impl_->stats; }
+
+std::size_t UpstreamClient::idleConnections() const { return impl_->pool->idleCount(); }
+
+asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
+    const UpstreamTarget& target, const core::OutboundRequest& request,
+    std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  ++impl.stats.requests;
+  asio::steady_timer timer(impl.executor, timeout);
+  Deadline deadline;
+  try {
+    auto outcome = co_await (impl.fetch(target, request, deadline) || watchdog(timer, deadline));
+    if (outcome.index() == 0) co_return std::move(std::get<0>(outcome));
+  } catch (const std::exception& e) {
+    co_return Error::make(ErrorKind::Internal, std::string("upstream client: ") + e.what());
+  }
+  ++impl.stats.timeouts;
+  co_return timeoutError(target, deadline, timeout);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct UpstreamStream::State {
+  std::weak_ptr<ConnectionPool> pool;
+  UpstreamTarget target;  // owned copy: the pool key and error messages outlive the call
+  std::unique_ptr<UpstreamConnection> connection;  // null once the body ended or failed
+  std::optional<StreamParser> parser;
+  unsigned status = 0;
+  std::vector<core::Header> headers;
+  std::vector<char> piece = std::vector<char>(16 * 1024);
+  std::optional<Error> failure;
+
+  void finish() {
+    auto owner = pool.lock();
+    if (owner && parser->get().keep_alive() && !parser->need_eof()) {
+      owner->checkin(keyOf(target), std::move(connection), ConnectionPool::Clock::now());
+    } else {
+      connection->close();
+    }
+    connection.reset();
+  }
+
+  void fail(Error error) {
+    connection->close();
+    connection.reset();
+    failure = std::move(error);
+  }
+};
+
+namespace {
+
+asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& parser,
+                               error_code& ec) {
+  if (connection.isTls()) {
+    co_await http::async_read_some(connection.tls(), connection.buffer(), parser, kRedirect(ec));
+  } else {
+    co_await http::async_read_some(connection.plain(), connection.buffer(), parser, kRedirect(ec));
+  }
+}
+
+}  // namespace
+
+asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
+    const UpstreamTarget& target, const core::OutboundRequest& request,
+    std::chrono::milliseconds headTimeout) {
+  Impl& impl = *impl_;
+  ++impl.stats.requests;
+  auto state = std::make_unique<UpstreamStream::State>();
+  state->pool = impl.pool;
+  state->target = target;
+  const RequestMessage message = buildRequest(target, request);
+
+  asio::steady_timer timer(impl.executor, headTimeout);
+  Deadline deadline;
+  try {
+    auto outcome = co_await (
+        impl.exchange(state->target, message, state->parser, /*wholeMessage=*/false, deadline) ||
+        watchdog(timer, deadline));
+    if (outcome.index() == 1) {
+      ++impl.stats.timeouts;
+      co_return timeoutError(target, deadline, headTimeout);
+    }
+    auto& connection = std::get<0>(outcome);
+    if (!connection) co_return connection.error();
+    state->connection = std::move(*connection);
+  } catch (const std::exception& e) {
+    co_return Error::make(ErrorKind::Internal, std::string("upstream client: ") + e.what());
+  }
+  const auto& head = state->parser->get();
+  state->status = head.result_int();
+  state->headers = headersOf(head.base());
+  co_return UpstreamStream(std::move(state));
+}
+
+UpstreamStream::UpstreamStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
+UpstreamStream::UpstreamStream(UpstreamStream&&) noexcept = default;
+UpstreamStream& UpstreamStream::operator=(UpstreamStream&&) noexcept = default;
+
+UpstreamStream::~UpstreamStream() {
+  if (state_ && state_->connection) state_->connection->close();
+}
+
+unsigned UpstreamStream::status() const { return state_->status; }
+
+const std::vector<core::Header>& UpstreamStream::headers() const { return state_->headers; }
+
+asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::next(
+    std::chrono::milliseconds idleTimeout) {
+  State& s = *state_;
+  if (s.failure) co_return *s.failure;
+  if (!s.connection) co_return std::optional<std::string_view>();
+
+  StreamParser& parser = *s.parser;
+  while (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = s.piece.data();
+    body.size = s.piece.size();
+    body.more = true;
+
+    asio::steady_timer timer(s.connection->socket().get_executor(), idleTimeout);
+    Deadline deadline;
+    deadline.active = s.connection.get();
+    deadline.phase = Phase::Body;
+    error_code ec;
+    try {
+      auto outcome = co_await (readSome(*s.connection, parser, ec) || watchdog(timer, deadline));
+      if (outcome.index() == 1) {
+        s.fail(Error::make(ErrorKind::UpstreamTimeout,
+                           "no data from " + endpointText(s.target) + " for " +
+                               std::to_string(idleTimeout.count()) + " ms while streaming"));
+        co_return *s.failure;
+      }
+    } catch (const std::exception& e) {
+      s.fail(Error::make(ErrorKind::Internal, std::string("upstream stream: ") + e.what()));
+      co_return *s.failure;
+    }
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      s.fail(exchangeError(s.target, ec, std::numeric_limits<std::uint64_t>::max()));
+      co_return *s.failure;
+    }
+    const std::size_t received = s.piece.size() - body.size;
+    if (received > 0) co_return std::optional<std::string_view>(std::string_view(s.piece.data(), received));
+  }
+  s.finish();
+  co_return std::optional<std::string_view>();
+}
+
+}  // namespace switchyard::net

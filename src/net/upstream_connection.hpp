@@ -1,0 +1,50 @@
+#pragma once
+// One connection to an upstream: TCP, optionally wrapped in TLS, with the buffer its responses are
+// parsed from. Lives in a pool between requests.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace switchyard::net {
+
+class UpstreamConnection {
+ public:
+  using Socket = boost::asio::ip::tcp::socket;
+  using TlsStream = boost::beast::ssl_stream<Socket>;
+
+  explicit UpstreamConnection(Socket socket);
+
+  // Wraps the connected socket in TLS (the handshake is the caller's); keeps `context` alive.
+  TlsStream& startTls(std::shared_ptr<boost::asio::ssl::context> context);
+
+  bool isTls() const { return tls_.has_value(); }
+  TlsStream& tls() { return *tls_; }
+  Socket& plain() { return *plain_; }
+  Socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }  // the TCP socket under either
+  boost::beast::flat_buffer& buffer() { return buffer_; }
+
+  // True when an idle connection must not be reused: the peer closed it, reset it, or sent bytes
+  // nobody asked for (for TLS, most likely a close_notify). One non-blocking peek, no wait.
+  bool unusable();
+
+  void close() noexcept;
+
+  std::chrono::steady_clock::time_point idleSince{};
+
+ private:
+  std::optional<Socket> plain_;
+  std::optional<TlsStream> tls_;
+  std::shared_ptr<boost::asio::ssl::context> context_;
+  boost::beast::flat_buffer buffer_;
+};
+
+}  // namespace switchyard::net

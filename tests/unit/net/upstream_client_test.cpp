@@ -1,0 +1,427 @@
+#include "net/upstream_client.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "emulator/pki.hpp"
+#include "net/dns_cache.hpp"
+#include "run_awaitable.hpp"
+#include "test_server.hpp"
+
+namespace switchyard::net {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using core::ErrorKind;
+using testing::ServerAction;
+using testing::ServerConnectionInfo;
+using testing::ServerRequest;
+using testing::TestServer;
+
+constexpr const char* kServerName = "upstream.test";
+
+class UpstreamClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ca_ = new emulator::PemCertificate(emulator::makeCertificateAuthority("Switchyard Test CA"));
+    otherCa_ = new emulator::PemCertificate(emulator::makeCertificateAuthority("Some Other CA"));
+    serverCert_ = new emulator::PemCertificate(
+        emulator::makeServerCertificate(*ca_, kServerName, {kServerName}, {"127.0.0.1"}));
+    otherNameCert_ = new emulator::PemCertificate(
+        emulator::makeServerCertificate(*ca_, "other.test", {"other.test"}, {}));
+  }
+  static void TearDownTestSuite() {
+    delete ca_;
+    delete otherCa_;
+    delete serverCert_;
+    delete otherNameCert_;
+  }
+
+  void makeClient(UpstreamClientOptions options = {}) {
+    client_ = std::make_unique<UpstreamClient>(ioc_.get_executor(), dns_, options);
+  }
+
+  void SetUp() override { makeClient(); }
+
+  static UpstreamTarget plain(const TestServer& server) {
+    return UpstreamTarget{"127.0.0.1", server.port(), std::nullopt};
+  }
+  static UpstreamTarget secure(const TestServer& server, std::string caPem,
+                               std::string serverName = kServerName) {
+    return UpstreamTarget{"127.0.0.1", server.port(), TlsSettings{serverName, std::move(caPem)}};
+  }
+  static core::OutboundRequest get(std::string target = "/") {
+    core::OutboundRequest request;
+    request.method = "GET";
+    request.target = std::move(target);
+    return request;
+  }
+  static core::OutboundRequest post(std::string body) {
+    core::OutboundRequest request;
+    request.target = "/v1/echo";
+    request.headers.push_back({"Content-Type", "text/plain"});
+    request.body = std::move(body);
+    return request;
+  }
+
+  core::Result<core::InboundResponse> send(const UpstreamTarget& target,
+                                           const core::OutboundRequest& request,
+                                           std::chrono::milliseconds timeout = 5s) {
+    return testing::runAwaitable(ioc_, client_->send(target, request, timeout));
+  }
+
+  static inline emulator::PemCertificate* ca_ = nullptr;
+  static inline emulator::PemCertificate* otherCa_ = nullptr;
+  static inline emulator::PemCertificate* serverCert_ = nullptr;
+  static inline emulator::PemCertificate* otherNameCert_ = nullptr;
+
+  asio::io_context ioc_;
+  std::shared_ptr<DnsCache> dns_ = std::make_shared<DnsCache>();
+  std::unique_ptr<UpstreamClient> client_;
+};
+
+// --- plaintext -------------------------------------------------------------------------------
+
+TEST_F(UpstreamClientTest, GetRoundTrip) {
+  std::string seenHost, seenTarget;
+  TestServer server([&](const ServerRequest& request, const ServerConnectionInfo&) {
+    seenHost = std::string(request[boost::beast::http::field::host]);
+    seenTarget = std::string(request.target());
+    ServerAction action;
+    action.body = "hello";
+    return action;
+  });
+  auto response = send(plain(server), get("/v1/models?x=1"));
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_EQ(response->body, "hello");
+  EXPECT_EQ(response->header("content-type"), "text/plain");
+  EXPECT_EQ(seenTarget, "/v1/models?x=1");
+  EXPECT_EQ(seenHost, "127.0.0.1:" + std::to_string(server.port()));
+}
+
+TEST_F(UpstreamClientTest, PostRoundTripSendsBodyAndLength) {
+  std::string contentLength;
+  TestServer server([&](const ServerRequest& request, const ServerConnectionInfo& info) {
+    contentLength = std::string(request[boost::beast::http::field::content_length]);
+    return TestServer::echo(request, info);
+  });
+  auto response = send(plain(server), post("{\"model\":\"m\"}"));
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->body, "echo:{\"model\":\"m\"}");
+  EXPECT_EQ(contentLength, "13");
+}
+
+TEST_F(UpstreamClientTest, NonSuccessStatusIsAResponseNotAnError) {
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    ServerAction action;
+    action.status = 429;
+    action.body = "slow down";
+    return action;
+  });
+  auto response = send(plain(server), get());
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 429u);
+  EXPECT_EQ(response->body, "slow down");
+}
+
+TEST_F(UpstreamClientTest, KeepAliveReusesOneConnection) {
+  TestServer server(TestServer::echo);
+  for (int i = 0; i < 3; ++i) {
+    auto response = send(plain(server), post(std::to_string(i)));
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response->body, "echo:" + std::to_string(i));
+  }
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(client_->stats().poolMisses, 1u);
+  EXPECT_EQ(client_->stats().poolHits, 2u);
+  EXPECT_EQ(client_->stats().connects, 1u);
+  EXPECT_EQ(client_->idleConnections(), 1u);
+}
+
+TEST_F(UpstreamClientTest, ConnectionCloseResponseIsNotPooled) {
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo& info) {
+    ServerAction action = TestServer::echo(request, info);
+    action.keepAlive = false;
+    return action;
+  });
+  ASSERT_TRUE(send(plain(server), get()));
+  EXPECT_EQ(client_->idleConnections(), 0u);
+  ASSERT_TRUE(send(plain(server), get()));
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST_F(UpstreamClientTest, ServerClosingIdleConnectionIsTransparent) {
+  // The server closes each connection right after answering, without saying so.
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo& info) {
+    ServerAction action = TestServer::echo(request, info);
+    action.closeAfter = true;
+    return action;
+  });
+  for (int i = 0; i < 3; ++i) {
+    auto response = send(plain(server), post("n" + std::to_string(i)));
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response->body, "echo:n" + std::to_string(i));
+  }
+  EXPECT_EQ(server.connections(), 3);
+}
+
+TEST_F(UpstreamClientTest, ReusedConnectionDroppedBeforeAnswerIsRetriedOnce) {
+  // The first connection answers one request, then drops the second unanswered: the race between a
+  // server's idle timeout and our next request. The request goes out again on a new connection.
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo& info) {
+    if (info.connection == 0 && info.request == 1) return ServerAction::of(ServerAction::Kind::Close);
+    return TestServer::echo(request, info);
+  });
+  ASSERT_TRUE(send(plain(server), post("one")));
+  auto second = send(plain(server), post("two"));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->body, "echo:two");
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(client_->stats().staleRetries, 1u);
+}
+
+TEST_F(UpstreamClientTest, FreshConnectionDroppedBeforeAnswerIsReset) {
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    return ServerAction::of(ServerAction::Kind::Close);
+  });
+  auto response = send(plain(server), get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamReset) << response.error().message;
+  EXPECT_EQ(server.connections(), 1);  // no retry on a connection we had just opened
+}
+
+TEST_F(UpstreamClientTest, CloseMidBodyIsReset) {
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    return ServerAction::of(ServerAction::Kind::CloseMidBody);
+  });
+  auto response = send(plain(server), get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamReset) << response.error().message;
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(client_->idleConnections(), 0u);
+}
+
+TEST_F(UpstreamClientTest, HangingServerTimesOutWithinBound) {
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    return ServerAction::of(ServerAction::Kind::Hang);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto response = send(plain(server), get(), 200ms);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamTimeout) << response.error().message;
+  EXPECT_LT(elapsed, 10s);  // the server would hang for an hour
+  EXPECT_EQ(client_->stats().timeouts, 1u);
+  EXPECT_EQ(client_->idleConnections(), 0u);
+}
+
+TEST_F(UpstreamClientTest, LargeBodiesRoundTrip) {
+  TestServer server(TestServer::echo);
+  std::string body(5 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  auto response = send(plain(server), post(body), 30s);
+  ASSERT_TRUE(response) << response.error().message;
+  ASSERT_EQ(response->body.size(), body.size() + 5);
+  EXPECT_TRUE(response->body == "echo:" + body);
+}
+
+TEST_F(UpstreamClientTest, BodyOverLimitIsBadResponse) {
+  UpstreamClientOptions options;
+  options.bodyLimit = 1024;
+  makeClient(options);
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    ServerAction action;
+    action.body = std::string(4096, 'x');
+    return action;
+  });
+  auto response = send(plain(server), get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamBadResponse) << response.error().message;
+}
+
+TEST_F(UpstreamClientTest, RefusedPortIsConnectError) {
+  std::uint16_t port;
+  {
+    asio::ip::tcp::acceptor probe(ioc_, {asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }  // closed again: nothing listens there now
+  auto response = send(UpstreamTarget{"127.0.0.1", port, std::nullopt}, get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamConnect);
+  EXPECT_EQ(response.error().message, "connect to 127.0.0.1:" + std::to_string(port) + ": refused");
+  EXPECT_EQ(client_->stats().connectFailures, 1u);
+}
+
+TEST_F(UpstreamClientTest, UnknownHostIsDnsError) {
+  auto response = send(UpstreamTarget{"nonexistent.invalid", 80, std::nullopt}, get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamDns);
+  EXPECT_NE(response.error().message.find("nonexistent.invalid"), std::string::npos)
+      << response.error().message;
+}
+
+TEST_F(UpstreamClientTest, HostNameResolvesThroughDns) {
+  TestServer server(TestServer::echo);
+  auto response = send(UpstreamTarget{"localhost", server.port(), std::nullopt}, post("dns"));
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->body, "echo:dns");
+}
+
+// --- TLS -------------------------------------------------------------------------------------
+
+TEST_F(UpstreamClientTest, TlsWithConfiguredCaSendsSniAndSucceeds) {
+  TestServer server(TestServer::echo, *serverCert_);
+  for (int i = 0; i < 2; ++i) {
+    auto response = send(secure(server, ca_->certPem), post("tls"));
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response->body, "echo:tls");
+  }
+  EXPECT_EQ(server.sniSeen(), std::vector<std::string>{kServerName});
+  EXPECT_EQ(server.connections(), 1);  // TLS connections are pooled too
+  EXPECT_EQ(client_->stats().tlsHandshakes, 1u);
+}
+
+TEST_F(UpstreamClientTest, TlsVerifiesIpAddressServerName) {
+  TestServer server(TestServer::echo, *serverCert_);
+  auto response = send(secure(server, ca_->certPem, "127.0.0.1"), get());
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_TRUE(server.sniSeen().empty());  // RFC 6066: no IP literals in SNI
+}
+
+TEST_F(UpstreamClientTest, TlsWithWrongCaFailsBeforeAnyRequest) {
+  TestServer server(TestServer::echo, *serverCert_);
+  auto response = send(secure(server, otherCa_->certPem), get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamTls);
+  EXPECT_NE(response.error().message.find("certificate verify failed"), std::string::npos)
+      << response.error().message;
+  EXPECT_EQ(server.requests(), 0);
+  EXPECT_EQ(client_->stats().tlsFailures, 1u);
+}
+
+TEST_F(UpstreamClientTest, TlsCertificateForAnotherNameFails) {
+  TestServer server(TestServer::echo, *otherNameCert_);
+  auto response = send(secure(server, ca_->certPem), get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamTls);
+  EXPECT_NE(response.error().message.find("certificate verify failed"), std::string::npos)
+      << response.error().message;
+  EXPECT_EQ(server.requests(), 0);
+}
+
+TEST_F(UpstreamClientTest, TlsToPlaintextServerFails) {
+  TestServer server(TestServer::echo);
+  auto response = send(secure(server, ca_->certPem), get(), 2s);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamTls) << response.error().message;
+}
+
+TEST_F(UpstreamClientTest, InvalidCaPemIsTlsError) {
+  TestServer server(TestServer::echo, *serverCert_);
+  auto response = send(secure(server, "not a certificate"), get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamTls);
+}
+
+TEST_F(UpstreamClientTest, EmptyCaPemUsesDefaultStoreFromSslCertFile) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("switchyard-ca-" + std::to_string(::getpid()) + ".pem");
+  std::ofstream(path) << ca_->certPem;
+  ::setenv("SSL_CERT_FILE", path.c_str(), 1);
+  makeClient();  // the default-store context is built on first use, after setenv
+  TestServer server(TestServer::echo, *serverCert_);
+  auto response = send(secure(server, ""), post("default store"));
+  ::unsetenv("SSL_CERT_FILE");
+  std::filesystem::remove(path);
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->body, "echo:default store");
+}
+
+TEST_F(UpstreamClientTest, PoolKeepsDifferentTlsIdentitiesApart) {
+  TestServer server(TestServer::echo, *serverCert_);
+  ASSERT_TRUE(send(secure(server, ca_->certPem), get()));
+  // Same host and port, but another trust setting: must not ride the verified connection.
+  auto response = send(secure(server, otherCa_->certPem), get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamTls);
+  ASSERT_TRUE(send(plain(server), get()).has_error());  // plaintext to a TLS port: no TLS reuse
+  EXPECT_EQ(client_->stats().poolHits, 0u);
+}
+
+// --- streaming -------------------------------------------------------------------------------
+
+TEST_F(UpstreamClientTest, StreamYieldsHeadThenBodyPiecesAndReusesConnection) {
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo& info) {
+    if (request.target() == "/plain") return TestServer::echo(request, info);
+    ServerAction action = ServerAction::of(ServerAction::Kind::Chunked);
+    action.chunks = {"data: 1\n\n", "data: 2\n\n", "data: [DONE]\n\n"};
+    return action;
+  });
+  auto stream = testing::runAwaitable(ioc_, client_->openStream(plain(server), get("/sse"), 5s));
+  ASSERT_TRUE(stream) << stream.error().message;
+  EXPECT_EQ(stream->status(), 200u);
+  EXPECT_EQ(stream->header("content-type"), "text/event-stream");
+  std::string body;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto piece = testing::runAwaitable(ioc_, stream->next(5s));
+    ASSERT_TRUE(piece) << piece.error().message;
+    if (!*piece) break;
+    body += **piece;
+  }
+  EXPECT_EQ(body, "data: 1\n\ndata: 2\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(client_->idleConnections(), 1u);
+  ASSERT_TRUE(send(plain(server), get("/plain")));
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(UpstreamClientTest, StreamIdleTimeoutAfterFirstPiece) {
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    ServerAction action = ServerAction::of(ServerAction::Kind::Chunked);
+    action.chunks = {"data: 1\n\n"};
+    action.hangAfterChunks = true;
+    return action;
+  });
+  auto stream = testing::runAwaitable(ioc_, client_->openStream(plain(server), get("/sse"), 5s));
+  ASSERT_TRUE(stream) << stream.error().message;
+  auto first = testing::runAwaitable(ioc_, stream->next(5s));
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(**first, "data: 1\n\n");
+  auto second = testing::runAwaitable(ioc_, stream->next(200ms));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().kind, ErrorKind::UpstreamTimeout) << second.error().message;
+  EXPECT_EQ(client_->idleConnections(), 0u);
+}
+
+TEST_F(UpstreamClientTest, StreamOverTls) {
+  TestServer server(
+      [](const ServerRequest&, const ServerConnectionInfo&) {
+        ServerAction action = ServerAction::of(ServerAction::Kind::Chunked);
+        action.chunks = {"a", "b", "c"};
+        return action;
+      },
+      *serverCert_);
+  auto stream =
+      testing::runAwaitable(ioc_, client_->openStream(secure(server, ca_->certPem), get("/"), 5s));
+  ASSERT_TRUE(stream) << stream.error().message;
+  std::string body;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto piece = testing::runAwaitable(ioc_, stream->next(5s));
+    ASSERT_TRUE(piece) << piece.error().message;
+    if (!*piece) break;
+    body += **piece;
+  }
+  EXPECT_EQ(body, "abc");
+}
+
+}  // namespace
+}  // namespace switchyard::net
