@@ -1,0 +1,88 @@
+// OpenAI-schema passthrough provider: cases/openai.json (request: prefix + body rewrite; response:
+// verbatim body, usage and model read out).
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+
+#include "case_files.hpp"
+#include "core/error.hpp"
+#include "providers/factory.hpp"
+#include "providers/openai/openai_provider.hpp"
+
+namespace switchyard::providers {
+namespace {
+
+using testing::Case;
+using testing::pretty;
+using testing::str;
+
+class OpenAiCases : public ::testing::TestWithParam<Case> {};
+
+TEST_P(OpenAiCases, Translates) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const auto provider = makeOpenAiProvider();
+  const auto prefix = str(data, "prefix");
+  const auto targetModel = str(data, "target_model", "gpt-4o-mini");
+  BackendTarget target{targetModel, {}, {}, prefix};
+
+  if (str(data, "kind") == "request") {
+    const auto& body = data.at("request").as_object();
+    const auto model = str(body, "model");
+    ChatRequest request{&body, model, false, false};
+    const auto result = provider->buildRequest(request, target);
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    EXPECT_EQ(result->method, "POST");
+    EXPECT_EQ(result->target, str(data, "expect_target"));
+    EXPECT_EQ(core::findHeader(result->headers, "Content-Type"), "application/json");
+    const auto actual = boost::json::parse(result->body);
+    EXPECT_EQ(actual, data.at("expect_body")) << "actual:   " << pretty(actual)
+                                              << "\nexpected: " << pretty(data.at("expect_body"));
+    return;
+  }
+
+  const std::string upstream =
+      data.contains("upstream_raw") ? str(data, "upstream_raw") : boost::json::serialize(data.at("upstream"));
+  const boost::json::object body{{"model", "m"}};
+  ChatRequest request{&body, "m", false, false};
+  const auto result = provider->translateResponse(upstream, request, target, ResponseContext{1, "req"});
+  if (const auto* expected = data.if_contains("error")) {
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(core::kindName(result.error().kind), str(expected->as_object(), "kind"));
+    return;
+  }
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->body, upstream);  // byte for byte
+  EXPECT_EQ(result->responseModel, str(data, "expect_model"));
+  const auto& u = data.at("expect_usage").as_object();
+  EXPECT_EQ(result->usage.promptTokens, u.at("prompt").to_number<std::int64_t>());
+  EXPECT_EQ(result->usage.completionTokens, u.at("completion").to_number<std::int64_t>());
+  EXPECT_EQ(result->usage.totalTokens, u.at("total").to_number<std::int64_t>());
+  EXPECT_EQ(result->usage.cachedTokens, u.at("cached").to_number<std::int64_t>());
+  EXPECT_EQ(result->usage.reasoningTokens, u.at("reasoning").to_number<std::int64_t>());
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, OpenAiCases, ::testing::ValuesIn(testing::loadCases("openai.json")),
+                         [](const auto& info) { return testing::testName(info.param); });
+
+TEST(OpenAiProvider, BodyKeepsFieldOrderAndValuesVerbatim) {
+  const auto body = boost::json::parse(R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"alias","temperature":0.5,"x_vendor":{"k":[1,2.5,null]}})");
+  ChatRequest request{&body.as_object(), "alias", false, false};
+  const auto result = makeOpenAiProvider()->buildRequest(request, BackendTarget{"gpt-4o", {}, {}, "/v1"});
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->body,
+            R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"gpt-4o","temperature":5E-1,"x_vendor":{"k":[1,2.5E0,null]}})");
+}
+
+TEST(OpenAiProvider, PathPrefixForms) {
+  EXPECT_EQ(openai::chatCompletionsPath(""), "/v1/chat/completions");
+  EXPECT_EQ(openai::chatCompletionsPath("/v1"), "/v1/chat/completions");
+  EXPECT_EQ(openai::chatCompletionsPath("/v1/"), "/v1/chat/completions");
+  EXPECT_EQ(openai::chatCompletionsPath("/api/openai/v1//"), "/api/openai/v1/chat/completions");
+  EXPECT_EQ(openai::chatCompletionsPath("openai"), "/openai/chat/completions");
+  EXPECT_EQ(openai::chatCompletionsPath("/"), "/v1/chat/completions");
+}
+
+}  // namespace
+}  // namespace switchyard::providers
