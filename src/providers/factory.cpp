@@ -5,8 +5,12 @@
 
 namespace switchyard::providers {
 
-std::unique_ptr<Provider> makeVertexProvider() { return std::make_unique<vertex::VertexProvider>(); }
+std::unique_ptr<Provider> makeVertexProvider() {
+  return std::make_unique<vertex::VertexProvider>();
+}
 
-std::unique_ptr<Provider> makeOpenAiProvider() { return std::make_unique<openai::OpenAiProvider>(); }
+std::unique_ptr<Provider> makeOpenAiProvider() {
+  return std::make_unique<openai::OpenAiProvider>();
+}
 
 }  // namespace switchyard::providers

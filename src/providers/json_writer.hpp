@@ -33,8 +33,14 @@ class JsonWriter {
   void value(const boost::json::value& value);
 
   // key + value in one call, for the common flat cases.
-  void field(std::string_view name, std::string_view text) { key(name); string(text); }
-  void fieldInt(std::string_view name, std::int64_t number) { key(name); integer(number); }
+  void field(std::string_view name, std::string_view text) {
+    key(name);
+    string(text);
+  }
+  void fieldInt(std::string_view name, std::int64_t number) {
+    key(name);
+    integer(number);
+  }
 
  private:
   void separate();

@@ -71,11 +71,12 @@ std::string chatCompletionsPath(std::string_view prefix) {
   return path;
 }
 
-core::Result<core::OutboundRequest> OpenAiProvider::buildRequest(const ChatRequest& request,
-                                                                 const BackendTarget& target) const {
+core::Result<core::OutboundRequest> OpenAiProvider::buildRequest(
+    const ChatRequest& request, const BackendTarget& target) const {
   if (!request.body) return Error::make(ErrorKind::Internal, "no request body to translate");
   const std::string_view model = target.model.empty() ? request.model : target.model;
-  if (model.empty()) return Error::make(ErrorKind::InvalidRequest, "you must provide a model parameter", "model");
+  if (model.empty())
+    return Error::make(ErrorKind::InvalidRequest, "you must provide a model parameter", "model");
   core::OutboundRequest outbound;
   outbound.method = "POST";
   outbound.target = chatCompletionsPath(target.pathPrefix);
@@ -117,7 +118,8 @@ core::Result<TranslatedResponse> OpenAiProvider::translateResponse(std::string_v
   response.usage.completionTokens = count(usage, "completion_tokens");
   response.usage.totalTokens = count(usage, "total_tokens");
   response.usage.cachedTokens = count(objectField(usage, "prompt_tokens_details"), "cached_tokens");
-  response.usage.reasoningTokens = count(objectField(usage, "completion_tokens_details"), "reasoning_tokens");
+  response.usage.reasoningTokens =
+      count(objectField(usage, "completion_tokens_details"), "reasoning_tokens");
   const auto* model = root.if_contains("model");
   response.responseModel = model && model->is_string() && !model->get_string().empty()
                                ? std::string(sv(model->get_string()))
@@ -131,7 +133,8 @@ Error OpenAiProvider::translateError(unsigned status, std::string_view upstreamB
   json::monotonic_resource arena(initial, sizeof initial);
   boost::system::error_code ec;
   const json::value parsed = json::parse(upstreamBody, ec, json::storage_ptr(&arena));
-  const json::object* error = !ec && parsed.is_object() ? objectField(&parsed.get_object(), "error") : nullptr;
+  const json::object* error =
+      !ec && parsed.is_object() ? objectField(&parsed.get_object(), "error") : nullptr;
   const auto text = [&](std::string_view key) -> std::string {
     const auto* value = error ? error->if_contains(key) : nullptr;
     return value && value->is_string() ? std::string(sv(value->get_string())) : std::string();

@@ -1,7 +1,7 @@
 #pragma once
 // The OpenAI-schema provider: backends that already speak Chat Completions. The request goes out
-// almost verbatim (only `model` is replaced by the backend's model), the answer comes back verbatim;
-// the answer is parsed only to read `model` and `usage`.
+// almost verbatim (only `model` is replaced by the backend's model), the answer comes back
+// verbatim; the answer is parsed only to read `model` and `usage`.
 
 #include "providers/provider.hpp"
 

@@ -4,6 +4,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "providers/vertex/wire.hpp"
@@ -39,20 +41,25 @@ int retryDelaySeconds(const json::object& error) {
     if (!detail.is_object()) continue;
     const auto& object = detail.get_object();
     const auto* type = object.if_contains("@type");
-    if (!type || !type->is_string() || !sv(type->get_string()).ends_with("google.rpc.RetryInfo")) continue;
+    if (!type || !type->is_string() || !sv(type->get_string()).ends_with("google.rpc.RetryInfo"))
+      continue;
     const auto* delay = object.if_contains("retryDelay");
     if (!delay) continue;
     if (delay->is_string()) {
-      if (const auto seconds = parseDurationSeconds(sv(delay->get_string())); seconds && *seconds < (1 << 30))
+      if (const auto seconds = parseDurationSeconds(sv(delay->get_string()));
+          seconds && *seconds < (1 << 30))
         return static_cast<int>(*seconds);
     } else if (delay->is_object()) {
       const auto& d = delay->get_object();
       std::int64_t seconds = 0;
       if (const auto* s = d.if_contains("seconds")) {
-        if (s->is_int64()) seconds = s->get_int64();
-        else if (s->is_string()) seconds = std::atoll(std::string(s->get_string()).c_str());
+        if (s->is_int64())
+          seconds = s->get_int64();
+        else if (s->is_string())
+          seconds = std::atoll(std::string(s->get_string()).c_str());
       }
-      if (const auto* n = d.if_contains("nanos"); n && n->is_int64() && n->get_int64() > 0) ++seconds;
+      if (const auto* n = d.if_contains("nanos"); n && n->is_int64() && n->get_int64() > 0)
+        ++seconds;
       if (seconds >= 0 && seconds < (1 << 30)) return static_cast<int>(seconds);
     }
   }
@@ -123,7 +130,8 @@ core::Error translateError(unsigned status, std::string_view upstreamBody) {
   if (error) {
     if (const auto* text = error->if_contains("message"); text && text->is_string())
       message = cleanMessage(sv(text->get_string()), kMaxMessage);
-    if (const auto* statusName = error->if_contains("status"); statusName && statusName->is_string())
+    if (const auto* statusName = error->if_contains("status");
+        statusName && statusName->is_string())
       code = std::string(sv(statusName->get_string()));
     retryAfter = retryDelaySeconds(*error);
   }

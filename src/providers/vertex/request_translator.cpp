@@ -119,7 +119,8 @@ class Translator {
       onText(sv(content.get_string()));
       return std::nullopt;
     }
-    if (!content.is_array()) return invalid(param + " must be a string or an array of parts", param);
+    if (!content.is_array())
+      return invalid(param + " must be a string or an array of parts", param);
     const auto& parts = content.get_array();
     for (std::size_t j = 0; j < parts.size(); ++j) {
       const auto partParam = indexed(param, j);
@@ -233,7 +234,8 @@ class Translator {
       ++i;
     }
     if (openRole_.empty())
-      return invalid("messages must contain at least one user, assistant or tool message", "messages");
+      return invalid("messages must contain at least one user, assistant or tool message",
+                     "messages");
     w_.endArray();
     w_.endObject();
     w_.endArray();
@@ -248,7 +250,8 @@ class Translator {
       textPart("user", sv(content->get_string()));
       return std::nullopt;
     }
-    if (!content->is_array()) return invalid(param + " must be a string or an array of parts", param);
+    if (!content->is_array())
+      return invalid(param + " must be a string or an array of parts", param);
     const auto& parts = content->get_array();
     for (std::size_t j = 0; j < parts.size(); ++j) {
       if (auto error = writeUserPart(parts[j], indexed(param, j))) return error;
@@ -296,7 +299,8 @@ class Translator {
         typeValue && typeValue->is_string() ? sv(typeValue->get_string()) : "";
     if (type == "text") {
       const auto* text = part.if_contains("text");
-      if (!text || !text->is_string()) return invalid(param + ".text must be a string", param + ".text");
+      if (!text || !text->is_string())
+        return invalid(param + ".text must be a string", param + ".text");
       textPart("user", sv(text->get_string()));
       return std::nullopt;
     }
@@ -309,24 +313,28 @@ class Translator {
         inlineData(data->mimeType, data->data);
         return std::nullopt;
       }
-      if (text.starts_with("https://") || text.starts_with("http://") || text.starts_with("gs://")) {
+      if (text.starts_with("https://") || text.starts_with("http://") ||
+          text.starts_with("gs://")) {
         fileData(mimeTypeFromName(text, "image/jpeg"), text);
         return std::nullopt;
       }
-      return invalid(param + ".image_url.url must be an http(s) URL, a gs:// URI or a base64 data URL",
-                     param + ".image_url.url");
+      return invalid(
+          param + ".image_url.url must be an http(s) URL, a gs:// URI or a base64 data URL",
+          param + ".image_url.url");
     }
     if (type == "input_audio") {
       const auto* audio = memberObject(part, "input_audio");
       const auto* data = memberString(audio, "data");
       const auto* format = memberString(audio, "format");
       if (!data || data->empty())
-        return invalid(param + ".input_audio.data must be a base64 string", param + ".input_audio.data");
+        return invalid(param + ".input_audio.data must be a base64 string",
+                       param + ".input_audio.data");
       std::string_view mime;
       if (format && *format == "wav") mime = "audio/wav";
       if (format && *format == "mp3") mime = "audio/mp3";
       if (mime.empty())
-        return invalid(param + ".input_audio.format must be 'wav' or 'mp3'", param + ".input_audio.format");
+        return invalid(param + ".input_audio.format must be 'wav' or 'mp3'",
+                       param + ".input_audio.format");
       inlineData(mime, sv(*data));
       return std::nullopt;
     }
@@ -334,8 +342,9 @@ class Translator {
       const auto* file = memberObject(part, "file");
       const auto* data = memberString(file, "file_data");
       if (!data || data->empty())
-        return invalid(param + ".file.file_data is required (file_id is not supported by this backend)",
-                       param + ".file.file_data");
+        return invalid(
+            param + ".file.file_data is required (file_id is not supported by this backend)",
+            param + ".file.file_data");
       if (const auto url = parseDataUrl(sv(*data))) {
         inlineData(url->mimeType, url->data);
         return std::nullopt;
@@ -365,7 +374,8 @@ class Translator {
       const auto callParam = indexed(param + ".tool_calls", j);
       if (!calls[j].is_object()) return invalid(callParam + " must be an object", callParam);
       const auto& call = calls[j].get_object();
-      if (const auto* type = present(call, "type"); type && !(type->is_string() && type->get_string() == "function"))
+      if (const auto* type = present(call, "type");
+          type && !(type->is_string() && type->get_string() == "function"))
         return invalid(callParam + ".type must be 'function'", callParam + ".type");
       const auto* id = call.if_contains("id");
       if (!id || !id->is_string() || id->get_string().empty())
@@ -373,26 +383,28 @@ class Translator {
       const auto* function = memberObject(call, "function");
       const auto* name = memberString(function, "name");
       if (!name || name->empty())
-        return invalid(callParam + ".function.name must be a non-empty string", callParam + ".function.name");
+        return invalid(callParam + ".function.name must be a non-empty string",
+                       callParam + ".function.name");
       const auto argsParam = callParam + ".function.arguments";
       std::string_view arguments;
       if (const auto* args = present(*function, "arguments")) {
         if (!args->is_string()) return invalid(argsParam + " must be a string of JSON", argsParam);
         arguments = sv(args->get_string());
       }
-      json::value parsed;
-      if (arguments.find_first_not_of(" \t\r\n") != std::string_view::npos) {
-        boost::system::error_code ec;
-        parsed = json::parse(arguments, ec, json::storage_ptr(&arena_));
-        if (ec) return invalid(argsParam + " is not valid JSON: " + ec.message(), argsParam);
-        if (!parsed.is_object()) return invalid(argsParam + " must be a JSON object", argsParam);
-      }
+      // Empty arguments mean a call without arguments: `{}`.
+      const bool hasArguments = arguments.find_first_not_of(" \t\r\n") != std::string_view::npos;
+      boost::system::error_code ec;
+      const json::value parsed =
+          hasArguments ? json::parse(arguments, ec, json::storage_ptr(&arena_)) : json::value();
+      if (ec) return invalid(argsParam + " is not valid JSON: " + ec.message(), argsParam);
+      if (hasArguments && !parsed.is_object())
+        return invalid(argsParam + " must be a JSON object", argsParam);
       beginPart("model");
       w_.key("functionCall");
       w_.beginObject();
       w_.field("name", sv(*name));
       w_.key("args");
-      if (parsed.is_object()) {
+      if (hasArguments) {
         w_.value(parsed);
       } else {
         w_.beginObject();
@@ -421,7 +433,8 @@ class Translator {
   }
 
   // Messages [begin, end) are consecutive tool results: one functionResponse each, in call order.
-  std::optional<Error> writeToolResults(const json::array& messages, std::size_t begin, std::size_t end) {
+  std::optional<Error> writeToolResults(const json::array& messages, std::size_t begin,
+                                        std::size_t end) {
     struct Result {
       std::size_t callIndex;
       std::size_t message;
@@ -435,9 +448,9 @@ class Translator {
       const auto* id = message.if_contains("tool_call_id");
       if (!id || !id->is_string() || id->get_string().empty())
         return invalid(param + ".tool_call_id must be a non-empty string", param + ".tool_call_id");
-      const auto found = std::find_if(lastCalls_.begin(), lastCalls_.end(), [&](const ToolCallRef& call) {
-        return call.id == sv(id->get_string());
-      });
+      const auto found =
+          std::find_if(lastCalls_.begin(), lastCalls_.end(),
+                       [&](const ToolCallRef& call) { return call.id == sv(id->get_string()); });
       if (found == lastCalls_.end())
         return invalid(param + ".tool_call_id '" + std::string(id->get_string()) +
                            "' does not match any tool call of the preceding assistant message",
@@ -452,7 +465,8 @@ class Translator {
     }
     std::stable_sort(results.begin(), results.end(),
                      [](const Result& a, const Result& b) { return a.callIndex < b.callIndex; });
-    for (const auto& result : results) functionResponse(lastCalls_[result.callIndex].name, result.text);
+    for (const auto& result : results)
+      functionResponse(lastCalls_[result.callIndex].name, result.text);
     return std::nullopt;
   }
 
@@ -491,10 +505,12 @@ class Translator {
         if (!function) return invalid(param + ".function must be an object", param + ".function");
         const auto* name = memberString(function, "name");
         if (!name || name->empty())
-          return invalid(param + ".function.name must be a non-empty string", param + ".function.name");
+          return invalid(param + ".function.name must be a non-empty string",
+                         param + ".function.name");
         const auto* description = present(*function, "description");
         if (description && !description->is_string())
-          return invalid(param + ".function.description must be a string", param + ".function.description");
+          return invalid(param + ".function.description must be a string",
+                         param + ".function.description");
         const auto* parameters = present(*function, "parameters");
         if (parameters && !parameters->is_object())
           return invalid(param + ".function.parameters must be a JSON Schema object",
@@ -528,7 +544,8 @@ class Translator {
   static std::optional<std::string_view> toolName(const json::value& value) {
     if (!value.is_object()) return std::nullopt;
     const auto& tool = value.get_object();
-    if (const auto* type = tool.if_contains("type"); type && !(type->is_string() && type->get_string() == "function"))
+    if (const auto* type = tool.if_contains("type");
+        type && !(type->is_string() && type->get_string() == "function"))
       return std::nullopt;
     const auto* name = memberString(memberObject(tool, "function"), "name");
     if (!name || name->empty()) return std::nullopt;
@@ -542,32 +559,43 @@ class Translator {
     std::vector<std::string_view> allowed;
     if (choice->is_string()) {
       const auto value = sv(choice->get_string());
-      if (value == "none") mode = "NONE";
-      else if (value == "auto") mode = "AUTO";
-      else if (value == "required") mode = "ANY";
+      if (value == "none")
+        mode = "NONE";
+      else if (value == "auto")
+        mode = "AUTO";
+      else if (value == "required")
+        mode = "ANY";
       else
-        return invalid("tool_choice must be 'none', 'auto', 'required' or an object", "tool_choice");
+        return invalid("tool_choice must be 'none', 'auto', 'required' or an object",
+                       "tool_choice");
     } else if (choice->is_object()) {
       const auto& object = choice->get_object();
       const auto* type = object.if_contains("type");
       const std::string_view typeName = type && type->is_string() ? sv(type->get_string()) : "";
       if (typeName == "function") {
         const auto name = toolName(*choice);
-        if (!name) return invalid("tool_choice.function.name must be a non-empty string", "tool_choice.function.name");
+        if (!name)
+          return invalid("tool_choice.function.name must be a non-empty string",
+                         "tool_choice.function.name");
         mode = "ANY";
         allowed.push_back(*name);
       } else if (typeName == "allowed_tools") {
         const auto* spec = memberObject(object, "allowed_tools");
-        if (!spec) return invalid("tool_choice.allowed_tools must be an object", "tool_choice.allowed_tools");
+        if (!spec)
+          return invalid("tool_choice.allowed_tools must be an object",
+                         "tool_choice.allowed_tools");
         const auto* allowedMode = memberString(spec, "mode");
-        if (allowedMode && *allowedMode == "auto") mode = "VALIDATED";
-        else if (allowedMode && *allowedMode == "required") mode = "ANY";
+        if (allowedMode && *allowedMode == "auto")
+          mode = "VALIDATED";
+        else if (allowedMode && *allowedMode == "required")
+          mode = "ANY";
         else
           return invalid("tool_choice.allowed_tools.mode must be 'auto' or 'required'",
                          "tool_choice.allowed_tools.mode");
         const auto* tools = spec->if_contains("tools");
         if (!tools || !tools->is_array())
-          return invalid("tool_choice.allowed_tools.tools must be an array", "tool_choice.allowed_tools.tools");
+          return invalid("tool_choice.allowed_tools.tools must be an array",
+                         "tool_choice.allowed_tools.tools");
         const auto& list = tools->get_array();
         for (std::size_t k = 0; k < list.size(); ++k) {
           const auto name = toolName(list[k]);
@@ -576,7 +604,8 @@ class Translator {
           allowed.push_back(*name);
         }
       } else {
-        return invalid("tool_choice.type must be 'function' or 'allowed_tools'", "tool_choice.type");
+        return invalid("tool_choice.type must be 'function' or 'allowed_tools'",
+                       "tool_choice.type");
       }
     } else {
       return invalid("tool_choice must be a string or an object", "tool_choice");
@@ -612,14 +641,16 @@ class Translator {
   std::optional<Error> copyNumber(std::string_view from, std::string_view to) {
     const auto* value = present(body_, from);
     if (!value) return std::nullopt;
-    if (!value->is_number()) return invalid(std::string(from) + " must be a number", std::string(from));
+    if (!value->is_number())
+      return invalid(std::string(from) + " must be a number", std::string(from));
     genKey(to);
     w_.value(*value);
     return std::nullopt;
   }
 
   // An integer field that must fit Vertex's int32 and be at least `minimum`.
-  std::optional<Error> readInt32(std::string_view from, std::int64_t minimum, std::optional<std::int64_t>& out) {
+  std::optional<Error> readInt32(std::string_view from, std::int64_t minimum,
+                                 std::optional<std::int64_t>& out) {
     const auto* value = present(body_, from);
     if (!value) return std::nullopt;
     const auto number = asInteger(*value);
@@ -653,7 +684,8 @@ class Translator {
       } else if (stop->is_array()) {
         const auto& list = stop->get_array();
         for (std::size_t k = 0; k < list.size(); ++k)
-          if (!list[k].is_string()) return invalid("stop must be a string or an array of strings", indexed("stop", k));
+          if (!list[k].is_string())
+            return invalid("stop must be a string or an array of strings", indexed("stop", k));
         if (!list.empty()) {
           genKey("stopSequences");
           w_.value(*stop);
@@ -695,7 +727,8 @@ class Translator {
   std::optional<Error> writeResponseFormat() {
     const auto* format = present(body_, "response_format");
     if (!format) return std::nullopt;
-    if (!format->is_object()) return invalid("response_format must be an object", "response_format");
+    if (!format->is_object())
+      return invalid("response_format must be an object", "response_format");
     const auto* type = memberString(&format->get_object(), "type");
     if (type && *type == "text") return std::nullopt;
     if (type && *type == "json_object") {
@@ -705,7 +738,9 @@ class Translator {
     }
     if (type && *type == "json_schema") {
       const auto* spec = memberObject(format->get_object(), "json_schema");
-      if (!spec) return invalid("response_format.json_schema must be an object", "response_format.json_schema");
+      if (!spec)
+        return invalid("response_format.json_schema must be an object",
+                       "response_format.json_schema");
       const auto* schema = spec->if_contains("schema");
       if (!schema || !schema->is_object())
         return invalid("response_format.json_schema.schema must be a JSON Schema object",
@@ -716,7 +751,8 @@ class Translator {
       w_.value(*schema);
       return std::nullopt;
     }
-    return invalid("response_format.type must be 'text', 'json_object' or 'json_schema'", "response_format.type");
+    return invalid("response_format.type must be 'text', 'json_object' or 'json_schema'",
+                   "response_format.type");
   }
 
   std::optional<Error> writeLogprobs() {
@@ -746,8 +782,8 @@ class Translator {
     const auto* effort = present(body_, "reasoning_effort");
     if (!effort) return std::nullopt;
     static constexpr std::pair<std::string_view, int> kBudgets[] = {
-        {"none", 0},       {"minimal", 512},  {"low", 1024},  {"medium", 8192},
-        {"high", 24576},   {"xhigh", 24576},  {"max", 24576}};
+        {"none", 0},     {"minimal", 512}, {"low", 1024}, {"medium", 8192},
+        {"high", 24576}, {"xhigh", 24576}, {"max", 24576}};
     if (effort->is_string()) {
       for (const auto& [name, budget] : kBudgets) {
         if (effort->get_string() != name) continue;
@@ -762,8 +798,10 @@ class Translator {
         return std::nullopt;
       }
     }
-    return invalid("reasoning_effort must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'",
-                   "reasoning_effort");
+    return invalid(
+        "reasoning_effort must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', "
+        "'max'",
+        "reasoning_effort");
   }
 
   // ---- vendor extensions ----------------------------------------------------------------------
@@ -775,10 +813,12 @@ class Translator {
       return invalid("give either safety_settings or safetySettings, not both", "safety_settings");
     if (const auto* settings = snake ? snake : camel) {
       const std::string param = snake ? "safety_settings" : "safetySettings";
-      if (!settings->is_array()) return invalid(param + " must be an array of SafetySetting objects", param);
+      if (!settings->is_array())
+        return invalid(param + " must be an array of SafetySetting objects", param);
       const auto& list = settings->get_array();
       for (std::size_t k = 0; k < list.size(); ++k)
-        if (!list[k].is_object()) return invalid(indexed(param, k) + " must be an object", indexed(param, k));
+        if (!list[k].is_object())
+          return invalid(indexed(param, k) + " must be an object", indexed(param, k));
       w_.key("safetySettings");
       w_.value(*settings);
     }
@@ -786,7 +826,8 @@ class Translator {
       if (!labels->is_object()) return invalid("labels must be an object of strings", "labels");
       for (const auto& entry : labels->get_object())
         if (!entry.value().is_string())
-          return invalid("labels must be an object of strings", "labels." + std::string(entry.key()));
+          return invalid("labels must be an object of strings",
+                         "labels." + std::string(entry.key()));
       w_.key("labels");
       w_.value(*labels);
     }
@@ -796,10 +837,10 @@ class Translator {
   const json::object& body_;
   JsonWriter w_;
   std::vector<Role> roles_;
-  std::string_view openRole_;            // role of the content being written, empty before the first
-  std::vector<ToolCallRef> lastCalls_;   // tool calls of the latest assistant message
+  std::string_view openRole_;           // role of the content being written, empty before the first
+  std::vector<ToolCallRef> lastCalls_;  // tool calls of the latest assistant message
   bool genOpen_ = false;
-  json::monotonic_resource arena_;       // parsed tool-call arguments live until the body is written
+  json::monotonic_resource arena_;  // parsed tool-call arguments live until the body is written
 };
 
 }  // namespace
@@ -811,9 +852,11 @@ core::Result<std::string> buildTarget(const BackendTarget& target, bool stream) 
                        "'..', '?', '#', '%', ':', spaces or non-ASCII characters",
                    "model");
   if (!isSafePathSegment(target.project))
-    return Error::make(ErrorKind::Internal, "the Vertex AI backend has no valid GCP project configured");
+    return Error::make(ErrorKind::Internal,
+                       "the Vertex AI backend has no valid GCP project configured");
   if (!isSafePathSegment(target.region))
-    return Error::make(ErrorKind::Internal, "the Vertex AI backend has no valid GCP region configured");
+    return Error::make(ErrorKind::Internal,
+                       "the Vertex AI backend has no valid GCP region configured");
   std::string path;
   path.reserve(96 + target.project.size() + target.region.size() + target.model.size());
   path.append("/v1/projects/").append(target.project);

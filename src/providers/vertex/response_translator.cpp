@@ -23,8 +23,8 @@ namespace {
 std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
 
 Error bad(std::string message) {
-  return Error::make(ErrorKind::UpstreamBadResponse, "Vertex AI returned an unreadable response: " +
-                                                         std::move(message));
+  return Error::make(ErrorKind::UpstreamBadResponse,
+                     "Vertex AI returned an unreadable response: " + std::move(message));
 }
 
 std::string_view stringField(const json::object* object, std::string_view key) {
@@ -89,8 +89,10 @@ class Writer {
         if (objectField(&part, "functionCall")) {
           ++calls;
         } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
-          if (isThought(part)) hasThought |= !text->get_string().empty();
-          else hasText = true;
+          if (isThought(part))
+            hasThought |= !text->get_string().empty();
+          else
+            hasText = true;
         }
       }
     }
@@ -121,7 +123,8 @@ class Writer {
     } else {
       w_.null();
     }
-    w_.field("finish_reason", mapFinishReason(stringField(candidate.object, "finishReason"), calls > 0));
+    w_.field("finish_reason",
+             mapFinishReason(stringField(candidate.object, "finishReason"), calls > 0));
     w_.endObject();
   }
 
@@ -174,7 +177,8 @@ class Writer {
       const auto* function = objectField(&part, "functionCall");
       if (!function) continue;
       w_.beginObject();
-      w_.field("id", mintToolCallId(context_.requestId, choice, call++, stringField(&part, "thoughtSignature")));
+      w_.field("id", mintToolCallId(context_.requestId, choice, call++,
+                                    stringField(&part, "thoughtSignature")));
       w_.field("type", "function");
       w_.key("function");
       w_.beginObject();
@@ -247,7 +251,8 @@ class Writer {
 
 Usage readUsage(const json::object* metadata) {
   Usage usage;
-  usage.promptTokens = integerField(metadata, "promptTokenCount") + integerField(metadata, "toolUsePromptTokenCount");
+  usage.promptTokens = integerField(metadata, "promptTokenCount") +
+                       integerField(metadata, "toolUsePromptTokenCount");
   usage.reasoningTokens = integerField(metadata, "thoughtsTokenCount");
   usage.completionTokens = integerField(metadata, "candidatesTokenCount") + usage.reasoningTokens;
   usage.cachedTokens = integerField(metadata, "cachedContentTokenCount");
@@ -275,7 +280,8 @@ void writeUsage(JsonWriter& w, const Usage& usage) {
 
 }  // namespace
 
-core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody, const BackendTarget& target,
+core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,
+                                                   const BackendTarget& target,
                                                    const ResponseContext& context) {
   unsigned char initial[8192];
   json::monotonic_resource arena(initial, sizeof initial);
@@ -321,7 +327,8 @@ core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody
   w.stringPiece(responseId.empty() ? context.requestId : responseId);
   w.endString();
   w.field("object", "chat.completion");
-  w.fieldInt("created", parseRfc3339(stringField(&root, "createTime")).value_or(context.nowSeconds));
+  w.fieldInt("created",
+             parseRfc3339(stringField(&root, "createTime")).value_or(context.nowSeconds));
   w.field("model", response.responseModel);
   w.key("choices");
   w.beginArray();

@@ -2,7 +2,8 @@
 // Vertex AI GenerateContentResponse → OpenAI chat.completion (wire.md §2.4, §2.8).
 //
 // Decisions beyond the spec tables:
-// - `id` is `chatcmpl-<responseId>`, else `chatcmpl-<requestId>`; `created` comes from `createTime`,
+// - `id` is `chatcmpl-<responseId>`, else `chatcmpl-<requestId>`; `created` comes from
+// `createTime`,
 //   else the context's clock; `model` is `modelVersion`, else the upstream model asked for.
 // - Thought parts (`thought: true`) are not content: their text goes to the non-standard
 //   `message.reasoning_content` (present only when non-empty).

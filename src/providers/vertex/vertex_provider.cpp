@@ -6,8 +6,8 @@
 
 namespace switchyard::providers::vertex {
 
-core::Result<core::OutboundRequest> VertexProvider::buildRequest(const ChatRequest& request,
-                                                                 const BackendTarget& target) const {
+core::Result<core::OutboundRequest> VertexProvider::buildRequest(
+    const ChatRequest& request, const BackendTarget& target) const {
   if (!request.body)
     return core::Error::make(core::ErrorKind::Internal, "no request body to translate");
   auto path = buildTarget(target, request.stream);
@@ -22,10 +22,9 @@ core::Result<core::OutboundRequest> VertexProvider::buildRequest(const ChatReque
   return outbound;
 }
 
-core::Result<TranslatedResponse> VertexProvider::translateResponse(std::string_view upstreamBody,
-                                                                   const ChatRequest&,
-                                                                   const BackendTarget& target,
-                                                                   const ResponseContext& context) const {
+core::Result<TranslatedResponse> VertexProvider::translateResponse(
+    std::string_view upstreamBody, const ChatRequest&, const BackendTarget& target,
+    const ResponseContext& context) const {
   return vertex::translateResponse(upstreamBody, target, context);
 }
 

@@ -84,12 +84,18 @@ std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
 }  // namespace
 
 bool isSafePathSegment(std::string_view segment) {
-  if (segment.empty() || segment == "." || segment.find("..") != std::string_view::npos) return false;
+  if (segment.empty() || segment == "." || segment.find("..") != std::string_view::npos)
+    return false;
   for (const char ch : segment) {
     const auto c = static_cast<unsigned char>(ch);
     if (c <= 0x20 || c >= 0x7F) return false;  // controls, space, DEL, non-ASCII
     switch (c) {
-      case '/': case '\\': case '?': case '#': case '%': case ':':
+      case '/':
+      case '\\':
+      case '?':
+      case '#':
+      case '%':
+      case ':':
         return false;
       default:
         break;
@@ -100,7 +106,9 @@ bool isSafePathSegment(std::string_view segment) {
 
 std::string encodeBase64(std::string_view bytes) { return encodeWith(bytes, kStdAlphabet, true); }
 
-std::string encodeBase64Url(std::string_view bytes) { return encodeWith(bytes, kUrlAlphabet, false); }
+std::string encodeBase64Url(std::string_view bytes) {
+  return encodeWith(bytes, kUrlAlphabet, false);
+}
 
 std::optional<std::string> decodeBase64(std::string_view text) {
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
@@ -124,7 +132,8 @@ std::optional<std::string> decodeBase64(std::string_view text) {
 
 std::string mintToolCallId(std::string_view requestId, std::size_t choice, std::size_t call,
                            std::string_view thoughtSignature) {
-  static constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  static constexpr char kBase62[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a over the request id
   for (const char c : requestId) {
     hash ^= static_cast<unsigned char>(c);
@@ -181,12 +190,12 @@ std::optional<DataUrl> parseDataUrl(std::string_view url) {
 
 std::string_view mimeTypeFromName(std::string_view nameOrUrl, std::string_view fallback) {
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {"png", "image/png"},   {"jpg", "image/jpeg"},       {"jpeg", "image/jpeg"},
-      {"gif", "image/gif"},   {"webp", "image/webp"},      {"heic", "image/heic"},
-      {"heif", "image/heif"}, {"pdf", "application/pdf"},  {"txt", "text/plain"},
-      {"wav", "audio/wav"},   {"mp3", "audio/mp3"},        {"flac", "audio/flac"},
-      {"ogg", "audio/ogg"},   {"aac", "audio/aac"},        {"m4a", "audio/m4a"},
-      {"mp4", "video/mp4"},   {"mov", "video/mov"},        {"webm", "video/webm"},
+      {"png", "image/png"},   {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"},   {"webp", "image/webp"},     {"heic", "image/heic"},
+      {"heif", "image/heif"}, {"pdf", "application/pdf"}, {"txt", "text/plain"},
+      {"wav", "audio/wav"},   {"mp3", "audio/mp3"},       {"flac", "audio/flac"},
+      {"ogg", "audio/ogg"},   {"aac", "audio/aac"},       {"m4a", "audio/m4a"},
+      {"mp4", "video/mp4"},   {"mov", "video/mov"},       {"webm", "video/webm"},
   };
   auto path = nameOrUrl.substr(0, nameOrUrl.find_first_of("?#"));
   const auto slash = path.rfind('/');
@@ -202,8 +211,8 @@ std::string_view mimeTypeFromName(std::string_view nameOrUrl, std::string_view f
 std::string_view mapFinishReason(std::string_view reason, bool hasToolCalls) {
   if (reason == "MAX_TOKENS") return "length";
   static constexpr std::string_view kFiltered[] = {
-      "SAFETY",         "BLOCKLIST",   "PROHIBITED_CONTENT", "SPII",
-      "IMAGE_SAFETY",   "MODEL_ARMOR", "RECITATION",         "IMAGE_PROHIBITED_CONTENT",
+      "SAFETY",          "BLOCKLIST",   "PROHIBITED_CONTENT", "SPII",
+      "IMAGE_SAFETY",    "MODEL_ARMOR", "RECITATION",         "IMAGE_PROHIBITED_CONTENT",
       "IMAGE_RECITATION"};
   for (const auto filtered : kFiltered)
     if (reason == filtered) return "content_filter";
@@ -234,13 +243,15 @@ std::optional<std::int64_t> parseRfc3339(std::string_view text) {
     offset = 0;
   } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
     int zoneHour, zoneMinute;
-    if (!readDigits(zone, 1, 2, zoneHour) || !readDigits(zone, 4, 2, zoneMinute)) return std::nullopt;
+    if (!readDigits(zone, 1, 2, zoneHour) || !readDigits(zone, 4, 2, zoneMinute))
+      return std::nullopt;
     offset = (zoneHour * 60 + zoneMinute) * 60;
     if (zone[0] == '-') offset = -offset;
   } else {
     return std::nullopt;
   }
-  const std::int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t days =
+      daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   return days * 86400 + hour * 3600 + minute * 60 + second - offset;
 }
 

@@ -12,7 +12,8 @@
 namespace switchyard::providers::vertex {
 
 // True when `segment` can be put into a URL path unescaped without changing the path: non-empty,
-// printable ASCII only, none of `/ \ ? # % :`, no `..`, not ".". Used for model, project and region.
+// printable ASCII only, none of `/ \ ? # % :`, no `..`, not ".". Used for model, project and
+// region.
 bool isSafePathSegment(std::string_view segment);
 
 // Standard base64 with padding (Google's output form), or base64url without padding.

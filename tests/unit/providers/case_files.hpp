@@ -52,11 +52,13 @@ inline std::vector<Case> loadCases(const std::string& file) {
 
 inline std::string testName(const Case& c) {
   std::string name;
-  for (const char ch : c.name) name.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
+  for (const char ch : c.name)
+    name.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
   return name;
 }
 
-inline std::string str(const boost::json::object& object, std::string_view key, std::string fallback = {}) {
+inline std::string str(const boost::json::object& object, std::string_view key,
+                       std::string fallback = {}) {
   const auto* value = object.if_contains(key);
   return value && value->is_string() ? std::string(value->get_string()) : fallback;
 }

@@ -1,9 +1,9 @@
 // OpenAI-schema passthrough provider: cases/openai.json (request: prefix + body rewrite; response:
 // verbatim body, usage and model read out).
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include "case_files.hpp"
 #include "core/error.hpp"
@@ -37,16 +37,18 @@ TEST_P(OpenAiCases, Translates) {
     EXPECT_EQ(result->target, str(data, "expect_target"));
     EXPECT_EQ(core::findHeader(result->headers, "Content-Type"), "application/json");
     const auto actual = boost::json::parse(result->body);
-    EXPECT_EQ(actual, data.at("expect_body")) << "actual:   " << pretty(actual)
-                                              << "\nexpected: " << pretty(data.at("expect_body"));
+    EXPECT_EQ(actual, data.at("expect_body"))
+        << "actual:   " << pretty(actual) << "\nexpected: " << pretty(data.at("expect_body"));
     return;
   }
 
-  const std::string upstream =
-      data.contains("upstream_raw") ? str(data, "upstream_raw") : boost::json::serialize(data.at("upstream"));
+  const std::string upstream = data.contains("upstream_raw")
+                                   ? str(data, "upstream_raw")
+                                   : boost::json::serialize(data.at("upstream"));
   const boost::json::object body{{"model", "m"}};
   ChatRequest request{&body, "m", false, false};
-  const auto result = provider->translateResponse(upstream, request, target, ResponseContext{1, "req"});
+  const auto result =
+      provider->translateResponse(upstream, request, target, ResponseContext{1, "req"});
   if (const auto* expected = data.if_contains("error")) {
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(core::kindName(result.error().kind), str(expected->as_object(), "kind"));
@@ -67,12 +69,15 @@ INSTANTIATE_TEST_SUITE_P(Cases, OpenAiCases, ::testing::ValuesIn(testing::loadCa
                          [](const auto& info) { return testing::testName(info.param); });
 
 TEST(OpenAiProvider, BodyKeepsFieldOrderAndValuesVerbatim) {
-  const auto body = boost::json::parse(R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"alias","temperature":0.5,"x_vendor":{"k":[1,2.5,null]}})");
+  const auto body = boost::json::parse(
+      R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"alias","temperature":0.5,"x_vendor":{"k":[1,2.5,null]}})");
   ChatRequest request{&body.as_object(), "alias", false, false};
-  const auto result = makeOpenAiProvider()->buildRequest(request, BackendTarget{"gpt-4o", {}, {}, "/v1"});
+  const auto result =
+      makeOpenAiProvider()->buildRequest(request, BackendTarget{"gpt-4o", {}, {}, "/v1"});
   ASSERT_TRUE(result.has_value());
-  EXPECT_EQ(result->body,
-            R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"gpt-4o","temperature":5E-1,"x_vendor":{"k":[1,2.5E0,null]}})");
+  EXPECT_EQ(
+      result->body,
+      R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"gpt-4o","temperature":5E-1,"x_vendor":{"k":[1,2.5E0,null]}})");
 }
 
 TEST(OpenAiProvider, PathPrefixForms) {

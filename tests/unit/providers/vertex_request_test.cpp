@@ -1,7 +1,8 @@
-// Vertex request translation: cases/vertex_request.json (OpenAI request in, Vertex path + body out).
+// Vertex request translation: cases/vertex_request.json (OpenAI request in, Vertex path + body
+// out).
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include "case_files.hpp"
 #include "core/error.hpp"
@@ -20,13 +21,15 @@ TEST_P(VertexRequest, Translates) {
   const auto& data = GetParam().data;
   ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
   const auto& body = data.at("request").as_object();
-  const auto targetSpec = data.contains("target") ? data.at("target").as_object() : boost::json::object{};
+  const auto targetSpec =
+      data.contains("target") ? data.at("target").as_object() : boost::json::object{};
 
   ChatRequest request;
   request.body = &body;
   const auto model = str(body, "model");
   request.model = model;
-  if (const auto* stream = body.if_contains("stream"); stream && stream->is_bool()) request.stream = stream->get_bool();
+  if (const auto* stream = body.if_contains("stream"); stream && stream->is_bool())
+    request.stream = stream->get_bool();
   const auto targetModel = str(targetSpec, "model", model);
   const auto project = str(targetSpec, "project", "proj-1");
   const auto region = str(targetSpec, "region", "us-central1");
@@ -45,8 +48,9 @@ TEST_P(VertexRequest, Translates) {
     }
     return;
   }
-  ASSERT_TRUE(result.has_value()) << core::kindName(result.error().kind) << " param="
-                                  << result.error().param << ": " << result.error().message;
+  ASSERT_TRUE(result.has_value()) << core::kindName(result.error().kind)
+                                  << " param=" << result.error().param << ": "
+                                  << result.error().message;
   EXPECT_EQ(result->method, "POST");
   EXPECT_EQ(core::findHeader(result->headers, "content-type"), "application/json");
   if (const auto expectedTarget = str(data, "expect_target"); !expectedTarget.empty()) {
@@ -56,10 +60,12 @@ TEST_P(VertexRequest, Translates) {
   const auto actual = boost::json::parse(result->body, ec);
   ASSERT_FALSE(ec) << "output is not JSON: " << result->body;
   const auto& expectedBody = data.at("expect_body");
-  EXPECT_EQ(actual, expectedBody) << "actual:   " << pretty(actual) << "\nexpected: " << pretty(expectedBody);
+  EXPECT_EQ(actual, expectedBody) << "actual:   " << pretty(actual)
+                                  << "\nexpected: " << pretty(expectedBody);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, VertexRequest, ::testing::ValuesIn(testing::loadCases("vertex_request.json")),
+INSTANTIATE_TEST_SUITE_P(Cases, VertexRequest,
+                         ::testing::ValuesIn(testing::loadCases("vertex_request.json")),
                          [](const auto& info) { return testing::testName(info.param); });
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Vertex wire helpers, and the thought-signature round trip across two turns.
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include "providers/factory.hpp"
 #include "providers/vertex/wire.hpp"
@@ -25,7 +25,8 @@ TEST(VertexWire, ToolCallIdShapeAndDeterminism) {
   const auto plain = mintToolCallId("req-1", 0, 0, "");
   ASSERT_EQ(plain.size(), 5u + 24u);
   EXPECT_TRUE(plain.starts_with("call_"));
-  for (const char c : plain.substr(5)) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << plain;
+  for (const char c : plain.substr(5))
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << plain;
   EXPECT_EQ(plain, mintToolCallId("req-1", 0, 0, ""));
   EXPECT_NE(plain, mintToolCallId("req-1", 0, 1, ""));
   EXPECT_NE(plain, mintToolCallId("req-1", 1, 0, ""));
@@ -45,11 +46,11 @@ TEST(VertexWire, ToolCallIdShapeAndDeterminism) {
 }
 
 TEST(VertexWire, SafePathSegments) {
-  for (const char* good : {"gemini-2.5-flash", "gemini-2.0-flash-001", "claude-3-5-sonnet@20240620", "us-central1",
-                           "my_project.1"})
+  for (const char* good : {"gemini-2.5-flash", "gemini-2.0-flash-001", "claude-3-5-sonnet@20240620",
+                           "us-central1", "my_project.1"})
     EXPECT_TRUE(isSafePathSegment(good)) << good;
-  for (const char* bad : {"", ".", "..", "a..b", "a/b", "a\\b", "a?b", "a#b", "a%2f", "a:b", "a b", "a\x7f",
-                          "a\x1f", "\xc3\xa9"})
+  for (const char* bad : {"", ".", "..", "a..b", "a/b", "a\\b", "a?b", "a#b", "a%2f", "a:b", "a b",
+                          "a\x7f", "a\x1f", "\xc3\xa9"})
     EXPECT_FALSE(isSafePathSegment(bad)) << bad;
 }
 
@@ -93,7 +94,8 @@ TEST(VertexThoughtSignature, RoundTripsThroughTheToolCallId) {
   const std::string signature = "CiQBjz1rX5Yv/7Xg+Q3mH0qzGx8dN4sQy1v2w6zZ0bK3mJ9aT0E=";
   const auto answer = provider->translateResponse(
       R"({"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":")" +
-          signature + R"("},{"functionCall":{"name":"get_time","args":{}}}]},"finishReason":"STOP"}]})",
+          signature +
+          R"("},{"functionCall":{"name":"get_time","args":{}}}]},"finishReason":"STOP"}]})",
       first, target, ResponseContext{1700000000, "req-42"});
   ASSERT_TRUE(answer.has_value()) << answer.error().message;
   const auto completion = boost::json::parse(answer->body);
@@ -101,10 +103,12 @@ TEST(VertexThoughtSignature, RoundTripsThroughTheToolCallId) {
   const auto& calls = message.at("tool_calls").as_array();
   ASSERT_EQ(calls.size(), 2u);
 
-  boost::json::array messages{boost::json::object{{"role", "user"}, {"content", "Weather and time in Paris?"}}};
+  boost::json::array messages{
+      boost::json::object{{"role", "user"}, {"content", "Weather and time in Paris?"}}};
   messages.push_back(message);  // replayed verbatim, as OpenAI clients do
   for (const auto& call : calls)
-    messages.push_back(boost::json::object{{"role", "tool"}, {"tool_call_id", call.at("id")}, {"content", "ok"}});
+    messages.push_back(
+        boost::json::object{{"role", "tool"}, {"tool_call_id", call.at("id")}, {"content", "ok"}});
   const boost::json::object secondBody{{"model", "gemini-3-pro-preview"}, {"messages", messages}};
   const ChatRequest second{&secondBody, "gemini-3-pro-preview", false, false};
   const auto outbound = provider->buildRequest(second, target);
