@@ -370,13 +370,15 @@ UpstreamClient::UpstreamClient(asio::any_io_executor executor, std::shared_ptr<D
 
 UpstreamClient::UpstreamClient(asio::any_io_executor executor, std::shared_ptr<DnsCache> dns,
                                UpstreamClientOptions options)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(dns), options)) {}
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(dns), options)) {}
 
 UpstreamClient::~UpstreamClient() = default;
 
 const UpstreamClientStats& UpstreamClient::stats() const { return impl_->stats; }
 
 std::size_t UpstreamClient::idleConnections() const { return impl_->pool->idleCount(); }
+
+void UpstreamClient::sweepIdleConnections() { impl_->pool->sweep(ConnectionPool::Clock::now()); }
 
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     const UpstreamTarget& target, const core::OutboundRequest& request,

@@ -82,9 +82,14 @@ class UpstreamClient {
   const UpstreamClientStats& stats() const;
   std::size_t idleConnections() const;  // pooled connections currently kept open
 
+  // Closes pooled connections idle for longer than options.idleTimeout. The pool also does this as
+  // it is used; a worker that may go quiet calls this from its own periodic tick, so the client
+  // never keeps a timer pending (an io_context with only idle connections can still run dry).
+  void sweepIdleConnections();
+
  private:
   struct Impl;
-  std::shared_ptr<Impl> impl_;  // shared with open streams, which give their connection back
+  std::unique_ptr<Impl> impl_;
 };
 
 // A response whose body is read as it arrives. Use on the client's thread; if the client is gone
