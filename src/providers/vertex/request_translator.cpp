@@ -205,9 +205,15 @@ class Translator {
   }
 
   std::optional<Error> writeContents(const json::array& messages) {
+    Role previous = Role::System;  // last non-system role seen; System = none yet
     for (std::size_t i = 0; i < messages.size();) {
       const auto& message = messages[i].get_object();
       std::optional<Error> error;
+      if (roles_[i] != Role::System) {
+        // Adjacent assistant messages form one model turn: their tool calls add up.
+        if (roles_[i] == Role::Assistant && previous != Role::Assistant) lastCalls_.clear();
+        previous = roles_[i];
+      }
       switch (roles_[i]) {
         case Role::System:
           ++i;
@@ -359,7 +365,6 @@ class Translator {
 
   std::optional<Error> writeAssistant(const json::object& message, std::size_t i) {
     const auto param = indexed("messages", i);
-    lastCalls_.clear();
     if (const auto* content = present(message, "content")) {
       auto error = forEachText(*content, param + ".content", true,
                                [&](std::string_view text) { textPart("model", text); });
@@ -838,7 +843,7 @@ class Translator {
   JsonWriter w_;
   std::vector<Role> roles_;
   std::string_view openRole_;           // role of the content being written, empty before the first
-  std::vector<ToolCallRef> lastCalls_;  // tool calls of the latest assistant message
+  std::vector<ToolCallRef> lastCalls_;  // tool calls of the latest assistant turn
   bool genOpen_ = false;
   json::monotonic_resource arena_;  // parsed tool-call arguments live until the body is written
 };
