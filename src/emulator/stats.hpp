@@ -1,0 +1,51 @@
+#pragma once
+// What the emulator has seen, for tests: counters and the last generate request exactly as it
+// arrived. Served as JSON by GET /emulator/stats and returned by Emulator::stats().
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace switchyard::emulator {
+
+struct Stats {
+  std::uint64_t tokenRequests = 0;
+  std::uint64_t tokensIssued = 0;
+  std::uint64_t generateRequestsTotal = 0;            // unary + streaming, any outcome
+  std::map<std::string, std::uint64_t> generateRequests;  // by model id
+  std::uint64_t streamRequests = 0;
+  std::uint64_t faultsInjected = 0;
+  std::uint64_t connectionsAccepted = 0;              // TLS handshakes started (0 when plaintext)
+  std::uint64_t clientDisconnects = 0;                // a stream write the client was gone for
+  std::string lastRequestPath;
+  std::vector<std::pair<std::string, std::string>> lastRequestHeaders;  // names lower-cased
+  std::string lastRequestBody;
+};
+
+// {"token_requests", "tokens_issued", "generate_requests": {model: n}, "generate_requests_total",
+//  "stream_requests", "faults_injected", "connections_accepted", "client_disconnects",
+//  "last_request_path", "last_request_headers": {name: value}, "last_request_body"}.
+std::string renderStats(const Stats& stats);
+
+// Thread-safe recorder shared by the worker handlers.
+class StatsRecorder {
+ public:
+  void tokenRequest();
+  void tokenIssued();
+  void generateRequest(std::string_view model, bool stream, std::string_view path,
+                       std::vector<std::pair<std::string, std::string>> headers, std::string_view body);
+  void faultInjected();
+  void clientDisconnect();
+  void reset();
+  Stats snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  Stats stats_;
+};
+
+}  // namespace switchyard::emulator
