@@ -1,0 +1,162 @@
+#include "emulator/emulate_command.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <sys/stat.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "emulator/emulator.hpp"
+
+namespace switchyard::emulator {
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: switchyard emulate [options]
+  --listen HOST:PORT        address to serve (default 127.0.0.1:8443; port 0 = any free port)
+  --tls-cert FILE --tls-key FILE
+                            serve TLS with this certificate chain and key (PEM)
+  --tls-auto                serve TLS with a certificate from a CA the emulator makes
+  --tls-dns NAME            extra DNS name for the --tls-auto certificate (repeatable; localhost,
+                            127.0.0.1 and ::1 are always in it)
+  --write-ca FILE           write the --tls-auto CA certificate (PEM) to FILE
+  --write-key FILE          write the accepted service-account key (token_uri = this emulator)
+  --accept-key FILE         accept assertions signed by this service-account key (repeatable;
+                            default: a key the emulator makes)
+  --token-lifetime SECONDS  expires_in of issued access tokens (default 3599)
+Without --tls-cert or --tls-auto the emulator serves plaintext HTTP.
+)";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void writeFile(const std::string& path, const std::string& text, bool secret) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path);
+  if (secret) ::chmod(path.c_str(), 0600);
+}
+
+struct EmulateArgs {
+  EmulatorOptions options;
+  std::string certFile, keyFile, writeCa, writeKey;
+  bool tlsAuto = false;
+};
+
+EmulateArgs parseArgs(int argc, char** argv) {
+  EmulateArgs args;
+  args.options.tls = false;
+  args.options.port = 8443;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw UsageError(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--listen") {
+      const std::string listen = value();
+      const auto colon = listen.rfind(':');
+      if (colon == std::string::npos) throw UsageError("--listen needs HOST:PORT");
+      std::string host = listen.substr(0, colon);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      args.options.listenHost = host;
+      try {
+        const int port = std::stoi(listen.substr(colon + 1));
+        if (port < 0 || port > 65535) throw std::out_of_range("port");
+        args.options.port = static_cast<std::uint16_t>(port);
+      } catch (const std::exception&) {
+        throw UsageError("--listen needs a port number in 0-65535");
+      }
+    } else if (arg == "--tls-cert") {
+      args.certFile = value();
+    } else if (arg == "--tls-key") {
+      args.keyFile = value();
+    } else if (arg == "--tls-auto") {
+      args.tlsAuto = true;
+    } else if (arg == "--tls-dns") {
+      args.options.tlsDnsNames.push_back(value());
+    } else if (arg == "--write-ca") {
+      args.writeCa = value();
+    } else if (arg == "--write-key") {
+      args.writeKey = value();
+    } else if (arg == "--accept-key") {
+      args.options.acceptedServiceAccountJson.push_back(readFile(value()));
+    } else if (arg == "--token-lifetime") {
+      try {
+        const long long seconds = std::stoll(value());
+        if (seconds < 1) throw std::out_of_range("lifetime");
+        args.options.tokenLifetime = std::chrono::seconds(seconds);
+      } catch (const std::exception&) {
+        throw UsageError("--token-lifetime needs a positive number of seconds");
+      }
+    } else if (arg == "-h" || arg == "--help") {
+      throw UsageError("");
+    } else {
+      throw UsageError("unknown option " + arg);
+    }
+  }
+  if (args.certFile.empty() != args.keyFile.empty()) throw UsageError("--tls-cert and --tls-key go together");
+  if (!args.certFile.empty() && args.tlsAuto) throw UsageError("--tls-auto and --tls-cert exclude each other");
+  if (!args.writeCa.empty() && !args.tlsAuto) throw UsageError("--write-ca needs --tls-auto");
+  if (!args.certFile.empty()) {
+    args.options.tls = true;
+    args.options.tlsCertPem = readFile(args.certFile);
+    args.options.tlsKeyPem = readFile(args.keyFile);
+  }
+  if (args.tlsAuto) args.options.tls = true;
+  return args;
+}
+
+}  // namespace
+
+int runEmulateCommand(int argc, char** argv) {
+  EmulateArgs args;
+  try {
+    args = parseArgs(argc, argv);
+  } catch (const UsageError& e) {
+    if (*e.what()) std::cerr << "switchyard emulate: " << e.what() << "\n";
+    std::cerr << kUsage;
+    return *e.what() ? 2 : 0;
+  }
+
+  Emulator emulator(args.options);
+  emulator.start();
+  if (!args.writeCa.empty()) writeFile(args.writeCa, emulator.caPem(), false);
+  if (!args.writeKey.empty()) writeFile(args.writeKey, emulator.serviceAccountJson(), true);
+
+  boost::json::object ready;
+  ready["level"] = "info";
+  ready["msg"] = "emulator listening";
+  ready["url"] = emulator.baseUrl();
+  ready["port"] = emulator.port();
+  ready["token_uri"] = emulator.tokenUrl();
+  ready["tls"] = args.options.tls;
+  std::cout << boost::json::serialize(ready) << std::endl;
+
+  boost::asio::io_context signalsIoc;
+  boost::asio::signal_set signals(signalsIoc, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int) {});
+  signalsIoc.run();  // returns once a signal arrived
+  emulator.stop();
+  return 0;
+}
+
+}  // namespace switchyard::emulator
