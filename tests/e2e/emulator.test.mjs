@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
+import https from 'node:https';
 import { startEmulator, makeTempDir, runNode, sseData, e2eDir } from './lib/harness.mjs';
 import { signAssertion } from './lib/jwt.mjs';
 
@@ -209,6 +210,40 @@ test('hang holds the request until faults are cleared', async () => {
   assert.equal(settled, false);
   await emulator.clearFaults();
   await assert.rejects(pending, /socket hang up|ECONNRESET/);
+});
+
+test('delay, chunked_body and stream_pause_ms change timing and framing, not content', async () => {
+  const plain = await generate(userText('same words [[emulator: delay_ms=20, chunked_body]]'));
+  assert.equal(plain.status, 200);
+  assert.equal(plain.headers['transfer-encoding'], 'chunked');
+  assert.equal(plain.json().candidates[0].content.parts[0].text, `[${MODEL}] echo: same words`);
+  const stream = await generate(userText('same words [[emulator: stream_pause_ms=20, chunked_body]]'),
+    { method: 'streamGenerateContent', query: '?alt=sse' });
+  const text = sseData(stream.body).map((d) => JSON.parse(d).candidates[0].content.parts[0].text).join('');
+  assert.equal(text, `[${MODEL}] echo: same words`);
+});
+
+test('a client leaving mid-stream is counted as a disconnect', async () => {
+  const before = (await emulator.stats()).client_disconnects;
+  const url = new URL(`${modelPath(MODEL, 'streamGenerateContent')}?alt=sse`, emulator.url);
+  await new Promise((resolve, reject) => {
+    const req = https.request(url, {
+      method: 'POST', ca: emulator.caPem, agent: false,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    }, (res) => {
+      res.once('data', () => { req.destroy(); resolve(); });  // first event seen, then gone
+    });
+    req.on('error', () => {});
+    req.on('close', resolve);
+    req.end(JSON.stringify(userText('one two three four five six seven eight [[emulator: stream_pause_ms=300]]')));
+  });
+  const deadline = Date.now() + 10000;
+  let after = before;
+  while (after === before && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));  // polling the counter, not timing the fault
+    after = (await emulator.stats()).client_disconnects;
+  }
+  assert.equal(after, before + 1);
 });
 
 test('stats show what arrived', async () => {
