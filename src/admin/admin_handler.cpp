@@ -1,0 +1,29 @@
+#include "admin/admin_handler.hpp"
+
+namespace switchyard::admin {
+
+boost::asio::awaitable<void> AdminHandler::handle(http::Request& request, const http::RequestContext&,
+                                                  http::ResponseWriter& writer) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const auto path = target.substr(0, target.find('?'));
+  if (path == "/healthz") {
+    co_await writer.send(200, "text/plain", "ok\n");
+  } else if (path == "/readyz") {
+    const bool ready = views_.ready();
+    co_await writer.send(ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n");
+  } else if (path == "/config_dump") {
+    co_await writer.send(200, "application/json", views_.configDump());
+  } else if (path == "/metrics") {
+    co_await writer.send(200, "text/plain; version=0.0.4", views_.metrics());
+  } else {
+    co_await writer.send(404, "text/plain", "not found\n");
+  }
+}
+
+void AdminHandler::renderProtocolError(unsigned status, std::string_view message, std::string& body,
+                                       std::string& contentType) {
+  body = std::string(message) + "\n";
+  contentType = "text/plain";
+}
+
+}  // namespace switchyard::admin

@@ -1,0 +1,64 @@
+#pragma once
+// One JSON line per request, Envoy's field names where they exist plus the AI fields. Lines are
+// appended to a per-worker buffer and written out by the worker in batches, so a request never
+// waits on stdout.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/provider.hpp"
+
+namespace switchyard::gateway {
+
+struct AttemptRecord {
+  std::string backend;       // AIServiceBackend namespace/name
+  std::string upstreamHost;  // host:port
+  std::string outcome;       // "ok", "status_503", "upstream_connect", ...
+  std::chrono::microseconds duration{0};
+};
+
+struct AccessLogEntry {
+  std::chrono::system_clock::time_point start;
+  std::string_view method;
+  std::string_view path;
+  std::string_view protocol;
+  unsigned responseCode = 0;
+  std::string responseFlags;  // Envoy-style: "UF" upstream failure, "UH" no healthy upstream, ...
+  std::uint64_t bytesReceived = 0;
+  std::uint64_t bytesSent = 0;
+  std::chrono::microseconds duration{0};
+  std::string upstreamHost;
+  std::string upstreamCluster;
+  std::string upstreamTransportFailureReason;
+  std::string_view requestId;
+  std::string_view userAgent;
+  std::string_view requestModel;
+  std::string modelOverride;
+  std::string responseModel;
+  std::string backend;
+  providers::Usage usage;
+  bool stream = false;
+  std::string errorType;
+  std::vector<AttemptRecord> attempts;
+};
+
+class AccessLog {
+ public:
+  explicit AccessLog(std::FILE* out) : out_(out) {}
+  ~AccessLog() { flush(); }
+  void record(const AccessLogEntry& entry);
+  // Writes what is buffered; called by the worker's flush timer and at shutdown.
+  void flush();
+
+ private:
+  std::FILE* out_;
+  std::string buffer_;
+};
+
+std::string formatAccessLogLine(const AccessLogEntry& entry);
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,118 @@
+#include "gateway/gateway.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/json/serialize.hpp>
+
+#include "net/dns_cache.hpp"
+
+namespace switchyard::gateway {
+
+boost::asio::ip::tcp::endpoint parseListenAddress(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("listen address must be HOST:PORT: " + text);
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) throw std::invalid_argument("listen address must be an IP address: " + text);
+  int port = -1;
+  try {
+    port = std::stoi(text.substr(colon + 1));
+  } catch (...) {
+  }
+  if (port < 0 || port > 65535) throw std::invalid_argument("bad port in listen address: " + text);
+  return {address, static_cast<unsigned short>(port)};
+}
+
+Gateway::Gateway(GatewayOptions options)
+    : options_(std::move(options)),
+      dns_(std::make_shared<net::DnsCache>()),
+      credentials_(clock_, options_.getenv, dns_),
+      providers_(ProviderSet::makeDefault()) {
+  services_.runtime = &runtime_;
+  services_.clock = &clock_;
+  services_.dns = dns_;
+  services_.accessLogOut = stdout;
+  adminViews_.ready = [this] { return ready(); };
+  adminViews_.configDump = [this] {
+    return boost::json::serialize(config::dumpSnapshot(*runtime_.current()->snapshot));
+  };
+  adminViews_.metrics = [] { return std::string(); };
+}
+
+Gateway::~Gateway() {
+  stop(std::chrono::milliseconds(0));
+  join();
+}
+
+std::optional<std::shared_ptr<const Runtime>> Gateway::loadRuntime() {
+  config::LoadOptions load;
+  load.paths = options_.configPaths;
+  load.secretsDir = options_.secretsDir;
+  load.getenv = options_.getenv;
+  auto result = config::loadSnapshot(load);
+  for (const auto& d : result.diagnostics) std::cerr << d.format() << "\n";
+  if (!result.ok()) return std::nullopt;
+  return buildRuntime(result.snapshot, credentials_, providers_, clock_.nowSeconds());
+}
+
+bool Gateway::load() {
+  auto runtime = loadRuntime();
+  if (!runtime) return false;
+  runtime_.publish(*runtime);
+  return true;
+}
+
+bool Gateway::reload() {
+  auto runtime = loadRuntime();
+  if (!runtime) {
+    std::cerr << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
+    return false;
+  }
+  runtime_.publish(*runtime);
+  std::cerr << "{\"level\":\"info\",\"msg\":\"configuration reloaded\"}\n";
+  return true;
+}
+
+void Gateway::start() {
+  http::ServerOptions options;
+  options.listen = parseListenAddress(options_.listen);
+  options.workers = options_.workers > 0 ? options_.workers
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.bodyLimit = [this] { return runtime_.current()->snapshot->listener.bodyLimitBytes; };
+  server_ = std::make_unique<http::Server>(options, [this](boost::asio::io_context& ioc) {
+    return std::make_unique<GatewayHandler>(services_, ioc);
+  });
+  server_->start();
+  if (!options_.admin.empty()) {
+    http::ServerOptions adminOptions;
+    adminOptions.listen = parseListenAddress(options_.admin);
+    adminOptions.workers = 1;
+    adminServer_ = std::make_unique<http::Server>(adminOptions, [this](boost::asio::io_context&) {
+      return std::make_unique<admin::AdminHandler>(adminViews_);
+    });
+    adminServer_->start();
+  }
+}
+
+void Gateway::stop(std::chrono::milliseconds drain) {
+  if (server_) server_->stop(drain);
+  if (adminServer_) adminServer_->stop(std::chrono::milliseconds(0));
+}
+
+void Gateway::join() {
+  if (server_) server_->join();
+  if (adminServer_) adminServer_->join();
+}
+
+std::uint16_t Gateway::port() const { return server_ ? server_->port() : 0; }
+std::uint16_t Gateway::adminPort() const { return adminServer_ ? adminServer_->port() : 0; }
+bool Gateway::ready() const { return server_ && runtime_.current() != nullptr; }
+
+}  // namespace switchyard::gateway

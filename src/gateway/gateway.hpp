@@ -1,0 +1,68 @@
+#pragma once
+// The serving process put together: configuration, credentials, providers, the listener and the
+// admin listener. Built once by `switchyard run` (and by the demo); owns every process-wide service.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/admin_handler.hpp"
+#include "config/loader.hpp"
+#include "core/clock.hpp"
+#include "gateway/credential_store.hpp"
+#include "gateway/gateway_handler.hpp"
+#include "gateway/runtime.hpp"
+#include "http/server.hpp"
+
+namespace switchyard::gateway {
+
+struct GatewayOptions {
+  std::vector<std::string> configPaths;
+  std::string secretsDir;
+  std::string listen = "0.0.0.0:8080";
+  std::string admin = "127.0.0.1:9901";  // empty = no admin listener
+  int workers = 0;                        // 0 = one per core
+  std::function<std::optional<std::string>(std::string_view)> getenv;
+};
+
+class Gateway {
+ public:
+  explicit Gateway(GatewayOptions options);
+  ~Gateway();
+
+  // Loads the configuration (diagnostics to stderr); false when it has errors.
+  bool load();
+  // Binds both listeners and starts the workers.
+  void start();
+  // Re-reads the manifests; on error keeps the running configuration. Returns success.
+  bool reload();
+  void stop(std::chrono::milliseconds drain);
+  void join();
+
+  std::uint16_t port() const;
+  std::uint16_t adminPort() const;
+  const RuntimeHolder& runtime() const { return runtime_; }
+  bool ready() const;
+
+ private:
+  std::optional<std::shared_ptr<const Runtime>> loadRuntime();
+
+  GatewayOptions options_;
+  core::SystemClock clock_;
+  std::shared_ptr<net::DnsCache> dns_;
+  CredentialStore credentials_;
+  ProviderSet providers_;
+  RuntimeHolder runtime_;
+  GatewayServices services_;
+  admin::AdminViews adminViews_;
+  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::Server> adminServer_;
+};
+
+// "host:port" → endpoint; throws std::invalid_argument with a clear message.
+boost::asio::ip::tcp::endpoint parseListenAddress(const std::string& text);
+
+}  // namespace switchyard::gateway

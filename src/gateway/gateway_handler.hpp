@@ -1,0 +1,57 @@
+#pragma once
+// The gateway's http::Handler, one per worker thread: dispatches the OpenAI surface and runs the
+// chat pipeline with that worker's own upstream pools.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <random>
+
+#include "core/clock.hpp"
+#include "gateway/access_log.hpp"
+#include "gateway/runtime.hpp"
+#include "http/server.hpp"
+#include "net/upstream_client.hpp"
+
+namespace switchyard::net {
+class DnsCache;
+}
+
+namespace switchyard::gateway {
+
+// Process-wide services the handlers share (built once in main, passed down).
+struct GatewayServices {
+  RuntimeHolder* runtime = nullptr;
+  const core::Clock* clock = nullptr;
+  std::shared_ptr<net::DnsCache> dns;
+  std::FILE* accessLogOut = stdout;
+};
+
+class GatewayHandler final : public http::Handler {
+ public:
+  GatewayHandler(const GatewayServices& services, boost::asio::io_context& ioc);
+  ~GatewayHandler() override;
+
+  boost::asio::awaitable<void> handle(http::Request& request, const http::RequestContext& context,
+                                      http::ResponseWriter& writer) override;
+  void renderProtocolError(unsigned status, std::string_view message, std::string& body,
+                           std::string& contentType) override;
+
+ private:
+  boost::asio::awaitable<void> chatCompletions(http::Request& request,
+                                               const http::RequestContext& context,
+                                               http::ResponseWriter& writer, AccessLogEntry& log);
+  void scheduleLogFlush();
+  std::string newRequestId();
+
+  const GatewayServices& services_;
+  boost::asio::io_context& ioc_;
+  net::UpstreamClient upstream_;
+  std::minstd_rand random_;
+  AccessLog accessLog_;
+  boost::asio::steady_timer flushTimer_;
+  std::uint64_t requestCounter_ = 0;
+};
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,91 @@
+#include "gateway/runtime.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "gateway/credential_store.hpp"
+#include "providers/factory.hpp"
+#include "route/router.hpp"
+
+namespace switchyard::gateway {
+
+namespace {
+
+// "us-central1-aiplatform.googleapis.com" → "us-central1"; the global host → "global".
+std::string regionFromHost(std::string_view host) {
+  constexpr std::string_view suffix = "-aiplatform.googleapis.com";
+  if (host.size() > suffix.size() && host.ends_with(suffix))
+    return std::string(host.substr(0, host.size() - suffix.size()));
+  return "global";
+}
+
+std::string renderModels(const config::Snapshot& snapshot, std::int64_t nowSeconds) {
+  boost::json::array data;
+  for (const auto& model : route::listModels(snapshot)) {
+    boost::json::object m;
+    m["id"] = model.id;
+    m["object"] = "model";
+    m["created"] = model.created ? model.created : nowSeconds;
+    m["owned_by"] = model.ownedBy;
+    data.push_back(std::move(m));
+  }
+  boost::json::object list;
+  list["object"] = "list";
+  list["data"] = std::move(data);
+  return boost::json::serialize(list);
+}
+
+}  // namespace
+
+ProviderSet ProviderSet::makeDefault() {
+  ProviderSet set;
+  set.vertex = providers::makeVertexProvider();
+  set.openai = providers::makeOpenAiProvider();
+  return set;
+}
+
+const providers::Provider* ProviderSet::forSchema(config::Schema schema) const {
+  return schema == config::Schema::GCPVertexAI ? vertex.get() : openai.get();
+}
+
+std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
+                                            CredentialStore& credentials,
+                                            const ProviderSet& providers,
+                                            std::int64_t nowSeconds) {
+  auto runtime = std::make_shared<Runtime>();
+  for (const auto& backend : snapshot->backends) {
+    BackendRuntime rt;
+    rt.config = backend;
+    rt.provider = providers.forSchema(backend->schema);
+    if (!backend->endpoints.empty()) {
+      const auto& ep = backend->endpoints.front();
+      rt.target.host = ep.host;
+      rt.target.port = ep.port;
+      rt.hostLabel = ep.host + ":" + std::to_string(ep.port);
+    }
+    if (backend->tls) {
+      rt.target.tls = net::TlsSettings{backend->tls->hostname, backend->tls->caPem};
+    }
+    if (backend->credential) {
+      const auto& cred = *backend->credential;
+      rt.region = cred.region.empty() ? regionFromHost(rt.target.host) : cred.region;
+      rt.project = cred.projectName;
+      auto signer = credentials.signerFor(cred);
+      if (signer) {
+        rt.signer = signer->signer;
+        if (rt.project.empty()) rt.project = signer->defaultProject;
+      } else {
+        rt.credentialError = signer.error().message;
+      }
+    } else {
+      rt.region = regionFromHost(rt.target.host);
+    }
+    runtime->backends.emplace(backend.get(), std::move(rt));
+  }
+  runtime->modelsBody = renderModels(*snapshot, nowSeconds);
+  runtime->snapshot = std::move(snapshot);
+  return runtime;
+}
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,61 @@
+#pragma once
+// What the request path needs per backend, resolved once per configuration load: the provider, the
+// signer and the upstream target. Published with the config snapshot as one immutable unit.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "auth/request_signer.hpp"
+#include "config/snapshot.hpp"
+#include "net/upstream_client.hpp"
+#include "providers/provider.hpp"
+
+namespace switchyard::gateway {
+
+class CredentialStore;
+
+struct BackendRuntime {
+  std::shared_ptr<const config::ServiceBackend> config;
+  const providers::Provider* provider = nullptr;
+  std::shared_ptr<auth::RequestSigner> signer;  // null: the backend has no credential
+  std::string credentialError;  // set when the credential cannot be used (reported per request)
+  net::UpstreamTarget target;
+  std::string hostLabel;  // host:port, for logs
+  std::string project;    // Vertex
+  std::string region;     // Vertex
+};
+
+struct Runtime {
+  std::shared_ptr<const config::Snapshot> snapshot;
+  std::unordered_map<const config::ServiceBackend*, BackendRuntime> backends;
+  std::string modelsBody;  // GET /v1/models, rendered once
+};
+
+// Providers live for the whole process; a runtime points into them.
+struct ProviderSet {
+  std::unique_ptr<providers::Provider> vertex;
+  std::unique_ptr<providers::Provider> openai;
+  static ProviderSet makeDefault();
+  const providers::Provider* forSchema(config::Schema schema) const;
+};
+
+std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
+                                            CredentialStore& credentials,
+                                            const ProviderSet& providers,
+                                            std::int64_t nowSeconds);
+
+// The current runtime, swapped atomically on reload; requests keep the one they started with.
+class RuntimeHolder {
+ public:
+  std::shared_ptr<const Runtime> current() const { return current_.load(std::memory_order_acquire); }
+  void publish(std::shared_ptr<const Runtime> runtime) {
+    current_.store(std::move(runtime), std::memory_order_release);
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const Runtime>> current_;
+};
+
+}  // namespace switchyard::gateway
