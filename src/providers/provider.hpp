@@ -51,6 +51,26 @@ struct TranslatedResponse {
   Usage usage;
 };
 
+// Turns one upstream response stream into OpenAI chat.completion.chunk events, event by event.
+// One per streamed attempt; it keeps the id, created time, tool-call index and usage across events.
+class StreamTranslator {
+ public:
+  virtual ~StreamTranslator() = default;
+
+  // One upstream SSE event's data. Appends zero or more complete `data: {...}\n\n` frames to `out`.
+  // An event that cannot be read is UpstreamBadResponse; an in-stream upstream error object is
+  // UpstreamStatus with the upstream's message.
+  virtual core::Result<void> onEvent(std::string_view data, std::string& out) = 0;
+
+  // The upstream body ended cleanly. Appends the closing frames (the finish chunk if not yet sent,
+  // the usage chunk when include_usage, then `data: [DONE]\n\n`). A stream that ended without a
+  // finish reason is UpstreamBadResponse ("stream ended early").
+  virtual core::Result<void> finish(std::string& out) = 0;
+
+  virtual const Usage& usage() const = 0;                // last cumulative usage seen
+  virtual std::string_view responseModel() const = 0;    // model reported in the chunks
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -66,6 +86,11 @@ class Provider {
                                                              const ChatRequest& request,
                                                              const BackendTarget& target,
                                                              const ResponseContext& context) const = 0;
+
+  // For `stream: true`: a translator for one attempt's upstream event stream.
+  virtual std::unique_ptr<StreamTranslator> newStreamTranslator(const ChatRequest& request,
+                                                                const BackendTarget& target,
+                                                                const ResponseContext& context) const = 0;
 
   // A non-2xx upstream answer to an Error of kind UpstreamStatus keeping status and message.
   virtual core::Error translateError(unsigned status, std::string_view upstreamBody) const = 0;
