@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "emulator/base64.hpp"
 #include "emulator/token_service.hpp"
+#include "test_jwt.hpp"
 
 namespace switchyard::emulator {
 namespace {
@@ -36,17 +37,7 @@ struct TestKey {
     const long n = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, n);
   }
-  std::string sign(std::string_view input) const {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get());
-    std::size_t length = 0;
-    EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    std::string signature(length, '\0');
-    EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                   reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    signature.resize(length);
-    return signature;
-  }
+  std::string sign(std::string_view input) const { return testing::signRs256(pkey.get(), input); }
 };
 
 const TestKey& accountKey() {
@@ -65,10 +56,7 @@ struct Assertion {
                       {"aud", kTokenUrl},
                       {"iat", kNow},
                       {"exp", kNow + 3600}};
-  std::string sign(const TestKey& key = accountKey()) const {
-    const std::string input = base64UrlEncode(json::serialize(header)) + "." + base64UrlEncode(json::serialize(claims));
-    return input + "." + base64UrlEncode(key.sign(input));
-  }
+  std::string sign(const TestKey& key = accountKey()) const { return testing::makeJwt(header, claims, key.pkey.get()); }
 };
 
 std::string form(std::string_view assertion) {
