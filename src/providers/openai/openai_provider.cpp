@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include "providers/json_writer.hpp"
+#include "providers/openai/stream_translator.hpp"
 
 namespace switchyard::providers::openai {
 
@@ -126,6 +127,11 @@ core::Result<TranslatedResponse> OpenAiProvider::translateResponse(std::string_v
                                : std::string(target.model);
   response.body.assign(upstreamBody.data(), upstreamBody.size());
   return response;
+}
+
+std::unique_ptr<StreamTranslator> OpenAiProvider::newStreamTranslator(
+    const ChatRequest& request, const BackendTarget& target, const ResponseContext& context) const {
+  return makeStreamTranslator(request, target, context);
 }
 
 Error OpenAiProvider::translateError(unsigned status, std::string_view upstreamBody) const {

@@ -16,6 +16,10 @@ class OpenAiProvider final : public Provider {
                                                      const ChatRequest& request,
                                                      const BackendTarget& target,
                                                      const ResponseContext& context) const override;
+  // Upstream events are already chat.completion.chunk objects: each is re-framed unchanged.
+  std::unique_ptr<StreamTranslator> newStreamTranslator(
+      const ChatRequest& request, const BackendTarget& target,
+      const ResponseContext& context) const override;
   // OpenAI's envelope keeps message, param and code (else type); anything else is generic.
   core::Error translateError(unsigned status, std::string_view upstreamBody) const override;
 };

@@ -3,6 +3,7 @@
 #include "providers/vertex/error_translator.hpp"
 #include "providers/vertex/request_translator.hpp"
 #include "providers/vertex/response_translator.hpp"
+#include "providers/vertex/stream_translator.hpp"
 
 namespace switchyard::providers::vertex {
 
@@ -26,6 +27,11 @@ core::Result<TranslatedResponse> VertexProvider::translateResponse(
     std::string_view upstreamBody, const ChatRequest&, const BackendTarget& target,
     const ResponseContext& context) const {
   return vertex::translateResponse(upstreamBody, target, context);
+}
+
+std::unique_ptr<StreamTranslator> VertexProvider::newStreamTranslator(
+    const ChatRequest& request, const BackendTarget& target, const ResponseContext& context) const {
+  return makeStreamTranslator(request, target, context);
 }
 
 core::Error VertexProvider::translateError(unsigned status, std::string_view upstreamBody) const {

@@ -14,6 +14,9 @@ class VertexProvider final : public Provider {
                                                      const ChatRequest& request,
                                                      const BackendTarget& target,
                                                      const ResponseContext& context) const override;
+  std::unique_ptr<StreamTranslator> newStreamTranslator(
+      const ChatRequest& request, const BackendTarget& target,
+      const ResponseContext& context) const override;
   core::Error translateError(unsigned status, std::string_view upstreamBody) const override;
 };
 
