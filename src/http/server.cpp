@@ -133,7 +133,7 @@ class StreamWriter final : public ResponseWriter {
   void abort() override {
     failed_ = true;
     beast::error_code ignored;
-    lowest(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest(stream_).socket().set_option(asio::socket_base::linger(true, 0), ignored);  // RST
     lowest(stream_).socket().close(ignored);
   }
 
@@ -168,7 +168,7 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
                                  std::string remote) {
   beast::flat_buffer buffer;
   auto& tcpStream = lowest(stream);
-  for (;;) {
+  for (std::uint64_t requestIndex = 1;; ++requestIndex) {
     if (worker.stopping) co_return;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(options.headerLimit);
@@ -218,7 +218,7 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
     Request request = parser.release();
     const bool keepAlive = request.keep_alive() && !worker.stopping;
     StreamWriter<Stream> writer(stream, request.version(), keepAlive, worker.stopping);
-    RequestContext context{remote, received, std::chrono::steady_clock::now()};
+    RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
     ++worker.activeRequests;
     bool threw = false;
     try {

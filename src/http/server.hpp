@@ -39,7 +39,7 @@ class ResponseWriter {
                                                    std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
   virtual boost::asio::awaitable<bool> endStream() = 0;
-  // Drop the connection without a proper end (a mid-stream failure the client must notice).
+  // Drop the connection with a TCP reset, without a proper end (a failure the client must notice).
   virtual void abort() = 0;
   virtual bool started() const = 0;  // any byte of the response went out
   virtual std::uint64_t bytesSent() const = 0;
@@ -50,6 +50,7 @@ struct RequestContext {
   std::string remoteAddress;
   std::uint64_t bytesReceived = 0;
   std::chrono::steady_clock::time_point received;
+  std::uint64_t requestIndex = 1;  // 1 for a connection's first request, 2 for the next, ...
 };
 
 class Handler {

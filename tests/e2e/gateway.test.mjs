@@ -312,7 +312,12 @@ test('the virtual model falls back from an unresolvable primary to the emulator'
   });
   assert.equal(res.model, 'gemini-2.5-flash');
   assert.match(res.choices[0].message.content, /fallback please/);
-  const log = gateway.accessLog().find((l) => l['gen_ai.request.model'] === 'vertex-virtual-model');
+  // Access-log lines are written in batches (every 50 ms), off the request path.
+  let log;
+  for (let i = 0; i < 100 && !log; i++) {
+    log = gateway.accessLog().find((l) => l['gen_ai.request.model'] === 'vertex-virtual-model');
+    if (!log) await new Promise((r) => setTimeout(r, 20));
+  }
   assert.ok(log, 'access log line written');
   assert.deepEqual(log.attempts.map((a) => a.outcome), ['upstream_dns', 'ok']);
 });

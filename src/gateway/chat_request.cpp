@@ -1,0 +1,51 @@
+#include "gateway/chat_request.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/json/parse.hpp>
+
+namespace switchyard::gateway {
+
+using core::Error;
+using core::ErrorKind;
+
+core::Result<void> ParsedChatRequest::parse(std::string_view contentType, std::string_view body) {
+  if (!contentType.empty() && !boost::algorithm::istarts_with(contentType, "application/json")) {
+    return Error::make(ErrorKind::UnsupportedMediaType,
+                       "Content-Type must be application/json, got " + std::string(contentType));
+  }
+  boost::system::error_code ec;
+  body_ = boost::json::parse(body, ec, &arena_);
+  if (ec) {
+    return Error::make(ErrorKind::InvalidJson,
+                       "We could not parse the JSON body of your request: " + ec.message());
+  }
+  if (!body_.is_object()) return Error::make(ErrorKind::InvalidRequest, "the request body must be a JSON object");
+  const auto& object = body_.get_object();
+
+  const auto* model = object.if_contains("model");
+  if (!model || !model->is_string() || model->get_string().empty()) {
+    return Error::make(ErrorKind::InvalidRequest, "you must provide a model parameter", "model");
+  }
+  chat_.body = &object;
+  chat_.model = model->get_string();
+
+  if (const auto* stream = object.if_contains("stream"); stream && !stream->is_null()) {
+    if (!stream->is_bool()) return Error::make(ErrorKind::InvalidRequest, "stream must be a boolean", "stream");
+    chat_.stream = stream->get_bool();
+  }
+  if (const auto* options = object.if_contains("stream_options"); options && !options->is_null()) {
+    if (!options->is_object()) {
+      return Error::make(ErrorKind::InvalidRequest, "stream_options must be an object", "stream_options");
+    }
+    if (const auto* usage = options->get_object().if_contains("include_usage"); usage && !usage->is_null()) {
+      if (!usage->is_bool()) {
+        return Error::make(ErrorKind::InvalidRequest, "include_usage must be a boolean",
+                           "stream_options.include_usage");
+      }
+      chat_.includeUsage = usage->get_bool();
+    }
+  }
+  return {};
+}
+
+}  // namespace switchyard::gateway
