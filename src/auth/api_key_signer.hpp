@@ -14,7 +14,7 @@ struct ApiKeyHeader {
   std::string prefix;  // written before the key
 
   static ApiKeyHeader bearer() { return {"Authorization", "Bearer "}; }  // OpenAI schema
-  static ApiKeyHeader googApiKey() { return {"x-goog-api-key", ""}; }     // Vertex express mode
+  static ApiKeyHeader googApiKey() { return {"x-goog-api-key", ""}; }    // Vertex express mode
 };
 
 class ApiKeySigner final : public RequestSigner {

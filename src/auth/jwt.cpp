@@ -94,16 +94,18 @@ core::Result<std::string> makeJwtBearerAssertion(const ServiceAccountKey& key,
     return core::Error::make(core::ErrorKind::CredentialUnavailable,
                              "service account key has no private key loaded");
   }
-  return signJwtRs256(*key.privateKey, jwtBearerHeaderJson(key),
-                      jwtBearerClaimsJson(key, scope, audience.empty() ? key.tokenUri : audience,
-                                          iat));
+  return signJwtRs256(
+      *key.privateKey, jwtBearerHeaderJson(key),
+      jwtBearerClaimsJson(key, scope, audience.empty() ? key.tokenUri : audience, iat));
 }
 
 core::Result<boost::json::object> verifyJwtRs256(const EVP_PKEY& publicKey, std::string_view jwt,
                                                  const JwtVerifyOptions& options) {
   const auto firstDot = jwt.find('.');
-  const auto secondDot = firstDot == std::string_view::npos ? firstDot : jwt.find('.', firstDot + 1);
-  if (secondDot == std::string_view::npos || jwt.find('.', secondDot + 1) != std::string_view::npos) {
+  const auto secondDot =
+      firstDot == std::string_view::npos ? firstDot : jwt.find('.', firstDot + 1);
+  if (secondDot == std::string_view::npos ||
+      jwt.find('.', secondDot + 1) != std::string_view::npos) {
     return invalidJwt("Invalid JWT: not three base64url parts separated by '.'.");
   }
   const std::string_view signingInput = jwt.substr(0, secondDot);
@@ -128,12 +130,10 @@ core::Result<boost::json::object> verifyJwtRs256(const EVP_PKEY& publicKey, std:
   MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   const bool valid =
       ctx &&
-      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, mutableKey(publicKey)) ==
-          1 &&
-      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature->data()),
-                       signature->size(),
-                       reinterpret_cast<const unsigned char*>(signingInput.data()),
-                       signingInput.size()) == 1;
+      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, mutableKey(publicKey)) == 1 &&
+      EVP_DigestVerify(
+          ctx.get(), reinterpret_cast<const unsigned char*>(signature->data()), signature->size(),
+          reinterpret_cast<const unsigned char*>(signingInput.data()), signingInput.size()) == 1;
   ERR_clear_error();
   if (!valid) return invalidJwt("Invalid JWT Signature.");
 
@@ -164,7 +164,8 @@ std::shared_ptr<EVP_PKEY> loadPublicKeyPem(std::string_view pem) {
         BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
     return bio ? reader(bio.get()) : nullptr;
   };
-  EVP_PKEY* key = read([](BIO* bio) { return PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr); });
+  EVP_PKEY* key =
+      read([](BIO* bio) { return PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr); });
   if (key == nullptr) {
     key = read([](BIO* bio) -> EVP_PKEY* {
       X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);

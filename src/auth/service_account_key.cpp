@@ -30,8 +30,8 @@ const boost::json::string* stringField(const boost::json::object& object, std::s
 std::shared_ptr<EVP_PKEY> loadRsaPrivateKeyPem(std::string_view pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
       BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, &refusePassphrase, nullptr)
-                      : nullptr;
+  EVP_PKEY* key =
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, &refusePassphrase, nullptr) : nullptr;
   ERR_clear_error();
   if (key == nullptr) return nullptr;
   std::shared_ptr<EVP_PKEY> owned(key, &EVP_PKEY_free);
@@ -63,13 +63,14 @@ core::Result<ServiceAccountKey> parseServiceAccountKey(std::string_view json) {
     std::string* target;
   };
   std::string pem;
-  for (const Required& field : {Required{"client_email", &key.clientEmail},
-                                Required{"private_key", &pem},
-                                Required{"token_uri", &key.tokenUri}}) {
+  for (const Required& field :
+       {Required{"client_email", &key.clientEmail}, Required{"private_key", &pem},
+        Required{"token_uri", &key.tokenUri}}) {
     const auto* value = object->if_contains(field.name);
     if (value == nullptr) return keyError("missing field \"" + std::string(field.name) + "\"");
     const auto* text = value->if_string();
-    if (text == nullptr) return keyError("field \"" + std::string(field.name) + "\" is not a string");
+    if (text == nullptr)
+      return keyError("field \"" + std::string(field.name) + "\" is not a string");
     if (text->empty()) return keyError("field \"" + std::string(field.name) + "\" is empty");
     field.target->assign(text->data(), text->size());
   }

@@ -16,11 +16,11 @@ inline constexpr std::string_view kGoogleTokenUri = "https://oauth2.googleapis.c
 inline constexpr std::string_view kDefaultUniverseDomain = "googleapis.com";
 
 struct ServiceAccountKey {
-  std::string projectId;       // may be empty; the default {PROJECT} of Vertex URLs
-  std::string privateKeyId;    // JWT `kid`; empty = no kid is sent
-  std::string clientEmail;     // JWT `iss`
-  std::string tokenUri;        // where the assertion is POSTed, and its `aud`
-  std::string universeDomain;  // "googleapis.com" when the file has none
+  std::string projectId;                 // may be empty; the default {PROJECT} of Vertex URLs
+  std::string privateKeyId;              // JWT `kid`; empty = no kid is sent
+  std::string clientEmail;               // JWT `iss`
+  std::string tokenUri;                  // where the assertion is POSTed, and its `aud`
+  std::string universeDomain;            // "googleapis.com" when the file has none
   std::shared_ptr<EVP_PKEY> privateKey;  // RSA; immutable once loaded, safe to share across threads
 };
 

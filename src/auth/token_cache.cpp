@@ -171,8 +171,8 @@ struct TokenCache::State : std::enable_shared_from_this<TokenCache::State> {
       std::lock_guard lock(mutex);
       if (result) {
         const auto lifetime = result->expiresAt - now;
-        const auto ahead = std::min<std::chrono::system_clock::duration>(options.refreshAhead,
-                                                                          lifetime / 2);
+        const auto ahead =
+            std::min<std::chrono::system_clock::duration>(options.refreshAhead, lifetime / 2);
         auto fresh = std::make_shared<const Entry>(Entry{*result, result->expiresAt - ahead});
         wakeAt = fresh->refreshAt;
         entry.store(std::move(fresh), std::memory_order_release);
@@ -183,8 +183,9 @@ struct TokenCache::State : std::enable_shared_from_this<TokenCache::State> {
         answer.emplace(std::move(result));
       } else {
         ++consecutiveFailures;
-        lastError = core::Error::make(core::ErrorKind::CredentialUnavailable,
-                                      "no access token for " + name + ": " + result.error().message);
+        lastError =
+            core::Error::make(core::ErrorKind::CredentialUnavailable,
+                              "no access token for " + name + ": " + result.error().message);
         wakeAt = now + backoff(consecutiveFailures);
         retryNotBefore.store(wakeAt->time_since_epoch().count(), std::memory_order_relaxed);
         // Waiters only exist when no token was usable, but one may have been since invalidated.

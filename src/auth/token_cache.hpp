@@ -54,17 +54,17 @@ class TokenCache {
   // token). Does not wait.
   void prefetch();
 
-  // The backend answered 401 with `rejectedToken`: drop it so the next get() fetches. Only drops the
-  // cached token if it is that one, so a burst of 401s for an old token costs one fetch. Empty =
-  // drop whatever is cached.
+  // The backend answered 401 with `rejectedToken`: drop it so the next get() fetches. Only drops
+  // the cached token if it is that one, so a burst of 401s for an old token costs one fetch. Empty
+  // = drop whatever is cached.
   void invalidate(std::string_view rejectedToken = {});
 
   std::string describe() const;
 
   // For metrics and tests.
-  std::uint64_t fetches() const;   // fetches started
-  std::uint64_t failures() const;  // fetches that failed
-  std::size_t waiters() const;     // callers waiting for the fetch in flight
+  std::uint64_t fetches() const;                      // fetches started
+  std::uint64_t failures() const;                     // fetches that failed
+  std::size_t waiters() const;                        // callers waiting for the fetch in flight
   std::shared_ptr<const AccessToken> cached() const;  // the token held now (maybe stale), or null
 
  private:

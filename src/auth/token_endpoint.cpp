@@ -37,7 +37,8 @@ std::string_view stringMember(const boost::json::object& object, std::string_vie
 // expires_in as a number or a numeric string (the Python library tolerates both).
 std::optional<std::int64_t> expiresIn(const boost::json::value& value) {
   if (const auto* i = value.if_int64()) return *i;
-  if (const auto* u = value.if_uint64()) return static_cast<std::int64_t>(std::min<std::uint64_t>(*u, INT32_MAX));
+  if (const auto* u = value.if_uint64())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(*u, INT32_MAX));
   if (const auto* d = value.if_double(); d && std::isfinite(*d) && std::abs(*d) < 1e9) {
     return static_cast<std::int64_t>(*d);
   }
@@ -115,8 +116,8 @@ TokenResponse readTokenResponse(const core::InboundResponse& response,
       const auto description = stringMember(*object, "error_description");
       if (!code.empty()) message += " " + quoted(code);
       if (!description.empty()) message += ": " + quoted(description);
-      result.retryable = result.retryable || isRetryableErrorCode(code) ||
-                         isRetryableErrorCode(description);
+      result.retryable =
+          result.retryable || isRetryableErrorCode(code) || isRetryableErrorCode(description);
     }
     result.token = credentialError(std::move(message));
     return result;

@@ -15,8 +15,8 @@
 namespace switchyard::auth {
 
 struct TokenEndpoint {
-  std::string uri;     // as written in the key file, for messages
-  std::string host;    // DNS name or IP literal (IPv6 without brackets)
+  std::string uri;   // as written in the key file, for messages
+  std::string host;  // DNS name or IP literal (IPv6 without brackets)
   std::uint16_t port = 0;
   bool tls = true;
   std::string target;  // origin-form: path and query
@@ -40,7 +40,8 @@ core::OutboundRequest makeJwtBearerRequest(const TokenEndpoint& endpoint,
 // What one token response means.
 struct TokenResponse {
   core::Result<AccessToken> token;
-  bool retryable = false;  // 408, 429, 5xx, or error internal_failure/server_error/temporarily_unavailable
+  bool retryable =
+      false;  // 408, 429, 5xx, or error internal_failure/server_error/temporarily_unavailable
 };
 
 // Reads {"access_token", "expires_in" (number or numeric string)} from a 200, or the RFC 6749

@@ -1,7 +1,7 @@
 #include "auth/adc.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -18,9 +18,8 @@ namespace fs = std::filesystem;
 class AdcTest : public ::testing::Test {
  protected:
   AdcTest() {
-    dir_ = fs::temp_directory_path() /
-           ("sy-adc-" + std::to_string(std::random_device{}()) + "-" +
-            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    dir_ = fs::temp_directory_path() / ("sy-adc-" + std::to_string(std::random_device{}()) + "-" +
+                                        std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     fs::create_directories(dir_);
   }
   ~AdcTest() override { fs::remove_all(dir_); }
@@ -47,7 +46,8 @@ TEST_F(AdcTest, UnsetVariableIsAClearError) {
   const auto key = loadApplicationDefaultCredentials(env());
   ASSERT_FALSE(key);
   EXPECT_EQ(key.error().kind, core::ErrorKind::CredentialUnavailable);
-  EXPECT_NE(key.error().message.find("GOOGLE_APPLICATION_CREDENTIALS is not set"), std::string::npos);
+  EXPECT_NE(key.error().message.find("GOOGLE_APPLICATION_CREDENTIALS is not set"),
+            std::string::npos);
   env_["GOOGLE_APPLICATION_CREDENTIALS"] = "";
   EXPECT_FALSE(loadApplicationDefaultCredentials(env()));
   EXPECT_FALSE(loadApplicationDefaultCredentials(nullptr));

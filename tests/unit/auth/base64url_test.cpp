@@ -11,9 +11,9 @@ struct Vector {
 };
 
 TEST(Base64Url, Rfc4648VectorsWithoutPadding) {
-  const Vector vectors[] = {{"", ""},           {"f", "Zg"},         {"fo", "Zm8"},
-                            {"foo", "Zm9v"},    {"foob", "Zm9vYg"},  {"fooba", "Zm9vYmE"},
-                            {"foobar", "Zm9vYmFy"}};
+  const Vector vectors[] = {
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
   for (const auto& v : vectors) {
     EXPECT_EQ(base64UrlEncode(v.bytes), v.text) << v.bytes;
     EXPECT_EQ(base64UrlDecode(v.text), v.bytes) << v.text;
@@ -21,7 +21,7 @@ TEST(Base64Url, Rfc4648VectorsWithoutPadding) {
 }
 
 TEST(Base64Url, UsesUrlAlphabet) {
-  EXPECT_EQ(base64UrlEncode("\xfb\xff"), "-_8");   // standard base64: "+/8="
+  EXPECT_EQ(base64UrlEncode("\xfb\xff"), "-_8");  // standard base64: "+/8="
   EXPECT_EQ(base64UrlEncode("\xff\xff\xfe"), "___-");
   EXPECT_EQ(base64UrlDecode("-_8"), std::string("\xfb\xff"));
 }
@@ -35,9 +35,9 @@ TEST(Base64Url, RoundTripsEveryByte) {
 }
 
 TEST(Base64Url, RejectsNonCanonicalText) {
-  EXPECT_FALSE(base64UrlDecode("Zg=="));   // padding
-  EXPECT_FALSE(base64UrlDecode("Z"));      // impossible length
-  EXPECT_FALSE(base64UrlDecode("Zh"));     // non-zero trailing bits
+  EXPECT_FALSE(base64UrlDecode("Zg=="));  // padding
+  EXPECT_FALSE(base64UrlDecode("Z"));     // impossible length
+  EXPECT_FALSE(base64UrlDecode("Zh"));    // non-zero trailing bits
   EXPECT_FALSE(base64UrlDecode("Zm9+"));  // standard alphabet
   EXPECT_FALSE(base64UrlDecode("Zm 9"));
 }

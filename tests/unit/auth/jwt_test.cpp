@@ -2,8 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include "test_keys.hpp"
 
@@ -93,11 +93,12 @@ TEST(Jwt, NoKidWithoutPrivateKeyId) {
 TEST(Jwt, AudienceIsTokenUriUnlessGiven) {
   auto key = wireKey();
   key.tokenUri = "https://127.0.0.1:8443/token";
-  auto claims = verifyJwtRs256(*testKey(), makeJwtBearerAssertion(key, "s", kIat).value(), at(kIat));
+  auto claims =
+      verifyJwtRs256(*testKey(), makeJwtBearerAssertion(key, "s", kIat).value(), at(kIat));
   ASSERT_TRUE(claims) << claims.error().message;
   EXPECT_EQ(claims->at("aud").as_string(), "https://127.0.0.1:8443/token");
-  claims = verifyJwtRs256(*testKey(), makeJwtBearerAssertion(key, "s", kIat, "other").value(),
-                          at(kIat));
+  claims =
+      verifyJwtRs256(*testKey(), makeJwtBearerAssertion(key, "s", kIat, "other").value(), at(kIat));
   ASSERT_TRUE(claims);
   EXPECT_EQ(claims->at("aud").as_string(), "other");
 }
@@ -126,10 +127,10 @@ TEST(Jwt, VerifyRejectsTamperedPayload) {
   auto parts = split(jwt);
   auto tampered = wireKey();
   tampered.clientEmail = "attacker@evil.iam.gserviceaccount.com";
-  parts.claims = base64UrlEncode(jwtBearerClaimsJson(tampered, kCloudPlatformScope,
-                                                     tampered.tokenUri, kIat));
-  const auto result =
-      verifyJwtRs256(*testKey(), parts.header + "." + parts.claims + "." + parts.signature, at(kIat));
+  parts.claims =
+      base64UrlEncode(jwtBearerClaimsJson(tampered, kCloudPlatformScope, tampered.tokenUri, kIat));
+  const auto result = verifyJwtRs256(
+      *testKey(), parts.header + "." + parts.claims + "." + parts.signature, at(kIat));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().message, "Invalid JWT Signature.");
 }
@@ -153,12 +154,12 @@ TEST(Jwt, VerifyRejectsExpiredAndFuture) {
 
 TEST(Jwt, VerifyRejectsLifetimeOverAnHour) {
   const std::string header = R"({"alg":"RS256","typ":"JWT"})";
-  const auto longLived = signJwtRs256(
-      *testKey(), header, R"({"iss":"a","iat":1700000000,"exp":1700003601})");
+  const auto longLived =
+      signJwtRs256(*testKey(), header, R"({"iss":"a","iat":1700000000,"exp":1700003601})");
   ASSERT_TRUE(longLived);
   EXPECT_FALSE(verifyJwtRs256(*testKey(), *longLived, at(kIat)));
-  const auto backwards = signJwtRs256(*testKey(), header,
-                                      R"({"iss":"a","iat":1700000000,"exp":1700000000})");
+  const auto backwards =
+      signJwtRs256(*testKey(), header, R"({"iss":"a","iat":1700000000,"exp":1700000000})");
   EXPECT_FALSE(verifyJwtRs256(*testKey(), backwards.value(), at(kIat)));
   const auto noExp = signJwtRs256(*testKey(), header, R"({"iss":"a","iat":1700000000})");
   EXPECT_FALSE(verifyJwtRs256(*testKey(), noExp.value(), at(kIat)));
@@ -168,7 +169,8 @@ TEST(Jwt, VerifyRejectsOtherAlgorithmsAndShapes) {
   const std::string claims = R"({"iat":1700000000,"exp":1700003600})";
   const auto hs256 = signJwtRs256(*testKey(), R"({"alg":"HS256","typ":"JWT"})", claims);
   EXPECT_FALSE(verifyJwtRs256(*testKey(), hs256.value(), at(kIat)));
-  const std::string none = base64UrlEncode(R"({"alg":"none"})") + "." + base64UrlEncode(claims) + ".";
+  const std::string none =
+      base64UrlEncode(R"({"alg":"none"})") + "." + base64UrlEncode(claims) + ".";
   EXPECT_FALSE(verifyJwtRs256(*testKey(), none, at(kIat)));
   EXPECT_FALSE(verifyJwtRs256(*testKey(), "a.b", at(kIat)));
   EXPECT_FALSE(verifyJwtRs256(*testKey(), "a.b.c.d", at(kIat)));

@@ -2,8 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include "auth/jwt.hpp"
 #include "test_keys.hpp"
@@ -29,8 +29,8 @@ TEST(ServiceAccountKey, ParsesAGoogleKeyFile) {
 
 TEST(ServiceAccountKey, OptionalFieldsMayBeAbsent) {
   auto object = keyFileObject(testing::pkcs8Pem(*testing::testKey()));
-  for (const char* name : {"type", "project_id", "private_key_id", "universe_domain", "client_id",
-                           "auth_uri"}) {
+  for (const char* name :
+       {"type", "project_id", "private_key_id", "universe_domain", "client_id", "auth_uri"}) {
     object.erase(name);
   }
   const auto key = parseServiceAccountKey(boost::json::serialize(object));

@@ -1,5 +1,5 @@
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 #include "auth/api_key_signer.hpp"
 #include "auth/auth_thread.hpp"
@@ -86,7 +86,8 @@ TEST_F(GcpSignerTest, RejectedRequestForcesOneNewToken) {
 }
 
 TEST_F(GcpSignerTest, FailureIsCredentialUnavailableAndLeavesRequestUnsigned) {
-  source_->failWith("token endpoint https://oauth2.googleapis.com/token answered 400 invalid_grant");
+  source_->failWith(
+      "token endpoint https://oauth2.googleapis.com/token answered 400 invalid_grant");
   core::OutboundRequest request;
   const auto result = runNow(signer_->sign(request));
   ASSERT_FALSE(result);

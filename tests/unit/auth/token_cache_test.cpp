@@ -1,10 +1,10 @@
 #include "auth/token_cache.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
@@ -218,7 +218,8 @@ TEST_F(TokenCacheTest, InvalidateDropsOnlyTheRejectedToken) {
 
 TEST_F(TokenCacheTest, TimerKeepsAnIdleTokenFresh) {
   makeCache();  // timers on
-  source_->answerWith([this](int call) { return source_->token("T" + std::to_string(call), 200ms); });
+  source_->answerWith(
+      [this](int call) { return source_->token("T" + std::to_string(call), 200ms); });
   cache_->prefetch();
   // Refresh is due half-way through a short lifetime, so the timer fetches again with no get().
   ASSERT_TRUE(eventually([&] { return source_->calls() >= 3; }));
@@ -226,7 +227,8 @@ TEST_F(TokenCacheTest, TimerKeepsAnIdleTokenFresh) {
 
 TEST_F(TokenCacheTest, ShortLivedTokensDoNotRefreshOnEveryGet) {
   makeCache(noTimers());
-  source_->answerWith([this](int call) { return source_->token("T" + std::to_string(call), 240s); });
+  source_->answerWith(
+      [this](int call) { return source_->token("T" + std::to_string(call), 240s); });
   ASSERT_EQ(get()->value, "T1");  // lifetime 240 s < refreshAhead: refresh at half-life instead
   EXPECT_EQ(get()->value, "T1");
   EXPECT_EQ(source_->calls(), 1);

@@ -54,23 +54,26 @@ TEST(TokenEndpoint, JwtBearerRequestIsFormEncoded) {
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.target, "/token");
   EXPECT_EQ(core::findHeader(request.headers, "content-type"), "application/x-www-form-urlencoded");
-  EXPECT_EQ(request.body,
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=aaa.bbb.c-_c");
+  EXPECT_EQ(
+      request.body,
+      "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=aaa.bbb.c-_c");
 }
 
 TEST(TokenEndpoint, ReadsAccessTokenAndExpiry) {
   auto result = readTokenResponse(
-      response(200, R"({"access_token":"ya29.abc","expires_in":3599,"token_type":"Bearer"})"),
-      kNow, kUri);
+      response(200, R"({"access_token":"ya29.abc","expires_in":3599,"token_type":"Bearer"})"), kNow,
+      kUri);
   ASSERT_TRUE(result.token) << result.token.error().message;
   EXPECT_EQ(result.token->value, "ya29.abc");
   EXPECT_EQ(result.token->expiresAt, kNow + 3599s);
 
-  result = readTokenResponse(response(200, R"({"access_token":"t","expires_in":"120"})"), kNow, kUri);
+  result =
+      readTokenResponse(response(200, R"({"access_token":"t","expires_in":"120"})"), kNow, kUri);
   ASSERT_TRUE(result.token);
   EXPECT_EQ(result.token->expiresAt, kNow + 120s);
 
-  result = readTokenResponse(response(200, R"({"access_token":"t","expires_in":3599.0})"), kNow, kUri);
+  result =
+      readTokenResponse(response(200, R"({"access_token":"t","expires_in":3599.0})"), kNow, kUri);
   ASSERT_TRUE(result.token);
   EXPECT_EQ(result.token->expiresAt, kNow + 3599s);
 
@@ -80,10 +83,10 @@ TEST(TokenEndpoint, ReadsAccessTokenAndExpiry) {
 }
 
 TEST(TokenEndpoint, UnusableSuccessBodiesAreErrorsWithoutTheBody) {
-  for (const char* body : {R"({"access_token":"ya29.SECRET","expires_in":"soon"})",
-                           R"({"access_token":"ya29.SECRET","expires_in":-5})",
-                           R"({"token":"ya29.SECRET"})", R"({"access_token":""})",
-                           "ya29.SECRET", R"(["ya29.SECRET"])"}) {
+  for (const char* body :
+       {R"({"access_token":"ya29.SECRET","expires_in":"soon"})",
+        R"({"access_token":"ya29.SECRET","expires_in":-5})", R"({"token":"ya29.SECRET"})",
+        R"({"access_token":""})", "ya29.SECRET", R"(["ya29.SECRET"])"}) {
     const auto result = readTokenResponse(response(200, body), kNow, kUri);
     ASSERT_FALSE(result.token) << body;
     EXPECT_FALSE(result.retryable);
@@ -122,14 +125,16 @@ TEST(TokenEndpoint, RetryableStatusesAndCodes) {
 
 TEST(TokenEndpoint, ErrorTextIsBoundedAndPrintable) {
   const std::string longText(5000, 'x');
-  const auto result = readTokenResponse(
-      response(400, R"({"error":"invalid_grant","error_description":")" + longText + "\\n\\u0007\"}"),
-      kNow, kUri);
+  const auto result =
+      readTokenResponse(response(400, R"({"error":"invalid_grant","error_description":")" +
+                                          longText + "\\n\\u0007\"}"),
+                        kNow, kUri);
   ASSERT_FALSE(result.token);
   EXPECT_LT(result.token.error().message.size(), 400u);
   EXPECT_EQ(result.token.error().message.find('\n'), std::string::npos);
   // A non-JSON error body is not quoted at all.
-  const auto html = readTokenResponse(response(502, "<html>proxy said ya29.SECRET</html>"), kNow, kUri);
+  const auto html =
+      readTokenResponse(response(502, "<html>proxy said ya29.SECRET</html>"), kNow, kUri);
   EXPECT_EQ(html.token.error().message.find("SECRET"), std::string::npos);
 }
 
