@@ -1,0 +1,103 @@
+// libFuzzer target: the OpenAI-schema passthrough provider. The first byte picks the function
+// (request, response or error), the rest is its input.
+// - request: any JSON object is re-serialized with only `model` swapped for the backend's.
+// - response: any JSON object is relayed byte for byte; anything else is an error.
+// - error: an UpstreamStatus error keeping the status, renderable as valid JSON.
+#include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "providers/factory.hpp"
+
+namespace json = boost::json;
+using namespace switchyard;
+
+namespace {
+
+// A broken contract: say which one, then abort so libFuzzer records the input.
+[[noreturn]] void fail(std::string_view what, std::string_view detail = {}) {
+  std::fprintf(stderr, "contract broken: %.*s\n%.*s\n", static_cast<int>(what.size()), what.data(),
+               static_cast<int>(std::min<std::size_t>(detail.size(), 2000)), detail.data());
+  std::abort();
+}
+
+const providers::BackendTarget kTarget{"gpt-4o-mini", {}, {}, "/v1"};
+
+bool isJsonObject(std::string_view text, json::value* out = nullptr) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return false;
+  if (out) *out = std::move(parsed);
+  return true;
+}
+
+void fuzzRequest(const providers::Provider& provider, std::string_view input) {
+  json::value parsed;
+  if (!isJsonObject(input, &parsed)) return;
+  const json::object& body = parsed.get_object();
+  providers::ChatRequest request;
+  request.body = &body;
+  if (const auto* model = body.if_contains("model"); model && model->is_string())
+    request.model = model->get_string();
+
+  const auto built = provider.buildRequest(request, kTarget);
+  if (!built) fail("request refused", built.error().message);
+  if (built->target != "/v1/chat/completions") fail("wrong path", built->target);
+  json::value out;
+  if (!isJsonObject(built->body, &out)) fail("upstream body is not a JSON object", built->body);
+  const auto& object = out.get_object();
+  const auto* model = object.if_contains("model");
+  if (!model || !model->is_string() || model->get_string() != kTarget.model)
+    fail("model not swapped for the backend's", built->body);
+  if (object.size() != body.size() + (body.contains("model") ? 0 : 1))
+    fail("fields added or lost", built->body);
+}
+
+void fuzzResponse(const providers::Provider& provider, std::string_view input) {
+  static const json::object requestBody{{"model", "gpt-4o-mini"}};
+  providers::ChatRequest request;
+  request.body = &requestBody;
+  request.model = "gpt-4o-mini";
+  const auto translated = provider.translateResponse(input, request, kTarget, {});
+  if (translated.has_value() != isJsonObject(input))
+    fail("accepted a non-object or refused an object", input);
+  if (translated && translated->body != input) fail("body not relayed as is", translated->body);
+}
+
+void fuzzError(const providers::Provider& provider, unsigned status, std::string_view input) {
+  const core::Error error = provider.translateError(status, input);
+  if (error.kind != core::ErrorKind::UpstreamStatus || error.upstreamStatus != status)
+    fail("not an UpstreamStatus error keeping the status", error.message);
+  json::monotonic_resource arena;
+  boost::system::error_code ec;
+  (void)json::parse(core::renderOpenAiError(error), ec, &arena);
+  if (ec) fail("OpenAI error body is not JSON", core::renderOpenAiError(error));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::unique_ptr<providers::Provider> provider = providers::makeOpenAiProvider();
+  if (size == 0) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 3) {
+    case 0:
+      fuzzRequest(*provider, input);
+      break;
+    case 1:
+      fuzzResponse(*provider, input);
+      break;
+    default:
+      fuzzError(*provider, 400 + data[0] % 200, input);
+      break;
+  }
+  return 0;
+}

@@ -1,0 +1,59 @@
+// libFuzzer target: the Vertex request translator on any JSON object a client may send. It must
+// answer a request or an error, and a request goes to the fixed model's path with a JSON body.
+#include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "providers/factory.hpp"
+
+namespace json = boost::json;
+using namespace switchyard::providers;
+
+namespace {
+
+// A broken contract: say which one, then abort so libFuzzer records the input.
+[[noreturn]] void fail(std::string_view what, std::string_view detail = {}) {
+  std::fprintf(stderr, "contract broken: %.*s\n%.*s\n", static_cast<int>(what.size()), what.data(),
+               static_cast<int>(std::min<std::size_t>(detail.size(), 2000)), detail.data());
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::unique_ptr<Provider> provider = makeVertexProvider();
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(input, ec);
+  if (ec || !parsed.is_object()) return 0;  // the gateway rejects these before any provider
+  const json::object& body = parsed.get_object();
+
+  ChatRequest request;
+  request.body = &body;
+  request.model = "gemini-2.5-flash";
+  if (const auto* model = body.if_contains("model"); model && model->is_string())
+    request.model = model->get_string();
+  if (const auto* stream = body.if_contains("stream"); stream && stream->is_bool())
+    request.stream = stream->get_bool();
+
+  const BackendTarget target{"gemini-2.5-flash", "p", "us-central1", {}};
+  const auto built = provider->buildRequest(request, target);
+  if (!built) return 0;
+
+  constexpr std::string_view kPath =
+      "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:";
+  if (!std::string_view(built->target).starts_with(kPath))
+    fail("target is not the fixed model's path", built->target);
+  json::monotonic_resource arena;
+  const json::value out = json::parse(built->body, ec, &arena);
+  if (ec) fail("upstream body is not JSON", built->body);
+  return 0;
+}
