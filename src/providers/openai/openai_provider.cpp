@@ -135,6 +135,10 @@ std::unique_ptr<StreamTranslator> OpenAiProvider::newStreamTranslator(
 }
 
 Error OpenAiProvider::translateError(unsigned status, std::string_view upstreamBody) const {
+  return errorFromBody(status, upstreamBody);
+}
+
+Error errorFromBody(unsigned status, std::string_view upstreamBody) {
   unsigned char initial[2048];
   json::monotonic_resource arena(initial, sizeof initial);
   boost::system::error_code ec;

@@ -24,6 +24,10 @@ class OpenAiProvider final : public Provider {
   core::Error translateError(unsigned status, std::string_view upstreamBody) const override;
 };
 
+// An OpenAI error envelope (or any other body) answered with `status` → UpstreamStatus, as
+// translateError does; also used for `{"error":{...}}` events inside a stream.
+core::Error errorFromBody(unsigned status, std::string_view upstreamBody);
+
 // The upstream path for a schema prefix, e.g. "" → "/v1/chat/completions", "/api/v1/" →
 // "/api/v1/chat/completions".
 std::string chatCompletionsPath(std::string_view prefix);

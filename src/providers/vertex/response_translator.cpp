@@ -5,10 +5,10 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <vector>
 
+#include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/vertex/wire.hpp"
 
@@ -20,52 +20,67 @@ using core::ErrorKind;
 
 namespace {
 
-std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
-
 Error bad(std::string message) {
   return Error::make(ErrorKind::UpstreamBadResponse,
                      "Vertex AI returned an unreadable response: " + std::move(message));
-}
-
-std::string_view stringField(const json::object* object, std::string_view key) {
-  if (!object) return {};
-  const auto* value = object->if_contains(key);
-  return value && value->is_string() ? sv(value->get_string()) : std::string_view{};
-}
-
-const json::object* objectField(const json::object* object, std::string_view key) {
-  if (!object) return nullptr;
-  const auto* value = object->if_contains(key);
-  return value && value->is_object() ? &value->get_object() : nullptr;
-}
-
-const json::array* arrayField(const json::object* object, std::string_view key) {
-  if (!object) return nullptr;
-  const auto* value = object->if_contains(key);
-  return value && value->is_array() ? &value->get_array() : nullptr;
-}
-
-// A proto3 integer: a JSON number, or a string for int64 fields; absent or unreadable = 0.
-std::int64_t integerField(const json::object* object, std::string_view key) {
-  if (!object) return 0;
-  const auto* value = object->if_contains(key);
-  if (!value) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
-  if (value->is_string()) {
-    const auto text = sv(value->get_string());
-    std::int64_t number = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec == std::errc() && end == text.data() + text.size()) return number;
-  }
-  return 0;
 }
 
 bool isThought(const json::object& part) {
   const auto* thought = part.if_contains("thought");
   return thought && thought->is_bool() && thought->get_bool();
 }
+
+void logprobEntry(JsonWriter& w, const json::object& candidate) {
+  const auto token = stringField(&candidate, "token");
+  w.field("token", token);
+  w.key("logprob");
+  if (const auto* value = candidate.if_contains("logProbability"); value && value->is_number()) {
+    w.value(*value);
+  } else {
+    w.integer(0);
+  }
+  w.key("bytes");
+  w.beginArray();
+  for (const char c : token) w.integer(static_cast<unsigned char>(c));
+  w.endArray();
+}
+
+}  // namespace
+
+void writeLogprobs(JsonWriter& w, const json::object& result) {
+  const auto* chosen = arrayField(&result, "chosenCandidates");
+  const auto* top = arrayField(&result, "topCandidates");
+  w.beginObject();
+  w.key("content");
+  w.beginArray();
+  if (chosen) {
+    for (std::size_t i = 0; i < chosen->size(); ++i) {
+      if (!(*chosen)[i].is_object()) continue;
+      w.beginObject();
+      logprobEntry(w, (*chosen)[i].get_object());
+      w.key("top_logprobs");
+      w.beginArray();
+      if (top && i < top->size() && (*top)[i].is_object()) {
+        if (const auto* alternatives = arrayField(&(*top)[i].get_object(), "candidates")) {
+          for (const auto& alternative : *alternatives) {
+            if (!alternative.is_object()) continue;
+            w.beginObject();
+            logprobEntry(w, alternative.get_object());
+            w.endObject();
+          }
+        }
+      }
+      w.endArray();
+      w.endObject();
+    }
+  }
+  w.endArray();
+  w.key("refusal");
+  w.null();
+  w.endObject();
+}
+
+namespace {
 
 struct Candidate {
   std::int64_t index;
@@ -119,7 +134,7 @@ class Writer {
 
     w_.key("logprobs");
     if (const auto* logprobs = objectField(candidate.object, "logprobsResult")) {
-      writeLogprobs(*logprobs);
+      writeLogprobs(w_, *logprobs);
     } else {
       w_.null();
     }
@@ -129,13 +144,7 @@ class Writer {
   }
 
   void blocked(const json::object& feedback) {
-    std::string refusal = "The prompt was blocked by Vertex AI (blockReason: ";
-    refusal += stringField(&feedback, "blockReason");
-    refusal += ')';
-    if (const auto message = stringField(&feedback, "blockReasonMessage"); !message.empty()) {
-      refusal += ": ";
-      refusal += message;
-    }
+    const std::string refusal = blockedPromptRefusal(feedback);
     w_.beginObject();
     w_.fieldInt("index", 0);
     w_.key("message");
@@ -196,58 +205,23 @@ class Writer {
     w_.endArray();
   }
 
-  void logprobEntry(const json::object& candidate) {
-    const auto token = stringField(&candidate, "token");
-    w_.field("token", token);
-    w_.key("logprob");
-    if (const auto* value = candidate.if_contains("logProbability"); value && value->is_number()) {
-      w_.value(*value);
-    } else {
-      w_.integer(0);
-    }
-    w_.key("bytes");
-    w_.beginArray();
-    for (const char c : token) w_.integer(static_cast<unsigned char>(c));
-    w_.endArray();
-  }
-
-  void writeLogprobs(const json::object& result) {
-    const auto* chosen = arrayField(&result, "chosenCandidates");
-    const auto* top = arrayField(&result, "topCandidates");
-    w_.beginObject();
-    w_.key("content");
-    w_.beginArray();
-    if (chosen) {
-      for (std::size_t i = 0; i < chosen->size(); ++i) {
-        if (!(*chosen)[i].is_object()) continue;
-        w_.beginObject();
-        logprobEntry((*chosen)[i].get_object());
-        w_.key("top_logprobs");
-        w_.beginArray();
-        if (top && i < top->size() && (*top)[i].is_object()) {
-          if (const auto* alternatives = arrayField(&(*top)[i].get_object(), "candidates")) {
-            for (const auto& alternative : *alternatives) {
-              if (!alternative.is_object()) continue;
-              w_.beginObject();
-              logprobEntry(alternative.get_object());
-              w_.endObject();
-            }
-          }
-        }
-        w_.endArray();
-        w_.endObject();
-      }
-    }
-    w_.endArray();
-    w_.key("refusal");
-    w_.null();
-    w_.endObject();
-  }
-
   JsonWriter w_;
   const ResponseContext& context_;
   std::string arguments_;  // reused for each call's arguments text
 };
+
+}  // namespace
+
+std::string blockedPromptRefusal(const json::object& feedback) {
+  std::string refusal = "The prompt was blocked by Vertex AI (blockReason: ";
+  refusal += stringField(&feedback, "blockReason");
+  refusal += ')';
+  if (const auto message = stringField(&feedback, "blockReasonMessage"); !message.empty()) {
+    refusal += ": ";
+    refusal += message;
+  }
+  return refusal;
+}
 
 Usage readUsage(const json::object* metadata) {
   Usage usage;
@@ -277,8 +251,6 @@ void writeUsage(JsonWriter& w, const Usage& usage) {
   w.endObject();
   w.endObject();
 }
-
-}  // namespace
 
 core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,
                                                    const BackendTarget& target,

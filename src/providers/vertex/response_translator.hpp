@@ -3,8 +3,7 @@
 //
 // Decisions beyond the spec tables:
 // - `id` is `chatcmpl-<responseId>`, else `chatcmpl-<requestId>`; `created` comes from
-// `createTime`,
-//   else the context's clock; `model` is `modelVersion`, else the upstream model asked for.
+//   `createTime`, else the context's clock; `model` is `modelVersion`, else the upstream model.
 // - Thought parts (`thought: true`) are not content: their text goes to the non-standard
 //   `message.reasoning_content` (present only when non-empty).
 // - Function calls become `tool_calls` with ids minted by mintToolCallId (wire.hpp), which also
@@ -17,9 +16,13 @@
 //   non-standard-but-schema-valid `refusal`. Never an empty `choices` array.
 // - No candidates and no block reason, or a body that is not a JSON object: UpstreamBadResponse.
 
+#include <boost/json/fwd.hpp>
+
+#include <string>
 #include <string_view>
 
 #include "core/result.hpp"
+#include "providers/json_writer.hpp"
 #include "providers/provider.hpp"
 
 namespace switchyard::providers::vertex {
@@ -27,5 +30,15 @@ namespace switchyard::providers::vertex {
 core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,
                                                    const BackendTarget& target,
                                                    const ResponseContext& context);
+
+// Pieces shared with the stream translator, so streamed and non-streamed answers agree.
+// OpenAI usage from a Vertex usageMetadata (null = all zero), with the arithmetic above.
+Usage readUsage(const boost::json::object* usageMetadata);
+// `"usage":{...}` as a key and value of the object being written.
+void writeUsage(JsonWriter& w, const Usage& usage);
+// The `refusal` text for a prompt blocked by promptFeedback.blockReason.
+std::string blockedPromptRefusal(const boost::json::object& promptFeedback);
+// A candidate's logprobsResult as an OpenAI choice `logprobs` object (the value only).
+void writeLogprobs(JsonWriter& w, const boost::json::object& logprobsResult);
 
 }  // namespace switchyard::providers::vertex

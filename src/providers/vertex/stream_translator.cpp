@@ -1,29 +1,358 @@
 #include "providers/vertex/stream_translator.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "providers/json_fields.hpp"
+#include "providers/json_writer.hpp"
+#include "providers/vertex/error_translator.hpp"
+#include "providers/vertex/response_translator.hpp"
+#include "providers/vertex/wire.hpp"
+
 namespace switchyard::providers::vertex {
+
+namespace json = boost::json;
+using core::Error;
+using core::ErrorKind;
 
 namespace {
 
-// Placeholder until the translation lands: refuses every event.
+// Vertex allows candidateCount up to 8; anything far beyond is not a real choice index.
+constexpr std::int64_t kMaxChoices = 128;
+
+constexpr std::string_view kUsageCounts[] = {"promptTokenCount",        "candidatesTokenCount",
+                                             "thoughtsTokenCount",      "totalTokenCount",
+                                             "cachedContentTokenCount", "toolUsePromptTokenCount"};
+
+Error bad(std::string message) {
+  return Error::make(ErrorKind::UpstreamBadResponse,
+                     "Vertex AI sent an unreadable stream event: " + std::move(message));
+}
+
+bool isThought(const json::object& part) {
+  const auto* thought = part.if_contains("thought");
+  return thought && thought->is_bool() && thought->get_bool();
+}
+
+bool hasCounts(const json::object* metadata) {
+  if (!metadata) return false;
+  for (const auto key : kUsageCounts)
+    if (metadata->contains(key)) return true;
+  return false;
+}
+
+// The envelope's `error` object, from `{"error":{...}}` or `[{"error":{...}}]`.
+const json::object* errorObject(const json::value& root) {
+  const json::value* holder = &root;
+  if (root.is_array()) {
+    if (root.get_array().empty()) return nullptr;
+    holder = &root.get_array()[0];
+  }
+  return holder->is_object() ? objectField(&holder->get_object(), "error") : nullptr;
+}
+
+// Google's `code` is the HTTP status in REST envelopes; fall back to the status name, then to a
+// numeric gRPC code.
+unsigned statusOfError(const json::object& error) {
+  const std::int64_t code = integerField(&error, "code");
+  if (code >= 400 && code <= 599) return static_cast<unsigned>(code);
+  if (const auto status = stringField(&error, "status"); !status.empty())
+    return httpStatusForGoogleStatus(status);
+  return httpStatusForGrpcCode(code);
+}
+
+void appendInt(std::string& out, std::int64_t number) {
+  char buffer[24];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
+  out.append(buffer, result.ptr);
+}
+
 class VertexStreamTranslator final : public StreamTranslator {
  public:
-  core::Result<void> onEvent(std::string_view, std::string&) override { return notYet(); }
-  core::Result<void> finish(std::string&) override { return notYet(); }
+  VertexStreamTranslator(const ChatRequest& request, const BackendTarget& target,
+                         const ResponseContext& context)
+      : includeUsage_(request.includeUsage),
+        model_(target.model),
+        requestId_(context.requestId),
+        nowSeconds_(context.nowSeconds) {}
+
+  core::Result<void> onEvent(std::string_view data, std::string& out) override {
+    if (failure_) return *failure_;
+    if (closed_) return fail(bad("an event after the stream was finished"));
+    const std::size_t mark = out.size();
+    auto result = translate(data, out);
+    if (!result) {
+      out.resize(mark);  // the client gets nothing of an event that failed halfway
+      return fail(std::move(result.error()));
+    }
+    return {};
+  }
+
+  core::Result<void> finish(std::string& out) override {
+    if (failure_) return *failure_;
+    if (closed_) return {};
+    bool complete = started_ && !choices_.empty();
+    for (const auto& choice : choices_) complete &= !choice.seen || choice.finished;
+    if (!complete)
+      return fail(
+          Error::make(ErrorKind::UpstreamBadResponse, "upstream stream ended before finishing"));
+    if (includeUsage_) {
+      out.append(head_);
+      out.append("],");
+      JsonWriter w(out);
+      writeUsage(w, usage_);
+      out.append("}\n\n");
+    }
+    out.append("data: [DONE]\n\n");
+    closed_ = true;
+    return {};
+  }
+
   const Usage& usage() const override { return usage_; }
-  std::string_view responseModel() const override { return {}; }
+  std::string_view responseModel() const override { return model_; }
 
  private:
-  static core::Error notYet() {
-    return core::Error::make(core::ErrorKind::Internal, "Vertex streaming is not implemented yet");
+  struct Choice {
+    bool seen = false;      // its role chunk went out
+    bool finished = false;  // its finish chunk went out
+    std::size_t calls = 0;  // tool calls emitted so far
+  };
+
+  enum class Run { None, Content, Reasoning };
+
+  core::Result<void> fail(Error error) {
+    failure_ = std::move(error);
+    return *failure_;
   }
+
+  core::Result<void> translate(std::string_view data, std::string& out) {
+    unsigned char initial[8192];
+    json::monotonic_resource arena(initial, sizeof initial);
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(data, ec, json::storage_ptr(&arena));
+    if (ec) return bad("the data is not JSON (" + ec.message() + ")");
+    if (const auto* error = errorObject(parsed))
+      return vertex::translateError(statusOfError(*error), data);
+    if (!parsed.is_object()) return bad("the data is not a JSON object");
+    const auto& root = parsed.get_object();
+    if (!started_) start(root);
+
+    if (const auto* metadata = objectField(&root, "usageMetadata"); hasCounts(metadata))
+      usage_ = readUsage(metadata);
+
+    const json::array* candidates = nullptr;
+    if (const auto* value = root.if_contains("candidates"); value && !value->is_null()) {
+      if (!value->is_array()) return bad("`candidates` is not an array");
+      candidates = &value->get_array();
+      for (const auto& item : *candidates) {
+        if (!item.is_object()) return bad("a candidate is not an object");
+        const auto index = integerField(&item.get_object(), "index");
+        if (index < 0 || index >= kMaxChoices) return bad("a candidate index is out of range");
+      }
+    }
+    if (candidates && !candidates->empty()) {
+      for (const auto& item : *candidates) {
+        if (auto result = candidate(item.get_object(), out); !result) return result;
+      }
+    } else if (const auto* feedback = objectField(&root, "promptFeedback");
+               feedback && !stringField(feedback, "blockReason").empty()) {
+      blocked(*feedback, out);
+    }
+    return {};
+  }
+
+  // The first event fixes id, created and model for every chunk: `head_` is the frame up to the
+  // opening of `choices`.
+  void start(const json::object& root) {
+    started_ = true;
+    if (const auto version = stringField(&root, "modelVersion"); !version.empty())
+      model_.assign(version);
+    const auto responseId = stringField(&root, "responseId");
+    head_.reserve(128 + model_.size() + responseId.size());
+    head_.append("data: {\"id\":\"chatcmpl-");
+    appendJsonEscaped(head_, responseId.empty() ? std::string_view(requestId_) : responseId);
+    head_.append("\",\"object\":\"chat.completion.chunk\",\"created\":");
+    appendInt(head_, parseRfc3339(stringField(&root, "createTime")).value_or(nowSeconds_));
+    head_.append(",\"model\":");
+    appendJsonString(head_, model_);
+    head_.append(",\"choices\":[");
+  }
+
+  Choice& choiceAt(std::size_t index) {
+    if (index >= choices_.size()) choices_.resize(index + 1);
+    return choices_[index];
+  }
+
+  core::Result<void> candidate(const json::object& object, std::string& out) {
+    const auto index = static_cast<std::size_t>(integerField(&object, "index"));
+    Choice& choice = choiceAt(index);
+    const auto* parts = arrayField(objectField(&object, "content"), "parts");
+    if (choice.finished) {
+      if (parts) {
+        for (const auto& value : *parts) {
+          if (!value.is_object()) continue;
+          const auto& part = value.get_object();
+          const auto text = stringField(&part, "text");
+          if (!text.empty() || objectField(&part, "functionCall"))
+            return bad("content for choice " + std::to_string(index) + " after its finish reason");
+        }
+      }
+      return {};
+    }
+    ensureRole(choice, index, out);
+
+    const auto* logprobs = objectField(&object, "logprobsResult");
+    Run run = Run::None;
+    if (parts) {
+      for (const auto& value : *parts) {
+        if (!value.is_object()) continue;
+        const auto& part = value.get_object();
+        if (const auto* function = objectField(&part, "functionCall")) {
+          closeRun(run, out);
+          toolCall(choice, index, part, *function, out);
+          continue;
+        }
+        const auto text = stringField(&part, "text");
+        if (text.empty()) continue;  // e.g. a part that only carries a thoughtSignature
+        const Run kind = isThought(part) ? Run::Reasoning : Run::Content;
+        if (kind != run) {
+          closeRun(run, out);
+          openChoice(index, out);
+          out.append(kind == Run::Content ? "{\"content\":\"" : "{\"reasoning_content\":\"");
+          run = kind;
+          if (kind == Run::Content) {
+            pendingLogprobs_ = logprobs;
+            logprobs = nullptr;  // one event's logprobs go with its first content delta only
+          }
+        }
+        appendJsonEscaped(out, text);
+      }
+    }
+    closeRun(run, out);
+
+    if (const auto reason = stringField(&object, "finishReason"); !reason.empty()) {
+      openChoice(index, out);
+      out.append("{}");
+      closeChoice(out, nullptr, mapFinishReason(reason, choice.calls > 0));
+      choice.finished = true;
+    }
+    return {};
+  }
+
+  void blocked(const json::object& feedback, std::string& out) {
+    Choice& choice = choiceAt(0);
+    if (choice.finished) return;
+    ensureRole(choice, 0, out);
+    openChoice(0, out);
+    out.append("{\"refusal\":");
+    appendJsonString(out, blockedPromptRefusal(feedback));
+    out.push_back('}');
+    closeChoice(out, nullptr, {});
+    openChoice(0, out);
+    out.append("{}");
+    closeChoice(out, nullptr, "content_filter");
+    choice.finished = true;
+  }
+
+  void ensureRole(Choice& choice, std::size_t index, std::string& out) {
+    if (choice.seen) return;
+    choice.seen = true;
+    openChoice(index, out);
+    out.append("{\"role\":\"assistant\",\"content\":\"\"}");
+    closeChoice(out, nullptr, {});
+  }
+
+  void toolCall(Choice& choice, std::size_t index, const json::object& part,
+                const json::object& function, std::string& out) {
+    const std::size_t call = choice.calls++;
+    openChoice(index, out);
+    JsonWriter w(out);
+    w.beginObject();
+    w.key("tool_calls");
+    w.beginArray();
+    w.beginObject();
+    w.fieldInt("index", static_cast<std::int64_t>(call));
+    w.field("id", mintToolCallId(requestId_, index, call, stringField(&part, "thoughtSignature")));
+    w.field("type", "function");
+    w.key("function");
+    w.beginObject();
+    w.field("name", stringField(&function, "name"));
+    arguments_.clear();
+    if (const auto* args = function.if_contains("args"); args && args->is_object()) {
+      appendJsonValue(arguments_, *args);
+    } else {
+      arguments_ = "{}";
+    }
+    w.field("arguments", arguments_);
+    w.endObject();
+    w.endObject();
+    w.endArray();
+    w.endObject();
+    closeChoice(out, nullptr, {});
+  }
+
+  void closeRun(Run& run, std::string& out) {
+    if (run == Run::None) return;
+    out.append("\"}");
+    closeChoice(out, run == Run::Content ? pendingLogprobs_ : nullptr, {});
+    pendingLogprobs_ = nullptr;
+    run = Run::None;
+  }
+
+  // `data: {<head>"choices":[{"index":i,"delta":` — the delta object follows.
+  void openChoice(std::size_t index, std::string& out) {
+    out.append(head_);
+    out.append("{\"index\":");
+    appendInt(out, static_cast<std::int64_t>(index));
+    out.append(",\"delta\":");
+  }
+
+  // After the delta: logprobs, finish_reason (empty = null) and the end of the frame.
+  void closeChoice(std::string& out, const json::object* logprobs, std::string_view finishReason) {
+    out.append(",\"logprobs\":");
+    if (logprobs) {
+      JsonWriter w(out);
+      writeLogprobs(w, *logprobs);
+    } else {
+      out.append("null");
+    }
+    out.append(",\"finish_reason\":");
+    if (finishReason.empty()) {
+      out.append("null");
+    } else {
+      appendJsonString(out, finishReason);
+    }
+    out.append("}]}\n\n");
+  }
+
+  const bool includeUsage_;
+  std::string model_;  // target model until the first event names its modelVersion
+  const std::string requestId_;
+  const std::int64_t nowSeconds_;
+
+  bool started_ = false;
+  bool closed_ = false;
+  std::optional<Error> failure_;
+  std::string head_;
+  std::vector<Choice> choices_;
   Usage usage_;
+  std::string arguments_;                          // reused for each call's arguments text
+  const json::object* pendingLogprobs_ = nullptr;  // valid only while one event is translated
 };
 
 }  // namespace
 
-std::unique_ptr<StreamTranslator> makeStreamTranslator(const ChatRequest&, const BackendTarget&,
-                                                       const ResponseContext&) {
-  return std::make_unique<VertexStreamTranslator>();
+std::unique_ptr<StreamTranslator> makeStreamTranslator(const ChatRequest& request,
+                                                       const BackendTarget& target,
+                                                       const ResponseContext& context) {
+  return std::make_unique<VertexStreamTranslator>(request, target, context);
 }
 
 }  // namespace switchyard::providers::vertex

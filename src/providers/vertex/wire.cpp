@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <iterator>
 
 namespace switchyard::providers::vertex {
 
@@ -218,6 +219,46 @@ std::string_view mapFinishReason(std::string_view reason, bool hasToolCalls) {
     if (reason == filtered) return "content_filter";
   // STOP, absent, and everything else (MALFORMED_FUNCTION_CALL, OTHER, LANGUAGE, unknown values).
   return hasToolCalls ? "tool_calls" : "stop";
+}
+
+namespace {
+
+// google.rpc.Code in numeric order with its HTTP mapping (google/rpc/code.proto).
+struct GoogleCode {
+  std::string_view name;
+  unsigned http;
+};
+constexpr GoogleCode kGoogleCodes[] = {
+    {"OK", 200},
+    {"CANCELLED", 499},
+    {"UNKNOWN", 500},
+    {"INVALID_ARGUMENT", 400},
+    {"DEADLINE_EXCEEDED", 504},
+    {"NOT_FOUND", 404},
+    {"ALREADY_EXISTS", 409},
+    {"PERMISSION_DENIED", 403},
+    {"RESOURCE_EXHAUSTED", 429},
+    {"FAILED_PRECONDITION", 400},
+    {"ABORTED", 409},
+    {"OUT_OF_RANGE", 400},
+    {"UNIMPLEMENTED", 501},
+    {"INTERNAL", 500},
+    {"UNAVAILABLE", 503},
+    {"DATA_LOSS", 500},
+    {"UNAUTHENTICATED", 401},
+};
+
+}  // namespace
+
+unsigned httpStatusForGoogleStatus(std::string_view status) {
+  for (const auto& code : kGoogleCodes)
+    if (code.name == status && code.http >= 400) return code.http;
+  return 500;
+}
+
+unsigned httpStatusForGrpcCode(std::int64_t code) {
+  constexpr auto count = static_cast<std::int64_t>(std::size(kGoogleCodes));
+  return code >= 1 && code < count ? kGoogleCodes[code].http : 500;
 }
 
 std::optional<std::int64_t> parseRfc3339(std::string_view text) {

@@ -52,6 +52,11 @@ std::string_view mimeTypeFromName(std::string_view nameOrUrl, std::string_view f
 // stop into "tool_calls". Unknown or absent reasons are "stop".
 std::string_view mapFinishReason(std::string_view vertexReason, bool hasToolCalls);
 
+// The HTTP status Google uses for an error envelope's `status` (google.rpc.Code name, e.g.
+// RESOURCE_EXHAUSTED → 429), or for its numeric gRPC code (8 → 429). 500 when unknown.
+unsigned httpStatusForGoogleStatus(std::string_view status);
+unsigned httpStatusForGrpcCode(std::int64_t code);
+
 // RFC 3339 timestamp (`2025-07-11T22:15:44.956335Z`, offsets allowed) → unix seconds.
 std::optional<std::int64_t> parseRfc3339(std::string_view text);
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "providers/vertex/wire.hpp"
+
 namespace switchyard::providers::testing {
 
 struct Case {
@@ -61,6 +63,27 @@ inline std::string str(const boost::json::object& object, std::string_view key,
                        std::string fallback = {}) {
   const auto* value = object.if_contains(key);
   return value && value->is_string() ? std::string(value->get_string()) : fallback;
+}
+
+// Expected tool-call ids are written "{{call:<choice>:<call>[:<signature>]}}" in fixtures and
+// replaced with mintToolCallId(request id, choice, call, signature) before comparing.
+inline void resolveIds(boost::json::value& value, std::string_view requestId) {
+  if (value.is_object()) {
+    for (auto& entry : value.get_object()) resolveIds(entry.value(), requestId);
+  } else if (value.is_array()) {
+    for (auto& item : value.get_array()) resolveIds(item, requestId);
+  } else if (value.is_string()) {
+    std::string_view text = value.get_string();
+    if (!text.starts_with("{{call:") || !text.ends_with("}}")) return;
+    text = text.substr(7, text.size() - 9);
+    const auto first = text.find(':');
+    const auto second = text.find(':', first + 1);
+    const auto choice = std::stoul(std::string(text.substr(0, first)));
+    const auto call = std::stoul(std::string(text.substr(first + 1, second - first - 1)));
+    const auto signature =
+        second == std::string_view::npos ? std::string_view{} : text.substr(second + 1);
+    value = vertex::mintToolCallId(requestId, choice, call, signature);
+  }
 }
 
 inline std::string pretty(const boost::json::value& value) { return boost::json::serialize(value); }

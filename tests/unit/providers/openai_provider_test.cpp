@@ -30,7 +30,8 @@ TEST_P(OpenAiCases, Translates) {
   if (str(data, "kind") == "request") {
     const auto& body = data.at("request").as_object();
     const auto model = str(body, "model");
-    ChatRequest request{&body, model, false, false};
+    const auto* stream = body.if_contains("stream");
+    ChatRequest request{&body, model, stream && stream->is_bool() && stream->get_bool(), false};
     const auto result = provider->buildRequest(request, target);
     ASSERT_TRUE(result.has_value()) << result.error().message;
     EXPECT_EQ(result->method, "POST");

@@ -9,33 +9,14 @@
 #include "case_files.hpp"
 #include "core/error.hpp"
 #include "providers/factory.hpp"
-#include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers {
 namespace {
 
 using testing::Case;
 using testing::pretty;
+using testing::resolveIds;
 using testing::str;
-
-void resolveIds(boost::json::value& value, std::string_view requestId) {
-  if (value.is_object()) {
-    for (auto& entry : value.get_object()) resolveIds(entry.value(), requestId);
-  } else if (value.is_array()) {
-    for (auto& item : value.get_array()) resolveIds(item, requestId);
-  } else if (value.is_string()) {
-    std::string_view text = value.get_string();
-    if (!text.starts_with("{{call:") || !text.ends_with("}}")) return;
-    text = text.substr(7, text.size() - 9);
-    const auto first = text.find(':');
-    const auto second = text.find(':', first + 1);
-    const auto choice = std::stoul(std::string(text.substr(0, first)));
-    const auto call = std::stoul(std::string(text.substr(first + 1, second - first - 1)));
-    const auto signature =
-        second == std::string_view::npos ? std::string_view{} : text.substr(second + 1);
-    value = vertex::mintToolCallId(requestId, choice, call, signature);
-  }
-}
 
 class VertexResponse : public ::testing::TestWithParam<Case> {};
 

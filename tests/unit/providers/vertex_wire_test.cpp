@@ -126,5 +126,20 @@ TEST(VertexThoughtSignature, RoundTripsThroughTheToolCallId) {
   EXPECT_EQ(responses[1].at("functionResponse").at("name"), "get_time");
 }
 
+TEST(VertexWire, GoogleStatusToHttp) {
+  EXPECT_EQ(httpStatusForGoogleStatus("RESOURCE_EXHAUSTED"), 429u);
+  EXPECT_EQ(httpStatusForGoogleStatus("INVALID_ARGUMENT"), 400u);
+  EXPECT_EQ(httpStatusForGoogleStatus("UNAUTHENTICATED"), 401u);
+  EXPECT_EQ(httpStatusForGoogleStatus("UNAVAILABLE"), 503u);
+  EXPECT_EQ(httpStatusForGoogleStatus("DEADLINE_EXCEEDED"), 504u);
+  EXPECT_EQ(httpStatusForGoogleStatus("OK"), 500u);  // not an error status
+  EXPECT_EQ(httpStatusForGoogleStatus("SOMETHING_NEW"), 500u);
+  EXPECT_EQ(httpStatusForGrpcCode(8), 429u);
+  EXPECT_EQ(httpStatusForGrpcCode(16), 401u);
+  EXPECT_EQ(httpStatusForGrpcCode(0), 500u);
+  EXPECT_EQ(httpStatusForGrpcCode(17), 500u);
+  EXPECT_EQ(httpStatusForGrpcCode(-3), 500u);
+}
+
 }  // namespace
 }  // namespace switchyard::providers::vertex
