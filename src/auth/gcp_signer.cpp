@@ -18,7 +18,7 @@ boost::asio::awaitable<core::Result<void>> GcpSigner::sign(core::OutboundRequest
   co_return core::Result<void>{};
 }
 
-void GcpSigner::rejected(const core::OutboundRequest& request) {
+void GcpSigner::onUnauthorized(const core::OutboundRequest& request) {
   const auto header = core::findHeader(request.headers, "Authorization");
   if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) return;
   tokens_->invalidate(header.substr(kBearer.size()));

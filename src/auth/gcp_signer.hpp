@@ -17,7 +17,7 @@ class GcpSigner final : public RequestSigner {
 
   // The backend answered 401 to `request` (as this signer signed it): drop that token so the next
   // sign() fetches a fresh one (wire.md §3.3: force one refresh, retry once).
-  void rejected(const core::OutboundRequest& request);
+  void onUnauthorized(const core::OutboundRequest& request) override;
 
   TokenCache& tokens() { return *tokens_; }
 

@@ -16,6 +16,10 @@ class RequestSigner {
   // Completes at once when a valid credential is cached; otherwise waits for the single fetch in
   // flight. Failure is CredentialUnavailable naming the credential, never its secret.
   virtual boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request) = 0;
+
+  // The backend answered 401 to `request` as signed here: drop that credential so the next sign()
+  // fetches a fresh one (the gateway then retries the attempt once).
+  virtual void onUnauthorized(const core::OutboundRequest& request) {}
 };
 
 }  // namespace switchyard::auth

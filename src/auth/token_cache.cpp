@@ -29,7 +29,8 @@ namespace {
 
 struct Entry {
   AccessToken token;
-  SystemTime refreshAt;  // when a background refresh should start
+  SystemTime refreshAt;    // when a background refresh should start
+  SystemTime usableUntil;  // expiry less the margin (capped at a quarter of a short lifetime)
 };
 
 // A caller parked until the fetch in flight completes; resumed on its own executor.
@@ -79,7 +80,7 @@ struct TokenCache::State : std::enable_shared_from_this<TokenCache::State> {
   asio::steady_timer timer;  // used on `strand` only
 
   bool usable(const Entry* candidate, SystemTime now) const {
-    return candidate != nullptr && now + options.expiryMargin < candidate->token.expiresAt;
+    return candidate != nullptr && now < candidate->usableUntil;
   }
 
   bool holdingFailure(SystemTime now) const {
@@ -173,7 +174,10 @@ struct TokenCache::State : std::enable_shared_from_this<TokenCache::State> {
         const auto lifetime = result->expiresAt - now;
         const auto ahead =
             std::min<std::chrono::system_clock::duration>(options.refreshAhead, lifetime / 2);
-        auto fresh = std::make_shared<const Entry>(Entry{*result, result->expiresAt - ahead});
+        const auto margin =
+            std::min<std::chrono::system_clock::duration>(options.expiryMargin, lifetime / 4);
+        auto fresh = std::make_shared<const Entry>(
+            Entry{*result, result->expiresAt - ahead, result->expiresAt - margin});
         wakeAt = fresh->refreshAt;
         entry.store(std::move(fresh), std::memory_order_release);
         consecutiveFailures = 0;

@@ -24,7 +24,8 @@
 namespace switchyard::auth {
 
 struct TokenCacheOptions {
-  // A token closer than this to its expiry is not handed out (it could expire in flight).
+  // A token closer than this to its expiry is not handed out (it could expire in flight); capped
+  // at a quarter of the token's lifetime so short-lived tokens stay usable.
   std::chrono::seconds expiryMargin{30};
   // Refresh in the background once less than this remains (capped at half the token's lifetime).
   std::chrono::seconds refreshAhead{300};

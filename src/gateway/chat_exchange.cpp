@@ -154,9 +154,23 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
                                 "request timeout of " + std::to_string(requestTimeout_.count()) + " ms reached"));
     co_return AttemptResult::Stop;
   }
-  // Send and classify.
-  if (chat.stream) co_return co_await sendStream(attempt);
-  co_return co_await sendUnary(attempt);
+  // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
+  // with a fresh one and retry this backend once.
+  for (int pass = 0;; ++pass) {
+    AttemptResult result;
+    if (chat.stream) {
+      result = co_await sendStream(attempt);
+    } else {
+      result = co_await sendUnary(attempt);
+    }
+    const bool unauthorized = result != AttemptResult::Answered && !writer_.started() &&
+                              lastError_.kind == ErrorKind::UpstreamStatus && lastError_.upstreamStatus == 401;
+    if (!unauthorized || pass > 0 || !backend.signer) co_return result;
+    backend.signer->onUnauthorized(attempt.outbound);
+    auto resigned = co_await backend.signer->sign(attempt.outbound);
+    if (!resigned) co_return failed(attempt, resigned.error());
+    attempt.started = Clock::now();
+  }
 }
 
 asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendUnary(Attempt& attempt) {
