@@ -23,6 +23,9 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <functional>
+
 #include <iostream>
 #include <list>
 
@@ -138,14 +141,52 @@ class StreamWriter final : public ResponseWriter {
   }
 
   bool started() const override { return started_; }
+
+  void onClientClose(std::function<void()> callback) override {
+    if (closeWatch_->closed) {
+      callback();
+    } else {
+      closeWatch_->callback = std::move(callback);
+    }
+  }
+  bool clientClosed() const override { return closeWatch_->closed; }
+
+  // Watches the client's socket while the handler runs: readable with zero bytes to peek means the
+  // client closed. Pipelined bytes end the watch (they belong to the next request).
+  void watchForClose() {
+    auto watch = closeWatch_;
+    auto& socket = lowest(stream_).socket();
+    socket.async_wait(tcp::socket::wait_read, [watch, &socket](const beast::error_code& ec) {
+      if (ec || watch->finished) return;
+      char byte;
+      const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        watch->closed = true;
+        if (auto callback = std::move(watch->callback)) callback();
+      }
+    });
+  }
+  // The handler is done: a pending watch completes as a no-op.
+  void stopWatching() {
+    closeWatch_->finished = true;
+    closeWatch_->callback = nullptr;
+    beast::error_code ignored;
+    lowest(stream_).socket().cancel(ignored);  // nothing else is pending between requests
+  }
   bool reusable() const { return keepAlive_ && !failed_ && !streaming_ && started_; }
   std::uint64_t bytesSent() const override { return bytesSent_; }
 
  private:
   Stream& stream_;
   unsigned version_;
+  struct CloseWatch {
+    bool closed = false;
+    bool finished = false;
+    std::function<void()> callback;
+  };
   bool keepAlive_;
   const bool& stopping_;
+  std::shared_ptr<CloseWatch> closeWatch_ = std::make_shared<CloseWatch>();
   bool started_ = false;
   bool streaming_ = false;
   bool failed_ = false;
@@ -220,6 +261,7 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
     StreamWriter<Stream> writer(stream, request.version(), keepAlive, worker.stopping);
     RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
     ++worker.activeRequests;
+    if (buffer.size() == 0) writer.watchForClose();
     bool threw = false;
     try {
       co_await worker.handler->handle(request, context, writer);
@@ -238,6 +280,7 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
       }
     }
     --worker.activeRequests;
+    writer.stopWatching();
     if (!writer.reusable()) {
       beast::error_code ignored;
       tcpStream.socket().shutdown(tcp::socket::shutdown_send, ignored);

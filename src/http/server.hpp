@@ -42,6 +42,10 @@ class ResponseWriter {
   // Drop the connection with a TCP reset, without a proper end (a failure the client must notice).
   virtual void abort() = 0;
   virtual bool started() const = 0;  // any byte of the response went out
+  // `callback` runs (on the worker's thread, at most once) if the client closes its connection
+  // while the handler still runs, so upstream work can stop at once instead of at the next write.
+  virtual void onClientClose(std::function<void()> callback) = 0;
+  virtual bool clientClosed() const = 0;
   virtual std::uint64_t bytesSent() const = 0;
 };
 

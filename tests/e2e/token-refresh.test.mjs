@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startEmulator, startGateway, makeTempDir, writeFile } from './lib/harness.mjs';
+import { startEmulator, startGateway, makeTempDir } from './lib/harness.mjs';
+import { writeEmulatorSetup } from './lib/manifests.mjs';
 
 const lifetimeSeconds = 8;
 let emulator;
@@ -12,48 +13,9 @@ let gateway;
 before(async () => {
   const dir = await makeTempDir();
   emulator = await startEmulator({ dir, args: ['--token-lifetime', String(lifetimeSeconds)] });
-  await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
-  await writeFile(`${dir}/routes.yaml`, `
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: r}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: gemini-2.5-flash}]}]
-      backendRefs: [{name: emu}]
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: emu}
-spec: {schema: {name: GCPVertexAI}, backendRef: {name: emu}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: emu}
-spec: {endpoints: [{ip: {address: 127.0.0.1, port: ${emulator.port}}}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: emu}
-spec:
-  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: emu}]
-  validation: {hostname: localhost, caCertificateRefs: [{kind: ConfigMap, name: ca}]}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca}
-data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: gcp}
-spec:
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}]
-  type: GCPCredentials
-  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
-`);
+  const args = await writeEmulatorSetup(dir, emulator);
   gateway = await startGateway({
-    args: ['-c', `${dir}/routes.yaml`, '--secrets-dir', `${dir}/secrets`],
+    args,
     env: { SSL_CERT_FILE: emulator.trustBundle },
   });
 });

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -18,6 +19,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 // Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first.
+std::atomic<int> closesSeen{0};
+
 class EchoHandler final : public Handler {
  public:
   explicit EchoHandler(asio::io_context& ioc, std::atomic<int>& handled) : ioc_(ioc), handled_(handled) {}
@@ -29,6 +32,13 @@ class EchoHandler final : public Handler {
       co_await writer.beginStream(200, "text/event-stream");
       for (int i = 0; i < 3; ++i) co_await writer.write("data: " + std::to_string(i) + "\n\n");
       co_await writer.endStream();
+      co_return;
+    }
+    if (target == "/wait-for-close") {
+      asio::steady_timer timer(ioc_, std::chrono::seconds(10));
+      writer.onClientClose([&timer] { timer.cancel(); });
+      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted && writer.clientClosed()) ++closesSeen;
       co_return;
     }
     if (target == "/slow") {
@@ -179,6 +189,21 @@ TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
   server_->join();
   EXPECT_NE(reply.find("echo:q"), std::string::npos) << reply;
   EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+}
+
+TEST_F(ServerTest, HandlerLearnsAtOnceThatTheClientClosed) {
+  startServer();
+  const int before = closesSeen.load();
+  {
+    auto socket = connect();
+    asio::write(socket, asio::buffer(std::string("GET /wait-for-close HTTP/1.1\r\nHost: a\r\n\r\n")));
+    while (handled_.load() == 0) std::this_thread::yield();
+  }  // the client closes its socket here
+  const auto started = std::chrono::steady_clock::now();
+  while (closesSeen.load() == before && std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
+    std::this_thread::yield();
+  EXPECT_EQ(closesSeen.load(), before + 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
 
 TEST_F(ServerTest, WorkersShareOnePort) {

@@ -1,0 +1,57 @@
+// Manifests for end-to-end tests: the smallest Envoy AI Gateway setup that sends `models` to one
+// emulator backend over verified TLS with service-account auth.
+import { writeFile } from './harness.mjs';
+
+export function emulatorManifest(emulator, { models = ['gemini-2.5-flash'], streamIdleTimeout, requestTimeout } = {}) {
+  const timeouts = [
+    streamIdleTimeout ? `      streamIdleTimeout: ${streamIdleTimeout}` : '',
+    requestTimeout ? `      timeouts: {request: ${requestTimeout}}` : '',
+  ].filter(Boolean).join('\n');
+  return `
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: r}
+spec:
+  rules:
+    - matches: [${models.map((m) => `{headers: [{type: Exact, name: x-ai-eg-model, value: ${m}}]}`).join(', ')}]
+      backendRefs: [{name: emu}]
+${timeouts}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: {name: emu}
+spec: {schema: {name: GCPVertexAI}, backendRef: {name: emu}}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: emu}
+spec: {endpoints: [{ip: {address: 127.0.0.1, port: ${emulator.port}}}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: emu}
+spec:
+  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: emu}]
+  validation: {hostname: localhost, caCertificateRefs: [{kind: ConfigMap, name: ca}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca}
+data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: {name: gcp}
+spec:
+  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}]
+  type: GCPCredentials
+  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
+`;
+}
+
+// Writes the manifest and the key (as --secrets-dir expects) under `dir`; returns the gateway args.
+export async function writeEmulatorSetup(dir, emulator, options) {
+  await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
+  await writeFile(`${dir}/routes.yaml`, emulatorManifest(emulator, options));
+  return ['-c', `${dir}/routes.yaml`, '--secrets-dir', `${dir}/secrets`];
+}
