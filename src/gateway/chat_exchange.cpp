@@ -249,8 +249,20 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     co_return ok;
   };
 
+  // A client that goes away stops the upstream call at once, not at the next event. The hook is
+  // removed on every way out, before `stream` is gone.
+  writer_.onClientClose([&stream] { stream.cancel(); });
+  struct Unhook {
+    http::ResponseWriter& writer;
+    ~Unhook() { writer.onClientClose([] {}); }
+  } unhook{writer_};
   for (;;) {
     auto piece = co_await stream.next(idleTimeout());
+    if (writer_.clientClosed()) {
+      failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
+      log_.responseFlags = "DC";
+      co_return AttemptResult::Stop;
+    }
     if (!piece) co_return co_await fail(piece.error());
     if (!*piece) break;  // upstream body complete
     const bool decoded = decoder.feed(**piece, [&](std::string_view data) {

@@ -483,6 +483,10 @@ unsigned UpstreamStream::status() const { return state_->status; }
 
 const std::vector<core::Header>& UpstreamStream::headers() const { return state_->headers; }
 
+void UpstreamStream::cancel() noexcept {
+  if (state_ && state_->connection) state_->connection->close();
+}
+
 asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::next(
     std::chrono::milliseconds idleTimeout) {
   State& s = *state_;

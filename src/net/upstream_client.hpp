@@ -110,6 +110,10 @@ class UpstreamStream {
   boost::asio::awaitable<core::Result<std::optional<std::string_view>>> next(
       std::chrono::milliseconds idleTimeout);
 
+  // Abandons the response: closes the connection now (the upstream sees the disconnect), and a
+  // next() in progress completes with an error. For a client that went away.
+  void cancel() noexcept;
+
   struct State;
   explicit UpstreamStream(std::unique_ptr<State> state);
 
