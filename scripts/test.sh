@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build.sh
 echo "== unit tests"
-ctest --test-dir build --output-on-failure
+ctest --test-dir build --output-on-failure --timeout 300
 echo "== end-to-end tests"
 (cd tests/e2e && SWITCHYARD_BIN="$PWD/../../build/switchyard" node --test --test-concurrency=1 --test-timeout=120000 ./*.test.mjs)
