@@ -2,6 +2,7 @@
 // Vertex AI + OAuth emulator, over real TLS with real service-account token exchange.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, makeSelfSignedCa } from './lib/harness.mjs';
 
@@ -24,8 +25,33 @@ spec:
         - {name: emulator, modelNameOverride: gemini-2.5-flash, priority: 1}
     - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: wrong-ca-model}]}]
       backendRefs: [{name: wrong-ca, modelNameOverride: gemini-2.5-flash}]
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: gpt-compatible}]}]
+      backendRefs: [{name: openai-compatible, modelNameOverride: upstream-model-7b}]
     - matches: [{headers: [{type: RegularExpression, name: x-ai-eg-model, value: "gemini-.*"}]}]
       backendRefs: [{name: emulator}]
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: {name: openai-compatible, namespace: default}
+spec: {schema: {name: OpenAI, prefix: /openai/v1}, backendRef: {name: openai-compatible, kind: Backend, group: gateway.envoyproxy.io}}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: openai-compatible, namespace: default}
+spec: {endpoints: [{ip: {address: 127.0.0.1, port: ${e.openaiPort}}}]}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: {name: openai-key, namespace: default}
+spec:
+  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai-compatible}]
+  type: APIKey
+  apiKey: {secretRef: {name: openai-key}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: openai-key, namespace: default}
+stringData: {apiKey: sk-e2e-secret-key}
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
@@ -105,13 +131,33 @@ spec:
     credentialsFile: {secretRef: {name: sa-key}}
 `;
 
+// A minimal OpenAI-compatible upstream that records what it was sent.
+let openaiUpstream;
+const openaiSeen = [];
+
 before(async () => {
+  openaiUpstream = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      openaiSeen.push({ url: req.url, headers: req.headers, body: JSON.parse(body) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        id: 'chatcmpl-upstream', object: 'chat.completion', created: 1700000000, model: 'upstream-model-7b',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'from the OpenAI-schema backend', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+      }));
+    });
+  });
+  await new Promise((r) => openaiUpstream.listen(0, '127.0.0.1', r));
   dir = await makeTempDir();
   emulator = await startEmulator({ dir });
   const otherCaPem = await makeSelfSignedCa(dir, 'other');
   const secrets = `${dir}/secrets`;
   await writeFile(`${secrets}/sa-key/service_account.json`, emulator.serviceAccountJson);
-  await writeFile(`${dir}/config/routes.yaml`, manifests({ port: emulator.port, caPem: emulator.caPem, otherCaPem }));
+  await writeFile(`${dir}/config/routes.yaml`, manifests({
+    port: emulator.port, caPem: emulator.caPem, otherCaPem, openaiPort: openaiUpstream.address().port,
+  }));
   gateway = await startGateway({
     dir,
     args: ['-c', `${dir}/config`, '--secrets-dir', secrets],
@@ -123,6 +169,7 @@ before(async () => {
 after(async () => {
   await gateway?.stop();
   await emulator?.stop();
+  openaiUpstream?.close();
 });
 
 test('text answer travels through the gateway', async () => {
@@ -297,7 +344,7 @@ test('many requests share one token fetch', async () => {
 test('GET /v1/models lists the exact-match models', async () => {
   const list = await client.models.list();
   const ids = list.data.map((m) => m.id);
-  assert.deepEqual(ids, ['gemini-2.5-flash', 'vertex-virtual-model', 'wrong-ca-model']);
+  assert.deepEqual(ids, ['gemini-2.5-flash', 'vertex-virtual-model', 'wrong-ca-model', 'gpt-compatible']);
   for (const m of list.data) {
     assert.equal(m.object, 'model');
     assert.equal(typeof m.created, 'number');
@@ -320,4 +367,21 @@ test('the virtual model falls back from an unresolvable primary to the emulator'
   }
   assert.ok(log, 'access log line written');
   assert.deepEqual(log.attempts.map((a) => a.outcome), ['upstream_dns', 'ok']);
+});
+
+test('an OpenAI-schema backend gets the request with its prefix, model override and API key', async () => {
+  const res = await client.chat.completions.create({
+    model: 'gpt-compatible', temperature: 0.25, messages: [{ role: 'user', content: 'passthrough' }],
+  });
+  assert.equal(res.choices[0].message.content, 'from the OpenAI-schema backend');
+  assert.equal(res.model, 'upstream-model-7b');
+  const seen = openaiSeen.at(-1);
+  assert.equal(seen.url, '/openai/v1/chat/completions');
+  assert.equal(seen.headers.authorization, 'Bearer sk-e2e-secret-key');
+  assert.equal(seen.body.model, 'upstream-model-7b');
+  assert.equal(seen.body.temperature, 0.25);
+  assert.deepEqual(seen.body.messages, [{ role: 'user', content: 'passthrough' }]);
+  const dump = await (await fetch(`${gateway.adminUrl}/config_dump`)).text();
+  assert.ok(!dump.includes('sk-e2e-secret-key'), 'the API key is redacted in /config_dump');
+  assert.ok(!dump.includes('PRIVATE KEY'), 'the service-account key is redacted in /config_dump');
 });
