@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_watcher.hpp"
 #include "config/loader.hpp"
 #include "demo/demo_command.hpp"
 #include "emulator/emulate_command.hpp"
@@ -73,9 +74,12 @@ int runCheck(const gateway::GatewayOptions& options) {
 }
 
 int runServe(gateway::GatewayOptions options) {
+  const auto watched = options.configPaths;
   gateway::Gateway gateway(std::move(options));
   if (!gateway.load()) return 2;
   gateway.start();
+  // Edits to the manifests (a `kubectl patch` of the guide, a ConfigMap swap) reload on their own.
+  config::ConfigWatcher watcher({watched}, [&gateway] { gateway.reload(); });
   std::cerr << "{\"level\":\"info\",\"msg\":\"switchyard listening\",\"port\":" << gateway.port()
             << ",\"admin_port\":" << gateway.adminPort() << "}\n";
 
@@ -85,11 +89,12 @@ int runServe(gateway::GatewayOptions options) {
       [&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         if (signal == SIGHUP) {
-          gateway.reload();
+          watcher.trigger();
           signals.async_wait(onSignal);
           return;
         }
         std::cerr << "{\"level\":\"info\",\"msg\":\"shutting down\"}\n";
+        watcher.stop();
         gateway.stop(std::chrono::seconds(30));
       };
   signals.async_wait(onSignal);
