@@ -74,12 +74,12 @@ TEST_F(GcpSignerTest, RejectedRequestForcesOneNewToken) {
   core::OutboundRequest first, second;
   ASSERT_TRUE(runNow(signer_->sign(first)));
   ASSERT_TRUE(runNow(signer_->sign(second)));
-  signer_->rejected(first);   // 401 for T1
-  signer_->rejected(second);  // another 401 for T1: no second refresh
+  signer_->onUnauthorized(first);   // 401 for T1
+  signer_->onUnauthorized(second);  // another 401 for T1: no second refresh
   core::OutboundRequest retry;
   ASSERT_TRUE(runNow(signer_->sign(retry)));
   EXPECT_EQ(core::findHeader(retry.headers, "Authorization"), "Bearer T2");
-  signer_->rejected(first);  // late 401 for T1 does not drop T2
+  signer_->onUnauthorized(first);  // late 401 for T1 does not drop T2
   ASSERT_TRUE(runNow(signer_->sign(retry)));
   EXPECT_EQ(core::findHeader(retry.headers, "Authorization"), "Bearer T2");
   EXPECT_EQ(source_->calls(), 2);
