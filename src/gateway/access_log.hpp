@@ -36,7 +36,7 @@ struct AccessLogEntry {
   std::string upstreamTransportFailureReason;
   std::string_view requestId;
   std::string_view userAgent;
-  std::string_view requestModel;
+  std::string requestModel;  // owned: the parsed request is gone when the line is written
   std::string modelOverride;
   std::string responseModel;
   std::string backend;

@@ -5,7 +5,12 @@
 #include <charconv>
 
 #include "core/sse_decoder.hpp"
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "route/attempt_plan.hpp"
+#include "route/retry_policy.hpp"
 #include "route/router.hpp"
 
 namespace switchyard::gateway {
@@ -69,13 +74,15 @@ struct ChatExchange::Attempt {
 ChatExchange::ChatExchange(const Runtime& runtime, const ParsedChatRequest& request,
                            http::Request& httpRequest, http::ResponseWriter& writer,
                            AccessLogEntry& log, net::UpstreamClient& upstream,
-                           const core::Clock& clock, std::minstd_rand& random)
+                           route::OutlierDetector& outliers, const core::Clock& clock,
+                           std::minstd_rand& random)
     : runtime_(runtime),
       request_(request),
       httpRequest_(httpRequest),
       writer_(writer),
       log_(log),
       upstream_(upstream),
+      outliers_(outliers),
       clock_(clock),
       random_(random),
       lastError_(Error::make(ErrorKind::NoBackendAvailable, "no backend is available")) {}
@@ -96,28 +103,84 @@ asio::awaitable<void> ChatExchange::run() {
                                           "` does not exist or you do not have access to it."));
     co_return;
   }
-  const auto plan = route::planAttempts(*rule_, random_);
-  if (plan.empty()) {
+  requestTimeout_ = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
+  deadline_ = Clock::now() + requestTimeout_;
+
+  // Plan: priority tiers, weighted order inside a tier, ejected backends moved out of the way.
+  auto healthOf = [&](std::uint8_t index) {
+    const auto* backend = backendOf(rule_->backendRefs[index]);
+    return backend ? backend->health : nullptr;
+  };
+  const auto arranged = outliers_.arrange(route::planAttempts(*rule_, random_), healthOf, Clock::now());
+  for (const auto index : arranged.skipped) {
+    const auto* backend = backendOf(rule_->backendRefs[index]);
+    if (backend) log_.attempts.push_back({backend->config->name, backend->hostLabel, "ejected", {}});
+  }
+  route::RetryState retry(route::RetryRules(retryPolicy()), *rule_, arranged.plan);
+  auto step = retry.first();
+  if (!step) {
     co_await respondError(Error::make(ErrorKind::NoBackendAvailable,
                                       "no backend is available for model " + std::string(chat.model)));
     co_return;
   }
-  requestTimeout_ = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
-  deadline_ = Clock::now() + requestTimeout_;
+  auto timeout = retry.firstTimeout(remaining());
 
-  for (const auto index : plan) {
-    const auto result = co_await attempt(rule_->backendRefs[index]);
-    if (result == AttemptResult::Answered) co_return;
-    if (result == AttemptResult::Stop) break;
+  // Attempts, until one answers or the retry policy says stop; never after the first byte sent.
+  while (step) {
+    const auto& ref = rule_->backendRefs[step->index];
+    const auto health = healthOf(step->index);
+    const auto admission = outliers_.admit(health, Clock::now(), step->mustTry);
+    if (admission == route::Admission::Rejected) {
+      if (const auto* backend = backendOf(ref))
+        log_.attempts.push_back({backend->config->name, backend->hostLabel, "ejected", {}});
+      step = retry.onRejected();
+      continue;
+    }
+    attemptDeadline_ = Clock::now() + timeout;
+    const auto result = co_await attempt(ref);
+    if (result == AttemptResult::Answered) {
+      outliers_.onSuccess(health, admission);
+      co_return;
+    }
+    if (result == AttemptResult::Abandoned) {
+      outliers_.onAbandoned(health, admission);
+      break;
+    }
+    outliers_.onFailure(health, admission, lastError_, Clock::now());
+    if (writer_.started()) co_return;  // the stream already ended with its error event
+    const auto decision = retry.onFailure(lastError_, remaining(), random_);
+    if (!decision.retry) break;
+    if (decision.backOff.count() > 0) {
+      asio::steady_timer pause(co_await asio::this_coro::executor, decision.backOff);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    timeout = decision.timeout;
+    step = decision.next;
   }
-  if (writer_.started()) co_return;  // a stream already ended with its error event
+  if (writer_.started()) co_return;
   co_await respondError(lastError_);
 }
 
-asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config::BackendRef& ref) {
+const config::RetryPolicy* ChatExchange::retryPolicy() const {
+  for (const auto& route : runtime_.snapshot->routes) {
+    const auto* first = route.rules.data();
+    if (rule_ >= first && rule_ < first + route.rules.size()) return route.retry ? &*route.retry : nullptr;
+  }
+  return nullptr;
+}
+
+const BackendRuntime* ChatExchange::backendOf(const config::BackendRef& ref) const {
   const auto found = runtime_.backends.find(ref.backend.get());
-  if (found == runtime_.backends.end()) co_return AttemptResult::TryNext;
-  const BackendRuntime& backend = found->second;
+  return found == runtime_.backends.end() ? nullptr : &found->second;
+}
+
+asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config::BackendRef& ref) {
+  const BackendRuntime* found = backendOf(ref);
+  if (!found) {
+    lastError_ = Error::make(ErrorKind::NoBackendAvailable, "backend of this rule is not configured");
+    co_return AttemptResult::Failed;
+  }
+  const BackendRuntime& backend = *found;
   const auto& chat = request_.chat();
 
   Attempt attempt{backend, {}, {}};
@@ -133,7 +196,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
     // The client's request cannot be expressed at all: no other backend will take it either.
     if (core::sideOf(outbound.error().kind) == core::ErrorSide::Client) {
       lastError_ = outbound.error();
-      co_return AttemptResult::Stop;
+      co_return AttemptResult::Abandoned;
     }
     co_return failed(attempt, outbound.error());
   }
@@ -149,10 +212,10 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
   }
   core::setHeader(attempt.outbound.headers, "x-request-id", std::string(log_.requestId));
 
-  if (remaining().count() <= 0) {
-    failed(attempt, Error::make(ErrorKind::UpstreamTimeout,
-                                "request timeout of " + std::to_string(requestTimeout_.count()) + " ms reached"));
-    co_return AttemptResult::Stop;
+  if (attemptTime().count() <= 0) {
+    co_return failed(attempt, Error::make(ErrorKind::UpstreamTimeout,
+                                          "request timeout of " + std::to_string(requestTimeout_.count()) +
+                                              " ms reached"));
   }
   // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
   // with a fresh one and retry this backend once.
@@ -175,7 +238,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
 
 asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendUnary(Attempt& attempt) {
   const auto& backend = attempt.backend;
-  auto response = co_await upstream_.send(backend.target, attempt.outbound, remaining());
+  auto response = co_await upstream_.send(backend.target, attempt.outbound, attemptTime());
   if (!response) co_return failed(attempt, response.error());
   if (response->status < 200 || response->status > 299) {
     Error error = backend.provider->translateError(response->status, response->body);
@@ -198,12 +261,15 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendUnary(Attempt& at
 
 asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& attempt) {
   const auto& backend = attempt.backend;
-  auto opened = co_await upstream_.openStream(backend.target, attempt.outbound, remaining());
+  auto opened = co_await upstream_.openStream(backend.target, attempt.outbound, attemptTime());
   if (!opened) co_return failed(attempt, opened.error());
   net::UpstreamStream& stream = *opened;
 
   const auto idleLimit = rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
-  auto idleTimeout = [&] { return std::min(std::chrono::milliseconds(idleLimit), remaining()); };
+  auto idleTimeout = [&] {
+    // Before the first byte the attempt's own timeout bounds the wait too (fallback stays possible).
+    return std::min(std::chrono::milliseconds(idleLimit), writer_.started() ? remaining() : attemptTime());
+  };
 
   if (stream.status() < 200 || stream.status() > 299) {
     // An error answer before any event: read it (bounded) and classify it; fallback stays possible.
@@ -233,7 +299,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     out.clear();
     co_await writer_.write(errorEvent(error));
     co_await writer_.endStream();
-    co_return AttemptResult::Stop;
+    co_return AttemptResult::Failed;
   };
   // Sends what the translator produced; false when the client has gone.
   auto flush = [&]() -> asio::awaitable<bool> {
@@ -261,7 +327,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     if (writer_.clientClosed()) {
       failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
       log_.responseFlags = "DC";
-      co_return AttemptResult::Stop;
+      co_return AttemptResult::Abandoned;
     }
     if (!piece) co_return co_await fail(piece.error());
     if (!*piece) break;  // upstream body complete
@@ -275,7 +341,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
       // The client went away: dropping `stream` closes the upstream connection at once.
       failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
       log_.responseFlags = "DC";
-      co_return AttemptResult::Stop;
+      co_return AttemptResult::Abandoned;
     }
   }
   if (decoder.hasPartialEvent()) {
@@ -299,7 +365,7 @@ ChatExchange::AttemptResult ChatExchange::failed(Attempt& attempt, const Error& 
       error.kind == ErrorKind::UpstreamDns)
     log_.upstreamTransportFailureReason = error.message;
   lastError_ = error;
-  return core::mayRetry(error) ? AttemptResult::TryNext : AttemptResult::Stop;
+  return AttemptResult::Failed;
 }
 
 void ChatExchange::succeeded(Attempt& attempt) {
@@ -320,6 +386,12 @@ asio::awaitable<void> ChatExchange::respondError(const Error& error) {
   headers.emplace_back("x-request-id", std::string(log_.requestId));
   if (error.retryAfterSeconds >= 0) headers.emplace_back("retry-after", std::to_string(error.retryAfterSeconds));
   co_await writer_.send(log_.responseCode, kJson, core::renderOpenAiError(error), std::move(headers));
+}
+
+std::chrono::milliseconds ChatExchange::attemptTime() const {
+  const auto until = std::min(deadline_, attemptDeadline_);
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
 }
 
 std::chrono::milliseconds ChatExchange::remaining() const {

@@ -17,6 +17,7 @@
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
+#include "route/outlier_detector.hpp"
 
 namespace switchyard::gateway {
 
@@ -24,22 +25,28 @@ class ChatExchange {
  public:
   ChatExchange(const Runtime& runtime, const ParsedChatRequest& request, http::Request& httpRequest,
                http::ResponseWriter& writer, AccessLogEntry& log, net::UpstreamClient& upstream,
-               const core::Clock& clock, std::minstd_rand& random);
+               route::OutlierDetector& outliers, const core::Clock& clock, std::minstd_rand& random);
 
   boost::asio::awaitable<void> run();
 
  private:
-  enum class AttemptResult { Answered, TryNext, Stop };
+  // Failed: the backend failed (lastError_); the retry policy decides what follows.
+  // Abandoned: the attempt says nothing about the backend (a client error, the client left).
+  enum class AttemptResult { Answered, Failed, Abandoned };
   struct Attempt;
 
   boost::asio::awaitable<AttemptResult> attempt(const config::BackendRef& ref);
   boost::asio::awaitable<AttemptResult> sendUnary(Attempt& attempt);
   boost::asio::awaitable<AttemptResult> sendStream(Attempt& attempt);
-  // Records a failed attempt; says whether the next backend may be tried.
+  // Records a failed attempt in the access log.
   AttemptResult failed(Attempt& attempt, const core::Error& error);
+  const config::RetryPolicy* retryPolicy() const;
+  const BackendRuntime* backendOf(const config::BackendRef& ref) const;
   void succeeded(Attempt& attempt);
   boost::asio::awaitable<void> respondError(const core::Error& error);
   std::chrono::milliseconds remaining() const;
+  // The current attempt's time: its per-attempt timeout, bounded by the request's.
+  std::chrono::milliseconds attemptTime() const;
 
   const Runtime& runtime_;
   const ParsedChatRequest& request_;
@@ -47,11 +54,13 @@ class ChatExchange {
   http::ResponseWriter& writer_;
   AccessLogEntry& log_;
   net::UpstreamClient& upstream_;
+  route::OutlierDetector& outliers_;
   const core::Clock& clock_;
   std::minstd_rand& random_;
   const config::Rule* rule_ = nullptr;
   std::chrono::steady_clock::time_point deadline_;
   std::chrono::milliseconds requestTimeout_{0};
+  std::chrono::steady_clock::time_point attemptDeadline_;
   core::Error lastError_;
 };
 

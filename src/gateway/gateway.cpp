@@ -38,6 +38,7 @@ Gateway::Gateway(GatewayOptions options)
   services_.runtime = &runtime_;
   services_.clock = &clock_;
   services_.dns = dns_;
+  services_.outliers = &outliers_;
   services_.accessLogOut = stdout;
   adminViews_.ready = [this] { return ready(); };
   adminViews_.configDump = [this] {
@@ -59,7 +60,7 @@ std::optional<std::shared_ptr<const Runtime>> Gateway::loadRuntime() {
   auto result = config::loadSnapshot(load);
   for (const auto& d : result.diagnostics) std::cerr << d.format() << "\n";
   if (!result.ok()) return std::nullopt;
-  return buildRuntime(result.snapshot, credentials_, providers_, clock_.nowSeconds());
+  return buildRuntime(result.snapshot, credentials_, providers_, outliers_, clock_.nowSeconds());
 }
 
 bool Gateway::load() {

@@ -55,6 +55,7 @@ class Gateway {
   std::shared_ptr<net::DnsCache> dns_;
   CredentialStore credentials_;
   ProviderSet providers_;
+  route::OutlierDetector outliers_;
   RuntimeHolder runtime_;
   GatewayServices services_;
   admin::AdminViews adminViews_;

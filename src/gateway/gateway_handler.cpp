@@ -147,7 +147,8 @@ asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& request,
     co_return;
   }
   const auto runtime = services_.runtime->current();  // kept alive until this request is done
-  ChatExchange exchange(*runtime, parsed, request, writer, log, upstream_, *services_.clock, random_);
+  ChatExchange exchange(*runtime, parsed, request, writer, log, upstream_, *services_.outliers,
+                        *services_.clock, random_);
   co_await exchange.run();
 }
 

@@ -13,6 +13,7 @@
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
+#include "route/outlier_detector.hpp"
 
 namespace switchyard::net {
 class DnsCache;
@@ -25,6 +26,7 @@ struct GatewayServices {
   RuntimeHolder* runtime = nullptr;
   const core::Clock* clock = nullptr;
   std::shared_ptr<net::DnsCache> dns;
+  route::OutlierDetector* outliers = nullptr;
   std::FILE* accessLogOut = stdout;
 };
 

@@ -52,12 +52,14 @@ const providers::Provider* ProviderSet::forSchema(config::Schema schema) const {
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             const ProviderSet& providers,
+                                            route::OutlierDetector& outliers,
                                             std::int64_t nowSeconds) {
   auto runtime = std::make_shared<Runtime>();
   for (const auto& backend : snapshot->backends) {
     BackendRuntime rt;
     rt.config = backend;
     rt.provider = providers.forSchema(backend->schema);
+    rt.health = outliers.attach(*backend);
     if (!backend->endpoints.empty()) {
       const auto& ep = backend->endpoints.front();
       rt.target.host = ep.host;

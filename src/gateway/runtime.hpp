@@ -11,6 +11,7 @@
 #include "config/snapshot.hpp"
 #include "net/upstream_client.hpp"
 #include "providers/provider.hpp"
+#include "route/outlier_detector.hpp"
 
 namespace switchyard::gateway {
 
@@ -25,6 +26,7 @@ struct BackendRuntime {
   std::string hostLabel;  // host:port, for logs
   std::string project;    // Vertex
   std::string region;     // Vertex
+  route::BackendHandle health = nullptr;  // outlier state, kept across reloads by backend name
 };
 
 struct Runtime {
@@ -44,6 +46,7 @@ struct ProviderSet {
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             const ProviderSet& providers,
+                                            route::OutlierDetector& outliers,
                                             std::int64_t nowSeconds);
 
 // The current runtime, swapped atomically on reload; requests keep the one they started with.

@@ -1,4 +1,5 @@
-// `switchyard demo`: no credentials, no network; the broken primary falls over to the emulator.
+// `switchyard demo`: no credentials, no network; the broken primary falls over to the emulator and
+// is then ejected, so it costs its failure once.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -30,4 +31,15 @@ test('the demo answers vertex-virtual-model from the fallback and logs both atte
   assert.ok(line, 'access log line');
   assert.deepEqual(line.attempts.map((a) => [a.backend, a.outcome]),
     [['default/vertex-pro', 'upstream_dns'], ['default/vertex-flash', 'ok']]);
+
+  // The broken primary is now ejected: the next request skips it instead of failing on it again.
+  await client.chat.completions.create({ model: 'vertex-virtual-model', messages: [{ role: 'user', content: 'again' }] });
+  let lines = [];
+  for (let i = 0; i < 100 && lines.length < 2; i++) {
+    lines = demo.stdoutLines.map(jsonLine).filter((l) => l?.['gen_ai.request.model'] === 'vertex-virtual-model');
+    if (lines.length < 2) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(lines.length, 2, demo.output());
+  assert.deepEqual(lines[1].attempts.map((a) => [a.backend, a.outcome]),
+    [['default/vertex-pro', 'ejected'], ['default/vertex-flash', 'ok']]);
 });
