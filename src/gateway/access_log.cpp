@@ -74,11 +74,5 @@ void AccessLog::record(const AccessLogEntry& entry) {
   if (buffer_.size() > 64 * 1024) flush();
 }
 
-void AccessLog::flush() {
-  if (buffer_.empty()) return;
-  std::fwrite(buffer_.data(), 1, buffer_.size(), out_);
-  std::fflush(out_);
-  buffer_.clear();
-}
 
 }  // namespace switchyard::gateway

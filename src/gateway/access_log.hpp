@@ -1,15 +1,15 @@
 #pragma once
 // One JSON line per request, Envoy's field names where they exist plus the AI fields. Lines are
-// appended to a per-worker buffer and written out by the worker in batches, so a request never
+// appended to a per-worker buffer and handed in batches to the LogWriter thread, so a request never
 // waits on stdout.
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "gateway/log_writer.hpp"
 #include "providers/provider.hpp"
 
 namespace switchyard::gateway {
@@ -48,14 +48,14 @@ struct AccessLogEntry {
 
 class AccessLog {
  public:
-  explicit AccessLog(std::FILE* out) : out_(out) {}
+  explicit AccessLog(LogWriter& writer) : writer_(writer) {}
   ~AccessLog() { flush(); }
   void record(const AccessLogEntry& entry);
-  // Writes what is buffered; called by the worker's flush timer and at shutdown.
-  void flush();
+  // Hands what is buffered to the writer; called by the worker's flush timer and at shutdown.
+  void flush() { writer_.submit(buffer_); }
 
  private:
-  std::FILE* out_;
+  LogWriter& writer_;
   std::string buffer_;
 };
 

@@ -39,7 +39,7 @@ Gateway::Gateway(GatewayOptions options)
   services_.clock = &clock_;
   services_.dns = dns_;
   services_.outliers = &outliers_;
-  services_.accessLogOut = stdout;
+  services_.accessLog = &accessLogWriter_;
   adminViews_.ready = [this] { return ready(); };
   adminViews_.configDump = [this] {
     return boost::json::serialize(config::dumpSnapshot(*runtime_.current()->snapshot));

@@ -57,6 +57,7 @@ class Gateway {
   ProviderSet providers_;
   route::OutlierDetector outliers_;
   RuntimeHolder runtime_;
+  LogWriter accessLogWriter_{stdout};
   GatewayServices services_;
   admin::AdminViews adminViews_;
   std::unique_ptr<http::Server> server_;

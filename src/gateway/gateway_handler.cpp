@@ -46,7 +46,7 @@ GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context
       ioc_(ioc),
       upstream_(ioc.get_executor(), services.dns),
       random_(std::random_device{}()),
-      accessLog_(services.accessLogOut),
+      accessLog_(*services.accessLog),
       flushTimer_(ioc) {
   scheduleLogFlush();
 }

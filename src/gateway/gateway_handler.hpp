@@ -27,7 +27,7 @@ struct GatewayServices {
   const core::Clock* clock = nullptr;
   std::shared_ptr<net::DnsCache> dns;
   route::OutlierDetector* outliers = nullptr;
-  std::FILE* accessLogOut = stdout;
+  LogWriter* accessLog = nullptr;
 };
 
 class GatewayHandler final : public http::Handler {
