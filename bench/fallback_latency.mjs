@@ -3,20 +3,11 @@
 // skipped), against the same fallback backend reached directly. Medians from one run.
 //
 //   node bench/fallback_latency.mjs            (uses build/switchyard and the e2e harness)
-import { startEmulator, startGateway, makeTempDir, writeFile } from '../tests/e2e/lib/harness.mjs';
+import { startEmulator, startGateway, makeTempDir, writeFile, closedPort } from '../tests/e2e/lib/harness.mjs';
 import { emulatorManifest } from '../tests/e2e/lib/manifests.mjs';
-import net from 'node:net';
 
 const rounds = Number(process.env.ROUNDS ?? 15);
 const afterEjection = Number(process.env.AFTER ?? 30);
-
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 // The emulator manifest plus one extra AIServiceBackend + Backend `name` in front of it.
 function withPrimary(base, name, endpoint) {

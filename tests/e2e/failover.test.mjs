@@ -2,22 +2,12 @@
 // model, ejection stops traffic to a failing primary, weights split traffic.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import OpenAI from 'openai';
-import { startEmulator, startGateway, makeTempDir, writeFile, makeSelfSignedCa } from './lib/harness.mjs';
+import { startEmulator, startGateway, makeTempDir, writeFile, makeSelfSignedCa, closedPort } from './lib/harness.mjs';
 
 let emulator;
 let gateway;
 let client;
-
-// A port with nothing listening.
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function backend(name, { host = '127.0.0.1', port, fqdn, ca }) {
   const endpoint = fqdn ? `{fqdn: {hostname: ${fqdn}, port: 443}}` : `{ip: {address: ${host}, port: ${port}}}`;

@@ -362,3 +362,13 @@ export function runNode(script, args = [], { env = {}, timeoutMs = 30000 } = {})
   });
 }
 
+
+/** A loopback port with nothing listening on it (bound, then released). */
+export async function closedPort() {
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
