@@ -1,0 +1,114 @@
+// Gateway resident memory per open stream: K streaming requests through `switchyard run --workers 1`
+// to bench/hold-upstream.mjs, which sends the first event and holds each stream open. RSS
+// (/proc/PID/status VmRSS) idle vs with all K open after their first content chunk; then the upstream
+// is told to end them all and every stream must complete with `data: [DONE]`.
+//   node bench/stream_memory.mjs        (K=2000 by default; results in bench/results/stream_memory.md)
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BENCH_DIR, tempDir, freePort, writeSetup, startGateway, rssKiB, loadLine, cleanup } from './lib/common.mjs';
+
+const K = Number(process.env.K ?? 2000);
+const BATCH = 100;
+const OUT = process.env.OUT ?? path.join(BENCH_DIR, 'results', 'stream_memory.md');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const dir = tempDir('memory');
+let upstream;
+try {
+  const loadBefore = loadLine();
+  const upPort = await freePort();
+  upstream = spawn(process.execPath, [path.join(BENCH_DIR, 'hold-upstream.mjs'), String(upPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    upstream.stdout.once('data', (d) => (String(d).startsWith('listening') ? resolve() : reject(new Error(String(d)))));
+    upstream.once('exit', (c) => reject(new Error(`hold upstream exited ${c}`)));
+  });
+  const gateway = await startGateway(dir, writeSetup(dir, upPort));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const body = JSON.stringify({ model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'hold this stream' }] });
+  const control = (p) => new Promise((resolve, reject) => {
+    http.request(`http://127.0.0.1:${upPort}${p}`, { method: 'POST' }, (res) => {
+      let s = ''; res.on('data', (c) => { s += c; }); res.on('end', () => resolve(JSON.parse(s)));
+    }).on('error', reject).end();
+  });
+
+  // open(): resolves `firstChunk` at the first content chunk; `completed` when the body ends.
+  const open = () => {
+    let onFirst; let failFirst;
+    const firstChunk = new Promise((res, rej) => { onFirst = res; failFirst = rej; });
+    const completed = new Promise((resolve) => {
+      let buf = ''; let first = false;
+      const req = http.request(`${gateway.url}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          buf += c;
+          if (!first && buf.includes('"content":"Held"')) { first = true; onFirst(); }
+        });
+        res.on('end', () => { if (!first) failFirst(new Error(`status ${res.statusCode}: ${buf.slice(0, 200)}`)); resolve({ status: res.statusCode, done: buf.includes('data: [DONE]'), released: buf.includes('now released.') }); });
+        res.on('error', (e) => resolve({ error: e.message }));
+      });
+      req.on('error', (e) => { failFirst(e); resolve({ error: e.message }); });
+      req.end(body);
+    });
+    return { firstChunk, completed };
+  };
+
+  // Warm-up: a few streams opened and released, so the idle figure includes lazily built state.
+  const warm = Array.from({ length: 20 }, open);
+  await Promise.all(warm.map((s) => s.firstChunk));
+  await control('/__end_all');
+  await Promise.all(warm.map((s) => s.completed));
+  await sleep(500);
+  const idle = rssKiB(gateway.pid);
+
+  const t0 = Date.now();
+  const streams = [];
+  for (let i = 0; i < K; i += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, K - i) }, open);
+    streams.push(...batch);
+    await Promise.all(batch.map((s) => s.firstChunk));
+  }
+  const openMs = Date.now() - t0;
+  await sleep(1000);
+  const heldCount = (await control('/__count')).held;
+  const held = rssKiB(gateway.pid);
+  const perStream = (held - idle) / K;
+
+  const t1 = Date.now();
+  const ended = (await control('/__end_all')).ended;
+  const results = await Promise.all(streams.map((s) => s.completed));
+  const endMs = Date.now() - t1;
+  await sleep(500);
+  const after = rssKiB(gateway.pid);
+  const ok = results.filter((r) => r.status === 200 && r.done && r.released).length;
+  const errors = results.filter((r) => r.error).map((r) => r.error);
+  const loadAfter = loadLine();
+
+  const lines = [
+    `# Gateway memory per open stream (one run, ${new Date().toISOString().slice(0, 16)}Z)`,
+    '',
+    `Command: \`node bench/stream_memory.mjs\` (K=${K}). \`switchyard run --workers 1\` routed over plaintext to`,
+    '`bench/hold-upstream.mjs` (Node), which writes one CRLF-framed SSE event per stream and holds it open until told to',
+    `end. Streams opened in batches of ${BATCH}, each waited for its first content chunk; RSS = VmRSS of the gateway.`,
+    `Machine before: ${loadBefore}. After: ${loadAfter}.`,
+    '',
+    '| measure | value |',
+    '|---|---|',
+    `| RSS idle (after 20 warm-up streams) | ${idle} KiB |`,
+    `| RSS with ${K} streams open (upstream holding ${heldCount}) | ${held} KiB |`,
+    `| **per open stream** | **${perStream.toFixed(1)} KiB** |`,
+    `| RSS after all ended | ${after} KiB |`,
+    `| streams completed 200 + rest of stream + \`[DONE]\` | ${ok}/${K} (upstream ended ${ended}) |`,
+    `| errors | ${errors.length}${errors.length ? ` (${[...new Set(errors)].slice(0, 3).join('; ')})` : ''} |`,
+    `| time to open all / to complete all after release | ${openMs} ms / ${endMs} ms |`,
+    '',
+    'Per stream = (held − idle) / K: client connection + plaintext upstream connection + translator state.',
+  ];
+  writeFileSync(OUT, lines.join('\n') + '\n');
+  console.log(lines.join('\n'));
+} finally {
+  if (upstream) upstream.kill('SIGTERM');
+  cleanup(dir);
+}
+process.exit(0);
