@@ -41,9 +41,9 @@ class UpstreamConnection {
   std::chrono::steady_clock::time_point idleSince{};
 
  private:
+  std::shared_ptr<boost::asio::ssl::context> context_;  // first: must outlive the TLS stream
   std::optional<Socket> plain_;
   std::optional<TlsStream> tls_;
-  std::shared_ptr<boost::asio::ssl::context> context_;
   boost::beast::flat_buffer buffer_;
 };
 

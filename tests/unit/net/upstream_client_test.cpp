@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/socket.h>
+
 #include "emulator/pki.hpp"
 #include "net/dns_cache.hpp"
 #include "run_awaitable.hpp"
@@ -259,6 +261,27 @@ TEST_F(UpstreamClientTest, RefusedPortIsConnectError) {
   EXPECT_EQ(response.error().kind, ErrorKind::UpstreamConnect);
   EXPECT_EQ(response.error().message, "connect to 127.0.0.1:" + std::to_string(port) + ": refused");
   EXPECT_EQ(client_->stats().connectFailures, 1u);
+}
+
+TEST_F(UpstreamClientTest, ConnectTimeoutIsConnectError) {
+  // A listener whose accept queue is full drops new SYNs, so a connect to it just waits.
+  asio::ip::tcp::acceptor full(ioc_, {asio::ip::make_address("127.0.0.1"), 0}, false);
+  full.listen(1);
+  std::vector<asio::ip::tcp::socket> fillers;
+  for (int i = 0; i < 8; ++i) {
+    fillers.emplace_back(ioc_, asio::ip::tcp::v4());
+    fillers.back().non_blocking(true);
+    // Raw connect: Asio's blocking connect would wait for the very handshake we want to stall.
+    const auto endpoint = full.local_endpoint();
+    (void)::connect(fillers.back().native_handle(), endpoint.data(), endpoint.size());
+  }
+  UpstreamClientOptions options;
+  options.connectTimeout = 200ms;
+  makeClient(options);
+  auto response = send(UpstreamTarget{"127.0.0.1", full.local_endpoint().port(), std::nullopt}, get());
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamConnect);
+  EXPECT_NE(response.error().message.find("timed out"), std::string::npos) << response.error().message;
 }
 
 TEST_F(UpstreamClientTest, UnknownHostIsDnsError) {
