@@ -29,7 +29,7 @@ HeaderList oneHeader(std::string name, std::string value) {
 }
 
 constexpr std::string_view kJson = "application/json";
-constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
+constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);  // also the pool sweep tick
 
 std::string_view pathOf(std::string_view target) {
   const auto q = target.find('?');
@@ -57,6 +57,7 @@ void GatewayHandler::scheduleLogFlush() {
   flushTimer_.expires_after(kLogFlushInterval);
   flushTimer_.async_wait([this](const boost::system::error_code& ec) {
     accessLog_.flush();
+    upstream_.sweepIdleConnections();  // the client keeps no timer of its own
     if (!ec) scheduleLogFlush();
   });
 }
