@@ -4,6 +4,8 @@
 #include <boost/json/value.hpp>
 
 #include <charconv>
+#include <cmath>
+#include <string>
 
 namespace switchyard::providers {
 
@@ -78,10 +80,15 @@ void JsonWriter::null() {
   needComma_ = true;
 }
 
-void JsonWriter::value(const boost::json::value& value) {
+bool JsonWriter::value(const boost::json::value& value) {
+  const std::size_t mark = out_.size();
   separate();
-  appendJsonValue(out_, value);
+  if (!appendJsonValue(out_, value)) {
+    out_.resize(mark);
+    return false;
+  }
   needComma_ = true;
+  return true;
 }
 
 void appendJsonString(std::string& out, std::string_view text) {
@@ -130,7 +137,59 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
   out.append(text.data() + clean, text.size() - clean);
 }
 
-void appendJsonValue(std::string& out, const boost::json::value& value) {
+namespace {
+
+bool allFinite(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::double_:
+      return std::isfinite(value.get_double());
+    case boost::json::kind::array:
+      for (const auto& item : value.get_array())
+        if (!allFinite(item)) return false;
+      return true;
+    case boost::json::kind::object:
+      for (const auto& entry : value.get_object())
+        if (!allFinite(entry.value())) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
+bool findNonFinite(const boost::json::value& value, std::string& path) {
+  switch (value.kind()) {
+    case boost::json::kind::double_:
+      return !std::isfinite(value.get_double());
+    case boost::json::kind::array: {
+      const auto& array = value.get_array();
+      for (std::size_t i = 0; i < array.size(); ++i) {
+        const std::size_t mark = path.size();
+        path += '[';
+        path += std::to_string(i);
+        path += ']';
+        if (findNonFinite(array[i], path)) return true;
+        path.resize(mark);
+      }
+      return false;
+    }
+    case boost::json::kind::object:
+      for (const auto& entry : value.get_object()) {
+        const std::size_t mark = path.size();
+        path += '.';
+        path.append(entry.key().data(), entry.key().size());
+        if (findNonFinite(entry.value(), path)) return true;
+        path.resize(mark);
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool appendJsonValue(std::string& out, const boost::json::value& value) {
+  if (!allFinite(value)) return false;
   boost::json::serializer serializer;
   serializer.reset(&value);
   while (!serializer.done()) {
@@ -140,6 +199,13 @@ void appendJsonValue(std::string& out, const boost::json::value& value) {
     const auto written = serializer.read(out.data() + used, room);
     out.resize(used + written.size());
   }
+  return true;
+}
+
+std::optional<std::string> findNonFiniteNumber(const boost::json::value& value) {
+  std::string path;
+  if (findNonFinite(value, path)) return path;
+  return std::nullopt;
 }
 
 }  // namespace switchyard::providers

@@ -6,6 +6,7 @@
 #include <boost/json/fwd.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,8 +30,10 @@ class JsonWriter {
   void beginString();
   void stringPiece(std::string_view text);
   void endString();
-  // Any parsed JSON value, serialized as is (numbers keep their int/double form).
-  void value(const boost::json::value& value);
+  // Any parsed JSON value, serialized as is (numbers keep their int/double form). Returns false and
+  // writes nothing when `value` holds a number JSON cannot carry (see appendJsonValue): the caller
+  // refuses its input instead of sending invalid JSON.
+  [[nodiscard]] bool value(const boost::json::value& value);
 
   // key + value in one call, for the common flat cases.
   void field(std::string_view name, std::string_view text) {
@@ -55,7 +58,15 @@ void appendJsonString(std::string& out, std::string_view text);
 // Appends `text` escaped for the inside of a JSON string, without quotes.
 void appendJsonEscaped(std::string& out, std::string_view text);
 
-// Appends the serialization of `value` without an intermediate string.
-void appendJsonValue(std::string& out, const boost::json::value& value);
+// Appends the serialization of `value` without an intermediate string. Returns false and appends
+// nothing when `value` holds a non-finite number: Boost.JSON parses `1e999` as infinity and would
+// serialize it as `Infinity`, which is not JSON. Nothing here ever writes Infinity or NaN.
+[[nodiscard]] bool appendJsonValue(std::string& out, const boost::json::value& value);
+
+// Where the first non-finite number inside `value` is, as a path to append to the value's own name
+// ("" for `value` itself, then `.key` and `[index]` steps, e.g. `.properties.x.maximum`), or
+// nullopt when every number is finite. For error messages; recursion is bounded by the parser's
+// depth limit.
+std::optional<std::string> findNonFiniteNumber(const boost::json::value& value);
 
 }  // namespace switchyard::providers

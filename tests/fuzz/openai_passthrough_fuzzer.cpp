@@ -1,17 +1,21 @@
 // libFuzzer target: the OpenAI-schema passthrough provider. The first byte picks the function
 // (request, response or error), the rest is its input.
-// - request: any JSON object is re-serialized with only `model` swapped for the backend's.
+// - request: any JSON object is re-serialized with only `model` swapped for the backend's, unless
+//   it holds a number beyond double range (parsed as infinity): that is refused as InvalidRequest
+//   "number out of range", never sent as `Infinity`.
 // - response: any JSON object is relayed byte for byte; anything else is an error.
 // - error: an UpstreamStatus error keeping the status, renderable as valid JSON.
 #include <algorithm>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/error.hpp"
@@ -31,6 +35,17 @@ namespace {
 
 const providers::BackendTarget kTarget{"gpt-4o-mini", {}, {}, "/v1"};
 
+// Whether a parsed value holds ±infinity or NaN (checked here independently of the provider).
+bool hasNonFinite(const json::value& value) {
+  if (value.is_double()) return !std::isfinite(value.get_double());
+  if (value.is_array())
+    return std::any_of(value.get_array().begin(), value.get_array().end(), hasNonFinite);
+  if (value.is_object())
+    return std::any_of(value.get_object().begin(), value.get_object().end(),
+                       [](const auto& entry) { return hasNonFinite(entry.value()); });
+  return false;
+}
+
 bool isJsonObject(std::string_view text, json::value* out = nullptr) {
   boost::system::error_code ec;
   json::value parsed = json::parse(text, ec);
@@ -48,8 +63,21 @@ void fuzzRequest(const providers::Provider& provider, std::string_view input) {
   if (const auto* model = body.if_contains("model"); model && model->is_string())
     request.model = model->get_string();
 
+  // `model` is replaced, so only the other fields can make the body unwritable.
+  const bool nonFinite = std::any_of(body.begin(), body.end(), [](const auto& entry) {
+    return entry.key() != "model" && hasNonFinite(entry.value());
+  });
   const auto built = provider.buildRequest(request, kTarget);
-  if (!built) fail("request refused", built.error().message);
+  if (!built) {
+    const auto& error = built.error();
+    if (!nonFinite) fail("request refused", error.message);
+    // (`param` names the field, but a client's key may be "", so it is not checked for emptiness.)
+    if (error.kind != core::ErrorKind::InvalidRequest ||
+        error.message.find("number out of range") == std::string::npos)
+      fail("a non-finite number is not refused as InvalidRequest", error.message);
+    return;
+  }
+  if (nonFinite) fail("a non-finite number was accepted", built->body);
   if (built->target != "/v1/chat/completions") fail("wrong path", built->target);
   json::value out;
   if (!isJsonObject(built->body, &out)) fail("upstream body is not a JSON object", built->body);

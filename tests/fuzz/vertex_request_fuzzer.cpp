@@ -1,5 +1,7 @@
 // libFuzzer target: the Vertex request translator on any JSON object a client may send. It must
-// answer a request or an error, and a request goes to the fixed model's path with a JSON body.
+// answer a request or an error, and a request goes to the fixed model's path with a JSON body
+// (never `Infinity` for a number beyond double range). Every refusal is the client's InvalidRequest
+// with a param: the target is fixed and valid, so nothing else can be wrong.
 #include <algorithm>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -11,6 +13,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/error.hpp"
 #include "providers/factory.hpp"
 
 namespace json = boost::json;
@@ -46,7 +49,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const BackendTarget target{"gemini-2.5-flash", "p", "us-central1", {}};
   const auto built = provider->buildRequest(request, target);
-  if (!built) return 0;
+  if (!built) {
+    if (built.error().kind != switchyard::core::ErrorKind::InvalidRequest ||
+        built.error().param.empty())
+      fail("refused without an InvalidRequest naming the field", built.error().message);
+    return 0;
+  }
 
   constexpr std::string_view kPath =
       "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:";

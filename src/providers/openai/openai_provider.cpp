@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/openai/stream_translator.hpp"
 
@@ -14,24 +15,6 @@ using core::Error;
 using core::ErrorKind;
 
 namespace {
-
-std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
-
-std::int64_t count(const json::object* object, std::string_view key) {
-  if (!object) return 0;
-  const auto* value = object->if_contains(key);
-  if (!value) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
-  return 0;
-}
-
-const json::object* objectField(const json::object* object, std::string_view key) {
-  if (!object) return nullptr;
-  const auto* value = object->if_contains(key);
-  return value && value->is_object() ? &value->get_object() : nullptr;
-}
 
 // Printable ASCII of a body that is not an OpenAI envelope, whitespace collapsed, capped.
 std::string bodyPrefix(std::string_view body) {
@@ -92,8 +75,13 @@ core::Result<core::OutboundRequest> OpenAiProvider::buildRequest(
     if (entry.key() == "model") {
       w.string(model);
       wroteModel = true;
-    } else {
-      w.value(entry.value());
+    } else if (!w.value(entry.value())) {
+      // A number beyond double range cannot be forwarded as JSON (it would be `Infinity`).
+      std::string param(entry.key());
+      param += findNonFiniteNumber(entry.value()).value_or("");
+      return Error::make(ErrorKind::InvalidRequest,
+                         "number out of range in " + param + ": it does not fit a 64-bit float",
+                         std::move(param));
     }
   }
   if (!wroteModel) w.field("model", model);
@@ -115,12 +103,13 @@ core::Result<TranslatedResponse> OpenAiProvider::translateResponse(std::string_v
   const auto& root = parsed.get_object();
   TranslatedResponse response;
   const auto* usage = objectField(&root, "usage");
-  response.usage.promptTokens = count(usage, "prompt_tokens");
-  response.usage.completionTokens = count(usage, "completion_tokens");
-  response.usage.totalTokens = count(usage, "total_tokens");
-  response.usage.cachedTokens = count(objectField(usage, "prompt_tokens_details"), "cached_tokens");
+  response.usage.promptTokens = integerField(usage, "prompt_tokens");
+  response.usage.completionTokens = integerField(usage, "completion_tokens");
+  response.usage.totalTokens = integerField(usage, "total_tokens");
+  response.usage.cachedTokens =
+      integerField(objectField(usage, "prompt_tokens_details"), "cached_tokens");
   response.usage.reasoningTokens =
-      count(objectField(usage, "completion_tokens_details"), "reasoning_tokens");
+      integerField(objectField(usage, "completion_tokens_details"), "reasoning_tokens");
   const auto* model = root.if_contains("model");
   response.responseModel = model && model->is_string() && !model->get_string().empty()
                                ? std::string(sv(model->get_string()))

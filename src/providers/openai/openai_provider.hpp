@@ -1,7 +1,10 @@
 #pragma once
 // The OpenAI-schema provider: backends that already speak Chat Completions. The request goes out
 // almost verbatim (only `model` is replaced by the backend's model), the answer comes back
-// verbatim; the answer is parsed only to read `model` and `usage`.
+// verbatim; the answer is parsed only to read `model` and `usage`. A client number beyond double
+// range (parsed as infinity) cannot be re-serialized as JSON: the request is refused with
+// InvalidRequest "number out of range", `param` naming where it is (e.g. `tools[0].x.max`).
+// Usage counts that are not integers within int64's range read as 0 (json_fields.hpp toInt64).
 
 #include "providers/provider.hpp"
 

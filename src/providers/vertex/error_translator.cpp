@@ -5,9 +5,9 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
+#include "providers/json_fields.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
@@ -18,8 +18,6 @@ namespace {
 
 constexpr std::size_t kMaxMessage = 2048;    // Google messages are short; cap what we relay
 constexpr std::size_t kMaxBodyPrefix = 200;  // of a body that is not Google's envelope
-
-std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
 
 // The envelope's `error` object, from `{"error":{...}}` or `[{"error":{...}}]`.
 const json::object* findError(const json::value& root) {
@@ -50,17 +48,13 @@ int retryDelaySeconds(const json::object& error) {
           seconds && *seconds < (1 << 30))
         return static_cast<int>(*seconds);
     } else if (delay->is_object()) {
+      // Duration's seconds is an int64 (a string in proto3 JSON); integerField reads both and
+      // gives 0 for anything out of range, and the cap below comes before any arithmetic.
       const auto& d = delay->get_object();
-      std::int64_t seconds = 0;
-      if (const auto* s = d.if_contains("seconds")) {
-        if (s->is_int64())
-          seconds = s->get_int64();
-        else if (s->is_string())
-          seconds = std::atoll(std::string(s->get_string()).c_str());
-      }
-      if (const auto* n = d.if_contains("nanos"); n && n->is_int64() && n->get_int64() > 0)
-        ++seconds;
-      if (seconds >= 0 && seconds < (1 << 30)) return static_cast<int>(seconds);
+      std::int64_t seconds = integerField(&d, "seconds");
+      if (seconds < 0 || seconds >= (1 << 30)) continue;
+      if (integerField(&d, "nanos") > 0) ++seconds;
+      return static_cast<int>(seconds);
     }
   }
   return -1;

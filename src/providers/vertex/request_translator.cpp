@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/vertex/wire.hpp"
 
@@ -21,8 +22,6 @@ using core::Error;
 using core::ErrorKind;
 
 namespace {
-
-std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
 
 Error invalid(std::string message, std::string param) {
   return Error::make(ErrorKind::InvalidRequest, std::move(message), std::move(param));
@@ -42,14 +41,10 @@ const json::value* present(const json::object& object, std::string_view key) {
   return value && !value->is_null() ? value : nullptr;
 }
 
+// A client integer field: a JSON integer within int64's range. A double (even `2.0`) is refused.
 std::optional<std::int64_t> asInteger(const json::value& value) {
-  if (value.is_int64()) return value.get_int64();
-  if (value.is_uint64()) {
-    if (value.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      return std::nullopt;
-    return static_cast<std::int64_t>(value.get_uint64());
-  }
-  return std::nullopt;
+  if (value.is_double()) return std::nullopt;
+  return toInt64(value);
 }
 
 enum class Role { System, User, Assistant, Tool, Function };
@@ -108,6 +103,16 @@ class Translator {
   }
 
  private:
+  // Writes a client value verbatim. Boost.JSON reads a number beyond double range (`1e999`) as
+  // infinity, which has no JSON form: the request is refused naming where the number is.
+  std::optional<Error> copyValue(const json::value& value, std::string_view param) {
+    if (w_.value(value)) return std::nullopt;
+    std::string where(param);
+    where += findNonFiniteNumber(value).value_or("");
+    return invalid("number out of range in " + where + ": it does not fit a 64-bit float",
+                   std::move(where));
+  }
+
   // ---- text helpers -------------------------------------------------------------------------
 
   // Calls `onText` for each text of a string-or-text-parts content. Refusal parts count as text
@@ -410,7 +415,7 @@ class Translator {
       w_.field("name", sv(*name));
       w_.key("args");
       if (hasArguments) {
-        w_.value(parsed);
+        if (auto error = copyValue(parsed, argsParam)) return error;
       } else {
         w_.beginObject();
         w_.endObject();
@@ -533,7 +538,7 @@ class Translator {
         if (description) w_.field("description", sv(description->get_string()));
         if (parameters) {
           w_.key("parametersJsonSchema");
-          w_.value(*parameters);
+          if (auto error = copyValue(*parameters, param + ".function.parameters")) return error;
         }
         w_.endObject();
       }
@@ -649,8 +654,7 @@ class Translator {
     if (!value->is_number())
       return invalid(std::string(from) + " must be a number", std::string(from));
     genKey(to);
-    w_.value(*value);
-    return std::nullopt;
+    return copyValue(*value, from);
   }
 
   // An integer field that must fit Vertex's int32 and be at least `minimum`.
@@ -693,7 +697,7 @@ class Translator {
             return invalid("stop must be a string or an array of strings", indexed("stop", k));
         if (!list.empty()) {
           genKey("stopSequences");
-          w_.value(*stop);
+          if (auto error = copyValue(*stop, "stop")) return error;
         }
       } else {
         return invalid("stop must be a string or an array of strings", "stop");
@@ -753,8 +757,7 @@ class Translator {
       genKey("responseMimeType");
       w_.string("application/json");
       genKey("responseJsonSchema");
-      w_.value(*schema);
-      return std::nullopt;
+      return copyValue(*schema, "response_format.json_schema.schema");
     }
     return invalid("response_format.type must be 'text', 'json_object' or 'json_schema'",
                    "response_format.type");
@@ -825,7 +828,7 @@ class Translator {
         if (!list[k].is_object())
           return invalid(indexed(param, k) + " must be an object", indexed(param, k));
       w_.key("safetySettings");
-      w_.value(*settings);
+      if (auto error = copyValue(*settings, param)) return error;
     }
     if (const auto* labels = present(body_, "labels")) {
       if (!labels->is_object()) return invalid("labels must be an object of strings", "labels");
@@ -834,7 +837,7 @@ class Translator {
           return invalid("labels must be an object of strings",
                          "labels." + std::string(entry.key()));
       w_.key("labels");
-      w_.value(*labels);
+      if (auto error = copyValue(*labels, "labels")) return error;
     }
     return std::nullopt;
   }

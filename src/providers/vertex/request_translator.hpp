@@ -22,6 +22,10 @@
 // - A replayed tool call whose id carries a thought signature (see wire.hpp) gets it back as the
 //   part's `thoughtSignature`; a call without one is sent without.
 // - `toolConfig` is only sent together with function declarations.
+// - A number beyond double range (Boost.JSON reads `1e999` as infinity) has no JSON form: whether
+//   in a scalar field (`temperature`, `top_p`, penalties) or in a value copied verbatim (JSON
+//   schemas, tool-call arguments, safety settings), the request is refused with InvalidRequest
+//   "number out of range", `param` naming where it is (e.g. `tools[0].function.parameters.x.max`).
 
 #include <boost/json/object.hpp>
 

@@ -5,7 +5,9 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "providers/json_fields.hpp"
@@ -30,13 +32,19 @@ bool isThought(const json::object& part) {
   return thought && thought->is_bool() && thought->get_bool();
 }
 
+// OpenAI's own logprob for a token of ~zero probability.
+constexpr std::int64_t kLogprobFloor = -9999;
+
 void logprobEntry(JsonWriter& w, const json::object& candidate) {
   const auto token = stringField(&candidate, "token");
   w.field("token", token);
   w.key("logprob");
-  if (const auto* value = candidate.if_contains("logProbability"); value && value->is_number()) {
-    w.value(*value);
-  } else {
+  // A logProbability below double range (`-1e999`, read as -infinity) is OpenAI's floor; one that
+  // is unreadable (absent, not a number, +infinity) is 0. value() writes nothing when it fails.
+  const auto* value = candidate.if_contains("logProbability");
+  if (value && value->is_double() && std::isinf(value->get_double()) && value->get_double() < 0) {
+    w.integer(kLogprobFloor);
+  } else if (!value || !value->is_number() || !w.value(*value)) {
     w.integer(0);
   }
   w.key("bytes");
@@ -91,7 +99,8 @@ class Writer {
  public:
   Writer(std::string& out, const ResponseContext& context) : w_(out), context_(context) {}
 
-  void candidate(const Candidate& candidate) {
+  // False when the candidate cannot be written as JSON (a non-finite number in a call's args).
+  [[nodiscard]] bool candidate(const Candidate& candidate) {
     const auto* content = objectField(candidate.object, "content");
     const auto* parts = arrayField(content, "parts");
     bool hasText = false;
@@ -129,7 +138,7 @@ class Writer {
     }
     w_.key("refusal");
     w_.null();
-    if (calls > 0) toolCalls(*parts, static_cast<std::size_t>(candidate.index));
+    if (calls > 0 && !toolCalls(*parts, static_cast<std::size_t>(candidate.index))) return false;
     w_.endObject();
 
     w_.key("logprobs");
@@ -141,6 +150,7 @@ class Writer {
     w_.field("finish_reason",
              mapFinishReason(stringField(candidate.object, "finishReason"), calls > 0));
     w_.endObject();
+    return true;
   }
 
   void blocked(const json::object& feedback) {
@@ -176,7 +186,7 @@ class Writer {
     w_.endString();
   }
 
-  void toolCalls(const json::array& parts, std::size_t choice) {
+  bool toolCalls(const json::array& parts, std::size_t choice) {
     w_.key("tool_calls");
     w_.beginArray();
     std::size_t call = 0;
@@ -194,7 +204,7 @@ class Writer {
       w_.field("name", stringField(function, "name"));
       arguments_.clear();
       if (const auto* args = function->if_contains("args"); args && args->is_object()) {
-        appendJsonValue(arguments_, *args);
+        if (!appendJsonValue(arguments_, *args)) return false;
       } else {
         arguments_ = "{}";
       }
@@ -203,6 +213,7 @@ class Writer {
       w_.endObject();
     }
     w_.endArray();
+    return true;
   }
 
   JsonWriter w_;
@@ -224,14 +235,22 @@ std::string blockedPromptRefusal(const json::object& feedback) {
 }
 
 Usage readUsage(const json::object* metadata) {
+  // Sums saturate: counts are the upstream's numbers, and int64 overflow is undefined behaviour.
+  const auto add = [](std::int64_t a, std::int64_t b) {
+    std::int64_t sum = 0;
+    if (!__builtin_add_overflow(a, b, &sum)) return sum;
+    return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                 : std::numeric_limits<std::int64_t>::min();
+  };
   Usage usage;
-  usage.promptTokens = integerField(metadata, "promptTokenCount") +
-                       integerField(metadata, "toolUsePromptTokenCount");
+  usage.promptTokens = add(integerField(metadata, "promptTokenCount"),
+                           integerField(metadata, "toolUsePromptTokenCount"));
   usage.reasoningTokens = integerField(metadata, "thoughtsTokenCount");
-  usage.completionTokens = integerField(metadata, "candidatesTokenCount") + usage.reasoningTokens;
+  usage.completionTokens =
+      add(integerField(metadata, "candidatesTokenCount"), usage.reasoningTokens);
   usage.cachedTokens = integerField(metadata, "cachedContentTokenCount");
   const std::int64_t total = integerField(metadata, "totalTokenCount");
-  usage.totalTokens = total > 0 ? total : usage.promptTokens + usage.completionTokens;
+  usage.totalTokens = total > 0 ? total : add(usage.promptTokens, usage.completionTokens);
   return usage;
 }
 
@@ -307,7 +326,9 @@ core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody
   if (candidates.empty()) {
     writer.blocked(*feedback);
   } else {
-    for (const auto& candidate : candidates) writer.candidate(candidate);
+    for (const auto& candidate : candidates)
+      if (!writer.candidate(candidate))
+        return bad("a function call's args hold a number out of range");
   }
   w.endArray();
   writeUsage(w, response.usage);

@@ -14,7 +14,11 @@
 // - A prompt blocked by `promptFeedback.blockReason` with no candidates is a 200 with one choice:
 //   content null, finish_reason "content_filter", and the block reason (and message) in the
 //   non-standard-but-schema-valid `refusal`. Never an empty `choices` array.
-// - No candidates and no block reason, or a body that is not a JSON object: UpstreamBadResponse.
+// - Integers (usage counts, candidate index) that are not numbers within int64's range read as 0
+//   (json_fields.hpp toInt64); usage sums saturate. A logProbability below double range (`-1e999`)
+//   is written as -9999, OpenAI's floor; an unreadable one as 0.
+// - No candidates and no block reason, or a body that is not a JSON object, or a function call
+//   whose `args` hold a number beyond double range (it has no JSON form): UpstreamBadResponse.
 
 #include <boost/json/fwd.hpp>
 

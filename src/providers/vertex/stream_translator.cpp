@@ -90,7 +90,7 @@ class VertexStreamTranslator final : public StreamTranslator {
     auto result = translate(data, out);
     if (!result) {
       out.resize(mark);  // the client gets nothing of an event that failed halfway
-      return fail(std::move(result.error()));
+      return fail(result.error());
     }
     return {};
   }
@@ -216,7 +216,8 @@ class VertexStreamTranslator final : public StreamTranslator {
         const auto& part = value.get_object();
         if (const auto* function = objectField(&part, "functionCall")) {
           closeRun(run, out);
-          toolCall(choice, index, part, *function, out);
+          if (!toolCall(choice, index, part, *function, out))
+            return bad("a function call's args hold a number out of range");
           continue;
         }
         const auto text = stringField(&part, "text");
@@ -269,8 +270,9 @@ class VertexStreamTranslator final : public StreamTranslator {
     closeChoice(out, nullptr, {});
   }
 
-  void toolCall(Choice& choice, std::size_t index, const json::object& part,
-                const json::object& function, std::string& out) {
+  // False when the call's args hold a number with no JSON form (the event is refused).
+  [[nodiscard]] bool toolCall(Choice& choice, std::size_t index, const json::object& part,
+                              const json::object& function, std::string& out) {
     const std::size_t call = choice.calls++;
     openChoice(index, out);
     JsonWriter w(out);
@@ -286,7 +288,7 @@ class VertexStreamTranslator final : public StreamTranslator {
     w.field("name", stringField(&function, "name"));
     arguments_.clear();
     if (const auto* args = function.if_contains("args"); args && args->is_object()) {
-      appendJsonValue(arguments_, *args);
+      if (!appendJsonValue(arguments_, *args)) return false;
     } else {
       arguments_ = "{}";
     }
@@ -296,6 +298,7 @@ class VertexStreamTranslator final : public StreamTranslator {
     w.endArray();
     w.endObject();
     closeChoice(out, nullptr, {});
+    return true;
   }
 
   void closeRun(Run& run, std::string& out) {

@@ -24,7 +24,8 @@
 //   in the non-streamed answer: role chunk, a `refusal` delta with the block reason, and a
 //   `content_filter` finish. Never an empty stream.
 // - Errors (the caller sends the error event; `out` keeps nothing of the failing event):
-//   an event that is not a JSON object, or has a malformed `candidates`, is UpstreamBadResponse;
+//   an event that is not a JSON object, or has a malformed `candidates`, or a function call whose
+//   `args` hold a number beyond double range (no JSON form), is UpstreamBadResponse;
 //   an event with a top-level `error` is UpstreamStatus with the HTTP status for Google's code
 //   (`code` when it is 4xx/5xx, else from `status`) and Google's status as the OpenAI code;
 //   a body that ends before every choice seen has finished (or before any event) is

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <iterator>
+#include <limits>
 
 namespace switchyard::providers::vertex {
 
@@ -312,7 +313,10 @@ std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
       if (c < '0' || c > '9') return std::nullopt;
       nonZero |= c != '0';
     }
-    if (nonZero) ++seconds;
+    if (nonZero) {
+      if (seconds == std::numeric_limits<std::int64_t>::max()) return std::nullopt;
+      ++seconds;
+    }
   }
   return seconds;
 }

@@ -1,5 +1,5 @@
-// OpenAI-schema passthrough provider: cases/openai.json (request: prefix + body rewrite; response:
-// verbatim body, usage and model read out).
+// OpenAI-schema passthrough provider: cases/openai.json (request: prefix + body rewrite, or the
+// error refusing it; response: verbatim body, usage and model read out).
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -33,6 +33,17 @@ TEST_P(OpenAiCases, Translates) {
     const auto* stream = body.if_contains("stream");
     ChatRequest request{&body, model, stream && stream->is_bool() && stream->get_bool(), false};
     const auto result = provider->buildRequest(request, target);
+    if (const auto* expected = data.if_contains("error")) {
+      ASSERT_FALSE(result.has_value()) << "expected an error, got body " << result->body;
+      const auto& error = expected->as_object();
+      EXPECT_EQ(core::kindName(result.error().kind), str(error, "kind")) << result.error().message;
+      EXPECT_EQ(result.error().param, str(error, "param")) << result.error().message;
+      if (const auto contains = str(error, "message_contains"); !contains.empty()) {
+        EXPECT_NE(result.error().message.find(contains), std::string::npos)
+            << result.error().message;
+      }
+      return;
+    }
     ASSERT_TRUE(result.has_value()) << result.error().message;
     EXPECT_EQ(result->method, "POST");
     EXPECT_EQ(result->target, str(data, "expect_target"));

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <cstdint>
+#include <limits>
+
 #include "providers/factory.hpp"
 #include "providers/vertex/wire.hpp"
 
@@ -69,6 +72,10 @@ TEST(VertexWire, TimesAndDurations) {
   EXPECT_FALSE(parseDurationSeconds("30"));
   EXPECT_FALSE(parseDurationSeconds("-1s"));
   EXPECT_FALSE(parseDurationSeconds("1.s"));
+  // Rounding up must not overflow int64 (undefined behaviour found by fuzzing).
+  EXPECT_EQ(parseDurationSeconds("9223372036854775807s"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_FALSE(parseDurationSeconds("9223372036854775807.5s"));
+  EXPECT_FALSE(parseDurationSeconds("9223372036854775808s"));
 }
 
 TEST(VertexWire, DataUrlsAndMimeTypes) {

@@ -1,0 +1,111 @@
+// Numbers at the edges of what JSON text, Boost.JSON and int64 can hold: the checked int64
+// conversion (json_fields.hpp) and the writer's refusal of non-finite numbers (json_writer.hpp).
+// Boost.JSON parses a number beyond double range (`1e999`) as ±infinity and would serialize it as
+// `Infinity`, which is not JSON.
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "providers/json_fields.hpp"
+#include "providers/json_writer.hpp"
+
+namespace switchyard::providers {
+namespace {
+
+namespace json = boost::json;
+
+struct IntegerCase {
+  const char* json;
+  std::optional<std::int64_t> expected;
+};
+
+TEST(JsonNumbers, ToInt64IsCheckedForEveryKind) {
+  const IntegerCase cases[] = {
+      {"0", 0},
+      {"-9223372036854775808", INT64_MIN},
+      {"9223372036854775807", INT64_MAX},
+      {"9223372036854775808", std::nullopt},   // uint64 above int64's max
+      {"18446744073709551615", std::nullopt},  // uint64 max
+      {"12.9", 12},                            // doubles truncate toward zero
+      {"-12.9", -12},
+      {"-0.5", 0},
+      {"9.2e18", 9200000000000000000},
+      {"-9223372036854775808.0", INT64_MIN},    // -2^63 is exact
+      {"9223372036854775808.0", std::nullopt},  // 2^63 is not an int64
+      {"9.3e18", std::nullopt},
+      {"1e300", std::nullopt},
+      {"6e63", std::nullopt},
+      {"1e999", std::nullopt},   // +infinity
+      {"-1e999", std::nullopt},  // -infinity
+      {"\"7\"", std::nullopt},   // strings are integerField's business
+      {"true", std::nullopt},
+      {"null", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    const json::value value = json::parse(c.json);
+    EXPECT_EQ(toInt64(value), c.expected) << c.json;
+  }
+}
+
+TEST(JsonNumbers, IntegerFieldReadsOutOfRangeAsZero) {
+  const json::value parsed = json::parse(
+      R"({"big":1e300,"inf":-1e999,"u":18446744073709551615,"s":"42","bad":"42x","huge":"99999999999999999999","d":3.7})");
+  const auto* object = &parsed.get_object();
+  EXPECT_EQ(integerField(object, "big"), 0);
+  EXPECT_EQ(integerField(object, "inf"), 0);
+  EXPECT_EQ(integerField(object, "u"), 0);
+  EXPECT_EQ(integerField(object, "s"), 42);
+  EXPECT_EQ(integerField(object, "bad"), 0);
+  EXPECT_EQ(integerField(object, "huge"), 0);
+  EXPECT_EQ(integerField(object, "d"), 3);
+  EXPECT_EQ(integerField(object, "absent"), 0);
+  EXPECT_EQ(integerField(nullptr, "big"), 0);
+}
+
+struct WriteCase {
+  const char* json;
+  std::optional<std::string> nonFiniteAt;  // nullopt: written as is
+};
+
+TEST(JsonNumbers, NonFiniteNumbersAreNeverWritten) {
+  const WriteCase cases[] = {
+      {"1e999", ""},
+      {"-1e999", ""},
+      {R"({"a":1,"b":{"c":[0,"x",-1e400]}})", ".b.c[2]"},
+      {R"([[1],[2,{"k":1e309}]])", "[1][1].k"},
+      {R"({"max":1.7976931348623157e308,"min":-4.9e-324,"u":18446744073709551615})", std::nullopt},
+      {R"({"s":"1e999","n":null,"t":true})", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    const json::value value = json::parse(c.json);
+    EXPECT_EQ(findNonFiniteNumber(value), c.nonFiniteAt) << c.json;
+
+    std::string out = "prefix";
+    const bool written = appendJsonValue(out, value);
+    EXPECT_EQ(written, !c.nonFiniteAt) << c.json;
+    if (!written) {
+      EXPECT_EQ(out, "prefix") << "a refused value must append nothing: " << c.json;
+    } else {
+      EXPECT_EQ(json::parse(out.substr(6)), value) << out;
+    }
+
+    std::string body;
+    JsonWriter w(body);
+    w.beginArray();
+    w.integer(1);
+    EXPECT_EQ(w.value(value), !c.nonFiniteAt) << c.json;
+    w.integer(2);
+    w.endArray();
+    EXPECT_EQ(body.find("Infinity"), std::string::npos) << body;
+    boost::system::error_code ec;
+    (void)json::parse(body, ec);
+    EXPECT_FALSE(ec) << "the writer's output stays valid JSON: " << body;
+  }
+}
+
+}  // namespace
+}  // namespace switchyard::providers
