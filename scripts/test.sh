@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the whole test suite: unit tests (GoogleTest via ctest), then the
-# end-to-end suite (node --test) driving the real binary with real clients over real TLS.
+# Sets up, builds and runs the whole test suite: unit tests (GoogleTest via ctest), the end-to-end
+# suite (node --test) driving the real binary with real clients over real TLS, then every committed
+# fuzz input (corpus + regressions) replayed through the libFuzzer targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -9,3 +10,5 @@ echo "== unit tests"
 ctest --test-dir build --output-on-failure --timeout 300
 echo "== end-to-end tests"
 (cd tests/e2e && SWITCHYARD_BIN="$PWD/../../build/switchyard" node --test --test-concurrency=1 --test-timeout=120000 ./*.test.mjs)
+echo "== fuzz corpus and regressions"
+JOBS=2 ./scripts/fuzz-smoke.sh
