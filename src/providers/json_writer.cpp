@@ -208,4 +208,12 @@ std::optional<std::string> findNonFiniteNumber(const boost::json::value& value) 
   return std::nullopt;
 }
 
+core::Error numberOutOfRange(std::string_view name, const boost::json::value& value) {
+  std::string param(name);
+  param += findNonFiniteNumber(value).value_or("");
+  return core::Error::make(core::ErrorKind::InvalidRequest,
+                           "number out of range in " + param + ": it does not fit a 64-bit float",
+                           std::move(param));
+}
+
 }  // namespace switchyard::providers

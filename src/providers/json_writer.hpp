@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
+
 namespace switchyard::providers {
 
 class JsonWriter {
@@ -68,5 +70,9 @@ void appendJsonEscaped(std::string& out, std::string_view text);
 // nullopt when every number is finite. For error messages; recursion is bounded by the parser's
 // depth limit.
 std::optional<std::string> findNonFiniteNumber(const boost::json::value& value);
+
+// The client's error for a value of its request that appendJsonValue refused: InvalidRequest
+// "number out of range", `param` naming the field (`name`) and the number's path inside it.
+core::Error numberOutOfRange(std::string_view name, const boost::json::value& value);
 
 }  // namespace switchyard::providers

@@ -77,11 +77,7 @@ core::Result<core::OutboundRequest> OpenAiProvider::buildRequest(
       wroteModel = true;
     } else if (!w.value(entry.value())) {
       // A number beyond double range cannot be forwarded as JSON (it would be `Infinity`).
-      std::string param(entry.key());
-      param += findNonFiniteNumber(entry.value()).value_or("");
-      return Error::make(ErrorKind::InvalidRequest,
-                         "number out of range in " + param + ": it does not fit a 64-bit float",
-                         std::move(param));
+      return numberOutOfRange(entry.key(), entry.value());
     }
   }
   if (!wroteModel) w.field("model", model);

@@ -107,10 +107,7 @@ class Translator {
   // infinity, which has no JSON form: the request is refused naming where the number is.
   std::optional<Error> copyValue(const json::value& value, std::string_view param) {
     if (w_.value(value)) return std::nullopt;
-    std::string where(param);
-    where += findNonFiniteNumber(value).value_or("");
-    return invalid("number out of range in " + where + ": it does not fit a 64-bit float",
-                   std::move(where));
+    return numberOutOfRange(param, value);
   }
 
   // ---- text helpers -------------------------------------------------------------------------
