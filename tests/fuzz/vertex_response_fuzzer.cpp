@@ -1,5 +1,6 @@
 // libFuzzer target: the Vertex response translator on any 2xx body. It must return a value or an
-// error, never crash; a value is a chat.completion with at least one choice.
+// error, never crash; a value is a chat.completion with at least one choice, and the arguments of
+// its tool calls are JSON objects (never `{"x":Infinity}`).
 #include <algorithm>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "providers/factory.hpp"
+#include "tool_call_checks.hpp"
 
 namespace json = boost::json;
 using namespace switchyard::providers;
@@ -50,5 +52,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto* choices = out.get_object().if_contains("choices");
   if (!choices || !choices->is_array() || choices->get_array().empty())
     fail("choices is not a non-empty array", translated->body);
+  for (const auto& choice : choices->get_array()) {
+    const auto* message = choice.is_object() ? choice.get_object().if_contains("message") : nullptr;
+    if (!message || !message->is_object()) fail("a choice without a message", translated->body);
+    if (!switchyard::fuzz::toolCallArgumentsAreJson(message->get_object()))
+      fail("tool call arguments that are not a JSON object", translated->body);
+  }
   return 0;
 }

@@ -1,7 +1,8 @@
 // libFuzzer target: the Vertex stream translator on any sequence of upstream SSE event data
 // (layout and client contract in stream_contract.hpp). Beyond that contract, every chunk is a
 // chat.completion.chunk carrying the first chunk's id, created and model; its choices have an index
-// in Vertex's range and a delta object; `usage` rides only on the final, choice-less chunk, and
+// in Vertex's range and a delta object, whose tool calls' arguments are JSON objects (each call
+// comes whole); `usage` rides only on the final, choice-less chunk, and
 // only when the client asked for it.
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "providers/factory.hpp"
 #include "stream_contract.hpp"
+#include "tool_call_checks.hpp"
 
 namespace json = boost::json;
 using namespace switchyard;
@@ -54,6 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fail("a choice index out of range", payload);
       const auto* delta = choice->if_contains("delta");
       if (!delta || !delta->is_object()) fail("a choice without a delta object", payload);
+      if (!fuzz::toolCallArgumentsAreJson(delta->get_object()))
+        fail("tool call arguments that are not a JSON object", payload);
       const auto* reason = choice->if_contains("finish_reason");
       if (!reason || !(reason->is_null() || reason->is_string()))
         fail("a finish_reason that is neither null nor a string", payload);
