@@ -1,0 +1,281 @@
+#include "telemetry/metrics_registry.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <type_traits>
+#include <unordered_map>
+
+namespace switchyard::telemetry {
+
+namespace {
+
+constexpr std::string_view kOverflow = "overflow";
+
+std::size_t hashValues(std::span<const std::string_view> values) {
+  std::size_t h = 0xcbf29ce484222325ULL;
+  for (const auto value : values)
+    h ^= std::hash<std::string_view>{}(value) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+// The owned form of a LabelKey, as stored in a shard's map.
+struct SeriesKey {
+  std::vector<std::string> values;
+  std::size_t hash = 0;
+};
+
+struct SeriesHash {
+  using is_transparent = void;
+  std::size_t operator()(const SeriesKey& key) const { return key.hash; }
+  std::size_t operator()(const LabelKey& key) const { return key.hash(); }
+};
+
+struct SeriesEqual {
+  using is_transparent = void;
+  static bool same(const std::vector<std::string>& owned, std::span<const std::string_view> values) {
+    if (owned.size() != values.size()) return false;
+    for (std::size_t i = 0; i < owned.size(); ++i)
+      if (owned[i] != values[i]) return false;
+    return true;
+  }
+  bool operator()(const SeriesKey& a, const SeriesKey& b) const {
+    return a.hash == b.hash && a.values == b.values;
+  }
+  bool operator()(const SeriesKey& a, const LabelKey& b) const {
+    return a.hash == b.hash() && same(a.values, b.values());
+  }
+  bool operator()(const LabelKey& a, const SeriesKey& b) const { return (*this)(b, a); }
+};
+
+template <class Cell>
+using SeriesMap = std::unordered_map<SeriesKey, Cell, SeriesHash, SeriesEqual>;
+
+// Exactly the family's number of values: missing ones are empty, extra ones dropped (a caller bug
+// that should not take the process down).
+std::vector<std::string> ownedValues(const MetricFamily& family,
+                                     std::span<const std::string_view> values) {
+  std::vector<std::string> owned(family.labelNames.size());
+  for (std::size_t i = 0; i < owned.size() && i < values.size(); ++i) owned[i] = values[i];
+  return owned;
+}
+
+bool validMetricName(std::string_view name) {
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+    if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+bool validLabelName(std::string_view name) {
+  return validMetricName(name) && name.find(':') == std::string_view::npos &&
+         !name.starts_with("__");
+}
+
+}  // namespace
+
+LabelKey::LabelKey(std::span<const std::string_view> values)
+    : values_(values), hash_(hashValues(values)) {}
+
+// ---------------------------------------------------------------------------------------------
+
+void CallbackSink::add(std::span<const std::string_view> labelValues, double value) {
+  series_[ownedValues(family_, labelValues)].value += value;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct MetricsShard::Table {
+  explicit Table(const MetricFamily& f) : family(f) {}
+  const MetricFamily& family;
+  SeriesMap<Counter> counters;
+  SeriesMap<Gauge> gauges;
+  SeriesMap<Histogram> histograms;
+  void* overflow = nullptr;  // the overflow series once created, so overflowing stays cheap
+
+  template <class Cell>
+  SeriesMap<Cell>& map() {
+    if constexpr (std::is_same_v<Cell, Counter>) return counters;
+    else if constexpr (std::is_same_v<Cell, Gauge>) return gauges;
+    else return histograms;
+  }
+};
+
+MetricsShard::MetricsShard(std::span<const std::unique_ptr<MetricFamily>> families,
+                           std::size_t maxSeries)
+    : maxSeries_(maxSeries) {
+  tables_.reserve(families.size());
+  for (const auto& family : families) tables_.push_back(std::make_unique<Table>(*family));
+}
+
+MetricsShard::~MetricsShard() = default;
+
+template <class Cell>
+Cell& MetricsShard::find(std::uint32_t family, const LabelKey& labels) {
+  Table& table = *tables_[family];
+  auto& map = table.map<Cell>();
+  const auto found = map.find(labels);
+  if (found != map.end()) return found->second;
+  return insert<Cell>(table, labels);
+}
+
+template <class Cell>
+Cell& MetricsShard::insert(Table& table, const LabelKey& labels) {
+  auto& map = table.map<Cell>();
+  const bool full = map.size() >= maxSeries_;
+  if (full && table.overflow) return *static_cast<Cell*>(table.overflow);
+  SeriesKey key;
+  if (full) {
+    key.values.assign(table.family.labelNames.size(), std::string(kOverflow));
+  } else {
+    key.values = ownedValues(table.family, labels.values());
+  }
+  const std::vector<std::string_view> views(key.values.begin(), key.values.end());
+  key.hash = hashValues(views);
+  Cell* cell = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if constexpr (std::is_same_v<Cell, Histogram>) {
+      cell = &map.try_emplace(std::move(key), std::span<const double>(table.family.bounds)).first->second;
+    } else {
+      cell = &map.try_emplace(std::move(key)).first->second;
+    }
+  }
+  if (full) table.overflow = cell;
+  return *cell;
+}
+
+Counter& MetricsShard::counter(CounterId family, const LabelKey& labels) {
+  return find<Counter>(family.index, labels);
+}
+
+Gauge& MetricsShard::gauge(GaugeId family, const LabelKey& labels) {
+  return find<Gauge>(family.index, labels);
+}
+
+Histogram& MetricsShard::histogram(HistogramId family, const LabelKey& labels) {
+  return find<Histogram>(family.index, labels);
+}
+
+void MetricsShard::collect(std::uint32_t family, SeriesByLabels& merged) const {
+  std::lock_guard lock(mutex_);
+  const Table& table = *tables_[family];
+  for (const auto& [key, cell] : table.counters) merged[key.values].value += double(cell.value());
+  for (const auto& [key, cell] : table.gauges) merged[key.values].value += double(cell.value());
+  for (const auto& [key, cell] : table.histograms) merged[key.values].histogram.merge(cell.snapshot());
+}
+
+// ---------------------------------------------------------------------------------------------
+
+MetricsRegistry::MetricsRegistry(std::size_t maxSeriesPerFamily)
+    : maxSeriesPerFamily_(std::max<std::size_t>(1, maxSeriesPerFamily)) {}
+
+MetricsRegistry::~MetricsRegistry() = default;
+
+void MetricsRegistry::checkNewFamily(const MetricFamily& family) const {
+  if (!validMetricName(family.name))
+    throw std::invalid_argument("bad metric name '" + family.name + "'");
+  if (family.type == MetricType::Counter && !family.name.ends_with("_total"))
+    throw std::invalid_argument("counter " + family.name + " must end in _total");
+  for (const auto& label : family.labelNames) {
+    if (!validLabelName(label) || (family.type == MetricType::Histogram && label == "le"))
+      throw std::invalid_argument("bad label name '" + label + "' in " + family.name);
+  }
+  for (std::size_t i = 0; i < family.bounds.size(); ++i) {
+    if (!std::isfinite(family.bounds[i]) || (i > 0 && family.bounds[i] <= family.bounds[i - 1]))
+      throw std::invalid_argument("bucket bounds of " + family.name + " must ascend and be finite");
+  }
+  auto taken = [&](const MetricFamily& other) { return other.name == family.name; };
+  for (const auto& other : families_)
+    if (taken(*other)) throw std::invalid_argument("metric " + family.name + " declared twice");
+  for (const auto& other : callbacks_)
+    if (taken(*other.family)) throw std::invalid_argument("metric " + family.name + " declared twice");
+}
+
+std::uint32_t MetricsRegistry::addShardFamily(MetricFamily family) {
+  std::lock_guard lock(mutex_);
+  if (!shards_.empty()) throw std::logic_error("metric " + family.name + " declared after the first shard");
+  checkNewFamily(family);
+  families_.push_back(std::make_unique<MetricFamily>(std::move(family)));
+  return static_cast<std::uint32_t>(families_.size() - 1);
+}
+
+CounterId MetricsRegistry::addCounter(std::string name, std::string help,
+                                      std::vector<std::string> labelNames) {
+  return {addShardFamily({std::move(name), std::move(help), MetricType::Counter, std::move(labelNames), {}})};
+}
+
+GaugeId MetricsRegistry::addGauge(std::string name, std::string help,
+                                  std::vector<std::string> labelNames) {
+  return {addShardFamily({std::move(name), std::move(help), MetricType::Gauge, std::move(labelNames), {}})};
+}
+
+HistogramId MetricsRegistry::addHistogram(std::string name, std::string help,
+                                          std::vector<std::string> labelNames,
+                                          std::vector<double> bounds) {
+  return {addShardFamily(
+      {std::move(name), std::move(help), MetricType::Histogram, std::move(labelNames), std::move(bounds)})};
+}
+
+MetricsShard& MetricsRegistry::addShard() {
+  std::lock_guard lock(mutex_);
+  shards_.push_back(std::unique_ptr<MetricsShard>(new MetricsShard(families_, maxSeriesPerFamily_)));
+  return *shards_.back();
+}
+
+void MetricsRegistry::addCallback(MetricFamily family, Collect collect) {
+  if (family.type == MetricType::Histogram)
+    throw std::invalid_argument("callback metric " + family.name + " must be a counter or a gauge");
+  family.bounds.clear();
+  std::lock_guard lock(mutex_);
+  checkNewFamily(family);
+  callbacks_.push_back({std::make_unique<MetricFamily>(std::move(family)), std::move(collect)});
+}
+
+void MetricsRegistry::addCallbackCounter(std::string name, std::string help,
+                                         std::function<double()> read) {
+  addCallback({std::move(name), std::move(help), MetricType::Counter, {}, {}},
+              [read = std::move(read)](CallbackSink& sink) { sink.add(read()); });
+}
+
+void MetricsRegistry::addCallbackGauge(std::string name, std::string help,
+                                       std::function<double()> read) {
+  addCallback({std::move(name), std::move(help), MetricType::Gauge, {}, {}},
+              [read = std::move(read)](CallbackSink& sink) { sink.add(read()); });
+}
+
+std::vector<FamilySnapshot> MetricsRegistry::collect() const {
+  std::vector<FamilySnapshot> out;
+  auto publish = [&out](const MetricFamily& family, SeriesByLabels& merged) {
+    if (merged.empty()) return;
+    FamilySnapshot snapshot{&family, {}};
+    snapshot.series.reserve(merged.size());
+    for (auto& [values, series] : merged) {
+      series.labelValues = values;
+      snapshot.series.push_back(std::move(series));
+    }
+    out.push_back(std::move(snapshot));
+  };
+  // Callbacks run outside the lock: they take locks of their own and may be slow.
+  std::vector<std::pair<const MetricFamily*, Collect>> callbacks;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::uint32_t i = 0; i < families_.size(); ++i) {
+      SeriesByLabels merged;
+      for (const auto& shard : shards_) shard->collect(i, merged);
+      publish(*families_[i], merged);
+    }
+    for (const auto& callback : callbacks_) callbacks.emplace_back(callback.family.get(), callback.collect);
+  }
+  for (const auto& [family, collect] : callbacks) {
+    SeriesByLabels merged;
+    CallbackSink sink(*family, merged);
+    collect(sink);
+    publish(*family, merged);
+  }
+  return out;
+}
+
+}  // namespace switchyard::telemetry
