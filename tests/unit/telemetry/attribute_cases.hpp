@@ -1,0 +1,205 @@
+#pragma once
+// Table-driven span-content cases: JSON in (environment, request headers, request, backend,
+// answer), the complete attribute list out. A case is
+//   {"name", "env": {VAR: value}, "headers": {name: value}, "request": {...},
+//    "backend": {"provider": "vertex"|"openai", "model"}, "response": {...}, "expect": {key: value}}
+// and may say "like": <earlier case> to take that case's inputs and expectation, with its own
+// inputs replacing those, its "env" added and its "changes" applied to the expectation (a value replaces, null removes, a key ending
+// in "*" removes every key with that prefix).
+// Expected values: a string, an integer, a double, a bool, an array of strings (a string-array
+// attribute), or an object / array of objects: then the attribute is JSON text equal to it once
+// parsed. "{{request}}" and "{{response}}" stand for the exact text of the case's request/response.
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "telemetry/attribute_list.hpp"
+#include "telemetry/attribute_semconv.hpp"
+
+namespace switchyard::telemetry::testing {
+
+namespace json = boost::json;
+
+struct Case {
+  std::string name;
+  json::object data;
+};
+
+inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+inline std::string caseName(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
+
+inline std::string text(const json::object& data, std::string_view key) {
+  const auto* value = data.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+inline json::object objectOf(const json::object& data, std::string_view key) {
+  const auto* value = data.if_contains(key);
+  return value && value->is_object() ? value->get_object() : json::object();
+}
+
+inline void applyChanges(json::object& expect, const json::object& changes) {
+  for (const auto& change : changes) {
+    const std::string_view key = change.key();
+    if (key.ends_with('*')) {
+      const auto prefix = key.substr(0, key.size() - 1);
+      for (auto it = expect.begin(); it != expect.end();) {
+        it = std::string_view(it->key()).starts_with(prefix) ? expect.erase(it) : std::next(it);
+      }
+    } else if (change.value().is_null()) {
+      expect.erase(key);
+    } else {
+      expect[key] = change.value();
+    }
+  }
+}
+
+inline std::vector<Case> loadCases(std::string_view cases) {
+  std::vector<Case> loaded;
+  const auto parsed = json::parse(cases);
+  for (const auto& item : parsed.as_array()) {
+    Case c{text(item.as_object(), "name"), item.as_object()};
+    if (const auto like = text(c.data, "like"); !like.empty()) {
+      const auto base = std::find_if(loaded.begin(), loaded.end(),
+                                     [&](const Case& b) { return b.name == like; });
+      if (base == loaded.end()) throw std::runtime_error(c.name + ": no earlier case " + like);
+      json::object merged = base->data;
+      for (const auto& entry : c.data) {
+        const std::string_view key = entry.key();
+        if (key != "env" && key != "changes" && key != "like") merged[key] = entry.value();
+      }
+      auto env = objectOf(base->data, "env");
+      for (const auto& entry : objectOf(c.data, "env")) env[entry.key()] = entry.value();
+      merged["env"] = env;
+      auto expect = objectOf(base->data, "expect");
+      applyChanges(expect, objectOf(c.data, "changes"));
+      merged["expect"] = expect;
+      c.data = std::move(merged);
+    }
+    loaded.push_back(std::move(c));
+  }
+  return loaded;
+}
+
+inline AttributeSettings settingsOf(const json::object& data) {
+  const auto env = objectOf(data, "env");
+  auto loaded = loadAttributeSettings([&env](std::string_view name) -> std::optional<std::string> {
+    const auto* value = env.if_contains(name);
+    if (!value) return std::nullopt;
+    return std::string(value->as_string());
+  });
+  if (!loaded) throw std::runtime_error("settings: " + loaded.error());
+  return loaded->settings;
+}
+
+inline ProviderKind providerOf(const json::object& backend) {
+  return text(backend, "provider") == "openai" ? ProviderKind::OpenAI : ProviderKind::VertexAI;
+}
+
+struct CaseRun {
+  AttributeList attributes;
+  std::string requestText;
+  std::string responseText;
+};
+
+// The case through the public entry points, as the gateway calls them.
+inline CaseRun runCase(const json::object& data) {
+  const auto settings = settingsOf(data);
+  const auto request = objectOf(data, "request");
+  const auto headers = objectOf(data, "headers");
+  CaseRun run;
+  run.requestText = json::serialize(request);
+  const ChatRequestView view{request, run.requestText, [&headers](std::string_view name) {
+                               const auto* value = headers.if_contains(name);
+                               return value ? std::string_view(value->as_string()) : std::string_view();
+                             }};
+  addChatRequestAttributes(settings, view, run.attributes);
+  if (const auto* backend = data.if_contains("backend")) {
+    addChatBackendAttributes(settings, providerOf(backend->as_object()),
+                             text(backend->as_object(), "model"), run.attributes);
+  }
+  if (const auto* response = data.if_contains("response")) {
+    run.responseText = json::serialize(*response);
+    EXPECT_TRUE(addChatResponseAttributes(settings, run.responseText, run.attributes));
+  }
+  return run;
+}
+
+inline bool holdsJsonText(const json::value& expected) {
+  if (expected.is_object()) return true;
+  return expected.is_array() && !expected.get_array().empty() && expected.get_array()[0].is_object();
+}
+
+// The attributes as a JSON object shaped like `expect` (see the top of this file). A key that comes
+// twice fails the test: a span's keys are unique.
+inline json::object asJson(const AttributeList& attributes, const json::object& expect) {
+  json::object actual;
+  for (const auto& entry : attributes.entries()) {
+    if (actual.contains(entry.key)) ADD_FAILURE() << "duplicate attribute " << entry.key;
+    const auto* expected = expect.if_contains(entry.key);
+    json::value value = std::visit(
+        [&](const auto& v) -> json::value {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+            json::array strings;
+            for (const auto& s : v) strings.emplace_back(s);
+            return strings;
+          } else if constexpr (std::is_same_v<V, std::string>) {
+            boost::system::error_code ec;
+            if (expected && holdsJsonText(*expected)) {
+              auto parsed = json::parse(v, ec);
+              if (!ec) return parsed;
+            }
+            return json::value(v);
+          } else {
+            return json::value(v);
+          }
+        },
+        entry.value);
+    actual[entry.key] = std::move(value);
+  }
+  return actual;
+}
+
+inline json::object expectationOf(const json::object& data, const CaseRun& run) {
+  auto expect = objectOf(data, "expect");
+  for (auto& entry : expect) {
+    if (!entry.value().is_string()) continue;
+    if (entry.value().get_string() == "{{request}}") entry.value() = run.requestText;
+    if (entry.value().get_string() == "{{response}}") entry.value() = run.responseText;
+  }
+  return expect;
+}
+
+// Every difference, one line each, or "" when equal.
+inline std::string differences(const json::object& expected, const json::object& actual) {
+  std::string out;
+  for (const auto& entry : expected) {
+    const auto* got = actual.if_contains(entry.key());
+    if (!got) {
+      out += "  missing   " + std::string(entry.key()) + " = " + json::serialize(entry.value()) + "\n";
+    } else if (*got != entry.value()) {
+      out += "  differs   " + std::string(entry.key()) + "\n    expected " +
+             json::serialize(entry.value()) + "\n    actual   " + json::serialize(*got) + "\n";
+    }
+  }
+  for (const auto& entry : actual) {
+    if (!expected.contains(entry.key()))
+      out += "  unexpected " + std::string(entry.key()) + " = " + json::serialize(entry.value()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace switchyard::telemetry::testing
