@@ -98,8 +98,12 @@ void appendNumber(std::string& out, double value) {
   } else if (std::isinf(value)) {
     out += value > 0 ? "+Inf" : "-Inf";
   } else {
-    std::array<char, 32> buf;
-    const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+    // Plain decimals where they stay short ("0.0001", not "1e-04"), as other clients write them.
+    const double magnitude = std::fabs(value);
+    const bool plain = magnitude == 0 || (magnitude >= 1e-6 && magnitude < 1e15);
+    std::array<char, 48> buf;
+    const auto [end, ec] = plain ? std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed)
+                                 : std::to_chars(buf.data(), buf.data() + buf.size(), value);
     out.append(buf.data(), end);
   }
 }

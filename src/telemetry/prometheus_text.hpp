@@ -10,8 +10,6 @@
 
 namespace switchyard::telemetry {
 
-inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
-
 // Empty label values are left out, as Prometheus treats a label with an empty value as absent.
 std::string renderPrometheusText(std::span<const FamilySnapshot> families);
 

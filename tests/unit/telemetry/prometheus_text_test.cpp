@@ -91,6 +91,11 @@ TEST(PrometheusTextTest, NumbersRoundTripAndSpecialValues) {
   EXPECT_EQ(text(42), "42");
   EXPECT_EQ(text(0.1), "0.1");
   EXPECT_EQ(text(67108864), "67108864");
+  EXPECT_EQ(text(0.0001), "0.0001");
+  EXPECT_EQ(text(0.013153999999999999), "0.013153999999999999");
+  EXPECT_EQ(text(-2.5), "-2.5");
+  EXPECT_EQ(text(1e-9), "1e-09");
+  EXPECT_EQ(text(1e300), "1e+300");
   EXPECT_EQ(std::stod(text(1.0 / 3)), 1.0 / 3);
   EXPECT_EQ(text(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(text(-std::numeric_limits<double>::infinity()), "-Inf");
