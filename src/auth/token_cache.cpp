@@ -70,6 +70,7 @@ struct TokenCache::State : std::enable_shared_from_this<TokenCache::State> {
   std::atomic<bool> stopped{false};
   std::atomic<std::uint64_t> fetches{0};
   std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> successes{0};
 
   // Slow path only.
   mutable std::mutex mutex;
@@ -204,6 +205,7 @@ struct TokenCache::State : std::enable_shared_from_this<TokenCache::State> {
       inFlight.store(false, std::memory_order_relaxed);
       // Counted after inFlight is cleared: whoever sees the failure also sees no fetch in flight.
       if (failed) failures.fetch_add(1, std::memory_order_release);
+      if (!failed) successes.fetch_add(1, std::memory_order_relaxed);
     }
     for (auto& waiter : ready) complete(std::move(waiter), *answer);
     if (wakeAt) armTimer(*wakeAt, now);
@@ -263,6 +265,10 @@ std::uint64_t TokenCache::fetches() const {
 
 std::uint64_t TokenCache::failures() const {
   return state_->failures.load(std::memory_order_acquire);
+}
+
+std::uint64_t TokenCache::successes() const {
+  return state_->successes.load(std::memory_order_relaxed);
 }
 
 std::size_t TokenCache::waiters() const {

@@ -65,6 +65,7 @@ class TokenCache {
   // For metrics and tests.
   std::uint64_t fetches() const;                      // fetches started
   std::uint64_t failures() const;                     // fetches that failed
+  std::uint64_t successes() const;                    // fetches that brought a token
   std::size_t waiters() const;                        // callers waiting for the fetch in flight
   std::shared_ptr<const AccessToken> cached() const;  // the token held now (maybe stale), or null
 

@@ -256,12 +256,14 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     deadline.active = nullptr;
     if (ec) continue;
     ++stats.connects;
+    if (options.observer) options.observer->onConnectionOpened(target);
     error_code ignored;
     connection->plain().set_option(tcp::no_delay(true), ignored);
     if (target.tls) {
       deadline.active = connection.get();
       auto handshaken = co_await handshake(*connection, target, deadline);
       deadline.active = nullptr;
+      if (options.observer) options.observer->onTlsHandshake(target, handshaken.has_value());
       if (!handshaken) co_return handshaken.error();
     }
     co_return connection;
@@ -309,6 +311,7 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     const bool reused = connection != nullptr;
     if (reused) {
       ++stats.poolHits;
+      if (options.observer) options.observer->onConnectionReused(target);
     } else {
       ++stats.poolMisses;
       auto opened = co_await connect(target, deadline);

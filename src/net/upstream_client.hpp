@@ -32,12 +32,23 @@ struct UpstreamTarget {
   std::optional<TlsSettings> tls;  // none = plaintext, as in Envoy Gateway without a BackendTLSPolicy
 };
 
+// Connection events, for metrics. Called on the client's thread, so an implementation may record
+// into that thread's own counters without a lock.
+class UpstreamObserver {
+ public:
+  virtual ~UpstreamObserver() = default;
+  virtual void onConnectionOpened(const UpstreamTarget& target) = 0;  // TCP connected
+  virtual void onConnectionReused(const UpstreamTarget& target) = 0;  // taken from the pool
+  virtual void onTlsHandshake(const UpstreamTarget& target, bool ok) = 0;
+};
+
 struct UpstreamClientOptions {
   std::chrono::milliseconds connectTimeout{5'000};  // per TCP connect, inside the request deadline
   std::chrono::milliseconds idleTimeout{60'000};    // a pooled connection unused this long is closed
   std::size_t maxIdlePerKey = 64;                   // idle connections kept per (host, port, TLS)
   std::uint64_t bodyLimit = std::uint64_t{64} << 20;
   std::uint32_t headerLimit = 64 * 1024;
+  UpstreamObserver* observer = nullptr;  // must outlive the client
 };
 
 // Per-client (so per-thread) counters; read by the metrics exporter on the owning thread.
