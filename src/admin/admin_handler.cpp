@@ -14,7 +14,7 @@ boost::asio::awaitable<void> AdminHandler::handle(http::Request& request, const 
   } else if (path == "/config_dump") {
     co_await writer.send(200, "application/json", views_.configDump());
   } else if (path == "/metrics") {
-    co_await writer.send(200, "text/plain; version=0.0.4", views_.metrics());
+    co_await writer.send(200, "text/plain; version=0.0.4; charset=utf-8", views_.metrics());
   } else {
     co_await writer.send(404, "text/plain", "not found\n");
   }

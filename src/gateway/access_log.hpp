@@ -44,6 +44,11 @@ struct AccessLogEntry {
   bool stream = false;
   std::string errorType;
   std::vector<AttemptRecord> attempts;
+  // For metrics, not printed: gen_ai.provider.name of the last backend tried (a literal), when the
+  // first streamed event went out, and how long the request waited on upstreams.
+  std::string_view provider;
+  std::chrono::steady_clock::time_point firstByteAt{};
+  std::chrono::steady_clock::duration upstreamWait{0};
 };
 
 class AccessLog {

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/sse_decoder.hpp"
+#include "gateway/request_metrics.hpp"
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -238,7 +239,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
 
 asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendUnary(Attempt& attempt) {
   const auto& backend = attempt.backend;
+  const auto sent = Clock::now();
   auto response = co_await upstream_.send(backend.target, attempt.outbound, attemptTime());
+  log_.upstreamWait += Clock::now() - sent;  // metrics: gateway overhead
   if (!response) co_return failed(attempt, response.error());
   if (response->status < 200 || response->status > 299) {
     Error error = backend.provider->translateError(response->status, response->body);
@@ -261,7 +264,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendUnary(Attempt& at
 
 asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& attempt) {
   const auto& backend = attempt.backend;
+  const auto sent = Clock::now();
   auto opened = co_await upstream_.openStream(backend.target, attempt.outbound, attemptTime());
+  log_.upstreamWait += Clock::now() - sent;  // metrics: gateway overhead
   if (!opened) co_return failed(attempt, opened.error());
   net::UpstreamStream& stream = *opened;
 
@@ -275,7 +280,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     // An error answer before any event: read it (bounded) and classify it; fallback stays possible.
     std::string body;
     for (;;) {
+      const auto waited = Clock::now();
       auto piece = co_await stream.next(idleTimeout());
+      log_.upstreamWait += Clock::now() - waited;
       if (!piece || !*piece) break;
       if (body.size() < kMaxErrorBody) body.append(**piece);
     }
@@ -296,6 +303,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     if (!writer_.started()) co_return failed(attempt, error);
     failed(attempt, error);
     log_.responseCode = 200;
+    log_.errorType = core::kindName(error.kind);
     out.clear();
     co_await writer_.write(errorEvent(error));
     co_await writer_.endStream();
@@ -305,6 +313,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
   auto flush = [&]() -> asio::awaitable<bool> {
     if (out.empty()) co_return true;
     if (!writer_.started()) {
+      log_.firstByteAt = Clock::now();  // metrics: time to first token
       HeaderList headers;
       headers.emplace_back("x-request-id", std::string(log_.requestId));
       if (!co_await writer_.beginStream(200, kEventStream, std::move(headers))) co_return false;
@@ -323,7 +332,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     ~Unhook() { writer.onClientClose([] {}); }
   } unhook{writer_};
   for (;;) {
+    const auto waited = Clock::now();
     auto piece = co_await stream.next(idleTimeout());
+    log_.upstreamWait += Clock::now() - waited;  // metrics: gateway overhead
     if (writer_.clientClosed()) {
       failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
       log_.responseFlags = "DC";
@@ -361,6 +372,7 @@ ChatExchange::AttemptResult ChatExchange::failed(Attempt& attempt, const Error& 
                            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - attempt.started)});
   log_.upstreamHost = backend.hostLabel;
   log_.upstreamCluster = backend.config->name;
+  log_.provider = genAiProviderName(backend.config->schema);
   if (error.kind == ErrorKind::UpstreamTls || error.kind == ErrorKind::UpstreamConnect ||
       error.kind == ErrorKind::UpstreamDns)
     log_.upstreamTransportFailureReason = error.message;
@@ -374,6 +386,7 @@ void ChatExchange::succeeded(Attempt& attempt) {
                            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - attempt.started)});
   log_.upstreamHost = backend.hostLabel;
   log_.upstreamCluster = backend.config->name;
+  log_.provider = genAiProviderName(backend.config->schema);
   log_.upstreamTransportFailureReason.clear();
   log_.backend = backend.config->name;
 }

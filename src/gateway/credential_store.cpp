@@ -18,6 +18,7 @@ struct CredentialStore::Impl {
   auth::AuthThread authThread;
   std::mutex mutex;
   std::map<std::string, ResolvedSigner> signers;  // by secret material; never printed
+  std::vector<std::shared_ptr<auth::TokenCache>> tokenCaches;  // for metrics
 
   Impl(const core::Clock& c, GetEnv e, std::shared_ptr<net::DnsCache> d)
       : clock(c), getenv(std::move(e)), dns(std::move(d)) {}
@@ -31,6 +32,7 @@ struct CredentialStore::Impl {
     if (!source) return source.error();
     auto tokens = std::make_shared<auth::TokenCache>(*source, authThread.executor(), clock);
     tokens->prefetch();  // so the first request finds a token
+    tokenCaches.push_back(tokens);
     return ResolvedSigner{std::make_shared<auth::GcpSigner>(std::move(tokens)), std::move(project)};
   }
 };
@@ -87,6 +89,16 @@ core::Result<ResolvedSigner> CredentialStore::signerFor(const config::Credential
   }
   if (made) impl_->signers.emplace(std::move(material), *made);
   return made;
+}
+
+TokenFetchCounts CredentialStore::tokenFetches() const {
+  TokenFetchCounts counts;
+  std::lock_guard lock(impl_->mutex);
+  for (const auto& cache : impl_->tokenCaches) {
+    counts.succeeded += cache->successes();
+    counts.failed += cache->failures();
+  }
+  return counts;
 }
 
 }  // namespace switchyard::gateway

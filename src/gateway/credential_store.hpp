@@ -26,6 +26,11 @@ struct ResolvedSigner {
   std::string defaultProject;  // the service account key's project_id, for Vertex URLs
 };
 
+struct TokenFetchCounts {
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+};
+
 class CredentialStore {
  public:
   using GetEnv = std::function<std::optional<std::string>(std::string_view)>;
@@ -34,6 +39,9 @@ class CredentialStore {
 
   // Called at config load (not on the request path). Errors name the credential, never its secret.
   core::Result<ResolvedSigner> signerFor(const config::Credential& credential);
+
+  // Token fetches of every service-account credential so far (for metrics; any thread).
+  TokenFetchCounts tokenFetches() const;
 
  private:
   struct Impl;

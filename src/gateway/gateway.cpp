@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "net/dns_cache.hpp"
+#include "telemetry/prometheus_text.hpp"
 
 namespace switchyard::gateway {
 
@@ -40,11 +41,13 @@ Gateway::Gateway(GatewayOptions options)
   services_.dns = dns_;
   services_.outliers = &outliers_;
   services_.accessLog = &accessLogWriter_;
+  services_.metrics = &gatewayMetrics_;
+  addProcessMetrics(metrics_, outliers_, credentials_, reloads_);
   adminViews_.ready = [this] { return ready(); };
   adminViews_.configDump = [this] {
     return boost::json::serialize(config::dumpSnapshot(*runtime_.current()->snapshot));
   };
-  adminViews_.metrics = [] { return std::string(); };
+  adminViews_.metrics = [this] { return telemetry::renderPrometheusText(metrics_.collect()); };
 }
 
 Gateway::~Gateway() {
@@ -73,9 +76,11 @@ bool Gateway::load() {
 bool Gateway::reload() {
   auto runtime = loadRuntime();
   if (!runtime) {
+    reloads_.failed.fetch_add(1, std::memory_order_relaxed);
     std::cerr << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
     return false;
   }
+  reloads_.succeeded.fetch_add(1, std::memory_order_relaxed);
   runtime_.publish(*runtime);
   std::cerr << "{\"level\":\"info\",\"msg\":\"configuration reloaded\"}\n";
   return true;

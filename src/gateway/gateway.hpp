@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "gateway/credential_store.hpp"
 #include "gateway/gateway_handler.hpp"
+#include "gateway/request_metrics.hpp"
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 
@@ -45,6 +46,8 @@ class Gateway {
   std::uint16_t port() const;
   std::uint16_t adminPort() const;
   const RuntimeHolder& runtime() const { return runtime_; }
+  // Served on the admin /metrics; other services may add scrape-time callbacks to it.
+  telemetry::MetricsRegistry& metrics() { return metrics_; }
   bool ready() const;
 
  private:
@@ -58,6 +61,9 @@ class Gateway {
   route::OutlierDetector outliers_;
   RuntimeHolder runtime_;
   LogWriter accessLogWriter_{stdout};
+  telemetry::MetricsRegistry metrics_;  // outlives the handlers, which record into its shards
+  GatewayMetrics gatewayMetrics_{metrics_};
+  ReloadCounts reloads_;
   GatewayServices services_;
   admin::AdminViews adminViews_;
   std::unique_ptr<http::Server> server_;

@@ -38,13 +38,19 @@ std::string_view pathOf(std::string_view target) {
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+net::UpstreamClientOptions upstreamOptions(net::UpstreamObserver& observer) {
+  net::UpstreamClientOptions options;
+  options.observer = &observer;
+  return options;
+}
 
 }  // namespace
 
 GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context& ioc)
     : services_(services),
       ioc_(ioc),
-      upstream_(ioc.get_executor(), services.dns),
+      metrics_(*services.metrics),
+      upstream_(ioc.get_executor(), services.dns, upstreamOptions(metrics_)),
       random_(std::random_device{}()),
       accessLog_(*services.accessLog),
       flushTimer_(ioc) {
@@ -81,6 +87,7 @@ void GatewayHandler::renderProtocolError(unsigned status, std::string_view messa
   }
   body = core::renderOpenAiError(Error::make(kind, std::string(message)));
   contentType = kJson;
+  metrics_.onResponse(status);
 }
 
 asio::awaitable<void> GatewayHandler::handle(http::Request& request,
@@ -99,6 +106,7 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   log.requestId = requestId;
 
   const auto path = pathOf(sv(request.target()));
+  const bool chat = path == "/v1/chat/completions" && request.method() == bhttp::verb::post;
   auto sendError = [&](const Error& error,
                        std::vector<std::pair<std::string, std::string>> headers) -> asio::awaitable<void> {
     log.responseCode = core::httpStatusOf(error);
@@ -132,6 +140,8 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   log.bytesSent = writer.bytesSent();
   log.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   accessLog_.record(log);
+  metrics_.onResponse(log.responseCode);
+  if (chat) metrics_.onChatCompletion(log, started);
 }
 
 asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& request,
@@ -150,6 +160,7 @@ asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& request,
   const auto runtime = services_.runtime->current();  // kept alive until this request is done
   ChatExchange exchange(*runtime, parsed, request, writer, log, upstream_, *services_.outliers,
                         *services_.clock, random_);
+  RequestMetrics::OpenStream openStream(metrics_, parsed.chat().stream);
   co_await exchange.run();
 }
 

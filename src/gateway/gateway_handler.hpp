@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
+#include "gateway/request_metrics.hpp"
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
@@ -28,6 +29,7 @@ struct GatewayServices {
   std::shared_ptr<net::DnsCache> dns;
   route::OutlierDetector* outliers = nullptr;
   LogWriter* accessLog = nullptr;
+  const GatewayMetrics* metrics = nullptr;
 };
 
 class GatewayHandler final : public http::Handler {
@@ -49,6 +51,7 @@ class GatewayHandler final : public http::Handler {
 
   const GatewayServices& services_;
   boost::asio::io_context& ioc_;
+  RequestMetrics metrics_;  // before upstream_, which reports its connections to it
   net::UpstreamClient upstream_;
   std::minstd_rand random_;
   AccessLog accessLog_;

@@ -1,0 +1,94 @@
+#pragma once
+// The gateway's metrics: the GenAI histograms of wire.md §5.5 and the gateway's own counters. Each
+// worker records into its own shard through a RequestMetrics; values that other services already
+// keep (ejections, token fetches, reloads) are read when /metrics is scraped.
+//
+// The gen_ai.server.* histograms are emitted as the server its callers talk to: request duration
+// is the whole request as the gateway served it, time to first token is until the first streamed
+// event went out, time per output token is (duration - time to first token) / (output tokens - 1).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "config/snapshot.hpp"
+#include "gateway/access_log.hpp"
+#include "net/upstream_client.hpp"
+#include "telemetry/metrics_registry.hpp"
+
+namespace switchyard::route {
+class OutlierDetector;
+}
+
+namespace switchyard::gateway {
+
+class CredentialStore;
+
+// gen_ai.provider.name of a backend schema (a literal: safe to keep in a log entry).
+std::string_view genAiProviderName(config::Schema schema);
+
+// The families, declared once per process before any worker starts.
+class GatewayMetrics {
+ public:
+  explicit GatewayMetrics(telemetry::MetricsRegistry& registry);
+
+  telemetry::MetricsRegistry& registry;
+  const telemetry::HistogramId tokenUsage;
+  const telemetry::HistogramId requestDuration;
+  const telemetry::HistogramId timeToFirstToken;
+  const telemetry::HistogramId timePerOutputToken;
+  const telemetry::HistogramId overhead;
+  const telemetry::CounterId requests;
+  const telemetry::CounterId attempts;
+  const telemetry::CounterId fallbacks;
+  const telemetry::CounterId connectionsOpened;
+  const telemetry::CounterId connectionsReused;
+  const telemetry::CounterId tlsHandshakes;
+  const telemetry::GaugeId openStreams;
+};
+
+// Configuration reloads, counted by whoever runs them (any thread).
+struct ReloadCounts {
+  std::atomic<std::uint64_t> succeeded{0};
+  std::atomic<std::uint64_t> failed{0};
+};
+
+// Process-wide values read at scrape time: outlier ejections, token fetches, reloads. The
+// services must outlive the registry's scrapes.
+void addProcessMetrics(telemetry::MetricsRegistry& registry, const route::OutlierDetector& outliers,
+                       const CredentialStore& credentials, const ReloadCounts& reloads);
+
+// One worker's recorder: its own shard, used from the worker's thread only.
+class RequestMetrics final : public net::UpstreamObserver {
+ public:
+  explicit RequestMetrics(const GatewayMetrics& metrics);
+
+  // Every response the worker sends (status 0: the client left before one was sent).
+  void onResponse(unsigned status);
+  // A chat completion once it is over: GenAI histograms, attempts and fallbacks, overhead.
+  void onChatCompletion(const AccessLogEntry& log, std::chrono::steady_clock::time_point started);
+
+  // Counts one streamed chat completion in flight for its lifetime (nothing for a unary one).
+  class OpenStream {
+   public:
+    OpenStream(RequestMetrics& metrics, bool stream);
+    ~OpenStream();
+    OpenStream(const OpenStream&) = delete;
+    OpenStream& operator=(const OpenStream&) = delete;
+
+   private:
+    telemetry::Gauge* gauge_;
+  };
+
+  void onConnectionOpened(const net::UpstreamTarget& target) override;
+  void onConnectionReused(const net::UpstreamTarget& target) override;
+  void onTlsHandshake(const net::UpstreamTarget& target, bool ok) override;
+
+ private:
+  const GatewayMetrics& metrics_;
+  telemetry::MetricsShard& shard_;
+  telemetry::Gauge& openStreams_;
+};
+
+}  // namespace switchyard::gateway
