@@ -91,7 +91,8 @@ StreamFold::Choice& StreamFold::choiceAt(std::int64_t index) {
 
 bool StreamFold::fold(const json::object& chunk) {
   if (const auto* error = chunk.if_contains("error"); error && !error->is_null()) {
-    error_ = error->is_object() ? json::object(error->get_object())
+    // Copies name their storage: a plain copy would keep pointing into the chunk's arena.
+    error_ = error->is_object() ? json::object(error->get_object(), json::storage_ptr())
                                 : json::object({{"message", *error}});
     return false;
   }
@@ -102,7 +103,7 @@ bool StreamFold::fold(const json::object& chunk) {
   if (const auto* created = chunk.if_contains("created")) {
     if (const auto seconds = providers::toInt64(*created)) created_ = seconds;
   }
-  if (const auto* usage = objectField(&chunk, "usage")) usage_.emplace(*usage);
+  if (const auto* usage = objectField(&chunk, "usage")) usage_.emplace(*usage, json::storage_ptr());
 
   bool carried = false;
   if (const auto* choices = arrayField(&chunk, "choices")) {
