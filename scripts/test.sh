@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh
 echo "== unit tests"
 ctest --test-dir build --output-on-failure --timeout 300
+build/micro_bench --benchmark_min_time=0.01  # micro-benchmarks once, as a smoke test: each must run its input (no time assertions)
 echo "== end-to-end tests"
 (cd tests/e2e && SWITCHYARD_BIN="$PWD/../../build/switchyard" node --test --test-concurrency=1 --test-timeout=120000 ./*.test.mjs)
 echo "== fuzz corpus and regressions"

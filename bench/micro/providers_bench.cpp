@@ -1,0 +1,122 @@
+// Translation hot paths, each on the bytes the load benchmarks send or receive: the OpenAI request
+// parsed and turned into a Vertex (or OpenAI passthrough) upstream request, the recorded Vertex
+// answer turned into a chat.completion, and the recorded Vertex SSE stream decoded and turned into
+// chat.completion.chunk frames.
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+
+#include "allocation_counter.hpp"
+#include "core/sse_decoder.hpp"
+#include "gateway/chat_request.hpp"
+#include "inputs.hpp"
+#include "providers/factory.hpp"
+
+namespace switchyard::bench {
+namespace {
+
+const providers::BackendTarget kVertexTarget{"gemini-2.5-flash", "p", "us-central1", ""};
+const providers::BackendTarget kOpenAiTarget{"gpt-4o-mini", "", "", "/v1"};
+const providers::ResponseContext kContext{1764191647, "bench-request-id"};
+
+// Parse + buildRequest: what every attempt of a non-streamed request pays before sending.
+void requestTranslation(benchmark::State& state, const providers::Provider& provider,
+                        const providers::BackendTarget& target, const std::string& body) {
+  {
+    gateway::ParsedChatRequest check;
+    auto parsed = check.parse("application/json", body);
+    auto outbound = parsed ? provider.buildRequest(check.chat(), target)
+                           : core::Result<core::OutboundRequest>(parsed.error());
+    if (!outbound) {
+      state.SkipWithError(("input does not translate: " + outbound.error().message).c_str());
+      return;
+    }
+  }
+  AllocationMeter meter;
+  for (auto _ : state) {
+    gateway::ParsedChatRequest request;
+    auto parsed = request.parse("application/json", body);
+    auto outbound = provider.buildRequest(request.chat(), target);
+    benchmark::DoNotOptimize(parsed);
+    benchmark::DoNotOptimize(outbound);
+  }
+  meter.report(state);
+  state.SetBytesProcessed(std::int64_t(state.iterations() * body.size()));
+}
+
+void BM_VertexRequest(benchmark::State& state, const char* bodyFile) {
+  const auto provider = providers::makeVertexProvider();
+  requestTranslation(state, *provider, kVertexTarget, readBenchFile(bodyFile));
+}
+BENCHMARK_CAPTURE(BM_VertexRequest, small, "micro/data/chat_small.json");
+BENCHMARK_CAPTURE(BM_VertexRequest, large_tools, "micro/data/chat_large_tools.json");
+
+void BM_OpenAiPassthroughRequest(benchmark::State& state, const char* bodyFile) {
+  const auto provider = providers::makeOpenAiProvider();
+  requestTranslation(state, *provider, kOpenAiTarget, readBenchFile(bodyFile));
+}
+BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, small, "micro/data/chat_small.json");
+BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, large_tools, "micro/data/chat_large_tools.json");
+
+// The recorded generateContent answer the canned upstream serves → OpenAI chat.completion.
+void BM_VertexResponse(benchmark::State& state) {
+  const auto provider = providers::makeVertexProvider();
+  const std::string upstreamBody = readBenchFile("canned-upstream/generate.json");
+  gateway::ParsedChatRequest request;
+  if (!request.parse("application/json", readBenchFile("micro/data/chat_small.json")) ||
+      !provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext)) {
+    state.SkipWithError("recorded answer does not translate");
+    return;
+  }
+  AllocationMeter meter;
+  for (auto _ : state) {
+    auto translated =
+        provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext);
+    benchmark::DoNotOptimize(translated);
+  }
+  meter.report(state);
+  state.SetBytesProcessed(std::int64_t(state.iterations() * upstreamBody.size()));
+}
+BENCHMARK(BM_VertexResponse);
+
+// The recorded streamGenerateContent body (7 CRLF-framed events, all at once as the canned upstream
+// sends it): SSE decoding, per-event translation and chunk encoding, then the closing frames. The
+// output buffer is reused, as a session reuses its write buffer.
+void BM_VertexStream(benchmark::State& state) {
+  const auto provider = providers::makeVertexProvider();
+  const std::string upstreamBody = readBenchFile("canned-upstream/stream.sse");
+  gateway::ParsedChatRequest request;
+  if (!request.parse(
+          "application/json",
+          R"({"model":"gemini-2.5-flash","stream":true,"stream_options":{"include_usage":true},)"
+          R"("messages":[{"role":"user","content":"Explain what an AI gateway does."}]})")) {
+    state.SkipWithError("stream request does not parse");
+    return;
+  }
+  std::string out;
+  auto translateAll = [&]() {
+    out.clear();
+    core::SseDecoder decoder;
+    auto translator = provider->newStreamTranslator(request.chat(), kVertexTarget, kContext);
+    bool ok = true;
+    decoder.feed(upstreamBody,
+                 [&](std::string_view data) { ok = ok && translator->onEvent(data, out); });
+    return ok && translator->finish(out) && !decoder.hasPartialEvent();
+  };
+  if (!translateAll() || out.find("data: [DONE]") == std::string::npos) {
+    state.SkipWithError("recorded stream does not translate");
+    return;
+  }
+  AllocationMeter meter;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(translateAll());
+  }
+  meter.report(state);
+  state.SetBytesProcessed(std::int64_t(state.iterations() * upstreamBody.size()));
+}
+BENCHMARK(BM_VertexStream);
+
+}  // namespace
+}  // namespace switchyard::bench
