@@ -1,0 +1,183 @@
+#include "gateway/request_metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace switchyard::gateway {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using Labels = std::vector<std::string>;
+
+class RequestMetricsTest : public ::testing::Test {
+ protected:
+  const telemetry::SeriesSnapshot* series(std::string_view family, const Labels& labels) {
+    families_ = registry_.collect();
+    for (const auto& f : families_) {
+      if (f.family->name != family) continue;
+      for (const auto& s : f.series)
+        if (s.labelValues == labels) return &s;
+    }
+    return nullptr;
+  }
+  double value(std::string_view family, const Labels& labels) {
+    const auto* s = series(family, labels);
+    return s ? s->value : 0;
+  }
+  std::size_t seriesCount(std::string_view family) {
+    families_ = registry_.collect();
+    for (const auto& f : families_)
+      if (f.family->name == family) return f.series.size();
+    return 0;
+  }
+
+  static AccessLogEntry answered(std::string backend) {
+    AccessLogEntry log;
+    log.responseCode = 200;
+    log.requestModel = "virtual";
+    log.modelOverride = "gemini-2.5-flash";
+    log.responseModel = "gemini-2.5-flash-001";
+    log.backend = backend;
+    log.provider = genAiProviderName(config::Schema::GCPVertexAI);
+    log.usage = {7, 11, 18, 0, 0};
+    log.duration = milliseconds(1100);
+    log.upstreamWait = milliseconds(1000);
+    log.attempts.push_back({backend, "h:443", "ok", microseconds(1)});
+    return log;
+  }
+
+  telemetry::MetricsRegistry registry_;
+  GatewayMetrics declared{registry_};
+  RequestMetrics metrics{declared};
+  std::vector<telemetry::FamilySnapshot> families_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+const Labels kAnsweredLabels{"chat", "gcp.vertex_ai", "virtual", "gemini-2.5-flash", "gemini-2.5-flash-001", ""};
+
+TEST_F(RequestMetricsTest, UnaryAnswerRecordsDurationTokensAndOverhead) {
+  metrics.onChatCompletion(answered("default/a"), started_);
+
+  const auto* duration = series("gen_ai_server_request_duration_seconds", kAnsweredLabels);
+  ASSERT_NE(duration, nullptr);
+  EXPECT_EQ(duration->histogram.count(), 1u);
+  EXPECT_DOUBLE_EQ(duration->histogram.sum, 1.1);
+  Labels input{"input"};
+  input.insert(input.end(), kAnsweredLabels.begin(), kAnsweredLabels.end());
+  Labels output = input;
+  output[0] = "output";
+  EXPECT_EQ(series("gen_ai_client_token_usage", input)->histogram.sum, 7);
+  EXPECT_EQ(series("gen_ai_client_token_usage", output)->histogram.sum, 11);
+  const auto* overhead = series("switchyard_gateway_overhead_seconds", {});
+  ASSERT_NE(overhead, nullptr);
+  EXPECT_NEAR(overhead->histogram.sum, 0.1, 1e-9);
+  // Unary: no first-token figures.
+  EXPECT_EQ(seriesCount("gen_ai_server_time_to_first_token_seconds"), 0u);
+  EXPECT_EQ(seriesCount("gen_ai_server_time_per_output_token_seconds"), 0u);
+}
+
+TEST_F(RequestMetricsTest, StreamRecordsFirstTokenAndTimePerLaterToken) {
+  auto log = answered("default/a");
+  log.stream = true;
+  log.firstByteAt = started_ + milliseconds(100);
+  metrics.onChatCompletion(log, started_);
+  const auto* first = series("gen_ai_server_time_to_first_token_seconds", kAnsweredLabels);
+  ASSERT_NE(first, nullptr);
+  EXPECT_NEAR(first->histogram.sum, 0.1, 1e-9);
+  // (1.1 s - 0.1 s) over the 10 output tokens after the first.
+  const auto* perToken = series("gen_ai_server_time_per_output_token_seconds", kAnsweredLabels);
+  ASSERT_NE(perToken, nullptr);
+  EXPECT_NEAR(perToken->histogram.sum, 0.1, 1e-9);
+}
+
+TEST_F(RequestMetricsTest, FailuresCarryTheirErrorTypeAndNoTokens) {
+  AccessLogEntry rateLimited;
+  rateLimited.requestModel = "m";
+  rateLimited.responseCode = 429;
+  rateLimited.errorType = "upstream_status";
+  rateLimited.provider = "gcp.vertex_ai";
+  rateLimited.attempts.push_back({"default/a", "h:443", "status_429", microseconds(1)});
+  metrics.onChatCompletion(rateLimited, started_);
+
+  AccessLogEntry brokenStream = rateLimited;  // failed after its first event went out
+  brokenStream.responseCode = 200;
+  brokenStream.errorType = "upstream_reset";
+  brokenStream.firstByteAt = started_ + milliseconds(5);
+  metrics.onChatCompletion(brokenStream, started_);
+
+  AccessLogEntry clientLeft = rateLimited;
+  clientLeft.responseCode = 200;
+  clientLeft.errorType.clear();
+  clientLeft.responseFlags = "DC";
+  metrics.onChatCompletion(clientLeft, started_);
+
+  const Labels base{"chat", "gcp.vertex_ai", "m", "m", ""};
+  auto with = [&](std::string errorType) {
+    Labels labels = base;
+    labels.push_back(std::move(errorType));
+    return labels;
+  };
+  EXPECT_EQ(series("gen_ai_server_request_duration_seconds", with("429"))->histogram.count(), 1u);
+  EXPECT_EQ(series("gen_ai_server_request_duration_seconds", with("upstream_reset"))->histogram.count(), 1u);
+  EXPECT_EQ(series("gen_ai_server_request_duration_seconds", with("client_disconnected"))->histogram.count(), 1u);
+  EXPECT_EQ(series("gen_ai_server_time_to_first_token_seconds", with("upstream_reset"))->histogram.count(), 1u);
+  EXPECT_EQ(seriesCount("gen_ai_server_time_per_output_token_seconds"), 0u);
+  EXPECT_EQ(seriesCount("gen_ai_client_token_usage"), 0u);
+}
+
+TEST_F(RequestMetricsTest, FallbacksAreAttemptsAwayFromTheFirstChoice) {
+  // The same backend retried: attempts, no fallback.
+  auto retried = answered("default/a");
+  retried.attempts.insert(retried.attempts.begin(), {"default/a", "h:443", "status_503", microseconds(1)});
+  metrics.onChatCompletion(retried, started_);
+  // Primary failed, secondary answered.
+  auto fellBack = answered("default/b");
+  fellBack.attempts.insert(fellBack.attempts.begin(), {"default/a", "h:443", "upstream_connect", microseconds(1)});
+  metrics.onChatCompletion(fellBack, started_);
+  // Primary skipped while ejected: no attempt on it, and the secondary's is a fallback.
+  auto skipped = answered("default/b");
+  skipped.attempts.insert(skipped.attempts.begin(), {"default/a", "h:443", "ejected", microseconds(0)});
+  metrics.onChatCompletion(skipped, started_);
+
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "status_503"}), 1);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "ok"}), 1);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "upstream_connect"}), 1);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/b", "ok"}), 2);
+  EXPECT_EQ(seriesCount("switchyard_upstream_attempts_total"), 4u);  // no "ejected" attempts
+  EXPECT_EQ(value("switchyard_fallbacks_total", {"default/b"}), 2);
+  EXPECT_EQ(seriesCount("switchyard_fallbacks_total"), 1u);
+}
+
+TEST_F(RequestMetricsTest, ResponsesConnectionsAndOpenStreams) {
+  metrics.onResponse(200);
+  metrics.onResponse(200);
+  metrics.onResponse(0);
+  net::UpstreamTarget target;
+  target.host = "us-central1-aiplatform.googleapis.com";
+  target.port = 443;
+  metrics.onConnectionOpened(target);
+  metrics.onTlsHandshake(target, true);
+  metrics.onTlsHandshake(target, false);
+  metrics.onConnectionReused(target);
+  metrics.onConnectionReused(target);
+  {
+    RequestMetrics::OpenStream stream(metrics, true);
+    RequestMetrics::OpenStream unary(metrics, false);
+    EXPECT_EQ(value("switchyard_open_streams", {}), 1);
+  }
+  EXPECT_EQ(value("switchyard_open_streams", {}), 0);
+
+  EXPECT_EQ(value("switchyard_requests_total", {"200"}), 2);
+  EXPECT_EQ(value("switchyard_requests_total", {"0"}), 1);
+  const std::string upstream = "us-central1-aiplatform.googleapis.com:443";
+  EXPECT_EQ(value("switchyard_upstream_connections_opened_total", {upstream}), 1);
+  EXPECT_EQ(value("switchyard_upstream_connections_reused_total", {upstream}), 2);
+  EXPECT_EQ(value("switchyard_tls_handshakes_total", {upstream, "ok"}), 1);
+  EXPECT_EQ(value("switchyard_tls_handshakes_total", {upstream, "error"}), 1);
+}
+
+}  // namespace
+}  // namespace switchyard::gateway
