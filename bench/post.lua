@@ -1,6 +1,16 @@
 -- wrk script: POST a fixed JSON body. BODY=vertex (direct to the upstream's :generateContent) or
--- BODY=openai (through the gateway's /v1/chat/completions). Prints one machine-readable line at the end.
+-- BODY=openai (through the gateway's /v1/chat/completions). PORTKEY_UPSTREAM=http://127.0.0.1:PORT
+-- adds the headers that send Portkey's vertex-ai provider there (bench-notes.md). Prints one
+-- machine-readable line at the end.
 local kind = os.getenv("BODY") or "openai"
+local portkeyUpstream = os.getenv("PORTKEY_UPSTREAM")
+if portkeyUpstream then
+  wrk.headers["x-portkey-provider"] = "vertex-ai"
+  wrk.headers["x-portkey-custom-host"] = portkeyUpstream
+  wrk.headers["x-portkey-vertex-project-id"] = "p"
+  wrk.headers["x-portkey-vertex-region"] = "us-central1"
+  wrk.headers["Authorization"] = "Bearer canned-benchmark-token"
+end
 local prompt = "You are a concise assistant. In two sentences, explain what an AI gateway does and why it " ..
                "falls back to another backend when the first one fails."
 wrk.method = "POST"

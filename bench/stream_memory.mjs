@@ -4,10 +4,10 @@
 // is told to end them all and every stream must complete with `data: [DONE]`.
 //   node bench/stream_memory.mjs        (K=2000 by default; results in bench/results/stream_memory.md)
 import http from 'node:http';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BENCH_DIR, tempDir, freePort, writeSetup, startGateway, rssKiB, loadLine, cleanup } from './lib/common.mjs';
+import { BENCH_DIR, tempDir, startHoldUpstream, writeSetup, startGateway, rssKiB, loadLine, cleanup } from './lib/common.mjs';
+import { openHeldStream, holdControl } from './lib/sse_client.mjs';
 
 const K = Number(process.env.K ?? 2000);
 const BATCH = 100;
@@ -15,43 +15,16 @@ const OUT = process.env.OUT ?? path.join(BENCH_DIR, 'results', 'stream_memory.md
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const dir = tempDir('memory');
-let upstream;
 try {
   const loadBefore = loadLine();
-  const upPort = await freePort();
-  upstream = spawn(process.execPath, [path.join(BENCH_DIR, 'hold-upstream.mjs'), String(upPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    upstream.stdout.once('data', (d) => (String(d).startsWith('listening') ? resolve() : reject(new Error(String(d)))));
-    upstream.once('exit', (c) => reject(new Error(`hold upstream exited ${c}`)));
-  });
+  const upPort = (await startHoldUpstream()).port;
   const gateway = await startGateway(dir, writeSetup(dir, upPort));
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const body = JSON.stringify({ model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'hold this stream' }] });
-  const control = (p) => new Promise((resolve, reject) => {
-    http.request(`http://127.0.0.1:${upPort}${p}`, { method: 'POST' }, (res) => {
-      let s = ''; res.on('data', (c) => { s += c; }); res.on('end', () => resolve(JSON.parse(s)));
-    }).on('error', reject).end();
-  });
-
-  // open(): resolves `firstChunk` at the first content chunk; `completed` when the body ends.
+  const control = (p) => holdControl(upPort, p);
   const open = () => {
-    let onFirst; let failFirst;
-    const firstChunk = new Promise((res, rej) => { onFirst = res; failFirst = rej; });
-    const completed = new Promise((resolve) => {
-      let buf = ''; let first = false;
-      const req = http.request(`${gateway.url}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.setEncoding('utf8');
-        res.on('data', (c) => {
-          buf += c;
-          if (!first && buf.includes('"content":"Held"')) { first = true; onFirst(); }
-        });
-        res.on('end', () => { if (!first) failFirst(new Error(`status ${res.statusCode}: ${buf.slice(0, 200)}`)); resolve({ status: res.statusCode, done: buf.includes('data: [DONE]'), released: buf.includes('now released.') }); });
-        res.on('error', (e) => resolve({ error: e.message }));
-      });
-      req.on('error', (e) => { failFirst(e); resolve({ error: e.message }); });
-      req.end(body);
-    });
-    return { firstChunk, completed };
+    const s = openHeldStream(agent, `${gateway.url}/v1/chat/completions`, body, '"content":"Held"');
+    return { firstChunk: s.firstChunk, completed: s.completed.then((r) => (r.error ? r : { status: r.status, done: r.body.includes('data: [DONE]'), released: r.body.includes('now released.') })) };
   };
 
   // Warm-up: a few streams opened and released, so the idle figure includes lazily built state.
@@ -108,7 +81,6 @@ try {
   writeFileSync(OUT, lines.join('\n') + '\n');
   console.log(lines.join('\n'));
 } finally {
-  if (upstream) upstream.kill('SIGTERM');
   cleanup(dir);
 }
 process.exit(0);

@@ -6,41 +6,11 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, tempDir, startCannedUpstream, writeSetup, startGateway, loadLine, pct, cleanup } from './lib/common.mjs';
+import { streamOnce, anyData, hasDeltaContent } from './lib/sse_client.mjs';
 
 const N = Number(process.env.N ?? 200);
 const WARMUP = 20;
 const OUT = process.env.OUT ?? path.join(BENCH_DIR, 'results', 'stream_ttft.md');
-
-// One streamed request; resolves {ttft µs, total µs, events} once the body has ended. `isFirst(event)`
-// decides which SSE event counts as the first token; events are split on blank lines (CRLF or LF).
-function streamOnce(agent, url, payload, isFirst) {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    let ttft = null; let buf = ''; let events = 0; let done = false;
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      if (res.statusCode !== 200) { res.resume(); reject(new Error(`status ${res.statusCode} from ${url}`)); return; }
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buf += chunk;
-        const parts = buf.split(/\r?\n\r?\n/);
-        buf = parts.pop();
-        for (const ev of parts) {
-          if (!ev.startsWith('data:')) continue;
-          events++;
-          const data = ev.slice(5).trim();
-          if (data === '[DONE]') { done = true; continue; }
-          if (ttft === null && isFirst(data)) ttft = Number(process.hrtime.bigint() - t0) / 1000;
-        }
-      });
-      res.on('end', () => {
-        const total = Number(process.hrtime.bigint() - t0) / 1000;
-        if (ttft === null) reject(new Error(`no first-token event from ${url}`)); else resolve({ ttft, total, events, done });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 const dir = tempDir('ttft');
 try {
@@ -54,13 +24,11 @@ try {
   const openaiBody = JSON.stringify({ model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: prompt }], max_tokens: 256 });
   const directAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const gatewayAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const anyData = () => true;
-  const hasContent = (data) => { try { return Boolean(JSON.parse(data).choices?.[0]?.delta?.content); } catch { return false; } };
 
   const direct = []; const through = []; let directEvents = 0; let gatewayEvents = 0; let gatewayDone = 0;
   for (let i = 0; i < N + WARMUP; i++) {
     const d = await streamOnce(directAgent, directUrl, vertexBody, anyData);
-    const g = await streamOnce(gatewayAgent, gatewayUrl, openaiBody, hasContent);
+    const g = await streamOnce(gatewayAgent, gatewayUrl, openaiBody, hasDeltaContent);
     if (i < WARMUP) continue;
     direct.push(d.ttft); through.push(g.ttft);
     directEvents = d.events; gatewayEvents = g.events; if (g.done) gatewayDone++;
