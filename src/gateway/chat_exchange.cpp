@@ -76,7 +76,7 @@ ChatExchange::ChatExchange(const Runtime& runtime, const ParsedChatRequest& requ
                            http::Request& httpRequest, http::ResponseWriter& writer,
                            AccessLogEntry& log, net::UpstreamClient& upstream,
                            route::OutlierDetector& outliers, const core::Clock& clock,
-                           std::minstd_rand& random)
+                           std::minstd_rand& random, RequestTrace* trace)
     : runtime_(runtime),
       request_(request),
       httpRequest_(httpRequest),
@@ -86,6 +86,7 @@ ChatExchange::ChatExchange(const Runtime& runtime, const ParsedChatRequest& requ
       outliers_(outliers),
       clock_(clock),
       random_(random),
+      trace_(trace),
       lastError_(Error::make(ErrorKind::NoBackendAvailable, "no backend is available")) {}
 
 asio::awaitable<void> ChatExchange::run() {
@@ -190,6 +191,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
   attempt.target.region = backend.region;
   attempt.target.pathPrefix = backend.config->prefix;
   log_.modelOverride = ref.modelNameOverride;
+  if (trace_) trace_->beginAttempt(backend, attempt.target.model);
 
   // Translate.
   auto outbound = backend.provider->buildRequest(chat, attempt.target);
@@ -212,6 +214,13 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
     if (!signedOk) co_return failed(attempt, signedOk.error());
   }
   core::setHeader(attempt.outbound.headers, "x-request-id", std::string(log_.requestId));
+  if (trace_) {
+    core::setHeader(attempt.outbound.headers, "traceparent", trace_->attemptTraceParent());
+    if (!trace_->traceState().empty())
+      core::setHeader(attempt.outbound.headers, "tracestate", trace_->traceState());
+  } else {
+    forwardCallerTraceContext(httpRequest_, attempt.outbound.headers);
+  }
 
   if (attemptTime().count() <= 0) {
     co_return failed(attempt, Error::make(ErrorKind::UpstreamTimeout,
@@ -256,6 +265,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendUnary(Attempt& at
   log_.responseModel = translated->responseModel;
   log_.usage = translated->usage;
   log_.responseCode = 200;
+  if (trace_) trace_->onResponse(translated->body);
   HeaderList headers;
   headers.emplace_back("x-request-id", std::string(log_.requestId));
   co_await writer_.send(200, kJson, std::move(translated->body), std::move(headers));
@@ -305,6 +315,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     log_.responseCode = 200;
     log_.errorType = core::kindName(error.kind);
     out.clear();
+    if (trace_) trace_->onError(error);
     co_await writer_.write(errorEvent(error));
     co_await writer_.endStream();
     co_return AttemptResult::Failed;
@@ -319,6 +330,7 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
       if (!co_await writer_.beginStream(200, kEventStream, std::move(headers))) co_return false;
       log_.responseCode = 200;
     }
+    if (trace_) trace_->onStreamOutput(out);
     const bool ok = co_await writer_.write(out);
     out.clear();
     co_return ok;
@@ -377,6 +389,7 @@ ChatExchange::AttemptResult ChatExchange::failed(Attempt& attempt, const Error& 
       error.kind == ErrorKind::UpstreamDns)
     log_.upstreamTransportFailureReason = error.message;
   lastError_ = error;
+  if (trace_) trace_->endAttempt(log_.attempts.back().outcome, &error);
   return AttemptResult::Failed;
 }
 
@@ -389,6 +402,7 @@ void ChatExchange::succeeded(Attempt& attempt) {
   log_.provider = genAiProviderName(backend.config->schema);
   log_.upstreamTransportFailureReason.clear();
   log_.backend = backend.config->name;
+  if (trace_) trace_->endAttempt("ok", nullptr);
 }
 
 asio::awaitable<void> ChatExchange::respondError(const Error& error) {
@@ -398,6 +412,7 @@ asio::awaitable<void> ChatExchange::respondError(const Error& error) {
   HeaderList headers;
   headers.emplace_back("x-request-id", std::string(log_.requestId));
   if (error.retryAfterSeconds >= 0) headers.emplace_back("retry-after", std::to_string(error.retryAfterSeconds));
+  if (trace_) trace_->onError(error);
   co_await writer_.send(log_.responseCode, kJson, core::renderOpenAiError(error), std::move(headers));
 }
 

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/chat_request.hpp"
+#include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
@@ -25,7 +26,8 @@ class ChatExchange {
  public:
   ChatExchange(const Runtime& runtime, const ParsedChatRequest& request, http::Request& httpRequest,
                http::ResponseWriter& writer, AccessLogEntry& log, net::UpstreamClient& upstream,
-               route::OutlierDetector& outliers, const core::Clock& clock, std::minstd_rand& random);
+               route::OutlierDetector& outliers, const core::Clock& clock, std::minstd_rand& random,
+               RequestTrace* trace);
 
   boost::asio::awaitable<void> run();
 
@@ -57,6 +59,7 @@ class ChatExchange {
   route::OutlierDetector& outliers_;
   const core::Clock& clock_;
   std::minstd_rand& random_;
+  RequestTrace* trace_;  // null: tracing off
   const config::Rule* rule_ = nullptr;
   std::chrono::steady_clock::time_point deadline_;
   std::chrono::milliseconds requestTimeout_{0};

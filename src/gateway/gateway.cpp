@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "net/dns_cache.hpp"
+#include "telemetry/otlp_http_exporter.hpp"
 #include "telemetry/prometheus_text.hpp"
 
 namespace switchyard::gateway {
@@ -43,6 +44,8 @@ Gateway::Gateway(GatewayOptions options)
   services_.accessLog = &accessLogWriter_;
   services_.metrics = &gatewayMetrics_;
   addProcessMetrics(metrics_, outliers_, credentials_, reloads_);
+  startTracing();
+  services_.tracing = &tracing_;
   adminViews_.ready = [this] { return ready(); };
   adminViews_.configDump = [this] {
     return boost::json::serialize(config::dumpSnapshot(*runtime_.current()->snapshot));
@@ -53,6 +56,49 @@ Gateway::Gateway(GatewayOptions options)
 Gateway::~Gateway() {
   stop(std::chrono::milliseconds(0));
   join();
+  // The workers are gone: what they submitted gets a bounded chance to reach the collector.
+  if (spanExporter_) spanExporter_->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
+void Gateway::startTracing() {
+  if (!options_.getenv) return;  // an embedded gateway without an environment: no tracing
+  // Settings nobody can see working are refused loudly; the gateway still serves without traces.
+  auto content = telemetry::loadAttributeSettings(options_.getenv);
+  if (!content) {
+    std::cerr << "{\"level\":\"error\",\"msg\":\"tracing off: " << content.error() << "\"}\n";
+    return;
+  }
+  for (const auto& warning : content->warnings)
+    std::cerr << "{\"level\":\"warn\",\"msg\":\"" << warning << "\"}\n";
+  auto loaded = telemetry::loadExporterSettings(options_.getenv);
+  for (const auto& warning : loaded.warnings)
+    std::cerr << "{\"level\":\"warn\",\"msg\":\"" << warning << "\"}\n";
+  if (!loaded.settings.enabled) return;
+  std::cerr << "{\"level\":\"info\",\"msg\":\"exporting traces\",\"endpoint\":\""
+            << loaded.settings.endpoint.url << "\"}\n";
+  auto exporter = std::make_unique<telemetry::OtlpHttpExporter>(std::move(loaded.settings));
+  const auto* otlp = exporter.get();
+  metrics_.addCallback({"switchyard_spans_total", "Spans by what became of them: exported, or dropped and why.",
+                        telemetry::MetricType::Counter, {"outcome"}, {}},
+                       [otlp](telemetry::CallbackSink& sink) {
+                         const auto stats = otlp->stats();
+                         sink.add({"exported"}, double(stats.spansExported));
+                         sink.add({"dropped_queue_full"}, double(stats.spansDroppedQueueFull));
+                         sink.add({"dropped_export_failed"}, double(stats.spansDroppedExportFailed));
+                         sink.add({"dropped_rejected"}, double(stats.spansDroppedRejected));
+                         sink.add({"dropped_shutdown"}, double(stats.spansDroppedShutdown));
+                       });
+  metrics_.addCallbackCounter("switchyard_spans_dropped_total",
+                              "Spans dropped: queue full, export failed, rejected by the collector, or "
+                              "still queued at shutdown.",
+                              [otlp] {
+                                const auto stats = otlp->stats();
+                                return double(stats.spansDroppedQueueFull + stats.spansDroppedExportFailed +
+                                              stats.spansDroppedRejected + stats.spansDroppedShutdown);
+                              });
+  tracing_.attributes = std::move(content->settings);
+  tracing_.exporter = exporter.get();
+  spanExporter_ = std::move(exporter);
 }
 
 std::optional<std::shared_ptr<const Runtime>> Gateway::loadRuntime() {

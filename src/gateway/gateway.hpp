@@ -15,6 +15,7 @@
 #include "gateway/credential_store.hpp"
 #include "gateway/gateway_handler.hpp"
 #include "gateway/request_metrics.hpp"
+#include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 
@@ -52,6 +53,8 @@ class Gateway {
 
  private:
   std::optional<std::shared_ptr<const Runtime>> loadRuntime();
+  // Trace export from the OTEL_* / OPENINFERENCE_* environment; off when no endpoint is set.
+  void startTracing();
 
   GatewayOptions options_;
   core::SystemClock clock_;
@@ -64,6 +67,8 @@ class Gateway {
   telemetry::MetricsRegistry metrics_;  // outlives the handlers, which record into its shards
   GatewayMetrics gatewayMetrics_{metrics_};
   ReloadCounts reloads_;
+  std::unique_ptr<telemetry::Exporter> spanExporter_;  // null: tracing off
+  TracingServices tracing_;
   GatewayServices services_;
   admin::AdminViews adminViews_;
   std::unique_ptr<http::Server> server_;

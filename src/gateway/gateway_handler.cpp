@@ -10,6 +10,7 @@
 #include "net/dns_cache.hpp"
 #include "gateway/chat_exchange.hpp"
 #include "gateway/chat_request.hpp"
+#include "gateway/request_trace.hpp"
 
 namespace switchyard::gateway {
 
@@ -148,18 +149,30 @@ asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& request,
                                                       const http::RequestContext& context,
                                                       http::ResponseWriter& writer,
                                                       AccessLogEntry& log) {
+  // Null unless tracing is on; ends (and is exported) on every way out of this function.
+  auto trace = RequestTrace::begin(*services_.tracing, traceIds_, request);
+  struct FinishTrace {
+    RequestTrace* trace;
+    const AccessLogEntry& log;
+    ~FinishTrace() {
+      if (trace) trace->finish(log.responseCode);
+    }
+  } finishTrace{trace.get(), log};
+
   ParsedChatRequest parsed;
   if (auto ok = parsed.parse(sv(request[bhttp::field::content_type]), request.body()); !ok) {
     const Error& error = ok.error();
     log.responseCode = core::httpStatusOf(error);
     log.errorType = core::kindName(error.kind);
+    if (trace) trace->onError(error);
     co_await writer.send(log.responseCode, kJson, core::renderOpenAiError(error),
                          oneHeader("x-request-id", std::string(log.requestId)));
     co_return;
   }
+  if (trace) trace->onRequest(parsed.chat(), request.body(), request);
   const auto runtime = services_.runtime->current();  // kept alive until this request is done
   ChatExchange exchange(*runtime, parsed, request, writer, log, upstream_, *services_.outliers,
-                        *services_.clock, random_);
+                        *services_.clock, random_, trace.get());
   RequestMetrics::OpenStream openStream(metrics_, parsed.chat().stream);
   co_await exchange.run();
 }

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/request_metrics.hpp"
+#include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
@@ -30,6 +31,7 @@ struct GatewayServices {
   route::OutlierDetector* outliers = nullptr;
   LogWriter* accessLog = nullptr;
   const GatewayMetrics* metrics = nullptr;
+  const TracingServices* tracing = nullptr;
 };
 
 class GatewayHandler final : public http::Handler {
@@ -54,6 +56,7 @@ class GatewayHandler final : public http::Handler {
   RequestMetrics metrics_;  // before upstream_, which reports its connections to it
   net::UpstreamClient upstream_;
   std::minstd_rand random_;
+  telemetry::IdGenerator traceIds_;
   AccessLog accessLog_;
   boost::asio::steady_timer flushTimer_;
   std::uint64_t requestCounter_ = 0;

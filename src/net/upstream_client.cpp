@@ -289,7 +289,7 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::handshake(UpstreamConn
                                                       ": invalid server name '" + serverName + "'");
   }
   error_code ec;
-  co_await stream.async_handshake(asio::ssl::stream_base::client, kRedirect(ec));
+  co_await stream.async_handshake(kRedirect(ec));
   if (ec) {
     ++stats.tlsFailures;
     co_return Error::make(ErrorKind::UpstreamTls,

@@ -13,7 +13,7 @@ UpstreamConnection::UpstreamConnection(Socket socket) : plain_(std::move(socket)
 UpstreamConnection::TlsStream& UpstreamConnection::startTls(
     std::shared_ptr<boost::asio::ssl::context> context) {
   context_ = std::move(context);
-  tls_.emplace(std::move(*plain_), *context_);
+  tls_.emplace(std::move(*plain_), context_->native_handle());
   plain_.reset();
   return *tls_;
 }

@@ -4,11 +4,12 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <memory>
 #include <optional>
+
+#include "net/tls_socket.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -19,11 +20,12 @@ namespace switchyard::net {
 class UpstreamConnection {
  public:
   using Socket = boost::asio::ip::tcp::socket;
-  using TlsStream = boost::beast::ssl_stream<Socket>;
+  using TlsStream = TlsSocket;
 
   explicit UpstreamConnection(Socket socket);
 
   // Wraps the connected socket in TLS (the handshake is the caller's); keeps `context` alive.
+  // Throws what TlsSocket's constructor throws.
   TlsStream& startTls(std::shared_ptr<boost::asio::ssl::context> context);
 
   bool isTls() const { return tls_.has_value(); }

@@ -1,0 +1,164 @@
+#include "gateway/request_trace.hpp"
+
+#include "core/http_message.hpp"
+#include "gateway/runtime.hpp"
+#include "telemetry/attribute_semconv.hpp"
+
+namespace switchyard::gateway {
+
+namespace {
+
+using telemetry::AttributeList;
+using telemetry::Span;
+
+std::uint64_t nowUnixNano() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::string_view headerOf(const http::Request& request, std::string_view name) {
+  const auto value = request[boost::beast::string_view(name.data(), name.size())];
+  return {value.data(), value.size()};
+}
+
+telemetry::ProviderKind providerOf(config::Schema schema) {
+  return schema == config::Schema::OpenAI ? telemetry::ProviderKind::OpenAI
+                                          : telemetry::ProviderKind::VertexAI;
+}
+
+bool genAi(const TracingServices& services) {
+  return services.attributes.convention == telemetry::SemanticConvention::GenAi;
+}
+
+}  // namespace
+
+RequestTrace::RequestTrace(const TracingServices& services, telemetry::IdGenerator& ids, Span request)
+    : services_(services), ids_(ids), request_(std::move(request)) {}
+
+std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& services,
+                                                  telemetry::IdGenerator& ids,
+                                                  const http::Request& request) {
+  if (!services.exporter) return nullptr;
+  const auto caller = telemetry::parseTraceParent(headerOf(request, "traceparent"),
+                                                  headerOf(request, "tracestate"));
+  if (caller && !caller->sampled()) return nullptr;  // the caller decided: no trace, just pass it on
+  Span span = caller ? Span::childOf(*caller, ids) : Span::root(ids);
+  span.kind = telemetry::SpanKind::Server;
+  span.startTimeUnixNano = nowUnixNano();
+  return std::make_unique<RequestTrace>(services, ids, std::move(span));
+}
+
+void RequestTrace::onRequest(const providers::ChatRequest& chat, std::string_view rawBody,
+                             const http::Request& request) {
+  const auto& settings = services_.attributes;
+  request_.name = telemetry::chatSpanName(settings, chat.model);
+  AttributeList attributes;
+  const telemetry::ChatRequestView view{*chat.body, rawBody,
+                                        [&request](std::string_view name) { return headerOf(request, name); }};
+  telemetry::addChatRequestAttributes(settings, view, attributes);
+  telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
+  if (chat.stream) fold_ = std::make_unique<telemetry::StreamFold>();
+}
+
+void RequestTrace::beginAttempt(const BackendRuntime& backend, std::string_view upstreamModel) {
+  Span span = Span::childOf(request_, ids_);
+  span.kind = telemetry::SpanKind::Client;
+  span.name = "upstream " + backend.config->name;
+  span.startTimeUnixNano = nowUnixNano();
+  span.add("switchyard.backend", backend.config->name);
+  span.add("server.address", backend.target.host);
+  span.add("server.port", static_cast<std::int64_t>(backend.target.port));
+  span.add("switchyard.attempt.number", static_cast<std::int64_t>(attempts_.size() + 1));
+  span.add("llm.model_name", std::string(upstreamModel));
+  attempt_ = std::move(span);
+  provider_ = providerOf(backend.config->schema);
+  upstreamModel_ = upstreamModel;
+  sawBackend_ = true;
+}
+
+std::string RequestTrace::attemptTraceParent() const {
+  return attempt_ ? attempt_->traceParent() : request_.traceParent();
+}
+
+void RequestTrace::endAttempt(std::string_view outcome, const core::Error* error) {
+  if (!attempt_) return;
+  Span& span = *attempt_;
+  span.endTimeUnixNano = nowUnixNano();
+  span.add("switchyard.attempt.outcome", std::string(outcome));
+  if (error) {
+    if (error->upstreamStatus > 0)
+      span.add("http.response.status_code", static_cast<std::int64_t>(error->upstreamStatus));
+    span.add("error.type", std::string(core::kindName(error->kind)));
+    span.recordError(span.endTimeUnixNano, std::string(core::kindName(error->kind)), error->message);
+  } else {
+    span.add("http.response.status_code", std::int64_t{200});
+    span.status.code = telemetry::StatusCode::Ok;
+  }
+  attempts_.push_back(std::move(span));
+  attempt_.reset();
+}
+
+void RequestTrace::onStreamOutput(std::string_view frames) {
+  if (!fold_) return;
+  const bool sawContent = fold_->sawContent();
+  if (fold_->feedFrames(frames) && !sawContent) {
+    const auto now = nowUnixNano();
+    // The event the OpenInference instrumentations stamp on a stream's first token.
+    request_.addEvent("First Token Stream Event", now);
+    if (genAi(services_)) {
+      request_.add("gen_ai.response.time_to_first_chunk",
+                   static_cast<double>(now - request_.startTimeUnixNano) / 1e9);
+    }
+  }
+}
+
+void RequestTrace::onResponse(std::string_view completionJson) {
+  AttributeList attributes;
+  telemetry::addChatResponseAttributes(services_.attributes, completionJson, attributes);
+  telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
+}
+
+void RequestTrace::onError(const core::Error& error) {
+  if (failed_) return;
+  failed_ = true;
+  AttributeList spanAttributes;
+  AttributeList event;
+  telemetry::addChatErrorAttributes(services_.attributes, error, spanAttributes, event);
+  telemetry::moveAttributes(std::move(spanAttributes.entries()), request_.attributes);
+  request_.recordError(nowUnixNano(), std::string(core::kindName(error.kind)), error.message);
+  auto& exception = request_.events.back().attributes;
+  exception.clear();
+  telemetry::moveAttributes(std::move(event.entries()), exception);
+}
+
+void RequestTrace::finish(unsigned responseCode) {
+  if (attempt_) endAttempt("abandoned", nullptr);
+  if (sawBackend_) {
+    AttributeList attributes;
+    telemetry::addChatBackendAttributes(services_.attributes, provider_, upstreamModel_, attributes);
+    telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
+  }
+  if (fold_ && (fold_->sawDone() || fold_->sawContent())) {  // a broken stream keeps what came
+    AttributeList attributes;
+    telemetry::addChatStreamAttributes(services_.attributes, *fold_, attributes);
+    telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
+  }
+  request_.add("http.response.status_code", static_cast<std::int64_t>(responseCode));
+  if (!failed_ && request_.status.code == telemetry::StatusCode::Unset)
+    request_.status.code = responseCode >= 200 && responseCode < 300 ? telemetry::StatusCode::Ok
+                                                                     : telemetry::StatusCode::Error;
+  request_.endTimeUnixNano = nowUnixNano();
+  for (auto& attempt : attempts_) services_.exporter->submit(std::move(attempt));
+  services_.exporter->submit(std::move(request_));
+}
+
+void forwardCallerTraceContext(const http::Request& request, std::vector<core::Header>& headers) {
+  const auto traceParent = headerOf(request, "traceparent");
+  if (traceParent.empty()) return;
+  core::setHeader(headers, "traceparent", std::string(traceParent));
+  if (const auto traceState = headerOf(request, "tracestate"); !traceState.empty())
+    core::setHeader(headers, "tracestate", std::string(traceState));
+}
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,359 @@
+// Tracing end to end: the gateway's OTLP/HTTP export decoded by an independent decoder (protobufjs,
+// lib/otlp-receiver.mjs), checked the way Arize Phoenix reads it: the OpenInference request span,
+// one child span per upstream attempt, W3C trace context in and out, redaction, a stream's folded
+// output, and a dead or slow collector that costs no latency.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import OpenAI from 'openai';
+import { startEmulator, startGateway, makeTempDir, writeFile, closedPort, request } from './lib/harness.mjs';
+import { startOtlpReceiver, SpanKind, StatusCode } from './lib/otlp-receiver.mjs';
+
+let dir;
+let emulator;
+let receiver;
+let gateway;
+let client;
+
+// Two backends on the same emulator: `primary` asks for gemini-2.5-pro (faulted per test), the
+// fallback for gemini-2.5-flash, as in the guide's virtual model.
+function manifest(emu) {
+  const backend = (name) => `
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: {name: ${name}}
+spec: {schema: {name: GCPVertexAI}, backendRef: {name: ${name}}}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: ${name}}
+spec: {endpoints: [{ip: {address: 127.0.0.1, port: ${emu.port}}}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: ${name}}
+spec:
+  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: ${name}}]
+  validation: {hostname: localhost, caCertificateRefs: [{kind: ConfigMap, name: ca}]}`;
+  return `
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: r}
+spec:
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: vertex-virtual-model}]}]
+      backendRefs:
+        - {name: primary, modelNameOverride: gemini-2.5-pro, priority: 0}
+        - {name: fallback, modelNameOverride: gemini-2.5-flash, priority: 1}
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: gemini-2.5-flash}]}]
+      backendRefs: [{name: fallback}]
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: gemini-broken}]}]
+      backendRefs: [{name: fallback}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca}
+data: {ca.crt: ${JSON.stringify(emu.caPem)}}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: {name: gcp}
+spec:
+  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: primary}, {group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: fallback}]
+  type: GCPCredentials
+  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
+${backend('primary')}${backend('fallback')}
+`;
+}
+
+let gatewayArgs;
+const baseEnv = () => ({ SSL_CERT_FILE: emulator.trustBundle });
+const tracingEnv = (endpoint, extra = {}) => ({
+  ...baseEnv(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+  OTEL_BSP_SCHEDULE_DELAY: '50',
+  ...extra,
+});
+
+before(async () => {
+  dir = await makeTempDir();
+  emulator = await startEmulator({ dir });
+  receiver = await startOtlpReceiver();
+  await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
+  await writeFile(`${dir}/routes.yaml`, manifest(emulator));
+  gatewayArgs = ['-c', `${dir}/routes.yaml`, '--secrets-dir', `${dir}/secrets`, '--workers', '2'];
+  gateway = await startGateway({
+    args: gatewayArgs,
+    env: tracingEnv(receiver.url, {
+      OTEL_SERVICE_NAME: 'switchyard-e2e',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test,openinference.project.name=e2e',
+    }),
+  });
+  client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'x', maxRetries: 0 });
+});
+
+after(async () => {
+  await gateway?.stop();
+  await receiver?.close();
+  await emulator?.stop();
+});
+
+const hex = (bytes) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/** The spans of one trace once the request span (no parent inside the trace) and `attempts` children are in. */
+async function traceOf(traceId, attempts = 1, from = receiver) {
+  for (let i = 0; i < 300; i++) {
+    const spans = from.spans().filter((s) => s.traceId === traceId);
+    const root = spans.find((s) => s.kind === SpanKind.SERVER);
+    const children = root ? spans.filter((s) => s.parentSpanId === root.spanId) : [];
+    if (root && children.length >= attempts) return { root, attempts: children };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`trace ${traceId} not complete`);
+}
+
+test('a unary request becomes an OpenInference LLM span under the caller\'s traceparent, with an attempt child span whose id the upstream received', async () => {
+  const traceId = hex(16);
+  const parentId = hex(8);
+  const body = {
+    model: 'gemini-2.5-flash',
+    messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Name a colour.' }],
+    temperature: 0.25,
+    max_completion_tokens: 64,
+  };
+  const completion = await client.chat.completions.create(body, {
+    headers: { traceparent: `00-${traceId}-${parentId}-01`, tracestate: 'vendor=abc', 'agent-session-id': 'session-7' },
+  });
+  const { root, attempts } = await traceOf(traceId);
+  const a = root.attributes;
+
+  assert.equal(root.parentSpanId, parentId, 'child of the caller\'s span');
+  assert.equal(root.traceState, 'vendor=abc');
+  assert.equal(root.name, 'ChatCompletion');
+  assert.equal(root.status.code, StatusCode.OK);
+  assert.ok(root.endTimeUnixNano >= root.startTimeUnixNano);
+  assert.equal(a['openinference.span.kind'], 'LLM');
+  assert.equal(a['llm.system'], 'vertexai');
+  assert.equal(a['llm.provider'], 'google');
+  assert.equal(a['llm.model_name'], 'gemini-2.5-flash');
+  assert.equal(a['session.id'], 'session-7');
+  assert.equal(a['input.mime_type'], 'application/json');
+  assert.deepEqual(JSON.parse(a['input.value']), body);
+  const parameters = JSON.parse(a['llm.invocation_parameters']);
+  assert.equal(parameters.temperature, 0.25);
+  assert.equal(parameters.max_completion_tokens, 64);
+  assert.equal(parameters.messages, undefined, 'messages are not invocation parameters');
+  assert.equal(a['llm.input_messages.0.message.role'], 'system');
+  assert.equal(a['llm.input_messages.0.message.content'], 'You are terse.');
+  assert.equal(a['llm.input_messages.1.message.role'], 'user');
+  assert.equal(a['llm.input_messages.1.message.content'], 'Name a colour.');
+  assert.equal(a['llm.output_messages.0.message.role'], 'assistant');
+  assert.equal(a['llm.output_messages.0.message.content'], completion.choices[0].message.content);
+  assert.equal(a['output.mime_type'], 'application/json');
+  assert.equal(JSON.parse(a['output.value']).id, completion.id);
+  assert.equal(a['llm.token_count.prompt'], BigInt(completion.usage.prompt_tokens));
+  assert.equal(a['llm.token_count.completion'], BigInt(completion.usage.completion_tokens));
+  assert.equal(a['llm.token_count.total'], BigInt(completion.usage.total_tokens));
+
+  assert.equal(root.resource['service.name'], 'switchyard-e2e');
+  assert.equal(root.resource['deployment.environment'], 'test');
+  assert.equal(root.resource['openinference.project.name'], 'e2e');
+
+  assert.equal(attempts.length, 1);
+  const attempt = attempts[0];
+  assert.equal(attempt.kind, SpanKind.CLIENT);
+  assert.equal(attempt.attributes['switchyard.attempt.outcome'], 'ok');
+  assert.equal(attempt.attributes['server.port'], BigInt(emulator.port));
+  assert.equal(attempt.status.code, StatusCode.OK);
+
+  const stats = await emulator.stats();
+  assert.equal(stats.last_request_headers.traceparent, `00-${traceId}-${attempt.spanId}-01`,
+    'the upstream request continues the trace from the attempt span');
+  assert.equal(stats.last_request_headers.tracestate, 'vendor=abc');
+});
+
+test('a fallback shows as two attempt spans: the failed primary and the answering fallback', async () => {
+  await emulator.addFault({ model: 'gemini-2.5-pro', fault: { status: 503 }, count: 1 });
+  const traceId = hex(16);
+  await client.chat.completions.create(
+    { model: 'vertex-virtual-model', messages: [{ role: 'user', content: 'fall back please' }] },
+    { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
+  const { root, attempts } = await traceOf(traceId, 2);
+  attempts.sort((x, y) => Number(x.startTimeUnixNano - y.startTimeUnixNano));
+  assert.equal(attempts.length, 2);
+  assert.equal(attempts[0].attributes['switchyard.backend'], 'default/primary');
+  assert.equal(attempts[0].attributes['switchyard.attempt.outcome'], 'status_503');
+  assert.equal(attempts[0].attributes['http.response.status_code'], 503n);
+  assert.equal(attempts[0].status.code, StatusCode.ERROR);
+  assert.equal(attempts[0].events[0]?.name, 'exception');
+  assert.equal(attempts[1].attributes['switchyard.backend'], 'default/fallback');
+  assert.equal(attempts[1].attributes['switchyard.attempt.outcome'], 'ok');
+  assert.equal(root.status.code, StatusCode.OK);
+  assert.equal(root.attributes['llm.model_name'], 'gemini-2.5-flash', 'the model that answered');
+});
+
+test('a stream folds its chunks into output.value and marks the first token', async () => {
+  const traceId = hex(16);
+  const stream = await client.chat.completions.create(
+    { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'stream some words for the trace' }], stream: true, stream_options: { include_usage: true } },
+    { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
+  let text = '';
+  let usage;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta?.content ?? '';
+    usage = chunk.usage ?? usage;
+  }
+  const { root } = await traceOf(traceId);
+  const a = root.attributes;
+  const folded = JSON.parse(a['output.value']);
+  assert.equal(folded.object, 'chat.completion');
+  assert.equal(folded.choices[0].message.content, text);
+  assert.equal(folded.choices[0].finish_reason, 'stop');
+  assert.equal(a['llm.output_messages.0.message.content'], text);
+  assert.equal(a['llm.token_count.completion'], BigInt(usage.completion_tokens));
+  assert.equal(a['llm.token_count.prompt'], BigInt(usage.prompt_tokens));
+  const first = root.events.find((e) => e.name === 'First Token Stream Event');
+  assert.ok(first, 'first-token event');
+  assert.ok(first.timeUnixNano >= root.startTimeUnixNano && first.timeUnixNano <= root.endTimeUnixNano);
+});
+
+test('a failed request ends its span with status ERROR and an exception event', async () => {
+  const traceId = hex(16);
+  await assert.rejects(client.chat.completions.create(
+    { model: 'gemini-broken', messages: [{ role: 'user', content: 'x [[emulator: status=400]]' }] },
+    { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } }));
+  const { root } = await traceOf(traceId);
+  assert.equal(root.status.code, StatusCode.ERROR);
+  const exception = root.events.find((e) => e.name === 'exception');
+  assert.ok(exception, 'exception event');
+  assert.equal(typeof exception.attributes['exception.type'], 'string');
+  assert.ok(exception.attributes['exception.message'].length > 0);
+  assert.equal(root.attributes['http.response.status_code'], 400n);
+});
+
+test('without a traceparent the request starts a new trace; an unsampled caller gets none, but its header goes upstream unchanged', async () => {
+  const before = receiver.spans().length;
+  await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'new trace' }] });
+  const spans = await receiver.waitForSpans(before + 2);
+  const root = spans.slice(before).find((s) => s.kind === SpanKind.SERVER);
+  assert.equal(root.parentSpanId, '');
+  assert.match(root.traceId, /^[0-9a-f]{32}$/);
+
+  const unsampled = `00-${hex(16)}-${hex(8)}-00`;
+  await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'no trace' }] },
+    { headers: { traceparent: unsampled } });
+  assert.equal((await emulator.stats()).last_request_headers.traceparent, unsampled);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(!receiver.spans().some((s) => s.traceId === unsampled.slice(3, 35)), 'no span for an unsampled trace');
+});
+
+test('OPENINFERENCE_HIDE_INPUTS and OPENINFERENCE_HIDE_OUTPUTS keep the prompt and the answer out of the trace, token counts stay', async () => {
+  const own = await startOtlpReceiver();
+  const hidden = await startGateway({
+    args: gatewayArgs,
+    env: tracingEnv(own.url, { OPENINFERENCE_HIDE_INPUTS: 'true', OPENINFERENCE_HIDE_OUTPUTS: 'true' }),
+  });
+  try {
+    const traceId = hex(16);
+    const secret = 'my secret prompt text';
+    const hiddenClient = new OpenAI({ baseURL: `${hidden.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const completion = await hiddenClient.chat.completions.create(
+      { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: secret }] },
+      { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
+    const { root } = await traceOf(traceId, 1, own);
+    const a = root.attributes;
+    assert.equal(a['input.value'], '__REDACTED__');
+    assert.ok(!Object.keys(a).some((k) => k.startsWith('llm.input_messages.')), 'no input messages');
+    assert.equal(a['output.value'], '__REDACTED__');
+    assert.ok(!Object.keys(a).some((k) => k.startsWith('llm.output_messages.')), 'no output messages');
+    const leaking = Object.entries(a).filter(([, v]) => String(v).includes(secret)).map(([k]) => k);
+    assert.deepEqual(leaking, [], 'the prompt appears in no attribute');
+    const answer = completion.choices[0].message.content;
+    assert.ok(!Object.values(a).some((v) => String(v).includes(answer)), 'the answer appears in no attribute');
+    assert.equal(a['llm.token_count.total'], BigInt(completion.usage.total_tokens), 'counts stay');
+  } finally {
+    await hidden.stop();
+    await own.close();
+  }
+});
+
+// Median of `n` sequential request latencies (ms) through each gateway, interleaved.
+async function interleavedMedians(urls, n) {
+  const samples = urls.map(() => []);
+  const body = JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'latency probe' }] });
+  for (let i = 0; i < n; i++) {
+    for (const [k, url] of urls.entries()) {
+      const started = performance.now();
+      const res = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      samples[k].push(performance.now() - started);
+      assert.equal(res.status, 200);
+    }
+  }
+  return samples.map((s) => s.sort((x, y) => x - y)[Math.floor(s.length / 2)]);
+}
+
+async function metricValue(adminUrl, name) {
+  const res = await request(`${adminUrl}/metrics`);
+  const line = res.body.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : undefined;
+}
+
+test('a dead collector and a collector that never answers add no latency; spans are dropped and counted', async () => {
+  // A collector that accepts connections and never answers.
+  const held = [];
+  const silent = http.createServer((req) => held.push(req));
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const small = { OTEL_BSP_MAX_QUEUE_SIZE: '8', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4', OTEL_EXPORTER_OTLP_TIMEOUT: '60000', OTEL_BSP_EXPORT_TIMEOUT: '60000' };
+  const gateways = [];
+  try {
+    gateways.push(await startGateway({ args: gatewayArgs, env: baseEnv() }));
+    gateways.push(await startGateway({ args: gatewayArgs, env: tracingEnv(`http://127.0.0.1:${await closedPort()}`, small) }));
+    gateways.push(await startGateway({ args: gatewayArgs, env: tracingEnv(`http://127.0.0.1:${silent.address().port}`, small) }));
+    await interleavedMedians(gateways.map((g) => g.url), 5);  // warm up: connections, tokens
+    const [off, dead, slow] = await interleavedMedians(gateways.map((g) => g.url), 40);
+    // Same run, as ratios; generous because two cores run the client, the emulator and three gateways.
+    assert.ok(dead / off < 1.5, `dead collector: median ${dead.toFixed(2)} ms vs ${off.toFixed(2)} ms without tracing`);
+    assert.ok(slow / off < 1.5, `silent collector: median ${slow.toFixed(2)} ms vs ${off.toFixed(2)} ms without tracing`);
+    for (const g of gateways.slice(1)) {
+      let dropped = 0;
+      for (let i = 0; i < 100 && !(dropped > 0); i++) {
+        dropped = (await metricValue(g.adminUrl, 'switchyard_spans_dropped_total')) ?? 0;
+        if (!(dropped > 0)) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(dropped > 0, 'dropped spans are counted');
+    }
+  } finally {
+    for (const g of gateways) await g.stop();
+    silent.closeAllConnections();
+    silent.close();
+  }
+});
+
+test('AI_GATEWAY_TRACING_SEMCONV=gen_ai switches the span to the OpenTelemetry GenAI conventions', async () => {
+  const own = await startOtlpReceiver();
+  const genai = await startGateway({ args: gatewayArgs, env: tracingEnv(own.url, { AI_GATEWAY_TRACING_SEMCONV: 'gen_ai' }) });
+  try {
+    const traceId = hex(16);
+    const genaiClient = new OpenAI({ baseURL: `${genai.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const completion = await genaiClient.chat.completions.create(
+      { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'gen ai please' }], temperature: 0.5 },
+      { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
+    const { root } = await traceOf(traceId, 1, own);
+    const a = root.attributes;
+    assert.equal(root.name, 'chat gemini-2.5-flash');
+    assert.equal(a['gen_ai.operation.name'], 'chat');
+    assert.equal(a['gen_ai.provider.name'], 'gcp.vertex_ai');
+    assert.equal(a['gen_ai.request.model'], 'gemini-2.5-flash');
+    assert.equal(a['gen_ai.request.temperature'], 0.5);
+    assert.equal(a['gen_ai.usage.input_tokens'], BigInt(completion.usage.prompt_tokens));
+    assert.equal(a['gen_ai.usage.output_tokens'], BigInt(completion.usage.completion_tokens));
+    assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+    assert.equal(a['openinference.span.kind'], undefined, 'no OpenInference keys in GenAI mode');
+  } finally {
+    await genai.stop();
+    await own.close();
+  }
+});
