@@ -409,7 +409,9 @@ struct UpstreamStream::State {
   std::optional<StreamParser> parser;
   unsigned status = 0;
   std::vector<core::Header> headers;
-  std::vector<char> piece = std::vector<char>(16 * 1024);
+  // What one next() hands out. An SSE event is a few hundred bytes; a longer piece just takes
+  // another call. Small because every open stream holds it while it waits.
+  std::vector<char> piece = std::vector<char>(4 * 1024);
   std::optional<Error> failure;
 
   void finish() {
