@@ -10,7 +10,7 @@ import http from 'node:http';
 import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   BENCH_DIR, SWITCHYARD, PORTKEY_SERVER, tempDir, startCannedUpstream, startNginxProxy, startGateway, startPortkey,
   startHoldUpstream, portkeyHeaders, writeSetup, statusKiB, rssKiB, loadLine, cleanup,
@@ -48,7 +48,8 @@ function post(url, payload, headers = {}) {
 }
 
 function toolVersions() {
-  const first = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]; } catch (e) { return String(e.stderr ?? e.message).split('\n')[0]; } };
+  // First line of a tool's version output, wherever it prints it (nginx -v: stderr; wrk -v exits 1).
+  const first = (cmd, args) => { const r = spawnSync(cmd, args, { encoding: 'utf8' }); return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0]; };
   const portkeyPkg = JSON.parse(readFileSync(path.join(path.dirname(PORTKEY_SERVER), '..', 'package.json'), 'utf8'));
   return {
     switchyard: SWITCHYARD,
