@@ -142,15 +142,25 @@ void contentParts(JsonWriter& w, const Redaction& redaction, const json::array& 
   }
 }
 
-std::string inputMessages(const Redaction& redaction, const json::array& messages) {
+// A JSON array with what `write` makes of each object in `items` (other items are skipped).
+template <class Write>
+std::string arrayOfObjects(const json::array& items, Write write) {
   std::string text;
   JsonWriter w(text);
   w.beginArray();
-  for (const auto& item : messages) {
+  for (const auto& item : items) {
     if (!item.is_object()) continue;
-    const auto& message = item.get_object();
-    const auto role = stringField(&message, "role");
     w.beginObject();
+    write(w, item.get_object());
+    w.endObject();
+  }
+  w.endArray();
+  return text;
+}
+
+std::string inputMessages(const Redaction& redaction, const json::array& messages) {
+  return arrayOfObjects(messages, [&](JsonWriter& w, const json::object& message) {
+    const auto role = stringField(&message, "role");
     w.field("role", role);
     w.key("parts");
     w.beginArray();
@@ -167,22 +177,13 @@ std::string inputMessages(const Redaction& redaction, const json::array& message
       toolCallParts(w, message);
     }
     w.endArray();
-    w.endObject();
-  }
-  w.endArray();
-  return text;
+  });
 }
 
 std::string toolDefinitions(const json::array& tools) {
-  std::string text;
-  JsonWriter w(text);
-  w.beginArray();
-  for (const auto& item : tools) {
-    if (!item.is_object()) continue;
-    const auto& tool = item.get_object();
+  return arrayOfObjects(tools, [](JsonWriter& w, const json::object& tool) {
     const auto* function = objectField(&tool, "function");
     const auto type = stringField(&tool, "type");
-    w.beginObject();
     w.field("type", type.empty() ? std::string_view("function") : type);
     w.field("name", stringField(function, "name"));
     w.field("description", stringField(function, "description"));
@@ -190,22 +191,13 @@ std::string toolDefinitions(const json::array& tools) {
       w.key("parameters");
       if (!w.value(*parameters)) w.null();
     }
-    w.endObject();
-  }
-  w.endArray();
-  return text;
+  });
 }
 
 std::string outputMessages(const Redaction& redaction, const json::array& choices) {
-  std::string text;
-  JsonWriter w(text);
-  w.beginArray();
-  for (const auto& item : choices) {
-    if (!item.is_object()) continue;
-    const auto& choice = item.get_object();
+  return arrayOfObjects(choices, [&](JsonWriter& w, const json::object& choice) {
     const auto* message = objectField(&choice, "message");
     const auto role = stringField(message, "role");
-    w.beginObject();
     w.field("role", role.empty() ? std::string_view("assistant") : role);
     w.key("parts");
     w.beginArray();
@@ -217,10 +209,7 @@ std::string outputMessages(const Redaction& redaction, const json::array& choice
     w.endArray();
     if (const auto reason = stringField(&choice, "finish_reason"); !reason.empty())
       w.field("finish_reason", reason);
-    w.endObject();
-  }
-  w.endArray();
-  return text;
+  });
 }
 
 }  // namespace
