@@ -9,8 +9,12 @@ boost::asio::awaitable<void> AdminHandler::handle(http::Request& request, const 
   if (path == "/healthz") {
     co_await writer.send(200, "text/plain", "ok\n");
   } else if (path == "/readyz") {
-    const bool ready = views_.ready();
-    co_await writer.send(ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n");
+    const auto reason = views_.notReadyBecause();
+    if (reason.empty()) {
+      co_await writer.send(200, "text/plain", "ready\n");
+    } else {
+      co_await writer.send(503, "text/plain", "not ready: " + reason + "\n");
+    }
   } else if (path == "/config_dump") {
     co_await writer.send(200, "application/json", views_.configDump());
   } else if (path == "/metrics") {

@@ -10,7 +10,7 @@
 namespace switchyard::admin {
 
 struct AdminViews {
-  std::function<bool()> ready;
+  std::function<std::string()> notReadyBecause;  // empty: ready
   std::function<std::string()> configDump;  // JSON, secrets already redacted
   std::function<std::string()> metrics;     // Prometheus text
 };

@@ -101,4 +101,17 @@ TokenFetchCounts CredentialStore::tokenFetches() const {
   return counts;
 }
 
+std::string CredentialStore::tokenReadiness(std::chrono::system_clock::time_point now) const {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->tokenCaches.empty()) return {};
+  std::string waiting;
+  for (const auto& cache : impl_->tokenCaches) {
+    const auto token = cache->cached();
+    if (token && token->expiresAt > now) return {};
+    if (!waiting.empty()) waiting += ", ";
+    waiting += cache->describe();
+  }
+  return "no access token obtained yet for " + waiting;
+}
+
 }  // namespace switchyard::gateway

@@ -2,6 +2,7 @@
 // Process-wide signers, one per credential. The same credential (same secret material) keeps the same
 // signer, and so its cached token, across config reloads. Token fetches run on the auth thread.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,6 +43,10 @@ class CredentialStore {
 
   // Token fetches of every service-account credential so far (for metrics; any thread).
   TokenFetchCounts tokenFetches() const;
+
+  // For /readyz: empty when no credential needs a token or at least one holds a token valid at
+  // `now`; otherwise why not (naming credentials, never secrets). Any thread.
+  std::string tokenReadiness(std::chrono::system_clock::time_point now) const;
 
  private:
   struct Impl;

@@ -46,7 +46,7 @@ Gateway::Gateway(GatewayOptions options)
   addProcessMetrics(metrics_, outliers_, credentials_, reloads_);
   startTracing();
   services_.tracing = &tracing_;
-  adminViews_.ready = [this] { return ready(); };
+  adminViews_.notReadyBecause = [this] { return notReadyBecause(); };
   adminViews_.configDump = [this] {
     return boost::json::serialize(config::dumpSnapshot(*runtime_.current()->snapshot));
   };
@@ -165,6 +165,10 @@ void Gateway::join() {
 
 std::uint16_t Gateway::port() const { return server_ ? server_->port() : 0; }
 std::uint16_t Gateway::adminPort() const { return adminServer_ ? adminServer_->port() : 0; }
-bool Gateway::ready() const { return server_ && runtime_.current() != nullptr; }
+std::string Gateway::notReadyBecause() const {
+  if (!server_ || server_->port() == 0) return "the listener is not up";
+  if (!runtime_.current()) return "no configuration loaded";
+  return credentials_.tokenReadiness(clock_.now());
+}
 
 }  // namespace switchyard::gateway

@@ -49,7 +49,8 @@ class Gateway {
   const RuntimeHolder& runtime() const { return runtime_; }
   // Served on the admin /metrics; other services may add scrape-time callbacks to it.
   telemetry::MetricsRegistry& metrics() { return metrics_; }
-  bool ready() const;
+  // Empty when ready to serve: listeners up, configuration loaded, an access token in hand.
+  std::string notReadyBecause() const;
 
  private:
   std::optional<std::shared_ptr<const Runtime>> loadRuntime();
