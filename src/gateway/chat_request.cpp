@@ -14,13 +14,16 @@ core::Result<void> ParsedChatRequest::parse(std::string_view contentType, std::s
                        "Content-Type must be application/json, got " + std::string(contentType));
   }
   boost::system::error_code ec;
-  body_ = boost::json::parse(body, ec, &arena_);
+  // The parsed value takes about the text's size; the arena grows if it needs more.
+  body_.reset();
+  arena_.emplace(body.size() + 512);
+  body_.emplace(boost::json::parse(body, ec, &*arena_));
   if (ec) {
     return Error::make(ErrorKind::InvalidJson,
                        "We could not parse the JSON body of your request: " + ec.message());
   }
-  if (!body_.is_object()) return Error::make(ErrorKind::InvalidRequest, "the request body must be a JSON object");
-  const auto& object = body_.get_object();
+  if (!body_->is_object()) return Error::make(ErrorKind::InvalidRequest, "the request body must be a JSON object");
+  const auto& object = body_->get_object();
 
   const auto* model = object.if_contains("model");
   if (!model || !model->is_string() || model->get_string().empty()) {

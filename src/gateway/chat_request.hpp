@@ -5,7 +5,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
-#include <array>
+#include <optional>
 #include <string_view>
 
 #include "core/result.hpp"
@@ -15,7 +15,7 @@ namespace switchyard::gateway {
 
 class ParsedChatRequest {
  public:
-  ParsedChatRequest() : arena_(seed_.data(), seed_.size()) {}
+  ParsedChatRequest() = default;
   ParsedChatRequest(const ParsedChatRequest&) = delete;
   ParsedChatRequest& operator=(const ParsedChatRequest&) = delete;
 
@@ -26,9 +26,12 @@ class ParsedChatRequest {
   const providers::ChatRequest& chat() const { return chat_; }
 
  private:
-  std::array<unsigned char, 4096> seed_;  // most requests fit here: no heap allocation
-  boost::json::monotonic_resource arena_;
-  boost::json::value body_;
+  // Sized from the body when parsing: a fixed seed in this object would be held, used or not, by
+  // every open stream (this object lives in the handler's coroutine frame).
+  std::optional<boost::json::monotonic_resource> arena_;
+  // Constructed from the parse result so that it keeps the arena as its storage (assigning a
+  // value to one made with other storage copies it out of the arena).
+  std::optional<boost::json::value> body_;
   providers::ChatRequest chat_;
 };
 
