@@ -300,6 +300,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     if (error.retryAfterSeconds < 0) error.retryAfterSeconds = parseRetryAfter(stream.header("retry-after"));
     co_return failed(attempt, error);
   }
+  // The stream is on: this request is not sent again (the 401 retry happens before this point), so
+  // its body and headers need not stay for the life of the stream.
+  attempt.outbound = core::OutboundRequest();
 
   const providers::ResponseContext context{clock_.nowSeconds(), log_.requestId};
   auto translator = backend.provider->newStreamTranslator(request_.chat(), attempt.target, context);

@@ -170,6 +170,8 @@ asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& request,
     co_return;
   }
   if (trace) trace->onRequest(parsed.chat(), request.body(), request);
+  // The parsed request holds all of it from here on; a stream can stay open for minutes.
+  std::string().swap(request.body());
   const auto runtime = services_.runtime->current();  // kept alive until this request is done
   ChatExchange exchange(*runtime, parsed, request, writer, log, upstream_, *services_.outliers,
                         *services_.clock, random_, trace.get());

@@ -257,6 +257,9 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
 
     tcpStream.expires_never();
     Request request = parser.release();
+    // Nothing pipelined behind the request: give the read buffer back while the handler runs (a
+    // stream can stay open for minutes); the next request on this connection allocates afresh.
+    if (buffer.size() == 0) buffer.shrink_to_fit();
     const bool keepAlive = request.keep_alive() && !worker.stopping;
     StreamWriter<Stream> writer(stream, request.version(), keepAlive, worker.stopping);
     RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
