@@ -158,7 +158,7 @@ function markdown(data, sum) {
   L.push('## Method', '');
   L.push('- Upstream: Debian nginx (`bench/canned-upstream`, one worker, no access log) answering the recorded Vertex `generateContent` JSON and the 7-event CRLF-framed `streamGenerateContent` SSE body, all at once.');
   L.push('- Direct: wrk POSTs the Vertex body straight to the upstream. nginx: `bench/nginx-proxy` (one process, `worker_processes 1`, keep-alive upstream pool of 64, `proxy_http_version 1.1`, access log on with `buffer=64k flush=1s`, stub_status on, SSE unbuffered), same Vertex body. ' +
-    'Switchyard: `switchyard run --workers 1` (and a second process with `--workers 2`) with bench/canned-upstream/manifest.yaml.template, OpenAI body, access log (stdout) to a file, admin /metrics on. ' +
+    'Switchyard: `switchyard run --workers 1` (and a second process with `--workers 2`) with bench/canned-upstream/manifest.yaml.template, OpenAI body, access log (stdout) to a file, metrics on (admin /metrics), tracing not configured (no OTEL endpoint). ' +
     'Portkey: `@portkey-ai/gateway` 1.15.2 (`start-server.js --headless`) with the vertex-ai provider and `x-portkey-custom-host` pointing at the same upstream, OpenAI body. ' +
     '`@hono/node-server` is pinned to 1.13.8 in bench/package.json: newer ones make every Portkey stream fail with `TypeError: immutable` (Portkey-AI/gateway#1389).');
   L.push(`- Non-streaming: \`wrk -t1 -c{1,16,64} -d${cfg.duration} --latency -s bench/post.lua\`; each round runs every concurrency with the targets in a rotated order; Switchyard with 2 workers runs at c=64 right after Switchyard with 1. ` +
