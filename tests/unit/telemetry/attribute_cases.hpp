@@ -3,8 +3,9 @@
 // answer), the complete attribute list out. A case is
 //   {"name", "env": {VAR: value}, "headers": {name: value}, "request": {...},
 //    "backend": {"provider": "vertex"|"openai", "model"}, "response": {...}, "expect": {key: value}}
-// and may say "like": <earlier case> to take that case's inputs and expectation, with its own
-// inputs replacing those, its "env" added and its "changes" applied to the expectation (a value replaces, null removes, a key ending
+// and may say "inputs": <a set in kSharedInputs> to take those inputs, or "like": <earlier case> to
+// take that case's inputs and expectation; either way its own inputs replace those taken, its "env"
+// adds to theirs, and with "like" its "changes" apply to the expectation (a value replaces, null removes, a key ending
 // in "*" removes every key with that prefix).
 // Expected values: a string, an integer, a double, a bool, an array of strings (a string-array
 // attribute), or an object / array of objects: then the attribute is JSON text equal to it once
@@ -66,27 +67,71 @@ inline void applyChanges(json::object& expect, const json::object& changes) {
   }
 }
 
+// Inputs that both conventions' tables run: one request that exercises every switch (text, images
+// under and over a base64 limit of 40, a tool call and its result, a tool), and an answer with
+// reasoning, text and a tool call.
+inline constexpr std::string_view kSharedInputs = R"json({
+"everything": {
+  "env": {"OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH": "40"},
+  "headers": {"agent-session-id": "sess-1"},
+  "request": {"model": "gemini-2.5-flash", "temperature": 0.2, "max_completion_tokens": 512,
+    "stream": false,
+    "messages": [
+      {"role": "system", "content": "You are terse."},
+      {"role": "user", "content": [
+        {"type": "text", "text": "What is in these images?"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]},
+      {"role": "assistant", "content": null, "tool_calls": [
+        {"id": "call_abc", "type": "function",
+         "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
+      {"role": "tool", "tool_call_id": "call_abc", "name": "get_weather", "content": "18C, cloudy"}],
+    "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather by city",
+      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]},
+  "backend": {"provider": "vertex", "model": "gemini-2.5-flash"},
+  "response": {"id": "chatcmpl-2", "object": "chat.completion", "created": 1700000000,
+    "model": "gemini-2.5-flash-001",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Let me check tomorrow.",
+        "reasoning_content": "The user may want tomorrow too.", "refusal": null,
+        "tool_calls": [{"id": "call_def", "type": "function",
+          "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\",\"day\":1}"}}]},
+      "logprobs": null, "finish_reason": "tool_calls"}],
+    "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80,
+              "prompt_tokens_details": {"cached_tokens": 10},
+              "completion_tokens_details": {"reasoning_tokens": 12}}}
+}
+})json";
+
+// `base` with `own`'s inputs on top: its keys replace base's, its "env" adds to base's.
+inline json::object onTopOf(const json::object& base, const json::object& own) {
+  json::object merged = base;
+  for (const auto& entry : own) {
+    const std::string_view key = entry.key();
+    if (key != "env" && key != "changes" && key != "like" && key != "inputs") merged[key] = entry.value();
+  }
+  auto env = objectOf(base, "env");
+  for (const auto& entry : objectOf(own, "env")) env[entry.key()] = entry.value();
+  merged["env"] = env;
+  return merged;
+}
+
 inline std::vector<Case> loadCases(std::string_view cases) {
+  static const auto shared = json::parse(kSharedInputs);
   std::vector<Case> loaded;
   const auto parsed = json::parse(cases);
   for (const auto& item : parsed.as_array()) {
     Case c{text(item.as_object(), "name"), item.as_object()};
-    if (const auto like = text(c.data, "like"); !like.empty()) {
+    if (const auto inputs = text(c.data, "inputs"); !inputs.empty()) {
+      c.data = onTopOf(shared.at(inputs).as_object(), c.data);
+    } else if (const auto like = text(c.data, "like"); !like.empty()) {
       const auto base = std::find_if(loaded.begin(), loaded.end(),
                                      [&](const Case& b) { return b.name == like; });
       if (base == loaded.end()) throw std::runtime_error(c.name + ": no earlier case " + like);
-      json::object merged = base->data;
-      for (const auto& entry : c.data) {
-        const std::string_view key = entry.key();
-        if (key != "env" && key != "changes" && key != "like") merged[key] = entry.value();
-      }
-      auto env = objectOf(base->data, "env");
-      for (const auto& entry : objectOf(c.data, "env")) env[entry.key()] = entry.value();
-      merged["env"] = env;
       auto expect = objectOf(base->data, "expect");
       applyChanges(expect, objectOf(c.data, "changes"));
-      merged["expect"] = expect;
-      c.data = std::move(merged);
+      c.data = onTopOf(base->data, c.data);
+      c.data["expect"] = expect;
     }
     loaded.push_back(std::move(c));
   }
