@@ -1,75 +1,106 @@
 #include "gateway/access_log.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
+#include <array>
 #include <ctime>
+
+#include "providers/json_writer.hpp"
 
 namespace switchyard::gateway {
 
 namespace {
 
-std::string isoTime(std::chrono::system_clock::time_point t) {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+// "2026-11-27T04:47:46.101Z" in `buf`, formatted by hand: this runs once per request.
+std::string_view isoTime(std::array<char, 24>& buf, std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   const std::time_t seconds = ms / 1000;
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms % 1000));
-  return buf;
+  auto put = [&buf](int at, int value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) buf[at + i] = char('0' + value % 10);
+  };
+  put(0, tm.tm_year + 1900, 4);
+  buf[4] = '-';
+  put(5, tm.tm_mon + 1, 2);
+  buf[7] = '-';
+  put(8, tm.tm_mday, 2);
+  buf[10] = 'T';
+  put(11, tm.tm_hour, 2);
+  buf[13] = ':';
+  put(14, tm.tm_min, 2);
+  buf[16] = ':';
+  put(17, tm.tm_sec, 2);
+  buf[19] = '.';
+  put(20, int(ms % 1000), 3);
+  buf[23] = 'Z';
+  return {buf.data(), buf.size()};
 }
 
-boost::json::value orNull(std::string_view s) {
-  return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+void stringOrNull(providers::JsonWriter& json, std::string_view name, std::string_view text) {
+  json.key(name);
+  if (text.empty()) {
+    json.null();
+  } else {
+    json.string(text);
+  }
 }
 
 }  // namespace
 
-std::string formatAccessLogLine(const AccessLogEntry& e) {
-  boost::json::object line;
-  line["start_time"] = isoTime(e.start);
-  line["method"] = e.method;
-  line["x-envoy-origin-path"] = e.path;
-  line["protocol"] = e.protocol;
-  line["response_code"] = e.responseCode;
-  line["response_flags"] = e.responseFlags.empty() ? "-" : e.responseFlags;
-  line["bytes_received"] = e.bytesReceived;
-  line["bytes_sent"] = e.bytesSent;
-  line["duration"] = e.duration.count() / 1000;  // ms, as Envoy
-  line["duration_us"] = e.duration.count();
-  line["upstream_host"] = orNull(e.upstreamHost);
-  line["upstream_cluster"] = orNull(e.upstreamCluster);
-  line["upstream_transport_failure_reason"] = orNull(e.upstreamTransportFailureReason);
-  line["x-request-id"] = e.requestId;
-  line["user-agent"] = orNull(e.userAgent);
-  line["gen_ai.request.model"] = orNull(e.requestModel);
-  line["gen_ai.request.model_override"] = orNull(e.modelOverride);
-  line["gen_ai.response.model"] = orNull(e.responseModel);
-  line["gen_ai.usage.input_tokens"] = e.usage.promptTokens;
-  line["gen_ai.usage.output_tokens"] = e.usage.completionTokens;
-  line["gen_ai.usage.total_tokens"] = e.usage.totalTokens;
-  line["gen_ai.usage.cached_tokens"] = e.usage.cachedTokens;
-  line["gen_ai.usage.reasoning_tokens"] = e.usage.reasoningTokens;
-  line["backend"] = orNull(e.backend);
-  line["stream"] = e.stream;
-  if (!e.errorType.empty()) line["error.type"] = e.errorType;
-  boost::json::array attempts;
+// Written straight into the line (no JSON tree): the access log is on every request's path.
+void appendAccessLogLine(std::string& out, const AccessLogEntry& e) {
+  providers::JsonWriter json(out);
+  json.beginObject();
+  std::array<char, 24> time;
+  json.field("start_time", isoTime(time, e.start));
+  json.field("method", e.method);
+  json.field("x-envoy-origin-path", e.path);
+  json.field("protocol", e.protocol);
+  json.fieldInt("response_code", e.responseCode);
+  json.field("response_flags", e.responseFlags.empty() ? std::string_view("-") : std::string_view(e.responseFlags));
+  json.fieldInt("bytes_received", static_cast<std::int64_t>(e.bytesReceived));
+  json.fieldInt("bytes_sent", static_cast<std::int64_t>(e.bytesSent));
+  json.fieldInt("duration", e.duration.count() / 1000);  // ms, as Envoy
+  json.fieldInt("duration_us", e.duration.count());
+  stringOrNull(json, "upstream_host", e.upstreamHost);
+  stringOrNull(json, "upstream_cluster", e.upstreamCluster);
+  stringOrNull(json, "upstream_transport_failure_reason", e.upstreamTransportFailureReason);
+  json.field("x-request-id", e.requestId);
+  stringOrNull(json, "user-agent", e.userAgent);
+  stringOrNull(json, "gen_ai.request.model", e.requestModel);
+  stringOrNull(json, "gen_ai.request.model_override", e.modelOverride);
+  stringOrNull(json, "gen_ai.response.model", e.responseModel);
+  json.fieldInt("gen_ai.usage.input_tokens", e.usage.promptTokens);
+  json.fieldInt("gen_ai.usage.output_tokens", e.usage.completionTokens);
+  json.fieldInt("gen_ai.usage.total_tokens", e.usage.totalTokens);
+  json.fieldInt("gen_ai.usage.cached_tokens", e.usage.cachedTokens);
+  json.fieldInt("gen_ai.usage.reasoning_tokens", e.usage.reasoningTokens);
+  stringOrNull(json, "backend", e.backend);
+  json.key("stream");
+  json.boolean(e.stream);
+  if (!e.errorType.empty()) json.field("error.type", e.errorType);
+  json.key("attempts");
+  json.beginArray();
   for (const auto& a : e.attempts) {
-    boost::json::object o;
-    o["backend"] = a.backend;
-    o["upstream_host"] = a.upstreamHost;
-    o["outcome"] = a.outcome;
-    o["duration_us"] = a.duration.count();
-    attempts.push_back(std::move(o));
+    json.beginObject();
+    json.field("backend", a.backend);
+    json.field("upstream_host", a.upstreamHost);
+    json.field("outcome", a.outcome);
+    json.fieldInt("duration_us", a.duration.count());
+    json.endObject();
   }
-  line["attempts"] = std::move(attempts);
-  return boost::json::serialize(line);
+  json.endArray();
+  json.endObject();
+}
+
+std::string formatAccessLogLine(const AccessLogEntry& entry) {
+  std::string line;
+  line.reserve(768);
+  appendAccessLogLine(line, entry);
+  return line;
 }
 
 void AccessLog::record(const AccessLogEntry& entry) {
-  buffer_ += formatAccessLogLine(entry);
+  appendAccessLogLine(buffer_, entry);
   buffer_ += '\n';
   if (buffer_.size() > 64 * 1024) flush();
 }

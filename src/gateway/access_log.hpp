@@ -65,5 +65,6 @@ class AccessLog {
 };
 
 std::string formatAccessLogLine(const AccessLogEntry& entry);
+void appendAccessLogLine(std::string& out, const AccessLogEntry& entry);
 
 }  // namespace switchyard::gateway

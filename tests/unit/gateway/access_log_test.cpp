@@ -1,0 +1,75 @@
+#include "gateway/access_log.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace switchyard::gateway {
+namespace {
+
+AccessLogEntry sampleEntry() {
+  AccessLogEntry e;
+  e.start = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'218'866'101));
+  e.method = "POST";
+  e.path = "/v1/chat/completions";
+  e.protocol = "HTTP/1.1";
+  e.responseCode = 200;
+  e.bytesReceived = 120;
+  e.bytesSent = 840;
+  e.duration = std::chrono::microseconds(2'345'678);
+  e.upstreamHost = "127.0.0.1:443";
+  e.upstreamCluster = "default/fallback";
+  e.requestId = "req-1";
+  e.userAgent = "agent \"quoted\"\n";
+  e.requestModel = "vertex-virtual-model";
+  e.modelOverride = "gemini-2.5-flash";
+  e.responseModel = "gemini-2.5-flash";
+  e.usage = {10, 20, 30, 4, 5};
+  e.backend = "default/fallback";
+  e.stream = true;
+  e.attempts.push_back({"default/primary", "10.0.0.1:443", "status_503", std::chrono::microseconds(1200)});
+  e.attempts.push_back({"default/fallback", "127.0.0.1:443", "ok", std::chrono::microseconds(3400)});
+  return e;
+}
+
+TEST(AccessLogLine, IsOneJsonObjectWithEnvoyAndAiFields) {
+  const auto line = formatAccessLogLine(sampleEntry());
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "one line, control characters escaped";
+  boost::system::error_code ec;
+  const auto parsed = boost::json::parse(line, ec);
+  ASSERT_FALSE(ec) << line;
+  const auto& o = parsed.as_object();
+  EXPECT_EQ(o.at("start_time"), "2025-11-27T04:47:46.101Z");
+  EXPECT_EQ(o.at("method"), "POST");
+  EXPECT_EQ(o.at("x-envoy-origin-path"), "/v1/chat/completions");
+  EXPECT_EQ(o.at("response_code").as_int64(), 200);
+  EXPECT_EQ(o.at("response_flags"), "-");
+  EXPECT_EQ(o.at("duration").as_int64(), 2345);
+  EXPECT_EQ(o.at("duration_us").as_int64(), 2345678);
+  EXPECT_EQ(o.at("user-agent"), "agent \"quoted\"\n");
+  EXPECT_TRUE(o.at("upstream_transport_failure_reason").is_null());
+  EXPECT_EQ(o.at("gen_ai.request.model_override"), "gemini-2.5-flash");
+  EXPECT_EQ(o.at("gen_ai.usage.total_tokens").as_int64(), 30);
+  EXPECT_EQ(o.at("gen_ai.usage.reasoning_tokens").as_int64(), 5);
+  EXPECT_EQ(o.at("stream"), true);
+  EXPECT_FALSE(o.contains("error.type"));
+  const auto& attempts = o.at("attempts").as_array();
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].at("outcome"), "status_503");
+  EXPECT_EQ(attempts[1].at("duration_us").as_int64(), 3400);
+}
+
+TEST(AccessLogLine, EmptyValuesAreNullAndErrorsNamed) {
+  AccessLogEntry e;
+  e.errorType = "upstream_timeout";
+  e.responseFlags = "UT";
+  const auto parsed = boost::json::parse(formatAccessLogLine(e));
+  const auto& o = parsed.as_object();
+  EXPECT_TRUE(o.at("backend").is_null());
+  EXPECT_TRUE(o.at("gen_ai.response.model").is_null());
+  EXPECT_EQ(o.at("error.type"), "upstream_timeout");
+  EXPECT_EQ(o.at("response_flags"), "UT");
+  EXPECT_TRUE(o.at("attempts").as_array().empty());
+}
+
+}  // namespace
+}  // namespace switchyard::gateway
