@@ -1,19 +1,19 @@
 #include "core/http_message.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
+#include "core/ascii.hpp"
 
 namespace switchyard::core {
 
 std::string_view findHeader(const std::vector<Header>& headers, std::string_view name) {
   for (const auto& h : headers) {
-    if (boost::algorithm::iequals(h.name, name)) return h.value;
+    if (iequalsAscii(h.name, name)) return h.value;
   }
   return {};
 }
 
 void setHeader(std::vector<Header>& headers, std::string_view name, std::string value) {
   for (auto& h : headers) {
-    if (boost::algorithm::iequals(h.name, name)) {
+    if (iequalsAscii(h.name, name)) {
       h.value = std::move(value);
       return;
     }
