@@ -1,7 +1,7 @@
 // What span content costs a request when tracing is on, next to work every request already does
-// (the references): parsing the client's body, translating the Vertex answer, translating the Vertex
-// stream. Inputs are the unary benchmark's: bench/post.lua's OpenAI body and the canned upstream's
-// recorded answers (bench/canned-upstream/generate.json, stream.sse).
+// (the references): parsing the client's body, translating the Vertex answer, translating the
+// Vertex stream. Inputs are the unary benchmark's: bench/post.lua's OpenAI body and the canned
+// upstream's recorded answers (bench/canned-upstream/generate.json, stream.sse).
 //   ninja -C build-openinference span_content_bench && build-openinference/span_content_bench
 
 #include <benchmark/benchmark.h>
@@ -66,7 +66,8 @@ struct Inputs {
     const auto translator = vertex->newStreamTranslator(streamChat, target, context);
     core::SseDecoder decoder;
     std::string out;
-    decoder.feed(upstreamStream, [&](std::string_view data) { (void)translator->onEvent(data, out); });
+    decoder.feed(upstreamStream,
+                 [&](std::string_view data) { (void)translator->onEvent(data, out); });
     (void)translator->finish(out);
     return out;
   }
@@ -109,19 +110,22 @@ void SpanContent_Reference_TranslateVertexStream(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(in.translateStream());
 }
 
-void SpanContent_RequestAttributes(benchmark::State& state, telemetry::SemanticConvention convention) {
+void SpanContent_RequestAttributes(benchmark::State& state,
+                                   telemetry::SemanticConvention convention) {
   const auto& in = inputs();
   const auto settings = settingsFor(convention);
   const telemetry::ChatRequestView view{in.request.as_object(), kRequest, kHeaders};
   for (auto _ : state) {
     telemetry::AttributeList out;
     telemetry::addChatRequestAttributes(settings, view, out);
-    telemetry::addChatBackendAttributes(settings, telemetry::ProviderKind::VertexAI, "gemini-2.5-flash", out);
+    telemetry::addChatBackendAttributes(settings, telemetry::ProviderKind::VertexAI,
+                                        "gemini-2.5-flash", out);
     benchmark::DoNotOptimize(out);
   }
 }
 
-void SpanContent_ResponseAttributes(benchmark::State& state, telemetry::SemanticConvention convention) {
+void SpanContent_ResponseAttributes(benchmark::State& state,
+                                    telemetry::SemanticConvention convention) {
   const auto& in = inputs();
   const auto settings = settingsFor(convention);
   for (auto _ : state) {
@@ -131,7 +135,8 @@ void SpanContent_ResponseAttributes(benchmark::State& state, telemetry::Semantic
   }
 }
 
-void SpanContent_StreamFoldAndAttributes(benchmark::State& state, telemetry::SemanticConvention convention) {
+void SpanContent_StreamFoldAndAttributes(benchmark::State& state,
+                                         telemetry::SemanticConvention convention) {
   const auto& in = inputs();
   const auto settings = settingsFor(convention);
   for (auto _ : state) {
@@ -151,7 +156,8 @@ BENCHMARK_CAPTURE(SpanContent_RequestAttributes, openinference, SemanticConventi
 BENCHMARK_CAPTURE(SpanContent_RequestAttributes, gen_ai, SemanticConvention::GenAi);
 BENCHMARK_CAPTURE(SpanContent_ResponseAttributes, openinference, SemanticConvention::OpenInference);
 BENCHMARK_CAPTURE(SpanContent_ResponseAttributes, gen_ai, SemanticConvention::GenAi);
-BENCHMARK_CAPTURE(SpanContent_StreamFoldAndAttributes, openinference, SemanticConvention::OpenInference);
+BENCHMARK_CAPTURE(SpanContent_StreamFoldAndAttributes, openinference,
+                  SemanticConvention::OpenInference);
 BENCHMARK_CAPTURE(SpanContent_StreamFoldAndAttributes, gen_ai, SemanticConvention::GenAi);
 
 }  // namespace

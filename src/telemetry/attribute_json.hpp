@@ -15,8 +15,8 @@ struct TokenCounts {
   std::optional<std::int64_t> prompt;
   std::optional<std::int64_t> completion;  // includes reasoning
   std::optional<std::int64_t> total;
-  std::optional<std::int64_t> cacheRead;   // prompt_tokens_details.cached_tokens
-  std::optional<std::int64_t> reasoning;   // completion_tokens_details.reasoning_tokens
+  std::optional<std::int64_t> cacheRead;  // prompt_tokens_details.cached_tokens
+  std::optional<std::int64_t> reasoning;  // completion_tokens_details.reasoning_tokens
 };
 
 TokenCounts readTokenCounts(const boost::json::object* usage);

@@ -1,7 +1,7 @@
 #pragma once
-// The span attributes of a chat request's content (OpenInference or GenAI), in a list of this file's
-// own so that any span record can take them over: ordered key → string, int64, double, bool or
-// string array. Keys are built with one reservation (attributeKey), never with streams.
+// The span attributes of a chat request's content (OpenInference or GenAI), in a list of this
+// file's own so that any span record can take them over: ordered key → string, int64, double, bool
+// or string array. Keys are built with one reservation (attributeKey), never with streams.
 
 #include <charconv>
 #include <cstddef>
@@ -61,8 +61,8 @@ inline void appendKeyPart(std::string& key, std::size_t index) {
 }
 }  // namespace detail
 
-// A key from literal pieces and indexes, e.g. attributeKey("llm.input_messages.", i, ".message.role"),
-// in one allocation.
+// A key from literal pieces and indexes, e.g. attributeKey("llm.input_messages.", i,
+// ".message.role"), in one allocation.
 template <class... Parts>
 std::string attributeKey(const Parts&... parts) {
   std::string key;

@@ -40,8 +40,8 @@ void addChatStreamAttributes(const AttributeSettings& settings, const StreamFold
                              AttributeList& out);
 
 // A failed request: `exceptionEvent` gets the attributes of the span's `exception` event
-// (exception.type = the error kind's name, exception.message); `span` gets error.type in GenAI mode.
-// The caller sets the span status to ERROR.
+// (exception.type = the error kind's name, exception.message); `span` gets error.type in GenAI
+// mode. The caller sets the span status to ERROR.
 void addChatErrorAttributes(const AttributeSettings& settings, const core::Error& error,
                             AttributeList& span, AttributeList& exceptionEvent);
 

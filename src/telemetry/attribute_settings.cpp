@@ -43,7 +43,8 @@ std::string_view trim(std::string_view text) {
 
 bool equalsIgnoringCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -98,7 +99,8 @@ boost::system::result<std::vector<HeaderAttribute>, std::string> parseHeaderAttr
     ++position;
     const auto colon = pair.find(':');
     const auto header = trim(pair.substr(0, colon));
-    const auto attribute = colon == std::string_view::npos ? std::string_view{} : trim(pair.substr(colon + 1));
+    const auto attribute =
+        colon == std::string_view::npos ? std::string_view{} : trim(pair.substr(colon + 1));
     if (header.empty() || attribute.empty()) {
       return "pair " + std::to_string(position) + " (\"" + std::string(pair) +
              "\") is not header:attribute";
@@ -148,8 +150,9 @@ boost::system::result<LoadedAttributeSettings, std::string> loadAttributeSetting
   if (!span) return span.error();
   settings.headerAttributes = std::move(*base);
   for (auto& entry : *span) {
-    const auto same = std::find_if(settings.headerAttributes.begin(), settings.headerAttributes.end(),
-                                   [&](const HeaderAttribute& e) { return e.header == entry.header; });
+    const auto same =
+        std::find_if(settings.headerAttributes.begin(), settings.headerAttributes.end(),
+                     [&](const HeaderAttribute& e) { return e.header == entry.header; });
     if (same != settings.headerAttributes.end()) {
       same->attribute = std::move(entry.attribute);
     } else {

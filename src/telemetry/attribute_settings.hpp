@@ -25,13 +25,13 @@ inline constexpr std::string_view kRedacted = "__REDACTED__";
 struct Redaction {
   bool hideLlmInvocationParameters = false;  // leaves out llm.invocation_parameters
   bool hideLlmTools = false;                 // leaves out llm.tools.*
-  bool hideInputs = false;    // input.value redacted, input.mime_type, input messages, tools left out
-  bool hideOutputs = false;   // output.value redacted, output.mime_type, output messages left out
+  bool hideInputs = false;  // input.value redacted, input.mime_type, input messages, tools left out
+  bool hideOutputs = false;  // output.value redacted, output.mime_type, output messages left out
   bool hideInputMessages = false;
   bool hideOutputMessages = false;
-  bool hideInputImages = false;  // leaves out input image URLs (the part's type stays)
-  bool hideInputText = false;    // input message text redacted
-  bool hideOutputText = false;   // output message text (and reasoning) redacted
+  bool hideInputImages = false;       // leaves out input image URLs (the part's type stays)
+  bool hideInputText = false;         // input message text redacted
+  bool hideOutputText = false;        // output message text (and reasoning) redacted
   bool hideEmbeddingVectors = false;  // read for completeness; the gateway records no embeddings
   std::int64_t base64ImageMaxLength = 32000;
 

@@ -118,7 +118,8 @@ void toolResponsePart(JsonWriter& w, const Redaction& redaction, const json::obj
   w.beginString();
   if (redaction.hideInputText) {
     w.stringPiece(kRedacted);
-  } else if (const auto* content = message.if_contains("content"); content && content->is_string()) {
+  } else if (const auto* content = message.if_contains("content");
+             content && content->is_string()) {
     w.stringPiece(providers::sv(content->get_string()));
   } else if (const auto* parts = arrayField(&message, "content")) {
     for (const auto& part : *parts)
@@ -236,12 +237,14 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
   addDouble(body, "frequency_penalty", "gen_ai.request.frequency_penalty", out);
   addDouble(body, "presence_penalty", "gen_ai.request.presence_penalty", out);
   if (const auto seed = integer(body, "seed")) out.addInt("gen_ai.request.seed", *seed);
-  if (const auto n = integer(body, "n"); n && *n != 1) out.addInt("gen_ai.request.choice.count", *n);
+  if (const auto n = integer(body, "n"); n && *n != 1)
+    out.addInt("gen_ai.request.choice.count", *n);
   if (auto stop = stopSequences(body.if_contains("stop")); !stop.empty())
     out.addStrings("gen_ai.request.stop_sequences", std::move(stop));
   const auto* stream = body.if_contains("stream");
   out.addBool("gen_ai.request.stream", stream && stream->is_bool() && stream->get_bool());
-  if (const auto format = stringField(objectField(&body, "response_format"), "type"); !format.empty())
+  if (const auto format = stringField(objectField(&body, "response_format"), "type");
+      !format.empty())
     out.addString("gen_ai.output.type", format == "text" ? "text" : "json");
 
   if (!redaction.inputMessagesHidden()) {
@@ -255,7 +258,8 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
 }
 
 void addBackendAttributes(ProviderKind provider, AttributeList& out) {
-  out.addString("gen_ai.provider.name", provider == ProviderKind::VertexAI ? "gcp.vertex_ai" : "openai");
+  out.addString("gen_ai.provider.name",
+                provider == ProviderKind::VertexAI ? "gcp.vertex_ai" : "openai");
 }
 
 void addResponseAttributes(const Redaction& redaction, const json::object& completion,

@@ -15,11 +15,12 @@
 
 namespace switchyard::telemetry::genai {
 
-// `{gen_ai.operation.name} {gen_ai.request.model}`: "chat gemini-2.5-flash" ("chat" without a model).
+// `{gen_ai.operation.name} {gen_ai.request.model}`: "chat gemini-2.5-flash" ("chat" without a
+// model).
 std::string spanName(std::string_view requestModel);
 
-// gen_ai.operation.name=chat, gen_ai.request.model, the gen_ai.request.* parameters the client sent,
-// gen_ai.output.type, and gen_ai.input.messages / gen_ai.tool.definitions unless hidden.
+// gen_ai.operation.name=chat, gen_ai.request.model, the gen_ai.request.* parameters the client
+// sent, gen_ai.output.type, and gen_ai.input.messages / gen_ai.tool.definitions unless hidden.
 void addRequestAttributes(const Redaction& redaction, const ChatRequestView& request,
                           AttributeList& out);
 

@@ -50,7 +50,8 @@ void addToolCalls(const MessageKeys& keys, const json::array& calls, AttributeLi
   for (std::size_t k = 0; k < calls.size(); ++k) {
     if (!calls[k].is_object()) continue;
     const auto& call = calls[k].get_object();
-    if (const auto id = stringField(&call, "id"); !id.empty()) out.addString(keys.toolCall(k, "id"), id);
+    if (const auto id = stringField(&call, "id"); !id.empty())
+      out.addString(keys.toolCall(k, "id"), id);
     const auto* function = objectField(&call, "function");
     if (const auto name = stringField(function, "name"); !name.empty())
       out.addString(keys.toolCall(k, "function.name"), name);
@@ -85,7 +86,8 @@ void addContentParts(const Redaction& redaction, const MessageKeys& keys, const 
       if (url.empty()) continue;
       out.addString(keys.content(j, "type"), "image");
       if (!redaction.hideInputImages)
-        out.addString(keys.content(j, "image.image.url"), shown(redaction.redactsImageUrl(url), url));
+        out.addString(keys.content(j, "image.image.url"),
+                      shown(redaction.redactsImageUrl(url), url));
     }
     // input_audio, file and refusal parts are not recorded (nor by OpenInference's own
     // instrumentation); input.value still holds them.
@@ -184,7 +186,8 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
   if (!redaction.inputMessagesHidden()) {
     if (const auto* messages = arrayField(&body, "messages")) {
       for (std::size_t i = 0; i < messages->size(); ++i) {
-        if ((*messages)[i].is_object()) addInputMessage(redaction, i, (*messages)[i].get_object(), out);
+        if ((*messages)[i].is_object())
+          addInputMessage(redaction, i, (*messages)[i].get_object(), out);
       }
     }
   }
@@ -193,7 +196,8 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
   }
 }
 
-void addBackendAttributes(ProviderKind provider, std::string_view upstreamModel, AttributeList& out) {
+void addBackendAttributes(ProviderKind provider, std::string_view upstreamModel,
+                          AttributeList& out) {
   const bool vertex = provider == ProviderKind::VertexAI;
   out.addString("llm.system", vertex ? "vertexai" : "openai");
   out.addString("llm.provider", vertex ? "google" : "openai");
@@ -214,7 +218,8 @@ void addResponseAttributes(const Redaction& redaction, const json::object& compl
       const auto* message = objectField(&choice, "message");
       if (message && !redaction.outputMessagesHidden())
         addOutputMessage(redaction, choiceIndex(choice, position), *message, out);
-      if (const auto reason = stringField(&choice, "finish_reason"); !reason.empty() && !finishRecorded) {
+      if (const auto reason = stringField(&choice, "finish_reason");
+          !reason.empty() && !finishRecorded) {
         out.addString("llm.finish_reason", reason);
         finishRecorded = true;
       }

@@ -1,7 +1,7 @@
 #pragma once
-// The chat span in OpenInference terms (what Phoenix renders): wire.md §5.1–5.3, flattened per §5.2,
-// with what the Redaction hides left out or recorded as kRedacted exactly where the OpenInference
-// instrumentations' TraceConfig.mask would.
+// The chat span in OpenInference terms (what Phoenix renders): wire.md §5.1–5.3, flattened per
+// §5.2, with what the Redaction hides left out or recorded as kRedacted exactly where the
+// OpenInference instrumentations' TraceConfig.mask would.
 
 #include <boost/json/object.hpp>
 
@@ -22,7 +22,8 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
 
 // llm.system, llm.provider (vertexai/google or openai/openai) and llm.model_name, the model asked
 // of that backend (its modelNameOverride, else the requested model).
-void addBackendAttributes(ProviderKind provider, std::string_view upstreamModel, AttributeList& out);
+void addBackendAttributes(ProviderKind provider, std::string_view upstreamModel,
+                          AttributeList& out);
 
 // From the chat.completion sent to the client, `completionJson` being its text (output.value):
 // llm.response.model_name, output.value + output.mime_type, llm.output_messages.* (one per choice,

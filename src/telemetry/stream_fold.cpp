@@ -183,13 +183,15 @@ json::object StreamFold::completion() const {
     entry["message"] = std::move(message);
     if (choice->hasLogprobs) {
       entry["logprobs"] = json::object{
-          {"content", choice->logprobContent.empty() ? json::value(nullptr) : json::value(choice->logprobContent)},
-          {"refusal", choice->logprobRefusal.empty() ? json::value(nullptr) : json::value(choice->logprobRefusal)}};
+          {"content", choice->logprobContent.empty() ? json::value(nullptr)
+                                                     : json::value(choice->logprobContent)},
+          {"refusal", choice->logprobRefusal.empty() ? json::value(nullptr)
+                                                     : json::value(choice->logprobRefusal)}};
     } else {
       entry["logprobs"] = nullptr;
     }
-    entry["finish_reason"] = choice->finishReason.empty() ? json::value(nullptr)
-                                                           : json::value(choice->finishReason);
+    entry["finish_reason"] =
+        choice->finishReason.empty() ? json::value(nullptr) : json::value(choice->finishReason);
     choices.push_back(std::move(entry));
   }
   out["choices"] = std::move(choices);

@@ -1,10 +1,11 @@
 #pragma once
 // Folds a streamed answer back into the chat.completion a non-streamed request would have received,
-// for output.value and the output attributes. It accumulates the way the OpenAI SDKs' stream helpers
-// do: per choice index, role set, content / reasoning_content / refusal concatenated, tool calls by
-// their index (id, type and name set, arguments concatenated), finish_reason set, logprobs appended;
-// id / created / model / system_fingerprint / service_tier from the chunks, usage from the chunk
-// that carries it. Built only when tracing is on: the gateway pays nothing for it otherwise.
+// for output.value and the output attributes. It accumulates the way the OpenAI SDKs' stream
+// helpers do: per choice index, role set, content / reasoning_content / refusal concatenated, tool
+// calls by their index (id, type and name set, arguments concatenated), finish_reason set, logprobs
+// appended; id / created / model / system_fingerprint / service_tier from the chunks, usage from
+// the chunk that carries it. Built only when tracing is on: the gateway pays nothing for it
+// otherwise.
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

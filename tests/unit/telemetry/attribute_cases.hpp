@@ -2,14 +2,15 @@
 // Table-driven span-content cases: JSON in (environment, request headers, request, backend,
 // answer), the complete attribute list out. A case is
 //   {"name", "env": {VAR: value}, "headers": {name: value}, "request": {...},
-//    "backend": {"provider": "vertex"|"openai", "model"}, "response": {...}, "expect": {key: value}}
+//    "backend": {"provider": "vertex"|"openai", "model"}, "response": {...}, "expect": {key:
+//    value}}
 // and may say "inputs": <a set in kSharedInputs> to take those inputs, or "like": <earlier case> to
 // take that case's inputs and expectation; either way its own inputs replace those taken, its "env"
-// adds to theirs, and with "like" its "changes" apply to the expectation (a value replaces, null removes, a key ending
-// in "*" removes every key with that prefix).
-// Expected values: a string, an integer, a double, a bool, an array of strings (a string-array
-// attribute), or an object / array of objects: then the attribute is JSON text equal to it once
-// parsed. "{{request}}" and "{{response}}" stand for the exact text of the case's request/response.
+// adds to theirs, and with "like" its "changes" apply to the expectation (a value replaces, null
+// removes, a key ending in "*" removes every key with that prefix). Expected values: a string, an
+// integer, a double, a bool, an array of strings (a string-array attribute), or an object / array
+// of objects: then the attribute is JSON text equal to it once parsed. "{{request}}" and
+// "{{response}}" stand for the exact text of the case's request/response.
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -108,7 +109,8 @@ inline json::object onTopOf(const json::object& base, const json::object& own) {
   json::object merged = base;
   for (const auto& entry : own) {
     const std::string_view key = entry.key();
-    if (key != "env" && key != "changes" && key != "like" && key != "inputs") merged[key] = entry.value();
+    if (key != "env" && key != "changes" && key != "like" && key != "inputs")
+      merged[key] = entry.value();
   }
   auto env = objectOf(base, "env");
   for (const auto& entry : objectOf(own, "env")) env[entry.key()] = entry.value();
@@ -125,8 +127,8 @@ inline std::vector<Case> loadCases(std::string_view cases) {
     if (const auto inputs = text(c.data, "inputs"); !inputs.empty()) {
       c.data = onTopOf(shared.at(inputs).as_object(), c.data);
     } else if (const auto like = text(c.data, "like"); !like.empty()) {
-      const auto base = std::find_if(loaded.begin(), loaded.end(),
-                                     [&](const Case& b) { return b.name == like; });
+      const auto base =
+          std::find_if(loaded.begin(), loaded.end(), [&](const Case& b) { return b.name == like; });
       if (base == loaded.end()) throw std::runtime_error(c.name + ": no earlier case " + like);
       auto expect = objectOf(base->data, "expect");
       applyChanges(expect, objectOf(c.data, "changes"));
@@ -168,7 +170,8 @@ inline CaseRun runCase(const json::object& data) {
   run.requestText = json::serialize(request);
   const ChatRequestView view{request, run.requestText, [&headers](std::string_view name) {
                                const auto* value = headers.if_contains(name);
-                               return value ? std::string_view(value->as_string()) : std::string_view();
+                               return value ? std::string_view(value->as_string())
+                                            : std::string_view();
                              }};
   addChatRequestAttributes(settings, view, run.attributes);
   if (const auto* backend = data.if_contains("backend")) {
@@ -184,7 +187,8 @@ inline CaseRun runCase(const json::object& data) {
 
 inline bool holdsJsonText(const json::value& expected) {
   if (expected.is_object()) return true;
-  return expected.is_array() && !expected.get_array().empty() && expected.get_array()[0].is_object();
+  return expected.is_array() && !expected.get_array().empty() &&
+         expected.get_array()[0].is_object();
 }
 
 // The attributes as a JSON object shaped like `expect` (see the top of this file). A key that comes
@@ -234,7 +238,8 @@ inline std::string differences(const json::object& expected, const json::object&
   for (const auto& entry : expected) {
     const auto* got = actual.if_contains(entry.key());
     if (!got) {
-      out += "  missing   " + std::string(entry.key()) + " = " + json::serialize(entry.value()) + "\n";
+      out +=
+          "  missing   " + std::string(entry.key()) + " = " + json::serialize(entry.value()) + "\n";
     } else if (*got != entry.value()) {
       out += "  differs   " + std::string(entry.key()) + "\n    expected " +
              json::serialize(entry.value()) + "\n    actual   " + json::serialize(*got) + "\n";
@@ -242,7 +247,8 @@ inline std::string differences(const json::object& expected, const json::object&
   }
   for (const auto& entry : actual) {
     if (!expected.contains(entry.key()))
-      out += "  unexpected " + std::string(entry.key()) + " = " + json::serialize(entry.value()) + "\n";
+      out += "  unexpected " + std::string(entry.key()) + " = " + json::serialize(entry.value()) +
+             "\n";
   }
   return out;
 }

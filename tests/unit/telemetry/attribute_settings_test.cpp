@@ -93,8 +93,12 @@ TEST(AttributeSettings, HideInputsAlsoHidesInputMessagesAndTools) {
 }
 
 TEST(AttributeSettings, Base64ImageMaxLength) {
-  EXPECT_EQ(load({{"OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH", "100"}}).settings.redaction.base64ImageMaxLength, 100);
-  EXPECT_EQ(load({{"OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH", " +64 "}}).settings.redaction.base64ImageMaxLength, 64);
+  EXPECT_EQ(load({{"OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH", "100"}})
+                .settings.redaction.base64ImageMaxLength,
+            100);
+  EXPECT_EQ(load({{"OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH", " +64 "}})
+                .settings.redaction.base64ImageMaxLength,
+            64);
   for (const char* bad : {"", "12kb", "1e3", "0x10"}) {
     const auto loaded = load({{"OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH", bad}});
     EXPECT_EQ(loaded.settings.redaction.base64ImageMaxLength, 32000) << bad;
@@ -115,10 +119,12 @@ TEST(AttributeSettings, RedactsOnlyBase64ImageDataUrlsLongerThanTheLimit) {
 }
 
 TEST(AttributeSettings, SemanticConvention) {
-  EXPECT_EQ(load({{"AI_GATEWAY_TRACING_SEMCONV", "gen_ai"}}).settings.convention, SemanticConvention::GenAi);
+  EXPECT_EQ(load({{"AI_GATEWAY_TRACING_SEMCONV", "gen_ai"}}).settings.convention,
+            SemanticConvention::GenAi);
   EXPECT_EQ(load({{"AI_GATEWAY_TRACING_SEMCONV", "openinference"}}).settings.convention,
             SemanticConvention::OpenInference);
-  EXPECT_EQ(load({{"AI_GATEWAY_TRACING_SEMCONV", ""}}).settings.convention, SemanticConvention::OpenInference);
+  EXPECT_EQ(load({{"AI_GATEWAY_TRACING_SEMCONV", ""}}).settings.convention,
+            SemanticConvention::OpenInference);
   const Environment unknown{{"AI_GATEWAY_TRACING_SEMCONV", "genai"}};
   const auto loaded = loadAttributeSettings(lookupIn(unknown));
   ASSERT_FALSE(loaded.has_value());
@@ -126,21 +132,27 @@ TEST(AttributeSettings, SemanticConvention) {
 }
 
 TEST(AttributeSettings, SpanHeaderMappingReplacesTheDefaultAndEmptyMeansNone) {
-  EXPECT_EQ(load({{"OTEL_AIGW_SPAN_REQUEST_HEADER_ATTRIBUTES", " X-Session-ID : session.id , x-user-id:user.id"}})
-                .settings.headerAttributes,
-            (std::vector<HeaderAttribute>{{"x-session-id", "session.id"}, {"x-user-id", "user.id"}}));
-  EXPECT_TRUE(load({{"OTEL_AIGW_SPAN_REQUEST_HEADER_ATTRIBUTES", ""}}).settings.headerAttributes.empty());
+  EXPECT_EQ(
+      load({{"OTEL_AIGW_SPAN_REQUEST_HEADER_ATTRIBUTES",
+             " X-Session-ID : session.id , x-user-id:user.id"}})
+          .settings.headerAttributes,
+      (std::vector<HeaderAttribute>{{"x-session-id", "session.id"}, {"x-user-id", "user.id"}}));
+  EXPECT_TRUE(
+      load({{"OTEL_AIGW_SPAN_REQUEST_HEADER_ATTRIBUTES", ""}}).settings.headerAttributes.empty());
 }
 
 TEST(AttributeSettings, SharedHeaderMappingUnderTheSpanOne) {
-  const auto settings = load({{"OTEL_AIGW_REQUEST_HEADER_ATTRIBUTES", "x-tenant-id:tenant.id,agent-session-id:old"}})
-                            .settings;
+  const auto settings =
+      load({{"OTEL_AIGW_REQUEST_HEADER_ATTRIBUTES", "x-tenant-id:tenant.id,agent-session-id:old"}})
+          .settings;
   EXPECT_EQ(settings.headerAttributes,
-            (std::vector<HeaderAttribute>{{"x-tenant-id", "tenant.id"}, {"agent-session-id", "session.id"}}));
+            (std::vector<HeaderAttribute>{{"x-tenant-id", "tenant.id"},
+                                          {"agent-session-id", "session.id"}}));
 }
 
 TEST(AttributeSettings, MalformedHeaderMappingIsAnError) {
-  const Environment bad{{"OTEL_AIGW_SPAN_REQUEST_HEADER_ATTRIBUTES", "agent-session-id:session.id,"}};
+  const Environment bad{
+      {"OTEL_AIGW_SPAN_REQUEST_HEADER_ATTRIBUTES", "agent-session-id:session.id,"}};
   const auto loaded = loadAttributeSettings(lookupIn(bad));
   ASSERT_FALSE(loaded.has_value());
   EXPECT_NE(loaded.error().find("OTEL_AIGW_SPAN_REQUEST_HEADER_ATTRIBUTES"), std::string::npos);

@@ -204,18 +204,19 @@ TEST(GenAi, ErrorTypeIsTheUpstreamStatusOrTheErrorKind) {
   };
   const Row rows[] = {
       {core::Error::upstream(429, "quota exhausted", "RESOURCE_EXHAUSTED"), "429"},
-      {core::Error::make(core::ErrorKind::UpstreamTimeout, "attempt deadline passed"), "upstream_timeout"},
+      {core::Error::make(core::ErrorKind::UpstreamTimeout, "attempt deadline passed"),
+       "upstream_timeout"},
       {core::Error::make(core::ErrorKind::NoBackendAvailable, "none left"), "no_backend_available"},
   };
   for (const auto& row : rows) {
     AttributeList span;
     AttributeList event;
     addChatErrorAttributes(genAiSettings(), row.error, span, event);
-    EXPECT_EQ(span.entries(), (std::vector<AttributeList::Entry>{{"error.type", std::string(row.errorType)}}));
-    EXPECT_EQ(event.entries(),
-              (std::vector<AttributeList::Entry>{
-                  {"exception.type", std::string(core::kindName(row.error.kind))},
-                  {"exception.message", row.error.message}}));
+    EXPECT_EQ(span.entries(),
+              (std::vector<AttributeList::Entry>{{"error.type", std::string(row.errorType)}}));
+    EXPECT_EQ(event.entries(), (std::vector<AttributeList::Entry>{
+                                   {"exception.type", std::string(core::kindName(row.error.kind))},
+                                   {"exception.message", row.error.message}}));
   }
 }
 

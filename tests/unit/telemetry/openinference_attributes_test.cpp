@@ -275,9 +275,9 @@ TEST(OpenInference, SpanNameIsChatCompletion) {
 TEST(OpenInference, ErrorGivesTheExceptionEventAndNoSpanAttribute) {
   AttributeList span;
   AttributeList event;
-  addChatErrorAttributes(AttributeSettings{},
-                         core::Error::make(core::ErrorKind::UpstreamTimeout, "attempt deadline passed"),
-                         span, event);
+  addChatErrorAttributes(
+      AttributeSettings{},
+      core::Error::make(core::ErrorKind::UpstreamTimeout, "attempt deadline passed"), span, event);
   EXPECT_TRUE(span.empty());
   EXPECT_EQ(event.entries(), (std::vector<AttributeList::Entry>{
                                  {"exception.type", std::string("upstream_timeout")},

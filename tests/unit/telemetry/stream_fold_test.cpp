@@ -1,8 +1,8 @@
 // StreamFold: a streamed answer, folded, gives the same span attributes as the same answer not
 // streamed. The Vertex cases go through the real Vertex provider both ways (one upstream body, and
-// the upstream events through its stream translator); the OpenAI-schema case through the pass-through
-// translator against the body an OpenAI backend would have sent. Then the fold's own contract:
-// first-content flag, frames split anywhere, error events, [DONE], logprobs, odd data.
+// the upstream events through its stream translator); the OpenAI-schema case through the
+// pass-through translator against the body an OpenAI backend would have sent. Then the fold's own
+// contract: first-content flag, frames split anywhere, error events, [DONE], logprobs, odd data.
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -94,8 +94,8 @@ AttributeSettings settingsFor(SemanticConvention convention) {
 }
 
 struct BothWays {
-  std::string unaryBody;      // the chat.completion the client gets without streaming
-  StreamFold fold;            // fed what the client gets when streaming
+  std::string unaryBody;                    // the chat.completion the client gets without streaming
+  StreamFold fold;                          // fed what the client gets when streaming
   std::vector<std::size_t> firstContentAt;  // events whose frames carried the first content
 };
 
@@ -106,7 +106,8 @@ void translateBothWays(const json::object& answer, BothWays& out) {
   const providers::ResponseContext context{1700000000, "req-1"};
   const auto provider = providers::makeVertexProvider();
 
-  auto unary = provider->translateResponse(json::serialize(answer.at("body")), request, target, context);
+  auto unary =
+      provider->translateResponse(json::serialize(answer.at("body")), request, target, context);
   ASSERT_TRUE(unary.has_value()) << unary.error().message;
   out.unaryBody = std::move(unary->body);
 
@@ -143,23 +144,38 @@ TEST_P(VertexAgreement, FoldedStreamHasTheNonStreamedAttributes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, VertexAgreement,
-                         ::testing::ValuesIn(testing::loadCases(kVertexAnswers)), testing::caseName);
+                         ::testing::ValuesIn(testing::loadCases(kVertexAnswers)),
+                         testing::caseName);
 
-// An OpenAI-schema backend's stream, passed through: two choices interleaved, parallel tool calls
-// whose arguments come in pieces, the usage chunk after the last choice chunk.
-constexpr std::string_view kOpenAiFrames =
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"It is\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"arguments\":\"{\\\"tz\\\"\"}},{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}},{\"index\":1,\"function\":{\"arguments\":\":\\\"CET\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" sunny.\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":1,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}],\"usage\":null}\n\n"
-    "data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\",\"choices\":[],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":25,\"total_tokens\":44,\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0}}}\n\n"
-    "data: [DONE]\n\n";
+// An OpenAI-schema backend's stream, one chunk a line, passed through: two choices interleaved,
+// parallel tool calls whose arguments come in pieces, the usage chunk after the last choice chunk.
+constexpr std::string_view kOpenAiChunks = R"json(
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":1,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"get_weather","arguments":""}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":"It is"},"logprobs":null,"finish_reason":null}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":1,"delta":{"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"get_time","arguments":"{\"tz\""}},{"index":0,"function":{"arguments":"{\"city\":"}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":1,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}},{"index":1,"function":{"arguments":":\"CET\"}"}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":" sunny."},"logprobs":null,"finish_reason":null}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":1,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}
+{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[],"usage":{"prompt_tokens":19,"completion_tokens":25,"total_tokens":44,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}}
+[DONE]
+)json";
 
-constexpr std::string_view kOpenAiBody = R"json({"id":"chatcmpl-7","object":"chat.completion","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":0,"message":{"role":"assistant","content":"It is sunny.","refusal":null},"logprobs":null,"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":null,"refusal":null,"tool_calls":[{"id":"call_a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},{"id":"call_b","type":"function","function":{"name":"get_time","arguments":"{\"tz\":\"CET\"}"}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":19,"completion_tokens":25,"total_tokens":44,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}})json";
+// The chunks as the upstream sends them (and the pass-through translator emits them).
+std::string openAiFrames() {
+  std::string frames;
+  std::string_view rest = kOpenAiChunks;
+  while (!rest.empty()) {
+    const auto line = rest.substr(0, rest.find('\n'));
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    if (!line.empty()) frames.append("data: ").append(line).append("\n\n");
+  }
+  return frames;
+}
+
+constexpr std::string_view kOpenAiBody =
+    R"json({"id":"chatcmpl-7","object":"chat.completion","created":1741569952,"model":"gpt-4.1-2025-04-14","system_fingerprint":"fp_1","choices":[{"index":0,"message":{"role":"assistant","content":"It is sunny.","refusal":null},"logprobs":null,"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":null,"refusal":null,"tool_calls":[{"id":"call_a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},{"id":"call_b","type":"function","function":{"name":"get_time","arguments":"{\"tz\":\"CET\"}"}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":19,"completion_tokens":25,"total_tokens":44,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}})json";
 
 TEST(StreamFold, OpenAiPassThroughStreamHasTheNonStreamedAttributes) {
   const json::object body{{"model", "gpt-4.1"}, {"stream", true}};
@@ -169,7 +185,7 @@ TEST(StreamFold, OpenAiPassThroughStreamHasTheNonStreamedAttributes) {
   StreamFold fold;
   int firstContent = 0;
   core::SseDecoder upstream;
-  upstream.feed(kOpenAiFrames, [&](std::string_view data) {
+  upstream.feed(openAiFrames(), [&](std::string_view data) {
     std::string out;
     ASSERT_TRUE(translator->onEvent(data, out).has_value());
     firstContent += fold.feedFrames(out);
@@ -233,11 +249,12 @@ TEST(StreamFold, FirstContentIsTheFirstChunkWithTextReasoningRefusalOrToolCall) 
 }
 
 TEST(StreamFold, FramesSplitAnywhereFoldTheSame) {
+  const auto frames = openAiFrames();
   StreamFold whole;
-  whole.feedFrames(kOpenAiFrames);
+  whole.feedFrames(frames);
   StreamFold bytewise;
   int firstContent = 0;
-  for (const char byte : kOpenAiFrames) firstContent += bytewise.feedFrames(std::string_view(&byte, 1));
+  for (const char byte : frames) firstContent += bytewise.feedFrames(std::string_view(&byte, 1));
   EXPECT_EQ(firstContent, 1);
   EXPECT_EQ(json::value(bytewise.completion()), json::value(whole.completion()));
   EXPECT_EQ(json::value(whole.completion()), json::parse(kOpenAiBody));
@@ -245,12 +262,15 @@ TEST(StreamFold, FramesSplitAnywhereFoldTheSame) {
 
 TEST(StreamFold, ErrorEventIsKeptAndWhatCameBeforeStays) {
   StreamFold fold;
-  fold.feedFrames(frame(R"({"id":"x","model":"m","created":5,"choices":[{"index":0,"delta":{"role":"assistant","content":"Par"}}]})"));
-  fold.feedFrames(frame(R"({"error":{"message":"upstream reset","type":"server_error","param":null,"code":"upstream_reset"}})"));
+  fold.feedFrames(frame(
+      R"({"id":"x","model":"m","created":5,"choices":[{"index":0,"delta":{"role":"assistant","content":"Par"}}]})"));
+  fold.feedFrames(frame(
+      R"({"error":{"message":"upstream reset","type":"server_error","param":null,"code":"upstream_reset"}})"));
   ASSERT_TRUE(fold.error().has_value());
   EXPECT_EQ(fold.error()->at("message").as_string(), "upstream reset");
   EXPECT_FALSE(fold.sawDone());
-  EXPECT_EQ(json::value(fold.completion()), json::parse(R"({"id":"x","object":"chat.completion","created":5,"model":"m",
+  EXPECT_EQ(json::value(fold.completion()),
+            json::parse(R"({"id":"x","object":"chat.completion","created":5,"model":"m",
       "choices":[{"index":0,"message":{"role":"assistant","content":"Par","refusal":null},"logprobs":null,"finish_reason":null}]})"));
 
   AttributeList attributes;
@@ -263,8 +283,10 @@ TEST(StreamFold, ErrorEventIsKeptAndWhatCameBeforeStays) {
 
 TEST(StreamFold, LogprobsAreAppendedPerChoice) {
   StreamFold fold;
-  fold.feedChunk(R"({"choices":[{"index":0,"delta":{"content":"A"},"logprobs":{"content":[{"token":"A","logprob":-0.5,"bytes":[65],"top_logprobs":[]}],"refusal":null}}]})");
-  fold.feedChunk(R"({"choices":[{"index":0,"delta":{"content":"B"},"logprobs":{"content":[{"token":"B","logprob":-1.5,"bytes":[66],"top_logprobs":[]}],"refusal":null}}]})");
+  fold.feedChunk(
+      R"({"choices":[{"index":0,"delta":{"content":"A"},"logprobs":{"content":[{"token":"A","logprob":-0.5,"bytes":[65],"top_logprobs":[]}],"refusal":null}}]})");
+  fold.feedChunk(
+      R"({"choices":[{"index":0,"delta":{"content":"B"},"logprobs":{"content":[{"token":"B","logprob":-1.5,"bytes":[66],"top_logprobs":[]}],"refusal":null}}]})");
   const auto completion = fold.completion();
   EXPECT_EQ(completion.at("choices").at(0).at("logprobs"),
             json::parse(R"({"content":[{"token":"A","logprob":-0.5,"bytes":[65],"top_logprobs":[]},
@@ -286,7 +308,8 @@ TEST(StreamFold, SkipsDataThatIsNotAChunkAndNeverSizesByAnIndex) {
 
   // A huge tool-call or choice index is a key, not a size.
   StreamFold huge;
-  EXPECT_TRUE(huge.feedChunk(R"({"choices":[{"index":9000000000000,"delta":{"tool_calls":[{"index":9000000000000,"id":"c","function":{"name":"f","arguments":"{}"}}]}}]})"));
+  EXPECT_TRUE(huge.feedChunk(
+      R"({"choices":[{"index":9000000000000,"delta":{"tool_calls":[{"index":9000000000000,"id":"c","function":{"name":"f","arguments":"{}"}}]}}]})"));
   const auto completion = huge.completion();
   ASSERT_EQ(completion.at("choices").as_array().size(), 1u);
   EXPECT_EQ(completion.at("choices").at(0).at("index").as_int64(), 9000000000000);
