@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <utility>
+
+#include "core/ascii.hpp"
 
 namespace switchyard::telemetry {
 
@@ -41,17 +42,10 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, text.find_last_not_of(kBlank) - first + 1);
 }
 
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // Python's bool cast in TraceConfig: "true" or "false" in any case, nothing else.
 std::optional<bool> parseBool(std::string_view text) {
-  if (equalsIgnoringCase(text, "true")) return true;
-  if (equalsIgnoringCase(text, "false")) return false;
+  if (core::iequalsAscii(text, "true")) return true;
+  if (core::iequalsAscii(text, "false")) return false;
   return std::nullopt;
 }
 
@@ -107,7 +101,7 @@ boost::system::result<std::vector<HeaderAttribute>, std::string> parseHeaderAttr
     }
     HeaderAttribute entry{std::string(header), std::string(attribute)};
     std::transform(entry.header.begin(), entry.header.end(), entry.header.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                   core::asciiLower);
     mapping.push_back(std::move(entry));
     if (comma == std::string_view::npos) return mapping;
     start = comma + 1;
