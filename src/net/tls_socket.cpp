@@ -116,6 +116,8 @@ TlsSocket::TlsSocket(Socket socket, SSL_CTX* context) : socket_(std::move(socket
 
 TlsSocket::~TlsSocket() { SSL_free(ssl_); }  // frees the BIO; the socket closes itself
 
+bool TlsSocket::hasPending() const noexcept { return SSL_has_pending(ssl_) == 1; }
+
 TlsSocket::Want TlsSocket::tryHandshake(error_code& ec) {
   ERR_clear_error();
   transportError_ = 0;

@@ -42,6 +42,8 @@ class TlsSocket {
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   Socket& next_layer() noexcept { return socket_; }
   ssl_st* native_handle() noexcept { return ssl_; }
+  // OpenSSL holds received bytes not yet read: a record or part of one, or its plaintext.
+  bool hasPending() const noexcept;
 
   // void(error_code)
   template <class Token>

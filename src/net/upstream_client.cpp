@@ -409,9 +409,7 @@ struct UpstreamStream::State {
   std::optional<StreamParser> parser;
   unsigned status = 0;
   std::vector<core::Header> headers;
-  // What one next() hands out. An SSE event is a few hundred bytes; a longer piece just takes
-  // another call. Small because every open stream holds it while it waits.
-  std::vector<char> piece = std::vector<char>(4 * 1024);
+  std::vector<char> piece;  // what next() hands out; no storage while waiting (see readSome)
   std::optional<Error> failure;
 
   void finish() {
@@ -433,8 +431,24 @@ struct UpstreamStream::State {
 
 namespace {
 
+// An SSE event is a few hundred bytes; a longer piece of body just takes another next().
+constexpr std::size_t kPieceSize = 4 * 1024;
+
+// Reads the next piece of the body into `piece`. Thousands of streams wait for their next event at
+// once, so the piece has storage only while there is something to read: with nothing buffered,
+// it is let go and the socket waited on first.
 asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& parser,
-                               error_code& ec) {
+                               std::vector<char>& piece, error_code& ec) {
+  if (!connection.hasBufferedInput()) {
+    std::vector<char>().swap(piece);
+    co_await connection.socket().async_wait(tcp::socket::wait_read, kRedirect(ec));
+    if (ec) co_return;
+  }
+  piece.resize(kPieceSize);
+  auto& body = parser.get().body();
+  body.data = piece.data();
+  body.size = piece.size();
+  body.more = true;
   if (connection.isTls()) {
     co_await http::async_read_some(connection.tls(), connection.buffer(), parser, kRedirect(ec));
   } else {
@@ -500,18 +514,14 @@ asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::n
 
   StreamParser& parser = *s.parser;
   while (!parser.is_done()) {
-    auto& body = parser.get().body();
-    body.data = s.piece.data();
-    body.size = s.piece.size();
-    body.more = true;
-
     asio::steady_timer timer(s.connection->socket().get_executor(), idleTimeout);
     Deadline deadline;
     deadline.active = s.connection.get();
     deadline.phase = Phase::Body;
     error_code ec;
     try {
-      auto outcome = co_await (readSome(*s.connection, parser, ec) || watchdog(timer, deadline));
+      auto outcome =
+          co_await (readSome(*s.connection, parser, s.piece, ec) || watchdog(timer, deadline));
       if (outcome.index() == 1) {
         s.fail(Error::make(ErrorKind::UpstreamTimeout,
                            "no data from " + endpointText(s.target) + " for " +
@@ -527,7 +537,7 @@ asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::n
       s.fail(exchangeError(s.target, ec, std::numeric_limits<std::uint64_t>::max()));
       co_return *s.failure;
     }
-    const std::size_t received = s.piece.size() - body.size;
+    const std::size_t received = s.piece.size() - parser.get().body().size;
     if (received > 0) co_return std::optional<std::string_view>(std::string_view(s.piece.data(), received));
   }
   s.finish();

@@ -19,6 +19,9 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
+#include <cstdio>
+
 namespace switchyard::net::testing {
 
 namespace asio = boost::asio;
@@ -28,6 +31,12 @@ using boost::system::error_code;
 
 namespace {
 auto redirect(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+std::string hexSize(std::size_t size) {
+  std::array<char, 20> digits;
+  const int n = std::snprintf(digits.data(), digits.size(), "%zx", size);
+  return std::string(digits.data(), static_cast<std::size_t>(n));
+}
 }  // namespace
 
 TestServer::TestServer(ServerScript script, std::optional<emulator::PemCertificate> tls)
@@ -127,7 +136,9 @@ asio::awaitable<void> TestServer::serve(Stream& stream, ServerConnectionInfo inf
         co_await http::async_write_header(stream, serializer, redirect(ec));
         for (const auto& chunk : action.chunks) {
           if (ec) co_return;
-          co_await asio::async_write(stream, http::make_chunk(asio::buffer(chunk)), redirect(ec));
+          // One buffer per chunk, so that over TLS a chunk and its framing are one record.
+          const std::string framed = hexSize(chunk.size()) + "\r\n" + chunk + "\r\n";
+          co_await asio::async_write(stream, asio::buffer(framed), redirect(ec));
         }
         if (ec) co_return;
         if (action.hangAfterChunks) {

@@ -301,6 +301,25 @@ TEST_F(TlsSocketTest, LargeReadBufferTakesAtMostARecordAndReadsItAll) {
   EXPECT_TRUE(received == data);
 }
 
+TEST_F(TlsSocketTest, HasPendingWhileARecordIsPartlyRead) {
+  Signal readAll;
+  TlsPeer peer(*serverCert_, [&](SSL* ssl, TlsPeer&) {
+    peerWrite(ssl, std::string(10'000, 'p'));  // one record
+    readAll.waitFor(1);
+  });
+  auto stream = connected(peer);
+  std::size_t received = testing::runAwaitable(ioc_, readSome(*stream, 100)).data.size();
+  EXPECT_EQ(received, 100u);
+  EXPECT_TRUE(stream->hasPending());  // the rest of the record: the socket itself is quiet now
+  while (received < 10'000) {
+    auto result = testing::runAwaitable(ioc_, readSome(*stream, 4096));
+    ASSERT_FALSE(result.ec) << result.ec.message();
+    received += result.data.size();
+  }
+  EXPECT_FALSE(stream->hasPending());
+  readAll.raise();
+}
+
 TEST_F(TlsSocketTest, SmallBuffersOfOneWriteGoOutAsOneRecord) {
   std::string firstRead;
   TlsPeer peer(*serverCert_, [&](SSL* ssl, TlsPeer&) {

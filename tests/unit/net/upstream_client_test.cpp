@@ -446,5 +446,33 @@ TEST_F(UpstreamClientTest, StreamOverTls) {
   EXPECT_EQ(body, "abc");
 }
 
+TEST_F(UpstreamClientTest, StreamPiecesLargerThanTheBufferComeFromWhatIsAlreadyReceived) {
+  // Everything arrives at once and the connection then stays quiet: the rest of a chunk is in the
+  // read buffer or held by TLS, and waiting for the socket instead would only end in a timeout.
+  const std::vector<std::string> chunks = {"z", std::string(5'000, 'y'), std::string(10'000, 'x')};
+  for (const bool tls : {false, true}) {
+    TestServer server(
+        [&](const ServerRequest&, const ServerConnectionInfo&) {
+          ServerAction action = ServerAction::of(ServerAction::Kind::Chunked);
+          action.chunks = chunks;
+          action.hangAfterChunks = true;
+          return action;
+        },
+        tls ? std::optional(*serverCert_) : std::nullopt);
+    const auto target = tls ? secure(server, ca_->certPem) : plain(server);
+    auto stream = testing::runAwaitable(ioc_, client_->openStream(target, get("/sse"), 5s));
+    ASSERT_TRUE(stream) << stream.error().message;
+    std::string body;
+    while (body.size() < 15'001) {
+      auto piece = testing::runAwaitable(ioc_, stream->next(5s));
+      ASSERT_TRUE(piece) << (tls ? "tls: " : "plain: ") << piece.error().message;
+      ASSERT_TRUE(piece->has_value());
+      EXPECT_LE((*piece)->size(), 4096u);
+      body += **piece;
+    }
+    EXPECT_EQ(body, chunks[0] + chunks[1] + chunks[2]) << (tls ? "tls" : "plain");
+  }
+}
+
 }  // namespace
 }  // namespace switchyard::net
