@@ -1,6 +1,6 @@
 #include "gateway/chat_request.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
+#include "core/ascii.hpp"
 #include <boost/json/parse.hpp>
 
 namespace switchyard::gateway {
@@ -9,7 +9,7 @@ using core::Error;
 using core::ErrorKind;
 
 core::Result<void> ParsedChatRequest::parse(std::string_view contentType, std::string_view body) {
-  if (!contentType.empty() && !boost::algorithm::istarts_with(contentType, "application/json")) {
+  if (!contentType.empty() && !core::istartsWithAscii(contentType, "application/json")) {
     return Error::make(ErrorKind::UnsupportedMediaType,
                        "Content-Type must be application/json, got " + std::string(contentType));
   }
