@@ -5,6 +5,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace switchyard::providers {
@@ -98,14 +100,43 @@ void appendJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+namespace {
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+
+// Whether any byte of `word` is a control character, '"' or '\\' (exact as a yes/no; bytes of
+// 0x80 and up never count, which is right for UTF-8).
+constexpr bool needsEscape(std::uint64_t word) {
+  const std::uint64_t control = (word - kOnes * 0x20) & ~word & kHighs;
+  const std::uint64_t quote = ((word ^ (kOnes * '"')) - kOnes) & ~(word ^ (kOnes * '"')) & kHighs;
+  const std::uint64_t backslash = ((word ^ (kOnes * '\\')) - kOnes) & ~(word ^ (kOnes * '\\')) & kHighs;
+  return (control | quote | backslash) != 0;
+}
+
+}  // namespace
+
 void appendJsonEscaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::size_t clean = 0;  // start of the run not yet copied
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // Eight bytes at a time while none needs escaping: most text has nothing to escape.
+    if (text.size() - i >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (!needsEscape(word)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     out.append(text.data() + clean, i - clean);
-    clean = i + 1;
+    clean = ++i;
     switch (c) {
       case '"':
         out.append("\\\"");
