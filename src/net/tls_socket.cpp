@@ -118,6 +118,8 @@ TlsSocket::~TlsSocket() { SSL_free(ssl_); }  // frees the BIO; the socket closes
 
 bool TlsSocket::hasPending() const noexcept { return SSL_has_pending(ssl_) == 1; }
 
+void TlsSocket::releaseBuffers() noexcept { SSL_free_buffers(ssl_); }  // 0: in use, kept
+
 TlsSocket::Want TlsSocket::tryHandshake(error_code& ec) {
   ERR_clear_error();
   transportError_ = 0;
@@ -145,7 +147,7 @@ TlsSocket::Want TlsSocket::tryRead(asio::mutable_buffer buffer, std::size_t& byt
   // RELEASE_BUFFERS frees the read buffer once a record is consumed, but a read that found the
   // socket empty leaves a fresh one behind: an idle stream would hold 17 KiB while it waits.
   // Freed only when no partial record is in it.
-  if (want == Want::Read) SSL_free_buffers(ssl_);
+  if (want == Want::Read) releaseBuffers();
   return want;
 }
 

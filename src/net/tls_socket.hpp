@@ -44,6 +44,8 @@ class TlsSocket {
   ssl_st* native_handle() noexcept { return ssl_; }
   // OpenSSL holds received bytes not yet read: a record or part of one, or its plaintext.
   bool hasPending() const noexcept;
+  // Gives back OpenSSL's record buffers unless they hold something; for a stream about to wait.
+  void releaseBuffers() noexcept;
 
   // void(error_code)
   template <class Token>

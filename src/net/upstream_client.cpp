@@ -435,20 +435,34 @@ namespace {
 constexpr std::size_t kPieceSize = 4 * 1024;
 
 // Reads the next piece of the body into `piece`. Thousands of streams wait for their next event at
-// once, so the piece has storage only while there is something to read: with nothing buffered,
-// it is let go and the socket waited on first.
+// once, so the piece has storage only while there is something to read: when what was received
+// already does not make a piece (often just the CRLF that ends the last chunk), the piece is let
+// go and the socket waited on first.
 asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& parser,
                                std::vector<char>& piece, error_code& ec) {
-  if (!connection.hasBufferedInput()) {
+  auto& body = parser.get().body();
+  auto usePiece = [&] {
+    piece.resize(kPieceSize);
+    body.data = piece.data();
+    body.size = piece.size();
+    body.more = true;
+  };
+  usePiece();
+  auto& buffer = connection.buffer();
+  if (buffer.size() != 0) {
+    buffer.consume(parser.put(buffer.data(), ec));  // what http::async_read_some does first
+    if (ec != http::error::need_more) co_return;
+    ec = {};
+  }
+  if (!connection.transportHasPending()) {
     std::vector<char>().swap(piece);
+    body.data = nullptr;
+    body.size = 0;
+    if (connection.isTls()) connection.tls().releaseBuffers();  // OpenSSL keeps its last one
     co_await connection.socket().async_wait(tcp::socket::wait_read, kRedirect(ec));
     if (ec) co_return;
+    usePiece();
   }
-  piece.resize(kPieceSize);
-  auto& body = parser.get().body();
-  body.data = piece.data();
-  body.size = piece.size();
-  body.more = true;
   if (connection.isTls()) {
     co_await http::async_read_some(connection.tls(), connection.buffer(), parser, kRedirect(ec));
   } else {

@@ -33,8 +33,8 @@ class UpstreamConnection {
   Socket& plain() { return *plain_; }
   Socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }  // the TCP socket under either
   boost::beast::flat_buffer& buffer() { return buffer_; }
-  // Received bytes not yet parsed: in the buffer, or held by TLS. Without any, a read will wait.
-  bool hasBufferedInput() const { return buffer_.size() != 0 || (tls_ && tls_->hasPending()); }
+  // Received bytes that TLS holds below buffer(): a read can proceed without the socket.
+  bool transportHasPending() const { return tls_ && tls_->hasPending(); }
 
   // True when an idle connection must not be reused: the peer closed it, reset it, or sent bytes
   // nobody asked for (for TLS, most likely a close_notify). One non-blocking peek, no wait.
