@@ -46,6 +46,7 @@ Gateway::Gateway(GatewayOptions options)
   addProcessMetrics(metrics_, outliers_, credentials_, reloads_);
   startTracing();
   services_.tracing = &tracing_;
+  services_.heapTrim = &heapTrim_;
   adminViews_.notReadyBecause = [this] { return notReadyBecause(); };
   adminViews_.configDump = [this] {
     return boost::json::serialize(config::dumpSnapshot(*runtime_.current()->snapshot));

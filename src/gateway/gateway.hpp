@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "gateway/credential_store.hpp"
 #include "gateway/gateway_handler.hpp"
+#include "gateway/quiet_heap_trim.hpp"
 #include "gateway/request_metrics.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
@@ -70,6 +71,7 @@ class Gateway {
   ReloadCounts reloads_;
   std::unique_ptr<telemetry::Exporter> spanExporter_;  // null: tracing off
   TracingServices tracing_;
+  QuietHeapTrim heapTrim_;
   GatewayServices services_;
   admin::AdminViews adminViews_;
   std::unique_ptr<http::Server> server_;

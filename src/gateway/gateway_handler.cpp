@@ -55,6 +55,7 @@ GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context
       random_(std::random_device{}()),
       accessLog_(*services.accessLog),
       flushTimer_(ioc) {
+  if (services.heapTrim) heapTrim_ = &services.heapTrim->addWorker();
   scheduleLogFlush();
 }
 
@@ -65,6 +66,7 @@ void GatewayHandler::scheduleLogFlush() {
   flushTimer_.async_wait([this](const boost::system::error_code& ec) {
     accessLog_.flush();
     upstream_.sweepIdleConnections();  // the client keeps no timer of its own
+    if (services_.heapTrim) services_.heapTrim->onTick(std::chrono::steady_clock::now());
     if (!ec) scheduleLogFlush();
   });
 }
@@ -94,6 +96,15 @@ void GatewayHandler::renderProtocolError(unsigned status, std::string_view messa
 asio::awaitable<void> GatewayHandler::handle(http::Request& request,
                                              const http::RequestContext& context,
                                              http::ResponseWriter& writer) {
+  struct InFlight {
+    QuietHeapTrim::Worker* worker;
+    explicit InFlight(QuietHeapTrim::Worker* w) : worker(w) {
+      if (worker) worker->requestStarted();
+    }
+    ~InFlight() {
+      if (worker) worker->requestEnded();
+    }
+  } inFlight{heapTrim_};
   const auto started = std::chrono::steady_clock::now();
   AccessLogEntry log;
   log.start = services_.clock->now();

@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
+#include "gateway/quiet_heap_trim.hpp"
 #include "gateway/request_metrics.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
@@ -32,6 +33,7 @@ struct GatewayServices {
   LogWriter* accessLog = nullptr;
   const GatewayMetrics* metrics = nullptr;
   const TracingServices* tracing = nullptr;
+  QuietHeapTrim* heapTrim = nullptr;  // null: memory is never trimmed
 };
 
 class GatewayHandler final : public http::Handler {
@@ -60,6 +62,7 @@ class GatewayHandler final : public http::Handler {
   AccessLog accessLog_;
   boost::asio::steady_timer flushTimer_;
   std::uint64_t requestCounter_ = 0;
+  QuietHeapTrim::Worker* heapTrim_ = nullptr;  // this worker's requests in flight
 };
 
 }  // namespace switchyard::gateway

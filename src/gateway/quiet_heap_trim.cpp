@@ -1,0 +1,74 @@
+#include "gateway/quiet_heap_trim.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+#include <unistd.h>
+
+namespace switchyard::gateway {
+
+namespace {
+
+std::uint64_t residentKiB() {
+  long pages = 0;
+  if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    long size = 0;
+    if (std::fscanf(statm, "%ld %ld", &size, &pages) != 2) pages = 0;
+    std::fclose(statm);
+  }
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) /
+         1024;
+}
+
+// Logged only when it made a difference worth reading about.
+constexpr std::uint64_t kWorthLoggingKiB = 16 * 1024;
+
+void trimAndLog() {
+#if defined(__GLIBC__)
+  const std::uint64_t before = residentKiB();
+  const auto started = QuietHeapTrim::Clock::now();
+  ::malloc_trim(0);
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(QuietHeapTrim::Clock::now() - started);
+  const std::uint64_t after = residentKiB();
+  if (before > after + kWorthLoggingKiB) {
+    std::cerr
+        << "{\"level\":\"info\",\"msg\":\"free heap returned to the system\",\"rss_before_kib\":"
+        << before << ",\"rss_after_kib\":" << after << ",\"took_ms\":" << took.count() << "}\n";
+  }
+#endif
+}
+
+}  // namespace
+
+QuietHeapTrim::QuietHeapTrim(Clock::duration quietFor, std::function<void()> trim)
+    : quietFor_(quietFor), trim_(trim ? std::move(trim) : std::function<void()>(trimAndLog)) {}
+
+QuietHeapTrim::Worker& QuietHeapTrim::addWorker() {
+  std::lock_guard lock(mutex_);
+  return workers_.emplace_back();
+}
+
+void QuietHeapTrim::onTick(Clock::time_point now) {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock) return;  // another worker is looking
+  std::uint64_t started = 0;
+  bool busy = false;
+  for (const Worker& worker : workers_) {
+    busy = busy || worker.inFlight_.load(std::memory_order_relaxed) != 0;
+    started += worker.started_.load(std::memory_order_relaxed);
+  }
+  if (busy || started != startedSeen_) {
+    startedSeen_ = started;
+    quietSince_ = now;
+    return;
+  }
+  if (started == startedTrimmed_ || now - quietSince_ < quietFor_) return;
+  startedTrimmed_ = started;
+  trim_();
+}
+
+}  // namespace switchyard::gateway
