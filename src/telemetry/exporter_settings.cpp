@@ -194,25 +194,23 @@ std::optional<OtlpEndpoint> parseEndpoint(std::string_view text, bool appendTrac
   return endpoint;
 }
 
+// The TRACES_ endpoint as is, else the generic one plus /v1/traces; a malformed one is skipped.
 void readEndpoint(Reader& env, ExporterSettings& settings) {
-  constexpr std::string_view kTraces = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
-  constexpr std::string_view kGeneric = "OTEL_EXPORTER_OTLP_ENDPOINT";
-  std::string why;
-  if (auto value = env.get(kTraces)) {
-    if (auto endpoint = parseEndpoint(*value, false, why)) {
+  struct Candidate {
+    std::string_view name;
+    bool appendTracesPath;
+  };
+  for (const Candidate candidate : {Candidate{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", false},
+                                    Candidate{"OTEL_EXPORTER_OTLP_ENDPOINT", true}}) {
+    const auto value = env.get(candidate.name);
+    if (!value) continue;
+    std::string why;
+    if (auto endpoint = parseEndpoint(*value, candidate.appendTracesPath, why)) {
       settings.endpoint = std::move(*endpoint);
       settings.enabled = true;
       return;
     }
-    env.warn(kTraces, *value, why);
-  }
-  if (auto value = env.get(kGeneric)) {
-    if (auto endpoint = parseEndpoint(*value, true, why)) {
-      settings.endpoint = std::move(*endpoint);
-      settings.enabled = true;
-      return;
-    }
-    env.warn(kGeneric, *value, why);
+    env.warn(candidate.name, *value, why);
   }
 }
 

@@ -14,6 +14,9 @@
 //   OTEL_BSP_SCHEDULE_DELAY (5000 ms), OTEL_BSP_EXPORT_TIMEOUT (30000 ms, one batch with its
 //   retries), OTEL_BSP_MAX_QUEUE_SIZE (2048), OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512, at most the queue)
 //
+//   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL / _COMPRESSION  only http/protobuf, uncompressed: any
+//                                                       other value is warned about
+//
 // A TRACES_ variable replaces its generic one whole (headers are not merged), as in the OTel SDKs.
 // An empty variable counts as unset. A malformed value is ignored for its default with a warning.
 

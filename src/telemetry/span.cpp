@@ -3,7 +3,20 @@
 namespace switchyard::telemetry {
 
 namespace {
+
 constexpr std::uint32_t kW3cFlagsMask = 0xff;
+
+Span child(const TraceId& traceId, const SpanId& parent, const std::string& traceState,
+           std::uint32_t flags, IdGenerator& ids) {
+  Span span;
+  span.traceId = traceId;
+  span.spanId = ids.spanId();
+  span.parentSpanId = parent;
+  span.traceState = traceState;
+  span.flags = flags;
+  return span;
+}
+
 }  // namespace
 
 void setAttribute(Attributes& attributes, SpanText key, AttributeValue value) {
@@ -25,23 +38,13 @@ Span Span::root(IdGenerator& ids) {
 }
 
 Span Span::childOf(const TraceParent& remote, IdGenerator& ids) {
-  Span span;
-  span.traceId = remote.traceId;
-  span.spanId = ids.spanId();
-  span.parentSpanId = remote.parentId;
-  span.traceState = remote.traceState;
-  span.flags = remote.flags | kSpanFlagsHasParentIsRemote | kSpanFlagsParentIsRemote;
-  return span;
+  return child(remote.traceId, remote.parentId, remote.traceState,
+               remote.flags | kSpanFlagsHasParentIsRemote | kSpanFlagsParentIsRemote, ids);
 }
 
 Span Span::childOf(const Span& local, IdGenerator& ids) {
-  Span span;
-  span.traceId = local.traceId;
-  span.spanId = ids.spanId();
-  span.parentSpanId = local.spanId;
-  span.traceState = local.traceState;
-  span.flags = (local.flags & kW3cFlagsMask) | kSpanFlagsHasParentIsRemote;
-  return span;
+  return child(local.traceId, local.spanId, local.traceState,
+               (local.flags & kW3cFlagsMask) | kSpanFlagsHasParentIsRemote, ids);
 }
 
 void Span::recordError(std::uint64_t timeUnixNano, SpanText type, std::string message) {
