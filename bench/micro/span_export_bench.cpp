@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "allocation_counter.hpp"
+#include "inputs.hpp"
 #include "telemetry/otlp_encoder.hpp"
 #include "telemetry/otlp_http_exporter.hpp"
 #include "telemetry/span_queue.hpp"
@@ -22,11 +23,11 @@ namespace {
 
 using namespace telemetry;
 
-const std::string kInput =
-    R"({"model":"gemini-2.5-flash","messages":[{"role":"system","content":"Answer briefly."},)"
-    R"({"role":"user","content":"You are a concise assistant. In two sentences, explain what an AI )"
-    R"(gateway does and why it falls back to another backend when the first one fails."}],)"
-    R"("temperature":0.2,"max_tokens":256})";
+// The unary load benchmark's request body, as input.value; an answer-sized output.value.
+const std::string& input() {
+  static const std::string text = readBenchFile("micro/data/chat_small.json");
+  return text;
+}
 const std::string kOutput(600, 'o');
 
 // The chat span as the gateway would fill it: literal keys, a few computed ones, owned text.
@@ -43,12 +44,12 @@ Span chatSpan(IdGenerator& ids) {
   span.add("llm.model_name", std::string("gemini-2.5-flash"));
   span.add("llm.invocation_parameters",
            std::string(R"({"model":"gemini-2.5-flash","temperature":0.2,"max_tokens":256})"));
-  span.add("input.value", kInput);
+  span.add("input.value", input());
   span.add("input.mime_type", "application/json");
   span.add(std::string("llm.input_messages.0.message.role"), "system");
   span.add(std::string("llm.input_messages.0.message.content"), std::string("Answer briefly."));
   span.add(std::string("llm.input_messages.1.message.role"), "user");
-  span.add(std::string("llm.input_messages.1.message.content"), std::string(kInput, 120, 150));
+  span.add(std::string("llm.input_messages.1.message.content"), input().substr(0, 150));
   span.add("output.value", kOutput);
   span.add("output.mime_type", "application/json");
   span.add(std::string("llm.output_messages.0.message.role"), "assistant");
