@@ -253,4 +253,12 @@ inline std::string differences(const json::object& expected, const json::object&
   return out;
 }
 
+// The case run and held against its expectation: every difference, or "" when the attributes are
+// exactly the expected ones.
+inline std::string mismatches(const json::object& data) {
+  const auto run = runCase(data);
+  const auto expected = expectationOf(data, run);
+  return differences(expected, asJson(run.attributes, expected));
+}
+
 }  // namespace switchyard::telemetry::testing

@@ -176,11 +176,7 @@ constexpr std::string_view kCases = R"json([
 class GenAiCases : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GenAiCases, AttributesAreExactlyTheExpectedOnes) {
-  const auto& data = GetParam().data;
-  const auto run = testing::runCase(data);
-  const auto expected = testing::expectationOf(data, run);
-  const auto actual = testing::asJson(run.attributes, expected);
-  EXPECT_EQ(testing::differences(expected, actual), "");
+  EXPECT_EQ(testing::mismatches(GetParam().data), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, GenAiCases, ::testing::ValuesIn(testing::loadCases(kCases)),

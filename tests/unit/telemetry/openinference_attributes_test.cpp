@@ -258,11 +258,7 @@ constexpr std::string_view kCases = R"json([
 class OpenInferenceCases : public ::testing::TestWithParam<Case> {};
 
 TEST_P(OpenInferenceCases, AttributesAreExactlyTheExpectedOnes) {
-  const auto& data = GetParam().data;
-  const auto run = testing::runCase(data);
-  const auto expected = testing::expectationOf(data, run);
-  const auto actual = testing::asJson(run.attributes, expected);
-  EXPECT_EQ(testing::differences(expected, actual), "");
+  EXPECT_EQ(testing::mismatches(GetParam().data), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, OpenInferenceCases, ::testing::ValuesIn(testing::loadCases(kCases)),
