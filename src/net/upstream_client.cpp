@@ -1,6 +1,6 @@
 #include "net/upstream_client.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
+#include "core/ascii.hpp"
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -122,7 +122,7 @@ PoolKeyView keyOf(const UpstreamTarget& target) {
 bool isHopByHop(std::string_view name) {
   // Framing and routing headers are the client's job, whatever the caller put in.
   for (std::string_view own : {"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
-    if (boost::algorithm::iequals(name, own)) return true;
+    if (core::iequalsAscii(name, own)) return true;
   return false;
 }
 
