@@ -3,6 +3,7 @@
 #include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -114,6 +115,15 @@ constexpr bool needsEscape(std::uint64_t word) {
   return (control | quote | backslash) != 0;
 }
 
+// Per byte: does JSON need it escaped (control characters, '"', '\\')?
+constexpr auto kEscaped = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
+
 }  // namespace
 
 void appendJsonEscaped(std::string& out, std::string_view text) {
@@ -131,7 +141,7 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
       }
     }
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
+    if (!kEscaped[c]) {
       ++i;
       continue;
     }
