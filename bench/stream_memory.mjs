@@ -52,7 +52,7 @@ try {
   const ended = (await control('/__end_all')).ended;
   const results = await Promise.all(streams.map((s) => s.completed));
   const endMs = Date.now() - t1;
-  await sleep(500);
+  await sleep(2500);  // the gateway gives free heap back after 1 s without a request in flight
   const after = rssKiB(gateway.pid);
   const ok = results.filter((r) => r.status === 200 && r.done && r.released).length;
   const errors = results.filter((r) => r.error).map((r) => r.error);
