@@ -19,6 +19,8 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 struct ssl_st;
 struct ssl_ctx_st;
