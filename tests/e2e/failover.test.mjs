@@ -4,32 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, makeSelfSignedCa, closedPort } from './lib/harness.mjs';
+import { vertexBackend } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
 let client;
-
-function backend(name, { host = '127.0.0.1', port, fqdn, ca }) {
-  const endpoint = fqdn ? `{fqdn: {hostname: ${fqdn}, port: 443}}` : `{ip: {address: ${host}, port: ${port}}}`;
-  return `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: ${name}}
-spec: {schema: {name: GCPVertexAI}, backendRef: {name: ${name}}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: ${name}}
-spec: {endpoints: [${endpoint}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: ${name}}
-spec:
-  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: ${name}}]
-  validation: {hostname: ${fqdn ?? 'localhost'}, caCertificateRefs: [{kind: ConfigMap, name: ${ca}}]}`;
-}
 
 function route(name, refs) {
   return `
@@ -71,12 +50,12 @@ spec:
   type: GCPCredentials
   gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
 `;
-  yaml += backend('fallback', { port, ca: 'emu-ca' });
+  yaml += vertexBackend('fallback', { port, ca: 'emu-ca' });
   for (const s of scenarios) {
-    if (s === 'dns') yaml += backend('p-dns', { fqdn: 'primary.broken.invalid', ca: 'emu-ca' });
-    else if (s === 'refused') yaml += backend('p-refused', { port: refused, ca: 'emu-ca' });
-    else if (s === 'tls') yaml += backend('p-tls', { port, ca: 'other-ca' });
-    else yaml += backend(`p-${s}`, { port, ca: 'emu-ca' });
+    if (s === 'dns') yaml += vertexBackend('p-dns', { fqdn: 'primary.broken.invalid', ca: 'emu-ca' });
+    else if (s === 'refused') yaml += vertexBackend('p-refused', { port: refused, ca: 'emu-ca' });
+    else if (s === 'tls') yaml += vertexBackend('p-tls', { port, ca: 'other-ca' });
+    else yaml += vertexBackend(`p-${s}`, { port, ca: 'emu-ca' });
     yaml += route(`fo-${s}`, [
       { name: `p-${s}`, model: `gemini-primary-${s}`, priority: 0 },
       { name: 'fallback', model: 'gemini-2.5-flash', priority: 1 },
@@ -93,9 +72,9 @@ spec:
     numRetries: 2
     perRetry: {timeout: 500ms}
     retryOn: {triggers: [connect-failure, reset]}`;
-  yaml += backend('all-a', { port, ca: 'emu-ca' }) + backend('all-b', { port, ca: 'emu-ca' });
+  yaml += vertexBackend('all-a', { port, ca: 'emu-ca' }) + vertexBackend('all-b', { port, ca: 'emu-ca' });
   yaml += route('fo-all', [{ name: 'all-a', model: 'gemini-all-a', priority: 0 }, { name: 'all-b', model: 'gemini-all-b', priority: 1 }]);
-  yaml += backend('w-a', { port, ca: 'emu-ca' }) + backend('w-b', { port, ca: 'emu-ca' });
+  yaml += vertexBackend('w-a', { port, ca: 'emu-ca' }) + vertexBackend('w-b', { port, ca: 'emu-ca' });
   yaml += route('weighted', [{ name: 'w-a', model: 'gemini-weight-a', weight: 3 }, { name: 'w-b', model: 'gemini-weight-b', weight: 1 }]);
 
   await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, closedPort, request } from './lib/harness.mjs';
 import { startOtlpReceiver, SpanKind, StatusCode } from './lib/otlp-receiver.mjs';
+import { vertexBackend } from './lib/manifests.mjs';
 
 let dir;
 let emulator;
@@ -19,24 +20,7 @@ let client;
 // Two backends on the same emulator: `primary` asks for gemini-2.5-pro (faulted per test), the
 // fallback for gemini-2.5-flash, as in the guide's virtual model.
 function manifest(emu) {
-  const backend = (name) => `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: ${name}}
-spec: {schema: {name: GCPVertexAI}, backendRef: {name: ${name}}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: ${name}}
-spec: {endpoints: [{ip: {address: 127.0.0.1, port: ${emu.port}}}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: ${name}}
-spec:
-  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: ${name}}]
-  validation: {hostname: localhost, caCertificateRefs: [{kind: ConfigMap, name: ca}]}`;
+  const backend = (name) => vertexBackend(name, { port: emu.port });
   return `
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIGatewayRoute

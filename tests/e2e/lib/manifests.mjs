@@ -16,23 +16,7 @@ spec:
     - matches: [${models.map((m) => `{headers: [{type: Exact, name: x-ai-eg-model, value: ${m}}]}`).join(', ')}]
       backendRefs: [{name: emu}]
 ${timeouts}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: emu}
-spec: {schema: {name: GCPVertexAI}, backendRef: {name: emu}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: emu}
-spec: {endpoints: [{ip: {address: 127.0.0.1, port: ${emulator.port}}}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: emu}
-spec:
-  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: emu}]
-  validation: {hostname: localhost, caCertificateRefs: [{kind: ConfigMap, name: ca}]}
+${vertexBackend('emu', { port: emulator.port }).trim()}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -54,4 +38,28 @@ export async function writeEmulatorSetup(dir, emulator, options) {
   await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
   await writeFile(`${dir}/routes.yaml`, emulatorManifest(emulator, options));
   return ['-c', `${dir}/routes.yaml`, '--secrets-dir', `${dir}/secrets`];
+}
+
+// One GCPVertexAI AIServiceBackend with its Backend (an IP, or an FQDN on 443) and a BackendTLSPolicy
+// trusting the CA in ConfigMap `ca` for `hostname` (default: the FQDN, else localhost).
+export function vertexBackend(name, { address = '127.0.0.1', port, fqdn, ca = 'ca', hostname } = {}) {
+  const endpoint = fqdn ? `{fqdn: {hostname: ${fqdn}, port: 443}}` : `{ip: {address: ${address}, port: ${port}}}`;
+  return `
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: {name: ${name}}
+spec: {schema: {name: GCPVertexAI}, backendRef: {name: ${name}}}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: ${name}}
+spec: {endpoints: [${endpoint}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: ${name}}
+spec:
+  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: ${name}}]
+  validation: {hostname: ${hostname ?? fqdn ?? 'localhost'}, caCertificateRefs: [{kind: ConfigMap, name: ${ca}}]}`;
 }
