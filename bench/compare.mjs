@@ -7,7 +7,7 @@
 // Writes bench/results/compare.{json,md,png}. Run through bench/compare.sh (it installs what this
 // needs); knobs: REPEATS=3 DURATION=6s N=200 (streams per target per round) K=2000 (open streams).
 import http from 'node:http';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +18,21 @@ import {
 import { runWrk } from './lib/wrk.mjs';
 import { streamOnce, anyData, hasDeltaContent, openHeldStream, holdControl } from './lib/sse_client.mjs';
 import { writeReports } from './lib/compare_report.mjs';
+
+// Lines of a file read in pieces: a long run's access log is larger than any one JS string.
+function countLines(file) {
+  const fd = openSync(file, 'r');
+  const piece = Buffer.alloc(1 << 20);
+  let lines = 0;
+  try {
+    for (let n; (n = readSync(fd, piece, 0, piece.length, null)) > 0;) {
+      for (let i = piece.indexOf(10, 0); i !== -1 && i < n; i = piece.indexOf(10, i + 1)) ++lines;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
 
 const REPEATS = Number(process.env.REPEATS ?? 3);
 const DURATION = process.env.DURATION ?? '6s';
@@ -195,9 +210,9 @@ try {
     portkey: statusKiB(portkey.pid, 'VmHWM'),
   };
   const accessLogLines = {
-    switchyard: readFileSync(switchyard.accessLog, 'utf8').split('\n').filter(Boolean).length,
-    'switchyard-2w': readFileSync(switchyard2.accessLog, 'utf8').split('\n').filter(Boolean).length,
-    nginx: readFileSync(nginx.accessLog, 'utf8').split('\n').filter(Boolean).length,
+    switchyard: countLines(switchyard.accessLog),
+    'switchyard-2w': countLines(switchyard2.accessLog),
+    nginx: countLines(nginx.accessLog),
   };
 
   // Memory per open stream, Switchyard then nginx, against an upstream that holds every stream open.
