@@ -67,7 +67,7 @@ function toolVersions() {
   const first = (cmd, args) => { const r = spawnSync(cmd, args, { encoding: 'utf8' }); return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0]; };
   const portkeyPkg = JSON.parse(readFileSync(path.join(path.dirname(PORTKEY_SERVER), '..', 'package.json'), 'utf8'));
   return {
-    switchyard: SWITCHYARD,
+    switchyard: path.relative(path.join(BENCH_DIR, '..'), SWITCHYARD),  // as the repo names it, not this machine
     git: first('git', ['-C', BENCH_DIR, 'describe', '--always', '--dirty']),
     nginx: first('nginx', ['-v']),
     wrk: first('wrk', ['-v']),

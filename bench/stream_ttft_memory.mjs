@@ -16,7 +16,7 @@ import path from 'node:path';
 import { execSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startEmulator, startGateway, makeTempDir, binPath } from '../tests/e2e/lib/harness.mjs';
+import { startEmulator, startGateway, makeTempDir, binPath, repoDir } from '../tests/e2e/lib/harness.mjs';
 import { writeEmulatorSetup } from '../tests/e2e/lib/manifests.mjs';
 import { loadLine, pct } from './lib/common.mjs';
 
@@ -126,7 +126,7 @@ const mib = (kib) => (kib / 1024).toFixed(1);
 const lines = [
   `# Streams through the gateway to the TLS emulator: TTFT and memory per open stream (one run, ${new Date().toISOString().slice(0, 16)}Z)`,
   '',
-  `Command: \`node bench/stream_ttft_memory.mjs\` (N=${N}, K=${K}${capped}, BATCH=${BATCH}), binary \`${binPath()}\`.`,
+  `Command: \`node bench/stream_ttft_memory.mjs\` (N=${N}, K=${K}${capped}, BATCH=${BATCH}), binary \`${path.relative(repoDir, binPath())}\`.`,
   '`switchyard run --workers 1` routes to `switchyard emulate` over verified TLS with service-account auth.',
   `Machine before: ${loadBefore}. After: ${loadAfter}.`,
   '',
