@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "telemetry/environment.hpp"
+
 namespace switchyard::telemetry {
 
 enum class SemanticConvention { OpenInference, GenAi };
@@ -55,8 +57,6 @@ struct AttributeSettings {
   std::vector<HeaderAttribute> headerAttributes = {{"agent-session-id", "session.id"}};
 };
 
-// An environment variable by name, nullopt when unset (std::getenv in main, a map in tests).
-using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
 
 struct LoadedAttributeSettings {
   AttributeSettings settings;

@@ -30,12 +30,11 @@
 #include <vector>
 
 #include "core/http_message.hpp"
+#include "telemetry/environment.hpp"
 #include "telemetry/span.hpp"
 
 namespace switchyard::telemetry {
 
-// An environment variable by name, nullopt when unset (std::getenv in main, a map in tests).
-using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
 
 // Where batches are POSTed.
 struct OtlpEndpoint {
