@@ -126,10 +126,10 @@ void RequestTrace::onError(const core::Error& error) {
   AttributeList event;
   telemetry::addChatErrorAttributes(services_.attributes, error, spanAttributes, event);
   telemetry::moveAttributes(std::move(spanAttributes.entries()), request_.attributes);
-  request_.recordError(nowUnixNano(), std::string(core::kindName(error.kind)), error.message);
-  auto& exception = request_.events.back().attributes;
-  exception.clear();
-  telemetry::moveAttributes(std::move(event.entries()), exception);
+  // The event's attributes come from the convention's own error function, not recordError's.
+  auto& exception = request_.addEvent("exception", nowUnixNano());
+  telemetry::moveAttributes(std::move(event.entries()), exception.attributes);
+  request_.status = {telemetry::StatusCode::Error, error.message};
 }
 
 void RequestTrace::finish(unsigned responseCode) {
