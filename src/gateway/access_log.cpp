@@ -35,7 +35,7 @@ std::string_view isoTime(std::array<char, 24>& buf, std::chrono::system_clock::t
   return {buf.data(), buf.size()};
 }
 
-void stringOrNull(providers::JsonWriter& json, std::string_view name, std::string_view text) {
+void stringOrNull(providers::JsonWriter& json, providers::JsonKey name, std::string_view text) {
   json.key(name);
   if (text.empty()) {
     json.null();

@@ -38,7 +38,22 @@ void JsonWriter::endArray() {
   needComma_ = true;
 }
 
-void JsonWriter::key(std::string_view name) {
+void JsonWriter::key(JsonKey name) {
+  // [,]"name": in one resize: no escaping to check, no growth in between.
+  const std::string_view text = name.text();
+  const std::size_t at = out_.size();
+  out_.resize(at + text.size() + 3 + (needComma_ ? 1 : 0));
+  char* p = out_.data() + at;
+  if (needComma_) *p++ = ',';
+  *p++ = '"';
+  std::memcpy(p, text.data(), text.size());
+  p += text.size();
+  *p++ = '"';
+  *p = ':';
+  needComma_ = false;
+}
+
+void JsonWriter::escapedKey(std::string_view name) {
   separate();
   appendJsonString(out_, name);
   out_.push_back(':');

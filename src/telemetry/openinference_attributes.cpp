@@ -123,7 +123,7 @@ std::optional<std::string> invocationParameters(const json::object& body) {
   for (const auto& member : body) {
     const std::string_view key = member.key();
     if (key == "messages" || key == "tools" || key == "functions") continue;
-    writer.key(key);
+    writer.escapedKey(key);
     if (!writer.value(member.value())) return std::nullopt;
   }
   writer.endObject();

@@ -71,7 +71,7 @@ core::Result<core::OutboundRequest> OpenAiProvider::buildRequest(
   w.beginObject();
   bool wroteModel = false;
   for (const auto& entry : *request.body) {
-    w.key(entry.key());
+    w.escapedKey(entry.key());
     if (entry.key() == "model") {
       w.string(model);
       wroteModel = true;

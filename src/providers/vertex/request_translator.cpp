@@ -636,7 +636,7 @@ class Translator {
 
   // ---- generationConfig -----------------------------------------------------------------------
 
-  void genKey(std::string_view name) {
+  void genKey(JsonKey name) {
     if (!genOpen_) {
       w_.key("generationConfig");
       w_.beginObject();
@@ -645,7 +645,7 @@ class Translator {
     w_.key(name);
   }
 
-  std::optional<Error> copyNumber(std::string_view from, std::string_view to) {
+  std::optional<Error> copyNumber(std::string_view from, JsonKey to) {
     const auto* value = present(body_, from);
     if (!value) return std::nullopt;
     if (!value->is_number())

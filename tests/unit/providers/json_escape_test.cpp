@@ -67,5 +67,21 @@ TEST(JsonEscape, HighBytesAndPlainTextPassThrough) {
   EXPECT_EQ(escaped(text), text);
 }
 
+TEST(JsonEscape, LiteralKeysAreCopiedAndKeysFromInputAreEscaped) {
+  std::string out;
+  JsonWriter w(out);
+  w.beginObject();
+  w.field("model", "m");
+  w.escapedKey("a\"b\\c\n");
+  w.integer(1);
+  w.key("usage");
+  w.beginObject();
+  w.fieldInt("total_tokens", 2);
+  w.endObject();
+  w.endObject();
+  EXPECT_EQ(out, R"({"model":"m","a\"b\\c\n":1,"usage":{"total_tokens":2}})");
+  static_assert(JsonKey("prompt_tokens").text() == "prompt_tokens");
+}
+
 }  // namespace
 }  // namespace switchyard::providers
