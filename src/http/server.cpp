@@ -11,23 +11,21 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <functional>
-
 #include <iostream>
 #include <list>
+
+#include "http/connection_deadline.hpp"
+#include "http/read_request.hpp"
+#include "http/response_head.hpp"
 
 namespace switchyard::http {
 
@@ -39,15 +37,14 @@ using asio::use_awaitable;
 
 namespace {
 
-constexpr std::string_view kServerName = "switchyard";
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = tcp::socket;
+using TlsStream = asio::ssl::stream<tcp::socket>;
 
-beast::tcp_stream& lowest(PlainStream& s) { return s; }
-beast::tcp_stream& lowest(TlsStream& s) { return s.next_layer(); }
+tcp::socket& lowest(PlainStream& s) { return s; }
+tcp::socket& lowest(TlsStream& s) { return s.next_layer(); }
 
 }  // namespace
 
@@ -58,86 +55,80 @@ struct Server::Worker {
   std::unique_ptr<Handler> handler;
   std::thread thread;
   // Sockets waiting for the next request on a keep-alive connection; closed at shutdown.
-  std::list<beast::tcp_stream*> idle;
+  std::list<tcp::socket*> idle;
   std::size_t activeRequests = 0;
   bool stopping = false;
 };
 
 namespace {
 
+// What one client connection keeps between its requests.
+struct Connection {
+  explicit Connection(tcp::socket& socket) : deadline(socket) {}
+  ConnectionDeadline deadline;
+  beast::flat_buffer buffer;  // received, not yet parsed
+  std::string head;           // the response head being written; its capacity is reused
+};
+
 template <class Stream>
 class StreamWriter final : public ResponseWriter {
  public:
   // `stopping` turns keep-alive off for responses that start after shutdown began.
-  StreamWriter(Stream& stream, unsigned version, bool keepAlive, const bool& stopping)
-      : stream_(stream), version_(version), keepAlive_(keepAlive), stopping_(stopping) {}
+  StreamWriter(Stream& stream, Connection& connection, unsigned version, bool keepAlive,
+               const bool& stopping)
+      : stream_(stream), connection_(connection), version_(version), keepAlive_(keepAlive), stopping_(stopping) {}
 
   asio::awaitable<bool> send(unsigned status, std::string_view contentType, std::string body,
-                             std::vector<std::pair<std::string, std::string>> headers) override {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), version_};
-    res.set(bhttp::field::server, kServerName);
-    res.set(bhttp::field::content_type, contentType);
-    for (auto& [name, value] : headers) res.set(name, value);
+                             HeaderList headers) override {
     keepAlive_ = keepAlive_ && !stopping_;
-    res.keep_alive(keepAlive_);
-    res.body() = std::move(body);
-    res.prepare_payload();
+    writeResponseHead(connection_.head, {.version = version_,
+                                         .status = status,
+                                         .contentType = contentType,
+                                         .headers = &headers,
+                                         .keepAlive = keepAlive_,
+                                         .contentLength = body.size()});
     started_ = true;
-    lowest(stream_).expires_after(kWriteTimeout);
-    auto [ec, n] = co_await bhttp::async_write(stream_, res, asio::as_tuple(use_awaitable));
-    bytesSent_ += n;
-    failed_ = failed_ || ec;
-    co_return !ec;
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(connection_.head), asio::buffer(body)};
+    co_return co_await writeAll(buffers);
   }
 
-  asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
-                                    std::vector<std::pair<std::string, std::string>> headers) override {
-    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), version_};
-    res.set(bhttp::field::server, kServerName);
-    res.set(bhttp::field::content_type, contentType);
-    res.set(bhttp::field::cache_control, "no-cache");
-    for (auto& [name, value] : headers) res.set(name, value);
+  asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType, HeaderList headers) override {
     keepAlive_ = keepAlive_ && !stopping_;
-    res.keep_alive(keepAlive_);
-    res.chunked(true);
+    writeResponseHead(connection_.head, {.version = version_,
+                                         .status = status,
+                                         .contentType = contentType,
+                                         .headers = &headers,
+                                         .keepAlive = keepAlive_,
+                                         .chunked = true});
     started_ = true;
     streaming_ = true;
-    bhttp::response_serializer<bhttp::empty_body> sr{res};
-    lowest(stream_).expires_after(kWriteTimeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, asio::as_tuple(use_awaitable));
-    bytesSent_ += n;
-    failed_ = failed_ || ec;
-    co_return !ec;
+    const std::array<asio::const_buffer, 1> buffers{asio::buffer(connection_.head)};
+    co_return co_await writeAll(buffers);
   }
 
   asio::awaitable<bool> write(std::string_view data) override {
     if (failed_) co_return false;
     if (data.empty()) co_return true;
-    lowest(stream_).expires_after(kWriteTimeout);
-    auto [ec, n] = co_await asio::async_write(
-        stream_, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())),
-        asio::as_tuple(use_awaitable));
-    bytesSent_ += n;
-    failed_ = failed_ || ec;
-    co_return !ec;
+    const std::size_t lineSize = chunkSizeLine(chunkLine_, data.size());
+    const std::array<asio::const_buffer, 3> buffers{asio::buffer(chunkLine_.data(), lineSize),
+                                                    asio::buffer(data.data(), data.size()),
+                                                    asio::buffer(kChunkEnd.data(), kChunkEnd.size())};
+    co_return co_await writeAll(buffers);
   }
 
   asio::awaitable<bool> endStream() override {
     if (failed_) co_return false;
-    lowest(stream_).expires_after(kWriteTimeout);
-    auto [ec, n] =
-        co_await asio::async_write(stream_, bhttp::make_chunk_last(), asio::as_tuple(use_awaitable));
-    bytesSent_ += n;
-    failed_ = failed_ || ec;
+    const std::array<asio::const_buffer, 1> buffers{asio::buffer(kLastChunk.data(), kLastChunk.size())};
+    const bool ok = co_await writeAll(buffers);
     streaming_ = false;
-    co_return !ec;
+    co_return ok;
   }
 
   void abort() override {
     failed_ = true;
     beast::error_code ignored;
-    lowest(stream_).socket().set_option(asio::socket_base::linger(true, 0), ignored);  // RST
-    lowest(stream_).socket().close(ignored);
+    lowest(stream_).set_option(asio::socket_base::linger(true, 0), ignored);  // RST
+    lowest(stream_).close(ignored);
   }
 
   bool started() const override { return started_; }
@@ -155,7 +146,7 @@ class StreamWriter final : public ResponseWriter {
   // client closed. Pipelined bytes end the watch (they belong to the next request).
   void watchForClose() {
     auto watch = closeWatch_;
-    auto& socket = lowest(stream_).socket();
+    auto& socket = lowest(stream_);
     socket.async_wait(tcp::socket::wait_read, [watch, &socket](const beast::error_code& ec) {
       if (ec || watch->finished) return;
       char byte;
@@ -171,13 +162,26 @@ class StreamWriter final : public ResponseWriter {
     closeWatch_->finished = true;
     closeWatch_->callback = nullptr;
     beast::error_code ignored;
-    lowest(stream_).socket().cancel(ignored);  // nothing else is pending between requests
+    lowest(stream_).cancel(ignored);  // nothing else is pending between requests
   }
   bool reusable() const { return keepAlive_ && !failed_ && !streaming_ && started_; }
   std::uint64_t bytesSent() const override { return bytesSent_; }
 
  private:
+  // One gather write (one sendmsg on plain TCP) under the write timeout; a response that goes out
+  // in several writes (a stream) has no deadline while the handler waits between them.
+  template <class Buffers>
+  asio::awaitable<bool> writeAll(const Buffers& buffers) {
+    connection_.deadline.expiresAfter(kWriteTimeout);
+    auto [ec, n] = co_await asio::async_write(stream_, buffers, asio::as_tuple(use_awaitable));
+    connection_.deadline.expiresNever();
+    bytesSent_ += n;
+    failed_ = failed_ || ec;
+    co_return !ec;
+  }
+
   Stream& stream_;
+  Connection& connection_;
   unsigned version_;
   struct CloseWatch {
     bool closed = false;
@@ -187,6 +191,7 @@ class StreamWriter final : public ResponseWriter {
   bool keepAlive_;
   const bool& stopping_;
   std::shared_ptr<CloseWatch> closeWatch_ = std::make_shared<CloseWatch>();
+  std::array<char, 20> chunkLine_{};
   bool started_ = false;
   bool streaming_ = false;
   bool failed_ = false;
@@ -205,38 +210,35 @@ unsigned statusForReadError(const beast::error_code& ec, bool anyBytes) {
 }
 
 template <class Stream>
-asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const ServerOptions& options,
-                                 std::string remote) {
-  beast::flat_buffer buffer;
-  auto& tcpStream = lowest(stream);
+asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server::Worker& worker,
+                                 const ServerOptions& options, std::string remote) {
+  auto& socket = lowest(stream);
+  auto& buffer = connection.buffer;
+  auto& deadline = connection.deadline;
   for (std::uint64_t requestIndex = 1;; ++requestIndex) {
     if (worker.stopping) co_return;
-    bhttp::request_parser<bhttp::string_body> parser;
+    RequestParser parser;
     parser.header_limit(options.headerLimit);
     parser.body_limit(options.bodyLimit());
 
     // Idle: waiting for the head of the next request. Registered so shutdown can close it.
-    tcpStream.expires_after(buffer.size() ? options.requestReadTimeout : options.idleTimeout);
-    auto idleIt = worker.idle.insert(worker.idle.end(), &tcpStream);
-    auto [headEc, headBytes] =
-        co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    deadline.expiresAfter(buffer.size() ? options.requestReadTimeout : options.idleTimeout);
+    std::uint64_t received = 0;
+    auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
+    beast::error_code ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
     worker.idle.erase(idleIt);
 
-    beast::error_code ec = headEc;
-    std::uint64_t received = headBytes;
     if (!ec) {
       const auto& head = parser.get();
       if (head[bhttp::field::expect] == "100-continue") {
-        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, head.version()};
-        tcpStream.expires_after(kWriteTimeout);
-        auto [contEc, contN] = co_await bhttp::async_write(stream, cont, asio::as_tuple(use_awaitable));
+        deadline.expiresAfter(kWriteTimeout);
+        auto [contEc, contN] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                                          asio::as_tuple(use_awaitable));
         if (contEc) co_return;
       }
-      tcpStream.expires_after(options.requestReadTimeout);
-      auto [bodyEc, bodyBytes] =
-          co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
-      ec = bodyEc;
-      received += bodyBytes;
+      deadline.expiresAfter(options.requestReadTimeout);
+      parser.eager(true);
+      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/false, deadline, received);
     }
     if (ec) {
       const unsigned status = statusForReadError(ec, received > 0 || parser.got_some());
@@ -248,20 +250,20 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
           : status == 408 ? "request not received in time"
                           : "malformed HTTP request: " + ec.message();
       worker.handler->renderProtocolError(status, message, body, contentType);
-      StreamWriter<Stream> writer(stream, 11, false, worker.stopping);
+      StreamWriter<Stream> writer(stream, connection, 11, false, worker.stopping);
       co_await writer.send(status, contentType, std::move(body), {});
       beast::error_code ignored;
-      tcpStream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
 
-    tcpStream.expires_never();
+    deadline.expiresNever();
     Request request = parser.release();
     // Nothing pipelined behind the request: give the read buffer back while the handler runs (a
     // stream can stay open for minutes); the next request on this connection allocates afresh.
     if (buffer.size() == 0) buffer.shrink_to_fit();
     const bool keepAlive = request.keep_alive() && !worker.stopping;
-    StreamWriter<Stream> writer(stream, request.version(), keepAlive, worker.stopping);
+    StreamWriter<Stream> writer(stream, connection, request.version(), keepAlive, worker.stopping);
     RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
     ++worker.activeRequests;
     if (buffer.size() == 0) writer.watchForClose();
@@ -286,33 +288,33 @@ asio::awaitable<void> runSession(Stream& stream, Server::Worker& worker, const S
     writer.stopWatching();
     if (!writer.reusable()) {
       beast::error_code ignored;
-      tcpStream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
   }
 }
 
-asio::awaitable<void> servePlain(tcp::socket socket, Server::Worker& worker, const ServerOptions& options) {
+std::string remoteAddressOf(tcp::socket& socket) {
   beast::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   socket.set_option(tcp::no_delay(true), ec);
-  std::string remote;
-  if (!ec) remote = peer.address().to_string();
-  PlainStream stream(std::move(socket));
-  co_await runSession(stream, worker, options, std::move(remote));
+  return ec ? std::string() : peer.address().to_string();
+}
+
+asio::awaitable<void> servePlain(tcp::socket socket, Server::Worker& worker, const ServerOptions& options) {
+  std::string remote = remoteAddressOf(socket);
+  Connection connection(socket);
+  co_await runSession(socket, connection, worker, options, std::move(remote));
 }
 
 asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker, const ServerOptions& options) {
-  beast::error_code ec;
-  const auto peer = socket.remote_endpoint(ec);
-  socket.set_option(tcp::no_delay(true), ec);
+  std::string remote = remoteAddressOf(socket);
   TlsStream stream(std::move(socket), *options.tls);
-  stream.next_layer().expires_after(kHandshakeTimeout);
+  Connection connection(stream.next_layer());
+  connection.deadline.expiresAfter(kHandshakeTimeout);
   auto [hsEc] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(use_awaitable));
-  if (hsEc) co_return;
-  std::string remote;
-  if (!ec) remote = peer.address().to_string();
-  co_await runSession(stream, worker, options, std::move(remote));
+  if (hsEc || connection.deadline.expired()) co_return;
+  co_await runSession(stream, connection, worker, options, std::move(remote));
 }
 
 asio::awaitable<void> acceptLoop(Server::Worker& worker, const ServerOptions& options) {
@@ -372,7 +374,7 @@ void Server::stop(std::chrono::milliseconds drain) {
       w->stopping = true;
       beast::error_code ignored;
       w->acceptor.close(ignored);
-      for (auto* idle : w->idle) idle->socket().close(ignored);
+      for (auto* idle : w->idle) idle->close(ignored);
       // Wait for requests in flight, bounded by the drain time, then stop the loop.
       auto timer = std::make_shared<asio::steady_timer>(w->ioc);
       auto deadline = std::chrono::steady_clock::now() + drain;

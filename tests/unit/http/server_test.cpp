@@ -172,6 +172,49 @@ TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
+TEST_F(ServerTest, RequestNotCompletedInTimeGets408) {
+  ServerOptions options;
+  options.requestReadTimeout = std::chrono::milliseconds(150);
+  startServer(options);
+  auto socket = connect();
+  const auto started = std::chrono::steady_clock::now();
+  const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhalf");
+  EXPECT_NE(reply.find("HTTP/1.1 408"), std::string::npos) << reply;
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(140));
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+// The connection's one timer follows its deadline as it moves: requests spaced closer than the
+// idle timeout keep the connection open for far longer than the timeout itself.
+TEST_F(ServerTest, KeepAliveOutlivesTheIdleTimeoutWhileRequestsKeepComing) {
+  ServerOptions options;
+  options.idleTimeout = std::chrono::milliseconds(200);
+  startServer(options);
+  auto socket = connect();
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
+    ASSERT_NE(reply.find("echo:hi"), std::string::npos) << "request " << i << ": " << reply;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  char c;
+  boost::system::error_code ec;
+  socket.read_some(asio::buffer(&c, 1), ec);
+  EXPECT_TRUE(ec);  // then idle: closed after about the timeout
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+TEST_F(ServerTest, ResponseHeadIsHttp10AwareAndFramedByTheServer) {
+  startServer();
+  auto socket = connect();
+  const auto reply = exchange(socket, "POST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
+  EXPECT_EQ(reply.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\r\nContent-Length: 7\r\n\r\necho:hi"), std::string::npos) << reply;
+  const auto last = exchange(socket, "POST /x HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz");
+  EXPECT_NE(last.find("\r\nConnection: close\r\n"), std::string::npos) << last;
+}
+
 TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
   startServer();
   auto socket = connect();
