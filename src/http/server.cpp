@@ -136,15 +136,35 @@ class StreamWriter final : public ResponseWriter {
   void onClientClose(std::function<void()> callback) override {
     if (closeWatch_->closed) {
       callback();
-    } else {
-      closeWatch_->callback = std::move(callback);
+      return;
     }
+    closeWatch_->callback = std::move(callback);
+    if (watchAllowed_ && !watching_) watchForClose();
   }
   bool clientClosed() const override { return closeWatch_->closed; }
 
-  // Watches the client's socket while the handler runs: readable with zero bytes to peek means the
-  // client closed. Pipelined bytes end the watch (they belong to the next request).
+  // The handler may ask to learn when the client closes (nothing was pipelined behind its request).
+  // The watch starts only when it asks: most handlers never do, and a wait on the socket costs an
+  // epoll_ctl per request. A client that closed before the ask is still seen: the wait reports the
+  // socket readable at once.
+  void allowCloseWatch() { watchAllowed_ = true; }
+
+  // The handler is done: a pending watch completes as a no-op.
+  void stopWatching() {
+    closeWatch_->finished = true;
+    closeWatch_->callback = nullptr;
+    if (!watching_) return;
+    beast::error_code ignored;
+    lowest(stream_).cancel(ignored);  // nothing else is pending between requests
+  }
+  bool reusable() const { return keepAlive_ && !failed_ && !streaming_ && started_; }
+  std::uint64_t bytesSent() const override { return bytesSent_; }
+
+ private:
+  // Readable with zero bytes to peek means the client closed. Pipelined bytes end the watch (they
+  // belong to the next request).
   void watchForClose() {
+    watching_ = true;
     auto watch = closeWatch_;
     auto& socket = lowest(stream_);
     socket.async_wait(tcp::socket::wait_read, [watch, &socket](const beast::error_code& ec) {
@@ -157,17 +177,6 @@ class StreamWriter final : public ResponseWriter {
       }
     });
   }
-  // The handler is done: a pending watch completes as a no-op.
-  void stopWatching() {
-    closeWatch_->finished = true;
-    closeWatch_->callback = nullptr;
-    beast::error_code ignored;
-    lowest(stream_).cancel(ignored);  // nothing else is pending between requests
-  }
-  bool reusable() const { return keepAlive_ && !failed_ && !streaming_ && started_; }
-  std::uint64_t bytesSent() const override { return bytesSent_; }
-
- private:
   // One gather write (one sendmsg on plain TCP) under the write timeout; a response that goes out
   // in several writes (a stream) has no deadline while the handler waits between them.
   template <class Buffers>
@@ -192,6 +201,8 @@ class StreamWriter final : public ResponseWriter {
   const bool& stopping_;
   std::shared_ptr<CloseWatch> closeWatch_ = std::make_shared<CloseWatch>();
   std::array<char, 20> chunkLine_{};
+  bool watchAllowed_ = false;
+  bool watching_ = false;
   bool started_ = false;
   bool streaming_ = false;
   bool failed_ = false;
@@ -266,7 +277,7 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
     StreamWriter<Stream> writer(stream, connection, request.version(), keepAlive, worker.stopping);
     RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
     ++worker.activeRequests;
-    if (buffer.size() == 0) writer.watchForClose();
+    if (buffer.size() == 0) writer.allowCloseWatch();
     bool threw = false;
     try {
       co_await worker.handler->handle(request, context, writer);
