@@ -1,6 +1,5 @@
 #include "net/upstream_client.hpp"
 
-#include "core/ascii.hpp"
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,20 +7,22 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <limits>
 #include <utility>
 #include <variant>
 
 #include "net/connection_pool.hpp"
 #include "net/dns_cache.hpp"
+#include "net/request_head.hpp"
 #include "net/tls_client_context.hpp"
 #include "net/upstream_connection.hpp"
 
@@ -37,7 +38,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-using RequestMessage = http::request<http::span_body<const char>>;
 using FullParser = http::response_parser<http::string_body>;
 using StreamParser = http::response_parser<http::buffer_body>;
 constexpr auto kRedirect = [](error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); };
@@ -119,28 +119,18 @@ PoolKeyView keyOf(const UpstreamTarget& target) {
   return {target.host, target.port, true, serverNameOf(target), target.tls->caPem};
 }
 
-bool isHopByHop(std::string_view name) {
-  // Framing and routing headers are the client's job, whatever the caller put in.
-  for (std::string_view own : {"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
-    if (core::iequalsAscii(name, own)) return true;
-  return false;
-}
+// What goes on the wire for one request; the body stays the caller's.
+struct WireRequest {
+  std::string head;
+  std::string_view body;
+  bool isHead = false;
+};
 
-RequestMessage buildRequest(const UpstreamTarget& target, const core::OutboundRequest& request) {
-  RequestMessage message;
-  message.version(11);
-  message.method_string(request.method);
-  message.target(request.target.empty() ? std::string_view("/") : std::string_view(request.target));
-  for (const auto& header : request.headers)
-    if (!isHopByHop(header.name)) message.insert(header.name, header.value);
-  message.set(http::field::host, hostHeader(target));
-  message.set(http::field::connection, "keep-alive");
-  message.body() = boost::beast::span<const char>(request.body.data(), request.body.size());
-  const auto verb = message.method();
-  if (!request.body.empty() || (verb != http::verb::get && verb != http::verb::head &&
-                                verb != http::verb::delete_ && verb != http::verb::options))
-    message.content_length(request.body.size());
-  return message;
+core::Result<void> prepareWireRequest(WireRequest& wire, const UpstreamTarget& target,
+                                      const core::OutboundRequest& request) {
+  wire.body = request.body;
+  wire.isHead = isHeadRequest(request);
+  return appendRequestHead(wire.head, hostHeader(target), request);
 }
 
 Error connectError(const UpstreamTarget& target, const error_code& ec) {
@@ -188,27 +178,67 @@ Error timeoutError(const UpstreamTarget& target, const Deadline& deadline,
                          std::string(phaseText(deadline.phase)) + ")");
 }
 
+// `wholeMessage`: parse the body as it comes in, as http::async_read did; otherwise stop after the
+// head, as http::async_read_header did, and leave the body to the stream.
 template <class Parser>
-void prepareParser(Parser& parser, const RequestMessage& request, std::uint32_t headerLimit,
-                   std::uint64_t bodyLimit) {
+void prepareParser(Parser& parser, const WireRequest& request, std::uint32_t headerLimit,
+                   std::uint64_t bodyLimit, bool wholeMessage) {
   parser.header_limit(headerLimit);
   parser.body_limit(bodyLimit);
-  if (request.method() == http::verb::head) parser.skip(true);
+  parser.eager(wholeMessage);
+  if (request.isHead) parser.skip(true);
+}
+
+// Head and body in one gather write: one sendmsg, or one TLS record while they fit in it.
+template <class Stream>
+asio::awaitable<error_code> writeRequest(Stream& stream, const WireRequest& request) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(request.head),
+                                                  asio::buffer(request.body)};
+  error_code ec;
+  co_await asio::async_write(stream, buffers, kRedirect(ec));
+  co_return ec;
+}
+
+// Reads until the parser has the whole response (or only its head), with the same outcomes as
+// http::async_read / async_read_header but without their composed operations and the post each
+// one makes when the buffer already held enough: what is buffered is parsed first, the stream is
+// read only while the parser needs more. An end of stream finishes a response delimited by it.
+template <class Stream, class Parser>
+asio::awaitable<error_code> readResponse(Stream& stream, boost::beast::flat_buffer& buffer,
+                                         Parser& parser, bool wholeMessage) {
+  constexpr std::size_t kMaxRead = 64 * 1024;  // Beast's read size
+  auto finished = [&] { return wholeMessage ? parser.is_done() : parser.is_header_done(); };
+  error_code ec;
+  while (!finished()) {
+    if (buffer.size() != 0) {
+      buffer.consume(parser.put(buffer.cdata(), ec));
+      if (ec != http::error::need_more) {
+        if (ec) co_return ec;
+        continue;
+      }
+      ec = {};
+    }
+    const auto space = buffer.prepare(boost::beast::read_size(buffer, kMaxRead));
+    const std::size_t received = co_await stream.async_read_some(space, kRedirect(ec));
+    buffer.commit(received);
+    if (ec == asio::error::eof) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      ec = {};
+      parser.put_eof(ec);
+      co_return ec;
+    }
+    if (ec) co_return ec;
+  }
+  co_return ec;
 }
 
 template <class Stream, class Parser>
 asio::awaitable<error_code> transfer(Stream& stream, boost::beast::flat_buffer& buffer,
-                                     const RequestMessage& request, Parser& parser,
+                                     const WireRequest& request, Parser& parser,
                                      bool wholeMessage) {
-  error_code ec;
-  co_await http::async_write(stream, request, kRedirect(ec));
+  error_code ec = co_await writeRequest(stream, request);
   if (ec) co_return ec;
-  if (wholeMessage) {
-    co_await http::async_read(stream, buffer, parser, kRedirect(ec));
-  } else {
-    co_await http::async_read_header(stream, buffer, parser, kRedirect(ec));
-  }
-  co_return ec;
+  co_return co_await readResponse(stream, buffer, parser, wholeMessage);
 }
 
 // A DNS lookup bounded by the exchange's deadline (the watchdog has no connection to close yet).
@@ -270,7 +300,7 @@ struct UpstreamClient::Impl {
   // and the request sent once more on a new one: the peer closed it while it sat idle.
   template <class Parser>
   asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> exchange(
-      const UpstreamTarget& target, const RequestMessage& request, std::optional<Parser>& parser,
+      const UpstreamTarget& target, const WireRequest& request, std::optional<Parser>& parser,
       bool wholeMessage, Deadline& deadline);
 
   asio::awaitable<core::Result<core::InboundResponse>> fetch(const UpstreamTarget& target,
@@ -340,7 +370,7 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::handshake(UpstreamConn
 
 template <class Parser>
 asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::Impl::exchange(
-    const UpstreamTarget& target, const RequestMessage& request, std::optional<Parser>& parser,
+    const UpstreamTarget& target, const WireRequest& request, std::optional<Parser>& parser,
     bool wholeMessage, Deadline& deadline) {
   const PoolKeyView key = keyOf(target);
   for (int attempt = 0;; ++attempt) {
@@ -361,7 +391,8 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     deadline.phase = Phase::Exchange;
     parser.emplace();
     prepareParser(*parser, request, options.headerLimit,
-                  wholeMessage ? options.bodyLimit : std::numeric_limits<std::uint64_t>::max());
+                  wholeMessage ? options.bodyLimit : std::numeric_limits<std::uint64_t>::max(),
+                  wholeMessage);
     error_code ec;
     if (connection->isTls()) {
       ec = co_await transfer(connection->tls(), connection->buffer(), request, *parser, wholeMessage);
@@ -384,9 +415,10 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
 
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch(
     const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
-  const RequestMessage message = buildRequest(target, request);
+  WireRequest wire;
+  if (auto prepared = prepareWireRequest(wire, target, request); !prepared) co_return prepared.error();
   std::optional<FullParser> parser;
-  auto connection = co_await exchange(target, message, parser, /*wholeMessage=*/true, deadline);
+  auto connection = co_await exchange(target, wire, parser, /*wholeMessage=*/true, deadline);
   if (!connection) co_return connection.error();
 
   const bool reusable = parser->get().keep_alive() && !parser->need_eof();
@@ -518,13 +550,14 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
   auto state = std::make_unique<UpstreamStream::State>();
   state->pool = impl.pool;
   state->target = target;
-  const RequestMessage message = buildRequest(target, request);
+  WireRequest wire;
+  if (auto prepared = prepareWireRequest(wire, target, request); !prepared) co_return prepared.error();
 
   Watchdog watchdog(impl.executor, headTimeout);
   Deadline& deadline = watchdog.deadline();
   try {
     auto connection =
-        co_await impl.exchange(state->target, message, state->parser, /*wholeMessage=*/false, deadline);
+        co_await impl.exchange(state->target, wire, state->parser, /*wholeMessage=*/false, deadline);
     if (deadline.expired) {
       ++impl.stats.timeouts;
       co_return timeoutError(target, deadline, headTimeout);
