@@ -1,7 +1,7 @@
 #include "gateway/access_log.hpp"
 
 #include <array>
-#include <ctime>
+#include <chrono>
 
 #include "providers/json_writer.hpp"
 
@@ -9,28 +9,30 @@ namespace switchyard::gateway {
 
 namespace {
 
-// "2026-11-27T04:47:46.101Z" in `buf`, formatted by hand: this runs once per request.
+// "2026-11-27T04:47:46.101Z" in `buf`, formatted by hand with chrono's calendar arithmetic (no
+// gmtime_r and its time-zone machinery): this runs once per request.
 std::string_view isoTime(std::array<char, 24>& buf, std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t seconds = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  auto put = [&buf](int at, int value, int width) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day date{day};
+  const hh_mm_ss clock{ms - day};
+  auto put = [&buf](int at, long value, int width) {
     for (int i = width - 1; i >= 0; --i, value /= 10) buf[at + i] = char('0' + value % 10);
   };
-  put(0, tm.tm_year + 1900, 4);
+  put(0, int(date.year()), 4);
   buf[4] = '-';
-  put(5, tm.tm_mon + 1, 2);
+  put(5, unsigned(date.month()), 2);
   buf[7] = '-';
-  put(8, tm.tm_mday, 2);
+  put(8, unsigned(date.day()), 2);
   buf[10] = 'T';
-  put(11, tm.tm_hour, 2);
+  put(11, clock.hours().count(), 2);
   buf[13] = ':';
-  put(14, tm.tm_min, 2);
+  put(14, clock.minutes().count(), 2);
   buf[16] = ':';
-  put(17, tm.tm_sec, 2);
+  put(17, clock.seconds().count(), 2);
   buf[19] = '.';
-  put(20, int(ms % 1000), 3);
+  put(20, clock.subseconds().count(), 3);
   buf[23] = 'Z';
   return {buf.data(), buf.size()};
 }

@@ -4,7 +4,6 @@
 #include <boost/beast/http/field.hpp>
 
 #include <array>
-#include <cstdio>
 
 #include "core/error.hpp"
 #include "net/dns_cache.hpp"
@@ -71,11 +70,15 @@ void GatewayHandler::scheduleLogFlush() {
   });
 }
 
+// "%08x-%016llx" of a random number and the worker's counter, without snprintf's format parsing.
 std::string GatewayHandler::newRequestId() {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%016llx", static_cast<unsigned>(random_()),
-                static_cast<unsigned long long>(++requestCounter_));
-  return buf;
+  std::string id(25, '-');
+  const auto hex = [&id](std::size_t at, std::uint64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value >>= 4) id[at + i] = "0123456789abcdef"[value & 0xF];
+  };
+  hex(0, static_cast<std::uint32_t>(random_()), 8);
+  hex(9, ++requestCounter_, 16);
+  return id;
 }
 
 void GatewayHandler::renderProtocolError(unsigned status, std::string_view message, std::string& body,
