@@ -56,11 +56,33 @@ struct Server::Worker {
   std::thread thread;
   // Sockets waiting for the next request on a keep-alive connection; closed at shutdown.
   std::list<tcp::socket*> idle;
+  // Read buffers of connections whose handler runs, lent to the next request that reads: a buffer
+  // per request without a malloc and a free, and none held by a connection that waits (a stream
+  // can stay open for minutes, an idle keep-alive connection for longer).
+  std::vector<beast::flat_buffer> spareBuffers;
   std::size_t activeRequests = 0;
   bool stopping = false;
 };
 
 namespace {
+
+constexpr std::size_t kMaxSpareBuffers = 64;
+constexpr std::size_t kMaxSpareBufferCapacity = 16 * 1024;
+
+void borrowReadBuffer(Server::Worker& worker, beast::flat_buffer& buffer) {
+  if (buffer.capacity() != 0 || worker.spareBuffers.empty()) return;
+  buffer = std::move(worker.spareBuffers.back());
+  worker.spareBuffers.pop_back();
+}
+
+// `buffer` holds nothing (no pipelined request): its storage goes back to the worker.
+void returnReadBuffer(Server::Worker& worker, beast::flat_buffer& buffer) {
+  if (worker.spareBuffers.size() < kMaxSpareBuffers && buffer.capacity() <= kMaxSpareBufferCapacity) {
+    worker.spareBuffers.push_back(std::move(buffer));  // leaves `buffer` with no storage
+  } else {
+    buffer.shrink_to_fit();
+  }
+}
 
 // What one client connection keeps between its requests.
 struct Connection {
@@ -134,6 +156,7 @@ class StreamWriter final : public ResponseWriter {
   bool started() const override { return started_; }
 
   void onClientClose(std::function<void()> callback) override {
+    if (!closeWatch_) closeWatch_ = std::make_shared<CloseWatch>();  // only for handlers that ask
     if (closeWatch_->closed) {
       callback();
       return;
@@ -141,7 +164,7 @@ class StreamWriter final : public ResponseWriter {
     closeWatch_->callback = std::move(callback);
     if (watchAllowed_ && !watching_) watchForClose();
   }
-  bool clientClosed() const override { return closeWatch_->closed; }
+  bool clientClosed() const override { return closeWatch_ && closeWatch_->closed; }
 
   // The handler may ask to learn when the client closes (nothing was pipelined behind its request).
   // The watch starts only when it asks: most handlers never do, and a wait on the socket costs an
@@ -151,6 +174,7 @@ class StreamWriter final : public ResponseWriter {
 
   // The handler is done: a pending watch completes as a no-op.
   void stopWatching() {
+    if (!closeWatch_) return;
     closeWatch_->finished = true;
     closeWatch_->callback = nullptr;
     if (!watching_) return;
@@ -199,7 +223,7 @@ class StreamWriter final : public ResponseWriter {
   };
   bool keepAlive_;
   const bool& stopping_;
-  std::shared_ptr<CloseWatch> closeWatch_ = std::make_shared<CloseWatch>();
+  std::shared_ptr<CloseWatch> closeWatch_;  // shared with a pending wait, which may outlive us
   std::array<char, 20> chunkLine_{};
   bool watchAllowed_ = false;
   bool watching_ = false;
@@ -235,6 +259,7 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
     // Idle: waiting for the head of the next request. Registered so shutdown can close it.
     deadline.expiresAfter(buffer.size() ? options.requestReadTimeout : options.idleTimeout);
     std::uint64_t received = 0;
+    borrowReadBuffer(worker, buffer);
     auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
     beast::error_code ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
     worker.idle.erase(idleIt);
@@ -270,9 +295,7 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
 
     deadline.expiresNever();
     Request request = parser.release();
-    // Nothing pipelined behind the request: give the read buffer back while the handler runs (a
-    // stream can stay open for minutes); the next request on this connection allocates afresh.
-    if (buffer.size() == 0) buffer.shrink_to_fit();
+    if (buffer.size() == 0) returnReadBuffer(worker, buffer);
     const bool keepAlive = request.keep_alive() && !worker.stopping;
     StreamWriter<Stream> writer(stream, connection, request.version(), keepAlive, worker.stopping);
     RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
@@ -370,6 +393,7 @@ void Server::start() {
       endpoint.port(port_);  // every worker listens on the same port
     }
     worker->handler = factory_(worker->ioc);
+    worker->spareBuffers.reserve(kMaxSpareBuffers);
     workers_.push_back(std::move(worker));
   }
   for (auto& worker : workers_) {
