@@ -246,14 +246,14 @@ bool findNonFinite(const boost::json::value& value, std::string& path) {
 
 bool appendJsonValue(std::string& out, const boost::json::value& value) {
   if (!allFinite(value)) return false;
+  // Through a small stack buffer: growing `out` by a fixed room per read would make the string
+  // reallocate (and copy everything written so far) for a value as small as one number.
+  std::array<char, 512> chunk;
   boost::json::serializer serializer;
   serializer.reset(&value);
   while (!serializer.done()) {
-    const std::size_t used = out.size();
-    const std::size_t room = 4096;
-    out.resize(used + room);
-    const auto written = serializer.read(out.data() + used, room);
-    out.resize(used + written.size());
+    const auto written = serializer.read(chunk.data(), chunk.size());
+    out.append(written.data(), written.size());
   }
   return true;
 }
