@@ -326,15 +326,17 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
   // Sends what the translator produced; false when the client has gone.
   auto flush = [&]() -> asio::awaitable<bool> {
     if (out.empty()) co_return true;
+    if (trace_) trace_->onStreamOutput(out);
+    bool ok = false;
     if (!writer_.started()) {
       log_.firstByteAt = Clock::now();  // metrics: time to first token
       HeaderList headers;
       headers.emplace_back("x-request-id", std::string(log_.requestId));
-      if (!co_await writer_.beginStream(200, kEventStream, std::move(headers))) co_return false;
+      ok = co_await writer_.beginStream(200, kEventStream, std::move(headers), out);
       log_.responseCode = 200;
+    } else {
+      ok = co_await writer_.write(out);
     }
-    if (trace_) trace_->onStreamOutput(out);
-    const bool ok = co_await writer_.write(out);
     out.clear();
     co_return ok;
   };

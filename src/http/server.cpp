@@ -114,7 +114,8 @@ class StreamWriter final : public ResponseWriter {
     co_return co_await writeAll(buffers);
   }
 
-  asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType, HeaderList headers) override {
+  asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType, HeaderList headers,
+                                    std::string_view firstChunk) override {
     keepAlive_ = keepAlive_ && !stopping_;
     writeResponseHead(connection_.head, {.version = version_,
                                          .status = status,
@@ -124,7 +125,15 @@ class StreamWriter final : public ResponseWriter {
                                          .chunked = true});
     started_ = true;
     streaming_ = true;
-    const std::array<asio::const_buffer, 1> buffers{asio::buffer(connection_.head)};
+    if (firstChunk.empty()) {
+      const std::array<asio::const_buffer, 1> buffers{asio::buffer(connection_.head)};
+      co_return co_await writeAll(buffers);
+    }
+    const std::size_t lineSize = chunkSizeLine(chunkLine_, firstChunk.size());
+    const std::array<asio::const_buffer, 4> buffers{asio::buffer(connection_.head),
+                                                    asio::buffer(chunkLine_.data(), lineSize),
+                                                    asio::buffer(firstChunk.data(), firstChunk.size()),
+                                                    asio::buffer(kChunkEnd.data(), kChunkEnd.size())};
     co_return co_await writeAll(buffers);
   }
 

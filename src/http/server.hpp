@@ -34,9 +34,12 @@ class ResponseWriter {
   virtual boost::asio::awaitable<bool> send(unsigned status, std::string_view contentType,
                                             std::string body,
                                             std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
-  // Chunked response; every write() is flushed to the socket before it completes.
+  // Chunked response; every write() is flushed to the socket before it completes. `firstChunk`, if
+  // any, goes out with the head in one write: a stream's head and first event in one segment, so
+  // the client sees both at once (the first token is what the client waits for).
   virtual boost::asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
-                                                   std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
+                                                   std::vector<std::pair<std::string, std::string>> headers = {},
+                                                   std::string_view firstChunk = {}) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
   virtual boost::asio::awaitable<bool> endStream() = 0;
   // Drop the connection with a TCP reset, without a proper end (a failure the client must notice).

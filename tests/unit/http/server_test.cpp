@@ -34,6 +34,12 @@ class EchoHandler final : public Handler {
       co_await writer.endStream();
       co_return;
     }
+    if (target == "/stream-first") {
+      co_await writer.beginStream(200, "text/event-stream", {}, "data: first\n\n");
+      co_await writer.write("data: second\n\n");
+      co_await writer.endStream();
+      co_return;
+    }
     if (target == "/wait-for-close") {
       asio::steady_timer timer(ioc_, std::chrono::seconds(10));
       writer.onClientClose([&timer] { timer.cancel(); });
@@ -157,6 +163,14 @@ TEST_F(ServerTest, StreamIsChunkedAndTheConnectionIsReusable) {
   EXPECT_NE(reply.find("data: 2\n\n"), std::string::npos);
   const auto again = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nz", "echo:z");
   EXPECT_NE(again.find("echo:z"), std::string::npos);
+}
+
+TEST_F(ServerTest, StreamHeadCarriesTheFirstChunk) {
+  startServer();
+  auto socket = connect();
+  const auto reply = exchange(socket, "GET /stream-first HTTP/1.1\r\nHost: a\r\n\r\n", "0\r\n\r\n");
+  const auto body = reply.substr(reply.find("\r\n\r\n") + 4);
+  EXPECT_EQ(body, "d\r\ndata: first\n\n\r\ne\r\ndata: second\n\n\r\n0\r\n\r\n") << reply;
 }
 
 TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
