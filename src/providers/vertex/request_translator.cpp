@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -63,38 +64,181 @@ struct ToolCallRef {
   std::string_view name;
 };
 
+// `key` spells `name`. The length test lets the compiler turn the comparison into a few loads.
+template <std::size_t N>
+bool spells(std::string_view key, const char (&name)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
+
+// The request fields the translator reads, found in one pass over the body's members; asking the
+// body for each optional field by name scanned all of its keys once per field. Boost.JSON keeps
+// one member per key (the last given), and every field here reads null as absent, so null members
+// are left out.
+struct RequestFields {
+  const json::value* model = nullptr;
+  const json::value* messages = nullptr;
+  const json::value* temperature = nullptr;
+  const json::value* topP = nullptr;
+  const json::value* n = nullptr;
+  const json::value* stop = nullptr;
+  const json::value* maxTokens = nullptr;
+  const json::value* maxCompletionTokens = nullptr;
+  const json::value* presencePenalty = nullptr;
+  const json::value* frequencyPenalty = nullptr;
+  const json::value* seed = nullptr;
+  const json::value* responseFormat = nullptr;
+  const json::value* logprobs = nullptr;
+  const json::value* topLogprobs = nullptr;
+  const json::value* reasoningEffort = nullptr;
+  const json::value* tools = nullptr;
+  const json::value* toolChoice = nullptr;
+  const json::value* safetySettingsSnake = nullptr;  // safety_settings
+  const json::value* safetySettingsCamel = nullptr;  // safetySettings
+  const json::value* labels = nullptr;
+
+  explicit RequestFields(const json::object& body) {
+    for (const auto& member : body) {
+      if (member.value().is_null()) continue;
+      if (const auto slot = slotFor(member.key())) *slot = &member.value();
+    }
+  }
+
+ private:
+  // Where the member named `key` goes; null for a field the translator ignores.
+  const json::value** slotFor(std::string_view key) {
+    switch (key.size()) {
+      case 1:
+        if (spells(key, "n")) return &n;
+        break;
+      case 4:
+        if (spells(key, "stop")) return &stop;
+        if (spells(key, "seed")) return &seed;
+        break;
+      case 5:
+        if (spells(key, "model")) return &model;
+        if (spells(key, "top_p")) return &topP;
+        if (spells(key, "tools")) return &tools;
+        break;
+      case 6:
+        if (spells(key, "labels")) return &labels;
+        break;
+      case 8:
+        if (spells(key, "messages")) return &messages;
+        if (spells(key, "logprobs")) return &logprobs;
+        break;
+      case 10:
+        if (spells(key, "max_tokens")) return &maxTokens;
+        break;
+      case 11:
+        if (spells(key, "temperature")) return &temperature;
+        if (spells(key, "tool_choice")) return &toolChoice;
+        break;
+      case 12:
+        if (spells(key, "top_logprobs")) return &topLogprobs;
+        break;
+      case 14:
+        if (spells(key, "safetySettings")) return &safetySettingsCamel;
+        break;
+      case 15:
+        if (spells(key, "response_format")) return &responseFormat;
+        if (spells(key, "safety_settings")) return &safetySettingsSnake;
+        break;
+      case 16:
+        if (spells(key, "presence_penalty")) return &presencePenalty;
+        if (spells(key, "reasoning_effort")) return &reasoningEffort;
+        break;
+      case 17:
+        if (spells(key, "frequency_penalty")) return &frequencyPenalty;
+        break;
+      case 21:
+        if (spells(key, "max_completion_tokens")) return &maxCompletionTokens;
+        break;
+    }
+    return nullptr;
+  }
+};
+
+// One message's fields, found in one pass like RequestFields (null reads as absent here too).
+struct MessageFields {
+  const json::value* role = nullptr;
+  const json::value* content = nullptr;
+  const json::value* toolCalls = nullptr;
+  const json::value* toolCallId = nullptr;
+  const json::value* name = nullptr;
+
+  explicit MessageFields(const json::object& message) {
+    for (const auto& member : message) {
+      if (member.value().is_null()) continue;
+      if (const auto slot = slotFor(member.key())) *slot = &member.value();
+    }
+  }
+
+ private:
+  const json::value** slotFor(std::string_view key) {
+    switch (key.size()) {
+      case 4:
+        if (spells(key, "role")) return &role;
+        if (spells(key, "name")) return &name;
+        break;
+      case 7:
+        if (spells(key, "content")) return &content;
+        break;
+      case 10:
+        if (spells(key, "tool_calls")) return &toolCalls;
+        break;
+      case 12:
+        if (spells(key, "tool_call_id")) return &toolCallId;
+        break;
+    }
+    return nullptr;
+  }
+};
+
+// A message whose role has been checked.
+struct Message {
+  Role role;
+  MessageFields fields;
+};
+
 // One translation: writes the body into `out` as it reads the request.
 class Translator {
  public:
-  Translator(const json::object& body, std::string& out) : body_(body), w_(out) {}
+  Translator(const json::object& body, std::string& out) : fields_(body), w_(out) {}
 
   std::optional<Error> run() {
-    const auto* model = body_.if_contains("model");
+    const auto* model = fields_.model;
     if (!model || !model->is_string() || model->get_string().empty())
       return invalid("you must provide a model parameter", "model");
-    const auto* messagesValue = present(body_, "messages");
+    const auto* messagesValue = fields_.messages;
     if (!messagesValue || !messagesValue->is_array() || messagesValue->get_array().empty())
       return invalid("messages must be a non-empty array", "messages");
     const auto& messages = messagesValue->get_array();
-    roles_.reserve(messages.size());
+    messages_.reserve(messages.size());
     for (std::size_t i = 0; i < messages.size(); ++i) {
-      const auto param = indexed("messages", i);
-      if (!messages[i].is_object()) return invalid(param + " must be an object", param);
-      const auto* role = messages[i].get_object().if_contains("role");
-      if (!role || !role->is_string())
+      if (!messages[i].is_object()) {
+        const auto param = indexed("messages", i);
+        return invalid(param + " must be an object", param);
+      }
+      const MessageFields message(messages[i].get_object());
+      const auto* role = message.role;
+      if (!role || !role->is_string()) {
+        const auto param = indexed("messages", i);
         return invalid(param + ".role is required and must be a string", param + ".role");
+      }
       const auto parsed = parseRole(sv(role->get_string()));
-      if (!parsed)
+      if (!parsed) {
+        const auto param = indexed("messages", i);
         return invalid("Invalid value for " + param + ".role: '" + std::string(role->get_string()) +
                            "'. Supported values are: 'system', 'developer', 'user', 'assistant', "
                            "'tool' and 'function'.",
                        param + ".role");
-      roles_.push_back(*parsed);
+      }
+      messages_.push_back({*parsed, message});
     }
 
     w_.beginObject();
-    if (auto error = writeSystemInstruction(messages)) return error;
-    if (auto error = writeContents(messages)) return error;
+    if (auto error = writeSystemInstruction()) return error;
+    if (auto error = writeContents()) return error;
     if (auto error = writeTools()) return error;
     if (auto error = writeGenerationConfig()) return error;
     if (auto error = writePassThrough()) return error;
@@ -149,12 +293,12 @@ class Translator {
 
   // ---- systemInstruction ----------------------------------------------------------------------
 
-  std::optional<Error> writeSystemInstruction(const json::array& messages) {
+  std::optional<Error> writeSystemInstruction() {
     bool open = false;
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-      if (roles_[i] != Role::System) continue;
+    for (std::size_t i = 0; i < messages_.size(); ++i) {
+      if (messages_[i].role != Role::System) continue;
       const auto param = indexed("messages", i) + ".content";
-      const auto* content = present(messages[i].get_object(), "content");
+      const auto* content = messages_[i].fields.content;
       if (!content) return invalid(param + " is required", param);
       auto error = forEachText(*content, param, false, [&](std::string_view text) {
         if (text.empty()) return;
@@ -206,17 +350,18 @@ class Translator {
     w_.endObject();
   }
 
-  std::optional<Error> writeContents(const json::array& messages) {
+  std::optional<Error> writeContents() {
     Role previous = Role::System;  // last non-system role seen; System = none yet
-    for (std::size_t i = 0; i < messages.size();) {
-      const auto& message = messages[i].get_object();
+    for (std::size_t i = 0; i < messages_.size();) {
+      const auto role = messages_[i].role;
+      const auto& message = messages_[i].fields;
       std::optional<Error> error;
-      if (roles_[i] != Role::System) {
+      if (role != Role::System) {
         // Adjacent assistant messages form one model turn: their tool calls add up.
-        if (roles_[i] == Role::Assistant && previous != Role::Assistant) lastCalls_.clear();
-        previous = roles_[i];
+        if (role == Role::Assistant && previous != Role::Assistant) lastCalls_.clear();
+        previous = role;
       }
-      switch (roles_[i]) {
+      switch (role) {
         case Role::System:
           ++i;
           continue;
@@ -231,8 +376,8 @@ class Translator {
           break;
         case Role::Tool: {
           std::size_t end = i;
-          while (end < messages.size() && roles_[end] == Role::Tool) ++end;
-          error = writeToolResults(messages, i, end);
+          while (end < messages_.size() && messages_[end].role == Role::Tool) ++end;
+          error = writeToolResults(i, end);
           i = end;
           if (error) return error;
           continue;
@@ -250,9 +395,9 @@ class Translator {
     return std::nullopt;
   }
 
-  std::optional<Error> writeUser(const json::object& message, std::size_t i) {
+  std::optional<Error> writeUser(const MessageFields& message, std::size_t i) {
     const auto param = indexed("messages", i) + ".content";
-    const auto* content = present(message, "content");
+    const auto* content = message.content;
     if (!content) return invalid(param + " is required", param);
     if (content->is_string()) {
       textPart("user", sv(content->get_string()));
@@ -365,14 +510,14 @@ class Translator {
                    param + ".type");
   }
 
-  std::optional<Error> writeAssistant(const json::object& message, std::size_t i) {
+  std::optional<Error> writeAssistant(const MessageFields& message, std::size_t i) {
     const auto param = indexed("messages", i);
-    if (const auto* content = present(message, "content")) {
+    if (const auto* content = message.content) {
       auto error = forEachText(*content, param + ".content", true,
                                [&](std::string_view text) { textPart("model", text); });
       if (error) return error;
     }
-    const auto* toolCalls = present(message, "tool_calls");
+    const auto* toolCalls = message.toolCalls;
     if (!toolCalls) return std::nullopt;
     if (!toolCalls->is_array())
       return invalid(param + ".tool_calls must be an array", param + ".tool_calls");
@@ -440,8 +585,7 @@ class Translator {
   }
 
   // Messages [begin, end) are consecutive tool results: one functionResponse each, in call order.
-  std::optional<Error> writeToolResults(const json::array& messages, std::size_t begin,
-                                        std::size_t end) {
+  std::optional<Error> writeToolResults(std::size_t begin, std::size_t end) {
     struct Result {
       std::size_t callIndex;
       std::size_t message;
@@ -450,9 +594,9 @@ class Translator {
     std::vector<Result> results;
     results.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
-      const auto& message = messages[i].get_object();
+      const auto& message = messages_[i].fields;
       const auto param = indexed("messages", i);
-      const auto* id = message.if_contains("tool_call_id");
+      const auto* id = message.toolCallId;
       if (!id || !id->is_string() || id->get_string().empty())
         return invalid(param + ".tool_call_id must be a non-empty string", param + ".tool_call_id");
       const auto found =
@@ -463,7 +607,7 @@ class Translator {
                            "' does not match any tool call of the preceding assistant message",
                        param + ".tool_call_id");
       std::string text;
-      const auto* content = present(message, "content");
+      const auto* content = message.content;
       if (!content) return invalid(param + ".content is required", param + ".content");
       auto error = forEachText(*content, param + ".content", false,
                                [&](std::string_view piece) { text.append(piece); });
@@ -478,13 +622,13 @@ class Translator {
   }
 
   // Deprecated `function` role: a result named by the message itself.
-  std::optional<Error> writeFunction(const json::object& message, std::size_t i) {
+  std::optional<Error> writeFunction(const MessageFields& message, std::size_t i) {
     const auto param = indexed("messages", i);
-    const auto* name = message.if_contains("name");
+    const auto* name = message.name;
     if (!name || !name->is_string() || name->get_string().empty())
       return invalid(param + ".name must be a non-empty string", param + ".name");
     std::string text;
-    if (const auto* content = present(message, "content")) {
+    if (const auto* content = message.content) {
       auto error = forEachText(*content, param + ".content", false,
                                [&](std::string_view piece) { text.append(piece); });
       if (error) return error;
@@ -497,7 +641,7 @@ class Translator {
 
   std::optional<Error> writeTools() {
     bool declared = false;
-    if (const auto* toolsValue = present(body_, "tools")) {
+    if (const auto* toolsValue = fields_.tools) {
       if (!toolsValue->is_array()) return invalid("tools must be an array", "tools");
       const auto& tools = toolsValue->get_array();
       for (std::size_t i = 0; i < tools.size(); ++i) {
@@ -560,7 +704,7 @@ class Translator {
   }
 
   std::optional<Error> writeToolConfig(bool declared) {
-    const auto* choice = present(body_, "tool_choice");
+    const auto* choice = fields_.toolChoice;
     if (!choice) return std::nullopt;
     std::string_view mode;
     std::vector<std::string_view> allowed;
@@ -645,8 +789,7 @@ class Translator {
     w_.key(name);
   }
 
-  std::optional<Error> copyNumber(std::string_view from, JsonKey to) {
-    const auto* value = present(body_, from);
+  std::optional<Error> copyNumber(const json::value* value, std::string_view from, JsonKey to) {
     if (!value) return std::nullopt;
     if (!value->is_number())
       return invalid(std::string(from) + " must be a number", std::string(from));
@@ -655,9 +798,8 @@ class Translator {
   }
 
   // An integer field that must fit Vertex's int32 and be at least `minimum`.
-  std::optional<Error> readInt32(std::string_view from, std::int64_t minimum,
-                                 std::optional<std::int64_t>& out) {
-    const auto* value = present(body_, from);
+  std::optional<Error> readInt32(const json::value* value, std::string_view from,
+                                 std::int64_t minimum, std::optional<std::int64_t>& out) {
     if (!value) return std::nullopt;
     const auto number = asInteger(*value);
     if (!number || *number < minimum || *number > std::numeric_limits<std::int32_t>::max())
@@ -669,17 +811,17 @@ class Translator {
   }
 
   std::optional<Error> writeGenerationConfig() {
-    if (auto error = copyNumber("temperature", "temperature")) return error;
-    if (auto error = copyNumber("top_p", "topP")) return error;
+    if (auto error = copyNumber(fields_.temperature, "temperature", "temperature")) return error;
+    if (auto error = copyNumber(fields_.topP, "top_p", "topP")) return error;
 
     std::optional<std::int64_t> n;
-    if (auto error = readInt32("n", 1, n)) return error;
+    if (auto error = readInt32(fields_.n, "n", 1, n)) return error;
     if (n) {
       genKey("candidateCount");
       w_.integer(*n);
     }
 
-    if (const auto* stop = present(body_, "stop")) {
+    if (const auto* stop = fields_.stop) {
       if (stop->is_string()) {
         if (!stop->get_string().empty()) {
           genKey("stopSequences");
@@ -702,18 +844,21 @@ class Translator {
     }
 
     std::optional<std::int64_t> maxTokens;
-    if (auto error = readInt32("max_completion_tokens", 1, maxTokens)) return error;
+    if (auto error = readInt32(fields_.maxCompletionTokens, "max_completion_tokens", 1, maxTokens))
+      return error;
     if (!maxTokens)
-      if (auto error = readInt32("max_tokens", 1, maxTokens)) return error;
+      if (auto error = readInt32(fields_.maxTokens, "max_tokens", 1, maxTokens)) return error;
     if (maxTokens) {
       genKey("maxOutputTokens");
       w_.integer(*maxTokens);
     }
 
-    if (auto error = copyNumber("presence_penalty", "presencePenalty")) return error;
-    if (auto error = copyNumber("frequency_penalty", "frequencyPenalty")) return error;
+    if (auto error = copyNumber(fields_.presencePenalty, "presence_penalty", "presencePenalty"))
+      return error;
+    if (auto error = copyNumber(fields_.frequencyPenalty, "frequency_penalty", "frequencyPenalty"))
+      return error;
 
-    if (const auto* seed = present(body_, "seed")) {
+    if (const auto* seed = fields_.seed) {
       const auto number = asInteger(*seed);
       if (!number || *number < std::numeric_limits<std::int32_t>::min() ||
           *number > std::numeric_limits<std::int32_t>::max())
@@ -731,7 +876,7 @@ class Translator {
   }
 
   std::optional<Error> writeResponseFormat() {
-    const auto* format = present(body_, "response_format");
+    const auto* format = fields_.responseFormat;
     if (!format) return std::nullopt;
     if (!format->is_object())
       return invalid("response_format must be an object", "response_format");
@@ -762,12 +907,12 @@ class Translator {
 
   std::optional<Error> writeLogprobs() {
     bool wanted = false;
-    if (const auto* logprobs = present(body_, "logprobs")) {
+    if (const auto* logprobs = fields_.logprobs) {
       if (!logprobs->is_bool()) return invalid("logprobs must be a boolean", "logprobs");
       wanted = logprobs->get_bool();
     }
     std::optional<std::int64_t> top;
-    if (const auto* topValue = present(body_, "top_logprobs")) {
+    if (const auto* topValue = fields_.topLogprobs) {
       top = asInteger(*topValue);
       if (!top || *top < 0 || *top > 20)
         return invalid("top_logprobs must be an integer between 0 and 20", "top_logprobs");
@@ -784,7 +929,7 @@ class Translator {
   }
 
   std::optional<Error> writeThinking() {
-    const auto* effort = present(body_, "reasoning_effort");
+    const auto* effort = fields_.reasoningEffort;
     if (!effort) return std::nullopt;
     static constexpr std::pair<std::string_view, int> kBudgets[] = {
         {"none", 0},     {"minimal", 512}, {"low", 1024}, {"medium", 8192},
@@ -812,8 +957,8 @@ class Translator {
   // ---- vendor extensions ----------------------------------------------------------------------
 
   std::optional<Error> writePassThrough() {
-    const auto* snake = present(body_, "safety_settings");
-    const auto* camel = present(body_, "safetySettings");
+    const auto* snake = fields_.safetySettingsSnake;
+    const auto* camel = fields_.safetySettingsCamel;
     if (snake && camel)
       return invalid("give either safety_settings or safetySettings, not both", "safety_settings");
     if (const auto* settings = snake ? snake : camel) {
@@ -827,7 +972,7 @@ class Translator {
       w_.key("safetySettings");
       if (auto error = copyValue(*settings, param)) return error;
     }
-    if (const auto* labels = present(body_, "labels")) {
+    if (const auto* labels = fields_.labels) {
       if (!labels->is_object()) return invalid("labels must be an object of strings", "labels");
       for (const auto& entry : labels->get_object())
         if (!entry.value().is_string())
@@ -839,9 +984,9 @@ class Translator {
     return std::nullopt;
   }
 
-  const json::object& body_;
+  const RequestFields fields_;
   JsonWriter w_;
-  std::vector<Role> roles_;
+  std::vector<Message> messages_;
   std::string_view openRole_;           // role of the content being written, empty before the first
   std::vector<ToolCallRef> lastCalls_;  // tool calls of the latest assistant turn
   bool genOpen_ = false;
