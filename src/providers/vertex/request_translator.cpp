@@ -36,6 +36,61 @@ std::string indexed(std::string_view base, std::size_t index) {
   return out;
 }
 
+// Where a value sits in the request (`messages[2].content[0]`), spelled out only when an error
+// names it, so that a valid request builds no strings. Each step refers to its parent, which lives
+// in a caller's frame: a step is never built on a temporary.
+class ParamPath {
+ public:
+  constexpr explicit ParamPath(std::string_view root) : name_(root) {}
+  constexpr ParamPath(const ParamPath& parent, std::string_view member)
+      : parent_(&parent), name_(member) {}
+  constexpr ParamPath(const ParamPath& parent, std::size_t index)
+      : parent_(&parent), index_(index), isIndex_(true) {}
+  ParamPath(const ParamPath&&, std::string_view) = delete;
+  ParamPath(const ParamPath&&, std::size_t) = delete;
+
+  std::string str() const {
+    std::string out;
+    appendTo(out);
+    return out;
+  }
+
+ private:
+  void appendTo(std::string& out) const {
+    if (parent_) parent_->appendTo(out);
+    if (isIndex_) {
+      out += '[';
+      out += std::to_string(index_);
+      out += ']';
+      return;
+    }
+    if (parent_) out += '.';
+    out += name_;
+  }
+
+  const ParamPath* parent_ = nullptr;
+  std::string_view name_;
+  std::size_t index_ = 0;
+  bool isIndex_ = false;
+};
+
+constexpr ParamPath kMessages("messages");
+constexpr ParamPath kTools("tools");
+
+// "<where> <rule>", e.g. "messages[1].content must be a string or an array of parts".
+Error invalidAt(const ParamPath& where, std::string_view rule) {
+  auto param = where.str();
+  std::string message = param;
+  message += ' ';
+  message += rule;
+  return invalid(std::move(message), std::move(param));
+}
+
+// The same for a member of `where`: "messages[1].role is required and must be a string".
+Error invalidAt(const ParamPath& where, std::string_view member, std::string_view rule) {
+  return invalidAt(ParamPath(where, member), rule);
+}
+
 // A field that is present and not null.
 const json::value* present(const json::object& object, std::string_view key) {
   const auto* value = object.if_contains(key);
@@ -215,23 +270,19 @@ class Translator {
     const auto& messages = messagesValue->get_array();
     messages_.reserve(messages.size());
     for (std::size_t i = 0; i < messages.size(); ++i) {
-      if (!messages[i].is_object()) {
-        const auto param = indexed("messages", i);
-        return invalid(param + " must be an object", param);
-      }
+      const ParamPath path(kMessages, i);
+      if (!messages[i].is_object()) return invalidAt(path, "must be an object");
       const MessageFields message(messages[i].get_object());
       const auto* role = message.role;
-      if (!role || !role->is_string()) {
-        const auto param = indexed("messages", i);
-        return invalid(param + ".role is required and must be a string", param + ".role");
-      }
+      if (!role || !role->is_string())
+        return invalidAt(path, "role", "is required and must be a string");
       const auto parsed = parseRole(sv(role->get_string()));
       if (!parsed) {
-        const auto param = indexed("messages", i);
-        return invalid("Invalid value for " + param + ".role: '" + std::string(role->get_string()) +
+        const auto param = ParamPath(path, "role").str();
+        return invalid("Invalid value for " + param + ": '" + std::string(role->get_string()) +
                            "'. Supported values are: 'system', 'developer', 'user', 'assistant', "
                            "'tool' and 'function'.",
-                       param + ".role");
+                       param);
       }
       messages_.push_back({*parsed, message});
     }
@@ -249,9 +300,9 @@ class Translator {
  private:
   // Writes a client value verbatim. Boost.JSON reads a number beyond double range (`1e999`) as
   // infinity, which has no JSON form: the request is refused naming where the number is.
-  std::optional<Error> copyValue(const json::value& value, std::string_view param) {
+  std::optional<Error> copyValue(const json::value& value, const ParamPath& where) {
     if (w_.value(value)) return std::nullopt;
-    return numberOutOfRange(param, value);
+    return numberOutOfRange(where.str(), value);
   }
 
   // ---- text helpers -------------------------------------------------------------------------
@@ -259,18 +310,17 @@ class Translator {
   // Calls `onText` for each text of a string-or-text-parts content. Refusal parts count as text
   // when `allowRefusal` (assistant history).
   template <class OnText>
-  std::optional<Error> forEachText(const json::value& content, const std::string& param,
+  std::optional<Error> forEachText(const json::value& content, const ParamPath& where,
                                    bool allowRefusal, OnText&& onText) {
     if (content.is_string()) {
       onText(sv(content.get_string()));
       return std::nullopt;
     }
-    if (!content.is_array())
-      return invalid(param + " must be a string or an array of parts", param);
+    if (!content.is_array()) return invalidAt(where, "must be a string or an array of parts");
     const auto& parts = content.get_array();
     for (std::size_t j = 0; j < parts.size(); ++j) {
-      const auto partParam = indexed(param, j);
-      if (!parts[j].is_object()) return invalid(partParam + " must be an object", partParam);
+      const ParamPath partPath(where, j);
+      if (!parts[j].is_object()) return invalidAt(partPath, "must be an object");
       const auto& part = parts[j].get_object();
       const auto* type = part.if_contains("type");
       const std::string_view typeName = type && type->is_string() ? sv(type->get_string()) : "";
@@ -280,12 +330,10 @@ class Translator {
       } else if (typeName == "refusal" && allowRefusal) {
         field = "refusal";
       } else {
-        return invalid(partParam + ".type must be 'text' here", partParam + ".type");
+        return invalidAt(partPath, "type", "must be 'text' here");
       }
       const auto* text = part.if_contains(field);
-      if (!text || !text->is_string())
-        return invalid(partParam + "." + std::string(field) + " must be a string",
-                       partParam + "." + std::string(field));
+      if (!text || !text->is_string()) return invalidAt(partPath, field, "must be a string");
       onText(sv(text->get_string()));
     }
     return std::nullopt;
@@ -297,10 +345,11 @@ class Translator {
     bool open = false;
     for (std::size_t i = 0; i < messages_.size(); ++i) {
       if (messages_[i].role != Role::System) continue;
-      const auto param = indexed("messages", i) + ".content";
+      const ParamPath message(kMessages, i);
+      const ParamPath path(message, "content");
       const auto* content = messages_[i].fields.content;
-      if (!content) return invalid(param + " is required", param);
-      auto error = forEachText(*content, param, false, [&](std::string_view text) {
+      if (!content) return invalidAt(path, "is required");
+      auto error = forEachText(*content, path, false, [&](std::string_view text) {
         if (text.empty()) return;
         if (!open) {
           w_.key("systemInstruction");
@@ -396,18 +445,18 @@ class Translator {
   }
 
   std::optional<Error> writeUser(const MessageFields& message, std::size_t i) {
-    const auto param = indexed("messages", i) + ".content";
+    const ParamPath messagePath(kMessages, i);
+    const ParamPath path(messagePath, "content");
     const auto* content = message.content;
-    if (!content) return invalid(param + " is required", param);
+    if (!content) return invalidAt(path, "is required");
     if (content->is_string()) {
       textPart("user", sv(content->get_string()));
       return std::nullopt;
     }
-    if (!content->is_array())
-      return invalid(param + " must be a string or an array of parts", param);
+    if (!content->is_array()) return invalidAt(path, "must be a string or an array of parts");
     const auto& parts = content->get_array();
     for (std::size_t j = 0; j < parts.size(); ++j) {
-      if (auto error = writeUserPart(parts[j], indexed(param, j))) return error;
+      if (auto error = writeUserPart(parts[j], ParamPath(path, j))) return error;
     }
     return std::nullopt;
   }
@@ -444,23 +493,21 @@ class Translator {
     w_.endObject();
   }
 
-  std::optional<Error> writeUserPart(const json::value& value, const std::string& param) {
-    if (!value.is_object()) return invalid(param + " must be an object", param);
+  std::optional<Error> writeUserPart(const json::value& value, const ParamPath& path) {
+    if (!value.is_object()) return invalidAt(path, "must be an object");
     const auto& part = value.get_object();
     const auto* typeValue = part.if_contains("type");
     const std::string_view type =
         typeValue && typeValue->is_string() ? sv(typeValue->get_string()) : "";
     if (type == "text") {
       const auto* text = part.if_contains("text");
-      if (!text || !text->is_string())
-        return invalid(param + ".text must be a string", param + ".text");
+      if (!text || !text->is_string()) return invalidAt(path, "text", "must be a string");
       textPart("user", sv(text->get_string()));
       return std::nullopt;
     }
     if (type == "image_url") {
       const auto* url = memberString(memberObject(part, "image_url"), "url");
-      if (!url || url->empty())
-        return invalid(param + ".image_url.url must be a string", param + ".image_url.url");
+      if (!url || url->empty()) return invalidAt(path, "image_url.url", "must be a string");
       const std::string_view text = sv(*url);
       if (const auto data = parseDataUrl(text)) {
         inlineData(data->mimeType, data->data);
@@ -471,23 +518,19 @@ class Translator {
         fileData(mimeTypeFromName(text, "image/jpeg"), text);
         return std::nullopt;
       }
-      return invalid(
-          param + ".image_url.url must be an http(s) URL, a gs:// URI or a base64 data URL",
-          param + ".image_url.url");
+      return invalidAt(path, "image_url.url",
+                       "must be an http(s) URL, a gs:// URI or a base64 data URL");
     }
     if (type == "input_audio") {
       const auto* audio = memberObject(part, "input_audio");
       const auto* data = memberString(audio, "data");
       const auto* format = memberString(audio, "format");
       if (!data || data->empty())
-        return invalid(param + ".input_audio.data must be a base64 string",
-                       param + ".input_audio.data");
+        return invalidAt(path, "input_audio.data", "must be a base64 string");
       std::string_view mime;
       if (format && *format == "wav") mime = "audio/wav";
       if (format && *format == "mp3") mime = "audio/mp3";
-      if (mime.empty())
-        return invalid(param + ".input_audio.format must be 'wav' or 'mp3'",
-                       param + ".input_audio.format");
+      if (mime.empty()) return invalidAt(path, "input_audio.format", "must be 'wav' or 'mp3'");
       inlineData(mime, sv(*data));
       return std::nullopt;
     }
@@ -495,9 +538,8 @@ class Translator {
       const auto* file = memberObject(part, "file");
       const auto* data = memberString(file, "file_data");
       if (!data || data->empty())
-        return invalid(
-            param + ".file.file_data is required (file_id is not supported by this backend)",
-            param + ".file.file_data");
+        return invalidAt(path, "file.file_data",
+                         "is required (file_id is not supported by this backend)");
       if (const auto url = parseDataUrl(sv(*data))) {
         inlineData(url->mimeType, url->data);
         return std::nullopt;
@@ -506,41 +548,39 @@ class Translator {
       inlineData(mimeTypeFromName(name ? sv(*name) : "", "application/pdf"), sv(*data));
       return std::nullopt;
     }
-    return invalid(param + ".type must be one of 'text', 'image_url', 'input_audio', 'file'",
-                   param + ".type");
+    return invalidAt(path, "type", "must be one of 'text', 'image_url', 'input_audio', 'file'");
   }
 
   std::optional<Error> writeAssistant(const MessageFields& message, std::size_t i) {
-    const auto param = indexed("messages", i);
+    const ParamPath path(kMessages, i);
     if (const auto* content = message.content) {
-      auto error = forEachText(*content, param + ".content", true,
+      auto error = forEachText(*content, ParamPath(path, "content"), true,
                                [&](std::string_view text) { textPart("model", text); });
       if (error) return error;
     }
     const auto* toolCalls = message.toolCalls;
     if (!toolCalls) return std::nullopt;
-    if (!toolCalls->is_array())
-      return invalid(param + ".tool_calls must be an array", param + ".tool_calls");
+    const ParamPath callsPath(path, "tool_calls");
+    if (!toolCalls->is_array()) return invalidAt(callsPath, "must be an array");
     const auto& calls = toolCalls->get_array();
     for (std::size_t j = 0; j < calls.size(); ++j) {
-      const auto callParam = indexed(param + ".tool_calls", j);
-      if (!calls[j].is_object()) return invalid(callParam + " must be an object", callParam);
+      const ParamPath callPath(callsPath, j);
+      if (!calls[j].is_object()) return invalidAt(callPath, "must be an object");
       const auto& call = calls[j].get_object();
       if (const auto* type = present(call, "type");
           type && !(type->is_string() && type->get_string() == "function"))
-        return invalid(callParam + ".type must be 'function'", callParam + ".type");
+        return invalidAt(callPath, "type", "must be 'function'");
       const auto* id = call.if_contains("id");
       if (!id || !id->is_string() || id->get_string().empty())
-        return invalid(callParam + ".id must be a non-empty string", callParam + ".id");
+        return invalidAt(callPath, "id", "must be a non-empty string");
       const auto* function = memberObject(call, "function");
       const auto* name = memberString(function, "name");
       if (!name || name->empty())
-        return invalid(callParam + ".function.name must be a non-empty string",
-                       callParam + ".function.name");
-      const auto argsParam = callParam + ".function.arguments";
+        return invalidAt(callPath, "function.name", "must be a non-empty string");
+      const ParamPath argsPath(callPath, "function.arguments");
       std::string_view arguments;
       if (const auto* args = present(*function, "arguments")) {
-        if (!args->is_string()) return invalid(argsParam + " must be a string of JSON", argsParam);
+        if (!args->is_string()) return invalidAt(argsPath, "must be a string of JSON");
         arguments = sv(args->get_string());
       }
       // Empty arguments mean a call without arguments: `{}`.
@@ -548,16 +588,15 @@ class Translator {
       boost::system::error_code ec;
       const json::value parsed =
           hasArguments ? json::parse(arguments, ec, json::storage_ptr(&arena_)) : json::value();
-      if (ec) return invalid(argsParam + " is not valid JSON: " + ec.message(), argsParam);
-      if (hasArguments && !parsed.is_object())
-        return invalid(argsParam + " must be a JSON object", argsParam);
+      if (ec) return invalidAt(argsPath, "is not valid JSON: " + ec.message());
+      if (hasArguments && !parsed.is_object()) return invalidAt(argsPath, "must be a JSON object");
       beginPart("model");
       w_.key("functionCall");
       w_.beginObject();
       w_.field("name", sv(*name));
       w_.key("args");
       if (hasArguments) {
-        if (auto error = copyValue(parsed, argsParam)) return error;
+        if (auto error = copyValue(parsed, argsPath)) return error;
       } else {
         w_.beginObject();
         w_.endObject();
@@ -595,21 +634,22 @@ class Translator {
     results.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
       const auto& message = messages_[i].fields;
-      const auto param = indexed("messages", i);
+      const ParamPath path(kMessages, i);
       const auto* id = message.toolCallId;
       if (!id || !id->is_string() || id->get_string().empty())
-        return invalid(param + ".tool_call_id must be a non-empty string", param + ".tool_call_id");
+        return invalidAt(path, "tool_call_id", "must be a non-empty string");
       const auto found =
           std::find_if(lastCalls_.begin(), lastCalls_.end(),
                        [&](const ToolCallRef& call) { return call.id == sv(id->get_string()); });
       if (found == lastCalls_.end())
-        return invalid(param + ".tool_call_id '" + std::string(id->get_string()) +
-                           "' does not match any tool call of the preceding assistant message",
-                       param + ".tool_call_id");
+        return invalidAt(path, "tool_call_id",
+                         "'" + std::string(id->get_string()) +
+                             "' does not match any tool call of the preceding assistant message");
       std::string text;
+      const ParamPath contentPath(path, "content");
       const auto* content = message.content;
-      if (!content) return invalid(param + ".content is required", param + ".content");
-      auto error = forEachText(*content, param + ".content", false,
+      if (!content) return invalidAt(contentPath, "is required");
+      auto error = forEachText(*content, contentPath, false,
                                [&](std::string_view piece) { text.append(piece); });
       if (error) return error;
       results.push_back({static_cast<std::size_t>(found - lastCalls_.begin()), i, std::move(text)});
@@ -623,13 +663,13 @@ class Translator {
 
   // Deprecated `function` role: a result named by the message itself.
   std::optional<Error> writeFunction(const MessageFields& message, std::size_t i) {
-    const auto param = indexed("messages", i);
+    const ParamPath path(kMessages, i);
     const auto* name = message.name;
     if (!name || !name->is_string() || name->get_string().empty())
-      return invalid(param + ".name must be a non-empty string", param + ".name");
+      return invalidAt(path, "name", "must be a non-empty string");
     std::string text;
     if (const auto* content = message.content) {
-      auto error = forEachText(*content, param + ".content", false,
+      auto error = forEachText(*content, ParamPath(path, "content"), false,
                                [&](std::string_view piece) { text.append(piece); });
       if (error) return error;
     }
@@ -645,27 +685,24 @@ class Translator {
       if (!toolsValue->is_array()) return invalid("tools must be an array", "tools");
       const auto& tools = toolsValue->get_array();
       for (std::size_t i = 0; i < tools.size(); ++i) {
-        const auto param = indexed("tools", i);
-        if (!tools[i].is_object()) return invalid(param + " must be an object", param);
+        const ParamPath path(kTools, i);
+        if (!tools[i].is_object()) return invalidAt(path, "must be an object");
         const auto& tool = tools[i].get_object();
         const auto* type = tool.if_contains("type");
         if (!type || !type->is_string() || type->get_string() != "function")
-          return invalid(param + ".type must be 'function' (other tool types are not supported)",
-                         param + ".type");
+          return invalidAt(path, "type", "must be 'function' (other tool types are not supported)");
         const auto* function = memberObject(tool, "function");
-        if (!function) return invalid(param + ".function must be an object", param + ".function");
+        if (!function) return invalidAt(path, "function", "must be an object");
         const auto* name = memberString(function, "name");
         if (!name || name->empty())
-          return invalid(param + ".function.name must be a non-empty string",
-                         param + ".function.name");
+          return invalidAt(path, "function.name", "must be a non-empty string");
         const auto* description = present(*function, "description");
         if (description && !description->is_string())
-          return invalid(param + ".function.description must be a string",
-                         param + ".function.description");
+          return invalidAt(path, "function.description", "must be a string");
+        const ParamPath parametersPath(path, "function.parameters");
         const auto* parameters = present(*function, "parameters");
         if (parameters && !parameters->is_object())
-          return invalid(param + ".function.parameters must be a JSON Schema object",
-                         param + ".function.parameters");
+          return invalidAt(parametersPath, "must be a JSON Schema object");
         if (!declared) {
           w_.key("tools");
           w_.beginArray();
@@ -679,7 +716,7 @@ class Translator {
         if (description) w_.field("description", sv(description->get_string()));
         if (parameters) {
           w_.key("parametersJsonSchema");
-          if (auto error = copyValue(*parameters, param + ".function.parameters")) return error;
+          if (auto error = copyValue(*parameters, parametersPath)) return error;
         }
         w_.endObject();
       }
@@ -750,8 +787,10 @@ class Translator {
         const auto& list = tools->get_array();
         for (std::size_t k = 0; k < list.size(); ++k) {
           const auto name = toolName(list[k]);
-          const auto param = indexed("tool_choice.allowed_tools.tools", k);
-          if (!name) return invalid(param + " must name a function tool", param);
+          if (!name) {
+            const auto param = indexed("tool_choice.allowed_tools.tools", k);
+            return invalid(param + " must name a function tool", param);
+          }
           allowed.push_back(*name);
         }
       } else {
@@ -794,7 +833,7 @@ class Translator {
     if (!value->is_number())
       return invalid(std::string(from) + " must be a number", std::string(from));
     genKey(to);
-    return copyValue(*value, from);
+    return copyValue(*value, ParamPath(from));
   }
 
   // An integer field that must fit Vertex's int32 and be at least `minimum`.
@@ -836,7 +875,7 @@ class Translator {
             return invalid("stop must be a string or an array of strings", indexed("stop", k));
         if (!list.empty()) {
           genKey("stopSequences");
-          if (auto error = copyValue(*stop, "stop")) return error;
+          if (auto error = copyValue(*stop, ParamPath("stop"))) return error;
         }
       } else {
         return invalid("stop must be a string or an array of strings", "stop");
@@ -899,7 +938,7 @@ class Translator {
       genKey("responseMimeType");
       w_.string("application/json");
       genKey("responseJsonSchema");
-      return copyValue(*schema, "response_format.json_schema.schema");
+      return copyValue(*schema, ParamPath("response_format.json_schema.schema"));
     }
     return invalid("response_format.type must be 'text', 'json_object' or 'json_schema'",
                    "response_format.type");
@@ -970,7 +1009,7 @@ class Translator {
         if (!list[k].is_object())
           return invalid(indexed(param, k) + " must be an object", indexed(param, k));
       w_.key("safetySettings");
-      if (auto error = copyValue(*settings, param)) return error;
+      if (auto error = copyValue(*settings, ParamPath(param))) return error;
     }
     if (const auto* labels = fields_.labels) {
       if (!labels->is_object()) return invalid("labels must be an object of strings", "labels");
@@ -979,7 +1018,7 @@ class Translator {
           return invalid("labels must be an object of strings",
                          "labels." + std::string(entry.key()));
       w_.key("labels");
-      if (auto error = copyValue(*labels, "labels")) return error;
+      if (auto error = copyValue(*labels, ParamPath("labels"))) return error;
     }
     return std::nullopt;
   }
