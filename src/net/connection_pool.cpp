@@ -5,6 +5,17 @@
 
 namespace switchyard::net {
 
+namespace {
+
+// Peeking at an idle connection's socket costs a syscall per request. One used moments ago is
+// handed out without it: a peer rarely closes that fast (idle timeouts are seconds), and when one
+// does, the client's stale-connection retry resends the request on a new connection, which is what
+// the peek would have led to. Older connections are more likely to have met the peer's idle
+// timeout, and for them a peek is cheaper than a failed exchange.
+constexpr ConnectionPool::Clock::duration kPeekAfterIdle = std::chrono::seconds(1);
+
+}  // namespace
+
 std::size_t ConnectionPool::Hash::operator()(const PoolKeyView& k) const {
   // A CA bundle can be kilobytes: hash its size and tail, equality compares it whole.
   const std::string_view caTail = k.caPem.substr(k.caPem.size() > 64 ? k.caPem.size() - 64 : 0);
@@ -41,7 +52,8 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::checkout(const PoolKeyView& 
       idle.clear();
       break;
     }
-    if (!connection->unusable()) return connection;
+    const bool idleLong = now - connection->idleSince >= kPeekAfterIdle;
+    if (!(idleLong ? connection->unusable() : connection->unusableAtAGlance())) return connection;
     connection->close();
   }
   return nullptr;

@@ -34,7 +34,8 @@ class ConnectionPool {
   ~ConnectionPool();
 
   // The most recently used idle connection for `key` that is still usable, or null. Expired and
-  // peer-closed ones met on the way are closed.
+  // peer-closed ones met on the way are closed; a connection idle for under a second is not peeked
+  // at, so it may have been closed by the peer all the same (see kPeekAfterIdle).
   std::unique_ptr<UpstreamConnection> checkout(const PoolKeyView& key, Clock::time_point now);
 
   // Keeps a connection whose last response allowed reuse. Beyond the cap the oldest one is closed.

@@ -18,10 +18,11 @@ UpstreamConnection::TlsStream& UpstreamConnection::startTls(
   return *tls_;
 }
 
+bool UpstreamConnection::unusableAtAGlance() { return buffer_.size() != 0 || !socket().is_open(); }
+
 bool UpstreamConnection::unusable() {
-  if (buffer_.size() != 0) return true;  // leftovers from the last response: framing went wrong
+  if (unusableAtAGlance()) return true;
   auto& s = socket();
-  if (!s.is_open()) return true;
   char byte;
   const ssize_t n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n >= 0) return true;  // 0: orderly close; >0: unsolicited bytes

@@ -36,8 +36,11 @@ class UpstreamConnection {
   // Received bytes that TLS holds below buffer(): a read can proceed without the socket.
   bool transportHasPending() const { return tls_ && tls_->hasPending(); }
 
-  // True when an idle connection must not be reused: the peer closed it, reset it, or sent bytes
-  // nobody asked for (for TLS, most likely a close_notify). One non-blocking peek, no wait.
+  // True when an idle connection must not be reused: it kept bytes of the last response (framing
+  // went wrong) or is closed. No syscall.
+  bool unusableAtAGlance();
+  // The same, or the peer closed it, reset it, or sent bytes nobody asked for (for TLS, most likely
+  // a close_notify). One non-blocking peek, no wait.
   bool unusable();
 
   void close() noexcept;

@@ -97,5 +97,25 @@ TEST_F(ConnectionPoolTest, PeerClosedOrChattyConnectionsAreNotHandedOut) {
   EXPECT_EQ(pool.idleCount(), 0u);
 }
 
+TEST_F(ConnectionPoolTest, BrieflyIdleConnectionIsNotPeekedAt) {
+  // The client's stale-connection retry covers a peer that closed it this soon; no syscall.
+  ConnectionPool pool(64, 60s);
+  pool.checkin(key_, connect(), t0_);
+  peers_[0].close();
+  auto connection = pool.checkout(key_, t0_ + 500ms);
+  ASSERT_NE(connection, nullptr);
+  EXPECT_TRUE(connection->unusable());
+}
+
+TEST_F(ConnectionPoolTest, BrieflyIdleConnectionWithLeftoversIsNotHandedOut) {
+  ConnectionPool pool(64, 60s);
+  auto connection = connect();
+  connection->buffer().commit(asio::buffer_copy(connection->buffer().prepare(4),
+                                                asio::buffer("junk", 4)));
+  pool.checkin(key_, std::move(connection), t0_);
+  EXPECT_EQ(pool.checkout(key_, t0_ + 500ms), nullptr);
+  EXPECT_EQ(pool.idleCount(), 0u);
+}
+
 }  // namespace
 }  // namespace switchyard::net
