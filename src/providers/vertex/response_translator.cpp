@@ -6,12 +6,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <vector>
+#include <memory_resource>
+#include <optional>
+#include <span>
 
 #include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
+#include "providers/vertex/completion_digest.hpp"
+#include "providers/vertex/response_scanner.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
@@ -90,39 +95,24 @@ void writeLogprobs(JsonWriter& w, const json::object& result) {
 
 namespace {
 
-struct Candidate {
-  std::int64_t index;
-  const json::object* object;
-};
-
-class Writer {
+class CompletionWriter {
  public:
-  Writer(std::string& out, const ResponseContext& context) : w_(out), context_(context) {}
+  CompletionWriter(std::string& out, const ResponseContext& context) : w_(out), context_(context) {}
 
-  // False when the candidate cannot be written as JSON (a non-finite number in a call's args).
-  [[nodiscard]] bool candidate(const Candidate& candidate) {
-    const auto* content = objectField(candidate.object, "content");
-    const auto* parts = arrayField(content, "parts");
+  // False when the choice cannot be written as JSON (a non-finite number in a call's args).
+  [[nodiscard]] bool choice(const ChoiceDigest& choice, std::span<const TextPart> parts) {
     bool hasText = false;
     bool hasThought = false;
-    std::size_t calls = 0;
-    if (parts) {
-      for (const auto& value : *parts) {
-        if (!value.is_object()) continue;
-        const auto& part = value.get_object();
-        if (objectField(&part, "functionCall")) {
-          ++calls;
-        } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
-          if (isThought(part))
-            hasThought |= !text->get_string().empty();
-          else
-            hasText = true;
-        }
-      }
+    for (const auto& part : parts) {
+      if (part.thought)
+        hasThought |= !part.text.empty();
+      else
+        hasText = true;
     }
+    const bool hasCalls = choice.callParts != nullptr;
 
     w_.beginObject();
-    w_.fieldInt("index", candidate.index);
+    w_.fieldInt("index", choice.index);
     w_.key("message");
     w_.beginObject();
     w_.field("role", "assistant");
@@ -138,23 +128,22 @@ class Writer {
     }
     w_.key("refusal");
     w_.null();
-    if (calls > 0 && !toolCalls(*parts, static_cast<std::size_t>(candidate.index))) return false;
+    if (hasCalls && !toolCalls(*choice.callParts, static_cast<std::size_t>(choice.index)))
+      return false;
     w_.endObject();
 
     w_.key("logprobs");
-    if (const auto* logprobs = objectField(candidate.object, "logprobsResult")) {
-      writeLogprobs(w_, *logprobs);
+    if (choice.logprobsResult) {
+      writeLogprobs(w_, *choice.logprobsResult);
     } else {
       w_.null();
     }
-    w_.field("finish_reason",
-             mapFinishReason(stringField(candidate.object, "finishReason"), calls > 0));
+    w_.field("finish_reason", mapFinishReason(choice.finishReason, hasCalls));
     w_.endObject();
     return true;
   }
 
-  void blocked(const json::object& feedback) {
-    const std::string refusal = blockedPromptRefusal(feedback);
+  void blocked(std::string_view refusal) {
     w_.beginObject();
     w_.fieldInt("index", 0);
     w_.key("message");
@@ -174,15 +163,10 @@ class Writer {
 
  private:
   // The concatenated text of the thought (or non-thought) parts, as one JSON string.
-  void texts(const json::array* parts, bool thoughts) {
+  void texts(std::span<const TextPart> parts, bool thoughts) {
     w_.beginString();
-    for (const auto& value : *parts) {
-      if (!value.is_object()) continue;
-      const auto& part = value.get_object();
-      if (objectField(&part, "functionCall") || isThought(part) != thoughts) continue;
-      if (const auto* text = part.if_contains("text"); text && text->is_string())
-        w_.stringPiece(sv(text->get_string()));
-    }
+    for (const auto& part : parts)
+      if (part.thought == thoughts) w_.stringPiece(part.text);
     w_.endString();
   }
 
@@ -221,6 +205,98 @@ class Writer {
   std::string arguments_;  // reused for each call's arguments text
 };
 
+// The one writer of both readers' digests. Orders the digest's choices by index (stably: equal
+// indexes keep the upstream's order).
+core::Result<TranslatedResponse> writeCompletion(CompletionDigest& digest, std::size_t bodySize,
+                                                 const BackendTarget& target,
+                                                 const ResponseContext& context) {
+  std::stable_sort(digest.choices.begin(), digest.choices.end(),
+                   [](const ChoiceDigest& a, const ChoiceDigest& b) { return a.index < b.index; });
+
+  TranslatedResponse response;
+  response.usage = usageFromCounts(digest.usage);
+  response.responseModel =
+      std::string(digest.modelVersion.empty() ? target.model : digest.modelVersion);
+
+  std::string& out = response.body;
+  out.reserve(512 + bodySize / 2);
+  CompletionWriter writer(out, context);
+  JsonWriter& w = writer.json();
+  w.beginObject();
+  w.key("id");
+  w.beginString();
+  w.stringPiece("chatcmpl-");
+  w.stringPiece(digest.responseId.empty() ? context.requestId : digest.responseId);
+  w.endString();
+  w.field("object", "chat.completion");
+  w.fieldInt("created", parseRfc3339(digest.createTime).value_or(context.nowSeconds));
+  w.field("model", response.responseModel);
+  w.key("choices");
+  w.beginArray();
+  if (digest.choices.empty()) {
+    writer.blocked(digest.blockedRefusal);
+  } else {
+    const std::span<const TextPart> allParts(digest.textParts);
+    for (const auto& choice : digest.choices)
+      if (!writer.choice(choice, allParts.subspan(choice.firstPart, choice.partCount)))
+        return bad("a function call's args hold a number out of range");
+  }
+  w.endArray();
+  writeUsage(w, response.usage);
+  w.endObject();
+  return response;
+}
+
+void readCandidate(const json::object& candidate, CompletionDigest& digest) {
+  ChoiceDigest choice;
+  choice.index = integerField(&candidate, "index");
+  choice.firstPart = digest.textParts.size();
+  if (const auto* parts = arrayField(objectField(&candidate, "content"), "parts")) {
+    for (const auto& value : *parts) {
+      if (!value.is_object()) continue;
+      const auto& part = value.get_object();
+      if (objectField(&part, "functionCall")) {
+        choice.callParts = parts;
+      } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
+        digest.textParts.push_back({sv(text->get_string()), isThought(part)});
+      }
+    }
+  }
+  choice.partCount = digest.textParts.size() - choice.firstPart;
+  choice.finishReason = stringField(&candidate, "finishReason");
+  choice.logprobsResult = objectField(&candidate, "logprobsResult");
+  digest.choices.push_back(choice);
+}
+
+// The document reader: every shape, and every error, of a successful answer.
+std::optional<Error> readDocument(const json::value& parsed, CompletionDigest& digest) {
+  if (!parsed.is_object()) return bad("the body is not a JSON object");
+  const auto& root = parsed.get_object();
+  if (const auto* value = root.if_contains("candidates"); value && !value->is_null()) {
+    if (!value->is_array()) return bad("`candidates` is not an array");
+    for (const auto& item : value->get_array()) {
+      if (!item.is_object()) return bad("a candidate is not an object");
+      readCandidate(item.get_object(), digest);
+    }
+  }
+  const auto* feedback = objectField(&root, "promptFeedback");
+  const bool promptBlocked = feedback && !stringField(feedback, "blockReason").empty();
+  if (digest.choices.empty()) {
+    if (!promptBlocked) {
+      const auto message = stringField(objectField(&root, "error"), "message");
+      if (!message.empty())
+        return bad("an error in a successful response: " + std::string(message));
+      return bad("no candidates and no block reason");
+    }
+    digest.blockedRefusal = blockedPromptRefusal(*feedback);
+  }
+  digest.usage = usageCounts(objectField(&root, "usageMetadata"));
+  digest.modelVersion = stringField(&root, "modelVersion");
+  digest.responseId = stringField(&root, "responseId");
+  digest.createTime = stringField(&root, "createTime");
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string blockedPromptRefusal(const json::object& feedback) {
@@ -234,7 +310,18 @@ std::string blockedPromptRefusal(const json::object& feedback) {
   return refusal;
 }
 
-Usage readUsage(const json::object* metadata) {
+UsageCounts usageCounts(const json::object* metadata) {
+  UsageCounts counts;
+  counts.promptTokenCount = integerField(metadata, "promptTokenCount");
+  counts.toolUsePromptTokenCount = integerField(metadata, "toolUsePromptTokenCount");
+  counts.candidatesTokenCount = integerField(metadata, "candidatesTokenCount");
+  counts.thoughtsTokenCount = integerField(metadata, "thoughtsTokenCount");
+  counts.cachedContentTokenCount = integerField(metadata, "cachedContentTokenCount");
+  counts.totalTokenCount = integerField(metadata, "totalTokenCount");
+  return counts;
+}
+
+Usage usageFromCounts(const UsageCounts& counts) {
   // Sums saturate: counts are the upstream's numbers, and int64 overflow is undefined behaviour.
   const auto add = [](std::int64_t a, std::int64_t b) {
     std::int64_t sum = 0;
@@ -243,16 +330,16 @@ Usage readUsage(const json::object* metadata) {
                  : std::numeric_limits<std::int64_t>::min();
   };
   Usage usage;
-  usage.promptTokens = add(integerField(metadata, "promptTokenCount"),
-                           integerField(metadata, "toolUsePromptTokenCount"));
-  usage.reasoningTokens = integerField(metadata, "thoughtsTokenCount");
-  usage.completionTokens =
-      add(integerField(metadata, "candidatesTokenCount"), usage.reasoningTokens);
-  usage.cachedTokens = integerField(metadata, "cachedContentTokenCount");
-  const std::int64_t total = integerField(metadata, "totalTokenCount");
-  usage.totalTokens = total > 0 ? total : add(usage.promptTokens, usage.completionTokens);
+  usage.promptTokens = add(counts.promptTokenCount, counts.toolUsePromptTokenCount);
+  usage.reasoningTokens = counts.thoughtsTokenCount;
+  usage.completionTokens = add(counts.candidatesTokenCount, usage.reasoningTokens);
+  usage.cachedTokens = counts.cachedContentTokenCount;
+  usage.totalTokens = counts.totalTokenCount > 0 ? counts.totalTokenCount
+                                                 : add(usage.promptTokens, usage.completionTokens);
   return usage;
 }
+
+Usage readUsage(const json::object* metadata) { return usageFromCounts(usageCounts(metadata)); }
 
 void writeUsage(JsonWriter& w, const Usage& usage) {
   w.key("usage");
@@ -274,66 +361,26 @@ void writeUsage(JsonWriter& w, const Usage& usage) {
 core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,
                                                    const BackendTarget& target,
                                                    const ResponseContext& context) {
+  // The digest and the scanner's decoded strings (at most the body's size) for a usual answer.
+  alignas(std::max_align_t) unsigned char initial[4096];
+  std::pmr::monotonic_buffer_resource arena(initial, sizeof initial);
+  CompletionDigest digest(&arena);
+  if (!scanResponse(upstreamBody, digest, arena))
+    return translateResponseFromDocument(upstreamBody, target, context);
+  return writeCompletion(digest, upstreamBody.size(), target, context);
+}
+
+core::Result<TranslatedResponse> translateResponseFromDocument(std::string_view upstreamBody,
+                                                               const BackendTarget& target,
+                                                               const ResponseContext& context) {
   unsigned char initial[8192];
   json::monotonic_resource arena(initial, sizeof initial);
   boost::system::error_code ec;
   const json::value parsed = json::parse(upstreamBody, ec, json::storage_ptr(&arena));
   if (ec) return bad("the body is not JSON (" + ec.message() + ")");
-  if (!parsed.is_object()) return bad("the body is not a JSON object");
-  const auto& root = parsed.get_object();
-
-  std::vector<Candidate> candidates;
-  if (const auto* value = root.if_contains("candidates"); value && !value->is_null()) {
-    if (!value->is_array()) return bad("`candidates` is not an array");
-    for (const auto& item : value->get_array()) {
-      if (!item.is_object()) return bad("a candidate is not an object");
-      const auto& object = item.get_object();
-      candidates.push_back({integerField(&object, "index"), &object});
-    }
-  }
-  const auto* feedback = objectField(&root, "promptFeedback");
-  const bool promptBlocked = feedback && !stringField(feedback, "blockReason").empty();
-  if (candidates.empty() && !promptBlocked) {
-    if (const auto message = stringField(objectField(&root, "error"), "message"); !message.empty())
-      return bad("an error in a successful response: " + std::string(message));
-    return bad("no candidates and no block reason");
-  }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.index < b.index; });
-
-  TranslatedResponse response;
-  response.usage = readUsage(objectField(&root, "usageMetadata"));
-  const auto modelVersion = stringField(&root, "modelVersion");
-  response.responseModel = std::string(modelVersion.empty() ? target.model : modelVersion);
-
-  std::string& out = response.body;
-  out.reserve(512 + upstreamBody.size() / 2);
-  Writer writer(out, context);
-  JsonWriter& w = writer.json();
-  w.beginObject();
-  w.key("id");
-  const auto responseId = stringField(&root, "responseId");
-  w.beginString();
-  w.stringPiece("chatcmpl-");
-  w.stringPiece(responseId.empty() ? context.requestId : responseId);
-  w.endString();
-  w.field("object", "chat.completion");
-  w.fieldInt("created",
-             parseRfc3339(stringField(&root, "createTime")).value_or(context.nowSeconds));
-  w.field("model", response.responseModel);
-  w.key("choices");
-  w.beginArray();
-  if (candidates.empty()) {
-    writer.blocked(*feedback);
-  } else {
-    for (const auto& candidate : candidates)
-      if (!writer.candidate(candidate))
-        return bad("a function call's args hold a number out of range");
-  }
-  w.endArray();
-  writeUsage(w, response.usage);
-  w.endObject();
-  return response;
+  CompletionDigest digest(std::pmr::get_default_resource());
+  if (auto error = readDocument(parsed, digest)) return std::move(*error);
+  return writeCompletion(digest, upstreamBody.size(), target, context);
 }
 
 }  // namespace switchyard::providers::vertex

@@ -19,6 +19,13 @@
 //   is written as -9999, OpenAI's floor; an unreadable one as 0.
 // - No candidates and no block reason, or a body that is not a JSON object, or a function call
 //   whose `args` hold a number beyond double range (it has no JSON form): UpstreamBadResponse.
+//
+// How (issue #6: building the document was most of a request's translation cost): a usual answer
+// is read in one SAX pass by scanResponse (response_scanner.hpp) into a CompletionDigest
+// (completion_digest.hpp); any shape that pass declines — function calls, logprobs, blocked
+// prompts, errors, odd types, duplicate keys, bodies that do not parse — is parsed into a document
+// and read into the same digest. One writer turns a digest into the chat.completion, so the bytes
+// written depend on the answer, never on the path it took.
 
 #include <boost/json/fwd.hpp>
 
@@ -28,6 +35,7 @@
 #include "core/result.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/provider.hpp"
+#include "providers/vertex/completion_digest.hpp"
 
 namespace switchyard::providers::vertex {
 
@@ -35,9 +43,18 @@ core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody
                                                    const BackendTarget& target,
                                                    const ResponseContext& context);
 
+// The same translation through the parsed document alone: the path of every body the scanner
+// declines. Public so tests can check that both paths write the same bytes.
+core::Result<TranslatedResponse> translateResponseFromDocument(std::string_view upstreamBody,
+                                                               const BackendTarget& target,
+                                                               const ResponseContext& context);
+
 // Pieces shared with the stream translator, so streamed and non-streamed answers agree.
 // OpenAI usage from a Vertex usageMetadata (null = all zero), with the arithmetic above.
 Usage readUsage(const boost::json::object* usageMetadata);
+// The counts of a usageMetadata (null = all zero), and the arithmetic above over them.
+UsageCounts usageCounts(const boost::json::object* usageMetadata);
+Usage usageFromCounts(const UsageCounts& counts);
 // `"usage":{...}` as a key and value of the object being written.
 void writeUsage(JsonWriter& w, const Usage& usage);
 // The `refusal` text for a prompt blocked by promptFeedback.blockReason.

@@ -1,14 +1,20 @@
 // Vertex response translation: cases/vertex_response.json (GenerateContentResponse in,
 // chat.completion out). Expected tool-call ids are written "{{call:<choice>:<call>[:<signature>]}}"
 // and replaced with mintToolCallId(request id, choice, call, signature) before comparing.
+// Every case also goes through the document reader alone, which must write the same bytes (or the
+// same error) as the scanning path; `"scanned": true|false` pins which reader a case takes.
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <memory_resource>
+
 #include "case_files.hpp"
 #include "core/error.hpp"
 #include "providers/factory.hpp"
+#include "providers/vertex/response_scanner.hpp"
+#include "providers/vertex/response_translator.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -63,6 +69,35 @@ TEST_P(VertexResponse, Translates) {
     EXPECT_EQ(result->usage.totalTokens, u.at("total").to_number<std::int64_t>());
     EXPECT_EQ(result->usage.cachedTokens, u.at("cached").to_number<std::int64_t>());
     EXPECT_EQ(result->usage.reasoningTokens, u.at("reasoning").to_number<std::int64_t>());
+  }
+}
+
+TEST_P(VertexResponse, DocumentReaderWritesTheSameBytes) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const std::string upstream = data.contains("upstream_raw")
+                                   ? str(data, "upstream_raw")
+                                   : boost::json::serialize(data.at("upstream"));
+  const auto targetModel = str(data, "target_model", "gemini-2.5-flash");
+  const BackendTarget target{targetModel, "proj-1", "us-central1", {}};
+  const ResponseContext context{1700000000, "req-1"};
+
+  const auto fast = vertex::translateResponse(upstream, target, context);
+  const auto reference = vertex::translateResponseFromDocument(upstream, target, context);
+
+  ASSERT_EQ(fast.has_value(), reference.has_value());
+  if (!fast) {
+    EXPECT_EQ(fast.error().kind, reference.error().kind);
+    EXPECT_EQ(fast.error().message, reference.error().message);
+  } else {
+    EXPECT_EQ(fast->body, reference->body);
+    EXPECT_EQ(fast->responseModel, reference->responseModel);
+    EXPECT_EQ(fast->usage.totalTokens, reference->usage.totalTokens);
+  }
+  if (const auto* scanned = data.if_contains("scanned")) {
+    std::pmr::monotonic_buffer_resource arena;
+    vertex::CompletionDigest digest(&arena);
+    EXPECT_EQ(vertex::scanResponse(upstream, digest, arena), scanned->as_bool());
   }
 }
 

@@ -1,0 +1,397 @@
+#include "providers/vertex/response_scanner.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <cstring>
+
+#include "providers/json_fields.hpp"
+
+namespace switchyard::providers::vertex {
+
+namespace {
+
+namespace json = boost::json;
+using boost::system::error_code;
+
+// The containers and fields of a GenerateContentResponse that the output reads. A container is both
+// where the parser is (`scope_`) and what a value opens; every other value is a field read or
+// skipped.
+enum class Field : std::uint8_t {
+  Skipped,   // a field the output does not read: any value, checked by the parser only
+  Declined,  // a field only the document reader translates
+  Document,
+  Root,
+  Candidates,
+  Candidate,
+  Content,
+  Parts,
+  Part,
+  UsageMetadata,
+  ModelVersion,
+  ResponseId,
+  CreateTime,
+  FinishReason,
+  Text,
+  Thought,
+  Index,
+  PromptTokenCount,
+  ToolUsePromptTokenCount,
+  CandidatesTokenCount,
+  ThoughtsTokenCount,
+  CachedContentTokenCount,
+  TotalTokenCount,
+};
+
+constexpr std::uint32_t bit(Field field) {
+  return std::uint32_t{1} << static_cast<unsigned>(field);
+}
+
+constexpr bool opensObject(Field field) {
+  return field == Field::Root || field == Field::Candidate || field == Field::Content ||
+         field == Field::Part || field == Field::UsageMetadata;
+}
+
+constexpr bool opensArray(Field field) {
+  return field == Field::Candidates || field == Field::Parts;
+}
+
+constexpr bool holdsString(Field field) {
+  return field == Field::ModelVersion || field == Field::ResponseId || field == Field::CreateTime ||
+         field == Field::FinishReason || field == Field::Text;
+}
+
+constexpr Field parentOf(Field container) {
+  switch (container) {
+    case Field::Candidates:
+    case Field::UsageMetadata:
+      return Field::Root;
+    case Field::Candidate:
+      return Field::Candidates;
+    case Field::Content:
+      return Field::Candidate;
+    case Field::Parts:
+      return Field::Content;
+    case Field::Part:
+      return Field::Parts;
+    default:
+      return Field::Document;
+  }
+}
+
+// What every value of an array (or the document) is; objects name their values by key instead.
+constexpr Field itemOf(Field container) {
+  switch (container) {
+    case Field::Document:
+      return Field::Root;
+    case Field::Candidates:
+      return Field::Candidate;
+    case Field::Parts:
+      return Field::Part;
+    default:
+      return Field::Skipped;
+  }
+}
+
+// The fields an object reads, forgotten when a new object of its kind opens (duplicate check).
+constexpr std::uint32_t fieldsOf(Field container) {
+  switch (container) {
+    case Field::Root:
+      return bit(Field::Candidates) | bit(Field::UsageMetadata) | bit(Field::ModelVersion) |
+             bit(Field::ResponseId) | bit(Field::CreateTime);
+    case Field::Candidate:
+      return bit(Field::Index) | bit(Field::Content) | bit(Field::FinishReason);
+    case Field::Content:
+      return bit(Field::Parts);
+    case Field::Part:
+      return bit(Field::Text) | bit(Field::Thought);
+    case Field::UsageMetadata:
+      return bit(Field::PromptTokenCount) | bit(Field::ToolUsePromptTokenCount) |
+             bit(Field::CandidatesTokenCount) | bit(Field::ThoughtsTokenCount) |
+             bit(Field::CachedContentTokenCount) | bit(Field::TotalTokenCount);
+    default:
+      return 0;
+  }
+}
+
+Field fieldFor(Field object, std::string_view key) {
+  switch (object) {
+    case Field::Root:
+      if (key == "candidates") return Field::Candidates;
+      if (key == "usageMetadata") return Field::UsageMetadata;
+      if (key == "modelVersion") return Field::ModelVersion;
+      if (key == "responseId") return Field::ResponseId;
+      if (key == "createTime") return Field::CreateTime;
+      break;
+    case Field::Candidate:
+      if (key == "content") return Field::Content;
+      if (key == "finishReason") return Field::FinishReason;
+      if (key == "index") return Field::Index;
+      if (key == "logprobsResult") return Field::Declined;
+      break;
+    case Field::Content:
+      if (key == "parts") return Field::Parts;
+      break;
+    case Field::Part:
+      if (key == "text") return Field::Text;
+      if (key == "thought") return Field::Thought;
+      if (key == "functionCall") return Field::Declined;
+      break;
+    case Field::UsageMetadata:
+      if (key == "promptTokenCount") return Field::PromptTokenCount;
+      if (key == "candidatesTokenCount") return Field::CandidatesTokenCount;
+      if (key == "totalTokenCount") return Field::TotalTokenCount;
+      if (key == "thoughtsTokenCount") return Field::ThoughtsTokenCount;
+      if (key == "cachedContentTokenCount") return Field::CachedContentTokenCount;
+      if (key == "toolUsePromptTokenCount") return Field::ToolUsePromptTokenCount;
+      break;
+    default:
+      break;
+  }
+  return Field::Skipped;
+}
+
+// Long enough for every key fieldFor knows; a longer key is one it does not.
+constexpr std::size_t kLongestKey = sizeof "cachedContentTokenCount" - 1;
+
+std::string_view view(json::string_view text) { return {text.data(), text.size()}; }
+
+// basic_parser's handler. Returning false stops the parse: the body is declined.
+class ScanHandler {
+ public:
+  // The document parser's limits (boost/json/detail/handler.hpp), so that both reject alike.
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  ScanHandler(CompletionDigest& digest, char* strings, std::size_t capacity)
+      : digest_(digest), strings_(strings), capacity_(capacity) {}
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+
+  bool on_object_begin(error_code& ec) {
+    if (skipping_ > 0 || next_ == Field::Skipped) return skip();
+    if (!opensObject(next_)) return decline(ec);
+    open(next_);
+    return true;
+  }
+  bool on_object_end(std::size_t, error_code&) {
+    if (skipping_ > 0) return endSkipped();
+    close();
+    return true;
+  }
+  bool on_array_begin(error_code& ec) {
+    if (skipping_ > 0 || next_ == Field::Skipped) return skip();
+    if (!opensArray(next_)) return decline(ec);
+    open(next_);
+    return true;
+  }
+  bool on_array_end(std::size_t, error_code&) {
+    if (skipping_ > 0) return endSkipped();
+    close();
+    return true;
+  }
+
+  bool on_key_part(json::string_view piece, std::size_t total, error_code&) {
+    if (skipping_ == 0) keepKeyPiece(piece, total);
+    return true;
+  }
+  bool on_key(json::string_view piece, std::size_t total, error_code& ec) {
+    if (skipping_ > 0) return true;
+    std::string_view key = view(piece);
+    if (total != piece.size()) {
+      keepKeyPiece(piece, total);
+      key = total <= kLongestKey ? std::string_view(key_, total) : std::string_view{};
+    }
+    next_ = fieldFor(scope_, key);
+    if (next_ == Field::Skipped) return true;
+    if (next_ == Field::Declined || (seen_ & bit(next_))) return decline(ec);
+    seen_ |= bit(next_);
+    return true;
+  }
+
+  bool on_string_part(json::string_view piece, std::size_t, error_code& ec) {
+    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    return keepStringPiece(view(piece)) || decline(ec);
+  }
+  bool on_string(json::string_view piece, std::size_t, error_code& ec) {
+    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (!keepStringPiece(view(piece))) return decline(ec);
+    stringOpen_ = false;
+    takeString(std::string_view(strings_ + stringStart_, used_ - stringStart_));
+    return true;
+  }
+
+  bool on_number_part(json::string_view, error_code&) { return true; }
+  bool on_int64(std::int64_t number, json::string_view, error_code& ec) {
+    return takeNumber(number, ec);
+  }
+  bool on_uint64(std::uint64_t number, json::string_view, error_code& ec) {
+    return takeNumber(number, ec);
+  }
+  bool on_double(double number, json::string_view, error_code& ec) {
+    return takeNumber(number, ec);
+  }
+
+  bool on_bool(bool flag, error_code& ec) {
+    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (next_ != Field::Thought) return decline(ec);
+    partThought_ = flag;
+    return true;
+  }
+  bool on_null(error_code& ec) {
+    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    return decline(ec);
+  }
+
+  // Comments are off (parse_options' default, as for the document parser); never called.
+  bool on_comment_part(json::string_view, error_code&) { return true; }
+  bool on_comment(json::string_view, error_code&) { return true; }
+
+ private:
+  static bool decline(error_code& ec) {
+    ec = json::error::exception;  // any code stops the parser; the document reader judges the body
+    return false;
+  }
+
+  bool skip() {
+    ++skipping_;
+    return true;
+  }
+  bool endSkipped() {
+    --skipping_;
+    return true;
+  }
+
+  void open(Field container) {
+    if (container == Field::Candidate) {
+      digest_.choices.emplace_back().firstPart = digest_.textParts.size();
+    } else if (container == Field::Part) {
+      partText_ = {};
+      partHasText_ = false;
+      partThought_ = false;
+    }
+    seen_ &= ~fieldsOf(container);
+    scope_ = container;
+    next_ = itemOf(container);
+  }
+
+  void close() {
+    if (scope_ == Field::Part && partHasText_) {
+      digest_.textParts.push_back({partText_, partThought_});
+    } else if (scope_ == Field::Candidate) {
+      auto& choice = digest_.choices.back();
+      choice.partCount = digest_.textParts.size() - choice.firstPart;
+    }
+    scope_ = parentOf(scope_);
+    next_ = itemOf(scope_);
+  }
+
+  // A key's pieces (escapes make them arrive split) are kept only while it could be a known one.
+  void keepKeyPiece(json::string_view piece, std::size_t total) {
+    if (total <= kLongestKey) std::memcpy(key_ + total - piece.size(), piece.data(), piece.size());
+  }
+
+  bool keepStringPiece(std::string_view piece) {
+    if (!holdsString(next_)) return false;
+    if (!stringOpen_) {
+      stringOpen_ = true;
+      stringStart_ = used_;
+    }
+    if (piece.size() > capacity_ - used_) return false;  // decoded text outgrew the body: never
+    std::memcpy(strings_ + used_, piece.data(), piece.size());
+    used_ += piece.size();
+    return true;
+  }
+
+  void takeString(std::string_view text) {
+    switch (next_) {
+      case Field::ModelVersion:
+        digest_.modelVersion = text;
+        break;
+      case Field::ResponseId:
+        digest_.responseId = text;
+        break;
+      case Field::CreateTime:
+        digest_.createTime = text;
+        break;
+      case Field::FinishReason:
+        digest_.choices.back().finishReason = text;
+        break;
+      default:  // Text: holdsString admits nothing else
+        partText_ = text;
+        partHasText_ = true;
+        break;
+    }
+  }
+
+  std::int64_t* integerTarget() {
+    auto& usage = digest_.usage;
+    switch (next_) {
+      case Field::Index:
+        return &digest_.choices.back().index;
+      case Field::PromptTokenCount:
+        return &usage.promptTokenCount;
+      case Field::ToolUsePromptTokenCount:
+        return &usage.toolUsePromptTokenCount;
+      case Field::CandidatesTokenCount:
+        return &usage.candidatesTokenCount;
+      case Field::ThoughtsTokenCount:
+        return &usage.thoughtsTokenCount;
+      case Field::CachedContentTokenCount:
+        return &usage.cachedContentTokenCount;
+      case Field::TotalTokenCount:
+        return &usage.totalTokenCount;
+      default:
+        return nullptr;
+    }
+  }
+
+  // Read through toInt64, as the document reader's integerField reads a number.
+  template <class Number>
+  bool takeNumber(Number number, error_code& ec) {
+    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    std::int64_t* target = integerTarget();
+    if (!target) return decline(ec);
+    *target = toInt64(json::value(number)).value_or(0);
+    return true;
+  }
+
+  CompletionDigest& digest_;
+  char* const strings_;  // decoded strings, back to back
+  const std::size_t capacity_;
+  std::size_t used_ = 0;
+  std::size_t stringStart_ = 0;
+  bool stringOpen_ = false;
+
+  Field scope_ = Field::Document;
+  Field next_ = Field::Root;  // what the next value is
+  std::size_t skipping_ = 0;  // depth inside a skipped value
+  std::uint32_t seen_ = 0;    // fields read in the open objects
+  char key_[kLongestKey];
+
+  std::string_view partText_;
+  bool partHasText_ = false;
+  bool partThought_ = false;
+};
+
+}  // namespace
+
+bool scanResponse(std::string_view body, CompletionDigest& digest,
+                  std::pmr::memory_resource& arena) {
+  const std::size_t capacity = body.size();
+  auto* strings = static_cast<char*>(arena.allocate(capacity > 0 ? capacity : 1, 1));
+  // Default options, as json::parse uses: the same depth limit, no comments, UTF-8 checked.
+  json::basic_parser<ScanHandler> parser(json::parse_options{}, digest, strings, capacity);
+  error_code ec;
+  const std::size_t consumed = parser.write_some(false, body.data(), body.size(), ec);
+  return !ec && consumed == body.size() && !digest.choices.empty();
+}
+
+}  // namespace switchyard::providers::vertex
