@@ -1,5 +1,6 @@
 #include "providers/vertex/request_translator.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -587,7 +588,7 @@ class Translator {
       const bool hasArguments = arguments.find_first_not_of(" \t\r\n") != std::string_view::npos;
       boost::system::error_code ec;
       const json::value parsed =
-          hasArguments ? json::parse(arguments, ec, json::storage_ptr(&arena_)) : json::value();
+          hasArguments ? json::parse(arguments, ec, &argumentsArena()) : json::value();
       if (ec) return invalidAt(argsPath, "is not valid JSON: " + ec.message());
       if (hasArguments && !parsed.is_object()) return invalidAt(argsPath, "must be a JSON object");
       beginPart("model");
@@ -608,6 +609,11 @@ class Translator {
       lastCalls_.push_back({sv(id->get_string()), sv(*name)});
     }
     return std::nullopt;
+  }
+
+  json::monotonic_resource& argumentsArena() {
+    if (!arena_) arena_.emplace();
+    return *arena_;
   }
 
   void functionResponse(std::string_view name, std::string_view output) {
@@ -1025,11 +1031,14 @@ class Translator {
 
   const RequestFields fields_;
   JsonWriter w_;
-  std::vector<Message> messages_;
+  // Inline room for a typical conversation: a heap vector was one allocation per request.
+  boost::container::small_vector<Message, 8> messages_;
   std::string_view openRole_;           // role of the content being written, empty before the first
   std::vector<ToolCallRef> lastCalls_;  // tool calls of the latest assistant turn
   bool genOpen_ = false;
-  json::monotonic_resource arena_;  // parsed tool-call arguments live until the body is written
+  // Parsed tool-call arguments live until the body is written; most requests replay no tool call,
+  // so the arena is made on first use.
+  std::optional<json::monotonic_resource> arena_;
 };
 
 }  // namespace
