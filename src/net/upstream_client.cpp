@@ -13,8 +13,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <utility>
@@ -22,6 +22,7 @@
 
 #include "net/connection_pool.hpp"
 #include "net/dns_cache.hpp"
+#include "net/inbound_response_parser.hpp"
 #include "net/request_head.hpp"
 #include "net/tls_client_context.hpp"
 #include "net/upstream_connection.hpp"
@@ -38,7 +39,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-using FullParser = http::response_parser<http::string_body>;
 using StreamParser = http::response_parser<http::buffer_body>;
 constexpr auto kRedirect = [](error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); };
 
@@ -206,7 +206,12 @@ asio::awaitable<error_code> writeRequest(Stream& stream, const WireRequest& requ
 template <class Stream, class Parser>
 asio::awaitable<error_code> readResponse(Stream& stream, boost::beast::flat_buffer& buffer,
                                          Parser& parser, bool wholeMessage) {
-  constexpr std::size_t kMaxRead = 64 * 1024;  // Beast's read size
+  constexpr std::size_t kMaxRead = 64 * 1024;  // Beast's
+  // Beast starts at 512 bytes, and a pooled connection's buffer keeps that capacity: a typical JSON
+  // answer took two recvs on every request. Only for whole responses: an open stream holds its
+  // connection's buffer while it waits.
+  constexpr std::size_t kWholeResponseRead = 4096;
+  const std::size_t minRead = wholeMessage ? kWholeResponseRead : 0;
   auto finished = [&] { return wholeMessage ? parser.is_done() : parser.is_header_done(); };
   error_code ec;
   while (!finished()) {
@@ -218,7 +223,7 @@ asio::awaitable<error_code> readResponse(Stream& stream, boost::beast::flat_buff
       }
       ec = {};
     }
-    const auto space = buffer.prepare(boost::beast::read_size(buffer, kMaxRead));
+    const auto space = buffer.prepare(std::max(boost::beast::read_size(buffer, kMaxRead), minRead));
     const std::size_t received = co_await stream.async_read_some(space, kRedirect(ec));
     buffer.commit(received);
     if (ec == asio::error::eof) {
@@ -417,16 +422,12 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch
     const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
   WireRequest wire;
   if (auto prepared = prepareWireRequest(wire, target, request); !prepared) co_return prepared.error();
-  std::optional<FullParser> parser;
+  std::optional<InboundResponseParser> parser;
   auto connection = co_await exchange(target, wire, parser, /*wholeMessage=*/true, deadline);
   if (!connection) co_return connection.error();
 
-  const bool reusable = parser->get().keep_alive() && !parser->need_eof();
-  auto received = parser->release();
-  core::InboundResponse response;
-  response.status = received.result_int();
-  response.headers = headersOf(received.base());
-  response.body = std::move(received.body());
+  const bool reusable = parser->keepAlive() && !parser->need_eof();
+  core::InboundResponse response = parser->takeResponse();
 
   if (reusable) {
     pool->checkin(keyOf(target), std::move(*connection), ConnectionPool::Clock::now());

@@ -1,0 +1,88 @@
+#include "net/inbound_response_parser.hpp"
+
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "core/ascii.hpp"
+
+namespace switchyard::net {
+
+namespace {
+
+namespace http = boost::beast::http;
+
+// Room for a usual response's fields without the vector growing through 1, 2, 4, 8.
+constexpr std::size_t kUsualFieldCount = 16;
+
+// Beast's fields kept a field's value in 16 bits; a longer one could only pass a header limit
+// raised past the 64 KiB default.
+constexpr std::size_t kMaxFieldPart = 65535 - 2;
+
+// Beast's trim: optional whitespace is spaces and tabs.
+std::string_view trimmed(std::string_view value) {
+  const auto first = value.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return value.substr(first, value.find_last_not_of(" \t") - first + 1);
+}
+
+}  // namespace
+
+bool InboundResponseParser::keepAlive() const {
+  const auto& headers = response_.headers;
+  const auto connection = std::find_if(headers.begin(), headers.end(), [](const auto& header) {
+    return core::iequalsAscii(header.name, "connection");
+  });
+  if (version_ < 11) {
+    return connection != headers.end() && http::token_list{connection->value}.exists("keep-alive");
+  }
+  return connection == headers.end() || !http::token_list{connection->value}.exists("close");
+}
+
+void InboundResponseParser::on_response_impl(int code, string_view, int version,
+                                             error_code&) {
+  response_.status = static_cast<unsigned>(code);
+  version_ = version;
+  response_.headers.reserve(kUsualFieldCount);
+}
+
+void InboundResponseParser::on_field_impl(field, string_view name, string_view value,
+                                          error_code& ec) {
+  if (name.size() > kMaxFieldPart || value.size() > kMaxFieldPart) {
+    ec = http::error::header_limit;
+    return;
+  }
+  // Same-name fields are kept together, after the last of their name, as Beast's fields did.
+  auto& headers = response_.headers;
+  auto sameName = std::find_if(headers.rbegin(), headers.rend(), [&](const auto& header) {
+    return core::iequalsAscii(header.name, name);
+  });
+  core::Header header{std::string(name), std::string(trimmed(value))};
+  if (sameName == headers.rend()) {
+    headers.push_back(std::move(header));
+  } else {
+    headers.insert(sameName.base(), std::move(header));
+  }
+}
+
+void InboundResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                                              error_code&) {
+  // The parser has already held `length` against the body limit.
+  if (length) response_.body.reserve(static_cast<std::size_t>(*length));
+}
+
+std::size_t InboundResponseParser::on_body_impl(string_view body, error_code&) {
+  response_.body.append(body);
+  return body.size();
+}
+
+std::size_t InboundResponseParser::on_chunk_body_impl(std::uint64_t, string_view body,
+                                                      error_code&) {
+  response_.body.append(body);
+  return body.size();
+}
+
+}  // namespace switchyard::net
