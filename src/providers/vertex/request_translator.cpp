@@ -92,12 +92,6 @@ Error invalidAt(const ParamPath& where, std::string_view member, std::string_vie
   return invalidAt(ParamPath(where, member), rule);
 }
 
-// A field that is present and not null.
-const json::value* present(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && !value->is_null() ? value : nullptr;
-}
-
 // A client integer field: a JSON integer within int64's range. A double (even `2.0`) is refused.
 std::optional<std::int64_t> asInteger(const json::value& value) {
   if (value.is_double()) return std::nullopt;
@@ -126,10 +120,19 @@ bool spells(std::string_view key, const char (&name)[N]) {
   return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
 }
 
-// The request fields the translator reads, found in one pass over the body's members; asking the
-// body for each optional field by name scanned all of its keys once per field. Boost.JSON keeps
-// one member per key (the last given), and every field here reads null as absent, so null members
-// are left out.
+// Points each field of `fields` at its member of `object`, in one pass over the members: asking
+// the object for each optional field by name scanned all of its keys once per field. Boost.JSON
+// keeps one member per key (the last given). Null members are left out: every field read through
+// these structs treats null as absent.
+template <class Fields>
+void findFields(const json::object& object, Fields& fields) {
+  for (const auto& member : object) {
+    if (member.value().is_null()) continue;
+    if (const auto slot = fields.slotFor(member.key())) *slot = &member.value();
+  }
+}
+
+// The request fields the translator reads.
 struct RequestFields {
   const json::value* model = nullptr;
   const json::value* messages = nullptr;
@@ -152,14 +155,8 @@ struct RequestFields {
   const json::value* safetySettingsCamel = nullptr;  // safetySettings
   const json::value* labels = nullptr;
 
-  explicit RequestFields(const json::object& body) {
-    for (const auto& member : body) {
-      if (member.value().is_null()) continue;
-      if (const auto slot = slotFor(member.key())) *slot = &member.value();
-    }
-  }
+  explicit RequestFields(const json::object& body) { findFields(body, *this); }
 
- private:
   // Where the member named `key` goes; null for a field the translator ignores.
   const json::value** slotFor(std::string_view key) {
     switch (key.size()) {
@@ -214,7 +211,7 @@ struct RequestFields {
   }
 };
 
-// One message's fields, found in one pass like RequestFields (null reads as absent here too).
+// One message's fields.
 struct MessageFields {
   const json::value* role = nullptr;
   const json::value* content = nullptr;
@@ -222,14 +219,8 @@ struct MessageFields {
   const json::value* toolCallId = nullptr;
   const json::value* name = nullptr;
 
-  explicit MessageFields(const json::object& message) {
-    for (const auto& member : message) {
-      if (member.value().is_null()) continue;
-      if (const auto slot = slotFor(member.key())) *slot = &member.value();
-    }
-  }
+  explicit MessageFields(const json::object& message) { findFields(message, *this); }
 
- private:
   const json::value** slotFor(std::string_view key) {
     switch (key.size()) {
       case 4:
@@ -249,6 +240,100 @@ struct MessageFields {
     return nullptr;
   }
 };
+
+// One part of a message's content array.
+struct PartFields {
+  const json::value* type = nullptr;
+  const json::value* text = nullptr;
+  const json::value* refusal = nullptr;
+  const json::value* imageUrl = nullptr;
+  const json::value* inputAudio = nullptr;
+  const json::value* file = nullptr;
+
+  explicit PartFields(const json::object& part) { findFields(part, *this); }
+
+  const json::value** slotFor(std::string_view key) {
+    switch (key.size()) {
+      case 4:
+        if (spells(key, "type")) return &type;
+        if (spells(key, "text")) return &text;
+        if (spells(key, "file")) return &file;
+        break;
+      case 7:
+        if (spells(key, "refusal")) return &refusal;
+        break;
+      case 9:
+        if (spells(key, "image_url")) return &imageUrl;
+        break;
+      case 11:
+        if (spells(key, "input_audio")) return &inputAudio;
+        break;
+    }
+    return nullptr;
+  }
+};
+
+// A declared tool (`tools[i]`) or a replayed tool call (`tool_calls[j]`): both carry a type and a
+// function; a call also has an id.
+struct ToolFields {
+  const json::value* type = nullptr;
+  const json::value* id = nullptr;
+  const json::value* function = nullptr;
+
+  explicit ToolFields(const json::object& tool) { findFields(tool, *this); }
+
+  const json::value** slotFor(std::string_view key) {
+    switch (key.size()) {
+      case 2:
+        if (spells(key, "id")) return &id;
+        break;
+      case 4:
+        if (spells(key, "type")) return &type;
+        break;
+      case 8:
+        if (spells(key, "function")) return &function;
+        break;
+    }
+    return nullptr;
+  }
+};
+
+// The function of a tool (name, description, parameters) or of a tool call (name, arguments).
+struct FunctionFields {
+  const json::value* name = nullptr;
+  const json::value* description = nullptr;
+  const json::value* parameters = nullptr;
+  const json::value* arguments = nullptr;
+
+  explicit FunctionFields(const json::object& function) { findFields(function, *this); }
+
+  const json::value** slotFor(std::string_view key) {
+    switch (key.size()) {
+      case 4:
+        if (spells(key, "name")) return &name;
+        break;
+      case 9:
+        if (spells(key, "arguments")) return &arguments;
+        break;
+      case 10:
+        if (spells(key, "parameters")) return &parameters;
+        break;
+      case 11:
+        if (spells(key, "description")) return &description;
+        break;
+    }
+    return nullptr;
+  }
+};
+
+// The value as an object or a string, null for anything else (absent included).
+const json::object* asObject(const json::value* value) {
+  return value && value->is_object() ? &value->get_object() : nullptr;
+}
+
+const json::string* asString(const json::value* value) {
+  return value && value->is_string() ? &value->get_string() : nullptr;
+}
 
 // A message whose role has been checked.
 struct Message {
@@ -322,18 +407,20 @@ class Translator {
     for (std::size_t j = 0; j < parts.size(); ++j) {
       const ParamPath partPath(where, j);
       if (!parts[j].is_object()) return invalidAt(partPath, "must be an object");
-      const auto& part = parts[j].get_object();
-      const auto* type = part.if_contains("type");
-      const std::string_view typeName = type && type->is_string() ? sv(type->get_string()) : "";
+      const PartFields part(parts[j].get_object());
+      const auto* type = asString(part.type);
+      const std::string_view typeName = type ? sv(*type) : "";
       std::string_view field;
+      const json::value* text = nullptr;
       if (typeName == "text") {
         field = "text";
+        text = part.text;
       } else if (typeName == "refusal" && allowRefusal) {
         field = "refusal";
+        text = part.refusal;
       } else {
         return invalidAt(partPath, "type", "must be 'text' here");
       }
-      const auto* text = part.if_contains(field);
       if (!text || !text->is_string()) return invalidAt(partPath, field, "must be a string");
       onText(sv(text->get_string()));
     }
@@ -496,18 +583,17 @@ class Translator {
 
   std::optional<Error> writeUserPart(const json::value& value, const ParamPath& path) {
     if (!value.is_object()) return invalidAt(path, "must be an object");
-    const auto& part = value.get_object();
-    const auto* typeValue = part.if_contains("type");
-    const std::string_view type =
-        typeValue && typeValue->is_string() ? sv(typeValue->get_string()) : "";
+    const PartFields part(value.get_object());
+    const auto* typeName = asString(part.type);
+    const std::string_view type = typeName ? sv(*typeName) : "";
     if (type == "text") {
-      const auto* text = part.if_contains("text");
+      const auto* text = part.text;
       if (!text || !text->is_string()) return invalidAt(path, "text", "must be a string");
       textPart("user", sv(text->get_string()));
       return std::nullopt;
     }
     if (type == "image_url") {
-      const auto* url = memberString(memberObject(part, "image_url"), "url");
+      const auto* url = memberString(asObject(part.imageUrl), "url");
       if (!url || url->empty()) return invalidAt(path, "image_url.url", "must be a string");
       const std::string_view text = sv(*url);
       if (const auto data = parseDataUrl(text)) {
@@ -523,7 +609,7 @@ class Translator {
                        "must be an http(s) URL, a gs:// URI or a base64 data URL");
     }
     if (type == "input_audio") {
-      const auto* audio = memberObject(part, "input_audio");
+      const auto* audio = asObject(part.inputAudio);
       const auto* data = memberString(audio, "data");
       const auto* format = memberString(audio, "format");
       if (!data || data->empty())
@@ -536,7 +622,7 @@ class Translator {
       return std::nullopt;
     }
     if (type == "file") {
-      const auto* file = memberObject(part, "file");
+      const auto* file = asObject(part.file);
       const auto* data = memberString(file, "file_data");
       if (!data || data->empty())
         return invalidAt(path, "file.file_data",
@@ -567,20 +653,23 @@ class Translator {
     for (std::size_t j = 0; j < calls.size(); ++j) {
       const ParamPath callPath(callsPath, j);
       if (!calls[j].is_object()) return invalidAt(callPath, "must be an object");
-      const auto& call = calls[j].get_object();
-      if (const auto* type = present(call, "type");
+      const ToolFields call(calls[j].get_object());
+      if (const auto* type = call.type;
           type && !(type->is_string() && type->get_string() == "function"))
         return invalidAt(callPath, "type", "must be 'function'");
-      const auto* id = call.if_contains("id");
+      const auto* id = call.id;
       if (!id || !id->is_string() || id->get_string().empty())
         return invalidAt(callPath, "id", "must be a non-empty string");
-      const auto* function = memberObject(call, "function");
-      const auto* name = memberString(function, "name");
+      const auto* functionObject = asObject(call.function);
+      if (!functionObject)
+        return invalidAt(callPath, "function.name", "must be a non-empty string");
+      const FunctionFields function(*functionObject);
+      const auto* name = asString(function.name);
       if (!name || name->empty())
         return invalidAt(callPath, "function.name", "must be a non-empty string");
       const ParamPath argsPath(callPath, "function.arguments");
       std::string_view arguments;
-      if (const auto* args = present(*function, "arguments")) {
+      if (const auto* args = function.arguments) {
         if (!args->is_string()) return invalidAt(argsPath, "must be a string of JSON");
         arguments = sv(args->get_string());
       }
@@ -693,20 +782,21 @@ class Translator {
       for (std::size_t i = 0; i < tools.size(); ++i) {
         const ParamPath path(kTools, i);
         if (!tools[i].is_object()) return invalidAt(path, "must be an object");
-        const auto& tool = tools[i].get_object();
-        const auto* type = tool.if_contains("type");
+        const ToolFields tool(tools[i].get_object());
+        const auto* type = tool.type;
         if (!type || !type->is_string() || type->get_string() != "function")
           return invalidAt(path, "type", "must be 'function' (other tool types are not supported)");
-        const auto* function = memberObject(tool, "function");
-        if (!function) return invalidAt(path, "function", "must be an object");
-        const auto* name = memberString(function, "name");
+        const auto* functionObject = asObject(tool.function);
+        if (!functionObject) return invalidAt(path, "function", "must be an object");
+        const FunctionFields function(*functionObject);
+        const auto* name = asString(function.name);
         if (!name || name->empty())
           return invalidAt(path, "function.name", "must be a non-empty string");
-        const auto* description = present(*function, "description");
+        const auto* description = function.description;
         if (description && !description->is_string())
           return invalidAt(path, "function.description", "must be a string");
         const ParamPath parametersPath(path, "function.parameters");
-        const auto* parameters = present(*function, "parameters");
+        const auto* parameters = function.parameters;
         if (parameters && !parameters->is_object())
           return invalidAt(parametersPath, "must be a JSON Schema object");
         if (!declared) {
