@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/ascii.hpp"
+#include "net/field_syntax.hpp"
 
 namespace switchyard::net {
 
@@ -17,17 +18,6 @@ namespace http = boost::beast::http;
 
 // Room for a usual response's fields without the vector growing through 1, 2, 4, 8.
 constexpr std::size_t kUsualFieldCount = 16;
-
-// Beast's fields kept a field's value in 16 bits; a longer one could only pass a header limit
-// raised past the 64 KiB default.
-constexpr std::size_t kMaxFieldPart = 65535 - 2;
-
-// Beast's trim: optional whitespace is spaces and tabs.
-std::string_view trimmed(std::string_view value) {
-  const auto first = value.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return value.substr(first, value.find_last_not_of(" \t") - first + 1);
-}
 
 }  // namespace
 
@@ -51,6 +41,8 @@ void InboundResponseParser::on_response_impl(int code, string_view, int version,
 
 void InboundResponseParser::on_field_impl(field, string_view name, string_view value,
                                           error_code& ec) {
+  // Beast threw beyond its field storage; only a header limit raised past the 64 KiB default
+  // lets such a field through, and it is the upstream's fault.
   if (name.size() > kMaxFieldPart || value.size() > kMaxFieldPart) {
     ec = http::error::header_limit;
     return;
@@ -60,7 +52,7 @@ void InboundResponseParser::on_field_impl(field, string_view name, string_view v
   auto sameName = std::find_if(headers.rbegin(), headers.rend(), [&](const auto& header) {
     return core::iequalsAscii(header.name, name);
   });
-  core::Header header{std::string(name), std::string(trimmed(value))};
+  core::Header header{std::string(name), std::string(trimOws(value))};
   if (sameName == headers.rend()) {
     headers.push_back(std::move(header));
   } else {
