@@ -19,6 +19,9 @@ namespace switchyard::providers::vertex {
 struct TextPart {
   std::string_view text;
   bool thought = false;
+  // The body's own bytes of a string without escapes, which hold nothing JSON escapes either: the
+  // writer copies them as they are (megabytes of answer text, otherwise escaped byte by byte).
+  bool escapeFree = false;
 };
 
 struct ChoiceDigest {

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <optional>
 
 #include "providers/json_fields.hpp"
 
@@ -160,6 +162,56 @@ constexpr std::size_t kLongestKey = sizeof "cachedContentTokenCount" - 1;
 
 std::string_view view(json::string_view text) { return {text.data(), text.size()}; }
 
+// The text of the strings the output reads. A string without escapes arrives whole as a view of
+// the body, whose bytes are its text, so the view is kept as is. An escaped one arrives decoded, in
+// pieces from the parser's own buffer: it is copied into one block as large as the body (decoding
+// never lengthens a string), taken from the arena when first needed, so earlier views never move.
+class StringTexts {
+ public:
+  StringTexts(std::string_view body, std::pmr::memory_resource& arena)
+      : body_(body), arena_(arena) {}
+
+  // False only if the copies would outgrow the body, which cannot happen.
+  [[nodiscard]] bool append(std::string_view piece) {
+    if (!block_) block_ = static_cast<char*>(arena_.allocate(body_.size(), 1));
+    if (!open_) {
+      open_ = true;
+      start_ = used_;
+    }
+    if (piece.size() > body_.size() - used_) return false;
+    std::memcpy(block_ + used_, piece.data(), piece.size());
+    used_ += piece.size();
+    return true;
+  }
+
+  struct Text {
+    std::string_view text;
+    bool fromBody;  // the string had no escapes: its bytes need none in the output either
+  };
+
+  // The whole string, given its last piece; nullopt as for append.
+  std::optional<Text> finish(std::string_view last) {
+    if (!open_ && inBody(last)) return Text{last, true};
+    if (!append(last)) return std::nullopt;
+    open_ = false;
+    return Text{std::string_view(block_ + start_, used_ - start_), false};
+  }
+
+ private:
+  bool inBody(std::string_view piece) const {
+    const std::less_equal<const char*> notAfter;
+    return notAfter(body_.data(), piece.data()) &&
+           notAfter(piece.data() + piece.size(), body_.data() + body_.size());
+  }
+
+  const std::string_view body_;
+  std::pmr::memory_resource& arena_;
+  char* block_ = nullptr;
+  std::size_t used_ = 0;
+  std::size_t start_ = 0;  // of the string being copied
+  bool open_ = false;      // a string's first pieces are copied, its last is to come
+};
+
 // basic_parser's handler. Returning false stops the parse: the body is declined.
 class ScanHandler {
  public:
@@ -169,8 +221,8 @@ class ScanHandler {
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
-  ScanHandler(CompletionDigest& digest, char* strings, std::size_t capacity)
-      : digest_(digest), strings_(strings), capacity_(capacity) {}
+  ScanHandler(CompletionDigest& digest, std::string_view body, std::pmr::memory_resource& arena)
+      : digest_(digest), strings_(body, arena) {}
 
   bool on_document_begin(error_code&) { return true; }
   bool on_document_end(error_code&) { return true; }
@@ -218,13 +270,15 @@ class ScanHandler {
 
   bool on_string_part(json::string_view piece, std::size_t, error_code& ec) {
     if (skipping_ > 0 || next_ == Field::Skipped) return true;
-    return keepStringPiece(view(piece)) || decline(ec);
+    if (!holdsString(next_) || !strings_.append(view(piece))) return decline(ec);
+    return true;
   }
   bool on_string(json::string_view piece, std::size_t, error_code& ec) {
     if (skipping_ > 0 || next_ == Field::Skipped) return true;
-    if (!keepStringPiece(view(piece))) return decline(ec);
-    stringOpen_ = false;
-    takeString(std::string_view(strings_ + stringStart_, used_ - stringStart_));
+    if (!holdsString(next_)) return decline(ec);
+    const auto text = strings_.finish(view(piece));
+    if (!text) return decline(ec);
+    takeString(*text);
     return true;
   }
 
@@ -242,7 +296,7 @@ class ScanHandler {
   bool on_bool(bool flag, error_code& ec) {
     if (skipping_ > 0 || next_ == Field::Skipped) return true;
     if (next_ != Field::Thought) return decline(ec);
-    partThought_ = flag;
+    part_.thought = flag;
     return true;
   }
   bool on_null(error_code& ec) {
@@ -273,9 +327,8 @@ class ScanHandler {
     if (container == Field::Candidate) {
       digest_.choices.emplace_back().firstPart = digest_.textParts.size();
     } else if (container == Field::Part) {
-      partText_ = {};
+      part_ = {};
       partHasText_ = false;
-      partThought_ = false;
     }
     seen_ &= ~fieldsOf(container);
     scope_ = container;
@@ -284,7 +337,7 @@ class ScanHandler {
 
   void close() {
     if (scope_ == Field::Part && partHasText_) {
-      digest_.textParts.push_back({partText_, partThought_});
+      digest_.textParts.push_back(part_);
     } else if (scope_ == Field::Candidate) {
       auto& choice = digest_.choices.back();
       choice.partCount = digest_.textParts.size() - choice.firstPart;
@@ -298,19 +351,8 @@ class ScanHandler {
     if (total <= kLongestKey) std::memcpy(key_ + total - piece.size(), piece.data(), piece.size());
   }
 
-  bool keepStringPiece(std::string_view piece) {
-    if (!holdsString(next_)) return false;
-    if (!stringOpen_) {
-      stringOpen_ = true;
-      stringStart_ = used_;
-    }
-    if (piece.size() > capacity_ - used_) return false;  // decoded text outgrew the body: never
-    std::memcpy(strings_ + used_, piece.data(), piece.size());
-    used_ += piece.size();
-    return true;
-  }
-
-  void takeString(std::string_view text) {
+  void takeString(const StringTexts::Text& read) {
+    const std::string_view text = read.text;
     switch (next_) {
       case Field::ModelVersion:
         digest_.modelVersion = text;
@@ -325,7 +367,8 @@ class ScanHandler {
         digest_.choices.back().finishReason = text;
         break;
       default:  // Text: holdsString admits nothing else
-        partText_ = text;
+        part_.text = text;
+        part_.escapeFree = read.fromBody;
         partHasText_ = true;
         break;
     }
@@ -364,11 +407,7 @@ class ScanHandler {
   }
 
   CompletionDigest& digest_;
-  char* const strings_;  // decoded strings, back to back
-  const std::size_t capacity_;
-  std::size_t used_ = 0;
-  std::size_t stringStart_ = 0;
-  bool stringOpen_ = false;
+  StringTexts strings_;
 
   Field scope_ = Field::Document;
   Field next_ = Field::Root;  // what the next value is
@@ -376,19 +415,16 @@ class ScanHandler {
   std::uint32_t seen_ = 0;    // fields read in the open objects
   char key_[kLongestKey];
 
-  std::string_view partText_;
+  TextPart part_;  // of the open part
   bool partHasText_ = false;
-  bool partThought_ = false;
 };
 
 }  // namespace
 
 bool scanResponse(std::string_view body, CompletionDigest& digest,
                   std::pmr::memory_resource& arena) {
-  const std::size_t capacity = body.size();
-  auto* strings = static_cast<char*>(arena.allocate(capacity > 0 ? capacity : 1, 1));
   // Default options, as json::parse uses: the same depth limit, no comments, UTF-8 checked.
-  json::basic_parser<ScanHandler> parser(json::parse_options{}, digest, strings, capacity);
+  json::basic_parser<ScanHandler> parser(json::parse_options{}, digest, body, arena);
   error_code ec;
   const std::size_t consumed = parser.write_some(false, body.data(), body.size(), ec);
   return !ec && consumed == body.size() && !digest.choices.empty();

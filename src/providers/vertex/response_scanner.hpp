@@ -23,9 +23,9 @@
 
 namespace switchyard::providers::vertex {
 
-// True when `body` was read into `digest`. Decoded strings are kept in one block of `arena` as
-// large as the body (decoding never lengthens a string), so their views never move. On false
-// `digest` holds a partial read to be discarded.
+// True when `body` was read into `digest`, whose views then point into `body` or, for strings
+// that had escapes, into one block of `arena` as large as the body. On false `digest` holds a
+// partial read to be discarded.
 bool scanResponse(std::string_view body, CompletionDigest& digest,
                   std::pmr::memory_resource& arena);
 

@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -95,9 +96,31 @@ void writeLogprobs(JsonWriter& w, const json::object& result) {
 
 namespace {
 
+void appendInteger(std::string& out, std::int64_t number) {
+  char buffer[24];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
+  out.append(buffer, result.ptr);
+}
+
+// A chat.completion is a fixed shape around a few values, so its literal runs are appended whole,
+// as the stream translator appends its frame head. JsonWriter, which places commas and writes keys
+// one call at a time (half of the translation's cost when it wrote everything), writes only the
+// values whose shape varies: tool calls and logprobs.
 class CompletionWriter {
  public:
-  CompletionWriter(std::string& out, const ResponseContext& context) : w_(out), context_(context) {}
+  CompletionWriter(std::string& out, const ResponseContext& context)
+      : out_(out), context_(context) {}
+
+  // Up to the opening of `choices`.
+  void head(std::string_view id, std::int64_t created, std::string_view model) {
+    out_.append(R"({"id":"chatcmpl-)");
+    appendJsonEscaped(out_, id);
+    out_.append(R"(","object":"chat.completion","created":)");
+    appendInteger(out_, created);
+    out_.append(R"(,"model":)");
+    appendJsonString(out_, model);
+    out_.append(R"(,"choices":[)");
+  }
 
   // False when the choice cannot be written as JSON (a non-finite number in a call's args).
   [[nodiscard]] bool choice(const ChoiceDigest& choice, std::span<const TextPart> parts) {
@@ -111,97 +134,106 @@ class CompletionWriter {
     }
     const bool hasCalls = choice.callParts != nullptr;
 
-    w_.beginObject();
-    w_.fieldInt("index", choice.index);
-    w_.key("message");
-    w_.beginObject();
-    w_.field("role", "assistant");
-    w_.key("content");
+    separate();
+    out_.append(R"({"index":)");
+    appendInteger(out_, choice.index);
+    out_.append(R"(,"message":{"role":"assistant","content":)");
     if (hasText) {
       texts(parts, false);
     } else {
-      w_.null();
+      out_.append("null");
     }
     if (hasThought) {
-      w_.key("reasoning_content");
+      out_.append(R"(,"reasoning_content":)");
       texts(parts, true);
     }
-    w_.key("refusal");
-    w_.null();
-    if (hasCalls && !toolCalls(*choice.callParts, static_cast<std::size_t>(choice.index)))
-      return false;
-    w_.endObject();
-
-    w_.key("logprobs");
-    if (choice.logprobsResult) {
-      writeLogprobs(w_, *choice.logprobsResult);
-    } else {
-      w_.null();
+    out_.append(R"(,"refusal":null)");
+    if (hasCalls) {
+      out_.append(R"(,"tool_calls":)");
+      if (!toolCalls(*choice.callParts, static_cast<std::size_t>(choice.index))) return false;
     }
-    w_.field("finish_reason", mapFinishReason(choice.finishReason, hasCalls));
-    w_.endObject();
+    out_.append(R"(},"logprobs":)");
+    if (choice.logprobsResult) {
+      JsonWriter value(out_);
+      writeLogprobs(value, *choice.logprobsResult);
+    } else {
+      out_.append("null");
+    }
+    // mapFinishReason gives one of a few literals: nothing to escape.
+    out_.append(R"(,"finish_reason":")");
+    out_.append(mapFinishReason(choice.finishReason, hasCalls));
+    out_.append(R"("})");
     return true;
   }
 
   void blocked(std::string_view refusal) {
-    w_.beginObject();
-    w_.fieldInt("index", 0);
-    w_.key("message");
-    w_.beginObject();
-    w_.field("role", "assistant");
-    w_.key("content");
-    w_.null();
-    w_.field("refusal", refusal);
-    w_.endObject();
-    w_.key("logprobs");
-    w_.null();
-    w_.field("finish_reason", "content_filter");
-    w_.endObject();
+    separate();
+    out_.append(R"({"index":0,"message":{"role":"assistant","content":null,"refusal":)");
+    appendJsonString(out_, refusal);
+    out_.append(R"(},"logprobs":null,"finish_reason":"content_filter"})");
   }
 
-  JsonWriter& json() { return w_; }
+  // From the closing of `choices` to the end.
+  void tail(const Usage& usage) {
+    out_.append("],");
+    JsonWriter member(out_);
+    writeUsage(member, usage);
+    out_.push_back('}');
+  }
 
  private:
-  // The concatenated text of the thought (or non-thought) parts, as one JSON string.
-  void texts(std::span<const TextPart> parts, bool thoughts) {
-    w_.beginString();
-    for (const auto& part : parts)
-      if (part.thought == thoughts) w_.stringPiece(part.text);
-    w_.endString();
+  void separate() {
+    if (!firstChoice_) out_.push_back(',');
+    firstChoice_ = false;
   }
 
+  // The concatenated text of the thought (or non-thought) parts, as one JSON string.
+  void texts(std::span<const TextPart> parts, bool thoughts) {
+    out_.push_back('"');
+    for (const auto& part : parts) {
+      if (part.thought != thoughts) continue;
+      if (part.escapeFree)
+        out_.append(part.text);
+      else
+        appendJsonEscaped(out_, part.text);
+    }
+    out_.push_back('"');
+  }
+
+  // The `tool_calls` array.
   bool toolCalls(const json::array& parts, std::size_t choice) {
-    w_.key("tool_calls");
-    w_.beginArray();
+    JsonWriter w(out_);
+    w.beginArray();
     std::size_t call = 0;
     for (const auto& value : parts) {
       if (!value.is_object()) continue;
       const auto& part = value.get_object();
       const auto* function = objectField(&part, "functionCall");
       if (!function) continue;
-      w_.beginObject();
-      w_.field("id", mintToolCallId(context_.requestId, choice, call++,
-                                    stringField(&part, "thoughtSignature")));
-      w_.field("type", "function");
-      w_.key("function");
-      w_.beginObject();
-      w_.field("name", stringField(function, "name"));
+      w.beginObject();
+      w.field("id", mintToolCallId(context_.requestId, choice, call++,
+                                   stringField(&part, "thoughtSignature")));
+      w.field("type", "function");
+      w.key("function");
+      w.beginObject();
+      w.field("name", stringField(function, "name"));
       arguments_.clear();
       if (const auto* args = function->if_contains("args"); args && args->is_object()) {
         if (!appendJsonValue(arguments_, *args)) return false;
       } else {
         arguments_ = "{}";
       }
-      w_.field("arguments", arguments_);
-      w_.endObject();
-      w_.endObject();
+      w.field("arguments", arguments_);
+      w.endObject();
+      w.endObject();
     }
-    w_.endArray();
+    w.endArray();
     return true;
   }
 
-  JsonWriter w_;
+  std::string& out_;
   const ResponseContext& context_;
+  bool firstChoice_ = true;
   std::string arguments_;  // reused for each call's arguments text
 };
 
@@ -210,8 +242,12 @@ class CompletionWriter {
 core::Result<TranslatedResponse> writeCompletion(CompletionDigest& digest, std::size_t bodySize,
                                                  const BackendTarget& target,
                                                  const ResponseContext& context) {
-  std::stable_sort(digest.choices.begin(), digest.choices.end(),
-                   [](const ChoiceDigest& a, const ChoiceDigest& b) { return a.index < b.index; });
+  const auto byIndex = [](const ChoiceDigest& a, const ChoiceDigest& b) {
+    return a.index < b.index;
+  };
+  // Usually already in order; stable_sort would still allocate its merge buffer.
+  if (!std::is_sorted(digest.choices.begin(), digest.choices.end(), byIndex))
+    std::stable_sort(digest.choices.begin(), digest.choices.end(), byIndex);
 
   TranslatedResponse response;
   response.usage = usageFromCounts(digest.usage);
@@ -221,18 +257,8 @@ core::Result<TranslatedResponse> writeCompletion(CompletionDigest& digest, std::
   std::string& out = response.body;
   out.reserve(512 + bodySize / 2);
   CompletionWriter writer(out, context);
-  JsonWriter& w = writer.json();
-  w.beginObject();
-  w.key("id");
-  w.beginString();
-  w.stringPiece("chatcmpl-");
-  w.stringPiece(digest.responseId.empty() ? context.requestId : digest.responseId);
-  w.endString();
-  w.field("object", "chat.completion");
-  w.fieldInt("created", parseRfc3339(digest.createTime).value_or(context.nowSeconds));
-  w.field("model", response.responseModel);
-  w.key("choices");
-  w.beginArray();
+  writer.head(digest.responseId.empty() ? context.requestId : digest.responseId,
+              parseRfc3339(digest.createTime).value_or(context.nowSeconds), response.responseModel);
   if (digest.choices.empty()) {
     writer.blocked(digest.blockedRefusal);
   } else {
@@ -241,9 +267,7 @@ core::Result<TranslatedResponse> writeCompletion(CompletionDigest& digest, std::
       if (!writer.choice(choice, allParts.subspan(choice.firstPart, choice.partCount)))
         return bad("a function call's args hold a number out of range");
   }
-  w.endArray();
-  writeUsage(w, response.usage);
-  w.endObject();
+  writer.tail(response.usage);
   return response;
 }
 
