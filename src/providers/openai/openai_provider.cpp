@@ -64,6 +64,7 @@ core::Result<core::OutboundRequest> OpenAiProvider::buildRequest(
   core::OutboundRequest outbound;
   outbound.method = "POST";
   outbound.target = chatCompletionsPath(target.pathPrefix);
+  outbound.headers.reserve(core::kTypicalOutboundHeaders);
   outbound.headers.push_back({"Content-Type", "application/json"});
   // Re-serialize the client's object field by field, swapping only `model`.
   outbound.body.reserve(256);

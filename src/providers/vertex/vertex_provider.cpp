@@ -18,6 +18,7 @@ core::Result<core::OutboundRequest> VertexProvider::buildRequest(
   core::OutboundRequest outbound;
   outbound.method = "POST";
   outbound.target = std::move(*path);
+  outbound.headers.reserve(core::kTypicalOutboundHeaders);
   outbound.headers.push_back({"Content-Type", "application/json"});
   outbound.body = std::move(*body);
   return outbound;
