@@ -176,8 +176,7 @@ class CompletionWriter {
   // From the closing of `choices` to the end.
   void tail(const Usage& usage) {
     out_.append("],");
-    JsonWriter member(out_);
-    writeUsage(member, usage);
+    writeUsage(out_, usage);
     out_.push_back('}');
   }
 
@@ -365,21 +364,18 @@ Usage usageFromCounts(const UsageCounts& counts) {
 
 Usage readUsage(const json::object* metadata) { return usageFromCounts(usageCounts(metadata)); }
 
-void writeUsage(JsonWriter& w, const Usage& usage) {
-  w.key("usage");
-  w.beginObject();
-  w.fieldInt("prompt_tokens", usage.promptTokens);
-  w.fieldInt("completion_tokens", usage.completionTokens);
-  w.fieldInt("total_tokens", usage.totalTokens);
-  w.key("prompt_tokens_details");
-  w.beginObject();
-  w.fieldInt("cached_tokens", usage.cachedTokens);
-  w.endObject();
-  w.key("completion_tokens_details");
-  w.beginObject();
-  w.fieldInt("reasoning_tokens", usage.reasoningTokens);
-  w.endObject();
-  w.endObject();
+void writeUsage(std::string& out, const Usage& usage) {
+  out.append(R"("usage":{"prompt_tokens":)");
+  appendInteger(out, usage.promptTokens);
+  out.append(R"(,"completion_tokens":)");
+  appendInteger(out, usage.completionTokens);
+  out.append(R"(,"total_tokens":)");
+  appendInteger(out, usage.totalTokens);
+  out.append(R"(,"prompt_tokens_details":{"cached_tokens":)");
+  appendInteger(out, usage.cachedTokens);
+  out.append(R"(},"completion_tokens_details":{"reasoning_tokens":)");
+  appendInteger(out, usage.reasoningTokens);
+  out.append("}}");
 }
 
 core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,

@@ -55,8 +55,8 @@ Usage readUsage(const boost::json::object* usageMetadata);
 // The counts of a usageMetadata (null = all zero), and the arithmetic above over them.
 UsageCounts usageCounts(const boost::json::object* usageMetadata);
 Usage usageFromCounts(const UsageCounts& counts);
-// `"usage":{...}` as a key and value of the object being written.
-void writeUsage(JsonWriter& w, const Usage& usage);
+// Appends `"usage":{...}`, a member of the object being written (the caller places the comma).
+void writeUsage(std::string& out, const Usage& usage);
 // The `refusal` text for a prompt blocked by promptFeedback.blockReason.
 std::string blockedPromptRefusal(const boost::json::object& promptFeedback);
 // A candidate's logprobsResult as an OpenAI choice `logprobs` object (the value only).

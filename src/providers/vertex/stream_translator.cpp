@@ -106,8 +106,7 @@ class VertexStreamTranslator final : public StreamTranslator {
     if (includeUsage_) {
       out.append(head_);
       out.append("],");
-      JsonWriter w(out);
-      writeUsage(w, usage_);
+      writeUsage(out, usage_);
       out.append("}\n\n");
     }
     out.append("data: [DONE]\n\n");
