@@ -24,6 +24,7 @@
 #include "net/dns_cache.hpp"
 #include "net/inbound_response_parser.hpp"
 #include "net/request_head.hpp"
+#include "net/stream_watchdog.hpp"
 #include "net/tls_client_context.hpp"
 #include "net/upstream_connection.hpp"
 
@@ -42,7 +43,7 @@ namespace {
 using StreamParser = http::response_parser<http::buffer_body>;
 constexpr auto kRedirect = [](error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); };
 
-enum class Phase { Resolve, Connect, Handshake, Exchange, Body };
+enum class Phase { Resolve, Connect, Handshake, Exchange };
 
 std::string_view phaseText(Phase phase) {
   switch (phase) {
@@ -50,7 +51,6 @@ std::string_view phaseText(Phase phase) {
     case Phase::Connect: return "connecting";
     case Phase::Handshake: return "in the TLS handshake";
     case Phase::Exchange: return "waiting for the response";
-    case Phase::Body: return "reading the body";
   }
   return "";
 }
@@ -474,6 +474,8 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
 // ---------------------------------------------------------------------------------------------
 
 struct UpstreamStream::State {
+  explicit State(const asio::any_io_executor& executor) : watchdog(executor) {}
+
   std::weak_ptr<ConnectionPool> pool;
   UpstreamTarget target;  // owned copy: the pool key and error messages outlive the call
   std::unique_ptr<UpstreamConnection> connection;  // null once the body ended or failed
@@ -482,6 +484,7 @@ struct UpstreamStream::State {
   std::vector<core::Header> headers;
   std::vector<char> piece;  // what next() hands out; no storage while waiting (see readSome)
   std::optional<Error> failure;
+  StreamWatchdog watchdog;  // bounds each next()
 
   void finish() {
     auto owner = pool.lock();
@@ -494,6 +497,7 @@ struct UpstreamStream::State {
   }
 
   void fail(Error error) {
+    watchdog.disarm();
     connection->close();
     connection.reset();
     failure = std::move(error);
@@ -548,7 +552,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
     std::chrono::milliseconds headTimeout) {
   Impl& impl = *impl_;
   ++impl.stats.requests;
-  auto state = std::make_unique<UpstreamStream::State>();
+  auto state = std::make_unique<UpstreamStream::State>(impl.executor);
   state->pool = impl.pool;
   state->target = target;
   WireRequest wire;
@@ -598,21 +602,19 @@ asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::n
 
   StreamParser& parser = *s.parser;
   while (!parser.is_done()) {
-    Watchdog watchdog(s.connection->socket().get_executor(), idleTimeout);
-    Deadline& deadline = watchdog.deadline();
-    deadline.active = s.connection.get();
-    deadline.phase = Phase::Body;
+    s.watchdog.arm(*s.connection, idleTimeout);
     error_code ec;
     try {
       co_await readSome(*s.connection, parser, s.piece, ec);
-      if (deadline.expired) {
-        s.fail(Error::make(ErrorKind::UpstreamTimeout,
-                           "no data from " + endpointText(s.target) + " for " +
-                               std::to_string(idleTimeout.count()) + " ms while streaming"));
-        co_return *s.failure;
-      }
     } catch (const std::exception& e) {
       s.fail(Error::make(ErrorKind::Internal, std::string("upstream stream: ") + e.what()));
+      co_return *s.failure;
+    }
+    s.watchdog.disarm();
+    if (s.watchdog.expired()) {
+      s.fail(Error::make(ErrorKind::UpstreamTimeout,
+                         "no data from " + endpointText(s.target) + " for " +
+                             std::to_string(idleTimeout.count()) + " ms while streaming"));
       co_return *s.failure;
     }
     if (ec == http::error::need_buffer) ec = {};
