@@ -4,10 +4,12 @@
 // Decisions beyond the spec tables:
 // - Unknown top-level fields are ignored, as are fields with no Vertex equivalent (`user`,
 //   `logit_bias`, `metadata`, `parallel_tool_calls`, `store`, `service_tier`, ...).
-// - Vendor extensions read from the OpenAI body: `safety_settings` (or `safetySettings`), an array
-// of
-//   Vertex SafetySetting objects copied verbatim to `safetySettings`; `labels`, a string→string
-//   object copied to `labels`. Giving both spellings of safety settings is a 400.
+// - A key given twice counts once, with its last value (Boost.JSON keeps the last). A null field
+//   reads as absent, except a null `type` of a `tool_choice.allowed_tools.tools` entry, which is
+//   refused where a missing one means `function`.
+// - Vendor extensions read from the OpenAI body: `safety_settings` (or `safetySettings`), an
+//   array of Vertex SafetySetting objects copied verbatim to `safetySettings`; `labels`, a
+//   string→string object copied to `labels`. Giving both spellings of safety settings is a 400.
 // - `reasoning_effort` → `thinkingConfig.thinkingBudget`: none 0, minimal 512, low 1024, medium
 //   8192, high/xhigh/max 24576 (the largest budget every Gemini 2.5 model accepts). Any effort
 //   other than `none` also sets `includeThoughts: true`, so thought summaries come back as
