@@ -128,6 +128,7 @@ Field fieldFor(Field object, std::string_view key) {
       if (key == "modelVersion") return Field::ModelVersion;
       if (key == "responseId") return Field::ResponseId;
       if (key == "createTime") return Field::CreateTime;
+      if (key == "error") return Field::Declined;
       break;
     case Field::Candidate:
       if (key == "content") return Field::Content;
@@ -325,7 +326,7 @@ class ScanHandler {
 
   void open(Field container) {
     if (container == Field::Candidate) {
-      digest_.choices.emplace_back().firstPart = digest_.textParts.size();
+      digest_.choices.emplace_back().firstPart = digest_.parts.size();
     } else if (container == Field::Part) {
       part_ = {};
       partHasText_ = false;
@@ -337,10 +338,10 @@ class ScanHandler {
 
   void close() {
     if (scope_ == Field::Part && partHasText_) {
-      digest_.textParts.push_back(part_);
+      digest_.parts.push_back(part_);
     } else if (scope_ == Field::Candidate) {
       auto& choice = digest_.choices.back();
-      choice.partCount = digest_.textParts.size() - choice.firstPart;
+      choice.partCount = digest_.parts.size() - choice.firstPart;
     }
     scope_ = parentOf(scope_);
     next_ = itemOf(scope_);
@@ -403,6 +404,7 @@ class ScanHandler {
     std::int64_t* target = integerTarget();
     if (!target) return decline(ec);
     *target = toInt64(json::value(number)).value_or(0);
+    digest_.usage.counted |= next_ != Field::Index;
     return true;
   }
 
@@ -415,7 +417,7 @@ class ScanHandler {
   std::uint32_t seen_ = 0;    // fields read in the open objects
   char key_[kLongestKey];
 
-  TextPart part_;  // of the open part
+  PartDigest part_;  // of the open part
   bool partHasText_ = false;
 };
 

@@ -123,16 +123,18 @@ class CompletionWriter {
   }
 
   // False when the choice cannot be written as JSON (a non-finite number in a call's args).
-  [[nodiscard]] bool choice(const ChoiceDigest& choice, std::span<const TextPart> parts) {
+  [[nodiscard]] bool choice(const ChoiceDigest& choice, std::span<const PartDigest> parts) {
     bool hasText = false;
     bool hasThought = false;
+    bool hasCalls = false;
     for (const auto& part : parts) {
-      if (part.thought)
+      if (part.functionCall)
+        hasCalls = true;
+      else if (part.thought)
         hasThought |= !part.text.empty();
       else
         hasText = true;
     }
-    const bool hasCalls = choice.callParts != nullptr;
 
     separate();
     out_.append(R"({"index":)");
@@ -150,7 +152,7 @@ class CompletionWriter {
     out_.append(R"(,"refusal":null)");
     if (hasCalls) {
       out_.append(R"(,"tool_calls":)");
-      if (!toolCalls(*choice.callParts, static_cast<std::size_t>(choice.index))) return false;
+      if (!toolCalls(parts, static_cast<std::size_t>(choice.index))) return false;
     }
     out_.append(R"(},"logprobs":)");
     if (choice.logprobsResult) {
@@ -187,10 +189,10 @@ class CompletionWriter {
   }
 
   // The concatenated text of the thought (or non-thought) parts, as one JSON string.
-  void texts(std::span<const TextPart> parts, bool thoughts) {
+  void texts(std::span<const PartDigest> parts, bool thoughts) {
     out_.push_back('"');
     for (const auto& part : parts) {
-      if (part.thought != thoughts) continue;
+      if (part.functionCall || part.thought != thoughts) continue;
       if (part.escapeFree)
         out_.append(part.text);
       else
@@ -200,18 +202,16 @@ class CompletionWriter {
   }
 
   // The `tool_calls` array.
-  bool toolCalls(const json::array& parts, std::size_t choice) {
+  bool toolCalls(std::span<const PartDigest> parts, std::size_t choice) {
     JsonWriter w(out_);
     w.beginArray();
     std::size_t call = 0;
-    for (const auto& value : parts) {
-      if (!value.is_object()) continue;
-      const auto& part = value.get_object();
-      const auto* function = objectField(&part, "functionCall");
+    for (const auto& part : parts) {
+      const auto* function = part.functionCall;
       if (!function) continue;
       w.beginObject();
       w.field("id", mintToolCallId(context_.requestId, choice, call++,
-                                   stringField(&part, "thoughtSignature")));
+                                   stringField(part.callPart, "thoughtSignature")));
       w.field("type", "function");
       w.key("function");
       w.beginObject();
@@ -261,34 +261,13 @@ core::Result<TranslatedResponse> writeCompletion(CompletionDigest& digest, std::
   if (digest.choices.empty()) {
     writer.blocked(digest.blockedRefusal);
   } else {
-    const std::span<const TextPart> allParts(digest.textParts);
+    const std::span<const PartDigest> allParts(digest.parts);
     for (const auto& choice : digest.choices)
       if (!writer.choice(choice, allParts.subspan(choice.firstPart, choice.partCount)))
         return bad("a function call's args hold a number out of range");
   }
   writer.tail(response.usage);
   return response;
-}
-
-void readCandidate(const json::object& candidate, CompletionDigest& digest) {
-  ChoiceDigest choice;
-  choice.index = integerField(&candidate, "index");
-  choice.firstPart = digest.textParts.size();
-  if (const auto* parts = arrayField(objectField(&candidate, "content"), "parts")) {
-    for (const auto& value : *parts) {
-      if (!value.is_object()) continue;
-      const auto& part = value.get_object();
-      if (objectField(&part, "functionCall")) {
-        choice.callParts = parts;
-      } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
-        digest.textParts.push_back({sv(text->get_string()), isThought(part)});
-      }
-    }
-  }
-  choice.partCount = digest.textParts.size() - choice.firstPart;
-  choice.finishReason = stringField(&candidate, "finishReason");
-  choice.logprobsResult = objectField(&candidate, "logprobsResult");
-  digest.choices.push_back(choice);
 }
 
 // The document reader: every shape, and every error, of a successful answer.
@@ -322,6 +301,27 @@ std::optional<Error> readDocument(const json::value& parsed, CompletionDigest& d
 
 }  // namespace
 
+void readCandidate(const json::object& candidate, CompletionDigest& digest) {
+  ChoiceDigest choice;
+  choice.index = integerField(&candidate, "index");
+  choice.firstPart = digest.parts.size();
+  if (const auto* parts = arrayField(objectField(&candidate, "content"), "parts")) {
+    for (const auto& value : *parts) {
+      if (!value.is_object()) continue;
+      const auto& part = value.get_object();
+      if (const auto* function = objectField(&part, "functionCall")) {
+        digest.parts.push_back({.callPart = &part, .functionCall = function});
+      } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
+        digest.parts.push_back({.text = sv(text->get_string()), .thought = isThought(part)});
+      }
+    }
+  }
+  choice.partCount = digest.parts.size() - choice.firstPart;
+  choice.finishReason = stringField(&candidate, "finishReason");
+  choice.logprobsResult = objectField(&candidate, "logprobsResult");
+  digest.choices.push_back(choice);
+}
+
 std::string blockedPromptRefusal(const json::object& feedback) {
   std::string refusal = "The prompt was blocked by Vertex AI (blockReason: ";
   refusal += stringField(&feedback, "blockReason");
@@ -335,6 +335,11 @@ std::string blockedPromptRefusal(const json::object& feedback) {
 
 UsageCounts usageCounts(const json::object* metadata) {
   UsageCounts counts;
+  if (!metadata) return counts;
+  counts.counted =
+      metadata->contains("promptTokenCount") || metadata->contains("toolUsePromptTokenCount") ||
+      metadata->contains("candidatesTokenCount") || metadata->contains("thoughtsTokenCount") ||
+      metadata->contains("cachedContentTokenCount") || metadata->contains("totalTokenCount");
   counts.promptTokenCount = integerField(metadata, "promptTokenCount");
   counts.toolUsePromptTokenCount = integerField(metadata, "toolUsePromptTokenCount");
   counts.candidatesTokenCount = integerField(metadata, "candidatesTokenCount");
@@ -361,8 +366,6 @@ Usage usageFromCounts(const UsageCounts& counts) {
                                                  : add(usage.promptTokens, usage.completionTokens);
   return usage;
 }
-
-Usage readUsage(const json::object* metadata) { return usageFromCounts(usageCounts(metadata)); }
 
 void writeUsage(std::string& out, const Usage& usage) {
   out.append(R"("usage":{"prompt_tokens":)");

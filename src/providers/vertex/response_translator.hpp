@@ -50,9 +50,11 @@ core::Result<TranslatedResponse> translateResponseFromDocument(std::string_view 
                                                                const ResponseContext& context);
 
 // Pieces shared with the stream translator, so streamed and non-streamed answers agree.
-// OpenAI usage from a Vertex usageMetadata (null = all zero), with the arithmetic above.
-Usage readUsage(const boost::json::object* usageMetadata);
-// The counts of a usageMetadata (null = all zero), and the arithmetic above over them.
+// The document reader of one candidate: its index, parts (text and functionCall ones), finish
+// reason and logprobs, appended to `digest`.
+void readCandidate(const boost::json::object& candidate, CompletionDigest& digest);
+// The counts of a usageMetadata (null = all zero; `counted` when one of them is present, whatever
+// it holds), and OpenAI usage from them with the arithmetic above.
 UsageCounts usageCounts(const boost::json::object* usageMetadata);
 Usage usageFromCounts(const UsageCounts& counts);
 // Appends `"usage":{...}`, a member of the object being written (the caller places the comma).

@@ -5,14 +5,19 @@
 #include <boost/json/value.hpp>
 
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
+#include "providers/vertex/completion_digest.hpp"
 #include "providers/vertex/error_translator.hpp"
+#include "providers/vertex/response_scanner.hpp"
 #include "providers/vertex/response_translator.hpp"
 #include "providers/vertex/wire.hpp"
 
@@ -27,26 +32,12 @@ namespace {
 // Vertex allows candidateCount up to 8; anything far beyond is not a real choice index.
 constexpr std::int64_t kMaxChoices = 128;
 
-constexpr std::string_view kUsageCounts[] = {"promptTokenCount",        "candidatesTokenCount",
-                                             "thoughtsTokenCount",      "totalTokenCount",
-                                             "cachedContentTokenCount", "toolUsePromptTokenCount"};
-
 Error bad(std::string message) {
   return Error::make(ErrorKind::UpstreamBadResponse,
                      "Vertex AI sent an unreadable stream event: " + std::move(message));
 }
 
-bool isThought(const json::object& part) {
-  const auto* thought = part.if_contains("thought");
-  return thought && thought->is_bool() && thought->get_bool();
-}
-
-bool hasCounts(const json::object* metadata) {
-  if (!metadata) return false;
-  for (const auto key : kUsageCounts)
-    if (metadata->contains(key)) return true;
-  return false;
-}
+bool isChoiceIndex(std::int64_t index) { return index >= 0 && index < kMaxChoices; }
 
 // The envelope's `error` object, from `{"error":{...}}` or `[{"error":{...}}]`.
 const json::object* errorObject(const json::value& root) {
@@ -131,7 +122,19 @@ class VertexStreamTranslator final : public StreamTranslator {
     return *failure_;
   }
 
+  // As for whole answers (response_translator.hpp): the usual event is scanned in one SAX pass into
+  // a digest, any other is parsed into a document and read into one; the chunks are written from
+  // the digest either way. Parsing each event into a document was most of its cost.
   core::Result<void> translate(std::string_view data, std::string& out) {
+    alignas(std::max_align_t) unsigned char initial[4096];
+    std::pmr::monotonic_buffer_resource arena(initial, sizeof initial);
+    CompletionDigest event(&arena);
+    if (scanResponse(data, event, arena)) return apply(event, std::nullopt, out);
+    return translateDocument(data, out);
+  }
+
+  // Errors, blocked prompts, tool calls, logprobs and odd shapes.
+  core::Result<void> translateDocument(std::string_view data, std::string& out) {
     unsigned char initial[8192];
     json::monotonic_resource arena(initial, sizeof initial);
     boost::system::error_code ec;
@@ -141,44 +144,64 @@ class VertexStreamTranslator final : public StreamTranslator {
       return vertex::translateError(statusOfError(*error), data);
     if (!parsed.is_object()) return bad("the data is not a JSON object");
     const auto& root = parsed.get_object();
-    if (!started_) start(root);
+    CompletionDigest event(std::pmr::get_default_resource());
+    event.modelVersion = stringField(&root, "modelVersion");
+    event.responseId = stringField(&root, "responseId");
+    event.createTime = stringField(&root, "createTime");
+    event.usage = usageCounts(objectField(&root, "usageMetadata"));
+    const auto unreadable = readCandidates(root, event);
+    if (const auto* feedback = objectField(&root, "promptFeedback");
+        event.choices.empty() && feedback && !stringField(feedback, "blockReason").empty())
+      event.blockedRefusal = blockedPromptRefusal(*feedback);
+    return apply(event, unreadable, out);
+  }
 
-    if (const auto* metadata = objectField(&root, "usageMetadata"); hasCounts(metadata))
-      usage_ = readUsage(metadata);
-
-    const json::array* candidates = nullptr;
-    if (const auto* value = root.if_contains("candidates"); value && !value->is_null()) {
-      if (!value->is_array()) return bad("`candidates` is not an array");
-      candidates = &value->get_array();
-      for (const auto& item : *candidates) {
-        if (!item.is_object()) return bad("a candidate is not an object");
-        const auto index = integerField(&item.get_object(), "index");
-        if (index < 0 || index >= kMaxChoices) return bad("a candidate index is out of range");
-      }
+  // Every candidate is checked before any is translated, in order: the first fault is the error.
+  static std::optional<Error> readCandidates(const json::object& root, CompletionDigest& event) {
+    const auto* value = root.if_contains("candidates");
+    if (!value || value->is_null()) return std::nullopt;
+    if (!value->is_array()) return bad("`candidates` is not an array");
+    for (const auto& item : value->get_array()) {
+      if (!item.is_object()) return bad("a candidate is not an object");
+      if (!isChoiceIndex(integerField(&item.get_object(), "index")))
+        return bad("a candidate index is out of range");
+      readCandidate(item.get_object(), event);
     }
-    if (candidates && !candidates->empty()) {
-      for (const auto& item : *candidates) {
-        if (auto result = candidate(item.get_object(), out); !result) return result;
+    return std::nullopt;
+  }
+
+  // The first event's id, time and model hold for the stream, and its usage counts (if any) are
+  // kept, even when its candidates are unreadable.
+  core::Result<void> apply(const CompletionDigest& event, const std::optional<Error>& unreadable,
+                           std::string& out) {
+    if (!started_) start(event);
+    if (event.usage.counted) usage_ = usageFromCounts(event.usage);
+    if (unreadable) return *unreadable;
+    for (const auto& choice : event.choices)
+      if (!isChoiceIndex(choice.index)) return bad("a candidate index is out of range");
+    if (!event.choices.empty()) {
+      const std::span<const PartDigest> parts(event.parts);
+      for (const auto& choice : event.choices) {
+        auto result = candidate(choice, parts.subspan(choice.firstPart, choice.partCount), out);
+        if (!result) return result;
       }
-    } else if (const auto* feedback = objectField(&root, "promptFeedback");
-               feedback && !stringField(feedback, "blockReason").empty()) {
-      blocked(*feedback, out);
+    } else if (!event.blockedRefusal.empty()) {
+      blocked(event.blockedRefusal, out);
     }
     return {};
   }
 
   // The first event fixes id, created and model for every chunk: `head_` is the frame up to the
   // opening of `choices`.
-  void start(const json::object& root) {
+  void start(const CompletionDigest& event) {
     started_ = true;
-    if (const auto version = stringField(&root, "modelVersion"); !version.empty())
-      model_.assign(version);
-    const auto responseId = stringField(&root, "responseId");
+    if (!event.modelVersion.empty()) model_.assign(event.modelVersion);
+    const auto responseId = event.responseId;
     head_.reserve(128 + model_.size() + responseId.size());
     head_.append("data: {\"id\":\"chatcmpl-");
     appendJsonEscaped(head_, responseId.empty() ? std::string_view(requestId_) : responseId);
     head_.append("\",\"object\":\"chat.completion.chunk\",\"created\":");
-    appendInt(head_, parseRfc3339(stringField(&root, "createTime")).value_or(nowSeconds_));
+    appendInt(head_, parseRfc3339(event.createTime).value_or(nowSeconds_));
     head_.append(",\"model\":");
     appendJsonString(head_, model_);
     head_.append(",\"choices\":[");
@@ -189,70 +212,62 @@ class VertexStreamTranslator final : public StreamTranslator {
     return choices_[index];
   }
 
-  core::Result<void> candidate(const json::object& object, std::string& out) {
-    const auto index = static_cast<std::size_t>(integerField(&object, "index"));
+  core::Result<void> candidate(const ChoiceDigest& digest, std::span<const PartDigest> parts,
+                               std::string& out) {
+    const auto index = static_cast<std::size_t>(digest.index);
     Choice& choice = choiceAt(index);
-    const auto* parts = arrayField(objectField(&object, "content"), "parts");
     if (choice.finished) {
-      if (parts) {
-        for (const auto& value : *parts) {
-          if (!value.is_object()) continue;
-          const auto& part = value.get_object();
-          const auto text = stringField(&part, "text");
-          if (!text.empty() || objectField(&part, "functionCall"))
-            return bad("content for choice " + std::to_string(index) + " after its finish reason");
-        }
-      }
+      for (const auto& part : parts)
+        if (!part.text.empty() || part.functionCall)
+          return bad("content for choice " + std::to_string(index) + " after its finish reason");
       return {};
     }
     ensureRole(choice, index, out);
 
-    const auto* logprobs = objectField(&object, "logprobsResult");
+    const auto* logprobs = digest.logprobsResult;
     Run run = Run::None;
-    if (parts) {
-      for (const auto& value : *parts) {
-        if (!value.is_object()) continue;
-        const auto& part = value.get_object();
-        if (const auto* function = objectField(&part, "functionCall")) {
-          closeRun(run, out);
-          if (!toolCall(choice, index, part, *function, out))
-            return bad("a function call's args hold a number out of range");
-          continue;
-        }
-        const auto text = stringField(&part, "text");
-        if (text.empty()) continue;  // e.g. a part that only carries a thoughtSignature
-        const Run kind = isThought(part) ? Run::Reasoning : Run::Content;
-        if (kind != run) {
-          closeRun(run, out);
-          openChoice(index, out);
-          out.append(kind == Run::Content ? "{\"content\":\"" : "{\"reasoning_content\":\"");
-          run = kind;
-          if (kind == Run::Content) {
-            pendingLogprobs_ = logprobs;
-            logprobs = nullptr;  // one event's logprobs go with its first content delta only
-          }
-        }
-        appendJsonEscaped(out, text);
+    for (const auto& part : parts) {
+      if (part.functionCall) {
+        closeRun(run, out);
+        if (!toolCall(choice, index, *part.callPart, *part.functionCall, out))
+          return bad("a function call's args hold a number out of range");
+        continue;
       }
+      if (part.text.empty()) continue;  // e.g. a part that only carries a thoughtSignature
+      const Run kind = part.thought ? Run::Reasoning : Run::Content;
+      if (kind != run) {
+        closeRun(run, out);
+        openChoice(index, out);
+        out.append(kind == Run::Content ? "{\"content\":\"" : "{\"reasoning_content\":\"");
+        run = kind;
+        if (kind == Run::Content) {
+          pendingLogprobs_ = logprobs;
+          logprobs = nullptr;  // one event's logprobs go with its first content delta only
+        }
+      }
+      if (part.escapeFree)
+        out.append(part.text);
+      else
+        appendJsonEscaped(out, part.text);
     }
     closeRun(run, out);
 
-    if (const auto reason = stringField(&object, "finishReason"); !reason.empty()) {
+    if (!digest.finishReason.empty()) {
       openChoice(index, out);
       out.append("{}");
-      closeChoice(out, nullptr, mapFinishReason(reason, choice.calls > 0));
+      closeChoice(out, nullptr, mapFinishReason(digest.finishReason, choice.calls > 0));
       choice.finished = true;
     }
     return {};
   }
 
-  void blocked(const json::object& feedback, std::string& out) {
+  void blocked(std::string_view refusal, std::string& out) {
     Choice& choice = choiceAt(0);
     if (choice.finished) return;
     ensureRole(choice, 0, out);
     openChoice(0, out);
     out.append("{\"refusal\":");
-    appendJsonString(out, blockedPromptRefusal(feedback));
+    appendJsonString(out, refusal);
     out.push_back('}');
     closeChoice(out, nullptr, {});
     openChoice(0, out);
