@@ -1,7 +1,6 @@
 #include "net/inbound_response_parser.hpp"
 
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/rfc7230.hpp>
 
 #include <algorithm>
 #include <string>
@@ -19,18 +18,18 @@ namespace http = boost::beast::http;
 // Room for a usual response's fields without the vector growing through 1, 2, 4, 8.
 constexpr std::size_t kUsualFieldCount = 16;
 
-}  // namespace
-
-bool InboundResponseParser::keepAlive() const {
-  const auto& headers = response_.headers;
-  const auto connection = std::find_if(headers.begin(), headers.end(), [](const auto& header) {
-    return core::iequalsAscii(header.name, "connection");
-  });
-  if (version_ < 11) {
-    return connection != headers.end() && http::token_list{connection->value}.exists("keep-alive");
+// Whether a comma-separated list holds `token`, in any case: what http::token_list::exists said of
+// a Connection field, which the parser has already checked is a valid token list.
+bool hasToken(std::string_view list, std::string_view token) {
+  for (;;) {
+    const auto comma = list.find(',');
+    if (core::iequalsAscii(trimOws(list.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 1);
   }
-  return connection == headers.end() || !http::token_list{connection->value}.exists("close");
 }
+
+}  // namespace
 
 void InboundResponseParser::on_response_impl(int code, string_view, int version,
                                              error_code&) {
@@ -39,13 +38,18 @@ void InboundResponseParser::on_response_impl(int code, string_view, int version,
   response_.headers.reserve(kUsualFieldCount);
 }
 
-void InboundResponseParser::on_field_impl(field, string_view name, string_view value,
+void InboundResponseParser::on_field_impl(field known, string_view name, string_view value,
                                           error_code& ec) {
   // Beast threw beyond its field storage; only a header limit raised past the 64 KiB default
   // lets such a field through, and it is the upstream's fault.
   if (name.size() > kMaxFieldPart || value.size() > kMaxFieldPart) {
     ec = http::error::header_limit;
     return;
+  }
+  if (known == field::connection && !connectionSeen_) {
+    connectionSeen_ = true;
+    connectionClose_ = hasToken(value, "close");
+    connectionKeepAlive_ = hasToken(value, "keep-alive");
   }
   // Same-name fields are kept together, after the last of their name, as Beast's fields did.
   auto& headers = response_.headers;

@@ -17,7 +17,9 @@ class InboundResponseParser : public boost::beast::http::basic_parser<false> {
  public:
   // Whether the connection may carry another request, by the response's version and its first
   // Connection field, as Beast's message::keep_alive() said. Framing is need_eof()'s business.
-  bool keepAlive() const;
+  bool keepAlive() const {
+    return version_ < 11 ? connectionKeepAlive_ : !connectionClose_;
+  }
 
   core::InboundResponse takeResponse() { return std::move(response_); }
 
@@ -39,6 +41,10 @@ class InboundResponseParser : public boost::beast::http::basic_parser<false> {
 
   core::InboundResponse response_;
   int version_ = 11;
+  // The first Connection field's tokens: Beast's message looked at that one only.
+  bool connectionSeen_ = false;
+  bool connectionClose_ = false;
+  bool connectionKeepAlive_ = false;
 };
 
 }  // namespace switchyard::net

@@ -84,6 +84,10 @@ const std::vector<std::string> kResponses = {
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X\r\n\r\n"
     "3;ext=1\r\nabc\r\n4\r\ndefg\r\n0\r\nX: y\r\n\r\n",
     "HTTP/1.1 500 Internal\r\nContent-Length: 5\r\nX-Empty: \r\n\r\nabcde",
+    "HTTP/1.1 200 OK\r\nconnection: upgrade , CLOSE\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nConnection: ,closed, ,\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.0 200 OK\r\nCONNECTION: close,keep-alive\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.0 200 OK\r\nConnection: keep-alived\r\nContent-Length: 0\r\n\r\n",
 };
 
 TEST(InboundResponseParserTest, SameResponseAsBeastsParserAndMessage) {
