@@ -10,6 +10,7 @@ debs=(
   libssl-dev libyaml-cpp-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
+  libgoogle-perftools-dev
   nginx-light wrk
 )
 missing=()

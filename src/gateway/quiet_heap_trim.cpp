@@ -8,9 +8,23 @@
 #endif
 #include <unistd.h>
 
+// Defined when the binary is linked with tcmalloc (see CMakeLists.txt); weak, so that builds without
+// it (unit tests, sanitizer builds) fall back to glibc's malloc_trim.
+extern "C" void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
+
 namespace switchyard::gateway {
 
 namespace {
+
+void releaseFreeHeap() {
+  if (MallocExtension_ReleaseFreeMemory) {
+    MallocExtension_ReleaseFreeMemory();
+    return;
+  }
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
+}
 
 std::uint64_t residentKiB() {
   long pages = 0;
@@ -27,10 +41,9 @@ std::uint64_t residentKiB() {
 constexpr std::uint64_t kWorthLoggingKiB = 16 * 1024;
 
 void trimAndLog() {
-#if defined(__GLIBC__)
   const std::uint64_t before = residentKiB();
   const auto started = QuietHeapTrim::Clock::now();
-  ::malloc_trim(0);
+  releaseFreeHeap();
   const auto took =
       std::chrono::duration_cast<std::chrono::milliseconds>(QuietHeapTrim::Clock::now() - started);
   const std::uint64_t after = residentKiB();
@@ -39,7 +52,6 @@ void trimAndLog() {
         << "{\"level\":\"info\",\"msg\":\"free heap returned to the system\",\"rss_before_kib\":"
         << before << ",\"rss_after_kib\":" << after << ",\"took_ms\":" << took.count() << "}\n";
   }
-#endif
 }
 
 }  // namespace
