@@ -310,7 +310,10 @@ void readCandidate(const json::object& candidate, CompletionDigest& digest) {
       if (!value.is_object()) continue;
       const auto& part = value.get_object();
       if (const auto* function = objectField(&part, "functionCall")) {
-        digest.parts.push_back({.callPart = &part, .functionCall = function});
+        PartDigest call;
+        call.callPart = &part;
+        call.functionCall = function;
+        digest.parts.push_back(call);
       } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
         digest.parts.push_back({.text = sv(text->get_string()), .thought = isThought(part)});
       }
