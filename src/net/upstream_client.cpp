@@ -12,7 +12,6 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <algorithm>
 #include <array>
@@ -199,42 +198,54 @@ asio::awaitable<error_code> writeRequest(Stream& stream, const WireRequest& requ
   co_return ec;
 }
 
-// Reads until the parser has the whole response (or only its head), with the same outcomes as
-// http::async_read / async_read_header but without their composed operations and the post each
-// one makes when the buffer already held enough: what is buffered is parsed first, the stream is
-// read only while the parser needs more. An end of stream finishes a response delimited by it.
-template <class Stream, class Parser>
-asio::awaitable<error_code> readResponse(Stream& stream, boost::beast::flat_buffer& buffer,
-                                         Parser& parser, bool wholeMessage) {
-  constexpr std::size_t kMaxRead = 64 * 1024;  // Beast's
-  // Beast starts at 512 bytes, and a pooled connection's buffer keeps that capacity: a typical JSON
-  // answer took two recvs on every request. Only for whole responses: an open stream holds its
-  // connection's buffer while it waits.
-  constexpr std::size_t kWholeResponseRead = 4096;
-  const std::size_t minRead = wholeMessage ? kWholeResponseRead : 0;
-  auto finished = [&] { return wholeMessage ? parser.is_done() : parser.is_header_done(); };
+// Beast's largest read.
+constexpr std::size_t kMaxRead = 64 * 1024;
+
+// The stream ended: that completes a response delimited by its connection's end, and nothing else.
+template <class Parser>
+error_code endOfStream(Parser& parser) {
+  if (!parser.got_some()) return http::error::end_of_stream;
   error_code ec;
-  while (!finished()) {
+  parser.put_eof(ec);
+  return ec;
+}
+
+// What http::async_read_some did, without its composed operation and the post it made when the
+// buffer already held enough: parse what is buffered, read once more whenever the parser needs
+// more, until it takes a step. At least `minRead` bytes are asked for in one read.
+template <class Stream, class Parser>
+asio::awaitable<error_code> parseSome(Stream& stream, boost::beast::flat_buffer& buffer,
+                                      Parser& parser, std::size_t minRead) {
+  error_code ec;
+  for (;;) {
     if (buffer.size() != 0) {
       buffer.consume(parser.put(buffer.cdata(), ec));
-      if (ec != http::error::need_more) {
-        if (ec) co_return ec;
-        continue;
-      }
+      if (ec != http::error::need_more) co_return ec;
       ec = {};
     }
     const auto space = buffer.prepare(std::max(boost::beast::read_size(buffer, kMaxRead), minRead));
     const std::size_t received = co_await stream.async_read_some(space, kRedirect(ec));
     buffer.commit(received);
-    if (ec == asio::error::eof) {
-      if (!parser.got_some()) co_return http::error::end_of_stream;
-      ec = {};
-      parser.put_eof(ec);
-      co_return ec;
-    }
+    if (ec == asio::error::eof) co_return endOfStream(parser);
     if (ec) co_return ec;
   }
-  co_return ec;
+}
+
+// What http::async_read / async_read_header did: parse until the parser has the whole response, or
+// only its head.
+template <class Stream, class Parser>
+asio::awaitable<error_code> readResponse(Stream& stream, boost::beast::flat_buffer& buffer,
+                                         Parser& parser, bool wholeMessage) {
+  // Beast starts at 512 bytes, and a pooled connection's buffer keeps that capacity: a typical JSON
+  // answer took two recvs on every request. Only for whole responses: an open stream holds its
+  // connection's buffer while it waits.
+  constexpr std::size_t kWholeResponseRead = 4096;
+  const std::size_t minRead = wholeMessage ? kWholeResponseRead : 0;
+  while (wholeMessage ? !parser.is_done() : !parser.is_header_done()) {
+    const error_code ec = co_await parseSome(stream, buffer, parser, minRead);
+    if (ec) co_return ec;
+  }
+  co_return error_code();
 }
 
 template <class Stream, class Parser>
@@ -525,7 +536,7 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
   usePiece();
   auto& buffer = connection.buffer();
   if (buffer.size() != 0) {
-    buffer.consume(parser.put(buffer.data(), ec));  // what http::async_read_some does first
+    buffer.consume(parser.put(buffer.cdata(), ec));  // what parseSome does first
     if (ec != http::error::need_more) co_return;
     ec = {};
   }
@@ -539,9 +550,9 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     usePiece();
   }
   if (connection.isTls()) {
-    co_await http::async_read_some(connection.tls(), connection.buffer(), parser, kRedirect(ec));
+    ec = co_await parseSome(connection.tls(), buffer, parser, 0);
   } else {
-    co_await http::async_read_some(connection.plain(), connection.buffer(), parser, kRedirect(ec));
+    ec = co_await parseSome(connection.plain(), buffer, parser, 0);
   }
 }
 
