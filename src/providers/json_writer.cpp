@@ -1,6 +1,5 @@
 #include "providers/json_writer.hpp"
 
-#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 
 #include <array>
@@ -244,17 +243,77 @@ bool findNonFinite(const boost::json::value& value, std::string& path) {
 
 }  // namespace
 
+namespace {
+
+template <class Number>
+void appendNumber(std::string& out, Number number) {
+  std::array<char, 32> digits;
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
+  out.append(digits.data(), end);
+}
+
+// Written by hand rather than by boost::json::serializer (about a thousand instructions to set up
+// for one number). Doubles take their shortest round-trip form (`0.5`, not Boost's `5E-1`): the
+// same number, spelled as clients and Vertex write it. Recursion is bounded by the parser's depth
+// limit, as every value here was parsed.
+void appendFiniteValue(std::string& out, const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::null:
+      out.append("null");
+      return;
+    case boost::json::kind::bool_:
+      out.append(value.get_bool() ? "true" : "false");
+      return;
+    case boost::json::kind::int64:
+      appendNumber(out, value.get_int64());
+      return;
+    case boost::json::kind::uint64:
+      appendNumber(out, value.get_uint64());
+      return;
+    case boost::json::kind::double_: {
+      const std::size_t start = out.size();
+      appendNumber(out, value.get_double());
+      // A whole number keeps a fraction, so that it reads back as a double (`2.0`, not `2`).
+      if (out.find_first_of(".e", start) == std::string::npos) out.append(".0");
+      return;
+    }
+    case boost::json::kind::string: {
+      const auto& text = value.get_string();
+      appendJsonString(out, std::string_view(text.data(), text.size()));
+      return;
+    }
+    case boost::json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        appendFiniteValue(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case boost::json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& entry : value.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        appendJsonString(out, std::string_view(entry.key().data(), entry.key().size()));
+        out.push_back(':');
+        appendFiniteValue(out, entry.value());
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 bool appendJsonValue(std::string& out, const boost::json::value& value) {
   if (!allFinite(value)) return false;
-  // Through a small stack buffer: growing `out` by a fixed room per read would make the string
-  // reallocate (and copy everything written so far) for a value as small as one number.
-  std::array<char, 512> chunk;
-  boost::json::serializer serializer;
-  serializer.reset(&value);
-  while (!serializer.done()) {
-    const auto written = serializer.read(chunk.data(), chunk.size());
-    out.append(written.data(), written.size());
-  }
+  appendFiniteValue(out, value);
   return true;
 }
 

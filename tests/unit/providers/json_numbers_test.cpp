@@ -107,5 +107,32 @@ TEST(JsonNumbers, NonFiniteNumbersAreNeverWritten) {
   }
 }
 
+// Numbers are spelled the way clients write them, and each reads back as the same value of the
+// same kind (a double stays a double, so `2.0` keeps its fraction).
+TEST(JsonNumbers, ValuesAreWrittenInTheirShortestForm) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"0.2", "0.2"},
+      {"-0.5", "-0.5"},
+      {"2.0", "2.0"},
+      {"-0.0", "-0.0"},
+      {"1e21", "1e+21"},
+      {"4.9e-324", "5e-324"},
+      {"1.7976931348623157e308", "1.7976931348623157e+308"},
+      {"123", "123"},
+      {"-9223372036854775808", "-9223372036854775808"},
+      {"18446744073709551615", "18446744073709551615"},
+      {R"({"a":[true,false,null,"q\"\u0001"],"b":{}})", R"({"a":[true,false,null,"q\"\u0001"],"b":{}})"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const json::value value = json::parse(text);
+    std::string out;
+    ASSERT_TRUE(appendJsonValue(out, value)) << text;
+    EXPECT_EQ(out, expected) << text;
+    const json::value back = json::parse(out);
+    EXPECT_EQ(back, value) << text;
+    EXPECT_EQ(back.kind(), value.kind()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace switchyard::providers

@@ -89,7 +89,7 @@ TEST(OpenAiProvider, BodyKeepsFieldOrderAndValuesVerbatim) {
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(
       result->body,
-      R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"gpt-4o","temperature":5E-1,"x_vendor":{"k":[1,2.5E0,null]}})");
+      R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"gpt-4o","temperature":0.5,"x_vendor":{"k":[1,2.5,null]}})");
 }
 
 TEST(OpenAiProvider, PathPrefixForms) {
