@@ -81,6 +81,49 @@ void BM_VertexResponse(benchmark::State& state) {
 }
 BENCHMARK(BM_VertexResponse);
 
+// Shapes around the recorded answer: a function call (read from the parsed document after the
+// one-pass scan declines it) and a long answer (text escaped or not: per-byte costs).
+void vertexResponseOf(benchmark::State& state, const std::string& upstreamBody) {
+  const auto provider = providers::makeVertexProvider();
+  gateway::ParsedChatRequest request;
+  if (!request.parse("application/json", readBenchFile("micro/data/chat_small.json")) ||
+      !provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext)) {
+    state.SkipWithError("answer does not translate");
+    return;
+  }
+  AllocationMeter meter;
+  for (auto _ : state) {
+    auto translated =
+        provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext);
+    benchmark::DoNotOptimize(translated);
+  }
+  meter.report(state);
+  state.SetBytesProcessed(std::int64_t(state.iterations() * upstreamBody.size()));
+}
+
+void BM_VertexResponseToolCall(benchmark::State& state) {
+  vertexResponseOf(
+      state,
+      R"({"candidates":[{"content":{"role":"model","parts":[{"text":"Checking the weather."},)"
+      R"({"functionCall":{"name":"get_weather","args":{"city":"Paris","unit":"celsius"}}}]},)"
+      R"("finishReason":"STOP","avgLogprobs":-0.21}],"usageMetadata":{"promptTokenCount":24,)"
+      R"("candidatesTokenCount":58,"totalTokenCount":82,"trafficType":"ON_DEMAND"},)"
+      R"("modelVersion":"gemini-2.5-flash","createTime":"2025-11-26T21:14:07.481203Z",)"
+      R"("responseId":"f1wnaeOlHbq-2PgP1Je38Qk"})");
+}
+BENCHMARK(BM_VertexResponseToolCall);
+
+void BM_VertexResponseLong(benchmark::State& state, bool escaped) {
+  const std::string sentence = escaped ? R"(A line with \"quotes\" and caf\u00e9.\n)"
+                                       : "A plain sentence of an answer, nothing to escape. ";
+  std::string text;
+  while (text.size() < 256 * 1024) text += sentence;
+  vertexResponseOf(state, R"({"candidates":[{"content":{"role":"model","parts":[{"text":")" + text +
+                              R"("}]},"finishReason":"STOP"}],"modelVersion":"m"})");
+}
+BENCHMARK_CAPTURE(BM_VertexResponseLong, plain_256k, false);
+BENCHMARK_CAPTURE(BM_VertexResponseLong, escaped_256k, true);
+
 // The recorded streamGenerateContent body (7 CRLF-framed events, all at once as the canned upstream
 // sends it): SSE decoding, per-event translation and chunk encoding, then the closing frames. The
 // output buffer is reused, as a session reuses its write buffer.
