@@ -49,6 +49,8 @@ enum class Field : std::uint8_t {
   TotalTokenCount,
 };
 
+// The fields an object has read are bits of one word (duplicate-key check).
+static_assert(static_cast<unsigned>(Field::TotalTokenCount) < 32);
 constexpr std::uint32_t bit(Field field) {
   return std::uint32_t{1} << static_cast<unsigned>(field);
 }
