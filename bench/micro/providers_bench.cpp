@@ -60,29 +60,9 @@ void BM_OpenAiPassthroughRequest(benchmark::State& state, const char* bodyFile) 
 BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, small, "micro/data/chat_small.json");
 BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, large_tools, "micro/data/chat_large_tools.json");
 
-// The recorded generateContent answer the canned upstream serves → OpenAI chat.completion.
-void BM_VertexResponse(benchmark::State& state) {
-  const auto provider = providers::makeVertexProvider();
-  const std::string upstreamBody = readBenchFile("canned-upstream/generate.json");
-  gateway::ParsedChatRequest request;
-  if (!request.parse("application/json", readBenchFile("micro/data/chat_small.json")) ||
-      !provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext)) {
-    state.SkipWithError("recorded answer does not translate");
-    return;
-  }
-  AllocationMeter meter;
-  for (auto _ : state) {
-    auto translated =
-        provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext);
-    benchmark::DoNotOptimize(translated);
-  }
-  meter.report(state);
-  state.SetBytesProcessed(std::int64_t(state.iterations() * upstreamBody.size()));
-}
-BENCHMARK(BM_VertexResponse);
-
-// Shapes around the recorded answer: a function call (read from the parsed document after the
-// one-pass scan declines it) and a long answer (text escaped or not: per-byte costs).
+// A Vertex answer → OpenAI chat.completion. Besides the recorded answer: a function call (read from
+// the parsed document after the one-pass scan declines it) and a long answer (text escaped or not:
+// per-byte costs).
 void vertexResponseOf(benchmark::State& state, const std::string& upstreamBody) {
   const auto provider = providers::makeVertexProvider();
   gateway::ParsedChatRequest request;
@@ -100,6 +80,12 @@ void vertexResponseOf(benchmark::State& state, const std::string& upstreamBody) 
   meter.report(state);
   state.SetBytesProcessed(std::int64_t(state.iterations() * upstreamBody.size()));
 }
+
+// The recorded generateContent answer the canned upstream serves → OpenAI chat.completion.
+void BM_VertexResponse(benchmark::State& state) {
+  vertexResponseOf(state, readBenchFile("canned-upstream/generate.json"));
+}
+BENCHMARK(BM_VertexResponse);
 
 void BM_VertexResponseToolCall(benchmark::State& state) {
   vertexResponseOf(

@@ -79,10 +79,14 @@ void JsonWriter::endString() {
 
 void JsonWriter::integer(std::int64_t number) {
   separate();
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  out_.append(buffer, result.ptr);
+  appendJsonInteger(out_, number);
   needComma_ = true;
+}
+
+void appendJsonInteger(std::string& out, std::int64_t number) {
+  std::array<char, 24> digits;
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
+  out.append(digits.data(), end);
 }
 
 void JsonWriter::boolean(bool flag) {

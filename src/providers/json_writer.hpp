@@ -73,6 +73,9 @@ class JsonWriter {
   bool needComma_ = false;
 };
 
+// Appends `number` in decimal (a JSON integer).
+void appendJsonInteger(std::string& out, std::int64_t number);
+
 // Appends `text` as a quoted JSON string (escaping quotes, backslashes and control characters).
 void appendJsonString(std::string& out, std::string_view text);
 

@@ -96,12 +96,6 @@ void writeLogprobs(JsonWriter& w, const json::object& result) {
 
 namespace {
 
-void appendInteger(std::string& out, std::int64_t number) {
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  out.append(buffer, result.ptr);
-}
-
 // A chat.completion is a fixed shape around a few values, so its literal runs are appended whole,
 // as the stream translator appends its frame head. JsonWriter, which places commas and writes keys
 // one call at a time (half of the translation's cost when it wrote everything), writes only the
@@ -116,7 +110,7 @@ class CompletionWriter {
     out_.append(R"({"id":"chatcmpl-)");
     appendJsonEscaped(out_, id);
     out_.append(R"(","object":"chat.completion","created":)");
-    appendInteger(out_, created);
+    appendJsonInteger(out_, created);
     out_.append(R"(,"model":)");
     appendJsonString(out_, model);
     out_.append(R"(,"choices":[)");
@@ -138,7 +132,7 @@ class CompletionWriter {
 
     separate();
     out_.append(R"({"index":)");
-    appendInteger(out_, choice.index);
+    appendJsonInteger(out_, choice.index);
     out_.append(R"(,"message":{"role":"assistant","content":)");
     if (hasText) {
       texts(parts, false);
@@ -372,15 +366,15 @@ Usage usageFromCounts(const UsageCounts& counts) {
 
 void writeUsage(std::string& out, const Usage& usage) {
   out.append(R"("usage":{"prompt_tokens":)");
-  appendInteger(out, usage.promptTokens);
+  appendJsonInteger(out, usage.promptTokens);
   out.append(R"(,"completion_tokens":)");
-  appendInteger(out, usage.completionTokens);
+  appendJsonInteger(out, usage.completionTokens);
   out.append(R"(,"total_tokens":)");
-  appendInteger(out, usage.totalTokens);
+  appendJsonInteger(out, usage.totalTokens);
   out.append(R"(,"prompt_tokens_details":{"cached_tokens":)");
-  appendInteger(out, usage.cachedTokens);
+  appendJsonInteger(out, usage.cachedTokens);
   out.append(R"(},"completion_tokens_details":{"reasoning_tokens":)");
-  appendInteger(out, usage.reasoningTokens);
+  appendJsonInteger(out, usage.reasoningTokens);
   out.append("}}");
 }
 

@@ -59,12 +59,6 @@ unsigned statusOfError(const json::object& error) {
   return httpStatusForGrpcCode(code);
 }
 
-void appendInt(std::string& out, std::int64_t number) {
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  out.append(buffer, result.ptr);
-}
-
 class VertexStreamTranslator final : public StreamTranslator {
  public:
   VertexStreamTranslator(const ChatRequest& request, const BackendTarget& target,
@@ -201,7 +195,7 @@ class VertexStreamTranslator final : public StreamTranslator {
     head_.append("data: {\"id\":\"chatcmpl-");
     appendJsonEscaped(head_, responseId.empty() ? std::string_view(requestId_) : responseId);
     head_.append("\",\"object\":\"chat.completion.chunk\",\"created\":");
-    appendInt(head_, parseRfc3339(event.createTime).value_or(nowSeconds_));
+    appendJsonInteger(head_, parseRfc3339(event.createTime).value_or(nowSeconds_));
     head_.append(",\"model\":");
     appendJsonString(head_, model_);
     head_.append(",\"choices\":[");
@@ -327,7 +321,7 @@ class VertexStreamTranslator final : public StreamTranslator {
   void openChoice(std::size_t index, std::string& out) {
     out.append(head_);
     out.append("{\"index\":");
-    appendInt(out, static_cast<std::int64_t>(index));
+    appendJsonInteger(out, static_cast<std::int64_t>(index));
     out.append(",\"delta\":");
   }
 
