@@ -37,61 +37,81 @@ std::string_view isoTime(std::array<char, 24>& buf, std::chrono::system_clock::t
   return {buf.data(), buf.size()};
 }
 
-void stringOrNull(providers::JsonWriter& json, providers::JsonKey name, std::string_view text) {
-  json.key(name);
-  if (text.empty()) {
-    json.null();
-  } else {
-    json.string(text);
+// The line is a fixed shape: each key is written together with the punctuation around it as one
+// literal run, and only values go through escaping (JsonWriter placed commas and wrote keys one
+// piece at a time; the line was an eighth of the gateway's instructions per request).
+class LineWriter {
+ public:
+  explicit LineWriter(std::string& out) : out_(out) {}
+
+  // `run` is the literal before a value: `{"key":"`, `","key":` ...
+  LineWriter& run(std::string_view literal) {
+    out_.append(literal);
+    return *this;
   }
-}
+  LineWriter& text(std::string_view value) {  // inside quotes the run opened
+    providers::appendJsonEscaped(out_, value);
+    return *this;
+  }
+  LineWriter& number(std::int64_t value) {
+    providers::appendJsonInteger(out_, value);
+    return *this;
+  }
+  LineWriter& textOrNull(std::string_view value) {  // a run that ends with `:`
+    if (value.empty()) {
+      out_.append("null");
+    } else {
+      providers::appendJsonString(out_, value);
+    }
+    return *this;
+  }
+
+ private:
+  std::string& out_;
+};
 
 }  // namespace
 
 // Written straight into the line (no JSON tree): the access log is on every request's path.
 void appendAccessLogLine(std::string& out, const AccessLogEntry& e) {
-  providers::JsonWriter json(out);
-  json.beginObject();
+  out.reserve(out.size() + 640);
   std::array<char, 24> time;
-  json.field("start_time", isoTime(time, e.start));
-  json.field("method", e.method);
-  json.field("x-envoy-origin-path", e.path);
-  json.field("protocol", e.protocol);
-  json.fieldInt("response_code", e.responseCode);
-  json.field("response_flags", e.responseFlags.empty() ? std::string_view("-") : std::string_view(e.responseFlags));
-  json.fieldInt("bytes_received", static_cast<std::int64_t>(e.bytesReceived));
-  json.fieldInt("bytes_sent", static_cast<std::int64_t>(e.bytesSent));
-  json.fieldInt("duration", e.duration.count() / 1000);  // ms, as Envoy
-  json.fieldInt("duration_us", e.duration.count());
-  stringOrNull(json, "upstream_host", e.upstreamHost);
-  stringOrNull(json, "upstream_cluster", e.upstreamCluster);
-  stringOrNull(json, "upstream_transport_failure_reason", e.upstreamTransportFailureReason);
-  json.field("x-request-id", e.requestId);
-  stringOrNull(json, "user-agent", e.userAgent);
-  stringOrNull(json, "gen_ai.request.model", e.requestModel);
-  stringOrNull(json, "gen_ai.request.model_override", e.modelOverride);
-  stringOrNull(json, "gen_ai.response.model", e.responseModel);
-  json.fieldInt("gen_ai.usage.input_tokens", e.usage.promptTokens);
-  json.fieldInt("gen_ai.usage.output_tokens", e.usage.completionTokens);
-  json.fieldInt("gen_ai.usage.total_tokens", e.usage.totalTokens);
-  json.fieldInt("gen_ai.usage.cached_tokens", e.usage.cachedTokens);
-  json.fieldInt("gen_ai.usage.reasoning_tokens", e.usage.reasoningTokens);
-  stringOrNull(json, "backend", e.backend);
-  json.key("stream");
-  json.boolean(e.stream);
-  if (!e.errorType.empty()) json.field("error.type", e.errorType);
-  json.key("attempts");
-  json.beginArray();
-  for (const auto& a : e.attempts) {
-    json.beginObject();
-    json.field("backend", a.backend);
-    json.field("upstream_host", a.upstreamHost);
-    json.field("outcome", a.outcome);
-    json.fieldInt("duration_us", a.duration.count());
-    json.endObject();
+  LineWriter line(out);
+  line.run(R"({"start_time":")").text(isoTime(time, e.start));
+  line.run(R"(","method":")").text(e.method);
+  line.run(R"(","x-envoy-origin-path":")").text(e.path);
+  line.run(R"(","protocol":")").text(e.protocol);
+  line.run(R"(","response_code":)").number(e.responseCode);
+  line.run(R"(,"response_flags":")").text(e.responseFlags.empty() ? std::string_view("-") : std::string_view(e.responseFlags));
+  line.run(R"(","bytes_received":)").number(static_cast<std::int64_t>(e.bytesReceived));
+  line.run(R"(,"bytes_sent":)").number(static_cast<std::int64_t>(e.bytesSent));
+  line.run(R"(,"duration":)").number(e.duration.count() / 1000);  // ms, as Envoy
+  line.run(R"(,"duration_us":)").number(e.duration.count());
+  line.run(R"(,"upstream_host":)").textOrNull(e.upstreamHost);
+  line.run(R"(,"upstream_cluster":)").textOrNull(e.upstreamCluster);
+  line.run(R"(,"upstream_transport_failure_reason":)").textOrNull(e.upstreamTransportFailureReason);
+  line.run(R"(,"x-request-id":")").text(e.requestId);
+  line.run(R"(","user-agent":)").textOrNull(e.userAgent);
+  line.run(R"(,"gen_ai.request.model":)").textOrNull(e.requestModel);
+  line.run(R"(,"gen_ai.request.model_override":)").textOrNull(e.modelOverride);
+  line.run(R"(,"gen_ai.response.model":)").textOrNull(e.responseModel);
+  line.run(R"(,"gen_ai.usage.input_tokens":)").number(e.usage.promptTokens);
+  line.run(R"(,"gen_ai.usage.output_tokens":)").number(e.usage.completionTokens);
+  line.run(R"(,"gen_ai.usage.total_tokens":)").number(e.usage.totalTokens);
+  line.run(R"(,"gen_ai.usage.cached_tokens":)").number(e.usage.cachedTokens);
+  line.run(R"(,"gen_ai.usage.reasoning_tokens":)").number(e.usage.reasoningTokens);
+  line.run(R"(,"backend":)").textOrNull(e.backend);
+  line.run(e.stream ? R"(,"stream":true)" : R"(,"stream":false)");
+  if (!e.errorType.empty()) line.run(R"(,"error.type":")").text(e.errorType).run(R"(")");
+  line.run(R"(,"attempts":[)");
+  for (std::size_t i = 0; i < e.attempts.size(); ++i) {
+    const auto& a = e.attempts[i];
+    line.run(i == 0 ? R"({"backend":")" : R"(,{"backend":")").text(a.backend);
+    line.run(R"(","upstream_host":")").text(a.upstreamHost);
+    line.run(R"(","outcome":")").text(a.outcome);
+    line.run(R"(","duration_us":)").number(a.duration.count()).run("}");
   }
-  json.endArray();
-  json.endObject();
+  line.run("]}");
 }
 
 std::string formatAccessLogLine(const AccessLogEntry& entry) {

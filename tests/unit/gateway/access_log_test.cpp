@@ -3,6 +3,10 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace switchyard::gateway {
 namespace {
 
@@ -69,6 +73,40 @@ TEST(AccessLogLine, EmptyValuesAreNullAndErrorsNamed) {
   EXPECT_EQ(o.at("error.type"), "upstream_timeout");
   EXPECT_EQ(o.at("response_flags"), "UT");
   EXPECT_TRUE(o.at("attempts").as_array().empty());
+}
+
+// The line is written as literal runs: the keys, their order and every value's JSON type are
+// pinned here, for a full entry and an empty one.
+TEST(AccessLogLine, KeysAndTypesAreFixed) {
+  using boost::json::kind;
+  const std::vector<std::pair<std::string, kind>> full = {
+      {"start_time", kind::string}, {"method", kind::string}, {"x-envoy-origin-path", kind::string},
+      {"protocol", kind::string}, {"response_code", kind::int64}, {"response_flags", kind::string},
+      {"bytes_received", kind::int64}, {"bytes_sent", kind::int64}, {"duration", kind::int64},
+      {"duration_us", kind::int64}, {"upstream_host", kind::string}, {"upstream_cluster", kind::string},
+      {"upstream_transport_failure_reason", kind::null}, {"x-request-id", kind::string},
+      {"user-agent", kind::string}, {"gen_ai.request.model", kind::string},
+      {"gen_ai.request.model_override", kind::string}, {"gen_ai.response.model", kind::string},
+      {"gen_ai.usage.input_tokens", kind::int64}, {"gen_ai.usage.output_tokens", kind::int64},
+      {"gen_ai.usage.total_tokens", kind::int64}, {"gen_ai.usage.cached_tokens", kind::int64},
+      {"gen_ai.usage.reasoning_tokens", kind::int64}, {"backend", kind::string}, {"stream", kind::bool_},
+      {"attempts", kind::array}};
+  const auto parsed = boost::json::parse(formatAccessLogLine(sampleEntry()));
+  std::vector<std::pair<std::string, kind>> seen;
+  for (const auto& member : parsed.as_object()) seen.emplace_back(std::string(member.key()), member.value().kind());
+  EXPECT_EQ(seen, full);
+  for (const auto& attempt : parsed.at("attempts").as_array()) {
+    std::vector<std::string> keys;
+    for (const auto& member : attempt.as_object()) keys.emplace_back(member.key());
+    EXPECT_EQ(keys, (std::vector<std::string>{"backend", "upstream_host", "outcome", "duration_us"}));
+  }
+
+  AccessLogEntry empty;
+  empty.errorType = "internal";
+  const auto line = formatAccessLogLine(empty);
+  const auto emptyParsed = boost::json::parse(line);
+  EXPECT_EQ(emptyParsed.as_object().size(), full.size() + 1) << line;  // + error.type
+  EXPECT_EQ(emptyParsed.at("stream"), false);
 }
 
 }  // namespace
