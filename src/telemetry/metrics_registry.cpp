@@ -33,7 +33,7 @@ std::size_t hashValues(std::span<const std::string_view> values) {
       h = mixWord(h, word);
     }
     std::uint64_t tail = 0;
-    std::memcpy(&tail, p, left);
+    if (left != 0) std::memcpy(&tail, p, left);  // an empty view's data() may be null
     h = mixWord(h, tail ^ (std::uint64_t{value.size()} << 56));  // the length ends each value
   }
   return h;
