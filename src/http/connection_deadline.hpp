@@ -3,7 +3,9 @@
 // Moving the deadline only stores a time: the timer wakes at the deadline it was armed for and, if
 // the deadline moved later meanwhile, sleeps again until then. A busy keep-alive connection arms
 // its timer about once per timeout instead of once per read and write, as beast::tcp_stream does.
-// When time runs out the socket's operations are cancelled; the session sees expired().
+// When time runs out the socket's operations are cancelled and its receiving side shut, so a read
+// started after the expiry ends at once too; the session sees expired(). Every expiry ends the
+// connection (after a 408 for a request cut short), so the write side stays open for that answer.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -61,6 +63,7 @@ class ConnectionDeadline {
       state->expired = true;
       boost::system::error_code ignored;
       state->socket->cancel(ignored);
+      state->socket->shutdown(boost::asio::ip::tcp::socket::shutdown_receive, ignored);
     });
   }
 

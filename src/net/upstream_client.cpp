@@ -8,17 +8,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include <algorithm>
 #include <array>
 #include <limits>
 #include <utility>
 #include <variant>
 
+#include "asio/read_message.hpp"
 #include "net/connection_pool.hpp"
 #include "net/dns_cache.hpp"
 #include "net/inbound_response_parser.hpp"
@@ -198,55 +197,10 @@ asio::awaitable<error_code> writeRequest(Stream& stream, const WireRequest& requ
   co_return ec;
 }
 
-// Beast's largest read.
-constexpr std::size_t kMaxRead = 64 * 1024;
-
-// The stream ended: that completes a response delimited by its connection's end, and nothing else.
-template <class Parser>
-error_code endOfStream(Parser& parser) {
-  if (!parser.got_some()) return http::error::end_of_stream;
-  error_code ec;
-  parser.put_eof(ec);
-  return ec;
-}
-
-// What http::async_read_some did, without its composed operation and the post it made when the
-// buffer already held enough: parse what is buffered, read once more whenever the parser needs
-// more, until it takes a step. At least `minRead` bytes are asked for in one read.
-template <class Stream, class Parser>
-asio::awaitable<error_code> parseSome(Stream& stream, boost::beast::flat_buffer& buffer,
-                                      Parser& parser, std::size_t minRead) {
-  error_code ec;
-  for (;;) {
-    if (buffer.size() != 0) {
-      buffer.consume(parser.put(buffer.cdata(), ec));
-      if (ec != http::error::need_more) co_return ec;
-      ec = {};
-    }
-    const auto space = buffer.prepare(std::max(boost::beast::read_size(buffer, kMaxRead), minRead));
-    const std::size_t received = co_await stream.async_read_some(space, kRedirect(ec));
-    buffer.commit(received);
-    if (ec == asio::error::eof) co_return endOfStream(parser);
-    if (ec) co_return ec;
-  }
-}
-
-// What http::async_read / async_read_header did: parse until the parser has the whole response, or
-// only its head.
-template <class Stream, class Parser>
-asio::awaitable<error_code> readResponse(Stream& stream, boost::beast::flat_buffer& buffer,
-                                         Parser& parser, bool wholeMessage) {
-  // Beast starts at 512 bytes, and a pooled connection's buffer keeps that capacity: a typical JSON
-  // answer took two recvs on every request. Only for whole responses: an open stream holds its
-  // connection's buffer while it waits.
-  constexpr std::size_t kWholeResponseRead = 4096;
-  const std::size_t minRead = wholeMessage ? kWholeResponseRead : 0;
-  while (wholeMessage ? !parser.is_done() : !parser.is_header_done()) {
-    const error_code ec = co_await parseSome(stream, buffer, parser, minRead);
-    if (ec) co_return ec;
-  }
-  co_return error_code();
-}
+// Beast starts at 512 bytes, and a pooled connection's buffer keeps that capacity: a typical JSON
+// answer took two recvs on every request. Only for whole responses: an open stream holds its
+// connection's buffer while it waits.
+constexpr std::size_t kWholeResponseRead = 4096;
 
 template <class Stream, class Parser>
 asio::awaitable<error_code> transfer(Stream& stream, boost::beast::flat_buffer& buffer,
@@ -254,7 +208,8 @@ asio::awaitable<error_code> transfer(Stream& stream, boost::beast::flat_buffer& 
                                      bool wholeMessage) {
   error_code ec = co_await writeRequest(stream, request);
   if (ec) co_return ec;
-  co_return co_await readResponse(stream, buffer, parser, wholeMessage);
+  co_return co_await io::readMessage(stream, buffer, parser, /*headOnly=*/!wholeMessage,
+                                     wholeMessage ? kWholeResponseRead : 0);
 }
 
 // A DNS lookup bounded by the exchange's deadline (the watchdog has no connection to close yet).
@@ -536,7 +491,7 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
   usePiece();
   auto& buffer = connection.buffer();
   if (buffer.size() != 0) {
-    buffer.consume(parser.put(buffer.cdata(), ec));  // what parseSome does first
+    buffer.consume(parser.put(buffer.cdata(), ec));  // what io::parseSome does first
     if (ec != http::error::need_more) co_return;
     ec = {};
   }
@@ -550,9 +505,9 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     usePiece();
   }
   if (connection.isTls()) {
-    ec = co_await parseSome(connection.tls(), buffer, parser, 0);
+    ec = co_await io::parseSome(connection.tls(), buffer, parser, 0);
   } else {
-    ec = co_await parseSome(connection.plain(), buffer, parser, 0);
+    ec = co_await io::parseSome(connection.plain(), buffer, parser, 0);
   }
 }
 

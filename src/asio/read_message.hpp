@@ -1,0 +1,68 @@
+#pragma once
+// Reading one HTTP message from a stream into a Beast parser, for the server (requests) and the
+// upstream client (responses) alike: what http::async_read and async_read_some do, without their
+// composed operations (a handler allocation and executor copies around every read) and without the
+// post they make when the buffer already holds enough.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+namespace switchyard::io {
+
+inline constexpr std::size_t kMaxRead = 64 * 1024;  // Beast's largest read
+
+// The peer closed its side: that completes a message delimited by the connection's end, and nothing
+// else (end_of_stream when no byte of a message had come, partial_message when one was cut short).
+template <class Parser>
+boost::system::error_code endOfStream(Parser& parser) {
+  if (!parser.got_some()) return boost::beast::http::error::end_of_stream;
+  boost::system::error_code ec;
+  parser.put_eof(ec);
+  return ec;
+}
+
+// Parses what `buffer` holds and reads once more whenever the parser needs more, until it takes a
+// step. At least `minRead` bytes are asked for in one read; `received`, if given, counts the bytes
+// read from the stream.
+template <class Stream, class Parser>
+boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream, boost::beast::flat_buffer& buffer,
+                                                            Parser& parser, std::size_t minRead,
+                                                            std::uint64_t* received = nullptr) {
+  boost::system::error_code ec;
+  for (;;) {
+    if (buffer.size() != 0) {
+      buffer.consume(parser.put(buffer.cdata(), ec));
+      if (ec != boost::beast::http::error::need_more) co_return ec;
+      ec = {};
+    }
+    const auto space = buffer.prepare(std::max(boost::beast::read_size(buffer, kMaxRead), minRead));
+    auto [readEc, n] = co_await stream.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
+    buffer.commit(n);
+    if (received) *received += n;
+    if (readEc == boost::asio::error::eof) co_return endOfStream(parser);
+    if (readEc) co_return readEc;
+  }
+}
+
+// Parses until the parser holds the whole message, or only its head (`headOnly`).
+template <class Stream, class Parser>
+boost::asio::awaitable<boost::system::error_code> readMessage(Stream& stream, boost::beast::flat_buffer& buffer,
+                                                              Parser& parser, bool headOnly, std::size_t minRead,
+                                                              std::uint64_t* received = nullptr) {
+  while (headOnly ? !parser.is_header_done() : !parser.is_done()) {
+    const auto ec = co_await parseSome(stream, buffer, parser, minRead, received);
+    if (ec) co_return ec;
+  }
+  co_return boost::system::error_code();
+}
+
+}  // namespace switchyard::io
