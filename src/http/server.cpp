@@ -129,21 +129,15 @@ class StreamWriter final : public ResponseWriter {
       const std::array<asio::const_buffer, 1> buffers{asio::buffer(connection_.head)};
       co_return co_await writeAll(buffers);
     }
-    const std::size_t lineSize = chunkSizeLine(chunkLine_, firstChunk.size());
-    const std::array<asio::const_buffer, 4> buffers{asio::buffer(connection_.head),
-                                                    asio::buffer(chunkLine_.data(), lineSize),
-                                                    asio::buffer(firstChunk.data(), firstChunk.size()),
-                                                    asio::buffer(kChunkEnd.data(), kChunkEnd.size())};
+    const auto chunk = frameChunk(firstChunk);
+    const std::array<asio::const_buffer, 4> buffers{asio::buffer(connection_.head), chunk[0], chunk[1], chunk[2]};
     co_return co_await writeAll(buffers);
   }
 
   asio::awaitable<bool> write(std::string_view data) override {
     if (failed_) co_return false;
     if (data.empty()) co_return true;
-    const std::size_t lineSize = chunkSizeLine(chunkLine_, data.size());
-    const std::array<asio::const_buffer, 3> buffers{asio::buffer(chunkLine_.data(), lineSize),
-                                                    asio::buffer(data.data(), data.size()),
-                                                    asio::buffer(kChunkEnd.data(), kChunkEnd.size())};
+    const auto buffers = frameChunk(data);  // named: GCC 12 mishandles temporaries in co_await
     co_return co_await writeAll(buffers);
   }
 
@@ -210,6 +204,14 @@ class StreamWriter final : public ResponseWriter {
       }
     });
   }
+  // `data` as one chunk of a chunked body: size line, data, CRLF (the size line lives in chunkLine_
+  // until the next chunk).
+  std::array<asio::const_buffer, 3> frameChunk(std::string_view data) {
+    const std::size_t lineSize = chunkSizeLine(chunkLine_, data.size());
+    return {asio::buffer(chunkLine_.data(), lineSize), asio::buffer(data.data(), data.size()),
+            asio::buffer(kChunkEnd.data(), kChunkEnd.size())};
+  }
+
   // One gather write (one sendmsg on plain TCP) under the write timeout; a response that goes out
   // in several writes (a stream) has no deadline while the handler waits between them.
   template <class Buffers>
