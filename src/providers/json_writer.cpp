@@ -11,6 +11,18 @@
 
 namespace switchyard::providers {
 
+namespace {
+
+// Shortest round-trip decimal form of any number type.
+template <class Number>
+void appendNumber(std::string& out, Number number) {
+  std::array<char, 32> digits;
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
+  out.append(digits.data(), end);
+}
+
+}  // namespace
+
 void JsonWriter::separate() {
   if (needComma_) out_.push_back(',');
 }
@@ -83,11 +95,7 @@ void JsonWriter::integer(std::int64_t number) {
   needComma_ = true;
 }
 
-void appendJsonInteger(std::string& out, std::int64_t number) {
-  std::array<char, 24> digits;
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
-  out.append(digits.data(), end);
-}
+void appendJsonInteger(std::string& out, std::int64_t number) { appendNumber(out, number); }
 
 void JsonWriter::boolean(bool flag) {
   separate();
@@ -198,23 +206,6 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
 
 namespace {
 
-bool allFinite(const boost::json::value& value) {
-  switch (value.kind()) {
-    case boost::json::kind::double_:
-      return std::isfinite(value.get_double());
-    case boost::json::kind::array:
-      for (const auto& item : value.get_array())
-        if (!allFinite(item)) return false;
-      return true;
-    case boost::json::kind::object:
-      for (const auto& entry : value.get_object())
-        if (!allFinite(entry.value())) return false;
-      return true;
-    default:
-      return true;
-  }
-}
-
 bool findNonFinite(const boost::json::value& value, std::string& path) {
   switch (value.kind()) {
     case boost::json::kind::double_:
@@ -249,42 +240,37 @@ bool findNonFinite(const boost::json::value& value, std::string& path) {
 
 namespace {
 
-template <class Number>
-void appendNumber(std::string& out, Number number) {
-  std::array<char, 32> digits;
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
-  out.append(digits.data(), end);
-}
-
 // Written by hand rather than by boost::json::serializer (about a thousand instructions to set up
 // for one number). Doubles take their shortest round-trip form (`0.5`, not Boost's `5E-1`): the
-// same number, spelled as clients and Vertex write it. Recursion is bounded by the parser's depth
+// same number, spelled as clients and Vertex write it. False at the first non-finite number, with
+// part of the value written (the caller takes it back). Recursion is bounded by the parser's depth
 // limit, as every value here was parsed.
-void appendFiniteValue(std::string& out, const boost::json::value& value) {
+[[nodiscard]] bool appendFiniteValue(std::string& out, const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::null:
       out.append("null");
-      return;
+      return true;
     case boost::json::kind::bool_:
       out.append(value.get_bool() ? "true" : "false");
-      return;
+      return true;
     case boost::json::kind::int64:
       appendNumber(out, value.get_int64());
-      return;
+      return true;
     case boost::json::kind::uint64:
       appendNumber(out, value.get_uint64());
-      return;
+      return true;
     case boost::json::kind::double_: {
+      if (!std::isfinite(value.get_double())) return false;
       const std::size_t start = out.size();
       appendNumber(out, value.get_double());
       // A whole number keeps a fraction, so that it reads back as a double (`2.0`, not `2`).
       if (out.find_first_of(".e", start) == std::string::npos) out.append(".0");
-      return;
+      return true;
     }
     case boost::json::kind::string: {
       const auto& text = value.get_string();
       appendJsonString(out, std::string_view(text.data(), text.size()));
-      return;
+      return true;
     }
     case boost::json::kind::array: {
       out.push_back('[');
@@ -292,10 +278,10 @@ void appendFiniteValue(std::string& out, const boost::json::value& value) {
       for (const auto& item : value.get_array()) {
         if (!first) out.push_back(',');
         first = false;
-        appendFiniteValue(out, item);
+        if (!appendFiniteValue(out, item)) return false;
       }
       out.push_back(']');
-      return;
+      return true;
     }
     case boost::json::kind::object: {
       out.push_back('{');
@@ -305,20 +291,22 @@ void appendFiniteValue(std::string& out, const boost::json::value& value) {
         first = false;
         appendJsonString(out, std::string_view(entry.key().data(), entry.key().size()));
         out.push_back(':');
-        appendFiniteValue(out, entry.value());
+        if (!appendFiniteValue(out, entry.value())) return false;
       }
       out.push_back('}');
-      return;
+      return true;
     }
   }
+  return true;  // every kind is handled above
 }
 
 }  // namespace
 
 bool appendJsonValue(std::string& out, const boost::json::value& value) {
-  if (!allFinite(value)) return false;
-  appendFiniteValue(out, value);
-  return true;
+  const std::size_t mark = out.size();
+  if (appendFiniteValue(out, value)) return true;
+  out.resize(mark);
+  return false;
 }
 
 std::optional<std::string> findNonFiniteNumber(const boost::json::value& value) {
