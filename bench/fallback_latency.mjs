@@ -4,28 +4,19 @@
 //
 //   node bench/fallback_latency.mjs            (uses build/switchyard and the e2e harness)
 import { startEmulator, startGateway, makeTempDir, writeFile, closedPort } from '../tests/e2e/lib/harness.mjs';
-import { emulatorManifest } from '../tests/e2e/lib/manifests.mjs';
+import { emulatorManifest, vertexBackend } from '../tests/e2e/lib/manifests.mjs';
 
 const rounds = Number(process.env.ROUNDS ?? 15);
 const afterEjection = Number(process.env.AFTER ?? 30);
 
-// The emulator manifest plus one extra AIServiceBackend + Backend `name` in front of it.
-function withPrimary(base, name, endpoint) {
+// The emulator manifest plus one extra AIServiceBackend + Backend `name` in front of it (never
+// reached, so no TLS policy).
+function withPrimary(base, name, where) {
   return base.replace('backendRefs: [{name: emu}]',
     `backendRefs: [{name: ${name}, modelNameOverride: gemini-2.5-flash, priority: 0}, {name: emu, priority: 1}]`)
     .replace('targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}]',
-      `targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}, {group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name}}]`) + `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: ${name}}
-spec: {schema: {name: GCPVertexAI}, backendRef: {name: ${name}}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: ${name}}
-spec: {endpoints: [${endpoint}]}
-`;
+      `targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}, {group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name}}]`) +
+    vertexBackend(name, { ...where, tls: false }) + '\n';
 }
 
 async function timeRequest(url) {
@@ -47,8 +38,8 @@ await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccoun
 const base = emulatorManifest(emulator);
 const setups = {
   direct: base,
-  refused: withPrimary(base, 'primary', `{ip: {address: 127.0.0.1, port: ${await closedPort()}}}`),
-  unresolvable: withPrimary(base, 'primary', '{fqdn: {hostname: primary.broken.invalid, port: 443}}'),
+  refused: withPrimary(base, 'primary', { port: await closedPort() }),
+  unresolvable: withPrimary(base, 'primary', { fqdn: 'primary.broken.invalid' }),
 };
 
 const results = {};

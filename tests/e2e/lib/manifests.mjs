@@ -41,10 +41,11 @@ export async function writeEmulatorSetup(dir, emulator, options) {
 }
 
 // One GCPVertexAI AIServiceBackend with its Backend (an IP, or an FQDN on 443) and a BackendTLSPolicy
-// trusting the CA in ConfigMap `ca` for `hostname` (default: the FQDN, else localhost).
-export function vertexBackend(name, { address = '127.0.0.1', port, fqdn, ca = 'ca', hostname } = {}) {
+// trusting the CA in ConfigMap `ca` for `hostname` (default: the FQDN, else localhost). `tls: false`
+// leaves the policy out (a backend that is never reached, such as a broken primary).
+export function vertexBackend(name, { address = '127.0.0.1', port, fqdn, ca = 'ca', hostname, tls = true } = {}) {
   const endpoint = fqdn ? `{fqdn: {hostname: ${fqdn}, port: 443}}` : `{ip: {address: ${address}, port: ${port}}}`;
-  return `
+  const backend = `
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
@@ -54,7 +55,9 @@ spec: {schema: {name: GCPVertexAI}, backendRef: {name: ${name}}}
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: {name: ${name}}
-spec: {endpoints: [${endpoint}]}
+spec: {endpoints: [${endpoint}]}`;
+  if (!tls) return backend;
+  return `${backend}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: BackendTLSPolicy
