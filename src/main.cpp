@@ -45,17 +45,22 @@ gateway::GatewayOptions parseGatewayArgs(int argc, char** argv) {
       if (i + 1 >= argc) throw UsageError(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "-c" || arg == "--config") options.configPaths.push_back(value());
-    else if (arg == "--listen") options.listen = value();
-    else if (arg == "--admin") options.admin = value();
-    else if (arg == "--secrets-dir") options.secretsDir = value();
+    if (arg == "-c" || arg == "--config")
+      options.configPaths.push_back(value());
+    else if (arg == "--listen")
+      options.listen = value();
+    else if (arg == "--admin")
+      options.admin = value();
+    else if (arg == "--secrets-dir")
+      options.secretsDir = value();
     else if (arg == "--workers") {
       try {
         options.workers = std::stoi(value());
       } catch (...) {
         throw UsageError("--workers needs a number");
       }
-    } else throw UsageError("unknown option " + arg);
+    } else
+      throw UsageError("unknown option " + arg);
   }
   if (options.configPaths.empty()) throw UsageError("at least one -c PATH is required");
   return options;

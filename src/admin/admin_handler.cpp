@@ -2,7 +2,8 @@
 
 namespace switchyard::admin {
 
-boost::asio::awaitable<void> AdminHandler::handle(http::Request& request, const http::RequestContext&,
+boost::asio::awaitable<void> AdminHandler::handle(http::Request& request,
+                                                  const http::RequestContext&,
                                                   http::ResponseWriter& writer) {
   const std::string_view target(request.target().data(), request.target().size());
   const auto path = target.substr(0, target.find('?'));

@@ -11,8 +11,8 @@ namespace switchyard::admin {
 
 struct AdminViews {
   std::function<std::string()> notReadyBecause;  // empty: ready
-  std::function<std::string()> configDump;  // JSON, secrets already redacted
-  std::function<std::string()> metrics;     // Prometheus text
+  std::function<std::string()> configDump;       // JSON, secrets already redacted
+  std::function<std::string()> metrics;          // Prometheus text
 };
 
 class AdminHandler final : public http::Handler {

@@ -34,7 +34,8 @@ boost::system::error_code endOfStream(Parser& parser) {
 // step. At least `minRead` bytes are asked for in one read; `received`, if given, counts the bytes
 // read from the stream.
 template <class Stream, class Parser>
-boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream, boost::beast::flat_buffer& buffer,
+boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream,
+                                                            boost::beast::flat_buffer& buffer,
                                                             Parser& parser, std::size_t minRead,
                                                             std::uint64_t* received = nullptr) {
   boost::system::error_code ec;
@@ -45,7 +46,8 @@ boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream, boos
       ec = {};
     }
     const auto space = buffer.prepare(std::max(boost::beast::read_size(buffer, kMaxRead), minRead));
-    auto [readEc, n] = co_await stream.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
+    auto [readEc, n] =
+        co_await stream.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
     buffer.commit(n);
     if (received) *received += n;
     if (readEc == boost::asio::error::eof) co_return endOfStream(parser);
@@ -55,8 +57,10 @@ boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream, boos
 
 // Parses until the parser holds the whole message, or only its head (`headOnly`).
 template <class Stream, class Parser>
-boost::asio::awaitable<boost::system::error_code> readMessage(Stream& stream, boost::beast::flat_buffer& buffer,
-                                                              Parser& parser, bool headOnly, std::size_t minRead,
+boost::asio::awaitable<boost::system::error_code> readMessage(Stream& stream,
+                                                              boost::beast::flat_buffer& buffer,
+                                                              Parser& parser, bool headOnly,
+                                                              std::size_t minRead,
                                                               std::uint64_t* received = nullptr) {
   while (headOnly ? !parser.is_header_done() : !parser.is_done()) {
     const auto ec = co_await parseSome(stream, buffer, parser, minRead, received);

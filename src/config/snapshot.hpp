@@ -44,27 +44,27 @@ struct Endpoint {
 
 struct TlsValidation {
   std::string hostname;  // validation.hostname: SNI and certificate name
-  std::string caPem;     // from caCertificateRefs ConfigMaps (key ca.crt); empty = system trust store
+  std::string caPem;  // from caCertificateRefs ConfigMaps (key ca.crt); empty = system trust store
   std::string policyName;
 };
 
 struct Credential {
   enum class Type { GcpServiceAccountKey, GcpApplicationDefault, ApiKey };
   Type type = Type::GcpServiceAccountKey;
-  std::string policyName;       // BackendSecurityPolicy name (namespace/name), for messages
-  std::string projectName;      // GCP
-  std::string region;           // GCP
+  std::string policyName;          // BackendSecurityPolicy name (namespace/name), for messages
+  std::string projectName;         // GCP
+  std::string region;              // GCP
   std::string serviceAccountJson;  // GCP key file contents (secret; never printed)
   std::string apiKey;              // APIKey (secret; never printed)
 };
 
 struct ServiceBackend {
-  std::string name;       // AIServiceBackend namespace/name
+  std::string name;  // AIServiceBackend namespace/name
   Schema schema = Schema::OpenAI;
-  std::string prefix;     // schema.prefix
+  std::string prefix;       // schema.prefix
   std::string backendName;  // the Backend it points at
   std::vector<Endpoint> endpoints;
-  std::optional<TlsValidation> tls;  // none = plaintext
+  std::optional<TlsValidation> tls;              // none = plaintext
   std::shared_ptr<const Credential> credential;  // may be null (no policy)
 };
 
@@ -78,7 +78,7 @@ struct BackendRef {
 struct HeaderMatch {
   enum class Type { Exact, RegularExpression };
   Type type = Type::Exact;
-  std::string name;   // lower-case header name, e.g. x-ai-eg-model
+  std::string name;  // lower-case header name, e.g. x-ai-eg-model
   std::string value;
   std::shared_ptr<const re2::RE2> regex;  // compiled for RegularExpression (full match)
 };
@@ -99,7 +99,7 @@ struct Rule {
   std::vector<BackendRef> backendRefs;
   std::optional<Millis> requestTimeout;
   std::optional<Millis> streamIdleTimeout;
-  std::string modelsOwnedBy;   // default "Envoy AI Gateway"
+  std::string modelsOwnedBy;         // default "Envoy AI Gateway"
   std::int64_t modelsCreatedAt = 0;  // unix seconds
   Location where;
 };

@@ -25,7 +25,8 @@ class SystemClock final : public Clock {
 
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(std::chrono::system_clock::time_point start) : now_(start.time_since_epoch().count()) {}
+  explicit ManualClock(std::chrono::system_clock::time_point start)
+      : now_(start.time_since_epoch().count()) {}
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::time_point(
         std::chrono::system_clock::duration(now_.load(std::memory_order_relaxed)));

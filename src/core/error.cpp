@@ -73,7 +73,8 @@ unsigned httpStatusOf(const Error& error) {
     case ErrorKind::HeadersTooLarge:
       return 431;
     case ErrorKind::UpstreamStatus:
-      return error.upstreamStatus >= 400 && error.upstreamStatus <= 599 ? error.upstreamStatus : 502;
+      return error.upstreamStatus >= 400 && error.upstreamStatus <= 599 ? error.upstreamStatus
+                                                                        : 502;
     case ErrorKind::UpstreamBadResponse:
     case ErrorKind::UpstreamTls:
     case ErrorKind::UpstreamReset:
@@ -97,10 +98,14 @@ namespace {
 std::string_view openAiType(const Error& error) {
   const unsigned status = httpStatusOf(error);
   switch (status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 429: return "rate_limit_error";
-    default: break;
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      break;
   }
   if (status >= 500) return status == 503 ? "service_unavailable_error" : "server_error";
   return "invalid_request_error";
@@ -110,25 +115,44 @@ std::string_view openAiType(const Error& error) {
 
 std::string_view kindName(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::InvalidJson: return "invalid_json";
-    case ErrorKind::InvalidRequest: return "invalid_request";
-    case ErrorKind::ModelNotFound: return "model_not_found";
-    case ErrorKind::RouteNotFound: return "not_found";
-    case ErrorKind::MethodNotAllowed: return "method_not_allowed";
-    case ErrorKind::RequestTimeout: return "request_timeout";
-    case ErrorKind::PayloadTooLarge: return "payload_too_large";
-    case ErrorKind::UnsupportedMediaType: return "unsupported_media_type";
-    case ErrorKind::HeadersTooLarge: return "headers_too_large";
-    case ErrorKind::UpstreamStatus: return "upstream_status";
-    case ErrorKind::UpstreamBadResponse: return "upstream_bad_response";
-    case ErrorKind::UpstreamDns: return "upstream_dns";
-    case ErrorKind::UpstreamConnect: return "upstream_connect";
-    case ErrorKind::UpstreamTls: return "upstream_tls";
-    case ErrorKind::UpstreamReset: return "upstream_reset";
-    case ErrorKind::UpstreamTimeout: return "upstream_timeout";
-    case ErrorKind::CredentialUnavailable: return "credential_unavailable";
-    case ErrorKind::NoBackendAvailable: return "no_backend_available";
-    case ErrorKind::Internal: return "internal_error";
+    case ErrorKind::InvalidJson:
+      return "invalid_json";
+    case ErrorKind::InvalidRequest:
+      return "invalid_request";
+    case ErrorKind::ModelNotFound:
+      return "model_not_found";
+    case ErrorKind::RouteNotFound:
+      return "not_found";
+    case ErrorKind::MethodNotAllowed:
+      return "method_not_allowed";
+    case ErrorKind::RequestTimeout:
+      return "request_timeout";
+    case ErrorKind::PayloadTooLarge:
+      return "payload_too_large";
+    case ErrorKind::UnsupportedMediaType:
+      return "unsupported_media_type";
+    case ErrorKind::HeadersTooLarge:
+      return "headers_too_large";
+    case ErrorKind::UpstreamStatus:
+      return "upstream_status";
+    case ErrorKind::UpstreamBadResponse:
+      return "upstream_bad_response";
+    case ErrorKind::UpstreamDns:
+      return "upstream_dns";
+    case ErrorKind::UpstreamConnect:
+      return "upstream_connect";
+    case ErrorKind::UpstreamTls:
+      return "upstream_tls";
+    case ErrorKind::UpstreamReset:
+      return "upstream_reset";
+    case ErrorKind::UpstreamTimeout:
+      return "upstream_timeout";
+    case ErrorKind::CredentialUnavailable:
+      return "credential_unavailable";
+    case ErrorKind::NoBackendAvailable:
+      return "no_backend_available";
+    case ErrorKind::Internal:
+      return "internal_error";
   }
   return "internal_error";
 }
@@ -137,7 +161,8 @@ std::string renderOpenAiError(const Error& error) {
   boost::json::object inner;
   inner["message"] = error.message;
   inner["type"] = openAiType(error);
-  inner["param"] = error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
+  inner["param"] =
+      error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
   if (!error.code.empty()) {
     inner["code"] = error.code;
   } else if (sideOf(error.kind) == ErrorSide::Upstream || error.kind == ErrorKind::Internal ||

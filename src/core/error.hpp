@@ -19,17 +19,17 @@ enum class ErrorKind {
   UnsupportedMediaType,  // 415
   HeadersTooLarge,       // 431
   // Upstream side: the backend or the way to it failed.
-  UpstreamStatus,        // upstream answered non-2xx; its status is kept
-  UpstreamBadResponse,   // 502: upstream answered 2xx with something we cannot read
-  UpstreamDns,           // 503: hostname did not resolve
-  UpstreamConnect,       // 503: connection refused / unreachable
-  UpstreamTls,           // 502: handshake or certificate verification failed
-  UpstreamReset,         // 502: connection closed before a full response
-  UpstreamTimeout,       // 504: attempt deadline passed
-  CredentialUnavailable, // 503: no token could be obtained for the backend's credential
-  NoBackendAvailable,    // 503: every backend of the rule is unusable
+  UpstreamStatus,         // upstream answered non-2xx; its status is kept
+  UpstreamBadResponse,    // 502: upstream answered 2xx with something we cannot read
+  UpstreamDns,            // 503: hostname did not resolve
+  UpstreamConnect,        // 503: connection refused / unreachable
+  UpstreamTls,            // 502: handshake or certificate verification failed
+  UpstreamReset,          // 502: connection closed before a full response
+  UpstreamTimeout,        // 504: attempt deadline passed
+  CredentialUnavailable,  // 503: no token could be obtained for the backend's credential
+  NoBackendAvailable,     // 503: every backend of the rule is unusable
   // Ours.
-  Internal,              // 500
+  Internal,  // 500
 };
 
 enum class ErrorSide { Client, Upstream, Internal };
@@ -37,8 +37,8 @@ enum class ErrorSide { Client, Upstream, Internal };
 struct Error {
   ErrorKind kind = ErrorKind::Internal;
   std::string message;
-  std::string param;          // OpenAI `param`, empty = null
-  std::string code;           // OpenAI `code` override (e.g. Google's RESOURCE_EXHAUSTED), empty = default
+  std::string param;  // OpenAI `param`, empty = null
+  std::string code;   // OpenAI `code` override (e.g. Google's RESOURCE_EXHAUSTED), empty = default
   unsigned upstreamStatus = 0;  // for UpstreamStatus: the status the upstream answered
   int retryAfterSeconds = -1;   // from Retry-After / RetryInfo, -1 = none
 

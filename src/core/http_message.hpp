@@ -19,12 +19,13 @@ std::string_view findHeader(const std::vector<Header>& headers, std::string_view
 void setHeader(std::vector<Header>& headers, std::string_view name, std::string value);
 
 // Headers a provider's request usually ends up with: its own, then Authorization, x-request-id and
-// trace context from the gateway. Reserved up front, the vector does not grow three times per request.
+// trace context from the gateway. Reserved up front, the vector does not grow three times per
+// request.
 inline constexpr std::size_t kTypicalOutboundHeaders = 6;
 
 struct OutboundRequest {
   std::string method = "POST";
-  std::string target;  // origin-form: path + query
+  std::string target;           // origin-form: path + query
   std::vector<Header> headers;  // Host and Content-Length are added by the client
   std::string body;
 };

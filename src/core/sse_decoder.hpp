@@ -1,8 +1,8 @@
 #pragma once
-// Incremental server-sent-events decoder (WHATWG rules): CR, LF and CRLF all end a line, a blank line
-// ends an event, several data lines join with "\n", one space after the colon is dropped, comments
-// and unknown fields are ignored. Bytes may arrive split anywhere, including inside a CRLF. Each byte
-// is scanned once, so very large events cost linear time.
+// Incremental server-sent-events decoder (WHATWG rules): CR, LF and CRLF all end a line, a blank
+// line ends an event, several data lines join with "\n", one space after the colon is dropped,
+// comments and unknown fields are ignored. Bytes may arrive split anywhere, including inside a
+// CRLF. Each byte is scanned once, so very large events cost linear time.
 
 #include <cstddef>
 #include <string>

@@ -34,8 +34,8 @@ void writeFile(const fs::path& path, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-// The token endpoint is verified against OpenSSL's default store (DESIGN §1 Trust). The demo adds its
-// emulator CA to a copy of the system bundle and points SSL_CERT_FILE at it, as a user would.
+// The token endpoint is verified against OpenSSL's default store (DESIGN §1 Trust). The demo adds
+// its emulator CA to a copy of the system bundle and points SSL_CERT_FILE at it, as a user would.
 void trustEmulatorCa(const fs::path& dir, const std::string& caPem) {
   std::string bundle;
   for (const char* system : {"/etc/ssl/certs/ca-certificates.crt"}) {
@@ -60,15 +60,18 @@ int runDemoCommand(int argc, char** argv) {
   std::string admin = "127.0.0.1:9901";
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--listen" && i + 1 < argc) listen = argv[++i];
-    else if (arg == "--admin" && i + 1 < argc) admin = argv[++i];
+    if (arg == "--listen" && i + 1 < argc)
+      listen = argv[++i];
+    else if (arg == "--admin" && i + 1 < argc)
+      admin = argv[++i];
     else {
       std::cerr << "usage: switchyard demo [--listen HOST:PORT] [--admin HOST:PORT]\n";
       return 2;
     }
   }
 
-  const fs::path dir = fs::temp_directory_path() / ("switchyard-demo-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("switchyard-demo-" + std::to_string(::getpid()));
   fs::create_directories(dir);
 
   emulator::EmulatorOptions emulatorOptions;
@@ -91,22 +94,27 @@ int runDemoCommand(int argc, char** argv) {
   gateway.start();
 
   const std::string base = "http://localhost:" + std::to_string(gateway.port());
-  std::cout << "Switchyard demo is running.\n"
-            << "  gateway:  " << base << "  (admin http://" << admin << ")\n"
-            << "  emulator: " << vertex.baseUrl() << "  (Vertex AI + OAuth, TLS with its own CA)\n"
-            << "  manifests: " << manifests.string() << "\n\n"
-            << "vertex-virtual-model routes to gemini-2.5-pro (priority 0, its host does not resolve)\n"
-            << "and falls back to gemini-2.5-flash (priority 1). Try:\n\n"
-            << "  curl -s " << base << "/v1/chat/completions -H 'Content-Type: application/json' \\\n"
-            << "    -d '{\"model\":\"vertex-virtual-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the demo\"}]}'\n\n"
-            << "  curl -s " << base << "/v1/models\n\n"
-            << "The access log below shows each request's attempts: the failed primary, then the fallback.\n"
-            << "Press Ctrl-C to stop.\n"
-            << std::flush;
+  std::cout
+      << "Switchyard demo is running.\n"
+      << "  gateway:  " << base << "  (admin http://" << admin << ")\n"
+      << "  emulator: " << vertex.baseUrl() << "  (Vertex AI + OAuth, TLS with its own CA)\n"
+      << "  manifests: " << manifests.string() << "\n\n"
+      << "vertex-virtual-model routes to gemini-2.5-pro (priority 0, its host does not resolve)\n"
+      << "and falls back to gemini-2.5-flash (priority 1). Try:\n\n"
+      << "  curl -s " << base << "/v1/chat/completions -H 'Content-Type: application/json' \\\n"
+      << "    -d "
+         "'{\"model\":\"vertex-virtual-model\",\"messages\":[{\"role\":\"user\",\"content\":"
+         "\"Hello from the demo\"}]}'\n\n"
+      << "  curl -s " << base << "/v1/models\n\n"
+      << "The access log below shows each request's attempts: the failed primary, then the "
+         "fallback.\n"
+      << "Press Ctrl-C to stop.\n"
+      << std::flush;
 
   boost::asio::io_context signalsIoc;
   boost::asio::signal_set signals(signalsIoc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) { gateway.stop(std::chrono::seconds(5)); });
+  signals.async_wait(
+      [&](const boost::system::error_code&, int) { gateway.stop(std::chrono::seconds(5)); });
   std::thread signalThread([&] { signalsIoc.run(); });
   gateway.join();
   signalsIoc.stop();

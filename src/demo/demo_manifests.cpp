@@ -19,7 +19,8 @@ std::string indentBlock(const std::string& text, const std::string& indent) {
 std::string renderDemoManifests(const DemoSetup& setup) {
   const std::string port = std::to_string(setup.emulatorPort);
   std::string y;
-  y += R"(# Switchyard demo: vertex-virtual-model → gemini-2.5-pro (priority 0, broken: its host does not
+  y +=
+      R"(# Switchyard demo: vertex-virtual-model → gemini-2.5-pro (priority 0, broken: its host does not
 # resolve) with fallback to gemini-2.5-flash (priority 1, the built-in Vertex AI emulator over TLS).
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIGatewayRoute
@@ -94,7 +95,8 @@ spec:
   endpoints:
     - ip:
         address: 127.0.0.1
-        port: )" + port + R"(
+        port: )" +
+      port + R"(
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: BackendTLSPolicy
@@ -134,7 +136,8 @@ metadata:
   namespace: default
 data:
   ca.crt: |
-)" + indentBlock(setup.caPem, "    ") + R"(---
+)" + indentBlock(setup.caPem, "    ") +
+      R"(---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: BackendSecurityPolicy
 metadata:

@@ -88,7 +88,8 @@ std::vector<Declaration> declarationsOf(const json::object& request) {
     for (const auto& d : *list) {
       const auto* declaration = d.if_object();
       if (!declaration) continue;
-      Declaration decl{std::string(stringField(*declaration, "name")), field(*declaration, "parametersJsonSchema")};
+      Declaration decl{std::string(stringField(*declaration, "name")),
+                       field(*declaration, "parametersJsonSchema")};
       if (!decl.schema) decl.schema = field(*declaration, "parameters");
       out.push_back(std::move(decl));
     }
@@ -97,8 +98,9 @@ std::vector<Declaration> declarationsOf(const json::object& request) {
 }
 
 bool isStopWord(std::string_view word) {
-  static const std::set<std::string, std::less<>> kStop = {
-      "for", "with", "in", "on", "at", "the", "a", "an", "and", "to", "of", "please", "call", "then"};
+  static const std::set<std::string, std::less<>> kStop = {"for", "with",   "in",   "on",  "at",
+                                                           "the", "a",      "an",   "and", "to",
+                                                           "of",  "please", "call", "then"};
   std::string lowered(word);
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return kStop.contains(lowered);
@@ -109,11 +111,13 @@ bool isStopWord(std::string_view word) {
 std::vector<std::string> argumentWords(std::string_view text, std::string_view function) {
   const std::string marker = "call " + std::string(function);
   const auto pos = text.find(marker);
-  const std::string_view rest = pos == std::string_view::npos ? text : text.substr(pos + marker.size());
+  const std::string_view rest =
+      pos == std::string_view::npos ? text : text.substr(pos + marker.size());
   std::vector<std::string> out;
   for (auto& word : splitWords(rest)) {
     while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.back()))) word.pop_back();
-    while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.front()))) word.erase(0, 1);
+    while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.front())))
+      word.erase(0, 1);
     if (word.empty() || isStopWord(word)) continue;
     out.push_back(std::move(word));
   }
@@ -121,15 +125,17 @@ std::vector<std::string> argumentWords(std::string_view text, std::string_view f
 }
 
 // Declared functions named as "call <fn>" in `text`, in the order they appear.
-std::vector<const Declaration*> namedCalls(std::string_view text, const std::vector<Declaration>& declarations) {
+std::vector<const Declaration*> namedCalls(std::string_view text,
+                                           const std::vector<Declaration>& declarations) {
   std::vector<std::pair<std::size_t, const Declaration*>> found;
   for (const auto& d : declarations) {
     const std::string marker = "call " + d.name;
     std::size_t pos = 0;
     while ((pos = text.find(marker, pos)) != std::string_view::npos) {
       const std::size_t end = pos + marker.size();
-      const bool wordEnd = end == text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                                   text[end] == '_' || text[end] == '-' || text[end] == '.');
+      const bool wordEnd =
+          end == text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                  text[end] == '_' || text[end] == '-' || text[end] == '.');
       if (wordEnd) {
         found.emplace_back(pos, &d);
         break;
@@ -145,7 +151,8 @@ std::vector<const Declaration*> namedCalls(std::string_view text, const std::vec
 
 json::object functionCallPart(const Declaration& declaration, std::string_view prompt) {
   SampleWords words(argumentWords(prompt, declaration.name));
-  json::value args = declaration.schema ? sampleForSchema(*declaration.schema, words) : json::object{};
+  json::value args =
+      declaration.schema ? sampleForSchema(*declaration.schema, words) : json::object{};
   if (!args.is_object()) args = json::object{};
   json::object call;
   call["name"] = declaration.name;
@@ -163,8 +170,10 @@ long long promptTokensOf(const json::object& request) {
       const auto* p = part.if_object();
       if (!p) continue;
       const auto* text = field(*p, "text");
-      if (text && text->is_string()) count += countWords(text->as_string());
-      else ++count;
+      if (text && text->is_string())
+        count += countWords(text->as_string());
+      else
+        ++count;
     }
   };
   if (const auto* system = field(request, "systemInstruction")) countParts(partsOf(*system));
@@ -199,7 +208,8 @@ json::object usageJson(const Answer& answer) {
   if (answer.thoughtsTokens) usage["thoughtsTokenCount"] = answer.thoughtsTokens;
   usage["totalTokenCount"] = answer.promptTokens + answer.candidatesTokens + answer.thoughtsTokens;
   usage["trafficType"] = "ON_DEMAND";
-  usage["promptTokensDetails"] = json::array{json::object{{"modality", "TEXT"}, {"tokenCount", answer.promptTokens}}};
+  usage["promptTokensDetails"] =
+      json::array{json::object{{"modality", "TEXT"}, {"tokenCount", answer.promptTokens}}};
   if (answer.candidatesTokens) {
     usage["candidatesTokensDetails"] =
         json::array{json::object{{"modality", "TEXT"}, {"tokenCount", answer.candidatesTokens}}};
@@ -223,7 +233,9 @@ void addMeta(json::object& response, const AnswerMeta& meta) {
 
 }  // namespace
 
-long long countWords(std::string_view text) { return static_cast<long long>(splitWords(text).size()); }
+long long countWords(std::string_view text) {
+  return static_cast<long long>(splitWords(text).size());
+}
 
 std::string lastContentText(const json::object& request) {
   const auto* contents = arrayField(request, "contents");
@@ -250,12 +262,14 @@ Answer deriveAnswer(const json::object& request, std::string_view model) {
   const auto& contents = *arrayField(request, "contents");
   const json::value& last = contents.back();
   const bool lastIsUser = roleOf(last.as_object()) == "user";
-  const std::string prompt = lastIsUser ? stripFaultDirectives(joinTextParts(partsOf(last))) : std::string{};
+  const std::string prompt =
+      lastIsUser ? stripFaultDirectives(joinTextParts(partsOf(last))) : std::string{};
 
   const auto* generation = objectField(request, "generationConfig");
   const json::object noConfig;
   const json::object& config = generation ? *generation : noConfig;
-  const long long candidateCount = std::max<long long>(1, integerField(config, "candidateCount", 1));
+  const long long candidateCount =
+      std::max<long long>(1, integerField(config, "candidateCount", 1));
   const long long maxOutputTokens = integerField(config, "maxOutputTokens", -1);
 
   // Function responses answered in the last turn.
@@ -313,7 +327,8 @@ Answer deriveAnswer(const json::object& request, std::string_view model) {
     if (budget > 0 || budget == -1 || level) {
       const auto words = splitWords(prompt);
       thought = "Thinking about:";
-      for (std::size_t i = 0; i < std::min<std::size_t>(words.size(), 8); ++i) thought += " " + words[i];
+      for (std::size_t i = 0; i < std::min<std::size_t>(words.size(), 8); ++i)
+        thought += " " + words[i];
       const auto* include = field(*thinking, "includeThoughts");
       includeThoughts = include && include->is_bool() && include->as_bool();
     }
@@ -365,7 +380,8 @@ Answer deriveAnswer(const json::object& request, std::string_view model) {
     CandidateAnswer candidate;
     if (!thought.empty()) {
       answer.thoughtsTokens += countWords(thought);
-      if (includeThoughts) candidate.parts.push_back(json::object{{"text", thought}, {"thought", true}});
+      if (includeThoughts)
+        candidate.parts.push_back(json::object{{"text", thought}, {"thought", true}});
     }
     if (!callParts.empty()) {
       for (const auto& part : callParts) {
@@ -375,7 +391,8 @@ Answer deriveAnswer(const json::object& request, std::string_view model) {
     } else {
       std::string own = text;
       if (i > 0 && !jsonAnswer) own += " (candidate " + std::to_string(i + 1) + ")";
-      if (maxOutputTokens > 0 && truncateWords(own, maxOutputTokens)) candidate.finishReason = "MAX_TOKENS";
+      if (maxOutputTokens > 0 && truncateWords(own, maxOutputTokens))
+        candidate.finishReason = "MAX_TOKENS";
       answer.candidatesTokens += countWords(own);
       candidate.parts.push_back(json::object{{"text", own}});
     }
@@ -388,7 +405,8 @@ std::string renderResponse(const Answer& answer, const AnswerMeta& meta) {
   json::object response;
   json::array candidates;
   for (std::size_t i = 0; i < answer.candidates.size(); ++i) {
-    candidates.push_back(candidateJson(i, answer.candidates[i].parts, answer.candidates[i].finishReason));
+    candidates.push_back(
+        candidateJson(i, answer.candidates[i].parts, answer.candidates[i].finishReason));
   }
   response["candidates"] = std::move(candidates);
   response["usageMetadata"] = usageJson(answer);
@@ -397,8 +415,8 @@ std::string renderResponse(const Answer& answer, const AnswerMeta& meta) {
 }
 
 std::vector<std::string> renderStreamEvents(const Answer& answer, const AnswerMeta& meta) {
-  // Each candidate's parts as stream pieces: text split into word chunks (whitespace leading), every
-  // other part whole.
+  // Each candidate's parts as stream pieces: text split into word chunks (whitespace leading),
+  // every other part whole.
   struct Piece {
     std::size_t candidate;
     json::object part;
@@ -431,7 +449,8 @@ std::vector<std::string> renderStreamEvents(const Answer& answer, const AnswerMe
         own.push_back(json::object{{"text", merged}});
       }
     }
-    for (std::size_t k = 0; k < own.size(); ++k) pieces.push_back(Piece{c, std::move(own[k]), k + 1 == own.size()});
+    for (std::size_t k = 0; k < own.size(); ++k)
+      pieces.push_back(Piece{c, std::move(own[k]), k + 1 == own.size()});
   }
 
   std::vector<std::string> events;
@@ -439,9 +458,10 @@ std::vector<std::string> renderStreamEvents(const Answer& answer, const AnswerMe
     const Piece& piece = pieces[k];
     const bool final = k + 1 == pieces.size();
     json::object event;
-    event["candidates"] = json::array{candidateJson(
-        piece.candidate, json::array{piece.part},
-        piece.last ? std::string_view(answer.candidates[piece.candidate].finishReason) : std::string_view{})};
+    event["candidates"] = json::array{
+        candidateJson(piece.candidate, json::array{piece.part},
+                      piece.last ? std::string_view(answer.candidates[piece.candidate].finishReason)
+                                 : std::string_view{})};
     event["usageMetadata"] = final ? usageJson(answer) : json::object{{"trafficType", "ON_DEMAND"}};
     addMeta(event, meta);
     events.push_back(json::serialize(event));
@@ -450,7 +470,8 @@ std::vector<std::string> renderStreamEvents(const Answer& answer, const AnswerMe
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);

@@ -8,8 +8,8 @@
 
 namespace switchyard::emulator {
 
-std::string base64Encode(std::string_view bytes);      // standard alphabet, padded
-std::string base64UrlEncode(std::string_view bytes);   // URL-safe alphabet, no padding
+std::string base64Encode(std::string_view bytes);     // standard alphabet, padded
+std::string base64UrlEncode(std::string_view bytes);  // URL-safe alphabet, no padding
 // nullopt on a character outside both alphabets or an impossible length.
 std::optional<std::string> base64Decode(std::string_view text);
 

@@ -76,7 +76,8 @@ EmulateArgs parseArgs(int argc, char** argv) {
       const auto colon = listen.rfind(':');
       if (colon == std::string::npos) throw UsageError("--listen needs HOST:PORT");
       std::string host = listen.substr(0, colon);
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
       args.options.listenHost = host;
       try {
         const int port = std::stoi(listen.substr(colon + 1));
@@ -113,8 +114,10 @@ EmulateArgs parseArgs(int argc, char** argv) {
       throw UsageError("unknown option " + arg);
     }
   }
-  if (args.certFile.empty() != args.keyFile.empty()) throw UsageError("--tls-cert and --tls-key go together");
-  if (!args.certFile.empty() && args.tlsAuto) throw UsageError("--tls-auto and --tls-cert exclude each other");
+  if (args.certFile.empty() != args.keyFile.empty())
+    throw UsageError("--tls-cert and --tls-key go together");
+  if (!args.certFile.empty() && args.tlsAuto)
+    throw UsageError("--tls-auto and --tls-cert exclude each other");
   if (!args.writeCa.empty() && !args.tlsAuto) throw UsageError("--write-ca needs --tls-auto");
   if (!args.certFile.empty()) {
     args.options.tls = true;

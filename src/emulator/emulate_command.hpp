@@ -1,6 +1,7 @@
 #pragma once
 // `switchyard emulate`: the Vertex AI + OAuth emulator as a process, for local development and the
-// end-to-end tests. Prints one JSON line with the URL on stdout when ready; runs until SIGINT/SIGTERM.
+// end-to-end tests. Prints one JSON line with the URL on stdout when ready; runs until
+// SIGINT/SIGTERM.
 
 namespace switchyard::emulator {
 

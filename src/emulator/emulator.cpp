@@ -20,7 +20,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::shared_ptr<asio::ssl::context> makeTlsContext(const std::string& certPem, const std::string& keyPem) {
+std::shared_ptr<asio::ssl::context> makeTlsContext(const std::string& certPem,
+                                                   const std::string& keyPem) {
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -30,7 +31,9 @@ std::shared_ptr<asio::ssl::context> makeTlsContext(const std::string& certPem, c
   return context;
 }
 
-bool isWildcard(const std::string& host) { return host == "0.0.0.0" || host == "::" || host.empty(); }
+bool isWildcard(const std::string& host) {
+  return host == "0.0.0.0" || host == "::" || host.empty();
+}
 
 }  // namespace
 
@@ -68,8 +71,9 @@ void Emulator::start() {
   // Service accounts.
   if (o.acceptedServiceAccountJson.empty()) {
     const auto pair = generateRsaKey(2048);
-    s.keys.push_back(ServiceAccountKey{"emulator-project", "switchyard-emulator@emulator-project.iam.gserviceaccount.com",
-                                       randomHex(20), pair.privateKeyPem});
+    s.keys.push_back(ServiceAccountKey{
+        "emulator-project", "switchyard-emulator@emulator-project.iam.gserviceaccount.com",
+        randomHex(20), pair.privateKeyPem});
   } else {
     for (const auto& text : o.acceptedServiceAccountJson) {
       auto key = parseServiceAccountKey(text);
@@ -82,12 +86,14 @@ void Emulator::start() {
   // TLS.
   if (o.tls) {
     if (!o.tlsCertPem.empty() || !o.tlsKeyPem.empty()) {
-      if (o.tlsCertPem.empty() || o.tlsKeyPem.empty()) throw std::runtime_error("TLS needs both a certificate and a key");
+      if (o.tlsCertPem.empty() || o.tlsKeyPem.empty())
+        throw std::runtime_error("TLS needs both a certificate and a key");
       s.tls = makeTlsContext(o.tlsCertPem, o.tlsKeyPem);
     } else {
       const auto ca = makeCertificateAuthority("Switchyard Emulator CA");
-      const auto leaf = makeServerCertificate(ca, o.tlsDnsNames.empty() ? "localhost" : o.tlsDnsNames.front(),
-                                              o.tlsDnsNames, {"127.0.0.1", "::1"});
+      const auto leaf =
+          makeServerCertificate(ca, o.tlsDnsNames.empty() ? "localhost" : o.tlsDnsNames.front(),
+                                o.tlsDnsNames, {"127.0.0.1", "::1"});
       s.caPem = ca.certPem;
       s.tls = makeTlsContext(leaf.certPem + ca.certPem, leaf.keyPem);
     }
@@ -101,20 +107,28 @@ void Emulator::start() {
   const std::string listenHost = o.listenHost == "localhost" ? "127.0.0.1" : o.listenHost;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(isWildcard(listenHost) ? "0.0.0.0" : listenHost, ec);
-  if (ec) throw std::runtime_error("emulator: listen host must be an IP address or localhost: " + o.listenHost);
+  if (ec)
+    throw std::runtime_error("emulator: listen host must be an IP address or localhost: " +
+                             o.listenHost);
   http::ServerOptions serverOptions;
   serverOptions.listen = asio::ip::tcp::endpoint(address, o.port);
   serverOptions.workers = 1;
   serverOptions.tls = s.tls;
-  s.server = std::make_unique<http::Server>(
-      serverOptions, [&services = s.services](asio::io_context&) { return std::make_unique<EmulatorHandler>(services); });
+  s.server =
+      std::make_unique<http::Server>(serverOptions, [&services = s.services](asio::io_context&) {
+        return std::make_unique<EmulatorHandler>(services);
+      });
   s.server->start();
   s.port = s.server->port();
   // An address clients can dial that the certificate names (localhost may resolve to ::1 first).
-  if (o.listenHost == "::") s.host = "[::1]";
-  else if (isWildcard(listenHost)) s.host = "127.0.0.1";
-  else if (address.is_v6()) s.host = "[" + listenHost + "]";
-  else s.host = listenHost;
+  if (o.listenHost == "::")
+    s.host = "[::1]";
+  else if (isWildcard(listenHost))
+    s.host = "127.0.0.1";
+  else if (address.is_v6())
+    s.host = "[" + listenHost + "]";
+  else
+    s.host = listenHost;
   s.tokens.addAudience(tokenUrl());
 }
 
@@ -130,7 +144,8 @@ void Emulator::stop() {
 std::uint16_t Emulator::port() const { return impl_->port; }
 
 std::string Emulator::baseUrl() const {
-  return std::string(impl_->options.tls ? "https://" : "http://") + impl_->host + ":" + std::to_string(impl_->port);
+  return std::string(impl_->options.tls ? "https://" : "http://") + impl_->host + ":" +
+         std::to_string(impl_->port);
 }
 
 std::string Emulator::tokenUrl() const { return baseUrl() + "/token"; }
@@ -144,7 +159,8 @@ std::string Emulator::serviceAccountJson() const {
 
 Stats Emulator::stats() const {
   Stats stats = impl_->stats.snapshot();
-  if (impl_->services.connectionsAccepted) stats.connectionsAccepted = impl_->services.connectionsAccepted();
+  if (impl_->services.connectionsAccepted)
+    stats.connectionsAccepted = impl_->services.connectionsAccepted();
   return stats;
 }
 

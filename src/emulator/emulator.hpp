@@ -21,10 +21,12 @@ namespace switchyard::emulator {
 
 struct EmulatorOptions {
   std::string listenHost = "127.0.0.1";  // an IP literal, or "localhost"
-  std::uint16_t port = 0;                 // 0 = any free port
+  std::uint16_t port = 0;                // 0 = any free port
   bool tls = true;
-  std::vector<std::string> tlsDnsNames = {"localhost"};  // certificate SANs; 127.0.0.1 and ::1 always
-  std::string tlsCertPem, tlsKeyPem;  // given → used; empty with tls → the emulator makes a CA and a cert
+  std::vector<std::string> tlsDnsNames = {
+      "localhost"};  // certificate SANs; 127.0.0.1 and ::1 always
+  std::string tlsCertPem,
+      tlsKeyPem;  // given → used; empty with tls → the emulator makes a CA and a cert
   std::chrono::seconds tokenLifetime{3599};
   std::vector<std::string> acceptedServiceAccountJson;  // empty → one key is generated
   const core::Clock* clock = nullptr;  // null = the system clock (tests inject one)

@@ -42,9 +42,11 @@ std::string lower(std::string_view s) {
 }
 
 // Either one send(), or (chunked_body) the same bytes in small pieces with small pauses.
-asio::awaitable<bool> sendBody(http::ResponseWriter& writer, unsigned status, std::string_view contentType,
-                               std::string body, Headers headers, bool chunked) {
-  if (!chunked) co_return co_await writer.send(status, contentType, std::move(body), std::move(headers));
+asio::awaitable<bool> sendBody(http::ResponseWriter& writer, unsigned status,
+                               std::string_view contentType, std::string body, Headers headers,
+                               bool chunked) {
+  if (!chunked)
+    co_return co_await writer.send(status, contentType, std::move(body), std::move(headers));
   const std::string_view all = body;
   if (!co_await writer.beginStream(status, contentType, std::move(headers))) co_return false;
   const std::size_t piece = std::max<std::size_t>(8, body.size() / 32);
@@ -61,24 +63,27 @@ asio::awaitable<bool> sendBody(http::ResponseWriter& writer, unsigned status, st
 asio::awaitable<void> sendGoogleError(http::ResponseWriter& writer, GoogleError error, bool stream,
                                       int retryAfterSeconds = -1, bool chunked = false) {
   Headers headers;
-  if (retryAfterSeconds >= 0) headers.emplace_back("Retry-After", std::to_string(retryAfterSeconds));
-  if (error.status == 401) headers.emplace_back("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\"");
+  if (retryAfterSeconds >= 0)
+    headers.emplace_back("Retry-After", std::to_string(retryAfterSeconds));
+  if (error.status == 401)
+    headers.emplace_back("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\"");
   std::string body = renderGoogleError(error, stream);
   co_await sendBody(writer, error.status, kJson, std::move(body), std::move(headers), chunked);
 }
 
-asio::awaitable<void> sendGoogleError(http::ResponseWriter& writer, unsigned status, std::string message,
-                                      bool stream) {
+asio::awaitable<void> sendGoogleError(http::ResponseWriter& writer, unsigned status,
+                                      std::string message, bool stream) {
   GoogleError error{status, std::move(message), {}};
   co_await sendGoogleError(writer, std::move(error), stream);
 }
 
 // The OAuth endpoint's body for an injected status (RFC 6749 §5.2 shape).
 std::string oauthFaultBody(unsigned status) {
-  const std::string_view error = status >= 500 ? "internal_failure" : status == 429 ? "rate_limit_exceeded"
-                                                                                     : "invalid_grant";
-  return json::serialize(json::object{{"error", error},
-                                      {"error_description", "emulator fault: status " + std::to_string(status)}});
+  const std::string_view error = status >= 500   ? "internal_failure"
+                                 : status == 429 ? "rate_limit_exceeded"
+                                                 : "invalid_grant";
+  return json::serialize(json::object{
+      {"error", error}, {"error_description", "emulator fault: status " + std::to_string(status)}});
 }
 
 }  // namespace
@@ -86,13 +91,15 @@ std::string oauthFaultBody(unsigned status) {
 // What a fault does before the answer is made: wait, hang, drop the connection or answer an error.
 // Returns whether the request should go on.
 static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, const Fault& fault,
-                                                    http::ResponseWriter& writer, bool oauth, bool stream) {
+                                                    http::ResponseWriter& writer, bool oauth,
+                                                    bool stream) {
   if (fault.empty()) co_return true;
   services.stats.faultInjected();
   if (fault.delay.count() > 0) co_await sleepFor(fault.delay);
   if (fault.hang) {
     const auto generation = services.releaseGeneration.load();
-    while (!services.stopping && services.releaseGeneration.load() == generation) co_await sleepFor(kHangPoll);
+    while (!services.stopping && services.releaseGeneration.load() == generation)
+      co_await sleepFor(kHangPoll);
     writer.abort();
     co_return false;
   }
@@ -103,12 +110,15 @@ static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, 
   if (fault.status != 0) {
     if (oauth) {
       Headers headers;
-      if (fault.retryAfterSeconds >= 0) headers.emplace_back("Retry-After", std::to_string(fault.retryAfterSeconds));
+      if (fault.retryAfterSeconds >= 0)
+        headers.emplace_back("Retry-After", std::to_string(fault.retryAfterSeconds));
       std::string body = oauthFaultBody(fault.status);
-      co_await sendBody(writer, fault.status, kJson, std::move(body), std::move(headers), fault.chunkedBody);
+      co_await sendBody(writer, fault.status, kJson, std::move(body), std::move(headers),
+                        fault.chunkedBody);
     } else {
       GoogleError error{fault.status, {}, {}};
-      co_await sendGoogleError(writer, std::move(error), stream, fault.retryAfterSeconds, fault.chunkedBody);
+      co_await sendGoogleError(writer, std::move(error), stream, fault.retryAfterSeconds,
+                               fault.chunkedBody);
     }
     co_return false;
   }
@@ -127,13 +137,14 @@ asio::awaitable<void> EmulatorHandler::handle(http::Request& request, const http
   co_await sendGoogleError(writer, 404, std::move(message), false);
 }
 
-void EmulatorHandler::renderProtocolError(unsigned status, std::string_view message, std::string& body,
-                                          std::string& contentType) {
+void EmulatorHandler::renderProtocolError(unsigned status, std::string_view message,
+                                          std::string& body, std::string& contentType) {
   body = renderGoogleError(GoogleError{status, std::string(message), {}});
   contentType = kJson;
 }
 
-asio::awaitable<void> EmulatorHandler::handleToken(http::Request& request, http::ResponseWriter& writer) {
+asio::awaitable<void> EmulatorHandler::handleToken(http::Request& request,
+                                                   http::ResponseWriter& writer) {
   services_.stats.tokenRequest();
   if (auto fault = services_.faults.take(FaultTable::kTokenEndpoint)) {
     if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, true, false)) co_return;
@@ -147,7 +158,8 @@ asio::awaitable<void> EmulatorHandler::handleToken(http::Request& request, http:
   }
   const std::string audience = std::string(services_.tls ? "https://" : "http://") +
                                std::string(request[bhttp::field::host]) + "/token";
-  auto grant = services_.tokens.exchange(request[bhttp::field::content_type], request.body(), audience);
+  auto grant =
+      services_.tokens.exchange(request[bhttp::field::content_type], request.body(), audience);
   Headers noStore{{"Cache-Control", "no-store"}};
   const unsigned status = grant ? 200 : grant.error().status;
   std::string body = grant ? grant->body() : grant.error().body();
@@ -155,11 +167,13 @@ asio::awaitable<void> EmulatorHandler::handleToken(http::Request& request, http:
   co_await writer.send(status, kJson, std::move(body), std::move(noStore));
 }
 
-asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request, http::ResponseWriter& writer) {
+asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
+                                                      http::ResponseWriter& writer) {
   const ModelCall call = *parseModelCall(request.target());
   Headers seen;
   for (const auto& f : request) seen.emplace_back(lower(f.name_string()), std::string(f.value()));
-  services_.stats.generateRequest(call.model, call.stream, request.target(), std::move(seen), request.body());
+  services_.stats.generateRequest(call.model, call.stream, request.target(), std::move(seen),
+                                  request.body());
 
   // Control-API faults apply to the request as it arrives.
   Fault answerFault;
@@ -178,9 +192,10 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request, ht
   if (!bearer || !services_.tokens.isValid(authorization.substr(7))) {
     GoogleError error{401, {}, bearer ? "ACCESS_TOKEN_TYPE_UNSUPPORTED" : "CREDENTIALS_MISSING"};
     if (!bearer && request.find("x-goog-api-key") != request.end()) {
-      error.message = "API keys are not supported by this API. Expected OAuth2 access token or other "
-                      "authentication credentials that assert a principal. See "
-                      "https://cloud.google.com/docs/authentication";
+      error.message =
+          "API keys are not supported by this API. Expected OAuth2 access token or other "
+          "authentication credentials that assert a principal. See "
+          "https://cloud.google.com/docs/authentication";
     }
     co_await sendGoogleError(writer, std::move(error), call.stream);
     co_return;
@@ -192,7 +207,8 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request, ht
     co_return;
   }
   if (call.stream && !call.sse) {
-    co_await sendGoogleError(writer, 400, "The emulator serves streamGenerateContent only with ?alt=sse.", true);
+    co_await sendGoogleError(writer, 400,
+                             "The emulator serves streamGenerateContent only with ?alt=sse.", true);
     co_return;
   }
 
@@ -211,7 +227,8 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request, ht
     co_await sendGoogleError(writer, 400, std::move(message), call.stream);
     co_return;
   }
-  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, false, call.stream)) co_return;
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, false, call.stream))
+    co_return;
   answerFault.merge(*directive);
 
   const Answer answer = deriveAnswer(body, call.model);
@@ -220,7 +237,8 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request, ht
   if (!call.stream) {
     std::string response = renderResponse(answer, meta);
     Headers none;
-    co_await sendBody(writer, 200, kJson, std::move(response), std::move(none), answerFault.chunkedBody);
+    co_await sendBody(writer, 200, kJson, std::move(response), std::move(none),
+                      answerFault.chunkedBody);
     co_return;
   }
 
@@ -231,12 +249,15 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request, ht
     co_return;
   }
   for (std::size_t k = 0; k <= events.size(); ++k) {
-    if (answerFault.streamResetAfter >= 0 && k == static_cast<std::size_t>(answerFault.streamResetAfter)) {
+    if (answerFault.streamResetAfter >= 0 &&
+        k == static_cast<std::size_t>(answerFault.streamResetAfter)) {
       writer.abort();
       co_return;
     }
-    if (answerFault.streamMalformedAfter >= 0 && k == static_cast<std::size_t>(answerFault.streamMalformedAfter)) {
-      constexpr std::string_view kMalformed = "data: {\"candidates\": [{\"content\": emulator-malformed\r\n\r\n";
+    if (answerFault.streamMalformedAfter >= 0 &&
+        k == static_cast<std::size_t>(answerFault.streamMalformedAfter)) {
+      constexpr std::string_view kMalformed =
+          "data: {\"candidates\": [{\"content\": emulator-malformed\r\n\r\n";
       if (co_await writer.write(kMalformed)) {
         co_await writer.endStream();
       }
@@ -264,7 +285,8 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request, ht
   if (!co_await writer.endStream()) services_.stats.clientDisconnect();
 }
 
-asio::awaitable<void> EmulatorHandler::handleFaults(http::Request& request, http::ResponseWriter& writer) {
+asio::awaitable<void> EmulatorHandler::handleFaults(http::Request& request,
+                                                    http::ResponseWriter& writer) {
   if (request.method() == bhttp::verb::delete_) {
     services_.faults.clear();
     ++services_.releaseGeneration;
@@ -284,7 +306,8 @@ asio::awaitable<void> EmulatorHandler::handleFaults(http::Request& request, http
     co_return;
   }
   std::string target(FaultTable::kAnyModel);
-  if (const auto* model = object->if_contains("model"); model && model->is_string()) target = model->as_string();
+  if (const auto* model = object->if_contains("model"); model && model->is_string())
+    target = model->as_string();
   if (const auto* endpoint = object->if_contains("endpoint"); endpoint && endpoint->is_string()) {
     if (endpoint->as_string() != FaultTable::kTokenEndpoint) {
       co_await sendGoogleError(writer, 400, "emulator fault: endpoint must be \"token\"", false);
@@ -307,7 +330,8 @@ asio::awaitable<void> EmulatorHandler::handleFaults(http::Request& request, http
     }
     count = c->as_int64();
   }
-  services_.faults.add(target, *fault, static_cast<int>(std::clamp<long long>(count, -1, 1'000'000)));
+  services_.faults.add(target, *fault,
+                       static_cast<int>(std::clamp<long long>(count, -1, 1'000'000)));
   json::object accepted;
   accepted["target"] = target;
   accepted["count"] = count;
@@ -315,7 +339,8 @@ asio::awaitable<void> EmulatorHandler::handleFaults(http::Request& request, http
   co_await writer.send(200, kJson, std::move(body));
 }
 
-asio::awaitable<void> EmulatorHandler::handleStats(http::Request& request, http::ResponseWriter& writer) {
+asio::awaitable<void> EmulatorHandler::handleStats(http::Request& request,
+                                                   http::ResponseWriter& writer) {
   if (request.method() == bhttp::verb::delete_) {
     services_.stats.reset();
     std::string body = R"({"reset":true})";

@@ -29,7 +29,8 @@ std::optional<long long> toInteger(std::string_view s) {
 // One key with its value as text (flags have an empty value). Shared by directives and JSON.
 boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_view key,
                                                     std::string_view value, bool hasValue) {
-  auto number = [&](long long min, long long max) -> boost::system::result<long long, FaultSyntaxError> {
+  auto number = [&](long long min,
+                    long long max) -> boost::system::result<long long, FaultSyntaxError> {
     auto v = toInteger(value);
     if (!hasValue || !v || *v < min || *v > max) {
       return FaultSyntaxError{"emulator fault: " + std::string(key) + " needs an integer in [" +
@@ -40,7 +41,8 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
   auto flag = [&]() -> boost::system::result<bool, FaultSyntaxError> {
     if (!hasValue || value == "true" || value == "1") return true;
     if (value == "false" || value == "0") return false;
-    return FaultSyntaxError{"emulator fault: " + std::string(key) + " takes no value or true/false"};
+    return FaultSyntaxError{"emulator fault: " + std::string(key) +
+                            " takes no value or true/false"};
   };
   constexpr long long kMaxMs = 3'600'000;
   if (key == "status") {
@@ -89,7 +91,8 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
 
 bool Fault::empty() const {
   return status == 0 && retryAfterSeconds < 0 && delay.count() == 0 && !hang && !reset &&
-         !chunkedBody && streamPause.count() == 0 && streamResetAfter < 0 && streamMalformedAfter < 0;
+         !chunkedBody && streamPause.count() == 0 && streamResetAfter < 0 &&
+         streamMalformedAfter < 0;
 }
 
 void Fault::merge(const Fault& other) {
@@ -121,7 +124,8 @@ boost::system::result<Fault, FaultSyntaxError> parseFaultDirectives(std::string_
       if (item.empty()) continue;
       const std::size_t eq = item.find('=');
       const std::string_view key = trim(item.substr(0, eq));
-      const std::string_view value = eq == std::string_view::npos ? std::string_view{} : trim(item.substr(eq + 1));
+      const std::string_view value =
+          eq == std::string_view::npos ? std::string_view{} : trim(item.substr(eq + 1));
       if (auto r = apply(fault, key, value, eq != std::string_view::npos); !r) return r.error();
     }
     pos = end + kClose.size();
@@ -153,11 +157,17 @@ boost::system::result<Fault, FaultSyntaxError> parseFaultJson(const json::value&
     const std::string_view key = member.key();
     const json::value& v = member.value();
     std::string text;
-    if (v.is_bool()) text = v.as_bool() ? "true" : "false";
-    else if (v.is_int64()) text = std::to_string(v.as_int64());
-    else if (v.is_uint64()) text = std::to_string(v.as_uint64());
-    else if (v.is_string()) text = std::string(v.as_string());
-    else return FaultSyntaxError{"emulator fault: " + std::string(key) + " must be a number or boolean"};
+    if (v.is_bool())
+      text = v.as_bool() ? "true" : "false";
+    else if (v.is_int64())
+      text = std::to_string(v.as_int64());
+    else if (v.is_uint64())
+      text = std::to_string(v.as_uint64());
+    else if (v.is_string())
+      text = std::string(v.as_string());
+    else
+      return FaultSyntaxError{"emulator fault: " + std::string(key) +
+                              " must be a number or boolean"};
     if (auto r = apply(fault, key, text, true); !r) return r.error();
   }
   return fault;

@@ -19,15 +19,15 @@
 namespace switchyard::emulator {
 
 struct Fault {
-  unsigned status = 0;                  // answer this status with Google's error body
-  int retryAfterSeconds = -1;           // Retry-After header (with status)
-  std::chrono::milliseconds delay{0};   // wait before answering
-  bool hang = false;                    // never answer
-  bool reset = false;                   // drop the connection without a response
-  bool chunkedBody = false;             // write the body in small pieces with small pauses
+  unsigned status = 0;                       // answer this status with Google's error body
+  int retryAfterSeconds = -1;                // Retry-After header (with status)
+  std::chrono::milliseconds delay{0};        // wait before answering
+  bool hang = false;                         // never answer
+  bool reset = false;                        // drop the connection without a response
+  bool chunkedBody = false;                  // write the body in small pieces with small pauses
   std::chrono::milliseconds streamPause{0};  // pause after the first stream event
-  int streamResetAfter = -1;            // drop the connection after this many events
-  int streamMalformedAfter = -1;        // after this many events send a non-JSON data line
+  int streamResetAfter = -1;                 // drop the connection after this many events
+  int streamMalformedAfter = -1;             // after this many events send a non-JSON data line
 
   bool empty() const;
   // Keys set in `other` override this one's.
@@ -58,8 +58,8 @@ class FaultTable {
   // count < 0: until cleared.
   void add(std::string target, Fault fault, int count);
   void clear();
-  // The fault for the next request to `target` (its own entries first, then "*" unless the target is
-  // the token endpoint), counting it down.
+  // The fault for the next request to `target` (its own entries first, then "*" unless the target
+  // is the token endpoint), counting it down.
   std::optional<Fault> take(std::string_view target);
 
  private:

@@ -29,8 +29,8 @@ GoogleError unknownName(std::string_view name, std::string_view at) {
 
 // Rejects members whose camelCase form is not in `known`, as proto3 JSON parsing does.
 template <std::size_t N>
-ValidationResult checkNames(const json::object& object, const std::array<std::string_view, N>& known,
-                            std::string_view at) {
+ValidationResult checkNames(const json::object& object,
+                            const std::array<std::string_view, N>& known, std::string_view at) {
   for (const auto& member : object) {
     const std::string camel = camelCase(member.key());
     if (std::find(known.begin(), known.end(), camel) == known.end()) {
@@ -41,27 +41,49 @@ ValidationResult checkNames(const json::object& object, const std::array<std::st
 }
 
 constexpr std::array<std::string_view, 10> kRequestFields = {
-    "contents", "systemInstruction", "tools", "toolConfig", "generationConfig", "safetySettings",
-    "labels", "cachedContent", "modelArmorConfig", "model"};
+    "contents",   "systemInstruction", "tools",
+    "toolConfig", "generationConfig",  "safetySettings",
+    "labels",     "cachedContent",     "modelArmorConfig",
+    "model"};
 
 constexpr std::array<std::string_view, 7> kDataMembers = {
-    "text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode",
-    "codeExecutionResult"};
+    "text",           "inlineData",         "fileData", "functionCall", "functionResponse",
+    "executableCode", "codeExecutionResult"};
 
 constexpr std::array<std::string_view, 11> kPartFields = {
-    "text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode",
-    "codeExecutionResult", "thought", "thoughtSignature", "videoMetadata", "mediaResolution"};
+    "text",           "inlineData",          "fileData", "functionCall",     "functionResponse",
+    "executableCode", "codeExecutionResult", "thought",  "thoughtSignature", "videoMetadata",
+    "mediaResolution"};
 
-constexpr std::array<std::string_view, 23> kGenerationConfigFields = {
-    "temperature", "topP", "topK", "candidateCount", "maxOutputTokens", "stopSequences",
-    "presencePenalty", "frequencyPenalty", "seed", "responseMimeType", "responseSchema",
-    "responseJsonSchema", "responseLogprobs", "logprobs", "thinkingConfig", "responseModalities",
-    "mediaResolution", "routingConfig", "speechConfig", "imageConfig", "audioTimestamp",
-    "enableAffectiveDialog", "modelConfig"};
+constexpr std::array<std::string_view, 23> kGenerationConfigFields = {"temperature",
+                                                                      "topP",
+                                                                      "topK",
+                                                                      "candidateCount",
+                                                                      "maxOutputTokens",
+                                                                      "stopSequences",
+                                                                      "presencePenalty",
+                                                                      "frequencyPenalty",
+                                                                      "seed",
+                                                                      "responseMimeType",
+                                                                      "responseSchema",
+                                                                      "responseJsonSchema",
+                                                                      "responseLogprobs",
+                                                                      "logprobs",
+                                                                      "thinkingConfig",
+                                                                      "responseModalities",
+                                                                      "mediaResolution",
+                                                                      "routingConfig",
+                                                                      "speechConfig",
+                                                                      "imageConfig",
+                                                                      "audioTimestamp",
+                                                                      "enableAffectiveDialog",
+                                                                      "modelConfig"};
 
 constexpr std::string_view kNoParts =
-    "Unable to submit request because it must include at least one parts field, which describes the "
-    "prompt input. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini";
+    "Unable to submit request because it must include at least one parts field, which describes "
+    "the "
+    "prompt input. Learn more: "
+    "https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini";
 
 constexpr std::string_view kFunctionResponseCount =
     "Please ensure that the number of function response parts is equal to the number of function "
@@ -90,9 +112,12 @@ struct PartCounts {
 };
 
 // One Part: exactly one data member, each member well formed.
-boost::system::result<PartCounts, GoogleError> checkPart(const json::value& value, const std::string& where) {
+boost::system::result<PartCounts, GoogleError> checkPart(const json::value& value,
+                                                         const std::string& where) {
   const auto* part = value.if_object();
-  if (!part) return invalid("Invalid value at '" + where + "' (type.googleapis.com/google.cloud.aiplatform.v1.Part), expected an object");
+  if (!part)
+    return invalid("Invalid value at '" + where +
+                   "' (type.googleapis.com/google.cloud.aiplatform.v1.Part), expected an object");
   if (auto r = checkNames(*part, kPartFields, where); !r) return r.error();
 
   std::string_view first;
@@ -100,20 +125,23 @@ boost::system::result<PartCounts, GoogleError> checkPart(const json::value& valu
     const std::string camel = camelCase(member.key());
     if (std::find(kDataMembers.begin(), kDataMembers.end(), camel) == kDataMembers.end()) continue;
     if (!first.empty()) {
-      return invalid("Invalid JSON payload received. Oneof field 'data' is already set. Cannot set '" +
-                     std::string(member.key()) + "'");
+      return invalid(
+          "Invalid JSON payload received. Oneof field 'data' is already set. Cannot set '" +
+          std::string(member.key()) + "'");
     }
     first = member.key();
   }
   if (first.empty()) {
-    return invalid("Unable to submit request because it has an empty part at '" + where +
-                   "'. Each part needs one of text, inlineData, fileData, functionCall or functionResponse.");
+    return invalid(
+        "Unable to submit request because it has an empty part at '" + where +
+        "'. Each part needs one of text, inlineData, fileData, functionCall or functionResponse.");
   }
 
   PartCounts counts;
   if (const auto* sig = field(*part, "thoughtSignature")) {
     if (!sig->is_string() || !base64Decode(sig->as_string())) {
-      return invalid("Invalid value at '" + where + ".thought_signature' (TYPE_BYTES), Base64 decoding failed");
+      return invalid("Invalid value at '" + where +
+                     ".thought_signature' (TYPE_BYTES), Base64 decoding failed");
     }
   }
   if (const auto* text = field(*part, "text")) {
@@ -122,11 +150,14 @@ boost::system::result<PartCounts, GoogleError> checkPart(const json::value& valu
   } else if (const auto* inline_ = field(*part, "inlineData")) {
     const auto* blob = inline_->if_object();
     if (!blob || stringField(*blob, "mimeType").empty()) {
-      return invalid("Unable to submit request because it has an empty inlineData.mimeType parameter at '" + where + "'.");
+      return invalid(
+          "Unable to submit request because it has an empty inlineData.mimeType parameter at '" +
+          where + "'.");
     }
     const auto* data = field(*blob, "data");
     if (!data || !data->is_string() || !base64Decode(data->as_string())) {
-      return invalid("Invalid value at '" + where + ".inline_data.data' (TYPE_BYTES), Base64 decoding failed");
+      return invalid("Invalid value at '" + where +
+                     ".inline_data.data' (TYPE_BYTES), Base64 decoding failed");
     }
   } else if (const auto* file = field(*part, "fileData")) {
     const auto* f = file->if_object();
@@ -137,19 +168,25 @@ boost::system::result<PartCounts, GoogleError> checkPart(const json::value& valu
   } else if (const auto* call = field(*part, "functionCall")) {
     const auto* c = call->if_object();
     if (!c || stringField(*c, "name").empty()) {
-      return invalid("Unable to submit request because functionCall at '" + where + "' has no name.");
+      return invalid("Unable to submit request because functionCall at '" + where +
+                     "' has no name.");
     }
     if (const auto* args = field(*c, "args"); args && !args->is_object()) {
-      return invalid("Invalid value at '" + where + ".function_call.args' (type.googleapis.com/google.protobuf.Struct), expected an object");
+      return invalid(
+          "Invalid value at '" + where +
+          ".function_call.args' (type.googleapis.com/google.protobuf.Struct), expected an object");
     }
     ++counts.functionCalls;
   } else if (const auto* response = field(*part, "functionResponse")) {
     const auto* r = response->if_object();
     if (!r || stringField(*r, "name").empty()) {
-      return invalid("Unable to submit request because functionResponse at '" + where + "' has no name.");
+      return invalid("Unable to submit request because functionResponse at '" + where +
+                     "' has no name.");
     }
     if (const auto* body = field(*r, "response"); body && !body->is_object()) {
-      return invalid("Invalid value at '" + where + ".function_response.response' (type.googleapis.com/google.protobuf.Struct), expected an object");
+      return invalid("Invalid value at '" + where +
+                     ".function_response.response' (type.googleapis.com/google.protobuf.Struct), "
+                     "expected an object");
     }
     ++counts.functionResponses;
   }
@@ -165,12 +202,17 @@ ValidationResult checkContents(const json::object& request, std::string_view mod
   for (std::size_t i = 0; i < contents->size(); ++i) {
     const std::string where = at("contents", i);
     const auto* content = (*contents)[i].if_object();
-    if (!content) return invalid("Invalid value at '" + where + "' (type.googleapis.com/google.cloud.aiplatform.v1.Content), expected an object");
+    if (!content)
+      return invalid(
+          "Invalid value at '" + where +
+          "' (type.googleapis.com/google.cloud.aiplatform.v1.Content), expected an object");
     constexpr std::array<std::string_view, 2> kContentFields = {"role", "parts"};
     if (auto r = checkNames(*content, kContentFields, where); !r) return r;
     const auto* roleValue = field(*content, "role");
-    std::string_view role = roleValue && roleValue->is_string() ? std::string_view(roleValue->as_string()) : "";
-    if (roleValue && role != "user" && role != "model") return invalid("Please use a valid role: user, model.");
+    std::string_view role =
+        roleValue && roleValue->is_string() ? std::string_view(roleValue->as_string()) : "";
+    if (roleValue && role != "user" && role != "model")
+      return invalid("Please use a valid role: user, model.");
     if (role.empty()) role = "user";
     const auto* parts = arrayField(*content, "parts");
     if (!parts || parts->empty()) return invalid(std::string(kNoParts));
@@ -201,7 +243,8 @@ ValidationResult checkContents(const json::object& request, std::string_view mod
     }
   }
 
-  // Gemini 3 models insist on the thought signature of the first call of each step of the current turn.
+  // Gemini 3 models insist on the thought signature of the first call of each step of the current
+  // turn.
   if (model.starts_with("gemini-3")) {
     std::size_t turnStart = 0;
     for (std::size_t i = 0; i < turns.size(); ++i) {
@@ -215,12 +258,13 @@ ValidationResult checkContents(const json::object& request, std::string_view mod
         const auto* call = objectField(part, "functionCall");
         if (!call) continue;
         if (!field(part, "thoughtSignature")) {
-          return invalid("Function call is missing a thought_signature in functionCall parts. This is "
-                         "required for tools to work correctly, and missing thought_signature may lead "
-                         "to degraded model performance. Additional data, function call `default_api:" +
-                         std::string(stringField(*call, "name")) + "` , position " + std::to_string(i + 1) +
-                         ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for "
-                         "more details.");
+          return invalid(
+              "Function call is missing a thought_signature in functionCall parts. This is "
+              "required for tools to work correctly, and missing thought_signature may lead "
+              "to degraded model performance. Additional data, function call `default_api:" +
+              std::string(stringField(*call, "name")) + "` , position " + std::to_string(i + 1) +
+              ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for "
+              "more details.");
         }
         break;  // only the first call of a step carries one
       }
@@ -234,12 +278,17 @@ ValidationResult checkSystemInstruction(const json::object& request) {
   if (!system) return {};
   const auto* content = system->if_object();
   const auto* parts = content ? arrayField(*content, "parts") : nullptr;
-  if (!parts) return invalid("Invalid value at 'system_instruction' (type.googleapis.com/google.cloud.aiplatform.v1.Content)");
+  if (!parts)
+    return invalid(
+        "Invalid value at 'system_instruction' "
+        "(type.googleapis.com/google.cloud.aiplatform.v1.Content)");
   for (std::size_t j = 0; j < parts->size(); ++j) {
     const std::string where = "system_instruction.parts[" + std::to_string(j) + "]";
     auto counts = checkPart((*parts)[j], where);
     if (!counts) return counts.error();
-    if (counts->text == 0) return invalid("Unable to submit request because system_instruction accepts text parts only.");
+    if (counts->text == 0)
+      return invalid(
+          "Unable to submit request because system_instruction accepts text parts only.");
   }
   return {};
 }
@@ -252,15 +301,18 @@ ValidationResult checkTools(const json::object& request) {
       if (!tool) return invalid("Invalid value at '" + at("tools", i) + "', expected an object");
       const auto* declarations = field(*tool, "functionDeclarations");
       if (!declarations) continue;
-      if (!declarations->is_array()) return invalid("Invalid value at '" + at("tools", i) + ".function_declarations', expected a list");
+      if (!declarations->is_array())
+        return invalid("Invalid value at '" + at("tools", i) +
+                       ".function_declarations', expected a list");
       for (std::size_t j = 0; j < declarations->as_array().size(); ++j) {
         const std::string where = at("tools", i) + "." + at("function_declarations", j);
         const auto* declaration = declarations->as_array()[j].if_object();
         if (!declaration || !validFunctionName(stringField(*declaration, "name"))) {
-          return invalid("* GenerateContentRequest." + where +
-                         ".name: Invalid function name. Must start with a letter or an underscore. Must "
-                         "be a-z, A-Z, 0-9, or contain underscores, dots and dashes, with a maximum "
-                         "length of 64.");
+          return invalid(
+              "* GenerateContentRequest." + where +
+              ".name: Invalid function name. Must start with a letter or an underscore. Must "
+              "be a-z, A-Z, 0-9, or contain underscores, dots and dashes, with a maximum "
+              "length of 64.");
         }
         if (field(*declaration, "parameters") && field(*declaration, "parametersJsonSchema")) {
           return invalid("* GenerateContentRequest." + where +
@@ -276,9 +328,10 @@ ValidationResult checkTools(const json::object& request) {
       if (const auto* mode = field(*calling, "mode")) {
         const std::string_view m = mode->is_string() ? std::string_view(mode->as_string()) : "";
         if (m != "AUTO" && m != "ANY" && m != "NONE" && m != "VALIDATED") {
-          return invalid("Invalid value at 'tool_config.function_calling_config.mode' "
-                         "(type.googleapis.com/google.cloud.aiplatform.v1.FunctionCallingConfig.Mode), \"" +
-                         std::string(m) + "\"");
+          return invalid(
+              "Invalid value at 'tool_config.function_calling_config.mode' "
+              "(type.googleapis.com/google.cloud.aiplatform.v1.FunctionCallingConfig.Mode), \"" +
+              std::string(m) + "\"");
         }
       }
     }
@@ -295,7 +348,9 @@ ValidationResult checkGenerationConfig(const json::object& request) {
 
   if (field(*config, "candidateCount")) {
     const long long n = integerField(*config, "candidateCount", 0);
-    if (n < 1 || n > 8) return invalid("Unable to submit request because candidateCount must be in the range [1, 8].");
+    if (n < 1 || n > 8)
+      return invalid(
+          "Unable to submit request because candidateCount must be in the range [1, 8].");
   }
   if (field(*config, "maxOutputTokens") && integerField(*config, "maxOutputTokens", 0) < 1) {
     return invalid("Unable to submit request because maxOutputTokens must be at least 1.");
@@ -308,13 +363,16 @@ ValidationResult checkGenerationConfig(const json::object& request) {
   const bool jsonSchema = field(*config, "responseJsonSchema") != nullptr;
   const bool schema = field(*config, "responseSchema") != nullptr;
   if (jsonSchema && schema) {
-    return invalid("Unable to submit request because response_schema and response_json_schema are mutually exclusive.");
+    return invalid(
+        "Unable to submit request because response_schema and response_json_schema are mutually "
+        "exclusive.");
   }
   if (jsonSchema || schema) {
     const std::string_view mime = stringField(*config, "responseMimeType");
     if (mime != "application/json" && mime != "text/x.enum") {
-      return invalid("Unable to submit request because setting a response schema requires "
-                     "response_mime_type application/json.");
+      return invalid(
+          "Unable to submit request because setting a response schema requires "
+          "response_mime_type application/json.");
     }
   }
   return {};
@@ -328,8 +386,9 @@ std::optional<ModelCall> parseModelCall(std::string_view target) {
   const auto segments = url->segments();  // decoded
   std::vector<std::string> parts(segments.begin(), segments.end());
   if (parts.size() != 9) return std::nullopt;
-  if ((parts[0] != "v1" && parts[0] != "v1beta1") || parts[1] != "projects" || parts[3] != "locations" ||
-      parts[5] != "publishers" || parts[6] != "google" || parts[7] != "models") {
+  if ((parts[0] != "v1" && parts[0] != "v1beta1") || parts[1] != "projects" ||
+      parts[3] != "locations" || parts[5] != "publishers" || parts[6] != "google" ||
+      parts[7] != "models") {
     return std::nullopt;
   }
   const std::string& last = parts[8];
@@ -358,13 +417,14 @@ bool isKnownModel(std::string_view model) {
 }
 
 GoogleError modelNotFound(const ModelCall& call) {
-  return GoogleError{404,
-                     "Publisher Model `projects/" + call.project + "/locations/" + call.location +
-                         "/publishers/google/models/" + call.model +
-                         "` was not found or your project does not have access to it. Please ensure "
-                         "you are using a valid model version. For more information, see: "
-                         "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions",
-                     {}};
+  return GoogleError{
+      404,
+      "Publisher Model `projects/" + call.project + "/locations/" + call.location +
+          "/publishers/google/models/" + call.model +
+          "` was not found or your project does not have access to it. Please ensure "
+          "you are using a valid model version. For more information, see: "
+          "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions",
+      {}};
 }
 
 boost::system::result<json::object, GoogleError> parseGenerateRequest(std::string_view body,

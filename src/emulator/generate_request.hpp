@@ -19,8 +19,8 @@ struct ModelCall {
   std::string project;
   std::string location;
   std::string model;
-  bool stream = false;     // :streamGenerateContent
-  bool sse = false;        // ?alt=sse
+  bool stream = false;  // :streamGenerateContent
+  bool sse = false;     // ?alt=sse
 };
 
 // `target` is the request target (path and query). nullopt: not a publisher-model method path.
@@ -33,7 +33,7 @@ bool isKnownModel(std::string_view model);
 GoogleError modelNotFound(const ModelCall& call);
 
 // Parses and validates a GenerateContentRequest. The error is a 400 INVALID_ARGUMENT.
-boost::system::result<boost::json::object, GoogleError> parseGenerateRequest(std::string_view body,
-                                                                             std::string_view model);
+boost::system::result<boost::json::object, GoogleError> parseGenerateRequest(
+    std::string_view body, std::string_view model);
 
 }  // namespace switchyard::emulator

@@ -64,7 +64,8 @@ long long integerField(const json::object& object, std::string_view camelName, l
   if (!v) return fallback;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<long long>(v->as_uint64());
-  if (v->is_double() && std::isfinite(v->as_double())) return static_cast<long long>(v->as_double());
+  if (v->is_double() && std::isfinite(v->as_double()))
+    return static_cast<long long>(v->as_double());
   if (v->is_string()) {  // proto3 JSON allows integers as strings
     try {
       return std::stoll(std::string(v->as_string()));

@@ -17,9 +17,11 @@ std::string camelCase(std::string_view name);
 
 const boost::json::value* field(const boost::json::object& object, std::string_view camelName);
 std::string_view stringField(const boost::json::object& object, std::string_view camelName);
-const boost::json::object* objectField(const boost::json::object& object, std::string_view camelName);
+const boost::json::object* objectField(const boost::json::object& object,
+                                       std::string_view camelName);
 const boost::json::array* arrayField(const boost::json::object& object, std::string_view camelName);
 // Integer (or integral number) field; `fallback` when absent or not a number.
-long long integerField(const boost::json::object& object, std::string_view camelName, long long fallback);
+long long integerField(const boost::json::object& object, std::string_view camelName,
+                       long long fallback);
 
 }  // namespace switchyard::emulator

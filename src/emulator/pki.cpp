@@ -71,12 +71,14 @@ std::string privateKeyPem(EVP_PKEY* key) {
 
 KeyPtr readPrivateKey(const std::string& pem) {
   BioPtr bio(check(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), "BIO_new_mem_buf"));
-  return KeyPtr(check(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), "read CA key"));
+  return KeyPtr(
+      check(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), "read CA key"));
 }
 
 CertPtr readCertificate(const std::string& pem) {
   BioPtr bio(check(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), "BIO_new_mem_buf"));
-  return CertPtr(check(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), "read CA certificate"));
+  return CertPtr(
+      check(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), "read CA certificate"));
 }
 
 std::string certificatePem(X509* cert) {
@@ -96,13 +98,14 @@ CertPtr newCertificate(EVP_PKEY* key, const std::string& commonName, long validS
         "set serial");
 
   check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kHour) != nullptr ? 1 : 0, "notBefore");
-  check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), validSeconds) != nullptr ? 1 : 0, "notAfter");
+  check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), validSeconds) != nullptr ? 1 : 0,
+        "notAfter");
   check(X509_set_pubkey(cert.get(), key), "set public key");
 
   X509_NAME* name = X509_get_subject_name(cert.get());
   check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1,
-                                   0),
+                                   reinterpret_cast<const unsigned char*>(commonName.c_str()), -1,
+                                   -1, 0),
         "set common name");
   return cert;
 }
@@ -112,8 +115,7 @@ void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  std::unique_ptr<X509_EXTENSION, Free> ext(
-      X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+  std::unique_ptr<X509_EXTENSION, Free> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
   if (!ext) fail("extension " + std::string(OBJ_nid2sn(nid)) + "=" + value);
   check(X509_add_ext(cert, ext.get(), -1), "add extension");
 }
@@ -152,7 +154,8 @@ PemCertificate makeServerCertificate(const PemCertificate& ca, const std::string
   CertPtr cert = newCertificate(key.get(), commonName, 365 * kDay);
   check(X509_set_issuer_name(cert.get(), X509_get_subject_name(caCert.get())), "set issuer");
   addExtension(cert.get(), caCert.get(), NID_basic_constraints, "critical,CA:FALSE");
-  addExtension(cert.get(), caCert.get(), NID_key_usage, "critical,digitalSignature,keyEncipherment");
+  addExtension(cert.get(), caCert.get(), NID_key_usage,
+               "critical,digitalSignature,keyEncipherment");
   addExtension(cert.get(), caCert.get(), NID_ext_key_usage, "serverAuth");
   addExtension(cert.get(), caCert.get(), NID_subject_key_identifier, "hash");
   addExtension(cert.get(), caCert.get(), NID_authority_key_identifier, "keyid:always");

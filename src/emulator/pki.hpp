@@ -1,6 +1,7 @@
 #pragma once
 // A throwaway PKI for the emulator, the demo and tests: an RSA key, a self-signed CA and server
-// certificates it signs (subjectAltName DNS + IP). Start-up code: failures throw std::runtime_error.
+// certificates it signs (subjectAltName DNS + IP). Start-up code: failures throw
+// std::runtime_error.
 
 #include <string>
 #include <vector>
@@ -24,8 +25,9 @@ struct PemCertificate {
 // for ten years.
 PemCertificate makeCertificateAuthority(const std::string& commonName);
 
-// Leaf certificate for TLS servers signed by `ca`: subjectAltName lists every DNS name and IP address
-// given (IPv4 or IPv6 literals), extendedKeyUsage serverAuth. Valid from an hour ago for a year.
+// Leaf certificate for TLS servers signed by `ca`: subjectAltName lists every DNS name and IP
+// address given (IPv4 or IPv6 literals), extendedKeyUsage serverAuth. Valid from an hour ago for a
+// year.
 PemCertificate makeServerCertificate(const PemCertificate& ca, const std::string& commonName,
                                      const std::vector<std::string>& dnsNames,
                                      const std::vector<std::string>& ipAddresses);

@@ -13,7 +13,8 @@ namespace {
 
 std::string randomBytes(std::size_t bytes) {
   std::string out(bytes, '\0');
-  if (bytes > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(bytes)) != 1) {
+  if (bytes > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(bytes)) != 1) {
     throw std::runtime_error("RAND_bytes failed");
   }
   return out;

@@ -61,7 +61,8 @@ double numberField(const json::object& schema, std::string_view name, double fal
   return v->to_number<double>();
 }
 
-json::value sample(const json::value& schemaValue, const json::value& root, SampleWords& words, int depth) {
+json::value sample(const json::value& schemaValue, const json::value& root, SampleWords& words,
+                   int depth) {
   const auto* schema = schemaValue.if_object();
   if (!schema || depth > kMaxDepth) return json::value(words.take());
 
@@ -71,7 +72,8 @@ json::value sample(const json::value& schemaValue, const json::value& root, Samp
   }
   for (std::string_view refKey : {"$ref", "ref"}) {
     if (const auto* ref = schema->if_contains(refKey); ref && ref->is_string()) {
-      if (const auto* target = resolveRef(ref->as_string(), root)) return sample(*target, root, words, depth + 1);
+      if (const auto* target = resolveRef(ref->as_string(), root))
+        return sample(*target, root, words, depth + 1);
     }
   }
   for (std::string_view branchKey : {"anyOf", "oneOf", "allOf"}) {
@@ -92,8 +94,10 @@ json::value sample(const json::value& schemaValue, const json::value& root, Samp
     const bool integer = type == "integer";
     double value = integer ? 1 : 1.5;
     if (schema->contains("minimum")) value = numberField(*schema, "minimum", value);
-    if (schema->contains("exclusiveMinimum")) value = numberField(*schema, "exclusiveMinimum", value) + 1;
-    if (schema->contains("maximum")) value = std::min(value, numberField(*schema, "maximum", value));
+    if (schema->contains("exclusiveMinimum"))
+      value = numberField(*schema, "exclusiveMinimum", value) + 1;
+    if (schema->contains("maximum"))
+      value = std::min(value, numberField(*schema, "maximum", value));
     if (integer) return static_cast<std::int64_t>(std::ceil(value));
     return value;
   }
@@ -125,21 +129,28 @@ json::value sample(const json::value& schemaValue, const json::value& root, Samp
       for (const auto& name : required->as_array()) {
         if (!name.is_string()) continue;
         const json::value* propSchema = props ? props->if_contains(name.as_string()) : nullptr;
-        out[name.as_string()] = propSchema ? sample(*propSchema, root, words, depth + 1) : json::value(words.take());
+        out[name.as_string()] =
+            propSchema ? sample(*propSchema, root, words, depth + 1) : json::value(words.take());
       }
     } else if (props) {
-      for (const auto& member : *props) out[member.key()] = sample(member.value(), root, words, depth + 1);
+      for (const auto& member : *props)
+        out[member.key()] = sample(member.value(), root, words, depth + 1);
     }
     return out;
   }
   // string
   std::string text;
   const std::string_view format = stringField(*schema, "format");
-  if (format == "date-time") text = "2025-01-01T00:00:00Z";
-  else if (format == "date") text = "2025-01-01";
-  else if (format == "email") text = "x@example.com";
-  else if (format == "uri") text = "https://example.com/x";
-  else text = words.take();
+  if (format == "date-time")
+    text = "2025-01-01T00:00:00Z";
+  else if (format == "date")
+    text = "2025-01-01";
+  else if (format == "email")
+    text = "x@example.com";
+  else if (format == "uri")
+    text = "https://example.com/x";
+  else
+    text = words.take();
   const long long minLength = integerField(*schema, "minLength", 0);
   const long long maxLength = integerField(*schema, "maxLength", -1);
   if (static_cast<long long>(text.size()) < minLength) text.append(minLength - text.size(), 'x');

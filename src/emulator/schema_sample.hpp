@@ -26,7 +26,8 @@ class SampleWords {
 
 // Objects get their `required` properties, or every property when the schema lists none.
 // Integers and numbers take `minimum` when given (else 1 / 1.5), arrays one item (or minItems),
-// enums and const their first value, anyOf/oneOf their first non-null branch; local $ref is followed.
+// enums and const their first value, anyOf/oneOf their first non-null branch; local $ref is
+// followed.
 boost::json::value sampleForSchema(const boost::json::value& schema, SampleWords& words);
 
 }  // namespace switchyard::emulator

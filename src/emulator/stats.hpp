@@ -15,12 +15,12 @@ namespace switchyard::emulator {
 struct Stats {
   std::uint64_t tokenRequests = 0;
   std::uint64_t tokensIssued = 0;
-  std::uint64_t generateRequestsTotal = 0;            // unary + streaming, any outcome
+  std::uint64_t generateRequestsTotal = 0;                // unary + streaming, any outcome
   std::map<std::string, std::uint64_t> generateRequests;  // by model id
   std::uint64_t streamRequests = 0;
   std::uint64_t faultsInjected = 0;
-  std::uint64_t connectionsAccepted = 0;              // TLS handshakes started (0 when plaintext)
-  std::uint64_t clientDisconnects = 0;                // a stream write the client was gone for
+  std::uint64_t connectionsAccepted = 0;  // TLS handshakes started (0 when plaintext)
+  std::uint64_t clientDisconnects = 0;    // a stream write the client was gone for
   std::string lastRequestPath;
   std::vector<std::pair<std::string, std::string>> lastRequestHeaders;  // names lower-cased
   std::string lastRequestBody;
@@ -37,7 +37,8 @@ class StatsRecorder {
   void tokenRequest();
   void tokenIssued();
   void generateRequest(std::string_view model, bool stream, std::string_view path,
-                       std::vector<std::pair<std::string, std::string>> headers, std::string_view body);
+                       std::vector<std::pair<std::string, std::string>> headers,
+                       std::string_view body);
   void faultInjected();
   void clientDisconnect();
   void reset();

@@ -25,7 +25,8 @@ namespace {
 constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 constexpr std::string_view kBadSignature = "Invalid JWT Signature.";
 constexpr std::string_view kBadTimes =
-    "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check "
+    "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. "
+    "Check "
     "your iat and exp values in the JWT claim.";
 
 TokenError grantError(std::string_view description) {
@@ -71,18 +72,23 @@ struct TokenService::Account {
   std::unique_ptr<EVP_PKEY, PkeyDeleter> publicKey;
 };
 
-boost::system::result<ServiceAccountKey, std::string> parseServiceAccountKey(std::string_view text) {
+boost::system::result<ServiceAccountKey, std::string> parseServiceAccountKey(
+    std::string_view text) {
   boost::system::error_code ec;
   auto value = json::parse(text, ec);
-  if (ec || !value.is_object()) return {boost::system::in_place_error, "service-account key is not a JSON object"};
+  if (ec || !value.is_object())
+    return {boost::system::in_place_error, "service-account key is not a JSON object"};
   const auto& object = value.as_object();
   auto get = [&](std::string_view name) -> std::string {
     const auto* v = object.if_contains(name);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
-  ServiceAccountKey key{get("project_id"), get("client_email"), get("private_key_id"), get("private_key")};
-  if (key.clientEmail.empty()) return {boost::system::in_place_error, "service-account key has no client_email"};
-  if (key.privateKeyPem.empty()) return {boost::system::in_place_error, "service-account key has no private_key"};
+  ServiceAccountKey key{get("project_id"), get("client_email"), get("private_key_id"),
+                        get("private_key")};
+  if (key.clientEmail.empty())
+    return {boost::system::in_place_error, "service-account key has no client_email"};
+  if (key.privateKeyPem.empty())
+    return {boost::system::in_place_error, "service-account key has no private_key"};
   return key;
 }
 
@@ -97,14 +103,15 @@ std::string renderServiceAccountKey(const ServiceAccountKey& key, std::string_vi
   object["auth_uri"] = "https://accounts.google.com/o/oauth2/auth";
   object["token_uri"] = tokenUri;
   object["auth_provider_x509_cert_url"] = "https://www.googleapis.com/oauth2/v1/certs";
-  object["client_x509_cert_url"] = "https://www.googleapis.com/robot/v1/metadata/x509/" + key.clientEmail;
+  object["client_x509_cert_url"] =
+      "https://www.googleapis.com/robot/v1/metadata/x509/" + key.clientEmail;
   object["universe_domain"] = "googleapis.com";
   return json::serialize(object);
 }
 
 std::string TokenGrant::body() const {
-  return json::serialize(
-      json::object{{"access_token", accessToken}, {"expires_in", expiresIn}, {"token_type", "Bearer"}});
+  return json::serialize(json::object{
+      {"access_token", accessToken}, {"expires_in", expiresIn}, {"token_type", "Bearer"}});
 }
 
 std::string TokenError::body() const {
@@ -120,11 +127,14 @@ TokenService::~TokenService() = default;
 
 void TokenService::acceptKey(const ServiceAccountKey& key) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(key.privateKeyPem.data(), static_cast<int>(key.privateKeyPem.size())), &BIO_free);
+      BIO_new_mem_buf(key.privateKeyPem.data(), static_cast<int>(key.privateKeyPem.size())),
+      &BIO_free);
   if (!bio) throw std::runtime_error("out of memory reading a service-account key");
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!pkey || !EVP_PKEY_is_a(pkey.get(), "RSA")) {
-    throw std::runtime_error("service-account key for " + key.clientEmail + " is not an RSA private key in PEM");
+    throw std::runtime_error("service-account key for " + key.clientEmail +
+                             " is not an RSA private key in PEM");
   }
   auto account = std::make_unique<Account>();
   account->key = key;
@@ -134,11 +144,13 @@ void TokenService::acceptKey(const ServiceAccountKey& key) {
 
 void TokenService::addAudience(std::string audience) { audiences_.push_back(std::move(audience)); }
 
-boost::system::result<void, TokenError> TokenService::verifyAssertion(std::string_view jwt,
-                                                                      std::string_view requestAudience) const {
+boost::system::result<void, TokenError> TokenService::verifyAssertion(
+    std::string_view jwt, std::string_view requestAudience) const {
   const auto firstDot = jwt.find('.');
-  const auto secondDot = firstDot == std::string_view::npos ? firstDot : jwt.find('.', firstDot + 1);
-  if (secondDot == std::string_view::npos || jwt.find('.', secondDot + 1) != std::string_view::npos) {
+  const auto secondDot =
+      firstDot == std::string_view::npos ? firstDot : jwt.find('.', firstDot + 1);
+  if (secondDot == std::string_view::npos ||
+      jwt.find('.', secondDot + 1) != std::string_view::npos) {
     return grantError("Invalid JWT: the assertion is not a signed JWT (header.claims.signature).");
   }
   const auto header = decodeJsonSegment(jwt.substr(0, firstDot));
@@ -157,21 +169,27 @@ boost::system::result<void, TokenError> TokenService::verifyAssertion(std::strin
                                     [&](const auto& a) { return a->key.clientEmail == issuer; });
   if (account == accounts_.end()) return grantError("Invalid grant: account not found");
   if (const auto* kid = header->if_contains("kid")) {
-    if (!kid->is_string() || kid->as_string() != (*account)->key.privateKeyId) return grantError(kBadSignature);
+    if (!kid->is_string() || kid->as_string() != (*account)->key.privateKeyId)
+      return grantError(kBadSignature);
   }
 
   const std::string_view signingInput = jwt.substr(0, secondDot);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   const bool verified =
-      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, (*account)->publicKey.get()) == 1 &&
-      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature->data()), signature->size(),
-                       reinterpret_cast<const unsigned char*>(signingInput.data()), signingInput.size()) == 1;
+      ctx &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
+                           (*account)->publicKey.get()) == 1 &&
+      EVP_DigestVerify(
+          ctx.get(), reinterpret_cast<const unsigned char*>(signature->data()), signature->size(),
+          reinterpret_cast<const unsigned char*>(signingInput.data()), signingInput.size()) == 1;
   if (!verified) return grantError(kBadSignature);
 
   const auto* aud = claims->if_contains("aud");
-  const std::string_view audience = aud && aud->is_string() ? std::string_view(aud->as_string()) : "";
-  const bool audienceOk = (!requestAudience.empty() && audience == requestAudience) ||
-                          std::find(audiences_.begin(), audiences_.end(), audience) != audiences_.end();
+  const std::string_view audience =
+      aud && aud->is_string() ? std::string_view(aud->as_string()) : "";
+  const bool audienceOk =
+      (!requestAudience.empty() && audience == requestAudience) ||
+      std::find(audiences_.begin(), audiences_.end(), audience) != audiences_.end();
   if (!audienceOk) {
     return grantError("Invalid JWT: Failed audience check. The right audience is " +
                       (audiences_.size() > 1 ? audiences_[1] : audiences_[0]));
@@ -180,8 +198,8 @@ boost::system::result<void, TokenError> TokenService::verifyAssertion(std::strin
   const auto iat = integerClaim(*claims, "iat");
   const auto exp = integerClaim(*claims, "exp");
   const long long now = clock_.nowSeconds();
-  if (!iat || !exp || *exp <= *iat || *exp - *iat > kMaxAssertionLifetime || *iat > now + kAllowedSkew ||
-      *iat < now - kAllowedSkew || *exp < now - kAllowedSkew) {
+  if (!iat || !exp || *exp <= *iat || *exp - *iat > kMaxAssertionLifetime ||
+      *iat > now + kAllowedSkew || *iat < now - kAllowedSkew || *exp < now - kAllowedSkew) {
     return grantError(kBadTimes);
   }
 
@@ -192,11 +210,11 @@ boost::system::result<void, TokenError> TokenService::verifyAssertion(std::strin
   return {};
 }
 
-boost::system::result<TokenGrant, TokenError> TokenService::exchange(std::string_view contentType,
-                                                                     std::string_view body,
-                                                                     std::string_view requestAudience) {
+boost::system::result<TokenGrant, TokenError> TokenService::exchange(
+    std::string_view contentType, std::string_view body, std::string_view requestAudience) {
   if (!contentType.starts_with("application/x-www-form-urlencoded")) {
-    return TokenError{400, "invalid_request", "Invalid request: expected application/x-www-form-urlencoded."};
+    return TokenError{400, "invalid_request",
+                      "Invalid request: expected application/x-www-form-urlencoded."};
   }
   auto params = boost::urls::parse_query(body);
   if (!params) return TokenError{400, "invalid_request", "Invalid request: malformed form body."};
@@ -214,10 +232,14 @@ boost::system::result<TokenGrant, TokenError> TokenService::exchange(std::string
       hasAssertion = true;
     }
   }
-  if (!hasGrantType) return TokenError{400, "invalid_request", "Missing required parameter: grant_type"};
-  if (grantType != kJwtBearer) return TokenError{400, "unsupported_grant_type", "Invalid grant_type: " + grantType};
-  if (!hasAssertion) return TokenError{400, "invalid_request", "Missing required parameter: assertion"};
-  if (auto verified = verifyAssertion(assertion, requestAudience); !verified) return verified.error();
+  if (!hasGrantType)
+    return TokenError{400, "invalid_request", "Missing required parameter: grant_type"};
+  if (grantType != kJwtBearer)
+    return TokenError{400, "unsupported_grant_type", "Invalid grant_type: " + grantType};
+  if (!hasAssertion)
+    return TokenError{400, "invalid_request", "Missing required parameter: assertion"};
+  if (auto verified = verifyAssertion(assertion, requestAudience); !verified)
+    return verified.error();
 
   TokenGrant grant{"ya29.emu-" + randomBase64Url(32), lifetime_.count()};
   const auto now = clock_.now();

@@ -31,7 +31,7 @@ std::string renderServiceAccountKey(const ServiceAccountKey& key, std::string_vi
 
 struct TokenGrant {
   std::string accessToken;
-  long long expiresIn = 0;  // seconds
+  long long expiresIn = 0;   // seconds
   std::string body() const;  // {"access_token","expires_in","token_type":"Bearer"}
 };
 
@@ -45,7 +45,8 @@ struct TokenError {
 
 class TokenService {
  public:
-  static constexpr std::string_view kCloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
+  static constexpr std::string_view kCloudPlatformScope =
+      "https://www.googleapis.com/auth/cloud-platform";
   static constexpr std::string_view kGoogleTokenUrl = "https://oauth2.googleapis.com/token";
   static constexpr long long kMaxAssertionLifetime = 3600;
   static constexpr long long kAllowedSkew = 300;
@@ -60,12 +61,13 @@ class TokenService {
 
   // POST /token. `requestAudience` is the token URL as the client addressed it
   // ("https://<Host>/token"), also accepted as `aud`.
-  boost::system::result<TokenGrant, TokenError> exchange(std::string_view contentType, std::string_view body,
+  boost::system::result<TokenGrant, TokenError> exchange(std::string_view contentType,
+                                                         std::string_view body,
                                                          std::string_view requestAudience = {});
 
   // Checks a signed assertion's header, signature and claims.
-  boost::system::result<void, TokenError> verifyAssertion(std::string_view jwt,
-                                                          std::string_view requestAudience = {}) const;
+  boost::system::result<void, TokenError> verifyAssertion(
+      std::string_view jwt, std::string_view requestAudience = {}) const;
 
   // A token this service issued that has not expired.
   bool isValid(std::string_view accessToken) const;

@@ -82,7 +82,8 @@ void appendAccessLogLine(std::string& out, const AccessLogEntry& e) {
   line.run(R"(","x-envoy-origin-path":")").text(e.path);
   line.run(R"(","protocol":")").text(e.protocol);
   line.run(R"(","response_code":)").number(e.responseCode);
-  line.run(R"(,"response_flags":")").text(e.responseFlags.empty() ? std::string_view("-") : std::string_view(e.responseFlags));
+  line.run(R"(,"response_flags":")")
+      .text(e.responseFlags.empty() ? std::string_view("-") : std::string_view(e.responseFlags));
   line.run(R"(","bytes_received":)").number(static_cast<std::int64_t>(e.bytesReceived));
   line.run(R"(,"bytes_sent":)").number(static_cast<std::int64_t>(e.bytesSent));
   line.run(R"(,"duration":)").number(e.duration.count() / 1000);  // ms, as Envoy
@@ -126,6 +127,5 @@ void AccessLog::record(const AccessLogEntry& entry) {
   buffer_ += '\n';
   if (buffer_.size() > 64 * 1024) flush();
 }
-
 
 }  // namespace switchyard::gateway

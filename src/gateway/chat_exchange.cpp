@@ -4,11 +4,11 @@
 
 #include <charconv>
 
-#include "core/sse_decoder.hpp"
-#include "gateway/request_metrics.hpp"
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include "core/sse_decoder.hpp"
+#include "gateway/request_metrics.hpp"
 
 #include "route/attempt_plan.hpp"
 #include "route/retry_policy.hpp"
@@ -38,17 +38,24 @@ std::string_view responseFlagFor(const Error& error) {
   switch (error.kind) {
     case ErrorKind::UpstreamConnect:
     case ErrorKind::UpstreamDns:
-    case ErrorKind::UpstreamTls: return "UF";
-    case ErrorKind::UpstreamReset: return "UC";
-    case ErrorKind::UpstreamTimeout: return "UT";
-    case ErrorKind::NoBackendAvailable: return "UH";
-    case ErrorKind::ModelNotFound: return "NR";
-    default: return "";
+    case ErrorKind::UpstreamTls:
+      return "UF";
+    case ErrorKind::UpstreamReset:
+      return "UC";
+    case ErrorKind::UpstreamTimeout:
+      return "UT";
+    case ErrorKind::NoBackendAvailable:
+      return "UH";
+    case ErrorKind::ModelNotFound:
+      return "NR";
+    default:
+      return "";
   }
 }
 
 std::string attemptOutcome(const Error& error) {
-  if (error.kind == ErrorKind::UpstreamStatus) return "status_" + std::to_string(error.upstreamStatus);
+  if (error.kind == ErrorKind::UpstreamStatus)
+    return "status_" + std::to_string(error.upstreamStatus);
   return std::string(core::kindName(error.kind));
 }
 
@@ -113,16 +120,19 @@ asio::awaitable<void> ChatExchange::run() {
     const auto* backend = backendOf(rule_->backendRefs[index]);
     return backend ? backend->health : nullptr;
   };
-  const auto arranged = outliers_.arrange(route::planAttempts(*rule_, random_), healthOf, Clock::now());
+  const auto arranged =
+      outliers_.arrange(route::planAttempts(*rule_, random_), healthOf, Clock::now());
   for (const auto index : arranged.skipped) {
     const auto* backend = backendOf(rule_->backendRefs[index]);
-    if (backend) log_.attempts.push_back({backend->config->name, backend->hostLabel, "ejected", {}});
+    if (backend)
+      log_.attempts.push_back({backend->config->name, backend->hostLabel, "ejected", {}});
   }
   route::RetryState retry(route::RetryRules(retryPolicy()), *rule_, arranged.plan);
   auto step = retry.first();
   if (!step) {
-    co_await respondError(Error::make(ErrorKind::NoBackendAvailable,
-                                      "no backend is available for model " + std::string(chat.model)));
+    co_await respondError(
+        Error::make(ErrorKind::NoBackendAvailable,
+                    "no backend is available for model " + std::string(chat.model)));
     co_return;
   }
   auto timeout = retry.firstTimeout(remaining());
@@ -166,7 +176,8 @@ asio::awaitable<void> ChatExchange::run() {
 const config::RetryPolicy* ChatExchange::retryPolicy() const {
   for (const auto& route : runtime_.snapshot->routes) {
     const auto* first = route.rules.data();
-    if (rule_ >= first && rule_ < first + route.rules.size()) return route.retry ? &*route.retry : nullptr;
+    if (rule_ >= first && rule_ < first + route.rules.size())
+      return route.retry ? &*route.retry : nullptr;
   }
   return nullptr;
 }
@@ -179,14 +190,16 @@ const BackendRuntime* ChatExchange::backendOf(const config::BackendRef& ref) con
 asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config::BackendRef& ref) {
   const BackendRuntime* found = backendOf(ref);
   if (!found) {
-    lastError_ = Error::make(ErrorKind::NoBackendAvailable, "backend of this rule is not configured");
+    lastError_ =
+        Error::make(ErrorKind::NoBackendAvailable, "backend of this rule is not configured");
     co_return AttemptResult::Failed;
   }
   const BackendRuntime& backend = *found;
   const auto& chat = request_.chat();
 
   Attempt attempt{backend, {}, {}};
-  attempt.target.model = ref.modelNameOverride.empty() ? chat.model : std::string_view(ref.modelNameOverride);
+  attempt.target.model =
+      ref.modelNameOverride.empty() ? chat.model : std::string_view(ref.modelNameOverride);
   attempt.target.project = backend.project;
   attempt.target.region = backend.region;
   attempt.target.pathPrefix = backend.config->prefix;
@@ -207,7 +220,8 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
 
   // Sign.
   if (!backend.credentialError.empty()) {
-    co_return failed(attempt, Error::make(ErrorKind::CredentialUnavailable, backend.credentialError));
+    co_return failed(attempt,
+                     Error::make(ErrorKind::CredentialUnavailable, backend.credentialError));
   }
   if (backend.signer) {
     auto signedOk = co_await backend.signer->sign(attempt.outbound);
@@ -223,9 +237,10 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
   }
 
   if (attemptTime().count() <= 0) {
-    co_return failed(attempt, Error::make(ErrorKind::UpstreamTimeout,
-                                          "request timeout of " + std::to_string(requestTimeout_.count()) +
-                                              " ms reached"));
+    co_return failed(attempt,
+                     Error::make(ErrorKind::UpstreamTimeout,
+                                 "request timeout of " + std::to_string(requestTimeout_.count()) +
+                                     " ms reached"));
   }
   // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
   // with a fresh one and retry this backend once.
@@ -237,7 +252,8 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::attempt(const config:
       result = co_await sendUnary(attempt);
     }
     const bool unauthorized = result != AttemptResult::Answered && !writer_.started() &&
-                              lastError_.kind == ErrorKind::UpstreamStatus && lastError_.upstreamStatus == 401;
+                              lastError_.kind == ErrorKind::UpstreamStatus &&
+                              lastError_.upstreamStatus == 401;
     if (!unauthorized || pass > 0 || !backend.signer) co_return result;
     backend.signer->onUnauthorized(attempt.outbound);
     auto resigned = co_await backend.signer->sign(attempt.outbound);
@@ -254,11 +270,13 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendUnary(Attempt& at
   if (!response) co_return failed(attempt, response.error());
   if (response->status < 200 || response->status > 299) {
     Error error = backend.provider->translateError(response->status, response->body);
-    if (error.retryAfterSeconds < 0) error.retryAfterSeconds = parseRetryAfter(response->header("retry-after"));
+    if (error.retryAfterSeconds < 0)
+      error.retryAfterSeconds = parseRetryAfter(response->header("retry-after"));
     co_return failed(attempt, error);
   }
   const providers::ResponseContext context{clock_.nowSeconds(), log_.requestId};
-  auto translated = backend.provider->translateResponse(response->body, request_.chat(), attempt.target, context);
+  auto translated =
+      backend.provider->translateResponse(response->body, request_.chat(), attempt.target, context);
   if (!translated) co_return failed(attempt, translated.error());
 
   succeeded(attempt);
@@ -282,8 +300,10 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
 
   const auto idleLimit = rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
   auto idleTimeout = [&] {
-    // Before the first byte the attempt's own timeout bounds the wait too (fallback stays possible).
-    return std::min(std::chrono::milliseconds(idleLimit), writer_.started() ? remaining() : attemptTime());
+    // Before the first byte the attempt's own timeout bounds the wait too (fallback stays
+    // possible).
+    return std::min(std::chrono::milliseconds(idleLimit),
+                    writer_.started() ? remaining() : attemptTime());
   };
 
   if (stream.status() < 200 || stream.status() > 299) {
@@ -297,7 +317,8 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
       if (body.size() < kMaxErrorBody) body.append(**piece);
     }
     Error error = backend.provider->translateError(stream.status(), body);
-    if (error.retryAfterSeconds < 0) error.retryAfterSeconds = parseRetryAfter(stream.header("retry-after"));
+    if (error.retryAfterSeconds < 0)
+      error.retryAfterSeconds = parseRetryAfter(stream.header("retry-after"));
     co_return failed(attempt, error);
   }
   // The stream is on: this request is not sent again (the 401 retry happens before this point), so
@@ -346,7 +367,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
   writer_.onClientClose([&stream] { stream.cancel(); });
   struct Unhook {
     http::ResponseWriter& writer;
-    ~Unhook() { writer.onClientClose([] {}); }
+    ~Unhook() {
+      writer.onClientClose([] {});
+    }
   } unhook{writer_};
   for (;;) {
     const auto waited = Clock::now();
@@ -363,7 +386,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
       if (streamError) return;
       if (auto r = translator->onEvent(data, out); !r) streamError = r.error();
     });
-    if (!decoded) streamError = Error::make(ErrorKind::UpstreamBadResponse, "upstream event exceeds the size limit");
+    if (!decoded)
+      streamError =
+          Error::make(ErrorKind::UpstreamBadResponse, "upstream event exceeds the size limit");
     if (streamError) co_return co_await fail(*streamError);
     if (!co_await flush()) {
       // The client went away: dropping `stream` closes the upstream connection at once.
@@ -373,7 +398,8 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
     }
   }
   if (decoder.hasPartialEvent()) {
-    co_return co_await fail(Error::make(ErrorKind::UpstreamBadResponse, "upstream stream ended inside an event"));
+    co_return co_await fail(
+        Error::make(ErrorKind::UpstreamBadResponse, "upstream stream ended inside an event"));
   }
   if (auto r = translator->finish(out); !r) co_return co_await fail(r.error());
   succeeded(attempt);
@@ -385,8 +411,9 @@ asio::awaitable<ChatExchange::AttemptResult> ChatExchange::sendStream(Attempt& a
 
 ChatExchange::AttemptResult ChatExchange::failed(Attempt& attempt, const Error& error) {
   const auto& backend = attempt.backend;
-  log_.attempts.push_back({backend.config->name, backend.hostLabel, attemptOutcome(error),
-                           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - attempt.started)});
+  log_.attempts.push_back(
+      {backend.config->name, backend.hostLabel, attemptOutcome(error),
+       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - attempt.started)});
   log_.upstreamHost = backend.hostLabel;
   log_.upstreamCluster = backend.config->name;
   log_.provider = genAiProviderName(backend.config->schema);
@@ -400,8 +427,9 @@ ChatExchange::AttemptResult ChatExchange::failed(Attempt& attempt, const Error& 
 
 void ChatExchange::succeeded(Attempt& attempt) {
   const auto& backend = attempt.backend;
-  log_.attempts.push_back({backend.config->name, backend.hostLabel, "ok",
-                           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - attempt.started)});
+  log_.attempts.push_back(
+      {backend.config->name, backend.hostLabel, "ok",
+       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - attempt.started)});
   log_.upstreamHost = backend.hostLabel;
   log_.upstreamCluster = backend.config->name;
   log_.provider = genAiProviderName(backend.config->schema);
@@ -416,9 +444,11 @@ asio::awaitable<void> ChatExchange::respondError(const Error& error) {
   log_.responseFlags = responseFlagFor(error);
   HeaderList headers;
   headers.emplace_back("x-request-id", std::string(log_.requestId));
-  if (error.retryAfterSeconds >= 0) headers.emplace_back("retry-after", std::to_string(error.retryAfterSeconds));
+  if (error.retryAfterSeconds >= 0)
+    headers.emplace_back("retry-after", std::to_string(error.retryAfterSeconds));
   if (trace_) trace_->onError(error);
-  co_await writer_.send(log_.responseCode, kJson, core::renderOpenAiError(error), std::move(headers));
+  co_await writer_.send(log_.responseCode, kJson, core::renderOpenAiError(error),
+                        std::move(headers));
 }
 
 std::chrono::milliseconds ChatExchange::attemptTime() const {

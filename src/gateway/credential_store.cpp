@@ -17,18 +17,19 @@ struct CredentialStore::Impl {
   // Declared first so it is destroyed last: token caches hand work back to it when they go.
   auth::AuthThread authThread;
   std::mutex mutex;
-  std::map<std::string, ResolvedSigner> signers;  // by secret material; never printed
+  std::map<std::string, ResolvedSigner> signers;               // by secret material; never printed
   std::vector<std::shared_ptr<auth::TokenCache>> tokenCaches;  // for metrics
 
   Impl(const core::Clock& c, GetEnv e, std::shared_ptr<net::DnsCache> d)
       : clock(c), getenv(std::move(e)), dns(std::move(d)) {}
 
-  core::Result<ResolvedSigner> makeGcpSigner(auth::ServiceAccountKey key, const std::string& owner) {
+  core::Result<ResolvedSigner> makeGcpSigner(auth::ServiceAccountKey key,
+                                             const std::string& owner) {
     auth::ServiceAccountTokenSourceOptions options;
     options.owner = owner;
     std::string project = key.projectId;
-    auto source = auth::ServiceAccountTokenSource::create(std::move(key), authThread.executor(), dns,
-                                                          clock, options);
+    auto source = auth::ServiceAccountTokenSource::create(std::move(key), authThread.executor(),
+                                                          dns, clock, options);
     if (!source) return source.error();
     auto tokens = std::make_shared<auth::TokenCache>(*source, authThread.executor(), clock);
     tokens->prefetch();  // so the first request finds a token
@@ -48,20 +49,26 @@ core::Result<ResolvedSigner> CredentialStore::signerFor(const config::Credential
   const std::string owner = "policy " + credential.policyName;
   std::string material;
   switch (credential.type) {
-    case Type::GcpServiceAccountKey: material = "sa:" + credential.serviceAccountJson; break;
+    case Type::GcpServiceAccountKey:
+      material = "sa:" + credential.serviceAccountJson;
+      break;
     case Type::GcpApplicationDefault: {
       auto path = impl_->getenv ? impl_->getenv(auth::kAdcVariable) : std::nullopt;
       material = "adc:" + path.value_or("");
       break;
     }
-    case Type::ApiKey: material = "key:" + credential.apiKey; break;
+    case Type::ApiKey:
+      material = "key:" + credential.apiKey;
+      break;
   }
   material += '\0' + credential.policyName;
 
   std::lock_guard lock(impl_->mutex);
-  if (auto found = impl_->signers.find(material); found != impl_->signers.end()) return found->second;
+  if (auto found = impl_->signers.find(material); found != impl_->signers.end())
+    return found->second;
 
-  core::Result<ResolvedSigner> made = core::Error::make(core::ErrorKind::Internal, "unknown credential type");
+  core::Result<ResolvedSigner> made =
+      core::Error::make(core::ErrorKind::Internal, "unknown credential type");
   switch (credential.type) {
     case Type::GcpServiceAccountKey: {
       auto key = auth::parseServiceAccountKey(credential.serviceAccountJson);
@@ -84,7 +91,8 @@ core::Result<ResolvedSigner> CredentialStore::signerFor(const config::Credential
       break;
     }
     case Type::ApiKey:
-      made = ResolvedSigner{std::make_shared<auth::ApiKeySigner>(credential.apiKey, "API key (" + owner + ")"), ""};
+      made = ResolvedSigner{
+          std::make_shared<auth::ApiKeySigner>(credential.apiKey, "API key (" + owner + ")"), ""};
       break;
   }
   if (made) impl_->signers.emplace(std::move(material), *made);

@@ -1,6 +1,7 @@
 #pragma once
-// Process-wide signers, one per credential. The same credential (same secret material) keeps the same
-// signer, and so its cached token, across config reloads. Token fetches run on the auth thread.
+// Process-wide signers, one per credential. The same credential (same secret material) keeps the
+// same signer, and so its cached token, across config reloads. Token fetches run on the auth
+// thread.
 
 #include <chrono>
 #include <functional>

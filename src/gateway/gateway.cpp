@@ -16,9 +16,11 @@ namespace switchyard::gateway {
 
 boost::asio::ip::tcp::endpoint parseListenAddress(const std::string& text) {
   const auto colon = text.rfind(':');
-  if (colon == std::string::npos) throw std::invalid_argument("listen address must be HOST:PORT: " + text);
+  if (colon == std::string::npos)
+    throw std::invalid_argument("listen address must be HOST:PORT: " + text);
   std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty() || host == "localhost") host = "127.0.0.1";
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
@@ -58,7 +60,8 @@ Gateway::~Gateway() {
   stop(std::chrono::milliseconds(0));
   join();
   // The workers are gone: what they submitted gets a bounded chance to reach the collector.
-  if (spanExporter_) spanExporter_->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  if (spanExporter_)
+    spanExporter_->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
 void Gateway::startTracing() {
@@ -79,24 +82,29 @@ void Gateway::startTracing() {
             << loaded.settings.endpoint.url << "\"}\n";
   auto exporter = std::make_unique<telemetry::OtlpHttpExporter>(std::move(loaded.settings));
   const auto* otlp = exporter.get();
-  metrics_.addCallback({"switchyard_spans_total", "Spans by what became of them: exported, or dropped and why.",
-                        telemetry::MetricType::Counter, {"outcome"}, {}},
+  metrics_.addCallback({"switchyard_spans_total",
+                        "Spans by what became of them: exported, or dropped and why.",
+                        telemetry::MetricType::Counter,
+                        {"outcome"},
+                        {}},
                        [otlp](telemetry::CallbackSink& sink) {
                          const auto stats = otlp->stats();
                          sink.add({"exported"}, double(stats.spansExported));
                          sink.add({"dropped_queue_full"}, double(stats.spansDroppedQueueFull));
-                         sink.add({"dropped_export_failed"}, double(stats.spansDroppedExportFailed));
+                         sink.add({"dropped_export_failed"},
+                                  double(stats.spansDroppedExportFailed));
                          sink.add({"dropped_rejected"}, double(stats.spansDroppedRejected));
                          sink.add({"dropped_shutdown"}, double(stats.spansDroppedShutdown));
                        });
-  metrics_.addCallbackCounter("switchyard_spans_dropped_total",
-                              "Spans dropped: queue full, export failed, rejected by the collector, or "
-                              "still queued at shutdown.",
-                              [otlp] {
-                                const auto stats = otlp->stats();
-                                return double(stats.spansDroppedQueueFull + stats.spansDroppedExportFailed +
-                                              stats.spansDroppedRejected + stats.spansDroppedShutdown);
-                              });
+  metrics_.addCallbackCounter(
+      "switchyard_spans_dropped_total",
+      "Spans dropped: queue full, export failed, rejected by the collector, or "
+      "still queued at shutdown.",
+      [otlp] {
+        const auto stats = otlp->stats();
+        return double(stats.spansDroppedQueueFull + stats.spansDroppedExportFailed +
+                      stats.spansDroppedRejected + stats.spansDroppedShutdown);
+      });
   tracing_.attributes = std::move(content->settings);
   tracing_.exporter = exporter.get();
   spanExporter_ = std::move(exporter);
@@ -124,7 +132,8 @@ bool Gateway::reload() {
   auto runtime = loadRuntime();
   if (!runtime) {
     reloads_.failed.fetch_add(1, std::memory_order_relaxed);
-    std::cerr << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
+    std::cerr
+        << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
     return false;
   }
   reloads_.succeeded.fetch_add(1, std::memory_order_relaxed);
@@ -136,8 +145,9 @@ bool Gateway::reload() {
 void Gateway::start() {
   http::ServerOptions options;
   options.listen = parseListenAddress(options_.listen);
-  options.workers = options_.workers > 0 ? options_.workers
-                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.workers = options_.workers > 0
+                        ? options_.workers
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.bodyLimit = [this] { return runtime_.current()->snapshot->listener.bodyLimitBytes; };
   server_ = std::make_unique<http::Server>(options, [this](boost::asio::io_context& ioc) {
     return std::make_unique<GatewayHandler>(services_, ioc);

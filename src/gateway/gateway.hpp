@@ -1,6 +1,7 @@
 #pragma once
 // The serving process put together: configuration, credentials, providers, the listener and the
-// admin listener. Built once by `switchyard run` (and by the demo); owns every process-wide service.
+// admin listener. Built once by `switchyard run` (and by the demo); owns every process-wide
+// service.
 
 #include <chrono>
 #include <functional>
@@ -27,7 +28,7 @@ struct GatewayOptions {
   std::string secretsDir;
   std::string listen = "0.0.0.0:8080";
   std::string admin = "127.0.0.1:9901";  // empty = no admin listener
-  int workers = 0;                        // 0 = one per core
+  int workers = 0;                       // 0 = one per core
   std::function<std::optional<std::string>(std::string_view)> getenv;
 };
 

@@ -1,15 +1,14 @@
 #include "gateway/gateway_handler.hpp"
 
-
 #include <boost/beast/http/field.hpp>
 
 #include <array>
 
 #include "core/error.hpp"
-#include "net/dns_cache.hpp"
 #include "gateway/chat_exchange.hpp"
 #include "gateway/chat_request.hpp"
 #include "gateway/request_trace.hpp"
+#include "net/dns_cache.hpp"
 
 namespace switchyard::gateway {
 
@@ -81,15 +80,24 @@ std::string GatewayHandler::newRequestId() {
   return id;
 }
 
-void GatewayHandler::renderProtocolError(unsigned status, std::string_view message, std::string& body,
-                                         std::string& contentType) {
+void GatewayHandler::renderProtocolError(unsigned status, std::string_view message,
+                                         std::string& body, std::string& contentType) {
   ErrorKind kind = ErrorKind::InvalidRequest;
   switch (status) {
-    case 408: kind = ErrorKind::RequestTimeout; break;
-    case 413: kind = ErrorKind::PayloadTooLarge; break;
-    case 431: kind = ErrorKind::HeadersTooLarge; break;
-    case 500: kind = ErrorKind::Internal; break;
-    default: break;
+    case 408:
+      kind = ErrorKind::RequestTimeout;
+      break;
+    case 413:
+      kind = ErrorKind::PayloadTooLarge;
+      break;
+    case 431:
+      kind = ErrorKind::HeadersTooLarge;
+      break;
+    case 500:
+      kind = ErrorKind::Internal;
+      break;
+    default:
+      break;
   }
   body = core::renderOpenAiError(Error::make(kind, std::string(message)));
   contentType = kJson;
@@ -122,19 +130,22 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
 
   const auto path = pathOf(sv(request.target()));
   const bool chat = path == "/v1/chat/completions" && request.method() == bhttp::verb::post;
-  auto sendError = [&](const Error& error,
-                       std::vector<std::pair<std::string, std::string>> headers) -> asio::awaitable<void> {
+  auto sendError =
+      [&](const Error& error,
+          std::vector<std::pair<std::string, std::string>> headers) -> asio::awaitable<void> {
     log.responseCode = core::httpStatusOf(error);
     log.errorType = core::kindName(error.kind);
     log.responseFlags = error.kind == ErrorKind::RouteNotFound ? "NR" : "";
     headers.emplace_back("x-request-id", requestId);
-    co_await writer.send(log.responseCode, kJson, core::renderOpenAiError(error), std::move(headers));
+    co_await writer.send(log.responseCode, kJson, core::renderOpenAiError(error),
+                         std::move(headers));
   };
 
   if (path == "/v1/chat/completions") {
     if (request.method() != bhttp::verb::post) {
-      co_await sendError(Error::make(ErrorKind::MethodNotAllowed, "use POST for /v1/chat/completions"),
-                         oneHeader("allow", "POST"));
+      co_await sendError(
+          Error::make(ErrorKind::MethodNotAllowed, "use POST for /v1/chat/completions"),
+          oneHeader("allow", "POST"));
     } else {
       co_await chatCompletions(request, context, writer, log);
     }
@@ -148,12 +159,14 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
       co_await writer.send(200, kJson, runtime->modelsBody, oneHeader("x-request-id", requestId));
     }
   } else {
-    co_await sendError(Error::make(ErrorKind::RouteNotFound, "no route for " + std::string(path) +
-                                                                 "; this gateway serves /v1/chat/completions and /v1/models"),
+    co_await sendError(Error::make(ErrorKind::RouteNotFound,
+                                   "no route for " + std::string(path) +
+                                       "; this gateway serves /v1/chat/completions and /v1/models"),
                        HeaderList{});
   }
   log.bytesSent = writer.bytesSent();
-  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
   accessLog_.record(log);
   metrics_.onResponse(log.responseCode);
   if (chat) metrics_.onChatCompletion(log, started);

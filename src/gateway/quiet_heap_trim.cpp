@@ -8,8 +8,8 @@
 #endif
 #include <unistd.h>
 
-// Defined when the binary is linked with tcmalloc (see CMakeLists.txt); weak, so that builds without
-// it (unit tests, sanitizer builds) fall back to glibc's malloc_trim.
+// Defined when the binary is linked with tcmalloc (see CMakeLists.txt); weak, so that builds
+// without it (unit tests, sanitizer builds) fall back to glibc's malloc_trim.
 extern "C" void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
 
 namespace switchyard::gateway {

@@ -16,9 +16,9 @@ using telemetry::LabelKey;
 using Seconds = std::chrono::duration<double>;
 
 // wire.md §5.5 bucket boundaries.
-const std::vector<double> kTokenBounds{1,      4,       16,      64,       256,      1024,     4096,
-                                       16384,  65536,   262144,  1048576,  4194304,  16777216, 67108864};
-const std::vector<double> kDurationBounds{0.01, 0.02, 0.04, 0.08, 0.16, 0.32,  0.64,
+const std::vector<double> kTokenBounds{1,     4,     16,     64,      256,     1024,     4096,
+                                       16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
+const std::vector<double> kDurationBounds{0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                           1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
 const std::vector<double> kFirstTokenBounds{0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
                                             0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
@@ -69,73 +69,91 @@ std::string_view errorTypeOf(const AccessLogEntry& log, std::array<char, 12>& bu
 
 std::string_view genAiProviderName(config::Schema schema) {
   switch (schema) {
-    case config::Schema::GCPVertexAI: return "gcp.vertex_ai";
-    case config::Schema::OpenAI: return "openai";
+    case config::Schema::GCPVertexAI:
+      return "gcp.vertex_ai";
+    case config::Schema::OpenAI:
+      return "openai";
   }
   return "openai";
 }
 
 GatewayMetrics::GatewayMetrics(telemetry::MetricsRegistry& r)
     : registry(r),
-      tokenUsage(r.addHistogram("gen_ai_client_token_usage",
-                                "Tokens per chat completion, one record per token type (input, output), "
-                                "as the backend reported them.",
-                                tokenLabels(), kTokenBounds)),
-      requestDuration(r.addHistogram("gen_ai_server_request_duration_seconds",
-                                     "Chat completion duration as the gateway served it, to the last byte.",
-                                     kGenAiLabels, kDurationBounds)),
-      timeToFirstToken(r.addHistogram("gen_ai_server_time_to_first_token_seconds",
-                                      "Streamed chat completions: time until the first event went to the client.",
-                                      kGenAiLabels, kFirstTokenBounds)),
-      timePerOutputToken(r.addHistogram("gen_ai_server_time_per_output_token_seconds",
-                                        "Streamed chat completions: time per output token after the first.",
-                                        kGenAiLabels, kPerTokenBounds)),
+      tokenUsage(
+          r.addHistogram("gen_ai_client_token_usage",
+                         "Tokens per chat completion, one record per token type (input, output), "
+                         "as the backend reported them.",
+                         tokenLabels(), kTokenBounds)),
+      requestDuration(
+          r.addHistogram("gen_ai_server_request_duration_seconds",
+                         "Chat completion duration as the gateway served it, to the last byte.",
+                         kGenAiLabels, kDurationBounds)),
+      timeToFirstToken(r.addHistogram(
+          "gen_ai_server_time_to_first_token_seconds",
+          "Streamed chat completions: time until the first event went to the client.", kGenAiLabels,
+          kFirstTokenBounds)),
+      timePerOutputToken(
+          r.addHistogram("gen_ai_server_time_per_output_token_seconds",
+                         "Streamed chat completions: time per output token after the first.",
+                         kGenAiLabels, kPerTokenBounds)),
       overhead(r.addHistogram("switchyard_gateway_overhead_seconds",
-                              "Chat completion duration less the time spent waiting on upstreams.", {},
-                              kOverheadBounds)),
+                              "Chat completion duration less the time spent waiting on upstreams.",
+                              {}, kOverheadBounds)),
       requests(r.addCounter("switchyard_requests_total", "Responses by HTTP status (0: none sent).",
                             {"code"})),
-      attempts(r.addCounter("switchyard_upstream_attempts_total", "Upstream attempts by backend and outcome.",
-                            {"backend", "outcome"})),
+      attempts(r.addCounter("switchyard_upstream_attempts_total",
+                            "Upstream attempts by backend and outcome.", {"backend", "outcome"})),
       fallbacks(r.addCounter("switchyard_fallbacks_total",
-                             "Attempts on a backend other than the request's first choice.", {"backend"})),
+                             "Attempts on a backend other than the request's first choice.",
+                             {"backend"})),
       connectionsOpened(r.addCounter("switchyard_upstream_connections_opened_total",
                                      "Upstream TCP connections opened.", {"upstream"})),
       connectionsReused(r.addCounter("switchyard_upstream_connections_reused_total",
                                      "Upstream requests sent on a pooled keep-alive connection.",
                                      {"upstream"})),
-      tlsHandshakes(r.addCounter("switchyard_tls_handshakes_total", "Upstream TLS handshakes by outcome.",
-                                 {"upstream", "outcome"})),
+      tlsHandshakes(r.addCounter("switchyard_tls_handshakes_total",
+                                 "Upstream TLS handshakes by outcome.", {"upstream", "outcome"})),
       openStreams(r.addGauge("switchyard_open_streams", "Streamed chat completions in flight.")) {}
 
 void addProcessMetrics(telemetry::MetricsRegistry& registry, const route::OutlierDetector& outliers,
                        const CredentialStore& credentials, const ReloadCounts& reloads) {
   using telemetry::CallbackSink;
   using telemetry::MetricType;
-  registry.addCallback({"switchyard_ejections_total", "Outlier ejections by backend.", MetricType::Counter,
-                        {"backend"}, {}},
-                       [&outliers](CallbackSink& sink) {
-                         for (const auto& backend : outliers.status(std::chrono::steady_clock::now()))
-                           sink.add({backend.name}, double(backend.ejections));
-                       });
-  registry.addCallback({"switchyard_backends_ejected", "Backends ejected now.", MetricType::Gauge, {}, {}},
-                       [&outliers](CallbackSink& sink) {
-                         sink.add(double(outliers.currentlyEjected(std::chrono::steady_clock::now())));
-                       });
+  registry.addCallback(
+      {"switchyard_ejections_total",
+       "Outlier ejections by backend.",
+       MetricType::Counter,
+       {"backend"},
+       {}},
+      [&outliers](CallbackSink& sink) {
+        for (const auto& backend : outliers.status(std::chrono::steady_clock::now()))
+          sink.add({backend.name}, double(backend.ejections));
+      });
+  registry.addCallback(
+      {"switchyard_backends_ejected", "Backends ejected now.", MetricType::Gauge, {}, {}},
+      [&outliers](CallbackSink& sink) {
+        sink.add(double(outliers.currentlyEjected(std::chrono::steady_clock::now())));
+      });
   registry.addCallback({"switchyard_token_fetches_total",
                         "Access-token fetches by outcome (a fetch in flight is not counted yet).",
-                        MetricType::Counter, {"outcome"}, {}},
+                        MetricType::Counter,
+                        {"outcome"},
+                        {}},
                        [&credentials](CallbackSink& sink) {
                          const auto counts = credentials.tokenFetches();
                          sink.add({"error"}, double(counts.failed));
                          sink.add({"ok"}, double(counts.succeeded));
                        });
-  registry.addCallback({"switchyard_config_reloads_total", "Configuration reloads by outcome.",
-                        MetricType::Counter, {"outcome"}, {}},
-                       [&reloads](CallbackSink& sink) {
-                         sink.add({"error"}, double(reloads.failed.load(std::memory_order_relaxed)));
-                         sink.add({"ok"}, double(reloads.succeeded.load(std::memory_order_relaxed)));
-                       });
+  registry.addCallback(
+      {"switchyard_config_reloads_total",
+       "Configuration reloads by outcome.",
+       MetricType::Counter,
+       {"outcome"},
+       {}},
+      [&reloads](CallbackSink& sink) {
+        sink.add({"error"}, double(reloads.failed.load(std::memory_order_relaxed)));
+        sink.add({"ok"}, double(reloads.succeeded.load(std::memory_order_relaxed)));
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,9 +171,11 @@ void RequestMetrics::onResponse(unsigned status) {
 void RequestMetrics::onChatCompletion(const AccessLogEntry& log,
                                       std::chrono::steady_clock::time_point started) {
   std::array<char, 12> errorBuffer;
-  const std::string_view requestModel = log.modelOverride.empty() ? log.requestModel : log.modelOverride;
-  const std::array<std::string_view, 6> labels{"chat",       log.provider,  log.requestModel,
-                                               requestModel, log.responseModel, errorTypeOf(log, errorBuffer)};
+  const std::string_view requestModel =
+      log.modelOverride.empty() ? log.requestModel : log.modelOverride;
+  const std::array<std::string_view, 6> labels{
+      "chat",       log.provider,      log.requestModel,
+      requestModel, log.responseModel, errorTypeOf(log, errorBuffer)};
   const LabelKey key(labels);
   const double duration = Seconds(log.duration).count();
   shard_.histogram(metrics_.requestDuration, key).observe(duration);
@@ -172,14 +192,19 @@ void RequestMetrics::onChatCompletion(const AccessLogEntry& log,
   if (answered) {
     std::array<std::string_view, 7> tokenLabels{"input"};
     std::copy(labels.begin(), labels.end(), tokenLabels.begin() + 1);
-    shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels)).observe(double(log.usage.promptTokens));
+    shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
+        .observe(double(log.usage.promptTokens));
     tokenLabels[0] = "output";
-    shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels)).observe(double(log.usage.completionTokens));
+    shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
+        .observe(double(log.usage.completionTokens));
   }
-  shard_.histogram(metrics_.overhead, {}).observe(std::max(0.0, duration - Seconds(log.upstreamWait).count()));
+  shard_.histogram(metrics_.overhead, {})
+      .observe(std::max(0.0, duration - Seconds(log.upstreamWait).count()));
 
-  // Skipped (ejected) backends are no attempts, but the first of them was the request's first choice.
-  const std::string_view firstChoice = log.attempts.empty() ? std::string_view() : log.attempts.front().backend;
+  // Skipped (ejected) backends are no attempts, but the first of them was the request's first
+  // choice.
+  const std::string_view firstChoice =
+      log.attempts.empty() ? std::string_view() : log.attempts.front().backend;
   for (const auto& attempt : log.attempts) {
     if (attempt.outcome == "ejected") continue;
     shard_.counter(metrics_.attempts, {attempt.backend, attempt.outcome}).add();
@@ -208,7 +233,8 @@ void RequestMetrics::onConnectionReused(const net::UpstreamTarget& target) {
 
 void RequestMetrics::onTlsHandshake(const net::UpstreamTarget& target, bool ok) {
   std::array<char, 272> upstream;
-  shard_.counter(metrics_.tlsHandshakes, {upstreamLabel(target, upstream), ok ? "ok" : "error"}).add();
+  shard_.counter(metrics_.tlsHandshakes, {upstreamLabel(target, upstream), ok ? "ok" : "error"})
+      .add();
 }
 
 }  // namespace switchyard::gateway

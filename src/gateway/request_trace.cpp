@@ -33,7 +33,8 @@ bool genAi(const TracingServices& services) {
 
 }  // namespace
 
-RequestTrace::RequestTrace(const TracingServices& services, telemetry::IdGenerator& ids, Span request)
+RequestTrace::RequestTrace(const TracingServices& services, telemetry::IdGenerator& ids,
+                           Span request)
     : services_(services), ids_(ids), request_(std::move(request)) {}
 
 std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& services,
@@ -42,7 +43,8 @@ std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& service
   if (!services.exporter) return nullptr;
   const auto caller = telemetry::parseTraceParent(headerOf(request, "traceparent"),
                                                   headerOf(request, "tracestate"));
-  if (caller && !caller->sampled()) return nullptr;  // the caller decided: no trace, just pass it on
+  if (caller && !caller->sampled())
+    return nullptr;  // the caller decided: no trace, just pass it on
   Span span = caller ? Span::childOf(*caller, ids) : Span::root(ids);
   span.kind = telemetry::SpanKind::Server;
   span.startTimeUnixNano = nowUnixNano();
@@ -54,8 +56,8 @@ void RequestTrace::onRequest(const providers::ChatRequest& chat, std::string_vie
   const auto& settings = services_.attributes;
   request_.name = telemetry::chatSpanName(settings, chat.model);
   AttributeList attributes;
-  const telemetry::ChatRequestView view{*chat.body, rawBody,
-                                        [&request](std::string_view name) { return headerOf(request, name); }};
+  const telemetry::ChatRequestView view{
+      *chat.body, rawBody, [&request](std::string_view name) { return headerOf(request, name); }};
   telemetry::addChatRequestAttributes(settings, view, attributes);
   telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
   if (chat.stream) fold_ = std::make_unique<telemetry::StreamFold>();
@@ -90,7 +92,8 @@ void RequestTrace::endAttempt(std::string_view outcome, const core::Error* error
     if (error->upstreamStatus > 0)
       span.add("http.response.status_code", static_cast<std::int64_t>(error->upstreamStatus));
     span.add("error.type", std::string(core::kindName(error->kind)));
-    span.recordError(span.endTimeUnixNano, std::string(core::kindName(error->kind)), error->message);
+    span.recordError(span.endTimeUnixNano, std::string(core::kindName(error->kind)),
+                     error->message);
   } else {
     span.add("http.response.status_code", std::int64_t{200});
     span.status.code = telemetry::StatusCode::Ok;
@@ -136,7 +139,8 @@ void RequestTrace::finish(unsigned responseCode) {
   if (attempt_) endAttempt("abandoned", nullptr);
   if (sawBackend_) {
     AttributeList attributes;
-    telemetry::addChatBackendAttributes(services_.attributes, provider_, upstreamModel_, attributes);
+    telemetry::addChatBackendAttributes(services_.attributes, provider_, upstreamModel_,
+                                        attributes);
     telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
   }
   if (fold_ && (fold_->sawDone() || fold_->sawContent())) {  // a broken stream keeps what came

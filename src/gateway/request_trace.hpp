@@ -1,8 +1,8 @@
 #pragma once
-// One chat request's trace: the request span (OpenInference `ChatCompletion`, or GenAI `chat {model}`)
-// and a child span per upstream attempt, so a fallback shows as two attempts in Phoenix. Built only
-// when tracing is on and the caller's trace (if any) is sampled; the request path holds a null
-// pointer otherwise and pays one branch per hook.
+// One chat request's trace: the request span (OpenInference `ChatCompletion`, or GenAI `chat
+// {model}`) and a child span per upstream attempt, so a fallback shows as two attempts in Phoenix.
+// Built only when tracing is on and the caller's trace (if any) is sampled; the request path holds
+// a null pointer otherwise and pays one branch per hook.
 
 #include <chrono>
 #include <memory>
@@ -33,13 +33,16 @@ class RequestTrace {
  public:
   // A trace for this request, or null when tracing is off or the caller's `traceparent` says its
   // trace is not sampled (then the caller's header is passed upstream unchanged).
-  static std::unique_ptr<RequestTrace> begin(const TracingServices& services, telemetry::IdGenerator& ids,
+  static std::unique_ptr<RequestTrace> begin(const TracingServices& services,
+                                             telemetry::IdGenerator& ids,
                                              const http::Request& request);
 
   // The parsed request: name, request attributes (input, messages, tools, parameters, headers).
-  void onRequest(const providers::ChatRequest& chat, std::string_view rawBody, const http::Request& request);
+  void onRequest(const providers::ChatRequest& chat, std::string_view rawBody,
+                 const http::Request& request);
 
-  // An attempt on `backend` starts; the backend attributes of the request span follow the latest one.
+  // An attempt on `backend` starts; the backend attributes of the request span follow the latest
+  // one.
   void beginAttempt(const BackendRuntime& backend, std::string_view upstreamModel);
   // W3C headers for the current attempt's upstream request: this attempt's span is the parent.
   std::string attemptTraceParent() const;
@@ -57,7 +60,8 @@ class RequestTrace {
   // Ends both spans and hands them to the exporter.
   void finish(unsigned responseCode);
 
-  RequestTrace(const TracingServices& services, telemetry::IdGenerator& ids, telemetry::Span request);
+  RequestTrace(const TracingServices& services, telemetry::IdGenerator& ids,
+               telemetry::Span request);
 
  private:
   const TracingServices& services_;

@@ -23,9 +23,9 @@ struct BackendRuntime {
   std::shared_ptr<auth::RequestSigner> signer;  // null: the backend has no credential
   std::string credentialError;  // set when the credential cannot be used (reported per request)
   net::UpstreamTarget target;
-  std::string hostLabel;  // host:port, for logs
-  std::string project;    // Vertex
-  std::string region;     // Vertex
+  std::string hostLabel;                  // host:port, for logs
+  std::string project;                    // Vertex
+  std::string region;                     // Vertex
   route::BackendHandle health = nullptr;  // outlier state, kept across reloads by backend name
 };
 
@@ -52,7 +52,9 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
 // The current runtime, swapped atomically on reload; requests keep the one they started with.
 class RuntimeHolder {
  public:
-  std::shared_ptr<const Runtime> current() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Runtime> current() const {
+    return current_.load(std::memory_order_acquire);
+  }
   void publish(std::shared_ptr<const Runtime> runtime) {
     current_.store(std::move(runtime), std::memory_order_release);
   }

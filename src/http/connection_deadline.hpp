@@ -44,11 +44,13 @@ class ConnectionDeadline {
   void expiresAt(Clock::time_point deadline) {
     state_->expired = false;
     state_->deadline = deadline;
-    if (state_->armed && state_->armedFor <= deadline) return;  // it wakes first, sleeps on to the new time
+    if (state_->armed && state_->armedFor <= deadline)
+      return;  // it wakes first, sleeps on to the new time
     arm(timer_, state_, deadline);
   }
 
-  static void arm(boost::asio::steady_timer& timer, const std::shared_ptr<State>& state, Clock::time_point at) {
+  static void arm(boost::asio::steady_timer& timer, const std::shared_ptr<State>& state,
+                  Clock::time_point at) {
     state->armed = true;
     state->armedFor = at;
     timer.expires_at(at);  // cancels an earlier wait, whose handler then sees operation_aborted

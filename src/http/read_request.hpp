@@ -24,11 +24,13 @@ inline constexpr std::size_t kMinimumRead = 4096;
 // bytes read from the socket. Errors are Beast's (end_of_stream when the peer closed between
 // requests) or beast::error::timeout when the deadline ran out (its expiry ends every read).
 template <class Stream>
-boost::asio::awaitable<boost::system::error_code> readRequest(Stream& stream, boost::beast::flat_buffer& buffer,
+boost::asio::awaitable<boost::system::error_code> readRequest(Stream& stream,
+                                                              boost::beast::flat_buffer& buffer,
                                                               RequestParser& parser, bool headOnly,
                                                               const ConnectionDeadline& deadline,
                                                               std::uint64_t& received) {
-  const auto ec = co_await io::readMessage(stream, buffer, parser, headOnly, kMinimumRead, &received);
+  const auto ec =
+      co_await io::readMessage(stream, buffer, parser, headOnly, kMinimumRead, &received);
   if (ec && deadline.expired()) co_return boost::beast::error::timeout;
   co_return ec;
 }

@@ -23,8 +23,8 @@ bool handlerSets(const HeaderList* headers, std::string_view name) {
 
 // Framing is the server's: a handler's Content-Length or Connection would contradict the body.
 bool isFraming(std::string_view name) {
-  return core::iequalsAscii(name, "content-length") || core::iequalsAscii(name, "transfer-encoding") ||
-         core::iequalsAscii(name, "connection");
+  return core::iequalsAscii(name, "content-length") ||
+         core::iequalsAscii(name, "transfer-encoding") || core::iequalsAscii(name, "connection");
 }
 
 void appendField(std::string& out, std::string_view name, std::string_view value) {
@@ -47,16 +47,19 @@ void writeResponseHead(std::string& out, const ResponseHead& head) {
   out.append(head.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   appendNumber(out, head.status);
   out.push_back(' ');
-  const auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(head.status));
+  const auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(head.status));
   out.append(reason.data(), reason.size());
   out.append("\r\n");
   if (!handlerSets(head.headers, "server")) appendField(out, "Server", "switchyard");
-  if (!handlerSets(head.headers, "content-type")) appendField(out, "Content-Type", head.contentType);
+  if (!handlerSets(head.headers, "content-type"))
+    appendField(out, "Content-Type", head.contentType);
   if (head.chunked && !handlerSets(head.headers, "cache-control"))
     appendField(out, "Cache-Control", "no-cache");
   if (head.headers) {
     for (const auto& [name, value] : *head.headers) {
-      if (name.empty() || !safeHeaderText(name) || !safeHeaderText(value) || isFraming(name)) continue;
+      if (name.empty() || !safeHeaderText(name) || !safeHeaderText(value) || isFraming(name))
+        continue;
       appendField(out, name, value);
     }
   }

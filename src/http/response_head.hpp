@@ -17,17 +17,19 @@ struct ResponseHead {
   unsigned version = 11;  // of the request: 10 or 11
   unsigned status = 200;
   std::string_view contentType;
-  const HeaderList* headers = nullptr;  // the handler's own; one of the same name replaces a default
+  const HeaderList* headers =
+      nullptr;  // the handler's own; one of the same name replaces a default
   bool keepAlive = true;
-  bool chunked = false;            // a stream: Transfer-Encoding: chunked, Cache-Control: no-cache
-  std::size_t contentLength = 0;   // when not chunked
+  bool chunked = false;           // a stream: Transfer-Encoding: chunked, Cache-Control: no-cache
+  std::size_t contentLength = 0;  // when not chunked
 };
 
 // Replaces `out` with the head, ending with the blank line. A header whose name or value holds CR,
 // LF or NUL is left out: nothing a handler passes can split the response.
 void writeResponseHead(std::string& out, const ResponseHead& head);
 
-// The line that opens a chunk of `size` bytes ("1a2\r\n"); returns how many bytes of `line` it uses.
+// The line that opens a chunk of `size` bytes ("1a2\r\n"); returns how many bytes of `line` it
+// uses.
 std::size_t chunkSizeLine(std::array<char, 20>& line, std::size_t size);
 
 inline constexpr std::string_view kChunkEnd = "\r\n";

@@ -77,7 +77,8 @@ void borrowReadBuffer(Server::Worker& worker, beast::flat_buffer& buffer) {
 
 // `buffer` holds nothing (no pipelined request): its storage goes back to the worker.
 void returnReadBuffer(Server::Worker& worker, beast::flat_buffer& buffer) {
-  if (worker.spareBuffers.size() < kMaxSpareBuffers && buffer.capacity() <= kMaxSpareBufferCapacity) {
+  if (worker.spareBuffers.size() < kMaxSpareBuffers &&
+      buffer.capacity() <= kMaxSpareBufferCapacity) {
     worker.spareBuffers.push_back(std::move(buffer));  // leaves `buffer` with no storage
   } else {
     buffer.shrink_to_fit();
@@ -98,7 +99,11 @@ class StreamWriter final : public ResponseWriter {
   // `stopping` turns keep-alive off for responses that start after shutdown began.
   StreamWriter(Stream& stream, Connection& connection, unsigned version, bool keepAlive,
                const bool& stopping)
-      : stream_(stream), connection_(connection), version_(version), keepAlive_(keepAlive), stopping_(stopping) {}
+      : stream_(stream),
+        connection_(connection),
+        version_(version),
+        keepAlive_(keepAlive),
+        stopping_(stopping) {}
 
   asio::awaitable<bool> send(unsigned status, std::string_view contentType, std::string body,
                              HeaderList headers) override {
@@ -110,12 +115,13 @@ class StreamWriter final : public ResponseWriter {
                                          .keepAlive = keepAlive_,
                                          .contentLength = body.size()});
     started_ = true;
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(connection_.head), asio::buffer(body)};
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(connection_.head),
+                                                    asio::buffer(body)};
     co_return co_await writeAll(buffers);
   }
 
-  asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType, HeaderList headers,
-                                    std::string_view firstChunk) override {
+  asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
+                                    HeaderList headers, std::string_view firstChunk) override {
     keepAlive_ = keepAlive_ && !stopping_;
     writeResponseHead(connection_.head, {.version = version_,
                                          .status = status,
@@ -130,7 +136,8 @@ class StreamWriter final : public ResponseWriter {
       co_return co_await writeAll(buffers);
     }
     const auto chunk = frameChunk(firstChunk);
-    const std::array<asio::const_buffer, 4> buffers{asio::buffer(connection_.head), chunk[0], chunk[1], chunk[2]};
+    const std::array<asio::const_buffer, 4> buffers{asio::buffer(connection_.head), chunk[0],
+                                                    chunk[1], chunk[2]};
     co_return co_await writeAll(buffers);
   }
 
@@ -143,7 +150,8 @@ class StreamWriter final : public ResponseWriter {
 
   asio::awaitable<bool> endStream() override {
     if (failed_) co_return false;
-    const std::array<asio::const_buffer, 1> buffers{asio::buffer(kLastChunk.data(), kLastChunk.size())};
+    const std::array<asio::const_buffer, 1> buffers{
+        asio::buffer(kLastChunk.data(), kLastChunk.size())};
     const bool ok = co_await writeAll(buffers);
     streaming_ = false;
     co_return ok;
@@ -272,15 +280,17 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
     std::uint64_t received = 0;
     borrowReadBuffer(worker, buffer);
     auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
-    beast::error_code ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
+    beast::error_code ec =
+        co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
     worker.idle.erase(idleIt);
 
     if (!ec) {
       const auto& head = parser.get();
       if (head[bhttp::field::expect] == "100-continue") {
         deadline.expiresAfter(kWriteTimeout);
-        auto [contEc, contN] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
-                                                          asio::as_tuple(use_awaitable));
+        auto [contEc, contN] =
+            co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                       asio::as_tuple(use_awaitable));
         if (contEc) co_return;
       }
       deadline.expiresAfter(options.requestReadTimeout);
@@ -291,11 +301,13 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
       const unsigned status = statusForReadError(ec, received > 0 || parser.got_some());
       if (status == 0 || !worker.handler) co_return;
       std::string body, contentType;
-      const std::string message =
-          status == 413 ? "request body exceeds the limit of " + std::to_string(options.bodyLimit()) + " bytes"
-          : status == 431 ? "request headers exceed the limit of " + std::to_string(options.headerLimit) + " bytes"
-          : status == 408 ? "request not received in time"
-                          : "malformed HTTP request: " + ec.message();
+      const std::string message = status == 413 ? "request body exceeds the limit of " +
+                                                      std::to_string(options.bodyLimit()) + " bytes"
+                                  : status == 431
+                                      ? "request headers exceed the limit of " +
+                                            std::to_string(options.headerLimit) + " bytes"
+                                  : status == 408 ? "request not received in time"
+                                                  : "malformed HTTP request: " + ec.message();
       worker.handler->renderProtocolError(status, message, body, contentType);
       StreamWriter<Stream> writer(stream, connection, 11, false, worker.stopping);
       co_await writer.send(status, contentType, std::move(body), {});
@@ -317,7 +329,8 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
       co_await worker.handler->handle(request, context, writer);
     } catch (const std::exception& e) {
       // Last guard: a bug in a handler must not take the process down.
-      std::cerr << "{\"level\":\"error\",\"msg\":\"handler threw\",\"what\":\"" << e.what() << "\"}\n";
+      std::cerr << "{\"level\":\"error\",\"msg\":\"handler threw\",\"what\":\"" << e.what()
+                << "\"}\n";
       threw = true;
     }
     if (threw) {
@@ -346,18 +359,21 @@ std::string remoteAddressOf(tcp::socket& socket) {
   return ec ? std::string() : peer.address().to_string();
 }
 
-asio::awaitable<void> servePlain(tcp::socket socket, Server::Worker& worker, const ServerOptions& options) {
+asio::awaitable<void> servePlain(tcp::socket socket, Server::Worker& worker,
+                                 const ServerOptions& options) {
   std::string remote = remoteAddressOf(socket);
   Connection connection(socket);
   co_await runSession(socket, connection, worker, options, std::move(remote));
 }
 
-asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker, const ServerOptions& options) {
+asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker,
+                               const ServerOptions& options) {
   std::string remote = remoteAddressOf(socket);
   TlsStream stream(std::move(socket), *options.tls);
   Connection connection(stream.next_layer());
   connection.deadline.expiresAfter(kHandshakeTimeout);
-  auto [hsEc] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(use_awaitable));
+  auto [hsEc] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                asio::as_tuple(use_awaitable));
   if (hsEc || connection.deadline.expired()) co_return;
   co_await runSession(stream, connection, worker, options, std::move(remote));
 }
@@ -432,7 +448,9 @@ void Server::stop(std::chrono::milliseconds drain) {
           return;
         }
         timer->expires_after(std::chrono::milliseconds(20));
-        timer->async_wait([poll](const beast::error_code&) { if (*poll) (*poll)(); });
+        timer->async_wait([poll](const beast::error_code&) {
+          if (*poll) (*poll)();
+        });
       };
       (*poll)();
     });

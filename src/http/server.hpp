@@ -1,13 +1,13 @@
 #pragma once
 // The HTTP/1.1 server under both the gateway and the emulator: N worker threads, each with its own
-// io_context and its own SO_REUSEPORT listener, keep-alive, limits and timeouts. A Handler is made per
-// worker thread, so per-thread state (upstream pools) needs no lock.
+// io_context and its own SO_REUSEPORT listener, keep-alive, limits and timeouts. A Handler is made
+// per worker thread, so per-thread state (upstream pools) needs no lock.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -31,15 +31,16 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;
-  virtual boost::asio::awaitable<bool> send(unsigned status, std::string_view contentType,
-                                            std::string body,
-                                            std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
+  virtual boost::asio::awaitable<bool> send(
+      unsigned status, std::string_view contentType, std::string body,
+      std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
   // Chunked response; every write() is flushed to the socket before it completes. `firstChunk`, if
   // any, goes out with the head in one write: a stream's head and first event in one segment, so
   // the client sees both at once (the first token is what the client waits for).
-  virtual boost::asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
-                                                   std::vector<std::pair<std::string, std::string>> headers = {},
-                                                   std::string_view firstChunk = {}) = 0;
+  virtual boost::asio::awaitable<bool> beginStream(
+      unsigned status, std::string_view contentType,
+      std::vector<std::pair<std::string, std::string>> headers = {},
+      std::string_view firstChunk = {}) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
   virtual boost::asio::awaitable<bool> endStream() = 0;
   // Drop the connection with a TCP reset, without a proper end (a failure the client must notice).
@@ -75,7 +76,9 @@ struct ServerOptions {
   boost::asio::ip::tcp::endpoint listen;
   int workers = 1;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null = plaintext
-  std::function<std::uint64_t()> bodyLimit = [] { return std::uint64_t{50} << 20; };  // read per request
+  std::function<std::uint64_t()> bodyLimit = [] {
+    return std::uint64_t{50} << 20;
+  };  // read per request
   std::uint32_t headerLimit = 64 * 1024;
   std::chrono::milliseconds requestReadTimeout{60'000};  // whole request head + body
   std::chrono::milliseconds idleTimeout{300'000};        // keep-alive with no request

@@ -84,9 +84,8 @@ void ConnectionPool::checkin(const PoolKeyView& key, std::unique_ptr<UpstreamCon
 void ConnectionPool::sweep(Clock::time_point now) {
   lastSweep_ = now;
   for (auto& [key, idle] : idle_) {
-    auto fresh = std::find_if(idle.begin(), idle.end(), [&](const auto& c) {
-      return now - c->idleSince <= idleTimeout_;
-    });
+    auto fresh = std::find_if(idle.begin(), idle.end(),
+                              [&](const auto& c) { return now - c->idleSince <= idleTimeout_; });
     for (auto it = idle.begin(); it != fresh; ++it) (*it)->close();
     idle.erase(idle.begin(), fresh);
   }

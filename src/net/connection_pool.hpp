@@ -1,6 +1,7 @@
 #pragma once
-// Idle keep-alive connections of one worker thread, keyed by where they go and how they are secured.
-// Not thread-safe, by design: each worker owns its pool, so the request path takes no lock.
+// Idle keep-alive connections of one worker thread, keyed by where they go and how they are
+// secured. Not thread-safe, by design: each worker owns its pool, so the request path takes no
+// lock.
 
 #include <chrono>
 #include <cstddef>
@@ -15,7 +16,8 @@
 
 namespace switchyard::net {
 
-// Which connections are interchangeable: same host and port, same TLS identity (SNI/name and trust).
+// Which connections are interchangeable: same host and port, same TLS identity (SNI/name and
+// trust).
 struct PoolKeyView {
   std::string_view host;
   std::uint16_t port = 0;
@@ -66,7 +68,9 @@ class ConnectionPool {
     static PoolKeyView v(const PoolKeyView& k) { return k; }
     static PoolKeyView v(const Key& k) { return k.view(); }
     template <class A, class B>
-    bool operator()(const A& a, const B& b) const { return v(a) == v(b); }
+    bool operator()(const A& a, const B& b) const {
+      return v(a) == v(b);
+    }
   };
   using Idle = std::vector<std::unique_ptr<UpstreamConnection>>;  // oldest first
 

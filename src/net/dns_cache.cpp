@@ -58,8 +58,8 @@ struct DnsCache::State {
   std::unordered_map<std::string, std::shared_ptr<Flight>, StringHash, std::equal_to<>> flights;
   std::atomic<std::uint64_t> lookups{0};
 
-  // Publishes a lookup's outcome and wakes its waiters. The wake-ups are posted under the mutex so a
-  // waiter that leaves early (cancelled) can unregister without racing them.
+  // Publishes a lookup's outcome and wakes its waiters. The wake-ups are posted under the mutex so
+  // a waiter that leaves early (cancelled) can unregister without racing them.
   void complete(const std::string& host, const std::shared_ptr<Flight>& flight,
                 core::Result<Addresses> result) {
     const auto ttl = result ? options.positiveTtl : options.negativeTtl;
@@ -69,7 +69,8 @@ struct DnsCache::State {
     flight->done = true;
     flight->result = result;
     entries.insert_or_assign(host, Entry{std::move(result), expires});
-    if (auto it = flights.find(host); it != flights.end() && it->second == flight) flights.erase(it);
+    if (auto it = flights.find(host); it != flights.end() && it->second == flight)
+      flights.erase(it);
     for (auto& waker : flight->wakers) waker.second();
     flight->wakers.clear();
   }
@@ -79,7 +80,7 @@ struct DnsCache::State {
 };
 
 asio::awaitable<void> DnsCache::State::lookup(std::shared_ptr<State> state, std::string host,
-                                             std::shared_ptr<Flight> flight) {
+                                              std::shared_ptr<Flight> flight) {
   // If the executor goes away first, the waiters still get an answer.
   struct Abandoned {
     State& state;
@@ -91,8 +92,9 @@ asio::awaitable<void> DnsCache::State::lookup(std::shared_ptr<State> state, std:
   state->lookups.fetch_add(1, std::memory_order_relaxed);
   asio::ip::tcp::resolver resolver(co_await asio::this_coro::executor);
   boost::system::error_code ec;
-  auto results = co_await resolver.async_resolve(host, "0", asio::ip::tcp::resolver::numeric_service,
-                                                 asio::redirect_error(asio::use_awaitable, ec));
+  auto results =
+      co_await resolver.async_resolve(host, "0", asio::ip::tcp::resolver::numeric_service,
+                                      asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     state->complete(host, flight, dnsError(host, ec.message()));
     co_return;
@@ -118,9 +120,7 @@ DnsCache::DnsCache(Options options, std::shared_ptr<const core::Clock> clock)
 
 DnsCache::~DnsCache() = default;
 
-std::uint64_t DnsCache::lookups() const {
-  return state_->lookups.load(std::memory_order_relaxed);
-}
+std::uint64_t DnsCache::lookups() const { return state_->lookups.load(std::memory_order_relaxed); }
 
 asio::awaitable<core::Result<DnsCache::Addresses>> DnsCache::resolve(std::string_view host) {
   boost::system::error_code ec;
@@ -135,7 +135,8 @@ asio::awaitable<core::Result<DnsCache::Addresses>> DnsCache::resolve(std::string
   bool start = false;
   {
     std::lock_guard lock(state_->mutex);
-    if (auto it = state_->entries.find(host); it != state_->entries.end() && now < it->second.expires) {
+    if (auto it = state_->entries.find(host);
+        it != state_->entries.end() && now < it->second.expires) {
       cached = it->second.result;
     } else if (auto f = state_->flights.find(host); f != state_->flights.end()) {
       flight = f->second;
@@ -148,19 +149,20 @@ asio::awaitable<core::Result<DnsCache::Addresses>> DnsCache::resolve(std::string
   if (cached) co_return std::move(*cached);
 
   auto executor = co_await asio::this_coro::executor;
-  if (start) asio::co_spawn(executor, State::lookup(state_, std::string(host), flight), asio::detached);
+  if (start)
+    asio::co_spawn(executor, State::lookup(state_, std::string(host), flight), asio::detached);
 
   // Park until the lookup completes. The waker is posted to our executor (which must be
   // single-threaded, as every worker's io_context is); our own cancellation also ends the wait.
-  auto timer = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+  auto timer =
+      std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
   std::uint64_t waiter = 0;
   {
     std::lock_guard lock(state_->mutex);
     if (!flight->done) {
       waiter = ++flight->lastWaiter;
-      flight->wakers.emplace_back(waiter, [timer] {
-        asio::post(timer->get_executor(), [timer] { timer->cancel(); });
-      });
+      flight->wakers.emplace_back(
+          waiter, [timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
     }
   }
   if (waiter != 0) {

@@ -1,7 +1,7 @@
 #pragma once
-// Name resolution shared by every worker thread: answers are cached (30 s; failures 2 s), IP literals
-// skip DNS, and concurrent lookups of one name share a single resolver call. The only lock is around
-// the cache map itself.
+// Name resolution shared by every worker thread: answers are cached (30 s; failures 2 s), IP
+// literals skip DNS, and concurrent lookups of one name share a single resolver call. The only lock
+// is around the cache map itself.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>

@@ -31,8 +31,7 @@ bool hasToken(std::string_view list, std::string_view token) {
 
 }  // namespace
 
-void InboundResponseParser::on_response_impl(int code, string_view, int version,
-                                             error_code&) {
+void InboundResponseParser::on_response_impl(int code, string_view, int version, error_code&) {
   response_.status = static_cast<unsigned>(code);
   version_ = version;
   response_.headers.reserve(kUsualFieldCount);

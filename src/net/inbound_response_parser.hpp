@@ -17,9 +17,7 @@ class InboundResponseParser : public boost::beast::http::basic_parser<false> {
  public:
   // Whether the connection may carry another request, by the response's version and its first
   // Connection field, as Beast's message::keep_alive() said. Framing is need_eof()'s business.
-  bool keepAlive() const {
-    return version_ < 11 ? connectionKeepAlive_ : !connectionClose_;
-  }
+  bool keepAlive() const { return version_ < 11 ? connectionKeepAlive_ : !connectionClose_; }
 
   core::InboundResponse takeResponse() { return std::move(response_); }
 

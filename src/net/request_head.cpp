@@ -19,11 +19,16 @@ constexpr std::string_view kVersion = " HTTP/1.1\r\n";
 bool isHopByHop(std::string_view name) {
   // Framing and routing headers are the client's job, whatever the caller put in.
   switch (name.size()) {
-    case 4: return core::iequalsAscii(name, "host");
-    case 10: return core::iequalsAscii(name, "connection") || core::iequalsAscii(name, "keep-alive");
-    case 14: return core::iequalsAscii(name, "content-length");
-    case 17: return core::iequalsAscii(name, "transfer-encoding");
-    default: return false;
+    case 4:
+      return core::iequalsAscii(name, "host");
+    case 10:
+      return core::iequalsAscii(name, "connection") || core::iequalsAscii(name, "keep-alive");
+    case 14:
+      return core::iequalsAscii(name, "content-length");
+    case 17:
+      return core::iequalsAscii(name, "transfer-encoding");
+    default:
+      return false;
   }
 }
 
@@ -35,7 +40,8 @@ bool mayOmitLength(std::string_view method) {
 // The Content-Length value, or empty when the field is left out.
 std::string_view contentLength(const core::OutboundRequest& request, std::array<char, 24>& digits) {
   if (request.body.empty() && mayOmitLength(request.method)) return {};
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), request.body.size()).ptr;
+  const auto end =
+      std::to_chars(digits.data(), digits.data() + digits.size(), request.body.size()).ptr;
   return {digits.data(), static_cast<std::size_t>(end - digits.data())};
 }
 
@@ -54,7 +60,8 @@ class Cursor {
  public:
   explicit Cursor(char* at) : at_(at) {}
   Cursor& operator<<(std::string_view text) {
-    if (!text.empty()) std::memcpy(at_, text.data(), text.size());  // an empty view's data() may be null
+    if (!text.empty())
+      std::memcpy(at_, text.data(), text.size());  // an empty view's data() may be null
     at_ += text.size();
     return *this;
   }

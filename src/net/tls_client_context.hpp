@@ -1,6 +1,7 @@
 #pragma once
-// TLS client side: one ssl::context per trust configuration (per thread), and per-connection SNI and
-// certificate name checks. Verification is always on; there is deliberately no way to turn it off.
+// TLS client side: one ssl::context per trust configuration (per thread), and per-connection SNI
+// and certificate name checks. Verification is always on; there is deliberately no way to turn it
+// off.
 
 #include <memory>
 #include <string>

@@ -39,16 +39,22 @@ using tcp = asio::ip::tcp;
 namespace {
 
 using StreamParser = http::response_parser<http::buffer_body>;
-constexpr auto kRedirect = [](error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); };
+constexpr auto kRedirect = [](error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+};
 
 enum class Phase { Resolve, Connect, Handshake, Exchange };
 
 std::string_view phaseText(Phase phase) {
   switch (phase) {
-    case Phase::Resolve: return "resolving";
-    case Phase::Connect: return "connecting";
-    case Phase::Handshake: return "in the TLS handshake";
-    case Phase::Exchange: return "waiting for the response";
+    case Phase::Resolve:
+      return "resolving";
+    case Phase::Connect:
+      return "connecting";
+    case Phase::Handshake:
+      return "in the TLS handshake";
+    case Phase::Exchange:
+      return "waiting for the response";
   }
   return "";
 }
@@ -91,7 +97,8 @@ class Watchdog {
     Deadline deadline;
     bool disarmed = false;
   };
-  std::shared_ptr<State> state_;  // shared with the timer's callback, which may run after we are gone
+  std::shared_ptr<State>
+      state_;  // shared with the timer's callback, which may run after we are gone
   asio::steady_timer timer_;
 };
 
@@ -142,7 +149,8 @@ Error connectError(const UpstreamTarget& target, const error_code& ec) {
   } else {
     what = ec.message();
   }
-  return Error::make(ErrorKind::UpstreamConnect, "connect to " + endpointText(target) + ": " + what);
+  return Error::make(ErrorKind::UpstreamConnect,
+                     "connect to " + endpointText(target) + ": " + what);
 }
 
 // A failure after the connection was up and the request was (being) sent.
@@ -158,9 +166,9 @@ Error exchangeError(const UpstreamTarget& target, const error_code& ec, std::uin
     return Error::make(ErrorKind::UpstreamBadResponse,
                        "malformed response from " + endpointText(target) + ": " + ec.message());
   }
-  return Error::make(ErrorKind::UpstreamReset, "connection to " + endpointText(target) +
-                                                   " closed before a complete response: " +
-                                                   ec.message());
+  return Error::make(ErrorKind::UpstreamReset,
+                     "connection to " + endpointText(target) +
+                         " closed before a complete response: " + ec.message());
 }
 
 Error timeoutError(const UpstreamTarget& target, const Deadline& deadline,
@@ -170,10 +178,10 @@ Error timeoutError(const UpstreamTarget& target, const Deadline& deadline,
                                                        ": timed out after " +
                                                        std::to_string(timeout.count()) + " ms");
   }
-  return Error::make(ErrorKind::UpstreamTimeout,
-                     "no response from " + endpointText(target) + " within " +
-                         std::to_string(timeout.count()) + " ms (timed out " +
-                         std::string(phaseText(deadline.phase)) + ")");
+  return Error::make(ErrorKind::UpstreamTimeout, "no response from " + endpointText(target) +
+                                                     " within " + std::to_string(timeout.count()) +
+                                                     " ms (timed out " +
+                                                     std::string(phaseText(deadline.phase)) + ")");
 }
 
 // `wholeMessage`: parse the body as it comes in, as http::async_read did; otherwise stop after the
@@ -214,8 +222,9 @@ asio::awaitable<error_code> transfer(Stream& stream, boost::beast::flat_buffer& 
 
 // A DNS lookup bounded by the exchange's deadline (the watchdog has no connection to close yet).
 // Only new connections get here, and a cached name answers at once.
-asio::awaitable<core::Result<DnsCache::Addresses>> resolveWithin(DnsCache& dns, const std::string& host,
-                                                                  Deadline& deadline) {
+asio::awaitable<core::Result<DnsCache::Addresses>> resolveWithin(DnsCache& dns,
+                                                                 const std::string& host,
+                                                                 Deadline& deadline) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(executor, deadline.until);
   error_code timerEc;
@@ -230,8 +239,8 @@ asio::awaitable<error_code> connectWithin(tcp::socket& socket, const tcp::endpoi
   asio::steady_timer timer(socket.get_executor(), limit);
   error_code ec;
   error_code timerEc;
-  auto winner =
-      co_await (socket.async_connect(endpoint, kRedirect(ec)) || timer.async_wait(kRedirect(timerEc)));
+  auto winner = co_await (socket.async_connect(endpoint, kRedirect(ec)) ||
+                          timer.async_wait(kRedirect(timerEc)));
   if (winner.index() == 1) co_return asio::error::timed_out;
   co_return ec;
 }
@@ -275,8 +284,8 @@ struct UpstreamClient::Impl {
       bool wholeMessage, Deadline& deadline);
 
   asio::awaitable<core::Result<core::InboundResponse>> fetch(const UpstreamTarget& target,
-                                                            const core::OutboundRequest& request,
-                                                            Deadline& deadline);
+                                                             const core::OutboundRequest& request,
+                                                             Deadline& deadline);
 };
 
 asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::Impl::connect(
@@ -366,7 +375,8 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
                   wholeMessage);
     error_code ec;
     if (connection->isTls()) {
-      ec = co_await transfer(connection->tls(), connection->buffer(), request, *parser, wholeMessage);
+      ec = co_await transfer(connection->tls(), connection->buffer(), request, *parser,
+                             wholeMessage);
     } else {
       ec = co_await transfer(connection->plain(), connection->buffer(), request, *parser,
                              wholeMessage);
@@ -387,7 +397,8 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch(
     const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
   WireRequest wire;
-  if (auto prepared = prepareWireRequest(wire, target, request); !prepared) co_return prepared.error();
+  if (auto prepared = prepareWireRequest(wire, target, request); !prepared)
+    co_return prepared.error();
   std::optional<InboundResponseParser> parser;
   auto connection = co_await exchange(target, wire, parser, /*wholeMessage=*/true, deadline);
   if (!connection) co_return connection.error();
@@ -522,13 +533,14 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
   state->pool = impl.pool;
   state->target = target;
   WireRequest wire;
-  if (auto prepared = prepareWireRequest(wire, target, request); !prepared) co_return prepared.error();
+  if (auto prepared = prepareWireRequest(wire, target, request); !prepared)
+    co_return prepared.error();
 
   Watchdog watchdog(impl.executor, headTimeout);
   Deadline& deadline = watchdog.deadline();
   try {
-    auto connection =
-        co_await impl.exchange(state->target, wire, state->parser, /*wholeMessage=*/false, deadline);
+    auto connection = co_await impl.exchange(state->target, wire, state->parser,
+                                             /*wholeMessage=*/false, deadline);
     if (deadline.expired) {
       ++impl.stats.timeouts;
       co_return timeoutError(target, deadline, headTimeout);
@@ -589,7 +601,8 @@ asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::n
       co_return *s.failure;
     }
     const std::size_t received = s.piece.size() - parser.get().body().size;
-    if (received > 0) co_return std::optional<std::string_view>(std::string_view(s.piece.data(), received));
+    if (received > 0)
+      co_return std::optional<std::string_view>(std::string_view(s.piece.data(), received));
   }
   s.finish();
   co_return std::optional<std::string_view>();

@@ -1,6 +1,7 @@
 #pragma once
 // HTTP/1.1 client for upstream calls: per-thread keep-alive pools, TLS exactly as BackendTLSPolicy
-// says, and failures told apart (DNS, connect, TLS, reset, timeout) so the fallback can act on them.
+// says, and failures told apart (DNS, connect, TLS, reset, timeout) so the fallback can act on
+// them.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -23,13 +24,14 @@ class DnsCache;
 
 struct TlsSettings {
   std::string serverName;  // SNI and the name the certificate must carry
-  std::string caPem;       // trusted CAs; empty = OpenSSL's default store (SSL_CERT_FILE/SSL_CERT_DIR)
+  std::string caPem;  // trusted CAs; empty = OpenSSL's default store (SSL_CERT_FILE/SSL_CERT_DIR)
 };
 
 struct UpstreamTarget {
   std::string host;  // DNS name or IP literal
   std::uint16_t port = 0;
-  std::optional<TlsSettings> tls;  // none = plaintext, as in Envoy Gateway without a BackendTLSPolicy
+  std::optional<TlsSettings>
+      tls;  // none = plaintext, as in Envoy Gateway without a BackendTLSPolicy
 };
 
 // Connection events, for metrics. Called on the client's thread, so an implementation may record
@@ -44,8 +46,8 @@ class UpstreamObserver {
 
 struct UpstreamClientOptions {
   std::chrono::milliseconds connectTimeout{5'000};  // per TCP connect, inside the request deadline
-  std::chrono::milliseconds idleTimeout{60'000};    // a pooled connection unused this long is closed
-  std::size_t maxIdlePerKey = 64;                   // idle connections kept per (host, port, TLS)
+  std::chrono::milliseconds idleTimeout{60'000};  // a pooled connection unused this long is closed
+  std::size_t maxIdlePerKey = 64;                 // idle connections kept per (host, port, TLS)
   std::uint64_t bodyLimit = std::uint64_t{64} << 20;
   std::uint32_t headerLimit = 64 * 1024;
   UpstreamObserver* observer = nullptr;  // must outlive the client
@@ -76,12 +78,12 @@ class UpstreamClient {
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;
 
-  // Sends the request and reads the whole response. A reused keep-alive connection that turns out to
-  // be closed is retried once on a fresh one. Errors: UpstreamDns, UpstreamConnect, UpstreamTls,
+  // Sends the request and reads the whole response. A reused keep-alive connection that turns out
+  // to be closed is retried once on a fresh one. Errors: UpstreamDns, UpstreamConnect, UpstreamTls,
   // UpstreamReset, UpstreamTimeout (the whole exchange is bounded by `timeout`).
-  boost::asio::awaitable<core::Result<core::InboundResponse>> send(const UpstreamTarget& target,
-                                                                  const core::OutboundRequest& request,
-                                                                  std::chrono::milliseconds timeout);
+  boost::asio::awaitable<core::Result<core::InboundResponse>> send(
+      const UpstreamTarget& target, const core::OutboundRequest& request,
+      std::chrono::milliseconds timeout);
 
   // Sends the request and reads only the response head; the body is then read piece by piece from
   // the returned stream (SSE). `headTimeout` bounds everything up to the end of the head. Same

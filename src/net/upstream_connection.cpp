@@ -2,9 +2,9 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include <cerrno>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <cerrno>
 
 namespace switchyard::net {
 

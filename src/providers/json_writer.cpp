@@ -137,7 +137,8 @@ constexpr std::uint64_t kHighs = 0x8080808080808080ull;
 constexpr bool needsEscape(std::uint64_t word) {
   const std::uint64_t control = (word - kOnes * 0x20) & ~word & kHighs;
   const std::uint64_t quote = ((word ^ (kOnes * '"')) - kOnes) & ~(word ^ (kOnes * '"')) & kHighs;
-  const std::uint64_t backslash = ((word ^ (kOnes * '\\')) - kOnes) & ~(word ^ (kOnes * '\\')) & kHighs;
+  const std::uint64_t backslash =
+      ((word ^ (kOnes * '\\')) - kOnes) & ~(word ^ (kOnes * '\\')) & kHighs;
   return (control | quote | backslash) != 0;
 }
 

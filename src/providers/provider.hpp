@@ -1,7 +1,7 @@
 #pragma once
-// The provider interface: everything that differs between upstream API schemas. A provider turns the
-// parsed OpenAI request into the upstream request, and the upstream answer back into OpenAI's shape.
-// Translation happens per attempt, so a fallback may cross providers.
+// The provider interface: everything that differs between upstream API schemas. A provider turns
+// the parsed OpenAI request into the upstream request, and the upstream answer back into OpenAI's
+// shape. Translation happens per attempt, so a fallback may cross providers.
 
 #include <boost/json/object.hpp>
 
@@ -20,21 +20,22 @@ struct ChatRequest {
   const boost::json::object* body = nullptr;  // the whole OpenAI request body
   std::string_view model;                     // the body's `model`
   bool stream = false;
-  bool includeUsage = false;                  // stream_options.include_usage
+  bool includeUsage = false;  // stream_options.include_usage
 };
 
 // What a provider needs to know about the backend chosen for this attempt.
 struct BackendTarget {
-  std::string_view model;        // upstream model: modelNameOverride, else the requested model
-  std::string_view project;      // Vertex: GCP project (BackendSecurityPolicy gcpCredentials.projectName)
-  std::string_view region;       // Vertex: GCP region / location
-  std::string_view pathPrefix;   // OpenAI schema: AIServiceBackend schema.prefix (e.g. "/v1")
+  std::string_view model;  // upstream model: modelNameOverride, else the requested model
+  std::string_view
+      project;  // Vertex: GCP project (BackendSecurityPolicy gcpCredentials.projectName)
+  std::string_view region;      // Vertex: GCP region / location
+  std::string_view pathPrefix;  // OpenAI schema: AIServiceBackend schema.prefix (e.g. "/v1")
 };
 
 // Values that make a translation deterministic in tests.
 struct ResponseContext {
-  std::int64_t nowSeconds = 0;   // `created` when the upstream gives no time
-  std::string_view requestId;    // basis for ids when the upstream gives none
+  std::int64_t nowSeconds = 0;  // `created` when the upstream gives no time
+  std::string_view requestId;   // basis for ids when the upstream gives none
 };
 
 struct Usage {
@@ -67,8 +68,8 @@ class StreamTranslator {
   // finish reason is UpstreamBadResponse ("stream ended early").
   virtual core::Result<void> finish(std::string& out) = 0;
 
-  virtual const Usage& usage() const = 0;                // last cumulative usage seen
-  virtual std::string_view responseModel() const = 0;    // model reported in the chunks
+  virtual const Usage& usage() const = 0;              // last cumulative usage seen
+  virtual std::string_view responseModel() const = 0;  // model reported in the chunks
 };
 
 class Provider {
@@ -82,15 +83,14 @@ class Provider {
 
   // A 2xx upstream body to an OpenAI chat.completion. A body that cannot be read is
   // UpstreamBadResponse; a blocked prompt is reported per the spec (never an empty 200).
-  virtual core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,
-                                                             const ChatRequest& request,
-                                                             const BackendTarget& target,
-                                                             const ResponseContext& context) const = 0;
+  virtual core::Result<TranslatedResponse> translateResponse(
+      std::string_view upstreamBody, const ChatRequest& request, const BackendTarget& target,
+      const ResponseContext& context) const = 0;
 
   // For `stream: true`: a translator for one attempt's upstream event stream.
-  virtual std::unique_ptr<StreamTranslator> newStreamTranslator(const ChatRequest& request,
-                                                                const BackendTarget& target,
-                                                                const ResponseContext& context) const = 0;
+  virtual std::unique_ptr<StreamTranslator> newStreamTranslator(
+      const ChatRequest& request, const BackendTarget& target,
+      const ResponseContext& context) const = 0;
 
   // A non-2xx upstream answer to an Error of kind UpstreamStatus keeping status and message.
   virtual core::Error translateError(unsigned status, std::string_view upstreamBody) const = 0;

@@ -57,7 +57,6 @@ struct AttributeSettings {
   std::vector<HeaderAttribute> headerAttributes = {{"agent-session-id", "session.id"}};
 };
 
-
 struct LoadedAttributeSettings {
   AttributeSettings settings;
   std::vector<std::string> warnings;  // one line per value ignored in favour of its default

@@ -35,8 +35,10 @@ class FieldReader {
         field.integer = *value;
         return field;
       }
-      case 1: return skip(8) ? std::optional<Field>(field) : std::nullopt;
-      case 5: return skip(4) ? std::optional<Field>(field) : std::nullopt;
+      case 1:
+        return skip(8) ? std::optional<Field>(field) : std::nullopt;
+      case 5:
+        return skip(4) ? std::optional<Field>(field) : std::nullopt;
       case 2: {
         const auto length = varint();
         if (!length || *length > data_.size() - pos_) return std::nullopt;
@@ -44,7 +46,8 @@ class FieldReader {
         pos_ += *length;
         return field;
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
@@ -76,8 +79,8 @@ ExportVerdict verdictForStatus(unsigned status) {
   return ExportVerdict::Drop;
 }
 
-std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
-                                                         std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> parseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (value.empty()) return std::nullopt;

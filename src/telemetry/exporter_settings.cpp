@@ -102,9 +102,9 @@ class Reader {
     if (!value) return fallback;
     const auto number = positive(*value, kMaxMillis);
     if (!number) {
-      warn(name, *value, "expected milliseconds, a whole number from 1 to " +
-                             std::to_string(kMaxMillis) + "; using " +
-                             std::to_string(fallback.count()));
+      warn(name, *value,
+           "expected milliseconds, a whole number from 1 to " + std::to_string(kMaxMillis) +
+               "; using " + std::to_string(fallback.count()));
       return fallback;
     }
     return std::chrono::milliseconds(*number);
@@ -120,8 +120,9 @@ class Reader {
     if (!value) return fallback;
     const auto number = positive(*value, static_cast<std::int64_t>(max));
     if (!number) {
-      warn(name, *value, "expected a whole number from 1 to " + std::to_string(max) + "; using " +
-                             std::to_string(fallback));
+      warn(name, *value,
+           "expected a whole number from 1 to " + std::to_string(max) + "; using " +
+               std::to_string(fallback));
       return fallback;
     }
     return static_cast<std::size_t>(*number);
@@ -237,8 +238,8 @@ void readHeaders(Reader& env, ExporterSettings& settings) {
 
 void readCertificate(Reader& env, ExporterSettings& settings) {
   std::string_view name;
-  const auto path = env.signal("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
-                               "OTEL_EXPORTER_OTLP_CERTIFICATE", name);
+  const auto path =
+      env.signal("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE", name);
   if (!path) return;
   std::ifstream file(*path, std::ios::binary);
   std::ostringstream pem;
@@ -252,8 +253,8 @@ void readCertificate(Reader& env, ExporterSettings& settings) {
 
 void readUnsupported(Reader& env) {
   std::string_view name;
-  if (auto protocol = env.signal("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-                                 "OTEL_EXPORTER_OTLP_PROTOCOL", name);
+  if (auto protocol =
+          env.signal("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL", name);
       protocol && trim(*protocol) != "http/protobuf") {
     env.warn(name, *protocol, "only http/protobuf is supported; using it");
   }
@@ -334,7 +335,8 @@ LoadedExporterSettings loadExporterSettings(const EnvironmentLookup& environment
 
   settings.scheduleDelay = env.millis("OTEL_BSP_SCHEDULE_DELAY", settings.scheduleDelay);
   settings.exportTimeout = env.millis("OTEL_BSP_EXPORT_TIMEOUT", settings.exportTimeout);
-  settings.maxQueueSize = env.count("OTEL_BSP_MAX_QUEUE_SIZE", settings.maxQueueSize, kMaxQueueSize);
+  settings.maxQueueSize =
+      env.count("OTEL_BSP_MAX_QUEUE_SIZE", settings.maxQueueSize, kMaxQueueSize);
   settings.maxExportBatchSize =
       env.count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", settings.maxExportBatchSize, kMaxQueueSize);
   if (settings.maxExportBatchSize > settings.maxQueueSize) {

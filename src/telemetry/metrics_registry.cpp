@@ -53,7 +53,8 @@ struct SeriesHash {
 
 struct SeriesEqual {
   using is_transparent = void;
-  static bool same(const std::vector<std::string>& owned, std::span<const std::string_view> values) {
+  static bool same(const std::vector<std::string>& owned,
+                   std::span<const std::string_view> values) {
     if (owned.size() != values.size()) return false;
     for (std::size_t i = 0; i < owned.size(); ++i)
       if (owned[i] != values[i]) return false;
@@ -118,9 +119,12 @@ struct MetricsShard::Table {
 
   template <class Cell>
   SeriesMap<Cell>& map() {
-    if constexpr (std::is_same_v<Cell, Counter>) return counters;
-    else if constexpr (std::is_same_v<Cell, Gauge>) return gauges;
-    else return histograms;
+    if constexpr (std::is_same_v<Cell, Counter>)
+      return counters;
+    else if constexpr (std::is_same_v<Cell, Gauge>)
+      return gauges;
+    else
+      return histograms;
   }
 };
 
@@ -159,7 +163,8 @@ Cell& MetricsShard::insert(Table& table, const LabelKey& labels) {
   {
     std::lock_guard lock(mutex_);
     if constexpr (std::is_same_v<Cell, Histogram>) {
-      cell = &map.try_emplace(std::move(key), std::span<const double>(table.family.bounds)).first->second;
+      cell = &map.try_emplace(std::move(key), std::span<const double>(table.family.bounds))
+                  .first->second;
     } else {
       cell = &map.try_emplace(std::move(key)).first->second;
     }
@@ -185,7 +190,8 @@ void MetricsShard::collect(std::uint32_t family, SeriesByLabels& merged) const {
   const Table& table = *tables_[family];
   for (const auto& [key, cell] : table.counters) merged[key.values].value += double(cell.value());
   for (const auto& [key, cell] : table.gauges) merged[key.values].value += double(cell.value());
-  for (const auto& [key, cell] : table.histograms) merged[key.values].histogram.merge(cell.snapshot());
+  for (const auto& [key, cell] : table.histograms)
+    merged[key.values].histogram.merge(cell.snapshot());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,12 +218,14 @@ void MetricsRegistry::checkNewFamily(const MetricFamily& family) const {
   for (const auto& other : families_)
     if (taken(*other)) throw std::invalid_argument("metric " + family.name + " declared twice");
   for (const auto& other : callbacks_)
-    if (taken(*other.family)) throw std::invalid_argument("metric " + family.name + " declared twice");
+    if (taken(*other.family))
+      throw std::invalid_argument("metric " + family.name + " declared twice");
 }
 
 std::uint32_t MetricsRegistry::addShardFamily(MetricFamily family) {
   std::lock_guard lock(mutex_);
-  if (!shards_.empty()) throw std::logic_error("metric " + family.name + " declared after the first shard");
+  if (!shards_.empty())
+    throw std::logic_error("metric " + family.name + " declared after the first shard");
   checkNewFamily(family);
   families_.push_back(std::make_unique<MetricFamily>(std::move(family)));
   return static_cast<std::uint32_t>(families_.size() - 1);
@@ -225,24 +233,27 @@ std::uint32_t MetricsRegistry::addShardFamily(MetricFamily family) {
 
 CounterId MetricsRegistry::addCounter(std::string name, std::string help,
                                       std::vector<std::string> labelNames) {
-  return {addShardFamily({std::move(name), std::move(help), MetricType::Counter, std::move(labelNames), {}})};
+  return {addShardFamily(
+      {std::move(name), std::move(help), MetricType::Counter, std::move(labelNames), {}})};
 }
 
 GaugeId MetricsRegistry::addGauge(std::string name, std::string help,
                                   std::vector<std::string> labelNames) {
-  return {addShardFamily({std::move(name), std::move(help), MetricType::Gauge, std::move(labelNames), {}})};
+  return {addShardFamily(
+      {std::move(name), std::move(help), MetricType::Gauge, std::move(labelNames), {}})};
 }
 
 HistogramId MetricsRegistry::addHistogram(std::string name, std::string help,
                                           std::vector<std::string> labelNames,
                                           std::vector<double> bounds) {
-  return {addShardFamily(
-      {std::move(name), std::move(help), MetricType::Histogram, std::move(labelNames), std::move(bounds)})};
+  return {addShardFamily({std::move(name), std::move(help), MetricType::Histogram,
+                          std::move(labelNames), std::move(bounds)})};
 }
 
 MetricsShard& MetricsRegistry::addShard() {
   std::lock_guard lock(mutex_);
-  shards_.push_back(std::unique_ptr<MetricsShard>(new MetricsShard(families_, maxSeriesPerFamily_)));
+  shards_.push_back(
+      std::unique_ptr<MetricsShard>(new MetricsShard(families_, maxSeriesPerFamily_)));
   return *shards_.back();
 }
 
@@ -288,7 +299,8 @@ std::vector<FamilySnapshot> MetricsRegistry::collect() const {
       for (const auto& shard : shards_) shard->collect(i, merged);
       publish(*families_[i], merged);
     }
-    for (const auto& callback : callbacks_) callbacks.emplace_back(callback.family.get(), callback.collect);
+    for (const auto& callback : callbacks_)
+      callbacks.emplace_back(callback.family.get(), callback.collect);
   }
   for (const auto& [family, collect] : callbacks) {
     SeriesByLabels merged;

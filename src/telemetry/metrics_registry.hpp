@@ -149,7 +149,7 @@ class MetricsShard {
   void collect(std::uint32_t family, SeriesByLabels& merged) const;
 
   std::size_t maxSeries_;
-  mutable std::mutex mutex_;  // inserting a series (owner) and scraping
+  mutable std::mutex mutex_;                    // inserting a series (owner) and scraping
   std::vector<std::unique_ptr<Table>> tables_;  // one per family, fixed at construction
 };
 
@@ -163,7 +163,8 @@ class MetricsRegistry {
 
   // Start-up only, before the first shard; throw std::invalid_argument on a bad or repeated name
   // and std::logic_error once a shard exists.
-  CounterId addCounter(std::string name, std::string help, std::vector<std::string> labelNames = {});
+  CounterId addCounter(std::string name, std::string help,
+                       std::vector<std::string> labelNames = {});
   GaugeId addGauge(std::string name, std::string help, std::vector<std::string> labelNames = {});
   HistogramId addHistogram(std::string name, std::string help, std::vector<std::string> labelNames,
                            std::vector<double> bounds);

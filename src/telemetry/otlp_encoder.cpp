@@ -9,23 +9,41 @@ namespace switchyard::telemetry {
 namespace {
 
 // Field numbers, named as in the .proto files.
-namespace export_request { constexpr std::uint32_t kResourceSpans = 1; }
-namespace resource_spans { constexpr std::uint32_t kResource = 1, kScopeSpans = 2; }
-namespace resource { constexpr std::uint32_t kAttributes = 1; }
-namespace scope_spans { constexpr std::uint32_t kScope = 1, kSpans = 2; }
-namespace scope { constexpr std::uint32_t kName = 1, kVersion = 2; }
+namespace export_request {
+constexpr std::uint32_t kResourceSpans = 1;
+}
+namespace resource_spans {
+constexpr std::uint32_t kResource = 1, kScopeSpans = 2;
+}
+namespace resource {
+constexpr std::uint32_t kAttributes = 1;
+}
+namespace scope_spans {
+constexpr std::uint32_t kScope = 1, kSpans = 2;
+}
+namespace scope {
+constexpr std::uint32_t kName = 1, kVersion = 2;
+}
 namespace span {
 constexpr std::uint32_t kTraceId = 1, kSpanId = 2, kTraceState = 3, kParentSpanId = 4, kName = 5,
                         kKind = 6, kStartTime = 7, kEndTime = 8, kAttributes = 9, kEvents = 11,
                         kStatus = 15, kFlags = 16;
 }
-namespace event { constexpr std::uint32_t kTime = 1, kName = 2, kAttributes = 3; }
-namespace status { constexpr std::uint32_t kMessage = 2, kCode = 3; }
-namespace key_value { constexpr std::uint32_t kKey = 1, kValue = 2; }
+namespace event {
+constexpr std::uint32_t kTime = 1, kName = 2, kAttributes = 3;
+}
+namespace status {
+constexpr std::uint32_t kMessage = 2, kCode = 3;
+}
+namespace key_value {
+constexpr std::uint32_t kKey = 1, kValue = 2;
+}
 namespace any_value {
 constexpr std::uint32_t kString = 1, kBool = 2, kInt = 3, kDouble = 4, kArray = 5;
 }
-namespace array_value { constexpr std::uint32_t kValues = 1; }
+namespace array_value {
+constexpr std::uint32_t kValues = 1;
+}
 
 template <std::size_t N>
 std::string_view asBytes(const std::array<std::uint8_t, N>& id) {

@@ -47,7 +47,8 @@ core::OutboundRequest requestOf(const ExporterSettings& settings) {
   request.method = "POST";
   request.target = settings.endpoint.target;
   request.headers.push_back({"User-Agent", "switchyard"});
-  for (const auto& header : settings.headers) core::setHeader(request.headers, header.name, header.value);
+  for (const auto& header : settings.headers)
+    core::setHeader(request.headers, header.name, header.value);
   // Exactly this value: Phoenix answers 415 to anything else, parameters included (wire.md §4.5).
   core::setHeader(request.headers, "Content-Type", "application/x-protobuf");
   return request;
@@ -174,8 +175,8 @@ asio::awaitable<void> OtlpHttpExporter::Impl::exportBatch(std::vector<Span>& bat
       switch (verdictForStatus(response->status)) {
         case ExportVerdict::Success: {
           requestsSuccess.add(1);
-          const auto rejected =
-              std::min<std::uint64_t>(count, static_cast<std::uint64_t>(rejectedSpans(response->body)));
+          const auto rejected = std::min<std::uint64_t>(
+              count, static_cast<std::uint64_t>(rejectedSpans(response->body)));
           exported.add(count - rejected);
           droppedRejected.add(rejected);
           inFlight = 0;

@@ -25,9 +25,10 @@ struct ExportStats {
   std::uint64_t spansSubmitted = 0;
   std::uint64_t spansExported = 0;  // accepted by the collector
   std::uint64_t spansDroppedQueueFull = 0;
-  std::uint64_t spansDroppedExportFailed = 0;  // batch given up: non-retryable answer or out of time
-  std::uint64_t spansDroppedRejected = 0;      // 200 with partial_success.rejected_spans
-  std::uint64_t spansDroppedShutdown = 0;      // still queued at the shutdown deadline, or late
+  std::uint64_t spansDroppedExportFailed =
+      0;                                   // batch given up: non-retryable answer or out of time
+  std::uint64_t spansDroppedRejected = 0;  // 200 with partial_success.rejected_spans
+  std::uint64_t spansDroppedShutdown = 0;  // still queued at the shutdown deadline, or late
   // One per HTTP request, by how it ended.
   std::uint64_t exportRequestsSuccess = 0;
   std::uint64_t exportRequestsRetryableStatus = 0;  // 429, 502, 503, 504

@@ -10,9 +10,12 @@ namespace {
 
 std::string_view typeName(MetricType type) {
   switch (type) {
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Histogram: return "histogram";
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -74,10 +77,17 @@ void appendHistogram(std::string& out, const MetricFamily& family, const SeriesS
 void appendEscapedLabelValue(std::string& out, std::string_view value) {
   for (const char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -85,9 +95,14 @@ void appendEscapedLabelValue(std::string& out, std::string_view value) {
 void appendEscapedHelp(std::string& out, std::string_view help) {
   for (const char c : help) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -102,8 +117,9 @@ void appendNumber(std::string& out, double value) {
     const double magnitude = std::fabs(value);
     const bool plain = magnitude == 0 || (magnitude >= 1e-6 && magnitude < 1e15);
     std::array<char, 48> buf;
-    const auto [end, ec] = plain ? std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed)
-                                 : std::to_chars(buf.data(), buf.data() + buf.size(), value);
+    const auto [end, ec] =
+        plain ? std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed)
+              : std::to_chars(buf.data(), buf.data() + buf.size(), value);
     out.append(buf.data(), end);
   }
 }

@@ -1,6 +1,6 @@
 #pragma once
-// A finished (or finishing) span as the request thread fills it in: plain data, moved whole into the
-// exporter. Attribute keys are mostly string literals and stay unallocated views; computed keys
+// A finished (or finishing) span as the request thread fills it in: plain data, moved whole into
+// the exporter. Attribute keys are mostly string literals and stay unallocated views; computed keys
 // (`llm.input_messages.3.message.role`) and all non-literal text are owned.
 
 #include <concepts>
@@ -62,7 +62,7 @@ class AttributeValue {
     }
   }
   template <std::floating_point T>
-  AttributeValue(T number) : value_(static_cast<double>(number)) {}  // NOLINT
+  AttributeValue(T number) : value_(static_cast<double>(number)) {}    // NOLINT
   AttributeValue(StringArray strings) : value_(std::move(strings)) {}  // NOLINT
 
   const Variant& get() const { return value_; }
@@ -85,12 +85,14 @@ void setAttribute(Attributes& attributes, SpanText key, AttributeValue value);
 // `value` of text, integer, double, bool or string array, e.g. AttributeList's) to the end of
 // `attributes`, without copying a string. The caller keeps keys unique.
 template <class Entries>
-  requires(!std::is_lvalue_reference_v<Entries>)  // say std::move at the call
-void moveAttributes(Entries&& entries, Attributes& attributes) {
+requires(!std::is_lvalue_reference_v<Entries>)  // say std::move at the call
+    void moveAttributes(Entries&& entries, Attributes& attributes) {
   attributes.reserve(attributes.size() + entries.size());
   for (auto& entry : entries) {
     std::visit(
-        [&](auto& value) { attributes.push_back({std::move(entry.key), std::move(value)}); },
+        [&](auto& value) {
+          attributes.push_back({std::move(entry.key), std::move(value)});
+        },
         entry.value);
   }
 }

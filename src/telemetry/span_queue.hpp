@@ -17,7 +17,8 @@ class SpanQueue {
  public:
   explicit SpanQueue(std::size_t capacity)
       : capacity_(capacity == 0 ? 1 : capacity), cells_(std::make_unique<Cell[]>(capacity_)) {
-    for (std::size_t i = 0; i < capacity_; ++i) cells_[i].sequence.store(i, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < capacity_; ++i)
+      cells_[i].sequence.store(i, std::memory_order_relaxed);
   }
   SpanQueue(const SpanQueue&) = delete;
   SpanQueue& operator=(const SpanQueue&) = delete;
@@ -30,7 +31,8 @@ class SpanQueue {
       const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
       const auto difference = static_cast<std::int64_t>(sequence - position);
       if (difference == 0) {
-        // seq_cst: the exporter's wake-up check (flag, then size) pairs with this (push, then flag).
+        // seq_cst: the exporter's wake-up check (flag, then size) pairs with this (push, then
+        // flag).
         if (tail_.compare_exchange_weak(position, position + 1, std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
           cell.value = std::move(value);

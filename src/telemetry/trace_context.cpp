@@ -60,7 +60,8 @@ std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); 
 
 template <std::size_t N>
 void fill(std::array<std::uint8_t, N>& bytes, std::uint64_t word, std::size_t offset) {
-  for (std::size_t i = 0; i < 8 && offset + i < N; ++i) bytes[offset + i] = static_cast<std::uint8_t>(word >> (8 * i));
+  for (std::size_t i = 0; i < 8 && offset + i < N; ++i)
+    bytes[offset + i] = static_cast<std::uint8_t>(word >> (8 * i));
 }
 
 }  // namespace

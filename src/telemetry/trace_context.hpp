@@ -53,10 +53,10 @@ struct TraceParent {
   bool sampled() const { return (flags & kTraceFlagSampled) != 0; }
 };
 
-// The `traceparent` header value: version 00 exactly (55 characters), or a later version whose first
-// four fields are read as version 00's (W3C Trace Context, "Versioning of traceparent"). Lowercase
-// hex only; all-zero ids, version ff and anything malformed give nullopt (start a new trace).
-// Surrounding spaces and tabs are ignored.
+// The `traceparent` header value: version 00 exactly (55 characters), or a later version whose
+// first four fields are read as version 00's (W3C Trace Context, "Versioning of traceparent").
+// Lowercase hex only; all-zero ids, version ff and anything malformed give nullopt (start a new
+// trace). Surrounding spaces and tabs are ignored.
 std::optional<TraceParent> parseTraceParent(std::string_view header);
 
 // Same, plus the `tracestate` header kept as given when it is usable (see acceptTraceState).

@@ -72,17 +72,21 @@ void walk(std::string_view text, Keep keep, Bad bad) {
 
 bool isValidUtf8(std::string_view text) {
   bool valid = true;
-  walk(text, [](std::string_view) {}, [&] { valid = false; });
+  walk(
+      text, [](std::string_view) {}, [&] { valid = false; });
   return valid;
 }
 
 void appendRepairedUtf8(std::string& out, std::string_view text) {
-  walk(text, [&](std::string_view piece) { out.append(piece); }, [&] { out.append(kReplacement); });
+  walk(
+      text, [&](std::string_view piece) { out.append(piece); }, [&] { out.append(kReplacement); });
 }
 
 std::size_t repairedUtf8Size(std::string_view text) {
   std::size_t size = 0;
-  walk(text, [&](std::string_view piece) { size += piece.size(); }, [&] { size += kReplacement.size(); });
+  walk(
+      text, [&](std::string_view piece) { size += piece.size(); },
+      [&] { size += kReplacement.size(); });
   return size;
 }
 

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switchyard::core::SseDecoder split(1 << 16);
   std::vector<std::string> b;
   bool okSplit = split.feed(stream.substr(0, cut), [&](std::string_view e) { b.emplace_back(e); });
-  if (okSplit) okSplit = split.feed(stream.substr(cut), [&](std::string_view e) { b.emplace_back(e); });
+  if (okSplit)
+    okSplit = split.feed(stream.substr(cut), [&](std::string_view e) { b.emplace_back(e); });
 
   if (okWhole && okSplit && a != b) std::abort();
   return 0;

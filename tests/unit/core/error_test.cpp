@@ -1,7 +1,7 @@
 #include "core/error.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace switchyard::core {
 namespace {

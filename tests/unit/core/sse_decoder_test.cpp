@@ -14,7 +14,8 @@ std::vector<std::string> decodeInPieces(std::string_view stream, std::vector<std
   std::size_t at = 0;
   cuts.push_back(stream.size());
   for (auto cut : cuts) {
-    EXPECT_TRUE(decoder.feed(stream.substr(at, cut - at), [&](std::string_view e) { events.emplace_back(e); }));
+    EXPECT_TRUE(decoder.feed(stream.substr(at, cut - at),
+                             [&](std::string_view e) { events.emplace_back(e); }));
     at = cut;
   }
   return events;
@@ -76,7 +77,8 @@ TEST(SseDecoderTest, LargeEventArrivingInSmallPiecesIsLinear) {
   SseDecoder decoder;
   std::size_t got = 0;
   for (std::size_t i = 0; i < stream.size(); i += 1024) {
-    ASSERT_TRUE(decoder.feed(std::string_view(stream).substr(i, 1024), [&](std::string_view e) { got = e.size(); }));
+    ASSERT_TRUE(decoder.feed(std::string_view(stream).substr(i, 1024),
+                             [&](std::string_view e) { got = e.size(); }));
   }
   EXPECT_EQ(got, big.size());
 }
@@ -90,7 +92,8 @@ TEST(SseDecoderTest, EventOverTheLimitIsAnError) {
 TEST(SseDecoderTest, PartialEventAtTheEndIsReported) {
   SseDecoder decoder;
   int events = 0;
-  EXPECT_TRUE(decoder.feed("data: {\"a\":1}\r\n\r\ndata: {\"tru", [&](std::string_view) { ++events; }));
+  EXPECT_TRUE(
+      decoder.feed("data: {\"a\":1}\r\n\r\ndata: {\"tru", [&](std::string_view) { ++events; }));
   EXPECT_EQ(events, 1);
   EXPECT_TRUE(decoder.hasPartialEvent());
 }

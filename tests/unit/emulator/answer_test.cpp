@@ -32,12 +32,14 @@ std::string textOf(const CandidateAnswer& candidate) {
 }
 
 TEST(Answer, EchoesTheLastUserTextWithModelAndSystem) {
-  auto answer = answerFor(R"({"systemInstruction":{"parts":[{"text":"You are a terse assistant who answers in one line only."}]},
+  auto answer = answerFor(
+      R"({"systemInstruction":{"parts":[{"text":"You are a terse assistant who answers in one line only."}]},
     "contents":[{"role":"user","parts":[{"text":"first"}]},{"role":"model","parts":[{"text":"one"}]},
                 {"role":"user","parts":[{"text":"hello"},{"text":"switchyard"}]}]})");
   ASSERT_EQ(answer.candidates.size(), 1u);
   EXPECT_EQ(textOf(answer.candidates[0]),
-            "[gemini-2.5-flash] echo: hello switchyard (system: You are a terse assistant who answers in)");
+            "[gemini-2.5-flash] echo: hello switchyard (system: You are a terse assistant who "
+            "answers in)");
   EXPECT_EQ(answer.candidates[0].finishReason, "STOP");
   // system (11 words) + first + one + hello + switchyard
   EXPECT_EQ(answer.promptTokens, 15);
@@ -46,17 +48,20 @@ TEST(Answer, EchoesTheLastUserTextWithModelAndSystem) {
 }
 
 TEST(Answer, DirectivesAreNotEchoed) {
-  auto answer = answerFor(R"({"contents":[{"role":"user","parts":[{"text":"slow please [[emulator: delay_ms=1]]"}]}]})");
+  auto answer = answerFor(
+      R"({"contents":[{"role":"user","parts":[{"text":"slow please [[emulator: delay_ms=1]]"}]}]})");
   EXPECT_EQ(textOf(answer.candidates[0]), "[gemini-2.5-flash] echo: slow please");
 }
 
 TEST(Answer, ReportsMedia) {
   const std::string png = base64Encode(std::string(16, 'p'));
   auto answer = answerFor(R"({"contents":[{"role":"user","parts":[{"text":"what is this"},
-    {"inlineData":{"mimeType":"image/png","data":")" + png + R"("}},
+    {"inlineData":{"mimeType":"image/png","data":")" +
+                          png + R"("}},
     {"fileData":{"mimeType":"application/pdf","fileUri":"gs://bucket/doc.pdf"}}]}]})");
   EXPECT_EQ(textOf(answer.candidates[0]),
-            "[gemini-2.5-flash] echo: what is this [saw image/png 16 bytes] [saw application/pdf gs://bucket/doc.pdf]");
+            "[gemini-2.5-flash] echo: what is this [saw image/png 16 bytes] [saw application/pdf "
+            "gs://bucket/doc.pdf]");
 }
 
 constexpr const char* kWeatherTool = R"("tools":[{"functionDeclarations":[
@@ -67,41 +72,53 @@ constexpr const char* kWeatherTool = R"("tools":[{"functionDeclarations":[
       "required":["city","unit","days"]}}]}])";
 
 TEST(Answer, CallsTheFunctionTheUserNames) {
-  auto answer = answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"please call get_weather for Paris"}]}],)") +
-                          kWeatherTool + "}");
+  auto answer = answerFor(
+      std::string(
+          R"({"contents":[{"role":"user","parts":[{"text":"please call get_weather for Paris"}]}],)") +
+      kWeatherTool + "}");
   ASSERT_EQ(answer.candidates[0].parts.size(), 1u);
   const auto& part = answer.candidates[0].parts[0].as_object();
   const auto& call = part.at("functionCall").as_object();
   EXPECT_EQ(call.at("name").as_string(), "get_weather");
   EXPECT_EQ(json::serialize(call.at("args")), R"({"city":"Paris","unit":"celsius","days":3})");
-  EXPECT_EQ(base64Decode(part.at("thoughtSignature").as_string()), "emulator-thought-signature:get_weather");
+  EXPECT_EQ(base64Decode(part.at("thoughtSignature").as_string()),
+            "emulator-thought-signature:get_weather");
   EXPECT_EQ(answer.candidates[0].finishReason, "STOP");
 }
 
 TEST(Answer, CallsSeveralNamedFunctionsInOrder) {
-  auto answer = answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"call get_weather then call get_time"}]}],)") +
-                          kWeatherTool + "}");
+  auto answer = answerFor(
+      std::string(
+          R"({"contents":[{"role":"user","parts":[{"text":"call get_weather then call get_time"}]}],)") +
+      kWeatherTool + "}");
   ASSERT_EQ(answer.candidates[0].parts.size(), 2u);
   EXPECT_EQ(answer.candidates[0].parts[0].at("functionCall").at("name").as_string(), "get_weather");
   EXPECT_EQ(answer.candidates[0].parts[1].at("functionCall").at("name").as_string(), "get_time");
 }
 
 TEST(Answer, ModeAnyForcesACall) {
-  auto first = answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],)") + kWeatherTool +
-                         R"(,"toolConfig":{"functionCallingConfig":{"mode":"ANY"}}})");
+  auto first =
+      answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],)") +
+                kWeatherTool + R"(,"toolConfig":{"functionCallingConfig":{"mode":"ANY"}}})");
   EXPECT_EQ(first.candidates[0].parts[0].at("functionCall").at("name").as_string(), "get_time");
-  EXPECT_EQ(json::serialize(first.candidates[0].parts[0].at("functionCall").at("args")), R"({"zone":"hi"})");
+  EXPECT_EQ(json::serialize(first.candidates[0].parts[0].at("functionCall").at("args")),
+            R"({"zone":"hi"})");
 
-  auto allowed = answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],)") + kWeatherTool +
-                           R"(,"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["get_weather"]}}})");
-  EXPECT_EQ(allowed.candidates[0].parts[0].at("functionCall").at("name").as_string(), "get_weather");
+  auto allowed = answerFor(
+      std::string(R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],)") + kWeatherTool +
+      R"(,"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["get_weather"]}}})");
+  EXPECT_EQ(allowed.candidates[0].parts[0].at("functionCall").at("name").as_string(),
+            "get_weather");
 }
 
 TEST(Answer, ModeNoneAndNoMentionGiveText) {
-  auto none = answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"call get_weather"}]}],)") + kWeatherTool +
-                        R"(,"toolConfig":{"functionCallingConfig":{"mode":"NONE"}}})");
+  auto none = answerFor(
+      std::string(R"({"contents":[{"role":"user","parts":[{"text":"call get_weather"}]}],)") +
+      kWeatherTool + R"(,"toolConfig":{"functionCallingConfig":{"mode":"NONE"}}})");
   EXPECT_EQ(textOf(none.candidates[0]), "[gemini-2.5-flash] echo: call get_weather");
-  auto plain = answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"recall get_weathers"}]}],)") + kWeatherTool + "}");
+  auto plain = answerFor(
+      std::string(R"({"contents":[{"role":"user","parts":[{"text":"recall get_weathers"}]}],)") +
+      kWeatherTool + "}");
   EXPECT_TRUE(plain.candidates[0].parts[0].as_object().contains("text"));
 }
 
@@ -111,7 +128,8 @@ TEST(Answer, SummarizesFunctionResponses) {
       {"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"x"}}}]},
       {"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{"output":"18C and cloudy"}}}]}],)") +
                           kWeatherTool + "}");
-  EXPECT_EQ(textOf(answer.candidates[0]), R"([gemini-2.5-flash] get_weather returned {"output":"18C and cloudy"})");
+  EXPECT_EQ(textOf(answer.candidates[0]),
+            R"([gemini-2.5-flash] get_weather returned {"output":"18C and cloudy"})");
 }
 
 TEST(Answer, JsonModeFollowsTheSchema) {
@@ -122,20 +140,23 @@ TEST(Answer, JsonModeFollowsTheSchema) {
                     "address":{"$ref":"#/$defs/address"},"kind":{"anyOf":[{"type":"null"},{"type":"string","enum":["a","b"]}]}},
       "$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"zip":{"type":["null","number"]}}}}}}})");
   const auto value = json::parse(textOf(answer.candidates[0]));
-  EXPECT_EQ(json::serialize(value),
-            R"({"name":"give","age":1,"tags":["me","a"],"address":{"street":"person","zip":1.5E0},"kind":"a"})");
+  EXPECT_EQ(
+      json::serialize(value),
+      R"({"name":"give","age":1,"tags":["me","a"],"address":{"street":"person","zip":1.5E0},"kind":"a"})");
 }
 
 TEST(Answer, JsonModeWithVertexSchemaAndWithout) {
   auto vertex = answerFor(R"({"contents":[{"role":"user","parts":[{"text":"q"}]}],
     "generationConfig":{"responseMimeType":"application/json","responseSchema":{"type":"OBJECT","properties":{"ok":{"type":"BOOLEAN"}}}}})");
   EXPECT_EQ(textOf(vertex.candidates[0]), R"({"ok":true})");
-  auto bare = answerFor(R"({"contents":[{"role":"user","parts":[{"text":"q r"}]}],"generationConfig":{"responseMimeType":"application/json"}})");
+  auto bare = answerFor(
+      R"({"contents":[{"role":"user","parts":[{"text":"q r"}]}],"generationConfig":{"responseMimeType":"application/json"}})");
   EXPECT_EQ(textOf(bare.candidates[0]), R"({"echo":"q r"})");
 }
 
 TEST(Answer, CandidateCountGivesIndexedCandidates) {
-  auto answer = answerFor(R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],"generationConfig":{"candidateCount":3}})");
+  auto answer = answerFor(
+      R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],"generationConfig":{"candidateCount":3}})");
   ASSERT_EQ(answer.candidates.size(), 3u);
   EXPECT_EQ(textOf(answer.candidates[2]), "[gemini-2.5-flash] echo: hi (candidate 3)");
   const auto response = json::parse(renderResponse(answer, {"gemini-2.5-flash", "id", "t"}));
@@ -146,7 +167,8 @@ TEST(Answer, CandidateCountGivesIndexedCandidates) {
 }
 
 TEST(Answer, MaxOutputTokensTruncates) {
-  auto answer = answerFor(R"({"contents":[{"role":"user","parts":[{"text":"one two three four five"}]}],"generationConfig":{"maxOutputTokens":4}})");
+  auto answer = answerFor(
+      R"({"contents":[{"role":"user","parts":[{"text":"one two three four five"}]}],"generationConfig":{"maxOutputTokens":4}})");
   EXPECT_EQ(textOf(answer.candidates[0]), "[gemini-2.5-flash] echo: one two");
   EXPECT_EQ(answer.candidates[0].finishReason, "MAX_TOKENS");
   EXPECT_EQ(answer.candidatesTokens, 4);
@@ -174,7 +196,8 @@ TEST(Answer, ThinkingAddsAThoughtPartAndCounts) {
 TEST(Answer, ResponseJsonHasUsageAndMeta) {
   auto answer = answerFor(R"({"contents":[{"role":"user","parts":[{"text":"a b c"}]}],
     "generationConfig":{"thinkingConfig":{"thinkingBudget":-1}}})");
-  const auto response = json::parse(renderResponse(answer, {"gemini-2.5-flash", "resp-1", "2025-07-11T22:15:44.956335Z"}));
+  const auto response = json::parse(
+      renderResponse(answer, {"gemini-2.5-flash", "resp-1", "2025-07-11T22:15:44.956335Z"}));
   const auto& usage = response.at("usageMetadata").as_object();
   EXPECT_EQ(usage.at("promptTokenCount").as_int64(), 3);
   EXPECT_EQ(usage.at("candidatesTokenCount").as_int64(), 5);
@@ -210,7 +233,9 @@ TEST(Answer, StreamEventsSplitByWordsAndEndWithCounts) {
 }
 
 TEST(Answer, StreamedFunctionCallIsOneEventWithItsSignature) {
-  auto answer = answerFor(std::string(R"({"contents":[{"role":"user","parts":[{"text":"call get_time"}]}],)") + kWeatherTool + "}");
+  auto answer = answerFor(
+      std::string(R"({"contents":[{"role":"user","parts":[{"text":"call get_time"}]}],)") +
+      kWeatherTool + "}");
   const auto events = renderStreamEvents(answer, {"m", "r", "t"});
   ASSERT_EQ(events.size(), 1u);
   const auto event = json::parse(events[0]);
@@ -222,7 +247,8 @@ TEST(Answer, StreamedFunctionCallIsOneEventWithItsSignature) {
 TEST(Answer, LongTextsStreamInAtMost32Events) {
   std::string words;
   for (int i = 0; i < 200; ++i) words += "w" + std::to_string(i) + " ";
-  auto answer = answerFor(R"({"contents":[{"role":"user","parts":[{"text":")" + words + R"("}]}]})");
+  auto answer =
+      answerFor(R"({"contents":[{"role":"user","parts":[{"text":")" + words + R"("}]}]})");
   const auto events = renderStreamEvents(answer, {"m", "r", "t"});
   EXPECT_LE(events.size(), 32u);
   EXPECT_GE(events.size(), 2u);

@@ -38,9 +38,10 @@ TEST(FaultDirectives, FlagsAndSeveralDirectivesMerge) {
 }
 
 TEST(FaultDirectives, RejectsMistakes) {
-  for (const char* text : {"[[emulator: stauts=429]]", "[[emulator: status=abc]]", "[[emulator: status=99]]",
-                           "[[emulator: delay_ms=-1]]", "[[emulator: hang=maybe]]", "[[emulator: status=500",
-                           "[[emulator: status]]"}) {
+  for (const char* text :
+       {"[[emulator: stauts=429]]", "[[emulator: status=abc]]", "[[emulator: status=99]]",
+        "[[emulator: delay_ms=-1]]", "[[emulator: hang=maybe]]", "[[emulator: status=500",
+        "[[emulator: status]]"}) {
     auto fault = parseFaultDirectives(text);
     EXPECT_FALSE(fault) << text;
     if (!fault) EXPECT_NE(fault.error().message.find("emulator fault"), std::string::npos);
@@ -55,7 +56,8 @@ TEST(FaultDirectives, StripRemovesDirectivesAndTheSpaceBefore) {
 }
 
 TEST(FaultJson, ReadsTheSameKeys) {
-  auto fault = parseFaultJson(boost::json::parse(R"({"status": 503, "retry_after": 2, "hang": false, "reset": true})"));
+  auto fault = parseFaultJson(
+      boost::json::parse(R"({"status": 503, "retry_after": 2, "hang": false, "reset": true})"));
   ASSERT_TRUE(fault);
   EXPECT_EQ(fault->status, 503u);
   EXPECT_EQ(fault->retryAfterSeconds, 2);

@@ -8,7 +8,9 @@ namespace switchyard::emulator {
 namespace {
 
 TEST(ModelCall, ParsesUnaryAndStreamingPaths) {
-  auto unary = parseModelCall("/v1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent");
+  auto unary = parseModelCall(
+      "/v1/projects/p1/locations/us-central1/publishers/google/models/"
+      "gemini-2.5-flash:generateContent");
   ASSERT_TRUE(unary);
   EXPECT_EQ(unary->apiVersion, "v1");
   EXPECT_EQ(unary->project, "p1");
@@ -16,7 +18,9 @@ TEST(ModelCall, ParsesUnaryAndStreamingPaths) {
   EXPECT_EQ(unary->model, "gemini-2.5-flash");
   EXPECT_FALSE(unary->stream);
 
-  auto stream = parseModelCall("/v1beta1/projects/p/locations/global/publishers/google/models/gemini-3-pro-preview:streamGenerateContent?alt=sse");
+  auto stream = parseModelCall(
+      "/v1beta1/projects/p/locations/global/publishers/google/models/"
+      "gemini-3-pro-preview:streamGenerateContent?alt=sse");
   ASSERT_TRUE(stream);
   EXPECT_EQ(stream->apiVersion, "v1beta1");
   EXPECT_TRUE(stream->stream);
@@ -24,10 +28,11 @@ TEST(ModelCall, ParsesUnaryAndStreamingPaths) {
 }
 
 TEST(ModelCall, RefusesOtherPaths) {
-  for (const char* target : {"/v1/projects/p/locations/l/publishers/google/models/m:countTokens",
-                             "/v2/projects/p/locations/l/publishers/google/models/m:generateContent",
-                             "/v1/projects/p/locations/l/publishers/meta/models/m:generateContent",
-                             "/v1/projects/p/locations/l/endpoints/e:generateContent", "/token", "/"}) {
+  for (const char* target :
+       {"/v1/projects/p/locations/l/publishers/google/models/m:countTokens",
+        "/v2/projects/p/locations/l/publishers/google/models/m:generateContent",
+        "/v1/projects/p/locations/l/publishers/meta/models/m:generateContent",
+        "/v1/projects/p/locations/l/endpoints/e:generateContent", "/token", "/"}) {
     EXPECT_FALSE(parseModelCall(target)) << target;
   }
 }
@@ -39,11 +44,14 @@ TEST(ModelCall, KnownModels) {
   EXPECT_FALSE(isKnownModel("Gemini-2.5"));
   EXPECT_FALSE(isKnownModel("claude-3"));
   EXPECT_FALSE(isKnownModel("gemini-2.5 flash"));
-  auto call = parseModelCall("/v1/projects/p/locations/l/publishers/google/models/nope:generateContent");
+  auto call =
+      parseModelCall("/v1/projects/p/locations/l/publishers/google/models/nope:generateContent");
   const auto error = modelNotFound(*call);
   EXPECT_EQ(error.status, 404u);
-  EXPECT_NE(error.message.find("Publisher Model `projects/p/locations/l/publishers/google/models/nope` was not found"),
-            std::string::npos);
+  EXPECT_NE(
+      error.message.find(
+          "Publisher Model `projects/p/locations/l/publishers/google/models/nope` was not found"),
+      std::string::npos);
 }
 
 struct InvalidCase {
@@ -60,7 +68,8 @@ TEST_P(InvalidRequest, IsA400WithVertexText) {
   auto result = parseGenerateRequest(c.body, c.model);
   ASSERT_FALSE(result) << c.name;
   EXPECT_EQ(result.error().status, 400u);
-  EXPECT_NE(result.error().message.find(c.messagePart), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find(c.messagePart), std::string::npos)
+      << result.error().message;
 }
 
 constexpr const char* kCallTurn =
@@ -73,57 +82,91 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"array", R"([])", "Invalid JSON payload received."},
         InvalidCase{"no contents", R"({})", "contents is not specified"},
         InvalidCase{"empty contents", R"({"contents": []})", "contents is not specified"},
-        InvalidCase{"unknown field", R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"stream":true})",
+        InvalidCase{"unknown field",
+                    R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"stream":true})",
                     "Unknown name \"stream\": Cannot find field."},
         InvalidCase{"bad role", R"({"contents":[{"role":"assistant","parts":[{"text":"x"}]}]})",
                     "Please use a valid role: user, model."},
         InvalidCase{"system role", R"({"contents":[{"role":"system","parts":[{"text":"x"}]}]})",
                     "Please use a valid role: user, model."},
-        InvalidCase{"no parts", R"({"contents":[{"role":"user","parts":[]}]})", "at least one parts field"},
-        InvalidCase{"two data members", R"({"contents":[{"role":"user","parts":[{"text":"x","inlineData":{"mimeType":"image/png","data":"AA=="}}]}]})",
-                    "Oneof field 'data' is already set"},
-        InvalidCase{"no data member", R"({"contents":[{"role":"user","parts":[{"thought":true}]}]})", "empty part"},
-        InvalidCase{"bad base64", R"({"contents":[{"role":"user","parts":[{"inlineData":{"mimeType":"image/png","data":"!!"}}]}]})",
-                    "Base64 decoding failed"},
-        InvalidCase{"fileData without mimeType", R"({"contents":[{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/o"}}]}]})",
-                    "needs both mimeType and fileUri"},
-        InvalidCase{"args as string", R"({"contents":[{"role":"user","parts":[{"text":"x"}]},{"role":"model","parts":[{"functionCall":{"name":"f","args":"{}"}}]},{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})",
-                    "expected an object"},
-        InvalidCase{"response without call", R"({"contents":[{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})",
-                    "number of function response parts is equal to the number of function call parts"},
-        InvalidCase{"call first", R"({"contents":[{"role":"model","parts":[{"functionCall":{"name":"f"}}]},{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})",
-                    "function call turn comes immediately after a user turn"},
-        InvalidCase{"gemini 3 signature", R"({"contents":[{"role":"user","parts":[{"text":"x"}]},{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{}}}]},{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{}}}]}]})",
-                    "Function call is missing a thought_signature in functionCall parts", "gemini-3-pro-preview"},
-        InvalidCase{"system image", R"({"systemInstruction":{"parts":[{"inlineData":{"mimeType":"image/png","data":"AA=="}}]},"contents":[{"role":"user","parts":[{"text":"x"}]}]})",
-                    "system_instruction accepts text parts only"},
-        InvalidCase{"bad function name", R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"9bad"}]}]})",
-                    "Invalid function name"},
-        InvalidCase{"bad mode", R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"toolConfig":{"functionCallingConfig":{"mode":"REQUIRED"}}})",
-                    "function_calling_config.mode"},
-        InvalidCase{"unknown generation field", R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"max_tokens":5}})",
-                    "Unknown name \"max_tokens\" at 'generation_config'"},
-        InvalidCase{"candidate count", R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"candidateCount":9}})",
-                    "candidateCount"},
-        InvalidCase{"schema without mime", R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseJsonSchema":{"type":"object"}}})",
-                    "response_mime_type application/json"}),
+        InvalidCase{"no parts", R"({"contents":[{"role":"user","parts":[]}]})",
+                    "at least one parts field"},
+        InvalidCase{
+            "two data members",
+            R"({"contents":[{"role":"user","parts":[{"text":"x","inlineData":{"mimeType":"image/png","data":"AA=="}}]}]})",
+            "Oneof field 'data' is already set"},
+        InvalidCase{"no data member",
+                    R"({"contents":[{"role":"user","parts":[{"thought":true}]}]})", "empty part"},
+        InvalidCase{
+            "bad base64",
+            R"({"contents":[{"role":"user","parts":[{"inlineData":{"mimeType":"image/png","data":"!!"}}]}]})",
+            "Base64 decoding failed"},
+        InvalidCase{
+            "fileData without mimeType",
+            R"({"contents":[{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/o"}}]}]})",
+            "needs both mimeType and fileUri"},
+        InvalidCase{
+            "args as string",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]},{"role":"model","parts":[{"functionCall":{"name":"f","args":"{}"}}]},{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})",
+            "expected an object"},
+        InvalidCase{
+            "response without call",
+            R"({"contents":[{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})",
+            "number of function response parts is equal to the number of function call parts"},
+        InvalidCase{
+            "call first",
+            R"({"contents":[{"role":"model","parts":[{"functionCall":{"name":"f"}}]},{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})",
+            "function call turn comes immediately after a user turn"},
+        InvalidCase{
+            "gemini 3 signature",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]},{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{}}}]},{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{}}}]}]})",
+            "Function call is missing a thought_signature in functionCall parts",
+            "gemini-3-pro-preview"},
+        InvalidCase{
+            "system image",
+            R"({"systemInstruction":{"parts":[{"inlineData":{"mimeType":"image/png","data":"AA=="}}]},"contents":[{"role":"user","parts":[{"text":"x"}]}]})",
+            "system_instruction accepts text parts only"},
+        InvalidCase{
+            "bad function name",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"9bad"}]}]})",
+            "Invalid function name"},
+        InvalidCase{
+            "bad mode",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"toolConfig":{"functionCallingConfig":{"mode":"REQUIRED"}}})",
+            "function_calling_config.mode"},
+        InvalidCase{
+            "unknown generation field",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"max_tokens":5}})",
+            "Unknown name \"max_tokens\" at 'generation_config'"},
+        InvalidCase{
+            "candidate count",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"candidateCount":9}})",
+            "candidateCount"},
+        InvalidCase{
+            "schema without mime",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseJsonSchema":{"type":"object"}}})",
+            "response_mime_type application/json"}),
     [](const auto& info) {
       std::string name = info.param.name;
-      for (char& c : name) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       return name;
     });
 
 TEST(GenerateRequest, FunctionResponseCountMustMatchTheCallTurn) {
-  const std::string tooFew = std::string(R"({"contents":[{"role":"user","parts":[{"text":"x"}]},)") + kCallTurn +
-                             R"(,{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})";
+  const std::string tooFew =
+      std::string(R"({"contents":[{"role":"user","parts":[{"text":"x"}]},)") + kCallTurn +
+      R"(,{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})";
   auto result = parseGenerateRequest(tooFew, "gemini-2.5-flash");
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().message,
-            "Please ensure that the number of function response parts is equal to the number of function "
-            "call parts of the function call turn.");
+  EXPECT_EQ(
+      result.error().message,
+      "Please ensure that the number of function response parts is equal to the number of function "
+      "call parts of the function call turn.");
 
-  const std::string matching = std::string(R"({"contents":[{"role":"user","parts":[{"text":"x"}]},)") + kCallTurn +
-                               R"(,{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}},{"functionResponse":{"name":"g","response":{}}}]}]})";
+  const std::string matching =
+      std::string(R"({"contents":[{"role":"user","parts":[{"text":"x"}]},)") + kCallTurn +
+      R"(,{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}},{"functionResponse":{"name":"g","response":{}}}]}]})";
   EXPECT_TRUE(parseGenerateRequest(matching, "gemini-2.5-flash"));
 }
 

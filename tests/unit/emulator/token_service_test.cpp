@@ -56,27 +56,34 @@ struct Assertion {
                       {"aud", kTokenUrl},
                       {"iat", kNow},
                       {"exp", kNow + 3600}};
-  std::string sign(const TestKey& key = accountKey()) const { return testing::makeJwt(header, claims, key.pkey.get()); }
+  std::string sign(const TestKey& key = accountKey()) const {
+    return testing::makeJwt(header, claims, key.pkey.get());
+  }
 };
 
 std::string form(std::string_view assertion) {
-  return "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + std::string(assertion);
+  return "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" +
+         std::string(assertion);
 }
 
 class TokenServiceTest : public ::testing::Test {
  protected:
-  TokenServiceTest() : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(kNow))), service_(clock_, 3599s) {
-    service_.acceptKey(ServiceAccountKey{"my-project", std::string(kEmail), std::string(kKeyId), accountKey().pem()});
+  TokenServiceTest()
+      : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(kNow))),
+        service_(clock_, 3599s) {
+    service_.acceptKey(ServiceAccountKey{"my-project", std::string(kEmail), std::string(kKeyId),
+                                         accountKey().pem()});
     service_.addAudience(std::string(kTokenUrl));
   }
 
-  void expectGrantError(const Assertion& assertion, std::string_view error, std::string_view descriptionPart,
-                        const TestKey& key = accountKey()) {
+  void expectGrantError(const Assertion& assertion, std::string_view error,
+                        std::string_view descriptionPart, const TestKey& key = accountKey()) {
     auto result = service_.exchange("application/x-www-form-urlencoded", form(assertion.sign(key)));
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().status, 400u);
     EXPECT_EQ(result.error().error, error);
-    EXPECT_NE(result.error().description.find(descriptionPart), std::string::npos) << result.error().description;
+    EXPECT_NE(result.error().description.find(descriptionPart), std::string::npos)
+        << result.error().description;
   }
 
   core::ManualClock clock_;
@@ -111,7 +118,8 @@ TEST_F(TokenServiceTest, GoogleTokenUrlAndRequestHostAreAcceptedAudiences) {
   Assertion host;
   host.claims["aud"] = "https://localhost:8443/token";
   EXPECT_FALSE(service_.exchange("application/x-www-form-urlencoded", form(host.sign())));
-  EXPECT_TRUE(service_.exchange("application/x-www-form-urlencoded", form(host.sign()), "https://localhost:8443/token"));
+  EXPECT_TRUE(service_.exchange("application/x-www-form-urlencoded", form(host.sign()),
+                                "https://localhost:8443/token"));
 }
 
 TEST_F(TokenServiceTest, NoKidIsFine) {
@@ -120,15 +128,19 @@ TEST_F(TokenServiceTest, NoKidIsFine) {
   EXPECT_TRUE(service_.exchange("application/x-www-form-urlencoded", form(assertion.sign())));
 }
 
-TEST_F(TokenServiceTest, BadSignature) { expectGrantError(Assertion{}, "invalid_grant", "Invalid JWT Signature.", otherKey()); }
+TEST_F(TokenServiceTest, BadSignature) {
+  expectGrantError(Assertion{}, "invalid_grant", "Invalid JWT Signature.", otherKey());
+}
 
 TEST_F(TokenServiceTest, TamperedClaims) {
   const std::string good = Assertion{}.sign();
   Assertion changed;
-  changed.claims["scope"] = "https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/drive";
+  changed.claims["scope"] =
+      "https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/drive";
   const auto firstDot = good.find('.');
   const auto secondDot = good.find('.', firstDot + 1);
-  const std::string forged = good.substr(0, firstDot) + "." + base64UrlEncode(json::serialize(changed.claims)) +
+  const std::string forged = good.substr(0, firstDot) + "." +
+                             base64UrlEncode(json::serialize(changed.claims)) +
                              good.substr(secondDot);
   auto result = service_.exchange("application/x-www-form-urlencoded", form(forged));
   ASSERT_FALSE(result);
@@ -156,7 +168,8 @@ TEST_F(TokenServiceTest, UnknownAccount) {
 TEST_F(TokenServiceTest, WrongAudience) {
   Assertion assertion;
   assertion.claims["aud"] = "https://example.com/token";
-  expectGrantError(assertion, "invalid_grant", "Failed audience check. The right audience is https://127.0.0.1:8443/token");
+  expectGrantError(assertion, "invalid_grant",
+                   "Failed audience check. The right audience is https://127.0.0.1:8443/token");
 }
 
 TEST_F(TokenServiceTest, Expired) {
@@ -196,11 +209,13 @@ TEST_F(TokenServiceTest, FormErrors) {
   auto wrongType = service_.exchange("application/json", "{}");
   ASSERT_FALSE(wrongType);
   EXPECT_EQ(wrongType.error().error, "invalid_request");
-  auto grantType = service_.exchange("application/x-www-form-urlencoded", "grant_type=client_credentials");
+  auto grantType =
+      service_.exchange("application/x-www-form-urlencoded", "grant_type=client_credentials");
   ASSERT_FALSE(grantType);
   EXPECT_EQ(grantType.error().error, "unsupported_grant_type");
-  auto missing = service_.exchange("application/x-www-form-urlencoded",
-                                   "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer");
+  auto missing =
+      service_.exchange("application/x-www-form-urlencoded",
+                        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().description, "Missing required parameter: assertion");
   auto garbage = service_.exchange("application/x-www-form-urlencoded", form("not.a.jwt.at.all"));
@@ -209,7 +224,8 @@ TEST_F(TokenServiceTest, FormErrors) {
 }
 
 TEST(ServiceAccountKeyFile, RoundTrips) {
-  const ServiceAccountKey key{"p", "a@p.iam.gserviceaccount.com", "k1", "-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----\n"};
+  const ServiceAccountKey key{"p", "a@p.iam.gserviceaccount.com", "k1",
+                              "-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----\n"};
   const std::string text = renderServiceAccountKey(key, "https://127.0.0.1:1/token");
   const auto object = json::parse(text).as_object();
   EXPECT_EQ(object.at("type").as_string(), "service_account");

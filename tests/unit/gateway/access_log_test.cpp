@@ -1,7 +1,7 @@
 #include "gateway/access_log.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <string>
 #include <utility>
@@ -30,8 +30,10 @@ AccessLogEntry sampleEntry() {
   e.usage = {10, 20, 30, 4, 5};
   e.backend = "default/fallback";
   e.stream = true;
-  e.attempts.push_back({"default/primary", "10.0.0.1:443", "status_503", std::chrono::microseconds(1200)});
-  e.attempts.push_back({"default/fallback", "127.0.0.1:443", "ok", std::chrono::microseconds(3400)});
+  e.attempts.push_back(
+      {"default/primary", "10.0.0.1:443", "status_503", std::chrono::microseconds(1200)});
+  e.attempts.push_back(
+      {"default/fallback", "127.0.0.1:443", "ok", std::chrono::microseconds(3400)});
   return e;
 }
 
@@ -80,25 +82,42 @@ TEST(AccessLogLine, EmptyValuesAreNullAndErrorsNamed) {
 TEST(AccessLogLine, KeysAndTypesAreFixed) {
   using boost::json::kind;
   const std::vector<std::pair<std::string, kind>> full = {
-      {"start_time", kind::string}, {"method", kind::string}, {"x-envoy-origin-path", kind::string},
-      {"protocol", kind::string}, {"response_code", kind::int64}, {"response_flags", kind::string},
-      {"bytes_received", kind::int64}, {"bytes_sent", kind::int64}, {"duration", kind::int64},
-      {"duration_us", kind::int64}, {"upstream_host", kind::string}, {"upstream_cluster", kind::string},
-      {"upstream_transport_failure_reason", kind::null}, {"x-request-id", kind::string},
-      {"user-agent", kind::string}, {"gen_ai.request.model", kind::string},
-      {"gen_ai.request.model_override", kind::string}, {"gen_ai.response.model", kind::string},
-      {"gen_ai.usage.input_tokens", kind::int64}, {"gen_ai.usage.output_tokens", kind::int64},
-      {"gen_ai.usage.total_tokens", kind::int64}, {"gen_ai.usage.cached_tokens", kind::int64},
-      {"gen_ai.usage.reasoning_tokens", kind::int64}, {"backend", kind::string}, {"stream", kind::bool_},
+      {"start_time", kind::string},
+      {"method", kind::string},
+      {"x-envoy-origin-path", kind::string},
+      {"protocol", kind::string},
+      {"response_code", kind::int64},
+      {"response_flags", kind::string},
+      {"bytes_received", kind::int64},
+      {"bytes_sent", kind::int64},
+      {"duration", kind::int64},
+      {"duration_us", kind::int64},
+      {"upstream_host", kind::string},
+      {"upstream_cluster", kind::string},
+      {"upstream_transport_failure_reason", kind::null},
+      {"x-request-id", kind::string},
+      {"user-agent", kind::string},
+      {"gen_ai.request.model", kind::string},
+      {"gen_ai.request.model_override", kind::string},
+      {"gen_ai.response.model", kind::string},
+      {"gen_ai.usage.input_tokens", kind::int64},
+      {"gen_ai.usage.output_tokens", kind::int64},
+      {"gen_ai.usage.total_tokens", kind::int64},
+      {"gen_ai.usage.cached_tokens", kind::int64},
+      {"gen_ai.usage.reasoning_tokens", kind::int64},
+      {"backend", kind::string},
+      {"stream", kind::bool_},
       {"attempts", kind::array}};
   const auto parsed = boost::json::parse(formatAccessLogLine(sampleEntry()));
   std::vector<std::pair<std::string, kind>> seen;
-  for (const auto& member : parsed.as_object()) seen.emplace_back(std::string(member.key()), member.value().kind());
+  for (const auto& member : parsed.as_object())
+    seen.emplace_back(std::string(member.key()), member.value().kind());
   EXPECT_EQ(seen, full);
   for (const auto& attempt : parsed.at("attempts").as_array()) {
     std::vector<std::string> keys;
     for (const auto& member : attempt.as_object()) keys.emplace_back(member.key());
-    EXPECT_EQ(keys, (std::vector<std::string>{"backend", "upstream_host", "outcome", "duration_us"}));
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"backend", "upstream_host", "outcome", "duration_us"}));
   }
 
   AccessLogEntry empty;

@@ -56,7 +56,8 @@ class RequestMetricsTest : public ::testing::Test {
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-const Labels kAnsweredLabels{"chat", "gcp.vertex_ai", "virtual", "gemini-2.5-flash", "gemini-2.5-flash-001", ""};
+const Labels kAnsweredLabels{
+    "chat", "gcp.vertex_ai", "virtual", "gemini-2.5-flash", "gemini-2.5-flash-001", ""};
 
 TEST_F(RequestMetricsTest, UnaryAnswerRecordsDurationTokensAndOverhead) {
   metrics.onChatCompletion(answered("default/a"), started_);
@@ -121,9 +122,15 @@ TEST_F(RequestMetricsTest, FailuresCarryTheirErrorTypeAndNoTokens) {
     return labels;
   };
   EXPECT_EQ(series("gen_ai_server_request_duration_seconds", with("429"))->histogram.count(), 1u);
-  EXPECT_EQ(series("gen_ai_server_request_duration_seconds", with("upstream_reset"))->histogram.count(), 1u);
-  EXPECT_EQ(series("gen_ai_server_request_duration_seconds", with("client_disconnected"))->histogram.count(), 1u);
-  EXPECT_EQ(series("gen_ai_server_time_to_first_token_seconds", with("upstream_reset"))->histogram.count(), 1u);
+  EXPECT_EQ(
+      series("gen_ai_server_request_duration_seconds", with("upstream_reset"))->histogram.count(),
+      1u);
+  EXPECT_EQ(series("gen_ai_server_request_duration_seconds", with("client_disconnected"))
+                ->histogram.count(),
+            1u);
+  EXPECT_EQ(series("gen_ai_server_time_to_first_token_seconds", with("upstream_reset"))
+                ->histogram.count(),
+            1u);
   EXPECT_EQ(seriesCount("gen_ai_server_time_per_output_token_seconds"), 0u);
   EXPECT_EQ(seriesCount("gen_ai_client_token_usage"), 0u);
 }
@@ -131,15 +138,18 @@ TEST_F(RequestMetricsTest, FailuresCarryTheirErrorTypeAndNoTokens) {
 TEST_F(RequestMetricsTest, FallbacksAreAttemptsAwayFromTheFirstChoice) {
   // The same backend retried: attempts, no fallback.
   auto retried = answered("default/a");
-  retried.attempts.insert(retried.attempts.begin(), {"default/a", "h:443", "status_503", microseconds(1)});
+  retried.attempts.insert(retried.attempts.begin(),
+                          {"default/a", "h:443", "status_503", microseconds(1)});
   metrics.onChatCompletion(retried, started_);
   // Primary failed, secondary answered.
   auto fellBack = answered("default/b");
-  fellBack.attempts.insert(fellBack.attempts.begin(), {"default/a", "h:443", "upstream_connect", microseconds(1)});
+  fellBack.attempts.insert(fellBack.attempts.begin(),
+                           {"default/a", "h:443", "upstream_connect", microseconds(1)});
   metrics.onChatCompletion(fellBack, started_);
   // Primary skipped while ejected: no attempt on it, and the secondary's is a fallback.
   auto skipped = answered("default/b");
-  skipped.attempts.insert(skipped.attempts.begin(), {"default/a", "h:443", "ejected", microseconds(0)});
+  skipped.attempts.insert(skipped.attempts.begin(),
+                          {"default/a", "h:443", "ejected", microseconds(0)});
   metrics.onChatCompletion(skipped, started_);
 
   EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "status_503"}), 1);

@@ -13,15 +13,21 @@ std::string headOf(const ResponseHead& head) {
 
 TEST(ResponseHead, FixedLengthResponseOnHttp11) {
   const HeaderList headers{{"x-request-id", "r1"}};
-  EXPECT_EQ(headOf({.status = 429, .contentType = "application/json", .headers = &headers, .contentLength = 12}),
-            "HTTP/1.1 429 Too Many Requests\r\nServer: switchyard\r\nContent-Type: application/json\r\n"
-            "x-request-id: r1\r\nContent-Length: 12\r\n\r\n");
+  EXPECT_EQ(
+      headOf({.status = 429,
+              .contentType = "application/json",
+              .headers = &headers,
+              .contentLength = 12}),
+      "HTTP/1.1 429 Too Many Requests\r\nServer: switchyard\r\nContent-Type: application/json\r\n"
+      "x-request-id: r1\r\nContent-Length: 12\r\n\r\n");
 }
 
 TEST(ResponseHead, ConnectionHeaderOnlyWhereTheVersionsDefaultDiffers) {
-  EXPECT_NE(headOf({.version = 11, .keepAlive = false}).find("\r\nConnection: close\r\n"), std::string::npos);
+  EXPECT_NE(headOf({.version = 11, .keepAlive = false}).find("\r\nConnection: close\r\n"),
+            std::string::npos);
   EXPECT_EQ(headOf({.version = 11, .keepAlive = true}).find("Connection"), std::string::npos);
-  EXPECT_NE(headOf({.version = 10, .keepAlive = true}).find("\r\nConnection: keep-alive\r\n"), std::string::npos);
+  EXPECT_NE(headOf({.version = 10, .keepAlive = true}).find("\r\nConnection: keep-alive\r\n"),
+            std::string::npos);
   EXPECT_EQ(headOf({.version = 10, .keepAlive = false}).find("Connection"), std::string::npos);
 }
 
@@ -38,7 +44,8 @@ TEST(ResponseHead, HandlerHeadersReplaceDefaultsButNeverFramingOrSplitTheHead) {
                            {"Connection", "close"},
                            {"x-evil", "a\r\nSet-Cookie: b"},
                            {"x-ok", "fine"}};
-  const auto head = headOf({.contentType = "application/json", .headers = &headers, .contentLength = 3});
+  const auto head =
+      headOf({.contentType = "application/json", .headers = &headers, .contentLength = 3});
   EXPECT_EQ(head,
             "HTTP/1.1 200 OK\r\nServer: switchyard\r\nContent-Type: text/plain\r\nx-ok: fine\r\n"
             "Content-Length: 3\r\n\r\n");

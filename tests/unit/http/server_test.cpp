@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
@@ -23,7 +23,8 @@ std::atomic<int> closesSeen{0};
 
 class EchoHandler final : public Handler {
  public:
-  explicit EchoHandler(asio::io_context& ioc, std::atomic<int>& handled) : ioc_(ioc), handled_(handled) {}
+  explicit EchoHandler(asio::io_context& ioc, std::atomic<int>& handled)
+      : ioc_(ioc), handled_(handled) {}
   asio::awaitable<void> handle(Request& request, const RequestContext& context,
                                ResponseWriter& writer) override {
     ++handled_;
@@ -82,7 +83,8 @@ class ServerTest : public ::testing::Test {
   }
 
   // Sends raw bytes on one connection and reads until the server closes or `until` appears.
-  std::string exchange(tcp::socket& socket, const std::string& bytes, const std::string& until = "") {
+  std::string exchange(tcp::socket& socket, const std::string& bytes,
+                       const std::string& until = "") {
     asio::write(socket, asio::buffer(bytes));
     std::string out;
     char buf[4096];
@@ -117,7 +119,8 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   startServer();
   auto socket = connect();
   for (int i = 0; i < 3; ++i) {
-    const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
+    const auto reply =
+        exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
     EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos);
     EXPECT_NE(reply.find("echo:hi"), std::string::npos);
   }
@@ -129,7 +132,8 @@ TEST_F(ServerTest, BodyOverLimitGets413WithoutReachingTheHandler) {
   options.bodyLimit = [] { return std::uint64_t{10}; };
   startServer(options);
   auto socket = connect();
-  const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world");
+  const auto reply =
+      exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world");
   EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
   EXPECT_NE(reply.find("error 413"), std::string::npos);
   EXPECT_EQ(handled_.load(), 0);
@@ -140,7 +144,8 @@ TEST_F(ServerTest, HeadersOverLimitGet431) {
   options.headerLimit = 1024;
   startServer(options);
   auto socket = connect();
-  const auto reply = exchange(socket, "GET /x HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
+  const auto reply = exchange(
+      socket, "GET /x HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
   EXPECT_NE(reply.find("HTTP/1.1 431"), std::string::npos) << reply;
   EXPECT_EQ(handled_.load(), 0);
 }
@@ -155,9 +160,9 @@ TEST_F(ServerTest, MalformedRequestGets400) {
 TEST_F(ServerTest, ExpectContinueIsAnswered) {
   startServer();
   auto socket = connect();
-  const auto interim = exchange(socket,
-                                "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
-                                "100 Continue\r\n\r\n");
+  const auto interim = exchange(
+      socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+      "100 Continue\r\n\r\n");
   EXPECT_NE(interim.find("HTTP/1.1 100 Continue"), std::string::npos);
   const auto reply = exchange(socket, "abc", "echo:abc");
   EXPECT_NE(reply.find("echo:abc"), std::string::npos);
@@ -169,7 +174,8 @@ TEST_F(ServerTest, StreamIsChunkedAndTheConnectionIsReusable) {
   const auto reply = exchange(socket, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n", "0\r\n\r\n");
   EXPECT_NE(reply.find("Transfer-Encoding: chunked"), std::string::npos) << reply;
   EXPECT_NE(reply.find("data: 2\n\n"), std::string::npos);
-  const auto again = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nz", "echo:z");
+  const auto again =
+      exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nz", "echo:z");
   EXPECT_NE(again.find("echo:z"), std::string::npos);
 }
 
@@ -195,7 +201,8 @@ TEST_F(ServerTest, RequestNotCompletedInTimeGets408) {
   startServer(options);
   auto socket = connect();
   const auto started = std::chrono::steady_clock::now();
-  const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhalf");
+  const auto reply =
+      exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhalf");
   EXPECT_NE(reply.find("HTTP/1.1 408"), std::string::npos) << reply;
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(140));
   EXPECT_EQ(handled_.load(), 0);
@@ -210,27 +217,34 @@ TEST_F(ServerTest, KeepAliveOutlivesTheIdleTimeoutWhileRequestsKeepComing) {
   auto socket = connect();
   for (int i = 0; i < 6; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(120));
-    const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
+    const auto reply =
+        exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
     ASSERT_NE(reply.find("echo:hi"), std::string::npos) << "request " << i << ": " << reply;
   }
-  EXPECT_TRUE(closedByServerWithin(socket, std::chrono::seconds(2)));  // then idle: closed after the timeout
+  EXPECT_TRUE(closedByServerWithin(
+      socket, std::chrono::seconds(2)));  // then idle: closed after the timeout
 }
 
 TEST_F(ServerTest, ResponseHeadIsHttp10AwareAndFramedByTheServer) {
   startServer();
   auto socket = connect();
-  const auto reply = exchange(socket, "POST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
+  const auto reply =
+      exchange(socket, "POST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi",
+               "echo:hi");
   EXPECT_EQ(reply.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << reply;
   EXPECT_NE(reply.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << reply;
   EXPECT_NE(reply.find("\r\nContent-Length: 7\r\n\r\necho:hi"), std::string::npos) << reply;
-  const auto last = exchange(socket, "POST /x HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz");
+  const auto last =
+      exchange(socket, "POST /x HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz");
   EXPECT_NE(last.find("\r\nConnection: close\r\n"), std::string::npos) << last;
 }
 
 TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
   startServer();
   auto socket = connect();
-  asio::write(socket, asio::buffer(std::string("POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nq")));
+  asio::write(
+      socket,
+      asio::buffer(std::string("POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nq")));
   while (handled_.load() == 0) std::this_thread::yield();  // the request is in the handler
   server_->stop(std::chrono::seconds(5));
   std::string reply;
@@ -251,11 +265,13 @@ TEST_F(ServerTest, HandlerLearnsAtOnceThatTheClientClosed) {
   const int before = closesSeen.load();
   {
     auto socket = connect();
-    asio::write(socket, asio::buffer(std::string("GET /wait-for-close HTTP/1.1\r\nHost: a\r\n\r\n")));
+    asio::write(socket,
+                asio::buffer(std::string("GET /wait-for-close HTTP/1.1\r\nHost: a\r\n\r\n")));
     while (handled_.load() == 0) std::this_thread::yield();
   }  // the client closes its socket here
   const auto started = std::chrono::steady_clock::now();
-  while (closesSeen.load() == before && std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
+  while (closesSeen.load() == before &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
     std::this_thread::yield();
   EXPECT_EQ(closesSeen.load(), before + 1);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
@@ -265,7 +281,8 @@ TEST_F(ServerTest, WorkersShareOnePort) {
   startServer();
   for (int i = 0; i < 8; ++i) {
     auto socket = connect();
-    const auto reply = exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 1\r\n\r\nk");
+    const auto reply = exchange(
+        socket, "POST /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 1\r\n\r\nk");
     EXPECT_NE(reply.find("echo:k"), std::string::npos);
   }
 }

@@ -1,9 +1,9 @@
 #include "net/connection_pool.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include <memory>
 #include <vector>
@@ -89,7 +89,7 @@ TEST_F(ConnectionPoolTest, PeerClosedOrChattyConnectionsAreNotHandedOut) {
   pool.checkin(key_, connect(), t0_);
   pool.checkin(key_, connect(), t0_);
   pool.checkin(key_, connect(), t0_);
-  peers_[2].close();                               // newest: peer closed
+  peers_[2].close();                                // newest: peer closed
   asio::write(peers_[1], asio::buffer("junk", 4));  // next: unsolicited bytes
   auto connection = pool.checkout(key_, t0_ + 1s);
   ASSERT_NE(connection, nullptr);
@@ -110,8 +110,8 @@ TEST_F(ConnectionPoolTest, BrieflyIdleConnectionIsNotPeekedAt) {
 TEST_F(ConnectionPoolTest, BrieflyIdleConnectionWithLeftoversIsNotHandedOut) {
   ConnectionPool pool(64, 60s);
   auto connection = connect();
-  connection->buffer().commit(asio::buffer_copy(connection->buffer().prepare(4),
-                                                asio::buffer("junk", 4)));
+  connection->buffer().commit(
+      asio::buffer_copy(connection->buffer().prepare(4), asio::buffer("junk", 4)));
   pool.checkin(key_, std::move(connection), t0_);
   EXPECT_EQ(pool.checkout(key_, t0_ + 500ms), nullptr);
   EXPECT_EQ(pool.idleCount(), 0u);

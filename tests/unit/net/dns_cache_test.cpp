@@ -1,9 +1,9 @@
 #include "net/dns_cache.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include <optional>
 #include <vector>
@@ -72,7 +72,8 @@ asio::awaitable<void> resolveInto(DnsCache& dns, std::string host,
 
 TEST_F(DnsCacheTest, ConcurrentLookupsOfOneNameShareOneResolverCall) {
   std::vector<std::optional<core::Result<DnsCache::Addresses>>> results(5);
-  for (auto& result : results) asio::co_spawn(ioc_, resolveInto(dns_, "localhost", result), asio::detached);
+  for (auto& result : results)
+    asio::co_spawn(ioc_, resolveInto(dns_, "localhost", result), asio::detached);
   ioc_.run();
   for (auto& result : results) {
     ASSERT_TRUE(result.has_value());

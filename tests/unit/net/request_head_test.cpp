@@ -1,10 +1,10 @@
 #include "net/request_head.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/span_body.hpp>
-#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -22,8 +22,8 @@ struct Case {
   const char* head;
 };
 
-core::OutboundRequest make(std::string method, std::string target, std::vector<core::Header> headers,
-                           std::string body = "") {
+core::OutboundRequest make(std::string method, std::string target,
+                           std::vector<core::Header> headers, std::string body = "") {
   return {std::move(method), std::move(target), std::move(headers), std::move(body)};
 }
 
@@ -43,8 +43,12 @@ const std::vector<Case>& cases() {
        "get /x HTTP/1.1\r\nHost: api.test\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"},
       {"framing_headers_are_ours",
        make("POST", "/x",
-            {{"HOST", "evil"}, {"content-length", "99"}, {"Transfer-Encoding", "chunked"},
-             {"Connection", "close"}, {"Keep-Alive", "timeout=5"}, {"Content-Type", "a/b"}},
+            {{"HOST", "evil"},
+             {"content-length", "99"},
+             {"Transfer-Encoding", "chunked"},
+             {"Connection", "close"},
+             {"Keep-Alive", "timeout=5"},
+             {"Content-Type", "a/b"}},
             "{}"),
        "POST /x HTTP/1.1\r\nContent-Type: a/b\r\nHost: api.test\r\nConnection: keep-alive\r\n"
        "Content-Length: 2\r\n\r\n"},
@@ -67,7 +71,8 @@ TEST(RequestHeadTest, WritesTheExpectedHead) {
 }
 
 bool isFraming(std::string_view name) {
-  for (std::string_view own : {"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
+  for (std::string_view own :
+       {"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
     if (core::iequalsAscii(name, own)) return true;
   return false;
 }

@@ -46,8 +46,8 @@ TestServer::TestServer(ServerScript script, std::optional<emulator::PemCertifica
     tls_->use_certificate_chain(asio::buffer(tls->certPem));
     tls_->use_private_key(asio::buffer(tls->keyPem), asio::ssl::context::pem);
   }
-  acceptor_ = std::make_unique<tcp::acceptor>(
-      ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  acceptor_ =
+      std::make_unique<tcp::acceptor>(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   port_ = acceptor_->local_endpoint().port();
   asio::co_spawn(ioc_, acceptLoop(), asio::detached);
   thread_ = std::thread([this] { ioc_.run(); });
@@ -123,8 +123,8 @@ asio::awaitable<void> TestServer::serve(Stream& stream, ServerConnectionInfo inf
       case ServerAction::Kind::Close:
         co_return;
       case ServerAction::Kind::CloseMidBody: {
-        const std::string partial = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" +
-                                    std::string(100, 'x');
+        const std::string partial =
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(100, 'x');
         co_await asio::async_write(stream, asio::buffer(partial), redirect(ec));
         co_return;
       }

@@ -34,13 +34,13 @@ struct ServerAction {
     Hang,          // read the request, never answer
     Close,         // close the connection without answering
     CloseMidBody,  // announce a body, send part of it, close
-    Chunked,       // chunked response made of `chunks`, then (unless hangAfterChunks) the last chunk
+    Chunked,  // chunked response made of `chunks`, then (unless hangAfterChunks) the last chunk
   };
   Kind kind = Kind::Respond;
   unsigned status = 200;
   std::string body;
-  bool keepAlive = true;      // false: "Connection: close" and close
-  bool closeAfter = false;    // close after answering without saying so (an idle timeout)
+  bool keepAlive = true;    // false: "Connection: close" and close
+  bool closeAfter = false;  // close after answering without saying so (an idle timeout)
   std::vector<std::string> chunks;
   bool hangAfterChunks = false;
 
@@ -62,7 +62,8 @@ using ServerScript = std::function<ServerAction(const ServerRequest&, const Serv
 class TestServer {
  public:
   // `tls`: serve HTTPS with this certificate and key.
-  explicit TestServer(ServerScript script, std::optional<emulator::PemCertificate> tls = std::nullopt);
+  explicit TestServer(ServerScript script,
+                      std::optional<emulator::PemCertificate> tls = std::nullopt);
   ~TestServer();
 
   std::uint16_t port() const { return port_; }

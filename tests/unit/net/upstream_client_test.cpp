@@ -1,8 +1,8 @@
 #include "net/upstream_client.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
@@ -180,7 +180,8 @@ TEST_F(UpstreamClientTest, ReusedConnectionDroppedBeforeAnswerIsRetriedOnce) {
   // The first connection answers one request, then drops the second unanswered: the race between a
   // server's idle timeout and our next request. The request goes out again on a new connection.
   TestServer server([](const ServerRequest& request, const ServerConnectionInfo& info) {
-    if (info.connection == 0 && info.request == 1) return ServerAction::of(ServerAction::Kind::Close);
+    if (info.connection == 0 && info.request == 1)
+      return ServerAction::of(ServerAction::Kind::Close);
     return TestServer::echo(request, info);
   });
   ASSERT_TRUE(send(plain(server), post("one")));
@@ -278,10 +279,12 @@ TEST_F(UpstreamClientTest, ConnectTimeoutIsConnectError) {
   UpstreamClientOptions options;
   options.connectTimeout = 200ms;
   makeClient(options);
-  auto response = send(UpstreamTarget{"127.0.0.1", full.local_endpoint().port(), std::nullopt}, get());
+  auto response =
+      send(UpstreamTarget{"127.0.0.1", full.local_endpoint().port(), std::nullopt}, get());
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().kind, ErrorKind::UpstreamConnect);
-  EXPECT_NE(response.error().message.find("timed out"), std::string::npos) << response.error().message;
+  EXPECT_NE(response.error().message.find("timed out"), std::string::npos)
+      << response.error().message;
 }
 
 TEST_F(UpstreamClientTest, UnknownHostIsDnsError) {

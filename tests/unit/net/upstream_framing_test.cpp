@@ -2,12 +2,12 @@
 // answered to HEAD, over the header limit, truncated, or arriving a few bytes at a time. The
 // upstream here writes exact bytes, which the scripted TestServer (Beast underneath) cannot.
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
@@ -49,7 +49,8 @@ class RawServer {
     if (ec) return;
     std::string received;
     for (const auto& reply : replies) {
-      const std::size_t end = asio::read_until(peer, asio::dynamic_buffer(received), "\r\n\r\n", ec);
+      const std::size_t end =
+          asio::read_until(peer, asio::dynamic_buffer(received), "\r\n\r\n", ec);
       if (ec) return;
       received.erase(0, end);
       const std::size_t step = (reply.size() + pieces - 1) / pieces;
@@ -121,8 +122,8 @@ TEST(UpstreamFramingTest, HeadResponseHasNoBodyWhateverItsLength) {
 }
 
 TEST(UpstreamFramingTest, HeadersKeepTheirOrderWithSameNamesTogether) {
-  auto outcome = exchange(
-      "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\na: 3\r\nContent-Length: 0\r\n\r\n", 1, false);
+  auto outcome =
+      exchange("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\na: 3\r\nContent-Length: 0\r\n\r\n", 1, false);
   ASSERT_TRUE(outcome.response) << outcome.response.error().message;
   const auto& headers = outcome.response->headers;
   ASSERT_EQ(headers.size(), 4u);
@@ -152,7 +153,8 @@ TEST(UpstreamFramingTest, GarbageIsBadResponse) {
 }
 
 TEST(UpstreamFramingTest, EndInsideTheHeadOrALengthDelimitedBodyIsReset) {
-  for (const char* reply : {"HTTP/1.1 200 OK\r\nContent-Le", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"}) {
+  for (const char* reply :
+       {"HTTP/1.1 200 OK\r\nContent-Le", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"}) {
     auto outcome = exchange(reply, 1, /*closeAfter=*/true);
     ASSERT_FALSE(outcome.response) << reply;
     EXPECT_EQ(outcome.response.error().kind, ErrorKind::UpstreamReset)

@@ -16,13 +16,27 @@ std::string reference(std::string_view text) {
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -63,7 +77,8 @@ TEST(JsonEscape, RandomTextOfEveryLength) {
 }
 
 TEST(JsonEscape, HighBytesAndPlainTextPassThrough) {
-  const std::string text = "Gemini says: \xc3\xa9t\xc3\xa9 \xe2\x82\xac 0x7f=\x7f and nothing else to escape here";
+  const std::string text =
+      "Gemini says: \xc3\xa9t\xc3\xa9 \xe2\x82\xac 0x7f=\x7f and nothing else to escape here";
   EXPECT_EQ(escaped(text), text);
 }
 

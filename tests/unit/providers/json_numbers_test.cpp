@@ -121,7 +121,8 @@ TEST(JsonNumbers, ValuesAreWrittenInTheirShortestForm) {
       {"123", "123"},
       {"-9223372036854775808", "-9223372036854775808"},
       {"18446744073709551615", "18446744073709551615"},
-      {R"({"a":[true,false,null,"q\"\u0001"],"b":{}})", R"({"a":[true,false,null,"q\"\u0001"],"b":{}})"},
+      {R"({"a":[true,false,null,"q\"\u0001"],"b":{}})",
+       R"({"a":[true,false,null,"q\"\u0001"],"b":{}})"},
   };
   for (const auto& [text, expected] : cases) {
     const json::value value = json::parse(text);

@@ -12,8 +12,10 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(ExportResponse, OnlyTheOtlpRetryableStatusesAreRetried) {
-  for (unsigned status : {200u, 202u, 204u}) EXPECT_EQ(verdictForStatus(status), ExportVerdict::Success);
-  for (unsigned status : {429u, 502u, 503u, 504u}) EXPECT_EQ(verdictForStatus(status), ExportVerdict::Retry);
+  for (unsigned status : {200u, 202u, 204u})
+    EXPECT_EQ(verdictForStatus(status), ExportVerdict::Success);
+  for (unsigned status : {429u, 502u, 503u, 504u})
+    EXPECT_EQ(verdictForStatus(status), ExportVerdict::Retry);
   for (unsigned status : {301u, 400u, 401u, 403u, 404u, 408u, 413u, 415u, 422u, 500u, 501u, 507u})
     EXPECT_EQ(verdictForStatus(status), ExportVerdict::Drop) << status;
 }

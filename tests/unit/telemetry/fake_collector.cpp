@@ -33,7 +33,8 @@ FakeCollector::FakeCollector(Script script, std::optional<TlsIdentity> tls)
     tls_->use_certificate_chain(asio::buffer(tls->certPem));
     tls_->use_private_key(asio::buffer(tls->keyPem), asio::ssl::context::pem);
   }
-  acceptor_ = std::make_unique<tcp::acceptor>(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  acceptor_ =
+      std::make_unique<tcp::acceptor>(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   port_ = acceptor_->local_endpoint().port();
   asio::co_spawn(ioc_, acceptLoop(), asio::detached);
   thread_ = std::thread([this] { ioc_.run(); });

@@ -96,13 +96,15 @@ TEST(MetricsRegistryTest, TooManySeriesGoToOneOverflowSeries) {
 TEST(MetricsRegistryTest, CallbacksAreReadAtScrapeTimeAndAddedUp) {
   MetricsRegistry registry;
   std::atomic<int> dropped{0};
-  registry.addCallbackCounter("spans_dropped_total", "Dropped spans.", [&] { return double(dropped.load()); });
-  registry.addCallback({"token_fetches_total", "Token fetches.", MetricType::Counter, {"outcome"}, {}},
-                       [](CallbackSink& sink) {
-                         sink.add({"ok"}, 2);  // one token cache
-                         sink.add({"ok"}, 3);  // another
-                         sink.add({"error"}, 1);
-                       });
+  registry.addCallbackCounter("spans_dropped_total", "Dropped spans.",
+                              [&] { return double(dropped.load()); });
+  registry.addCallback(
+      {"token_fetches_total", "Token fetches.", MetricType::Counter, {"outcome"}, {}},
+      [](CallbackSink& sink) {
+        sink.add({"ok"}, 2);  // one token cache
+        sink.add({"ok"}, 3);  // another
+        sink.add({"error"}, 1);
+      });
   dropped = 5;
   auto families = registry.collect();
   EXPECT_EQ(valueOf(families, "spans_dropped_total", {}), 5);
@@ -131,13 +133,17 @@ TEST(MetricsRegistryTest, RejectsBadDeclarations) {
   EXPECT_THROW(registry.addCounter("x_total", "reserved", {"__name"}), std::invalid_argument);
   EXPECT_THROW(registry.addHistogram("h", "le is reserved", {"le"}, {1}), std::invalid_argument);
   EXPECT_THROW(registry.addHistogram("h", "descending", {}, {2, 1}), std::invalid_argument);
-  EXPECT_THROW(registry.addHistogram("h", "infinite", {}, {1, std::numeric_limits<double>::infinity()}), std::invalid_argument);
+  EXPECT_THROW(
+      registry.addHistogram("h", "infinite", {}, {1, std::numeric_limits<double>::infinity()}),
+      std::invalid_argument);
   registry.addGauge("g", "ok");
   EXPECT_THROW(registry.addGauge("g", "twice"), std::invalid_argument);
-  EXPECT_THROW(registry.addCallbackGauge("g", "twice as callback", [] { return 0.0; }), std::invalid_argument);
+  EXPECT_THROW(registry.addCallbackGauge("g", "twice as callback", [] { return 0.0; }),
+               std::invalid_argument);
   registry.addShard();
   EXPECT_THROW(registry.addCounter("late_total", "after a shard"), std::logic_error);
-  registry.addCallbackCounter("late_callback_total", "callbacks may come later", [] { return 1.0; });
+  registry.addCallbackCounter("late_callback_total", "callbacks may come later",
+                              [] { return 1.0; });
 }
 
 // Each thread records into its own shard, creating series as it goes, while a scraper scrapes:

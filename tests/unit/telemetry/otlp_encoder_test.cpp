@@ -55,11 +55,12 @@ TEST(OtlpEncoder, MatchesTheSpecTestVectorByteForByte) {
 
   const std::string body = encode({{"service.name", "gw"}}, {"gw", ""}, {span});
   EXPECT_EQ(body.size(), 165u);
-  EXPECT_EQ(hex(body),
-            "0aa2010a160a140a0c736572766963652e6e616d6512040a0267771287010a040a026777127f0a1001020304"
-            "05060708090a0b0c0d0e0f10120811121314151617182a046368617430033900002a36fe9c97174100cac471"
-            "fe9c97174a200a176f70656e696e666572656e63652e7370616e2e6b696e6412050a034c4c4d4a1b0a156c6c"
-            "6d2e746f6b656e5f636f756e742e746f74616c120218227a081204626f6f6d1802");
+  EXPECT_EQ(
+      hex(body),
+      "0aa2010a160a140a0c736572766963652e6e616d6512040a0267771287010a040a026777127f0a1001020304"
+      "05060708090a0b0c0d0e0f10120811121314151617182a046368617430033900002a36fe9c97174100cac471"
+      "fe9c97174a200a176f70656e696e666572656e63652e7370616e2e6b696e6412050a034c4c4d4a1b0a156c6c"
+      "6d2e746f6b656e5f636f756e742e746f74616c120218227a081204626f6f6d1802");
 }
 
 TEST(OtlpEncoder, EveryFieldOfASpanDecodes) {
@@ -88,7 +89,8 @@ TEST(OtlpEncoder, EveryFieldOfASpanDecodes) {
   const auto spans = spansOf(encode({}, {"switchyard", "1.2"}, {span}));
   ASSERT_EQ(spans.size(), 1u);
   const ProtoMessage& s = spans[0];
-  EXPECT_EQ(s.bytes(1), std::string("\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\xa9\xaa\xab\xac\xad\xae\xaf", 16));
+  EXPECT_EQ(s.bytes(1),
+            std::string("\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\xa9\xaa\xab\xac\xad\xae\xaf", 16));
   EXPECT_EQ(s.bytes(2), "\xb0\xb1\xb2\xb3\xb4\xb5\xb6\xb7");
   EXPECT_EQ(s.bytes(3), "rojo=1");
   EXPECT_EQ(s.bytes(4), "\xc0\xc1\xc2\xc3\xc4\xc5\xc6\xc7");
@@ -205,11 +207,11 @@ TEST(Utf8, WellFormedTable) {
       {"\xc3\xa9", true},
       {"\xe2\x82\xac", true},
       {"\xf0\x9f\x98\x80", true},
-      {"\xf4\x8f\xbf\xbf", true},  // U+10FFFF
-      {"\xc0\xaf", false},         // overlong '/'
-      {"\xe0\x80\xaf", false},     // overlong
-      {"\xed\xa0\x80", false},     // surrogate
-      {"\xf4\x90\x80\x80", false}, // above U+10FFFF
+      {"\xf4\x8f\xbf\xbf", true},   // U+10FFFF
+      {"\xc0\xaf", false},          // overlong '/'
+      {"\xe0\x80\xaf", false},      // overlong
+      {"\xed\xa0\x80", false},      // surrogate
+      {"\xf4\x90\x80\x80", false},  // above U+10FFFF
       {"\xf5\x80\x80\x80", false},
       {"\x80", false},
       {"\xe2\x82", false},  // truncated

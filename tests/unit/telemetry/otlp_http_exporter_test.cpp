@@ -1,15 +1,15 @@
 #include "telemetry/otlp_http_exporter.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <thread>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "emulator/pki.hpp"
@@ -258,9 +258,8 @@ TEST(OtlpHttpExporter, PartialSuccessCountsTheRejectedSpans) {
 }
 
 TEST(OtlpHttpExporter, OneLineWhenTheCollectorStartsFailingAndOneWhenItRecovers) {
-  FakeCollector collector([](const ReceivedRequest&, int index) {
-    return CollectorReply{index < 3 ? 400u : 200u};
-  });
+  FakeCollector collector(
+      [](const ReceivedRequest&, int index) { return CollectorReply{index < 3 ? 400u : 200u}; });
   LogLines log;
   auto settings = settingsFor(collector.port());
   settings.maxExportBatchSize = 1;
@@ -291,15 +290,17 @@ TEST(OtlpHttpExporter, ADeadCollectorCostsOnlyDroppedSpans) {
 
   auto stats = exporter.stats();
   EXPECT_EQ(stats.spansSubmitted, kSubmitted);
-  EXPECT_GE(stats.spansDroppedQueueFull, kSubmitted - settings.maxQueueSize - settings.maxExportBatchSize);
+  EXPECT_GE(stats.spansDroppedQueueFull,
+            kSubmitted - settings.maxQueueSize - settings.maxExportBatchSize);
 
   const auto deadline = SteadyClock::now() + 200ms;
   EXPECT_FALSE(exporter.shutdown(deadline));
   EXPECT_LT(SteadyClock::now(), deadline + 5s);  // bounded, not a measurement
   stats = exporter.stats();
   EXPECT_EQ(stats.spansExported, 0u);
-  EXPECT_EQ(stats.spansDroppedQueueFull + stats.spansDroppedExportFailed + stats.spansDroppedShutdown,
-            kSubmitted);
+  EXPECT_EQ(
+      stats.spansDroppedQueueFull + stats.spansDroppedExportFailed + stats.spansDroppedShutdown,
+      kSubmitted);
   EXPECT_GT(stats.exportRequestsTransportError, 0u);
   ASSERT_EQ(log.get().size(), 1u);  // failing, once, however many retries and batches
   EXPECT_NE(log.get()[0].find("refused"), std::string::npos) << log.get()[0];
@@ -332,8 +333,9 @@ TEST(OtlpHttpExporter, ACollectorThatNeverAnswersNeitherBlocksSubmitNorShutdown)
   EXPECT_LT(SteadyClock::now(), deadline + 5s);
   stats = exporter.stats();
   EXPECT_EQ(stats.spansExported, 0u);
-  EXPECT_EQ(stats.spansDroppedQueueFull + stats.spansDroppedExportFailed + stats.spansDroppedShutdown,
-            2 * kSubmitted);
+  EXPECT_EQ(
+      stats.spansDroppedQueueFull + stats.spansDroppedExportFailed + stats.spansDroppedShutdown,
+      2 * kSubmitted);
   exporter.submit(spanNamed(ids, "late"));
   EXPECT_EQ(exporter.stats().spansDroppedShutdown, stats.spansDroppedShutdown + 1);
 }

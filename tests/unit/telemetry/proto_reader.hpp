@@ -48,9 +48,15 @@ class ProtoMessage {
       field.number = static_cast<std::uint32_t>(key >> 3);
       field.wireType = static_cast<std::uint32_t>(key & 7);
       switch (field.wireType) {
-        case 0: field.integer = readVarint(); break;
-        case 1: field.integer = readFixed(8); break;
-        case 5: field.integer = readFixed(4); break;
+        case 0:
+          field.integer = readVarint();
+          break;
+        case 1:
+          field.integer = readFixed(8);
+          break;
+        case 5:
+          field.integer = readFixed(4);
+          break;
         case 2: {
           const std::uint64_t length = readVarint();
           if (data.size() - i < length) throw std::runtime_error("truncated bytes");
@@ -58,7 +64,8 @@ class ProtoMessage {
           i += length;
           break;
         }
-        default: throw std::runtime_error("unexpected wire type");
+        default:
+          throw std::runtime_error("unexpected wire type");
       }
       fields_.push_back(std::move(field));
     }

@@ -47,7 +47,8 @@ TEST(Span, EntriesBuiltElsewhereAreMovedIn) {
     std::variant<std::string, std::int64_t, double, bool, std::vector<std::string>> value;
   };
   const std::string longText(1000, 'x');
-  std::vector<Entry> entries = {{"input.value", longText}, {"llm.token_count.total", std::int64_t{34}}};
+  std::vector<Entry> entries = {{"input.value", longText},
+                                {"llm.token_count.total", std::int64_t{34}}};
   const char* textStorage = std::get<std::string>(entries[0].value).data();
   Span span;
   moveAttributes(std::move(entries), span.attributes);

@@ -78,7 +78,8 @@ TEST(TraceParent, FormatRoundTrips) {
 }
 
 TEST(TraceParent, TraceStateIsCarriedOnlyWithAValidParent) {
-  const auto joined = parseTraceParent(header("00", kTrace, kParent, "01"), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+  const auto joined = parseTraceParent(header("00", kTrace, kParent, "01"),
+                                       "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
   ASSERT_TRUE(joined);
   EXPECT_EQ(joined->traceState, "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
   EXPECT_FALSE(parseTraceParent("00-bad", "rojo=1"));
