@@ -9,7 +9,7 @@ debs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 clang-format-14 libclang-rt-14-dev
   libgoogle-perftools-dev
   nginx-light wrk
 )

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+echo "== format"
+./scripts/check-format.sh
 ./scripts/build.sh
 echo "== unit tests"
 ctest --test-dir build --output-on-failure --timeout 300
