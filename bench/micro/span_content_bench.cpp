@@ -47,8 +47,8 @@ std::string cannedFile(const char* name) {
 struct Inputs {
   json::value request = json::parse(kRequest);
   json::object streamRequest{{"model", "gemini-2.5-flash"}, {"stream", true}};
-  providers::ChatRequest chat{&request.as_object(), "gemini-2.5-flash", false, false};
-  providers::ChatRequest streamChat{&streamRequest, "gemini-2.5-flash", true, true};
+  providers::ApiRequest chat{&request.as_object(), "gemini-2.5-flash", false, false};
+  providers::ApiRequest streamChat{&streamRequest, "gemini-2.5-flash", true, true};
   providers::BackendTarget target{"gemini-2.5-flash", "proj-1", "us-central1", {}};
   providers::ResponseContext context{1700000000, "req-1"};
   std::unique_ptr<providers::Provider> vertex = providers::makeVertexProvider();
@@ -118,8 +118,8 @@ void SpanContent_RequestAttributes(benchmark::State& state,
   for (auto _ : state) {
     telemetry::AttributeList out;
     telemetry::addChatRequestAttributes(settings, view, out);
-    telemetry::addChatBackendAttributes(settings, telemetry::ProviderKind::VertexAI,
-                                        "gemini-2.5-flash", out);
+    telemetry::addChatBackendAttributes(
+        settings, providers::findProvider("GCPVertexAI")->descriptor, "gemini-2.5-flash", out);
     benchmark::DoNotOptimize(out);
   }
 }

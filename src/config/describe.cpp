@@ -4,14 +4,11 @@
 #include <sstream>
 
 #include "config/loader.hpp"
+#include "providers/provider.hpp"
 
 namespace switchyard::config {
 
 namespace {
-
-std::string_view schemaName(Schema schema) {
-  return schema == Schema::GCPVertexAI ? "GCPVertexAI" : "OpenAI";
-}
 
 std::string describeCredential(const Credential* credential) {
   if (!credential) return "none";
@@ -86,8 +83,8 @@ void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) 
     out << "      priority " << ref->priority << " weight " << ref->weight << ": " << backend.name
         << " -> model "
         << (ref->modelNameOverride.empty() ? "(as requested)" : ref->modelNameOverride) << "\n";
-    out << "        schema " << schemaName(backend.schema);
-    if (backend.schema == Schema::OpenAI) out << " prefix " << backend.prefix;
+    out << "        schema " << backend.provider->descriptor.schemaName;
+    if (!backend.prefix.empty()) out << " prefix " << backend.prefix;
     out << ", Backend " << backend.backendName << " at";
     for (const auto& endpoint : backend.endpoints)
       out << " " << endpoint.host << ":" << endpoint.port;

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include "config/loader.hpp"
+#include "providers/provider.hpp"
 
 namespace switchyard::config {
 
@@ -48,7 +49,7 @@ boost::json::value dumpCredential(const Credential* credential) {
 boost::json::object dumpBackend(const ServiceBackend& backend) {
   boost::json::object out;
   out["name"] = backend.name;
-  out["schema"] = backend.schema == Schema::GCPVertexAI ? "GCPVertexAI" : "OpenAI";
+  out["schema"] = backend.provider->descriptor.schemaName;
   out["prefix"] = backend.prefix;
   out["backend"] = backend.backendName;
   boost::json::array endpoints;

@@ -1,6 +1,7 @@
 // Backends: BackendTLSPolicy → Backend, then AIServiceBackend → Backend (+ TLS).
 
 #include "config/resolver.hpp"
+#include "providers/registry.hpp"
 
 namespace switchyard::config::detail {
 
@@ -58,15 +59,12 @@ void resolveServiceBackends(ResolveState& state) {
   for (const auto& manifest : state.manifests.serviceBackends) {
     ResolveState::ServiceBackendEntry entry;
     entry.manifest = &manifest;
-    std::optional<Schema> schema;
-    if (manifest.schemaName == "GCPVertexAI") schema = Schema::GCPVertexAI;
-    if (manifest.schemaName == "OpenAI") schema = Schema::OpenAI;
-    if (!schema) {
+    const providers::Provider* provider = providers::findProvider(manifest.schemaName);
+    if (!provider) {
       entry.disabledReason = "schema " + manifest.schemaName + " not supported";
-      state.report(
-          Severity::Warning, manifest.schemaWhere,
-          "schema " + manifest.schemaName +
-              " not supported by switchyard (supported: GCPVertexAI, OpenAI); backend disabled");
+      state.report(Severity::Warning, manifest.schemaWhere,
+                   "schema " + manifest.schemaName + " not supported by switchyard (supported: " +
+                       providers::schemaNames() + "); backend disabled");
       state.serviceBackends.emplace(manifest.meta.key(), std::move(entry));
       continue;
     }
@@ -80,9 +78,9 @@ void resolveServiceBackends(ResolveState& state) {
     }
     auto backend = std::make_shared<ServiceBackend>();
     backend->name = manifest.meta.key();
-    backend->schema = *schema;
+    backend->provider = provider;
     backend->prefix =
-        manifest.prefix.empty() && *schema == Schema::OpenAI ? "/v1" : manifest.prefix;
+        manifest.prefix.empty() ? std::string(provider->descriptor.defaultPrefix) : manifest.prefix;
     backend->backendName = ref.key();
     backend->endpoints = found->second->endpoints;
     if (const auto tls = state.tlsByBackend.find(ref.key()); tls != state.tlsByBackend.end())

@@ -13,6 +13,10 @@ namespace re2 {
 class RE2;
 }
 
+namespace switchyard::providers {
+struct Provider;
+}
+
 namespace switchyard::config {
 
 using Millis = std::chrono::milliseconds;
@@ -34,8 +38,6 @@ struct Diagnostic {
   std::string message;
   std::string format() const;  // "file:line: Kind/name: field: message"
 };
-
-enum class Schema { GCPVertexAI, OpenAI };
 
 struct Endpoint {
   std::string host;  // fqdn.hostname or ip.address
@@ -59,10 +61,10 @@ struct Credential {
 };
 
 struct ServiceBackend {
-  std::string name;  // AIServiceBackend namespace/name
-  Schema schema = Schema::OpenAI;
-  std::string prefix;       // schema.prefix
-  std::string backendName;  // the Backend it points at
+  std::string name;                               // AIServiceBackend namespace/name
+  const providers::Provider* provider = nullptr;  // from the registry, by schema.name
+  std::string prefix;                             // schema.prefix
+  std::string backendName;                        // the Backend it points at
   std::vector<Endpoint> endpoints;
   std::optional<TlsValidation> tls;              // none = plaintext
   std::shared_ptr<const Credential> credential;  // may be null (no policy)

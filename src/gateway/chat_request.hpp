@@ -1,6 +1,6 @@
 #pragma once
 // Parsing the client's chat request once: the JSON lives in a per-request arena and every attempt
-// reads it through providers::ChatRequest.
+// reads it through providers::ApiRequest.
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
@@ -23,7 +23,7 @@ class ParsedChatRequest {
   // stream_options). Errors are 400/415 client errors naming the field.
   core::Result<void> parse(std::string_view contentType, std::string_view body);
 
-  const providers::ChatRequest& chat() const { return chat_; }
+  const providers::ApiRequest& chat() const { return chat_; }
 
  private:
   // Sized from the body when parsing: a fixed seed in this object would be held, used or not, by
@@ -32,7 +32,7 @@ class ParsedChatRequest {
   // Constructed from the parse result so that it keeps the arena as its storage (assigning a
   // value to one made with other storage copies it out of the arena).
   std::optional<boost::json::value> body_;
-  providers::ChatRequest chat_;
+  providers::ApiRequest chat_;
 };
 
 }  // namespace switchyard::gateway

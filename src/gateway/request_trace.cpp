@@ -51,7 +51,7 @@ std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& service
   return std::make_unique<RequestTrace>(services, ids, std::move(span));
 }
 
-void RequestTrace::onRequest(const providers::ChatRequest& chat, std::string_view rawBody,
+void RequestTrace::onRequest(const providers::ApiRequest& chat, std::string_view rawBody,
                              const http::Request& request) {
   const auto& settings = services_.attributes;
   request_.name = telemetry::chatSpanName(settings, chat.model);

@@ -38,7 +38,7 @@ class RequestTrace {
                                              const http::Request& request);
 
   // The parsed request: name, request attributes (input, messages, tools, parameters, headers).
-  void onRequest(const providers::ChatRequest& chat, std::string_view rawBody,
+  void onRequest(const providers::ApiRequest& chat, std::string_view rawBody,
                  const http::Request& request);
 
   // An attempt on `backend` starts; the backend attributes of the request span follow the latest

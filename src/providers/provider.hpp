@@ -1,23 +1,30 @@
 #pragma once
-// The provider interface: everything that differs between upstream API schemas. A provider turns
-// the parsed OpenAI request into the upstream request, and the upstream answer back into OpenAI's
-// shape. Translation happens per attempt, so a fallback may cross providers.
+// The provider interface: everything that differs between upstream API schemas. A provider is a
+// descriptor (who it is) and one translator per inbound endpoint it serves. A translator turns the
+// parsed request into the upstream call(s), and the upstream answer (whole, streamed or an error)
+// back into the endpoint's shape. Translation happens per attempt, so a fallback may cross
+// providers.
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/http_message.hpp"
 #include "core/result.hpp"
+#include "providers/descriptor.hpp"
 
 namespace switchyard::providers {
 
-// The client's request, parsed once and shared by all attempts.
-struct ChatRequest {
-  const boost::json::object* body = nullptr;  // the whole OpenAI request body
+// The client's request, parsed once by its endpoint spec and shared by all attempts.
+struct ApiRequest {
+  Endpoint endpoint = Endpoint::ChatCompletions;
+  const boost::json::object* body = nullptr;  // the whole request body
   std::string_view model;                     // the body's `model`
   bool stream = false;
   bool includeUsage = false;  // stream_options.include_usage
@@ -25,11 +32,10 @@ struct ChatRequest {
 
 // What a provider needs to know about the backend chosen for this attempt.
 struct BackendTarget {
-  std::string_view model;  // upstream model: modelNameOverride, else the requested model
-  std::string_view
-      project;  // Vertex: GCP project (BackendSecurityPolicy gcpCredentials.projectName)
+  std::string_view model;       // upstream model: modelNameOverride, else the requested model
+  std::string_view project;     // Vertex: GCP project (BackendSecurityPolicy gcpCredentials)
   std::string_view region;      // Vertex: GCP region / location
-  std::string_view pathPrefix;  // OpenAI schema: AIServiceBackend schema.prefix (e.g. "/v1")
+  std::string_view pathPrefix;  // AIServiceBackend schema.prefix (e.g. "/v1")
 };
 
 // Values that make a translation deterministic in tests.
@@ -47,53 +53,74 @@ struct Usage {
 };
 
 struct TranslatedResponse {
-  std::string body;           // OpenAI chat.completion JSON
+  std::string body;           // the endpoint's JSON answer (e.g. an OpenAI chat.completion)
   std::string responseModel;  // model reported to the client
   Usage usage;
 };
 
-// Turns one upstream response stream into OpenAI chat.completion.chunk events, event by event.
-// One per streamed attempt; it keeps the id, created time, tool-call index and usage across events.
+// The upstream calls of one attempt: one, except where the upstream caps a request's size (an
+// embeddings batch over the model's instance limit), then several, sent concurrently.
+using UpstreamCalls = boost::container::small_vector<core::OutboundRequest, 1>;
+
+// Turns one upstream response stream into the endpoint's events, as the bytes arrive. One per
+// streamed attempt; it keeps whatever state spans events (ids, indexes, usage). The framing of the
+// upstream stream (SSE, or anything else) is the translator's own business.
 class StreamTranslator {
  public:
   virtual ~StreamTranslator() = default;
 
-  // One upstream SSE event's data. Appends zero or more complete `data: {...}\n\n` frames to `out`.
-  // An event that cannot be read is UpstreamBadResponse; an in-stream upstream error object is
-  // UpstreamStatus with the upstream's message.
-  virtual core::Result<void> onEvent(std::string_view data, std::string& out) = 0;
+  // Upstream body bytes, split anywhere. Appends zero or more complete client frames to `out`.
+  // An unreadable stream is UpstreamBadResponse; an in-stream upstream error object is
+  // UpstreamStatus with the upstream's message. After an error the translator is not fed again.
+  virtual core::Result<void> onBytes(std::string_view bytes, std::string& out) = 0;
 
-  // The upstream body ended cleanly. Appends the closing frames (the finish chunk if not yet sent,
-  // the usage chunk when include_usage, then `data: [DONE]\n\n`). A stream that ended without a
-  // finish reason is UpstreamBadResponse ("stream ended early").
+  // The upstream body ended cleanly. Appends the closing frames; a stream cut short (inside an
+  // event, or before its finish) is UpstreamBadResponse.
   virtual core::Result<void> finish(std::string& out) = 0;
 
   virtual const Usage& usage() const = 0;              // last cumulative usage seen
-  virtual std::string_view responseModel() const = 0;  // model reported in the chunks
+  virtual std::string_view responseModel() const = 0;  // model reported in the events
 };
 
-class Provider {
+// One (endpoint × schema) pair. Stateless: one instance serves every request.
+class Translator {
  public:
-  virtual ~Provider() = default;
+  virtual ~Translator() = default;
 
-  // Path, headers (not auth, not Host) and body of the upstream call. Errors are client errors
+  // Path, headers (not auth, not Host) and body of the upstream call(s). Errors are client errors
   // (InvalidRequest with param) found while translating, e.g. an unsafe model name.
-  virtual core::Result<core::OutboundRequest> buildRequest(const ChatRequest& request,
-                                                           const BackendTarget& target) const = 0;
+  virtual core::Result<UpstreamCalls> buildRequest(const ApiRequest& request,
+                                                   const BackendTarget& target) const = 0;
 
-  // A 2xx upstream body to an OpenAI chat.completion. A body that cannot be read is
-  // UpstreamBadResponse; a blocked prompt is reported per the spec (never an empty 200).
+  // The 2xx upstream bodies, one per call built, in order, to the endpoint's answer. A body that
+  // cannot be read is UpstreamBadResponse.
   virtual core::Result<TranslatedResponse> translateResponse(
-      std::string_view upstreamBody, const ChatRequest& request, const BackendTarget& target,
-      const ResponseContext& context) const = 0;
+      std::span<const std::string_view> upstreamBodies, const ApiRequest& request,
+      const BackendTarget& target, const ResponseContext& context) const = 0;
 
-  // For `stream: true`: a translator for one attempt's upstream event stream.
+  // For `stream: true`: a translator for one attempt's upstream stream; null when this endpoint
+  // does not stream on this provider (the request is then refused before anything is sent).
   virtual std::unique_ptr<StreamTranslator> newStreamTranslator(
-      const ChatRequest& request, const BackendTarget& target,
+      const ApiRequest& request, const BackendTarget& target,
       const ResponseContext& context) const = 0;
 
-  // A non-2xx upstream answer to an Error of kind UpstreamStatus keeping status and message.
-  virtual core::Error translateError(unsigned status, std::string_view upstreamBody) const = 0;
+  // A non-2xx upstream answer to an Error of kind UpstreamStatus keeping status and message, with
+  // retryAfterSeconds from the body's details or the Retry-After header.
+  virtual core::Error translateError(unsigned status, const std::vector<core::Header>& headers,
+                                     std::string_view upstreamBody) const = 0;
 };
+
+// A backend schema: who it is, and its translator per endpoint (null: not served).
+struct Provider {
+  ProviderDescriptor descriptor;
+  const Translator* translators[kEndpointCount] = {};
+
+  const Translator* translator(Endpoint endpoint) const {
+    return translators[static_cast<std::size_t>(endpoint)];
+  }
+};
+
+// Retry-After in seconds (the delta-seconds form), -1 when absent or not a number.
+int retryAfterSeconds(const std::vector<core::Header>& headers);
 
 }  // namespace switchyard::providers

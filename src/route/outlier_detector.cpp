@@ -1,5 +1,7 @@
 #include "route/outlier_detector.hpp"
 
+#include "providers/provider.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -79,7 +81,7 @@ FailureClass classifyFailure(const core::Error& error) {
 
 std::uint64_t backendFingerprint(const config::ServiceBackend& backend) {
   std::string identity;
-  identity += std::to_string(static_cast<int>(backend.schema));
+  identity += backend.provider ? backend.provider->descriptor.schemaName : std::string_view();
   identity += '\n' + backend.prefix + '\n' + backend.backendName;
   for (const auto& endpoint : backend.endpoints) {
     identity += '\n' + endpoint.host + ':' + std::to_string(endpoint.port);

@@ -7,10 +7,12 @@
 #include <functional>
 #include <string_view>
 
+#include "providers/descriptor.hpp"
+
 namespace switchyard::telemetry {
 
-// The backend schema that answered: it decides llm.system / llm.provider / gen_ai.provider.name.
-enum class ProviderKind { VertexAI, OpenAI };
+// The backend schema that answered (llm.system / llm.provider / gen_ai.provider.name).
+using ProviderKind = providers::ProviderDescriptor;
 
 // A request header by lower-case name, "" when absent.
 using HeaderLookup = std::function<std::string_view(std::string_view name)>;

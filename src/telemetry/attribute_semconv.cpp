@@ -70,7 +70,7 @@ void addChatRequestAttributes(const AttributeSettings& settings, const ChatReque
   addIdentity(settings, request, out);
 }
 
-void addChatBackendAttributes(const AttributeSettings& settings, ProviderKind provider,
+void addChatBackendAttributes(const AttributeSettings& settings, const ProviderKind& provider,
                               std::string_view upstreamModel, AttributeList& out) {
   if (genAi(settings)) {
     genai::addBackendAttributes(provider, out);

@@ -27,7 +27,7 @@ void addChatRequestAttributes(const AttributeSettings& settings, const ChatReque
                               AttributeList& out);
 
 // The backend that answered (or, on failure, the last one tried) and the model asked of it.
-void addChatBackendAttributes(const AttributeSettings& settings, ProviderKind provider,
+void addChatBackendAttributes(const AttributeSettings& settings, const ProviderKind& provider,
                               std::string_view upstreamModel, AttributeList& out);
 
 // The non-streamed answer: `completionJson` is the chat.completion body sent to the client. False

@@ -257,9 +257,8 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
   }
 }
 
-void addBackendAttributes(ProviderKind provider, AttributeList& out) {
-  out.addString("gen_ai.provider.name",
-                provider == ProviderKind::VertexAI ? "gcp.vertex_ai" : "openai");
+void addBackendAttributes(const ProviderKind& provider, AttributeList& out) {
+  out.addString("gen_ai.provider.name", provider.genAiProviderName);
 }
 
 void addResponseAttributes(const Redaction& redaction, const json::object& completion,

@@ -25,7 +25,7 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
                           AttributeList& out);
 
 // gen_ai.provider.name: gcp.vertex_ai or openai.
-void addBackendAttributes(ProviderKind provider, AttributeList& out);
+void addBackendAttributes(const ProviderKind& provider, AttributeList& out);
 
 // gen_ai.response.id / .model / .finish_reasons, gen_ai.usage.*, and gen_ai.output.messages unless
 // hidden, from the chat.completion sent to the client.

@@ -196,11 +196,10 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
   }
 }
 
-void addBackendAttributes(ProviderKind provider, std::string_view upstreamModel,
+void addBackendAttributes(const ProviderKind& provider, std::string_view upstreamModel,
                           AttributeList& out) {
-  const bool vertex = provider == ProviderKind::VertexAI;
-  out.addString("llm.system", vertex ? "vertexai" : "openai");
-  out.addString("llm.provider", vertex ? "google" : "openai");
+  out.addString("llm.system", provider.openInferenceSystem);
+  out.addString("llm.provider", provider.openInferenceProvider);
   if (!upstreamModel.empty()) out.addString("llm.model_name", upstreamModel);
 }
 

@@ -22,7 +22,7 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
 
 // llm.system, llm.provider (vertexai/google or openai/openai) and llm.model_name, the model asked
 // of that backend (its modelNameOverride, else the requested model).
-void addBackendAttributes(ProviderKind provider, std::string_view upstreamModel,
+void addBackendAttributes(const ProviderKind& provider, std::string_view upstreamModel,
                           AttributeList& out);
 
 // From the chat.completion sent to the client, `completionJson` being its text (output.value):

@@ -58,7 +58,7 @@ void fuzzRequest(const providers::Provider& provider, std::string_view input) {
   json::value parsed;
   if (!isJsonObject(input, &parsed)) return;
   const json::object& body = parsed.get_object();
-  providers::ChatRequest request;
+  providers::ApiRequest request;
   request.body = &body;
   if (const auto* model = body.if_contains("model"); model && model->is_string())
     request.model = model->get_string();
@@ -91,7 +91,7 @@ void fuzzRequest(const providers::Provider& provider, std::string_view input) {
 
 void fuzzResponse(const providers::Provider& provider, std::string_view input) {
   static const json::object requestBody{{"model", "gpt-4o-mini"}};
-  providers::ChatRequest request;
+  providers::ApiRequest request;
   request.body = &requestBody;
   request.model = "gpt-4o-mini";
   const auto translated = provider.translateResponse(input, request, kTarget, {});

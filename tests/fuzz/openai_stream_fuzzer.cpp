@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!fuzz::parseStreamInput(data, size, input)) return 0;
 
   const json::object body{{"model", "gpt-4o-mini"}, {"stream", true}};
-  providers::ChatRequest request{&body, "gpt-4o-mini", true, input.includeUsage};
+  providers::ApiRequest request{&body, "gpt-4o-mini", true, input.includeUsage};
   const providers::BackendTarget target{"gpt-4o-mini", {}, {}, "/v1"};
   const providers::ResponseContext context{1700000000, "req-fuzz"};
   const auto translator = provider->newStreamTranslator(request, target, context);

@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (ec || !parsed.is_object()) return 0;  // the gateway rejects these before any provider
   const json::object& body = parsed.get_object();
 
-  ChatRequest request;
+  ApiRequest request;
   request.body = &body;
   request.model = "gemini-2.5-flash";
   if (const auto* model = body.if_contains("model"); model && model->is_string())

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const json::object requestBody{{"model", "gemini-2.5-flash"}};
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
-  ChatRequest request;
+  ApiRequest request;
   request.body = &requestBody;
   request.model = "gemini-2.5-flash";
   const BackendTarget target{"gemini-2.5-flash", "p", "us-central1", {}};

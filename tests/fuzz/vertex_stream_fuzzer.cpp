@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!fuzz::parseStreamInput(data, size, input)) return 0;
 
   const json::object body{{"model", "gemini-2.5-flash"}, {"stream", true}};
-  providers::ChatRequest request{&body, "gemini-2.5-flash", true, input.includeUsage};
+  providers::ApiRequest request{&body, "gemini-2.5-flash", true, input.includeUsage};
   const providers::BackendTarget target{"gemini-2.5-flash", "p", "us-central1", {}};
   const providers::ResponseContext context{1700000000, "req-fuzz"};
   const auto translator = provider->newStreamTranslator(request, target, context);

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "providers/json_fields.hpp"
-#include "providers/openai/openai_provider.hpp"
+#include "providers/openai/chat_translator.hpp"
 
 namespace switchyard::providers::openai {
 
@@ -24,7 +24,7 @@ Error bad(std::string message) {
       "the OpenAI-schema backend sent an unreadable stream event: " + std::move(message));
 }
 
-class PassthroughStreamTranslator final : public StreamTranslator {
+class PassthroughStreamTranslator final : public SseStreamTranslator {
  public:
   explicit PassthroughStreamTranslator(const BackendTarget& target) : model_(target.model) {}
 
@@ -66,7 +66,7 @@ class PassthroughStreamTranslator final : public StreamTranslator {
     return {};
   }
 
-  core::Result<void> finish(std::string& out) override {
+  core::Result<void> onEnd(std::string& out) override {
     if (failure_) return *failure_;
     if (closed_) return {};
     if (!sawDone_)
@@ -106,9 +106,9 @@ class PassthroughStreamTranslator final : public StreamTranslator {
 
 }  // namespace
 
-std::unique_ptr<StreamTranslator> makeStreamTranslator(const ChatRequest&,
-                                                       const BackendTarget& target,
-                                                       const ResponseContext&) {
+std::unique_ptr<SseStreamTranslator> makeStreamTranslator(const ApiRequest&,
+                                                          const BackendTarget& target,
+                                                          const ResponseContext&) {
   return std::make_unique<PassthroughStreamTranslator>(target);
 }
 

@@ -15,12 +15,12 @@
 
 #include <memory>
 
-#include "providers/provider.hpp"
+#include "providers/sse_stream_translator.hpp"
 
 namespace switchyard::providers::openai {
 
-std::unique_ptr<StreamTranslator> makeStreamTranslator(const ChatRequest& request,
-                                                       const BackendTarget& target,
-                                                       const ResponseContext& context);
+std::unique_ptr<SseStreamTranslator> makeStreamTranslator(const ApiRequest& request,
+                                                          const BackendTarget& target,
+                                                          const ResponseContext& context);
 
 }  // namespace switchyard::providers::openai

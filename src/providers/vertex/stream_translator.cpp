@@ -59,9 +59,9 @@ unsigned statusOfError(const json::object& error) {
   return httpStatusForGrpcCode(code);
 }
 
-class VertexStreamTranslator final : public StreamTranslator {
+class VertexStreamTranslator final : public SseStreamTranslator {
  public:
-  VertexStreamTranslator(const ChatRequest& request, const BackendTarget& target,
+  VertexStreamTranslator(const ApiRequest& request, const BackendTarget& target,
                          const ResponseContext& context)
       : includeUsage_(request.includeUsage),
         model_(target.model),
@@ -80,7 +80,7 @@ class VertexStreamTranslator final : public StreamTranslator {
     return {};
   }
 
-  core::Result<void> finish(std::string& out) override {
+  core::Result<void> onEnd(std::string& out) override {
     if (failure_) return *failure_;
     if (closed_) return {};
     bool complete = started_ && !choices_.empty();
@@ -360,9 +360,9 @@ class VertexStreamTranslator final : public StreamTranslator {
 
 }  // namespace
 
-std::unique_ptr<StreamTranslator> makeStreamTranslator(const ChatRequest& request,
-                                                       const BackendTarget& target,
-                                                       const ResponseContext& context) {
+std::unique_ptr<SseStreamTranslator> makeStreamTranslator(const ApiRequest& request,
+                                                          const BackendTarget& target,
+                                                          const ResponseContext& context) {
   return std::make_unique<VertexStreamTranslator>(request, target, context);
 }
 

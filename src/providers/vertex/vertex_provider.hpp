@@ -1,23 +1,11 @@
 #pragma once
-// The Vertex AI Gemini provider: OpenAI chat requests to `generateContent` on
-// `publishers/google/models/{model}`, and the answers back (wire.md §2).
+// Schema GCPVertexAI: Gemini (and the text embedding models) on Vertex AI, under
+// `/v1/projects/{project}/locations/{region}/publishers/google/models/{model}`.
 
 #include "providers/provider.hpp"
 
 namespace switchyard::providers::vertex {
 
-class VertexProvider final : public Provider {
- public:
-  core::Result<core::OutboundRequest> buildRequest(const ChatRequest& request,
-                                                   const BackendTarget& target) const override;
-  core::Result<TranslatedResponse> translateResponse(std::string_view upstreamBody,
-                                                     const ChatRequest& request,
-                                                     const BackendTarget& target,
-                                                     const ResponseContext& context) const override;
-  std::unique_ptr<StreamTranslator> newStreamTranslator(
-      const ChatRequest& request, const BackendTarget& target,
-      const ResponseContext& context) const override;
-  core::Error translateError(unsigned status, std::string_view upstreamBody) const override;
-};
+const Provider& provider();
 
 }  // namespace switchyard::providers::vertex

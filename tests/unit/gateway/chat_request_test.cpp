@@ -191,7 +191,7 @@ TEST_P(ChatRequestParse, ReadsTheCommonFields) {
 INSTANTIATE_TEST_SUITE_P(Cases, ChatRequestParse, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(ChatRequest, BodyKeepsEveryMember) {
+TEST(ApiRequest, BodyKeepsEveryMember) {
   ParsedChatRequest request;
   ASSERT_TRUE(request.parse(kJson, R"({"model":"m","temperature":0.5,"x":[1]})"));
   const auto& body = *request.chat().body;

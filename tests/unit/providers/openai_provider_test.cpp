@@ -31,7 +31,7 @@ TEST_P(OpenAiCases, Translates) {
     const auto& body = data.at("request").as_object();
     const auto model = str(body, "model");
     const auto* stream = body.if_contains("stream");
-    ChatRequest request{&body, model, stream && stream->is_bool() && stream->get_bool(), false};
+    ApiRequest request{&body, model, stream && stream->is_bool() && stream->get_bool(), false};
     const auto result = provider->buildRequest(request, target);
     if (const auto* expected = data.if_contains("error")) {
       ASSERT_FALSE(result.has_value()) << "expected an error, got body " << result->body;
@@ -58,7 +58,7 @@ TEST_P(OpenAiCases, Translates) {
                                    ? str(data, "upstream_raw")
                                    : boost::json::serialize(data.at("upstream"));
   const boost::json::object body{{"model", "m"}};
-  ChatRequest request{&body, "m", false, false};
+  ApiRequest request{&body, "m", false, false};
   const auto result =
       provider->translateResponse(upstream, request, target, ResponseContext{1, "req"});
   if (const auto* expected = data.if_contains("error")) {
@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, OpenAiCases, ::testing::ValuesIn(testing::loadCa
 TEST(OpenAiProvider, BodyKeepsFieldOrderAndValuesVerbatim) {
   const auto body = boost::json::parse(
       R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"alias","temperature":0.5,"x_vendor":{"k":[1,2.5,null]}})");
-  ChatRequest request{&body.as_object(), "alias", false, false};
+  ApiRequest request{&body.as_object(), "alias", false, false};
   const auto result =
       makeOpenAiProvider()->buildRequest(request, BackendTarget{"gpt-4o", {}, {}, "/v1"});
   ASSERT_TRUE(result.has_value());

@@ -25,7 +25,7 @@ TEST_P(OpenAiStream, PassesThrough) {
   const auto& data = GetParam().data;
   ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
   const json::object body{{"model", "m"}, {"stream", true}};
-  ChatRequest request{&body, "m", true, false};
+  ApiRequest request{&body, "m", true, false};
   const auto targetModel = str(data, "target_model", "gpt-4o-mini");
   BackendTarget target{targetModel, {}, {}, "/v1"};
   const auto translator =

@@ -24,7 +24,7 @@ TEST_P(VertexRequest, Translates) {
   const auto targetSpec =
       data.contains("target") ? data.at("target").as_object() : boost::json::object{};
 
-  ChatRequest request;
+  ApiRequest request;
   request.body = &body;
   const auto model = str(body, "model");
   request.model = model;

@@ -42,7 +42,7 @@ TEST_P(VertexResponse, Translates) {
   const auto targetModel = str(data, "target_model", "gemini-2.5-flash");
   BackendTarget target{targetModel, "proj-1", "us-central1", {}};
   const boost::json::object requestBody{{"model", "m"}};
-  ChatRequest request{&requestBody, "m", false, false};
+  ApiRequest request{&requestBody, "m", false, false};
 
   const auto result = makeVertexProvider()->translateResponse(upstream, request, target, context);
 

@@ -59,7 +59,7 @@ std::string eventData(const json::value& event) {
 
 StreamRun runStream(const json::object& data, const CaseSetup& setup) {
   const json::object body{{"model", "m"}, {"stream", true}};
-  ChatRequest request{&body, "m", true, setup.includeUsage};
+  ApiRequest request{&body, "m", true, setup.includeUsage};
   BackendTarget target{setup.targetModel, "proj-1", "us-central1", {}};
   ResponseContext context{setup.now, setup.requestId};
   const auto translator = makeVertexProvider()->newStreamTranslator(request, target, context);
@@ -305,7 +305,7 @@ TEST_P(VertexStreamAgreement, DeltasAddUpToTheNonStreamedAnswer) {
 
   const auto merged = mergeEvents(data.at("events").as_array());
   const json::object body{{"model", "m"}};
-  ChatRequest request{&body, "m", false, false};
+  ApiRequest request{&body, "m", false, false};
   BackendTarget target{setup.targetModel, "proj-1", "us-central1", {}};
   ResponseContext context{setup.now, setup.requestId};
   const auto whole =
@@ -352,7 +352,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, VertexStreamAgreement, ::testing::ValuesIn(finis
 // The gateway may call finish() once more, or onEvent() after a failure: the outcome is stable.
 TEST(VertexStreamTranslator, ErrorsStickAndFinishIsIdempotent) {
   const json::object body{{"model", "m"}};
-  ChatRequest request{&body, "m", true, false};
+  ApiRequest request{&body, "m", true, false};
   BackendTarget target{"gemini-2.5-flash", "p", "r", {}};
   ResponseContext context{1, "req"};
   const auto provider = makeVertexProvider();

@@ -97,7 +97,7 @@ TEST(VertexThoughtSignature, RoundTripsThroughTheToolCallId) {
   const auto provider = makeVertexProvider();
   const BackendTarget target{"gemini-3-pro-preview", "proj-1", "global", {}};
   const boost::json::object firstBody{{"model", "gemini-3-pro-preview"}};
-  const ChatRequest first{&firstBody, "gemini-3-pro-preview", false, false};
+  const ApiRequest first{&firstBody, "gemini-3-pro-preview", false, false};
   const std::string signature = "CiQBjz1rX5Yv/7Xg+Q3mH0qzGx8dN4sQy1v2w6zZ0bK3mJ9aT0E=";
   const auto answer = provider->translateResponse(
       R"({"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":")" +
@@ -117,7 +117,7 @@ TEST(VertexThoughtSignature, RoundTripsThroughTheToolCallId) {
     messages.push_back(
         boost::json::object{{"role", "tool"}, {"tool_call_id", call.at("id")}, {"content", "ok"}});
   const boost::json::object secondBody{{"model", "gemini-3-pro-preview"}, {"messages", messages}};
-  const ChatRequest second{&secondBody, "gemini-3-pro-preview", false, false};
+  const ApiRequest second{&secondBody, "gemini-3-pro-preview", false, false};
   const auto outbound = provider->buildRequest(second, target);
   ASSERT_TRUE(outbound.has_value()) << outbound.error().message;
 

@@ -151,8 +151,9 @@ inline AttributeSettings settingsOf(const json::object& data) {
   return loaded->settings;
 }
 
-inline ProviderKind providerOf(const json::object& backend) {
-  return text(backend, "provider") == "openai" ? ProviderKind::OpenAI : ProviderKind::VertexAI;
+inline const ProviderKind& providerOf(const json::object& backend) {
+  return providers::findProvider(text(backend, "provider") == "openai" ? "OpenAI" : "GCPVertexAI")
+      ->descriptor;
 }
 
 struct CaseRun {

@@ -101,7 +101,7 @@ struct BothWays {
 
 void translateBothWays(const json::object& answer, BothWays& out) {
   const json::object body{{"model", "gemini-2.5-flash"}, {"stream", true}};
-  const providers::ChatRequest request{&body, "gemini-2.5-flash", true, true};
+  const providers::ApiRequest request{&body, "gemini-2.5-flash", true, true};
   const providers::BackendTarget target{"gemini-2.5-flash", "proj-1", "us-central1", {}};
   const providers::ResponseContext context{1700000000, "req-1"};
   const auto provider = providers::makeVertexProvider();
@@ -179,7 +179,7 @@ constexpr std::string_view kOpenAiBody =
 
 TEST(StreamFold, OpenAiPassThroughStreamHasTheNonStreamedAttributes) {
   const json::object body{{"model", "gpt-4.1"}, {"stream", true}};
-  const providers::ChatRequest request{&body, "gpt-4.1", true, true};
+  const providers::ApiRequest request{&body, "gpt-4.1", true, true};
   const providers::BackendTarget target{"gpt-4.1", {}, {}, "/v1"};
   const auto translator = providers::makeOpenAiProvider()->newStreamTranslator(request, target, {});
   StreamFold fold;

@@ -1,0 +1,31 @@
+#pragma once
+// The base of stream translators whose upstream speaks server-sent events: it decodes the bytes
+// (core::SseDecoder) and hands each event's data to onEvent(), so a subclass translates events and
+// never sees framing.
+
+#include <string>
+#include <string_view>
+
+#include "core/sse_decoder.hpp"
+#include "providers/provider.hpp"
+
+namespace switchyard::providers {
+
+class SseStreamTranslator : public StreamTranslator {
+ public:
+  core::Result<void> onBytes(std::string_view bytes, std::string& out) final;
+  // Refuses a body that ended inside an event, then lets the subclass close the stream.
+  core::Result<void> finish(std::string& out) final;
+
+  // One upstream event's data. Appends zero or more complete client frames to `out`.
+  virtual core::Result<void> onEvent(std::string_view data, std::string& out) = 0;
+
+ protected:
+  // The upstream body ended after a complete event: append the closing frames.
+  virtual core::Result<void> onEnd(std::string& out) = 0;
+
+ private:
+  core::SseDecoder decoder_;
+};
+
+}  // namespace switchyard::providers
