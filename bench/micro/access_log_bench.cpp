@@ -9,7 +9,7 @@ namespace switchyard::bench {
 namespace {
 
 void BM_AccessLogLine(benchmark::State& state) {
-  gateway::AccessLogEntry entry;
+  gateway::RequestInfo entry;
   entry.start = std::chrono::system_clock::time_point(std::chrono::seconds(1764191647));
   entry.method = "POST";
   entry.path = "/v1/chat/completions";

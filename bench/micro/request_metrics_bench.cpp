@@ -11,14 +11,14 @@
 namespace switchyard::bench {
 namespace {
 
-gateway::AccessLogEntry streamedEntry(std::chrono::steady_clock::time_point started) {
-  gateway::AccessLogEntry entry;
+gateway::RequestInfo streamedEntry(std::chrono::steady_clock::time_point started) {
+  gateway::RequestInfo entry;
   entry.responseCode = 200;
   entry.duration = std::chrono::microseconds(41'200);
   entry.requestModel = "gemini-2.5-flash";
   entry.responseModel = "gemini-2.5-flash-001";
   entry.backend = "default/vertex";
-  entry.provider = gateway::genAiProviderName(config::Schema::GCPVertexAI);
+  entry.provider = "gcp.vertex_ai";
   entry.usage = {24, 58, 82, 0, 0};
   entry.stream = true;
   entry.attempts.push_back({"default/vertex", "us-central1-aiplatform.googleapis.com:443", "ok",
@@ -38,13 +38,13 @@ void BM_RecordStreamedChatCompletion(benchmark::State& state) {
   target.host = "us-central1-aiplatform.googleapis.com";
   target.port = 443;
   metrics.onConnectionReused(target);  // the series exist before the loop, as after a first request
-  metrics.onChatCompletion(entry, started);
+  metrics.onGenAiRequest(entry, started);
   metrics.onResponse(200);
   AllocationMeter meter;
   for (auto _ : state) {
     metrics.onConnectionReused(target);
     { gateway::RequestMetrics::OpenStream open(metrics, true); }
-    metrics.onChatCompletion(entry, started);
+    metrics.onGenAiRequest(entry, started);
     metrics.onResponse(200);
   }
   meter.report(state);
@@ -56,7 +56,7 @@ void BM_ScrapeOneWorker(benchmark::State& state) {
   const gateway::GatewayMetrics families(registry);
   gateway::RequestMetrics metrics(families);
   const auto started = std::chrono::steady_clock::now();
-  metrics.onChatCompletion(streamedEntry(started), started);
+  metrics.onGenAiRequest(streamedEntry(started), started);
   metrics.onResponse(200);
   for (auto _ : state) {
     auto text = telemetry::renderPrometheusText(registry.collect());

@@ -73,7 +73,7 @@ class LineWriter {
 }  // namespace
 
 // Written straight into the line (no JSON tree): the access log is on every request's path.
-void appendAccessLogLine(std::string& out, const AccessLogEntry& e) {
+void appendAccessLogLine(std::string& out, const RequestInfo& e) {
   out.reserve(out.size() + 640);
   std::array<char, 24> time;
   LineWriter line(out);
@@ -115,14 +115,14 @@ void appendAccessLogLine(std::string& out, const AccessLogEntry& e) {
   line.run("]}");
 }
 
-std::string formatAccessLogLine(const AccessLogEntry& entry) {
+std::string formatAccessLogLine(const RequestInfo& entry) {
   std::string line;
   line.reserve(768);
   appendAccessLogLine(line, entry);
   return line;
 }
 
-void AccessLog::record(const AccessLogEntry& entry) {
+void AccessLog::record(const RequestInfo& entry) {
   appendAccessLogLine(buffer_, entry);
   buffer_ += '\n';
   if (buffer_.size() > 64 * 1024) flush();

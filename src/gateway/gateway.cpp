@@ -37,8 +37,7 @@ boost::asio::ip::tcp::endpoint parseListenAddress(const std::string& text) {
 Gateway::Gateway(GatewayOptions options)
     : options_(std::move(options)),
       dns_(std::make_shared<net::DnsCache>()),
-      credentials_(clock_, options_.getenv, dns_),
-      providers_(ProviderSet::makeDefault()) {
+      credentials_(clock_, options_.getenv, dns_) {
   services_.runtime = &runtime_;
   services_.clock = &clock_;
   services_.dns = dns_;
@@ -118,7 +117,7 @@ std::optional<std::shared_ptr<const Runtime>> Gateway::loadRuntime() {
   auto result = config::loadSnapshot(load);
   for (const auto& d : result.diagnostics) std::cerr << d.format() << "\n";
   if (!result.ok()) return std::nullopt;
-  return buildRuntime(result.snapshot, credentials_, providers_, outliers_, clock_.nowSeconds());
+  return buildRuntime(result.snapshot, credentials_, outliers_, clock_.nowSeconds());
 }
 
 bool Gateway::load() {

@@ -63,7 +63,6 @@ class Gateway {
   core::SystemClock clock_;
   std::shared_ptr<net::DnsCache> dns_;
   CredentialStore credentials_;
-  ProviderSet providers_;
   route::OutlierDetector outliers_;
   RuntimeHolder runtime_;
   LogWriter accessLogWriter_{stdout};

@@ -4,9 +4,10 @@
 
 #include <array>
 
+#include "api/parsed_request.hpp"
 #include "core/error.hpp"
-#include "gateway/chat_exchange.hpp"
-#include "gateway/chat_request.hpp"
+#include "gateway/error_response.hpp"
+#include "gateway/exchange.hpp"
 #include "gateway/request_trace.hpp"
 #include "net/dns_cache.hpp"
 
@@ -19,15 +20,12 @@ using core::ErrorKind;
 
 namespace {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
 HeaderList oneHeader(std::string name, std::string value) {
   HeaderList headers;
   headers.emplace_back(std::move(name), std::move(value));
   return headers;
 }
 
-constexpr std::string_view kJson = "application/json";
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);  // also the pool sweep tick
 
 std::string_view pathOf(std::string_view target) {
@@ -100,7 +98,7 @@ void GatewayHandler::renderProtocolError(unsigned status, std::string_view messa
       break;
   }
   body = core::renderOpenAiError(Error::make(kind, std::string(message)));
-  contentType = kJson;
+  contentType = kJsonContentType;
   metrics_.onResponse(status);
 }
 
@@ -117,7 +115,7 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
     }
   } inFlight{heapTrim_};
   const auto started = std::chrono::steady_clock::now();
-  AccessLogEntry log;
+  RequestInfo log;
   log.start = services_.clock->now();
   log.method = sv(request.method_string());
   log.path = sv(request.target());
@@ -129,80 +127,75 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   log.requestId = requestId;
 
   const auto path = pathOf(sv(request.target()));
-  const bool chat = path == "/v1/chat/completions" && request.method() == bhttp::verb::post;
-  auto sendError =
-      [&](const Error& error,
-          std::vector<std::pair<std::string, std::string>> headers) -> asio::awaitable<void> {
-    log.responseCode = core::httpStatusOf(error);
-    log.errorType = core::kindName(error.kind);
-    log.responseFlags = error.kind == ErrorKind::RouteNotFound ? "NR" : "";
-    headers.emplace_back("x-request-id", requestId);
-    co_await writer.send(log.responseCode, kJson, core::renderOpenAiError(error),
-                         std::move(headers));
-  };
-
-  if (path == "/v1/chat/completions") {
+  const api::EndpointSpec* endpoint = api::findEndpoint(path);
+  const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
+  if (endpoint) {
     if (request.method() != bhttp::verb::post) {
-      co_await sendError(
-          Error::make(ErrorKind::MethodNotAllowed, "use POST for /v1/chat/completions"),
-          oneHeader("allow", "POST"));
+      co_await respondError(
+          writer, log,
+          Error::make(ErrorKind::MethodNotAllowed, "use POST for " + std::string(endpoint->path)),
+          endpoint->renderError, allowOnly("POST"));
     } else {
-      co_await chatCompletions(request, context, writer, log);
+      co_await serveEndpoint(*endpoint, request, writer, log);
     }
   } else if (path == "/v1/models") {
     if (request.method() != bhttp::verb::get) {
-      co_await sendError(Error::make(ErrorKind::MethodNotAllowed, "use GET for /v1/models"),
-                         oneHeader("allow", "GET"));
+      co_await respondError(writer, log,
+                            Error::make(ErrorKind::MethodNotAllowed, "use GET for /v1/models"),
+                            &core::renderOpenAiError, allowOnly("GET"));
     } else {
       auto runtime = services_.runtime->current();
       log.responseCode = 200;
-      co_await writer.send(200, kJson, runtime->modelsBody, oneHeader("x-request-id", requestId));
+      co_await writer.send(200, kJsonContentType, runtime->modelsBody,
+                           oneHeader("x-request-id", requestId));
     }
   } else {
-    co_await sendError(Error::make(ErrorKind::RouteNotFound,
-                                   "no route for " + std::string(path) +
-                                       "; this gateway serves /v1/chat/completions and /v1/models"),
-                       HeaderList{});
+    co_await respondError(
+        writer, log,
+        Error::make(ErrorKind::RouteNotFound, "no route for " + std::string(path) +
+                                                  "; this gateway serves " + api::endpointPaths() +
+                                                  " and /v1/models"),
+        &core::renderOpenAiError);
   }
   log.bytesSent = writer.bytesSent();
   log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
   accessLog_.record(log);
   metrics_.onResponse(log.responseCode);
-  if (chat) metrics_.onChatCompletion(log, started);
+  if (endpoint) metrics_.onGenAiRequest(log, started);
 }
 
-asio::awaitable<void> GatewayHandler::chatCompletions(http::Request& request,
-                                                      const http::RequestContext& context,
-                                                      http::ResponseWriter& writer,
-                                                      AccessLogEntry& log) {
+asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointSpec& endpoint,
+                                                    http::Request& request,
+                                                    http::ResponseWriter& writer,
+                                                    RequestInfo& log) {
+  log.operation = endpoint.operationName;
   // Null unless tracing is on; ends (and is exported) on every way out of this function.
   auto trace = RequestTrace::begin(*services_.tracing, traceIds_, request);
   struct FinishTrace {
     RequestTrace* trace;
-    const AccessLogEntry& log;
+    const RequestInfo& log;
     ~FinishTrace() {
       if (trace) trace->finish(log.responseCode);
     }
   } finishTrace{trace.get(), log};
 
-  ParsedChatRequest parsed;
-  if (auto ok = parsed.parse(sv(request[bhttp::field::content_type]), request.body()); !ok) {
-    const Error& error = ok.error();
-    log.responseCode = core::httpStatusOf(error);
-    log.errorType = core::kindName(error.kind);
-    if (trace) trace->onError(error);
-    co_await writer.send(log.responseCode, kJson, core::renderOpenAiError(error),
-                         oneHeader("x-request-id", std::string(log.requestId)));
+  api::ParsedRequest parsed;
+  if (auto ok = parsed.parse(endpoint, sv(request[bhttp::field::content_type]), request.body());
+      !ok) {
+    if (trace) trace->onError(ok.error());
+    co_await respondError(writer, log, ok.error(), endpoint.renderError);
     co_return;
   }
-  if (trace) trace->onRequest(parsed.chat(), request.body(), request);
+  if (trace) trace->onRequest(parsed.request(), request.body(), request);
   // The parsed request holds all of it from here on; a stream can stay open for minutes.
   std::string().swap(request.body());
   const auto runtime = services_.runtime->current();  // kept alive until this request is done
-  ChatExchange exchange(*runtime, parsed, request, writer, log, upstream_, *services_.outliers,
-                        *services_.clock, random_, trace.get());
-  RequestMetrics::OpenStream openStream(metrics_, parsed.chat().stream);
+  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock,
+                                          random_};
+  Exchange exchange(*runtime, endpoint, parsed.request(), request, writer, log, exchangeServices,
+                    trace.get());
+  RequestMetrics::OpenStream openStream(metrics_, parsed.request().stream);
   co_await exchange.run();
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 
+#include "api/endpoint_spec.hpp"
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/quiet_heap_trim.hpp"
@@ -47,9 +48,10 @@ class GatewayHandler final : public http::Handler {
                            std::string& contentType) override;
 
  private:
-  boost::asio::awaitable<void> chatCompletions(http::Request& request,
-                                               const http::RequestContext& context,
-                                               http::ResponseWriter& writer, AccessLogEntry& log);
+  // A request to one of the endpoints (chat completions, embeddings): parse, then the exchange.
+  boost::asio::awaitable<void> serveEndpoint(const api::EndpointSpec& endpoint,
+                                             http::Request& request, http::ResponseWriter& writer,
+                                             RequestInfo& log);
   void scheduleLogFlush();
   std::string newRequestId();
 

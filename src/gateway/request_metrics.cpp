@@ -56,7 +56,7 @@ std::string_view upstreamLabel(const net::UpstreamTarget& target, std::array<cha
 
 // error.type as the span has it: the status for an upstream status passed on to the client, the
 // error kind otherwise; a client that left is an error too. Empty on success.
-std::string_view errorTypeOf(const AccessLogEntry& log, std::array<char, 12>& buffer) {
+std::string_view errorTypeOf(const RequestInfo& log, std::array<char, 12>& buffer) {
   if (log.errorType == core::kindName(core::ErrorKind::UpstreamStatus) && log.responseCode >= 400 &&
       log.responseCode <= 599)
     return decimal(log.responseCode, buffer);
@@ -66,16 +66,6 @@ std::string_view errorTypeOf(const AccessLogEntry& log, std::array<char, 12>& bu
 }
 
 }  // namespace
-
-std::string_view genAiProviderName(config::Schema schema) {
-  switch (schema) {
-    case config::Schema::GCPVertexAI:
-      return "gcp.vertex_ai";
-    case config::Schema::OpenAI:
-      return "openai";
-  }
-  return "openai";
-}
 
 GatewayMetrics::GatewayMetrics(telemetry::MetricsRegistry& r)
     : registry(r),
@@ -168,14 +158,14 @@ void RequestMetrics::onResponse(unsigned status) {
   shard_.counter(metrics_.requests, {decimal(status, code)}).add();
 }
 
-void RequestMetrics::onChatCompletion(const AccessLogEntry& log,
-                                      std::chrono::steady_clock::time_point started) {
+void RequestMetrics::onGenAiRequest(const RequestInfo& log,
+                                    std::chrono::steady_clock::time_point started) {
   std::array<char, 12> errorBuffer;
   const std::string_view requestModel =
       log.modelOverride.empty() ? log.requestModel : log.modelOverride;
-  const std::array<std::string_view, 6> labels{
-      "chat",       log.provider,      log.requestModel,
-      requestModel, log.responseModel, errorTypeOf(log, errorBuffer)};
+  const std::array<std::string_view, 6> labels{log.operation,     log.provider,
+                                               log.requestModel,  requestModel,
+                                               log.responseModel, errorTypeOf(log, errorBuffer)};
   const LabelKey key(labels);
   const double duration = Seconds(log.duration).count();
   shard_.histogram(metrics_.requestDuration, key).observe(duration);
@@ -194,9 +184,11 @@ void RequestMetrics::onChatCompletion(const AccessLogEntry& log,
     std::copy(labels.begin(), labels.end(), tokenLabels.begin() + 1);
     shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
         .observe(double(log.usage.promptTokens));
-    tokenLabels[0] = "output";
-    shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
-        .observe(double(log.usage.completionTokens));
+    if (log.operation != "embeddings") {  // an embedding has no output tokens
+      tokenLabels[0] = "output";
+      shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
+          .observe(double(log.usage.completionTokens));
+    }
   }
   shard_.histogram(metrics_.overhead, {})
       .observe(std::max(0.0, duration - Seconds(log.upstreamWait).count()));

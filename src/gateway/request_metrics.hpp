@@ -25,9 +25,6 @@ namespace switchyard::gateway {
 
 class CredentialStore;
 
-// gen_ai.provider.name of a backend schema (a literal: safe to keep in a log entry).
-std::string_view genAiProviderName(config::Schema schema);
-
 // The families, declared once per process before any worker starts.
 class GatewayMetrics {
  public:
@@ -66,8 +63,9 @@ class RequestMetrics final : public net::UpstreamObserver {
 
   // Every response the worker sends (status 0: the client left before one was sent).
   void onResponse(unsigned status);
-  // A chat completion once it is over: GenAI histograms, attempts and fallbacks, overhead.
-  void onChatCompletion(const AccessLogEntry& log, std::chrono::steady_clock::time_point started);
+  // A request to a GenAI endpoint once it is over (labelled by its operation): GenAI histograms,
+  // attempts and fallbacks, overhead.
+  void onGenAiRequest(const RequestInfo& log, std::chrono::steady_clock::time_point started);
 
   // Counts one streamed chat completion in flight for its lifetime (nothing for a unary one).
   class OpenStream {

@@ -22,11 +22,6 @@ std::string_view headerOf(const http::Request& request, std::string_view name) {
   return {value.data(), value.size()};
 }
 
-telemetry::ProviderKind providerOf(config::Schema schema) {
-  return schema == config::Schema::OpenAI ? telemetry::ProviderKind::OpenAI
-                                          : telemetry::ProviderKind::VertexAI;
-}
-
 bool genAi(const TracingServices& services) {
   return services.attributes.convention == telemetry::SemanticConvention::GenAi;
 }
@@ -53,6 +48,7 @@ std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& service
 
 void RequestTrace::onRequest(const providers::ApiRequest& chat, std::string_view rawBody,
                              const http::Request& request) {
+  endpoint_ = chat.endpoint;
   const auto& settings = services_.attributes;
   request_.name = telemetry::chatSpanName(settings, chat.model);
   AttributeList attributes;
@@ -74,7 +70,7 @@ void RequestTrace::beginAttempt(const BackendRuntime& backend, std::string_view 
   span.add("switchyard.attempt.number", static_cast<std::int64_t>(attempts_.size() + 1));
   span.add("llm.model_name", std::string(upstreamModel));
   attempt_ = std::move(span);
-  provider_ = providerOf(backend.config->schema);
+  provider_ = &backend.provider->descriptor;
   upstreamModel_ = upstreamModel;
   sawBackend_ = true;
 }
@@ -137,9 +133,9 @@ void RequestTrace::onError(const core::Error& error) {
 
 void RequestTrace::finish(unsigned responseCode) {
   if (attempt_) endAttempt("abandoned", nullptr);
-  if (sawBackend_) {
+  if (sawBackend_ && provider_) {
     AttributeList attributes;
-    telemetry::addChatBackendAttributes(services_.attributes, provider_, upstreamModel_,
+    telemetry::addChatBackendAttributes(services_.attributes, *provider_, upstreamModel_,
                                         attributes);
     telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
   }

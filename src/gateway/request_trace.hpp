@@ -70,7 +70,8 @@ class RequestTrace {
   std::optional<telemetry::Span> attempt_;
   std::vector<telemetry::Span> attempts_;  // ended, exported with the request span
   std::unique_ptr<telemetry::StreamFold> fold_;
-  telemetry::ProviderKind provider_ = telemetry::ProviderKind::VertexAI;
+  const telemetry::ProviderKind* provider_ = nullptr;  // of the latest attempt's backend
+  providers::Endpoint endpoint_ = providers::Endpoint::ChatCompletions;
   std::string upstreamModel_;
   bool sawBackend_ = false;
   bool failed_ = false;

@@ -5,7 +5,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "gateway/credential_store.hpp"
-#include "providers/factory.hpp"
 #include "route/router.hpp"
 
 namespace switchyard::gateway {
@@ -38,27 +37,15 @@ std::string renderModels(const config::Snapshot& snapshot, std::int64_t nowSecon
 
 }  // namespace
 
-ProviderSet ProviderSet::makeDefault() {
-  ProviderSet set;
-  set.vertex = providers::makeVertexProvider();
-  set.openai = providers::makeOpenAiProvider();
-  return set;
-}
-
-const providers::Provider* ProviderSet::forSchema(config::Schema schema) const {
-  return schema == config::Schema::GCPVertexAI ? vertex.get() : openai.get();
-}
-
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
-                                            const ProviderSet& providers,
                                             route::OutlierDetector& outliers,
                                             std::int64_t nowSeconds) {
   auto runtime = std::make_shared<Runtime>();
   for (const auto& backend : snapshot->backends) {
     BackendRuntime rt;
     rt.config = backend;
-    rt.provider = providers.forSchema(backend->schema);
+    rt.provider = backend->provider;
     rt.health = outliers.attach(*backend);
     if (!backend->endpoints.empty()) {
       const auto& ep = backend->endpoints.front();

@@ -19,8 +19,8 @@ class CredentialStore;
 
 struct BackendRuntime {
   std::shared_ptr<const config::ServiceBackend> config;
-  const providers::Provider* provider = nullptr;
-  std::shared_ptr<auth::RequestSigner> signer;  // null: the backend has no credential
+  const providers::Provider* provider = nullptr;  // from the registry; lives for the process
+  std::shared_ptr<auth::RequestSigner> signer;    // null: the backend has no credential
   std::string credentialError;  // set when the credential cannot be used (reported per request)
   net::UpstreamTarget target;
   std::string hostLabel;                  // host:port, for logs
@@ -35,17 +35,8 @@ struct Runtime {
   std::string modelsBody;  // GET /v1/models, rendered once
 };
 
-// Providers live for the whole process; a runtime points into them.
-struct ProviderSet {
-  std::unique_ptr<providers::Provider> vertex;
-  std::unique_ptr<providers::Provider> openai;
-  static ProviderSet makeDefault();
-  const providers::Provider* forSchema(config::Schema schema) const;
-};
-
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
-                                            const ProviderSet& providers,
                                             route::OutlierDetector& outliers,
                                             std::int64_t nowSeconds);
 

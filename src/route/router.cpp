@@ -34,14 +34,19 @@ bool matches(const config::Rule& rule,
 
 }  // namespace
 
-const config::Rule* findRule(const config::Snapshot& snapshot,
-                             const std::function<std::string_view(std::string_view)>& header) {
+RouteMatch findRoute(const config::Snapshot& snapshot,
+                     const std::function<std::string_view(std::string_view)>& header) {
   for (const auto& route : snapshot.routes) {
     for (const auto& rule : route.rules) {
-      if (matches(rule, header)) return &rule;
+      if (matches(rule, header)) return {&route, &rule};
     }
   }
-  return nullptr;
+  return {};
+}
+
+const config::Rule* findRule(const config::Snapshot& snapshot,
+                             const std::function<std::string_view(std::string_view)>& header) {
+  return findRoute(snapshot, header).rule;
 }
 
 std::vector<ModelInfo> listModels(const config::Snapshot& snapshot) {

@@ -14,6 +14,14 @@ namespace switchyard::route {
 
 // `header` returns the value of a request header given its lower-case name (empty when absent).
 // A rule without matches matches every request (Gateway API semantics). nullptr = no rule.
+struct RouteMatch {
+  const config::Route* route = nullptr;  // null: no rule matched
+  const config::Rule* rule = nullptr;
+};
+// The route holding the matching rule too (its retry policy applies).
+RouteMatch findRoute(const config::Snapshot& snapshot,
+                     const std::function<std::string_view(std::string_view lowerName)>& header);
+
 const config::Rule* findRule(
     const config::Snapshot& snapshot,
     const std::function<std::string_view(std::string_view lowerName)>& header);

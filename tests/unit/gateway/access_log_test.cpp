@@ -10,8 +10,8 @@
 namespace switchyard::gateway {
 namespace {
 
-AccessLogEntry sampleEntry() {
-  AccessLogEntry e;
+RequestInfo sampleEntry() {
+  RequestInfo e;
   e.start = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'218'866'101));
   e.method = "POST";
   e.path = "/v1/chat/completions";
@@ -65,7 +65,7 @@ TEST(AccessLogLine, IsOneJsonObjectWithEnvoyAndAiFields) {
 }
 
 TEST(AccessLogLine, EmptyValuesAreNullAndErrorsNamed) {
-  AccessLogEntry e;
+  RequestInfo e;
   e.errorType = "upstream_timeout";
   e.responseFlags = "UT";
   const auto parsed = boost::json::parse(formatAccessLogLine(e));
@@ -120,7 +120,7 @@ TEST(AccessLogLine, KeysAndTypesAreFixed) {
               (std::vector<std::string>{"backend", "upstream_host", "outcome", "duration_us"}));
   }
 
-  AccessLogEntry empty;
+  RequestInfo empty;
   empty.errorType = "internal";
   const auto line = formatAccessLogLine(empty);
   const auto emptyParsed = boost::json::parse(line);

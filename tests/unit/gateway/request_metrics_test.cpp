@@ -34,14 +34,14 @@ class RequestMetricsTest : public ::testing::Test {
     return 0;
   }
 
-  static AccessLogEntry answered(std::string backend) {
-    AccessLogEntry log;
+  static RequestInfo answered(std::string backend) {
+    RequestInfo log;
     log.responseCode = 200;
     log.requestModel = "virtual";
     log.modelOverride = "gemini-2.5-flash";
     log.responseModel = "gemini-2.5-flash-001";
     log.backend = backend;
-    log.provider = genAiProviderName(config::Schema::GCPVertexAI);
+    log.provider = "gcp.vertex_ai";
     log.usage = {7, 11, 18, 0, 0};
     log.duration = milliseconds(1100);
     log.upstreamWait = milliseconds(1000);
@@ -60,7 +60,7 @@ const Labels kAnsweredLabels{
     "chat", "gcp.vertex_ai", "virtual", "gemini-2.5-flash", "gemini-2.5-flash-001", ""};
 
 TEST_F(RequestMetricsTest, UnaryAnswerRecordsDurationTokensAndOverhead) {
-  metrics.onChatCompletion(answered("default/a"), started_);
+  metrics.onGenAiRequest(answered("default/a"), started_);
 
   const auto* duration = series("gen_ai_server_request_duration_seconds", kAnsweredLabels);
   ASSERT_NE(duration, nullptr);
@@ -84,7 +84,7 @@ TEST_F(RequestMetricsTest, StreamRecordsFirstTokenAndTimePerLaterToken) {
   auto log = answered("default/a");
   log.stream = true;
   log.firstByteAt = started_ + milliseconds(100);
-  metrics.onChatCompletion(log, started_);
+  metrics.onGenAiRequest(log, started_);
   const auto* first = series("gen_ai_server_time_to_first_token_seconds", kAnsweredLabels);
   ASSERT_NE(first, nullptr);
   EXPECT_NEAR(first->histogram.sum, 0.1, 1e-9);
@@ -95,25 +95,25 @@ TEST_F(RequestMetricsTest, StreamRecordsFirstTokenAndTimePerLaterToken) {
 }
 
 TEST_F(RequestMetricsTest, FailuresCarryTheirErrorTypeAndNoTokens) {
-  AccessLogEntry rateLimited;
+  RequestInfo rateLimited;
   rateLimited.requestModel = "m";
   rateLimited.responseCode = 429;
   rateLimited.errorType = "upstream_status";
   rateLimited.provider = "gcp.vertex_ai";
   rateLimited.attempts.push_back({"default/a", "h:443", "status_429", microseconds(1)});
-  metrics.onChatCompletion(rateLimited, started_);
+  metrics.onGenAiRequest(rateLimited, started_);
 
-  AccessLogEntry brokenStream = rateLimited;  // failed after its first event went out
+  RequestInfo brokenStream = rateLimited;  // failed after its first event went out
   brokenStream.responseCode = 200;
   brokenStream.errorType = "upstream_reset";
   brokenStream.firstByteAt = started_ + milliseconds(5);
-  metrics.onChatCompletion(brokenStream, started_);
+  metrics.onGenAiRequest(brokenStream, started_);
 
-  AccessLogEntry clientLeft = rateLimited;
+  RequestInfo clientLeft = rateLimited;
   clientLeft.responseCode = 200;
   clientLeft.errorType.clear();
   clientLeft.responseFlags = "DC";
-  metrics.onChatCompletion(clientLeft, started_);
+  metrics.onGenAiRequest(clientLeft, started_);
 
   const Labels base{"chat", "gcp.vertex_ai", "m", "m", ""};
   auto with = [&](std::string errorType) {
@@ -140,17 +140,17 @@ TEST_F(RequestMetricsTest, FallbacksAreAttemptsAwayFromTheFirstChoice) {
   auto retried = answered("default/a");
   retried.attempts.insert(retried.attempts.begin(),
                           {"default/a", "h:443", "status_503", microseconds(1)});
-  metrics.onChatCompletion(retried, started_);
+  metrics.onGenAiRequest(retried, started_);
   // Primary failed, secondary answered.
   auto fellBack = answered("default/b");
   fellBack.attempts.insert(fellBack.attempts.begin(),
                            {"default/a", "h:443", "upstream_connect", microseconds(1)});
-  metrics.onChatCompletion(fellBack, started_);
+  metrics.onGenAiRequest(fellBack, started_);
   // Primary skipped while ejected: no attempt on it, and the secondary's is a fallback.
   auto skipped = answered("default/b");
   skipped.attempts.insert(skipped.attempts.begin(),
                           {"default/a", "h:443", "ejected", microseconds(0)});
-  metrics.onChatCompletion(skipped, started_);
+  metrics.onGenAiRequest(skipped, started_);
 
   EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "status_503"}), 1);
   EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "ok"}), 1);

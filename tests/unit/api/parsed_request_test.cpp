@@ -1,7 +1,7 @@
-// ParsedChatRequest::parse: raw bodies in (raw, so that a case can repeat a key), the fields every
-// provider relies on or the client's error out.
+// ParsedRequest::parse (chat completions): raw bodies in (raw, so that a case can repeat a key),
+// the fields every provider relies on or the client's error out.
 
-#include "gateway/chat_request.hpp"
+#include "api/parsed_request.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "api/endpoint_spec.hpp"
 #include "core/error.hpp"
 
-namespace switchyard::gateway {
+namespace switchyard::api {
 namespace {
 
 struct ParseCase {
@@ -169,8 +170,8 @@ class ChatRequestParse : public ::testing::TestWithParam<ParseCase> {};
 
 TEST_P(ChatRequestParse, ReadsTheCommonFields) {
   const auto& c = GetParam();
-  ParsedChatRequest request;
-  const auto result = request.parse(c.contentType, c.body);
+  ParsedRequest request;
+  const auto result = request.parse(*findEndpoint("/v1/chat/completions"), c.contentType, c.body);
   if (!c.errorKind.empty()) {
     ASSERT_FALSE(result) << "expected an error";
     EXPECT_EQ(core::kindName(result.error().kind), c.errorKind) << result.error().message;
@@ -181,7 +182,7 @@ TEST_P(ChatRequestParse, ReadsTheCommonFields) {
     return;
   }
   ASSERT_TRUE(result) << core::kindName(result.error().kind) << ": " << result.error().message;
-  const auto& chat = request.chat();
+  const auto& chat = request.request();
   ASSERT_NE(chat.body, nullptr);
   EXPECT_EQ(chat.model, c.model);
   EXPECT_EQ(chat.stream, c.stream);
@@ -192,12 +193,44 @@ INSTANTIATE_TEST_SUITE_P(Cases, ChatRequestParse, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ApiRequest, BodyKeepsEveryMember) {
-  ParsedChatRequest request;
-  ASSERT_TRUE(request.parse(kJson, R"({"model":"m","temperature":0.5,"x":[1]})"));
-  const auto& body = *request.chat().body;
+  ParsedRequest request;
+  ASSERT_TRUE(request.parse(*findEndpoint("/v1/chat/completions"), kJson,
+                            R"({"model":"m","temperature":0.5,"x":[1]})"));
+  const auto& body = *request.request().body;
   EXPECT_EQ(body.size(), 3u);
   EXPECT_EQ(body.at("temperature").as_double(), 0.5);
 }
 
 }  // namespace
-}  // namespace switchyard::gateway
+}  // namespace switchyard::api
+
+namespace switchyard::api {
+namespace {
+
+TEST(EmbeddingsRequest, StreamFieldsAreNotReadAndTheEndpointIsSet) {
+  ParsedRequest request;
+  const auto* spec = findEndpoint("/v1/embeddings");
+  ASSERT_NE(spec, nullptr);
+  ASSERT_TRUE(request.parse(*spec, kJson, R"({"model":"e","input":"hi","stream":"yes"})"));
+  EXPECT_EQ(request.request().endpoint, providers::Endpoint::Embeddings);
+  EXPECT_EQ(request.request().model, "e");
+  EXPECT_FALSE(request.request().stream);
+}
+
+TEST(EmbeddingsRequest, ModelIsRequired) {
+  ParsedRequest request;
+  const auto result = request.parse(*findEndpoint("/v1/embeddings"), kJson, R"({"input":"hi"})");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().param, "model");
+}
+
+TEST(EndpointSpec, PathsAreExact) {
+  EXPECT_EQ(findEndpoint("/v1/chat/completions/"), nullptr);
+  EXPECT_EQ(findEndpoint("/v1/embedding"), nullptr);
+  EXPECT_EQ(findEndpoint("/v1/chat/completions")->operationName, "chat");
+  EXPECT_EQ(findEndpoint("/v1/embeddings")->operationName, "embeddings");
+  EXPECT_EQ(endpointPaths(), "/v1/chat/completions, /v1/embeddings");
+}
+
+}  // namespace
+}  // namespace switchyard::api

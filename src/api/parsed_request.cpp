@@ -1,9 +1,11 @@
-#include "gateway/chat_request.hpp"
+#include "api/parsed_request.hpp"
 
 #include <boost/json/parse.hpp>
+
+#include "api/endpoint_spec.hpp"
 #include "core/ascii.hpp"
 
-namespace switchyard::gateway {
+namespace switchyard::api {
 
 using core::Error;
 using core::ErrorKind;
@@ -34,7 +36,8 @@ CommonFields findCommonFields(const boost::json::object& body) {
 
 }  // namespace
 
-core::Result<void> ParsedChatRequest::parse(std::string_view contentType, std::string_view body) {
+core::Result<void> ParsedRequest::parse(const EndpointSpec& endpoint, std::string_view contentType,
+                                        std::string_view body) {
   if (!contentType.empty() && !core::istartsWithAscii(contentType, "application/json")) {
     return Error::make(ErrorKind::UnsupportedMediaType,
                        "Content-Type must be application/json, got " + std::string(contentType));
@@ -57,13 +60,15 @@ core::Result<void> ParsedChatRequest::parse(std::string_view contentType, std::s
   if (!model || !model->is_string() || model->get_string().empty()) {
     return Error::make(ErrorKind::InvalidRequest, "you must provide a model parameter", "model");
   }
-  chat_.body = &object;
-  chat_.model = model->get_string();
+  request_.endpoint = endpoint.endpoint;
+  request_.body = &object;
+  request_.model = model->get_string();
 
+  if (!endpoint.streams) return {};
   if (const auto* stream = fields.stream; stream && !stream->is_null()) {
     if (!stream->is_bool())
       return Error::make(ErrorKind::InvalidRequest, "stream must be a boolean", "stream");
-    chat_.stream = stream->get_bool();
+    request_.stream = stream->get_bool();
   }
   if (const auto* options = fields.streamOptions; options && !options->is_null()) {
     if (!options->is_object()) {
@@ -76,10 +81,10 @@ core::Result<void> ParsedChatRequest::parse(std::string_view contentType, std::s
         return Error::make(ErrorKind::InvalidRequest, "include_usage must be a boolean",
                            "stream_options.include_usage");
       }
-      chat_.includeUsage = usage->get_bool();
+      request_.includeUsage = usage->get_bool();
     }
   }
   return {};
 }
 
-}  // namespace switchyard::gateway
+}  // namespace switchyard::api

@@ -1,0 +1,35 @@
+#pragma once
+// The one way an error answer leaves the gateway: status from core::httpStatusOf, body in the
+// endpoint's envelope, the request id and Retry-After headers, and the request record's error
+// fields (response code, error type, Envoy-style response flag).
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "gateway/request_info.hpp"
+#include "http/server.hpp"
+
+namespace switchyard::gateway {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+inline constexpr std::string_view kJsonContentType = "application/json";
+
+// Envoy-style response flag for the error that ended a request ("UF", "UH", "NR", ...).
+std::string_view responseFlagFor(const core::Error& error);
+
+// How an attempt ended, for the access log and metrics ("status_503", "upstream_connect", ...).
+std::string attemptOutcome(const core::Error& error);
+
+// Sends `error` rendered by `render` (an endpoint's envelope) with `headers` plus x-request-id.
+boost::asio::awaitable<void> respondError(http::ResponseWriter& writer, RequestInfo& info,
+                                          const core::Error& error,
+                                          std::string (*render)(const core::Error&),
+                                          HeaderList headers = {});
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,436 @@
+#include "gateway/exchange.hpp"
+
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+
+#include "gateway/error_response.hpp"
+#include "route/router.hpp"
+
+namespace switchyard::gateway {
+
+namespace asio = boost::asio;
+using core::Error;
+using core::ErrorKind;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::string_view kEventStream = "text/event-stream; charset=utf-8";
+constexpr auto kDefaultRequestTimeout = std::chrono::seconds(60);
+constexpr auto kDefaultStreamIdleTimeout = std::chrono::seconds(300);
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
+std::string_view headerOf(const http::Request& request, std::string_view name) {
+  const auto value = request[boost::beast::string_view(name.data(), name.size())];
+  return {value.data(), value.size()};
+}
+
+// An OpenAI error event: clients raise on it instead of keeping a truncated answer as complete.
+std::string errorEvent(const Error& error) {
+  return "data: " + core::renderOpenAiError(error) + "\n\n";
+}
+
+std::chrono::microseconds since(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start);
+}
+
+}  // namespace
+
+struct Exchange::Attempt {
+  const BackendRuntime& backend;
+  const providers::Translator& translator;
+  providers::BackendTarget target;
+  providers::UpstreamCalls calls;
+  SteadyClock::time_point started = SteadyClock::now();
+};
+
+Exchange::Exchange(const Runtime& runtime, const api::EndpointSpec& endpoint,
+                   const providers::ApiRequest& request, const http::Request& httpRequest,
+                   http::ResponseWriter& writer, RequestInfo& info,
+                   const ExchangeServices& services, RequestTrace* trace)
+    : runtime_(runtime),
+      endpoint_(endpoint),
+      request_(request),
+      httpRequest_(httpRequest),
+      writer_(writer),
+      info_(info),
+      services_(services),
+      trace_(trace),
+      lastError_(Error::make(ErrorKind::NoBackendAvailable, "no backend is available")) {}
+
+asio::awaitable<void> Exchange::run() {
+  info_.operation = endpoint_.operationName;
+  info_.requestModel = request_.model;
+  info_.stream = request_.stream;
+
+  // Route: the body's model is the x-ai-eg-model header, whatever the client sent.
+  const auto match =
+      route::findRoute(*runtime_.snapshot, [&](std::string_view name) -> std::string_view {
+        if (name == "x-ai-eg-model") return request_.model;
+        return headerOf(httpRequest_, name);
+      });
+  if (!match.rule) {
+    co_await respondError(Error::make(ErrorKind::ModelNotFound,
+                                      "The model `" + std::string(request_.model) +
+                                          "` does not exist or you do not have access to it."));
+    co_return;
+  }
+  rule_ = match.rule;
+  route_ = match.route;
+
+  route::BackendHandle handles[route::AttemptPlan::kMaxAttempts] = {};
+  const std::size_t refs = std::min(rule_->backendRefs.size(), route::AttemptPlan::kMaxAttempts);
+  for (std::size_t i = 0; i < refs; ++i) {
+    if (const auto* backend = backendOf(rule_->backendRefs[i])) handles[i] = backend->health;
+  }
+  route::AttemptSequence attempts(
+      *rule_, route_->retry ? &*route_->retry : nullptr, services_.outliers,
+      std::span<const route::BackendHandle>(handles, refs),
+      rule_->requestTimeout.value_or(kDefaultRequestTimeout), SteadyClock::now(),
+      services_.random);
+  attempts_ = &attempts;
+  const auto logSkipped = [&] {
+    for (const auto index : attempts.takeSkipped()) {
+      if (const auto* backend = backendOf(rule_->backendRefs[index]))
+        info_.attempts.push_back({backend->config->name, backend->hostLabel, "ejected", {}});
+    }
+  };
+
+  // Attempts, until one answers or the sequence says stop; never after the first byte sent.
+  for (;;) {
+    const auto step = attempts.next(SteadyClock::now());
+    logSkipped();
+    if (!step) break;
+    const auto result = co_await attempt(rule_->backendRefs[step->index]);
+    if (result == AttemptResult::Answered) {
+      attempts.onAnswered();
+      co_return;
+    }
+    if (result == AttemptResult::Abandoned) {
+      attempts.onAbandoned();
+      break;
+    }
+    const auto backOff = attempts.onFailed(lastError_, SteadyClock::now());
+    if (writer_.started()) co_return;  // the stream already ended with its error event
+    if (backOff.count() > 0) {
+      asio::steady_timer pause(co_await asio::this_coro::executor, backOff);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+  }
+  if (writer_.started()) co_return;
+  if (attempts.stopReason() == "no_backend") {
+    lastError_ = Error::make(ErrorKind::NoBackendAvailable,
+                             "no backend is available for model " + std::string(request_.model));
+  }
+  co_await respondError(lastError_);
+}
+
+const BackendRuntime* Exchange::backendOf(const config::BackendRef& ref) const {
+  const auto found = runtime_.backends.find(ref.backend.get());
+  return found == runtime_.backends.end() ? nullptr : &found->second;
+}
+
+asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::BackendRef& ref) {
+  const BackendRuntime* backend = backendOf(ref);
+  const providers::Translator* translator =
+      backend && backend->provider ? endpoint_.translatorOf(*backend->provider) : nullptr;
+  if (!backend) {
+    lastError_ =
+        Error::make(ErrorKind::NoBackendAvailable, "backend of this rule is not configured");
+    co_return AttemptResult::Failed;
+  }
+  if (!translator) {
+    // A rule may mix schemas: a backend whose schema does not serve this endpoint is a failed
+    // attempt, so the next backend of the rule may serve it.
+    const Error error = Error::make(
+        ErrorKind::NoBackendAvailable,
+        "backend " + backend->config->name + " (schema " +
+            std::string(backend->provider ? backend->provider->descriptor.schemaName : "?") +
+            ") does not serve " + std::string(endpoint_.path));
+    info_.recordAttempt(backend->config->name, backend->hostLabel,
+                        backend->provider ? backend->provider->descriptor.genAiProviderName : "",
+                        "unsupported_endpoint", {});
+    lastError_ = error;
+    co_return AttemptResult::Failed;
+  }
+
+  Attempt attempt{*backend, *translator, {}, {}};
+  attempt.target.model =
+      ref.modelNameOverride.empty() ? request_.model : std::string_view(ref.modelNameOverride);
+  attempt.target.project = backend->project;
+  attempt.target.region = backend->region;
+  attempt.target.pathPrefix = backend->config->prefix;
+  info_.modelOverride = ref.modelNameOverride;
+  if (trace_) trace_->beginAttempt(*backend, attempt.target.model);
+
+  // Translate.
+  auto calls = translator->buildRequest(request_, attempt.target);
+  if (!calls) {
+    // The client's request cannot be expressed at all: no other backend will take it either.
+    if (core::sideOf(calls.error().kind) == core::ErrorSide::Client) {
+      lastError_ = calls.error();
+      co_return AttemptResult::Abandoned;
+    }
+    co_return failed(attempt, calls.error());
+  }
+  attempt.calls = std::move(*calls);
+  if (request_.stream && attempt.calls.size() != 1) {
+    co_return failed(attempt, Error::make(ErrorKind::Internal,
+                                          "a streamed request must be one upstream call"));
+  }
+
+  // Stamp: the request id and the trace context go to the upstream, whatever signs it.
+  for (auto& call : attempt.calls) {
+    core::setHeader(call.headers, "x-request-id", std::string(info_.requestId));
+    if (trace_) {
+      core::setHeader(call.headers, "traceparent", trace_->attemptTraceParent());
+      if (!trace_->traceState().empty())
+        core::setHeader(call.headers, "tracestate", trace_->traceState());
+    } else {
+      forwardCallerTraceContext(httpRequest_, call.headers);
+    }
+  }
+
+  // Sign.
+  if (!backend->credentialError.empty()) {
+    co_return failed(attempt,
+                     Error::make(ErrorKind::CredentialUnavailable, backend->credentialError));
+  }
+  if (auto signedOk = co_await sign(attempt); !signedOk) co_return failed(attempt, signedOk.error());
+
+  if (attemptTime().count() <= 0) {
+    const auto requestTimeout = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
+    co_return failed(attempt,
+                     Error::make(ErrorKind::UpstreamTimeout,
+                                 "request timeout of " + std::to_string(requestTimeout.count()) +
+                                     " ms reached"));
+  }
+  // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
+  // with a fresh one and retry this backend once.
+  for (int pass = 0;; ++pass) {
+    const AttemptResult result =
+        request_.stream ? co_await sendStream(attempt) : co_await sendUnary(attempt);
+    const bool unauthorized = result != AttemptResult::Answered && !writer_.started() &&
+                              lastError_.kind == ErrorKind::UpstreamStatus &&
+                              lastError_.upstreamStatus == 401;
+    if (!unauthorized || pass > 0 || !backend->signer) co_return result;
+    backend->signer->onUnauthorized(attempt.calls.front());
+    if (auto resigned = co_await sign(attempt); !resigned)
+      co_return failed(attempt, resigned.error());
+    attempt.started = SteadyClock::now();
+  }
+}
+
+asio::awaitable<core::Result<void>> Exchange::sign(Attempt& attempt) {
+  if (!attempt.backend.signer) co_return core::Result<void>();
+  for (auto& call : attempt.calls) {
+    if (auto signedOk = co_await attempt.backend.signer->sign(call); !signedOk)
+      co_return signedOk.error();
+  }
+  co_return core::Result<void>();
+}
+
+asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
+  const auto& backend = attempt.backend;
+  const auto sent = SteadyClock::now();
+  using Response = core::Result<core::InboundResponse>;
+  boost::container::small_vector<Response, 1> responses;
+  if (attempt.calls.size() == 1) {
+    responses.push_back(
+        co_await services_.upstream.send(backend.target, attempt.calls.front(), attemptTime()));
+  } else {
+    // Several calls (a batch over the upstream's size limit): all at once, answers kept in order.
+    const auto executor = co_await asio::this_coro::executor;
+    using Op = decltype(asio::co_spawn(executor, std::declval<asio::awaitable<Response>>(),
+                                       asio::deferred));
+    std::vector<Op> ops;
+    ops.reserve(attempt.calls.size());
+    const auto timeout = attemptTime();
+    for (const auto& call : attempt.calls)
+      ops.push_back(asio::co_spawn(executor, services_.upstream.send(backend.target, call, timeout),
+                                   asio::deferred));
+    auto [order, exceptions, results] =
+        co_await asio::experimental::make_parallel_group(std::move(ops))
+            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (exceptions[i]) std::rethrow_exception(exceptions[i]);
+      responses.push_back(std::move(results[i]));
+    }
+  }
+  info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
+
+  boost::container::small_vector<std::string_view, 1> bodies;
+  for (auto& response : responses) {
+    if (!response) co_return failed(attempt, response.error());
+    if (response->status < 200 || response->status > 299)
+      co_return failedWithStatus(attempt, response->status, response->headers, response->body);
+    bodies.push_back(response->body);
+  }
+  const providers::ResponseContext context{services_.clock.nowSeconds(), info_.requestId};
+  auto translated =
+      attempt.translator.translateResponse(bodies, request_, attempt.target, context);
+  if (!translated) co_return failed(attempt, translated.error());
+
+  succeeded(attempt);
+  info_.responseModel = translated->responseModel;
+  info_.usage = translated->usage;
+  info_.responseCode = 200;
+  if (trace_) trace_->onResponse(translated->body);
+  HeaderList headers;
+  headers.emplace_back("x-request-id", std::string(info_.requestId));
+  co_await writer_.send(200, kJsonContentType, std::move(translated->body), std::move(headers));
+  co_return AttemptResult::Answered;
+}
+
+asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) {
+  const auto& backend = attempt.backend;
+  const providers::ResponseContext context{services_.clock.nowSeconds(), info_.requestId};
+  auto translator = attempt.translator.newStreamTranslator(request_, attempt.target, context);
+  if (!translator) {
+    lastError_ = Error::make(ErrorKind::InvalidRequest,
+                             std::string(endpoint_.path) + " does not stream on this backend",
+                             "stream");
+    co_return AttemptResult::Abandoned;
+  }
+  const auto sent = SteadyClock::now();
+  auto opened =
+      co_await services_.upstream.openStream(backend.target, attempt.calls.front(), attemptTime());
+  info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
+  if (!opened) co_return failed(attempt, opened.error());
+  net::UpstreamStream& stream = *opened;
+
+  const auto idleLimit = rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
+  auto idleTimeout = [&] {
+    // Before the first byte the attempt's own timeout bounds the wait too (fallback stays
+    // possible).
+    return std::min(std::chrono::milliseconds(idleLimit),
+                    writer_.started() ? remaining() : attemptTime());
+  };
+
+  if (stream.status() < 200 || stream.status() > 299) {
+    // An error answer before any event: read it (bounded) and classify it; fallback stays possible.
+    std::string body;
+    for (;;) {
+      const auto waited = SteadyClock::now();
+      auto piece = co_await stream.next(idleTimeout());
+      info_.upstreamWait += SteadyClock::now() - waited;
+      if (!piece || !*piece) break;
+      if (body.size() < kMaxErrorBody) body.append(**piece);
+    }
+    co_return failedWithStatus(attempt, stream.status(), stream.headers(), body);
+  }
+  // The stream is on: this request is not sent again (the 401 retry happens before this point), so
+  // its body and headers need not stay for the life of the stream.
+  attempt.calls.front() = core::OutboundRequest();
+
+  std::string out;
+  // Ends the attempt with `error`: before the first byte to the client it is an ordinary failed
+  // attempt (the next backend may answer); after it, the stream ends with an error event.
+  auto fail = [&](Error error) -> asio::awaitable<AttemptResult> {
+    if (!writer_.started()) co_return failed(attempt, error);
+    failed(attempt, error);
+    info_.responseCode = 200;
+    info_.errorType = core::kindName(error.kind);
+    out.clear();
+    if (trace_) trace_->onError(error);
+    co_await writer_.write(errorEvent(error));
+    co_await writer_.endStream();
+    co_return AttemptResult::Failed;
+  };
+  // Sends what the translator produced; false when the client has gone.
+  auto flush = [&]() -> asio::awaitable<bool> {
+    if (out.empty()) co_return true;
+    if (trace_) trace_->onStreamOutput(out);
+    bool ok = false;
+    if (!writer_.started()) {
+      info_.firstByteAt = SteadyClock::now();  // metrics: time to first token
+      HeaderList headers;
+      headers.emplace_back("x-request-id", std::string(info_.requestId));
+      ok = co_await writer_.beginStream(200, kEventStream, std::move(headers), out);
+      info_.responseCode = 200;
+    } else {
+      ok = co_await writer_.write(out);
+    }
+    out.clear();
+    co_return ok;
+  };
+  auto clientLeft = [&] {
+    failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
+    info_.responseFlags = "DC";
+    return AttemptResult::Abandoned;
+  };
+
+  // A client that goes away stops the upstream call at once, not at the next event. The hook is
+  // removed on every way out, before `stream` is gone.
+  writer_.onClientClose([&stream] { stream.cancel(); });
+  struct Unhook {
+    http::ResponseWriter& writer;
+    ~Unhook() { writer.onClientClose([] {}); }
+  } unhook{writer_};
+  for (;;) {
+    const auto waited = SteadyClock::now();
+    auto piece = co_await stream.next(idleTimeout());
+    info_.upstreamWait += SteadyClock::now() - waited;  // metrics: gateway overhead
+    if (writer_.clientClosed()) co_return clientLeft();
+    if (!piece) co_return co_await fail(piece.error());
+    if (!*piece) break;  // upstream body complete
+    if (auto translated = translator->onBytes(**piece, out); !translated)
+      co_return co_await fail(translated.error());
+    // The client went away: dropping `stream` closes the upstream connection at once.
+    if (!co_await flush()) co_return clientLeft();
+  }
+  if (auto closed = translator->finish(out); !closed) co_return co_await fail(closed.error());
+  succeeded(attempt);
+  info_.responseModel = std::string(translator->responseModel());
+  info_.usage = translator->usage();
+  if (co_await flush()) co_await writer_.endStream();
+  co_return AttemptResult::Answered;
+}
+
+Exchange::AttemptResult Exchange::failedWithStatus(Attempt& attempt, unsigned status,
+                                                   const std::vector<core::Header>& headers,
+                                                   std::string_view body) {
+  return failed(attempt, attempt.translator.translateError(status, headers, body));
+}
+
+Exchange::AttemptResult Exchange::failed(Attempt& attempt, const Error& error) {
+  const auto& backend = attempt.backend;
+  info_.recordAttempt(backend.config->name, backend.hostLabel,
+                      backend.provider->descriptor.genAiProviderName, attemptOutcome(error),
+                      since(attempt.started));
+  if (error.kind == ErrorKind::UpstreamTls || error.kind == ErrorKind::UpstreamConnect ||
+      error.kind == ErrorKind::UpstreamDns)
+    info_.upstreamTransportFailureReason = error.message;
+  lastError_ = error;
+  if (trace_) trace_->endAttempt(info_.attempts.back().outcome, &error);
+  return AttemptResult::Failed;
+}
+
+void Exchange::succeeded(Attempt& attempt) {
+  const auto& backend = attempt.backend;
+  info_.recordAttempt(backend.config->name, backend.hostLabel,
+                      backend.provider->descriptor.genAiProviderName, "ok",
+                      since(attempt.started));
+  info_.upstreamTransportFailureReason.clear();
+  info_.backend = backend.config->name;
+  if (trace_) trace_->endAttempt("ok", nullptr);
+}
+
+asio::awaitable<void> Exchange::respondError(const Error& error) {
+  if (trace_) trace_->onError(error);
+  co_await gateway::respondError(writer_, info_, error, endpoint_.renderError);
+}
+
+std::chrono::milliseconds Exchange::attemptTime() const {
+  return attempts_ ? attempts_->attemptTime(SteadyClock::now()) : std::chrono::milliseconds(0);
+}
+
+std::chrono::milliseconds Exchange::remaining() const {
+  return attempts_ ? attempts_->remaining(SteadyClock::now()) : std::chrono::milliseconds(0);
+}
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,77 @@
+#pragma once
+// One request's trip through the gateway, for any endpoint, phase by phase: route, then for each
+// attempt (translate, mutate, stamp, sign, send, classify), then respond. The attempt sequence
+// (route::AttemptSequence) decides which backend comes next; a retry or fallback happens only
+// while nothing has been sent to the client. Streams are relayed by StreamRelay.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <random>
+#include <string_view>
+
+#include "api/endpoint_spec.hpp"
+#include "config/snapshot.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "gateway/request_info.hpp"
+#include "gateway/request_trace.hpp"
+#include "gateway/runtime.hpp"
+#include "http/server.hpp"
+#include "net/upstream_client.hpp"
+#include "route/attempt_sequence.hpp"
+#include "route/outlier_detector.hpp"
+
+namespace switchyard::gateway {
+
+// Process and worker services an exchange uses; the worker's handler owns them.
+struct ExchangeServices {
+  net::UpstreamClient& upstream;
+  route::OutlierDetector& outliers;
+  const core::Clock& clock;
+  std::minstd_rand& random;
+};
+
+class Exchange {
+ public:
+  Exchange(const Runtime& runtime, const api::EndpointSpec& endpoint,
+           const providers::ApiRequest& request, const http::Request& httpRequest,
+           http::ResponseWriter& writer, RequestInfo& info, const ExchangeServices& services,
+           RequestTrace* trace);
+
+  boost::asio::awaitable<void> run();
+
+ private:
+  // Failed: the backend failed (lastError_); the attempt sequence decides what follows.
+  // Abandoned: the attempt says nothing about the backend (a client error, the client left).
+  enum class AttemptResult { Answered, Failed, Abandoned };
+  struct Attempt;
+
+  boost::asio::awaitable<AttemptResult> attempt(const config::BackendRef& ref);
+  boost::asio::awaitable<AttemptResult> sendUnary(Attempt& attempt);
+  boost::asio::awaitable<AttemptResult> sendStream(Attempt& attempt);
+  boost::asio::awaitable<core::Result<void>> sign(Attempt& attempt);
+  // An upstream error answer → the attempt's failure.
+  AttemptResult failedWithStatus(Attempt& attempt, unsigned status,
+                                 const std::vector<core::Header>& headers, std::string_view body);
+  AttemptResult failed(Attempt& attempt, const core::Error& error);
+  void succeeded(Attempt& attempt);
+  const BackendRuntime* backendOf(const config::BackendRef& ref) const;
+  boost::asio::awaitable<void> respondError(const core::Error& error);
+  std::chrono::milliseconds attemptTime() const;
+  std::chrono::milliseconds remaining() const;
+
+  const Runtime& runtime_;
+  const api::EndpointSpec& endpoint_;
+  const providers::ApiRequest& request_;
+  const http::Request& httpRequest_;
+  http::ResponseWriter& writer_;
+  RequestInfo& info_;
+  const ExchangeServices& services_;
+  RequestTrace* trace_;  // null: tracing off
+  const config::Rule* rule_ = nullptr;
+  const config::Route* route_ = nullptr;
+  route::AttemptSequence* attempts_ = nullptr;  // during run()
+  core::Error lastError_;
+};
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,66 @@
+#pragma once
+// Everything known about one request once it is over (Envoy's StreamInfo): the exchange fills it
+// as the request goes, and the access log, metrics and traces read it at the end.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/provider.hpp"
+
+namespace switchyard::gateway {
+
+struct AttemptRecord {
+  std::string backend;       // AIServiceBackend namespace/name
+  std::string upstreamHost;  // host:port
+  std::string outcome;       // "ok", "status_503", "upstream_connect", ...
+  std::chrono::microseconds duration{0};
+};
+
+struct RequestInfo {
+  std::chrono::system_clock::time_point start;
+  std::string_view method;
+  std::string_view path;
+  std::string_view protocol;
+  unsigned responseCode = 0;
+  std::string responseFlags;  // Envoy-style: "UF" upstream failure, "UH" no healthy upstream, ...
+  std::uint64_t bytesReceived = 0;
+  std::uint64_t bytesSent = 0;
+  std::chrono::microseconds duration{0};
+  std::string upstreamHost;
+  std::string upstreamCluster;
+  std::string upstreamTransportFailureReason;
+  std::string_view requestId;
+  std::string_view userAgent;
+  std::string requestModel;  // owned: the parsed request is gone when the line is written
+  std::string modelOverride;
+  std::string responseModel;
+  std::string backend;
+  providers::Usage usage;
+  bool stream = false;
+  std::string errorType;
+  std::vector<AttemptRecord> attempts;
+  // For metrics and traces, not printed: the endpoint's gen_ai.operation.name and the last backend
+  // tried's gen_ai.provider.name (literals), when the first streamed event went out, and how long
+  // the request waited on upstreams.
+  std::string_view operation = "chat";
+  std::string_view provider;
+  std::chrono::steady_clock::time_point firstByteAt{};
+  std::chrono::steady_clock::duration upstreamWait{0};
+
+  // One upstream attempt ended ("ok", or how it failed): the attempt list and the upstream fields
+  // follow the latest attempt.
+  void recordAttempt(std::string_view backendName, std::string_view hostLabel,
+                     std::string_view providerName, std::string outcome,
+                     std::chrono::microseconds elapsed) {
+    attempts.push_back({std::string(backendName), std::string(hostLabel), std::move(outcome),
+                        elapsed});
+    upstreamHost = hostLabel;
+    upstreamCluster = backendName;
+    provider = providerName;
+  }
+};
+
+}  // namespace switchyard::gateway
