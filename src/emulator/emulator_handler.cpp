@@ -10,10 +10,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "emulator/answer.hpp"
+#include "emulator/embedding_answer.hpp"
 #include "emulator/generate_request.hpp"
 #include "emulator/google_error.hpp"
+#include "emulator/predict_request.hpp"
 #include "emulator/random.hpp"
 
 namespace switchyard::emulator {
@@ -86,6 +89,21 @@ std::string oauthFaultBody(unsigned status) {
       {"error", error}, {"error_description", "emulator fault: status " + std::to_string(status)}});
 }
 
+// Vertex's 401 unless the request carries `Authorization: Bearer <a token this emulator issued>`.
+std::optional<GoogleError> authorizationError(http::Request& request, TokenService& tokens) {
+  const std::string_view authorization = request[bhttp::field::authorization];
+  const bool bearer = authorization.size() > 7 && lower(authorization.substr(0, 7)) == "bearer ";
+  if (bearer && tokens.isValid(authorization.substr(7))) return std::nullopt;
+  GoogleError error{401, {}, bearer ? "ACCESS_TOKEN_TYPE_UNSUPPORTED" : "CREDENTIALS_MISSING"};
+  if (!bearer && request.find("x-goog-api-key") != request.end()) {
+    error.message =
+        "API keys are not supported by this API. Expected OAuth2 access token or other "
+        "authentication credentials that assert a principal. See "
+        "https://cloud.google.com/docs/authentication";
+  }
+  return error;
+}
+
 }  // namespace
 
 // What a fault does before the answer is made: wait, hang, drop the connection or answer an error.
@@ -133,6 +151,7 @@ asio::awaitable<void> EmulatorHandler::handle(http::Request& request, const http
   if (path == "/emulator/faults") co_return co_await handleFaults(request, writer);
   if (path == "/emulator/stats") co_return co_await handleStats(request, writer);
   if (parseModelCall(target)) co_return co_await handleGenerate(request, writer);
+  if (parsePredictCall(target)) co_return co_await handlePredict(request, writer);
   std::string message = "The requested URL " + std::string(path) + " was not found on this server.";
   co_await sendGoogleError(writer, 404, std::move(message), false);
 }
@@ -187,16 +206,8 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
     co_return;
   }
 
-  const std::string_view authorization = request[bhttp::field::authorization];
-  const bool bearer = authorization.size() > 7 && lower(authorization.substr(0, 7)) == "bearer ";
-  if (!bearer || !services_.tokens.isValid(authorization.substr(7))) {
-    GoogleError error{401, {}, bearer ? "ACCESS_TOKEN_TYPE_UNSUPPORTED" : "CREDENTIALS_MISSING"};
-    if (!bearer && request.find("x-goog-api-key") != request.end()) {
-      error.message =
-          "API keys are not supported by this API. Expected OAuth2 access token or other "
-          "authentication credentials that assert a principal. See "
-          "https://cloud.google.com/docs/authentication";
-    }
+  if (auto denied = authorizationError(request, services_.tokens)) {
+    GoogleError error = std::move(*denied);
     co_await sendGoogleError(writer, std::move(error), call.stream);
     co_return;
   }
@@ -283,6 +294,62 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
     if (k == 0 && answerFault.streamPause.count() > 0) co_await sleepFor(answerFault.streamPause);
   }
   if (!co_await writer.endStream()) services_.stats.clientDisconnect();
+}
+
+// :predict for text-embedding models, with generateContent's order of checks: control-API fault →
+// method → bearer token → model → body → directive fault → answer. Stream-only fault keys have no
+// effect here.
+asio::awaitable<void> EmulatorHandler::handlePredict(http::Request& request,
+                                                     http::ResponseWriter& writer) {
+  const PredictCall call = *parsePredictCall(request.target());
+  Headers seen;
+  for (const auto& f : request) seen.emplace_back(lower(f.name_string()), std::string(f.value()));
+  services_.stats.predictRequest(call.model, request.target(), std::move(seen), request.body());
+
+  Fault answerFault;
+  if (auto fault = services_.faults.take(call.model)) {
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, false, false)) co_return;
+    answerFault = *fault;
+  }
+  if (request.method() != bhttp::verb::post) {
+    co_await sendGoogleError(writer, 404, "The requested method is not served at this URL.", false);
+    co_return;
+  }
+  if (auto denied = authorizationError(request, services_.tokens)) {
+    GoogleError error = std::move(*denied);
+    co_await sendGoogleError(writer, std::move(error), false);
+    co_return;
+  }
+  const EmbeddingModel* model = findEmbeddingModel(call.model);
+  if (!model) {
+    const ModelCall asModelCall{call.apiVersion, call.project, call.location, call.model};
+    GoogleError error = modelNotFound(asModelCall);
+    co_await sendGoogleError(writer, std::move(error), false);
+    co_return;
+  }
+  auto parsed = parsePredictRequest(request.body(), *model);
+  if (!parsed) {
+    GoogleError error = parsed.error();
+    co_await sendGoogleError(writer, std::move(error), false);
+    co_return;
+  }
+
+  // Directives may sit in any instance's content.
+  std::string contents;
+  for (const auto& instance : parsed->instances) contents += instance.content + "\n";
+  auto directive = parseFaultDirectives(contents);
+  if (!directive) {
+    std::string message = directive.error().message;
+    co_await sendGoogleError(writer, 400, std::move(message), false);
+    co_return;
+  }
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, false, false)) co_return;
+  answerFault.merge(*directive);
+
+  std::string response = renderPredictResponse(*parsed, *model);
+  Headers none;
+  co_await sendBody(writer, 200, kJson, std::move(response), std::move(none),
+                    answerFault.chunkedBody);
 }
 
 asio::awaitable<void> EmulatorHandler::handleFaults(http::Request& request,

@@ -3,6 +3,7 @@
 //   POST   /token                                   OAuth JWT-bearer grant
 //   POST   /{v1,v1beta1}/projects/*/locations/*/publishers/google/models/*:generateContent
 //   POST   ...:streamGenerateContent?alt=sse        SSE with CRLF, as Vertex sends it
+//   POST   .../publishers/google/models/*:predict   text embeddings (README "predict")
 //   GET    /emulator/stats    DELETE /emulator/stats (reset)
 //   POST   /emulator/faults   DELETE /emulator/faults (clear, and release hung requests)
 
@@ -42,6 +43,7 @@ class EmulatorHandler final : public http::Handler {
  private:
   boost::asio::awaitable<void> handleToken(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> handleGenerate(http::Request& request, http::ResponseWriter& writer);
+  boost::asio::awaitable<void> handlePredict(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> handleFaults(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> handleStats(http::Request& request, http::ResponseWriter& writer);
 

@@ -16,6 +16,10 @@ std::string renderStats(const Stats& stats) {
   out["generate_requests"] = std::move(byModel);
   out["generate_requests_total"] = stats.generateRequestsTotal;
   out["stream_requests"] = stats.streamRequests;
+  json::object predictByModel;
+  for (const auto& [model, count] : stats.predictRequests) predictByModel[model] = count;
+  out["predict_requests"] = std::move(predictByModel);
+  out["predict_requests_total"] = stats.predictRequestsTotal;
   out["faults_injected"] = stats.faultsInjected;
   out["connections_accepted"] = stats.connectionsAccepted;
   out["client_disconnects"] = stats.clientDisconnects;
@@ -44,6 +48,17 @@ void StatsRecorder::generateRequest(std::string_view model, bool stream, std::st
   ++stats_.generateRequestsTotal;
   ++stats_.generateRequests[std::string(model)];
   if (stream) ++stats_.streamRequests;
+  stats_.lastRequestPath = path;
+  stats_.lastRequestHeaders = std::move(headers);
+  stats_.lastRequestBody = body;
+}
+
+void StatsRecorder::predictRequest(std::string_view model, std::string_view path,
+                                   std::vector<std::pair<std::string, std::string>> headers,
+                                   std::string_view body) {
+  std::lock_guard lock(mutex_);
+  ++stats_.predictRequestsTotal;
+  ++stats_.predictRequests[std::string(model)];
   stats_.lastRequestPath = path;
   stats_.lastRequestHeaders = std::move(headers);
   stats_.lastRequestBody = body;

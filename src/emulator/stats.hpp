@@ -1,6 +1,6 @@
 #pragma once
-// What the emulator has seen, for tests: counters and the last generate request exactly as it
-// arrived. Served as JSON by GET /emulator/stats and returned by Emulator::stats().
+// What the emulator has seen, for tests: counters and the last model request (generate or predict)
+// exactly as it arrived. Served as JSON by GET /emulator/stats and returned by Emulator::stats().
 
 #include <cstdint>
 #include <map>
@@ -18,6 +18,8 @@ struct Stats {
   std::uint64_t generateRequestsTotal = 0;                // unary + streaming, any outcome
   std::map<std::string, std::uint64_t> generateRequests;  // by model id
   std::uint64_t streamRequests = 0;
+  std::uint64_t predictRequestsTotal = 0;                // :predict (embeddings), any outcome
+  std::map<std::string, std::uint64_t> predictRequests;  // by model id
   std::uint64_t faultsInjected = 0;
   std::uint64_t connectionsAccepted = 0;  // TLS handshakes started (0 when plaintext)
   std::uint64_t clientDisconnects = 0;    // a stream write the client was gone for
@@ -27,8 +29,9 @@ struct Stats {
 };
 
 // {"token_requests", "tokens_issued", "generate_requests": {model: n}, "generate_requests_total",
-//  "stream_requests", "faults_injected", "connections_accepted", "client_disconnects",
-//  "last_request_path", "last_request_headers": {name: value}, "last_request_body"}.
+//  "stream_requests", "predict_requests": {model: n}, "predict_requests_total", "faults_injected",
+//  "connections_accepted", "client_disconnects", "last_request_path", "last_request_headers":
+//  {name: value}, "last_request_body"}.
 std::string renderStats(const Stats& stats);
 
 // Thread-safe recorder shared by the worker handlers.
@@ -39,6 +42,9 @@ class StatsRecorder {
   void generateRequest(std::string_view model, bool stream, std::string_view path,
                        std::vector<std::pair<std::string, std::string>> headers,
                        std::string_view body);
+  void predictRequest(std::string_view model, std::string_view path,
+                      std::vector<std::pair<std::string, std::string>> headers,
+                      std::string_view body);
   void faultInjected();
   void clientDisconnect();
   void reset();

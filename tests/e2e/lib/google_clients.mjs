@@ -107,6 +107,38 @@ const steps = {
       return { thrown: true, status: err.status, message: err.message };
     }
   },
+  // embedContent with a text-embedding model goes to :predict in Vertex mode.
+  async embed({ ai }) {
+    const res = await ai.models.embedContent({
+      model: 'text-embedding-005',
+      contents: ['What is the meaning of life?', 'How do I bake bread?'],
+      config: { outputDimensionality: 256, taskType: 'RETRIEVAL_DOCUMENT' },
+    });
+    return { embeddings: res.embeddings, metadata: res.metadata };
+  },
+  // gemini-embedding-001 also uses :predict (the SDK sends other gemini models to :embedContent).
+  async embedGemini({ ai }) {
+    const res = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'one text only' });
+    return { embeddings: res.embeddings, metadata: res.metadata };
+  },
+  async embedError({ ai }) {
+    try {
+      await ai.models.embedContent({
+        model: 'text-embedding-005', contents: ['x'], config: { outputDimensionality: 1024 },
+      });
+      return { thrown: false };
+    } catch (err) {
+      return { thrown: true, status: err.status, message: err.message };
+    }
+  },
+  async embedTooMany({ ai }) {
+    try {
+      await ai.models.embedContent({ model: 'gemini-embedding-001', contents: ['a', 'b'] });
+      return { thrown: false };
+    } catch (err) {
+      return { thrown: true, status: err.status, message: err.message };
+    }
+  },
 };
 
 // Hermetic: no ambient Google settings (an API key in the environment would change the SDK's mode).

@@ -127,6 +127,106 @@ TEST(Emulator, ServesTokensAnswersFaultsAndStats) {
   emulator.stop();
 }
 
+constexpr const char* kPredictPath =
+    "/v1/projects/p/locations/us-central1/publishers/google/models/text-embedding-005:predict";
+constexpr const char* kPredictBody =
+    R"({"instances":[{"content":"embed me","task_type":"RETRIEVAL_QUERY"}],)"
+    R"("parameters":{"outputDimensionality":8}})";
+
+TEST(Emulator, PredictAnswersEmbeddingsWithAuthFaultsAndStats) {
+  EmulatorOptions options;
+  options.tls = false;
+  Emulator emulator(options);
+  emulator.start();
+  const std::string token = tokenFor(emulator);
+  auto post = [&](const std::string& path, const std::string& body, const std::string& bearer) {
+    return call(emulator.port(), bhttp::verb::post, path, body, "application/json", bearer);
+  };
+
+  auto ok = post(kPredictPath, kPredictBody, token);
+  ASSERT_EQ(ok.status, 200u) << ok.body;
+  const auto answer = json::parse(ok.body);
+  const auto& embeddings = answer.at("predictions").at(0).at("embeddings");
+  EXPECT_EQ(embeddings.at("values").as_array().size(), 8u);
+  EXPECT_EQ(embeddings.at("statistics").at("token_count").as_int64(), 2);
+  EXPECT_EQ(answer.at("metadata").at("billableCharacterCount").as_int64(), 7);
+  EXPECT_EQ(post(kPredictPath, kPredictBody, token).body, ok.body);  // deterministic
+
+  auto unauthenticated = post(kPredictPath, kPredictBody, "");
+  EXPECT_EQ(unauthenticated.status, 401u);
+  EXPECT_EQ(json::parse(unauthenticated.body).at("error").at("status").as_string(),
+            "UNAUTHENTICATED");
+  EXPECT_EQ(post(kPredictPath, kPredictBody, "ya29.not-issued").status, 401u);
+
+  auto unknown =
+      post("/v1/projects/p/locations/l/publishers/google/models/text-embedding-999:predict",
+           kPredictBody, token);
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_NE(unknown.body.find("Publisher Model `projects/p/locations/l/publishers/google/models/"
+                              "text-embedding-999` was not found"),
+            std::string::npos);
+  EXPECT_EQ(post("/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-flash:predict",
+                 kPredictBody, token)
+                .status,
+            404u);
+
+  auto invalid = post(kPredictPath, R"({"instances":[]})", token);
+  EXPECT_EQ(invalid.status, 400u);
+  EXPECT_EQ(json::parse(invalid.body).at("error").at("status").as_string(), "INVALID_ARGUMENT");
+  auto tooMany =
+      post("/v1/projects/p/locations/l/publishers/google/models/gemini-embedding-001:predict",
+           R"({"instances":[{"content":"a"},{"content":"b"}]})", token);
+  EXPECT_EQ(tooMany.status, 400u);
+  EXPECT_NE(tooMany.body.find("at most 1 instance per request"), std::string::npos);
+
+  // A control-API fault for the model, before authentication, with Retry-After.
+  Fault busy;
+  busy.status = 503;
+  busy.retryAfterSeconds = 7;
+  emulator.addFault("text-embedding-005", busy, 1);
+  auto unavailable = post(kPredictPath, kPredictBody, "");
+  EXPECT_EQ(unavailable.status, 503u);
+  EXPECT_EQ(unavailable.retryAfter, "7");
+  EXPECT_EQ(json::parse(unavailable.body).at("error").at("status").as_string(), "UNAVAILABLE");
+  EXPECT_EQ(post(kPredictPath, kPredictBody, token).status, 200u);  // count 1: used up
+
+  // "*" applies to predict as well; reset drops the connection without an answer.
+  Fault reset;
+  reset.reset = true;
+  emulator.addFault("*", reset, 1);
+  EXPECT_THROW(post(kPredictPath, kPredictBody, token), boost::system::system_error);
+
+  // Directive faults travel in an instance's content.
+  auto limited = post(
+      kPredictPath,
+      R"({"instances":[{"content":"a"},{"content":"b [[emulator: status=429, retry_after=2]]"}]})",
+      token);
+  EXPECT_EQ(limited.status, 429u);
+  EXPECT_EQ(limited.retryAfter, "2");
+  auto delayed = post(
+      kPredictPath,
+      R"({"instances":[{"content":"embed me [[emulator: delay_ms=5, chunked_body]]","task_type":"RETRIEVAL_QUERY"}],"parameters":{"outputDimensionality":8}})",
+      token);
+  EXPECT_EQ(delayed.status, 200u);
+  EXPECT_EQ(delayed.body, ok.body);  // the directive is not embedded
+  EXPECT_EQ(
+      post(kPredictPath, R"({"instances":[{"content":"[[emulator: status=abc]]"}]})", token).status,
+      400u);
+
+  const Stats stats = emulator.stats();
+  EXPECT_EQ(stats.predictRequestsTotal, 14u);
+  EXPECT_EQ(stats.predictRequests.at("text-embedding-005"), 11u);
+  EXPECT_EQ(stats.predictRequests.at("gemini-embedding-001"), 1u);
+  EXPECT_EQ(stats.generateRequestsTotal, 0u);
+  EXPECT_EQ(stats.faultsInjected, 4u);
+  EXPECT_EQ(stats.lastRequestPath, kPredictPath);
+  const auto served =
+      json::parse(call(emulator.port(), bhttp::verb::get, "/emulator/stats", "").body);
+  EXPECT_EQ(served.at("predict_requests_total").to_number<std::uint64_t>(), 14u);
+  EXPECT_EQ(served.at("predict_requests").at("text-embedding-005").to_number<std::uint64_t>(), 11u);
+  emulator.stop();
+}
+
 TEST(Emulator, TlsModeMakesItsOwnCa) {
   Emulator emulator(EmulatorOptions{});
   emulator.start();
