@@ -1,5 +1,5 @@
 #pragma once
-// Vertex AI GenerateContentResponse → OpenAI chat.completion (wire.md §2.4, §2.8).
+// Vertex AI GenerateContentResponse → OpenAI chat.completion (docs/spec/wire.md §2.4, §2.8).
 //
 // Decisions beyond the spec tables:
 // - `id` is `chatcmpl-<responseId>`, else `chatcmpl-<requestId>`; `created` comes from

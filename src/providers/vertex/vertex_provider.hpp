@@ -1,6 +1,6 @@
 #pragma once
 // The Vertex AI Gemini provider: OpenAI chat requests to `generateContent` on
-// `publishers/google/models/{model}`, and the answers back (wire.md §2).
+// `publishers/google/models/{model}`, and the answers back (docs/spec/wire.md §2).
 
 #include "providers/provider.hpp"
 
