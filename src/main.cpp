@@ -1,4 +1,4 @@
-// switchyard: run | check | demo | emulate. See DESIGN §1 for the contract of each subcommand.
+// switchyard: run | check | demo | emulate. See docs/DESIGN.md §1 for each subcommand's contract.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

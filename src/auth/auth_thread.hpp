@@ -1,7 +1,7 @@
 #pragma once
 // The auth thread: one io_context on its own thread where token fetches and refresh timers run, so
-// no worker thread ever does a token round-trip. Built once in main, shared by every TokenCache,
-// and destroyed after them.
+// no worker thread ever does a token round-trip. Built once by gateway::CredentialStore (one per
+// gateway::Gateway), shared by every TokenCache, and destroyed after them.
 
 #include <boost/asio/any_io_executor.hpp>
 

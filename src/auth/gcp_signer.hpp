@@ -16,7 +16,7 @@ class GcpSigner final : public RequestSigner {
   boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request) override;
 
   // The backend answered 401 to `request` (as this signer signed it): drop that token so the next
-  // sign() fetches a fresh one (wire.md §3.3: force one refresh, retry once).
+  // sign() fetches a fresh one (docs/spec/wire.md §3.3: force one refresh, retry once).
   void onUnauthorized(const core::OutboundRequest& request) override;
 
   TokenCache& tokens() { return *tokens_; }

@@ -1,6 +1,7 @@
 #pragma once
-// RS256 JSON Web Tokens (RFC 7515 compact form): signing the JWT-bearer assertion of wire.md §3.2,
-// and verifying one (the emulator's token endpoint checks what the gateway sends).
+// RS256 JSON Web Tokens (RFC 7515 compact form): signing the JWT-bearer assertion of
+// docs/spec/wire.md §3.2, and verifying one (only the unit tests do; the emulator's token endpoint
+// checks the gateway's assertions with its own code, src/emulator/token_service.cpp).
 
 #include <openssl/types.h>
 

@@ -1,6 +1,6 @@
 #pragma once
-// A GCP service-account key file (wire.md §3.1), with its private key loaded once into OpenSSL.
-// The key material is never printed: not in errors, not in describe strings, not in logs.
+// A GCP service-account key file (docs/spec/wire.md §3.1), with its private key loaded once into
+// OpenSSL. The key material is never printed: not in errors, not in describe strings, not in logs.
 
 #include <openssl/types.h>
 

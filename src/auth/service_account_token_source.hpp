@@ -1,7 +1,7 @@
 #pragma once
-// TokenSource for a GCP service account: the OAuth 2.0 JWT-bearer grant (wire.md §3.2) against the
-// key's token_uri, which is also the assertion's `aud`. This is the only auth file that talks to
-// the network (through net::UpstreamClient, verified against the default trust store).
+// TokenSource for a GCP service account: the OAuth 2.0 JWT-bearer grant (docs/spec/wire.md §3.2)
+// against the key's token_uri, which is also the assertion's `aud`. This is the only auth file that
+// talks to the network (through net::UpstreamClient, verified against the default trust store).
 
 #include <boost/asio/any_io_executor.hpp>
 

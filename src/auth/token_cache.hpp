@@ -1,11 +1,11 @@
 #pragma once
-// TokenCache: one per credential, shared by every worker thread (wire.md §3.3). A valid token is
-// read without a lock; when none is valid, callers join the single fetch in flight and resume on
-// their own executor. Fetches and timers run on the auth thread. Refresh starts in the background
-// `refreshAhead` before expiry (callers keep the still-valid token), and a timer keeps an idle
-// gateway's token fresh. A failed refresh keeps the old token until it expires and is retried with
-// backoff; while no token is usable and the last fetch failed less than the backoff ago, get()
-// answers that failure at once instead of calling the token endpoint again.
+// TokenCache: one per credential, shared by every worker thread (docs/spec/wire.md §3.3). A valid
+// token is read without a lock; when none is valid, callers join the single fetch in flight and
+// resume on their own executor. Fetches and timers run on the auth thread. Refresh starts in the
+// background `refreshAhead` before expiry (callers keep the still-valid token), and a timer keeps
+// an idle gateway's token fresh. A failed refresh keeps the old token until it expires and is
+// retried with backoff; while no token is usable and the last fetch failed less than the backoff
+// ago, get() answers that failure at once instead of calling the token endpoint again.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -1,6 +1,6 @@
 #pragma once
-// The OAuth token endpoint exchange of wire.md §3.2 as plain data: where to send it, the request,
-// and what the answer means. No I/O here, so all of it is unit-tested.
+// The OAuth token endpoint exchange of docs/spec/wire.md §3.2 as plain data: where to send it, the
+// request, and what the answer means. No I/O here, so all of it is unit-tested.
 
 #include <chrono>
 #include <cstdint>

@@ -34,8 +34,9 @@ void writeFile(const fs::path& path, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-// The token endpoint is verified against OpenSSL's default store (DESIGN §1 Trust). The demo adds
-// its emulator CA to a copy of the system bundle and points SSL_CERT_FILE at it, as a user would.
+// The token endpoint is verified against OpenSSL's default store (docs/DESIGN.md §1 Trust). The
+// demo adds its emulator CA to a copy of the system bundle and points SSL_CERT_FILE at it, as a
+// user would.
 void trustEmulatorCa(const fs::path& dir, const std::string& caPem) {
   std::string bundle;
   for (const char* system : {"/etc/ssl/certs/ca-certificates.crt"}) {

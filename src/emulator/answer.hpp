@@ -1,12 +1,14 @@
 #pragma once
 // The emulator's "model": a deterministic answer derived from the request, so a test can see what
-// travelled through the gateway. Rules (README.md has the full list):
-//   text       "[<model>] echo: <last user text>" + " (system: <first 40 chars>)" + " [saw
-//   image/png 16 bytes]" tools      "call <fn>" in the last user text, or mode ANY → functionCall
-//   parts + thoughtSignature tool turn  last content holds functionResponse parts → "[<model>] <fn>
-//   returned <response JSON>" JSON       responseMimeType application/json → a value conforming to
-//   the response schema thinking   thinkingBudget > 0 (or -1, or thinkingLevel) counts thought
-//   tokens; includeThoughts
+// travelled through the gateway. Rules (src/emulator/README.md has the full list):
+//   text       "[<model>] echo: <last user text>" + " (system: <first 40 chars>)"
+//              + " [saw image/png 16 bytes]"
+//   tools      "call <fn>" in the last user text, or mode ANY → functionCall parts
+//              + thoughtSignature
+//   tool turn  last content holds functionResponse parts
+//              → "[<model>] <fn> returned <response JSON>"
+//   JSON       responseMimeType application/json → a value conforming to the response schema
+//   thinking   thinkingBudget > 0 (or -1, or thinkingLevel) counts thought tokens; includeThoughts
 //              adds a `thought: true` part first
 //   n          candidateCount candidates; maxOutputTokens cuts the text (by words) → MAX_TOKENS
 // Tokens are whitespace-separated words.

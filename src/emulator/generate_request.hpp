@@ -1,7 +1,7 @@
 #pragma once
 // The Vertex AI generateContent surface as the emulator checks it: the model path of the URL and
 // the GenerateContentRequest body, rejected with the status and message texts Vertex uses
-// (wire.md §2.6, §2.7) so that a gateway bug shows up as the error it would meet in production.
+// (docs/spec/wire.md §2.6, §2.7) so that a gateway bug shows up as the error it would meet live.
 
 #include <boost/json/object.hpp>
 #include <boost/system/result.hpp>

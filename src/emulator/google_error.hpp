@@ -1,5 +1,5 @@
 #pragma once
-// Google's JSON error envelope as Vertex AI serves it (wire.md §2.6):
+// Google's JSON error envelope as Vertex AI serves it (docs/spec/wire.md §2.6):
 // {"error":{"code":<http status>,"message":...,"status":"<CANONICAL_NAME>","details":[ErrorInfo]}}.
 
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // The OAuth 2.0 token endpoint of the emulator: the JWT-bearer grant (RFC 7523) as Google runs it
-// for service accounts (wire.md §3.2), and the access tokens it has handed out.
+// for service accounts (docs/spec/wire.md §3.2), and the access tokens it has handed out.
 
 #include <boost/system/result.hpp>
 

@@ -26,7 +26,8 @@ HeaderList oneHeader(std::string name, std::string value) {
   return headers;
 }
 
-constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);  // also the pool sweep tick
+// The worker's tick, not only the log's: access-log flush, idle-pool sweep and heap trim run on it.
+constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
 
 std::string_view pathOf(std::string_view target) {
   const auto q = target.find('?');

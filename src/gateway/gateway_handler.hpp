@@ -25,7 +25,7 @@ class DnsCache;
 
 namespace switchyard::gateway {
 
-// Process-wide services the handlers share (built once in main, passed down).
+// Process-wide services the handlers share (built once by gateway::Gateway, passed down).
 struct GatewayServices {
   RuntimeHolder* runtime = nullptr;
   const core::Clock* clock = nullptr;

@@ -15,7 +15,7 @@ namespace {
 using telemetry::LabelKey;
 using Seconds = std::chrono::duration<double>;
 
-// wire.md §5.5 bucket boundaries.
+// docs/spec/wire.md §5.5 bucket boundaries.
 const std::vector<double> kTokenBounds{1,     4,     16,     64,      256,     1024,     4096,
                                        16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
 const std::vector<double> kDurationBounds{0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,

@@ -1,7 +1,7 @@
 #pragma once
-// The gateway's metrics: the GenAI histograms of wire.md §5.5 and the gateway's own counters. Each
-// worker records into its own shard through a RequestMetrics; values that other services already
-// keep (ejections, token fetches, reloads) are read when /metrics is scraped.
+// The gateway's metrics: the GenAI histograms of docs/spec/wire.md §5.5 and the gateway's own
+// counters. Each worker records into its own shard through a RequestMetrics; values that other
+// services already keep (ejections, token fetches, reloads) are read when /metrics is scraped.
 //
 // The gen_ai.server.* histograms are emitted as the server its callers talk to: request duration
 // is the whole request as the gateway served it, time to first token is until the first streamed

@@ -10,7 +10,7 @@
 
 namespace switchyard::telemetry {
 
-// `usage` of a chat.completion (wire.md §1.6); each count only when the answer carries it.
+// `usage` of a chat.completion (docs/spec/wire.md §1.6); each count only if the answer has it.
 struct TokenCounts {
   std::optional<std::int64_t> prompt;
   std::optional<std::int64_t> completion;  // includes reasoning

@@ -1,5 +1,5 @@
 #pragma once
-// What the collector's answer to an OTLP/HTTP export means (spec/wire.md §4.3): success, worth
+// What the collector's answer to an OTLP/HTTP export means (docs/spec/wire.md §4.3): success, worth
 // retrying (429, 502, 503, 504, with or without Retry-After), or a batch to drop; and how many
 // spans a 200 with partial_success still rejected. The body and headers come from the network:
 // nothing here throws on them.

@@ -4,16 +4,16 @@
 //
 //   OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none   export off; so is having no endpoint at all
 //   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT                  the full URL, used as is
-//   OTEL_EXPORTER_OTLP_ENDPOINT                         base URL; "/v1/traces" is appended to its
-//   path OTEL_EXPORTER_OTLP_[TRACES_]HEADERS                 k=v,k2=v2 (values percent-decoded)
+//   OTEL_EXPORTER_OTLP_ENDPOINT                         base URL; "/v1/traces" appended to its path
+//   OTEL_EXPORTER_OTLP_[TRACES_]HEADERS                 k=v,k2=v2 (values percent-decoded)
 //   OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT                 ms per export request (10000)
-//   OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE             PEM file of CAs to trust (else the
-//   system's) OTEL_SERVICE_NAME                                   service.name (switchyard)
+//   OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE             CA file (PEM) to trust, else the system's
+//   OTEL_SERVICE_NAME                                   service.name (switchyard)
 //   OTEL_RESOURCE_ATTRIBUTES                            k=v,... (values percent-decoded)
 //   PHOENIX_PROJECT_NAME                                openinference.project.name
 //   OTEL_BSP_SCHEDULE_DELAY (5000 ms), OTEL_BSP_EXPORT_TIMEOUT (30000 ms, one batch with its
-//   retries), OTEL_BSP_MAX_QUEUE_SIZE (2048), OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512, at most the
-//   queue)
+//   retries), OTEL_BSP_MAX_QUEUE_SIZE (2048),
+//   OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512, at most the queue size)
 //
 //   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL / _COMPRESSION  only http/protobuf, uncompressed: any
 //                                                       other value is warned about

@@ -1,7 +1,8 @@
 #pragma once
-// The chat span in OpenTelemetry GenAI terms (AI_GATEWAY_TRACING_SEMCONV=gen_ai): wire.md §5.4.
-// Message content goes in one JSON attribute per direction (the conventions' input/output message
-// schemas), left out or redacted by the same OpenInference switches as in the default mode.
+// The chat span in OpenTelemetry GenAI terms (AI_GATEWAY_TRACING_SEMCONV=gen_ai),
+// docs/spec/wire.md §5.4. Message content goes in one JSON attribute per direction (the
+// conventions' input/output message schemas), left out or redacted by the same OpenInference
+// switches as in the default mode.
 
 #include <boost/json/object.hpp>
 

@@ -145,7 +145,8 @@ void addOutputMessage(const Redaction& redaction, std::size_t index, const json:
   out.addString(keys.field("role"), role.empty() ? std::string_view("assistant") : role);
   const auto content = stringField(&message, "content");
   if (const auto reasoning = stringField(&message, "reasoning_content"); !reasoning.empty()) {
-    // One message has either `content` or `contents` (§5.2): with reasoning, both are items.
+    // One message has either `content` or `contents` (docs/spec/wire.md §5.2): with reasoning,
+    // both are items.
     out.addString(keys.content(0, "type"), "reasoning");
     out.addString(keys.content(0, "text"), shown(redaction.hideOutputText, reasoning));
     if (!content.empty()) {

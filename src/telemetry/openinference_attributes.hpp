@@ -1,7 +1,7 @@
 #pragma once
-// The chat span in OpenInference terms (what Phoenix renders): wire.md §5.1–5.3, flattened per
-// §5.2, with what the Redaction hides left out or recorded as kRedacted exactly where the
-// OpenInference instrumentations' TraceConfig.mask would.
+// The chat span in OpenInference terms (what Phoenix renders): docs/spec/wire.md §5.1–5.3,
+// flattened per §5.2, with what the Redaction hides left out or recorded as kRedacted exactly where
+// the OpenInference instrumentations' TraceConfig.mask would.
 
 #include <boost/json/object.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 // OTLP trace export body: an ExportTraceServiceRequest (opentelemetry.proto.collector.trace.v1) in
 // binary protobuf, as OTLP/HTTP with `Content-Type: application/x-protobuf` carries it. Field
-// numbers and wire types: spec/wire.md §4.1.
+// numbers and wire types: docs/spec/wire.md §4.1.
 
 #include <span>
 #include <string>

@@ -49,7 +49,8 @@ core::OutboundRequest requestOf(const ExporterSettings& settings) {
   request.headers.push_back({"User-Agent", "switchyard"});
   for (const auto& header : settings.headers)
     core::setHeader(request.headers, header.name, header.value);
-  // Exactly this value: Phoenix answers 415 to anything else, parameters included (wire.md §4.5).
+  // Exactly this value: Phoenix answers 415 to anything else, parameters included
+  // (docs/spec/wire.md §4.5).
   core::setHeader(request.headers, "Content-Type", "application/x-protobuf");
   return request;
 }

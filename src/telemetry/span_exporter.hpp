@@ -1,6 +1,6 @@
 #pragma once
-// Where finished spans go. Built once in main and passed down to the workers (a process-wide
-// service); the request path only ever calls submit().
+// Where finished spans go. Built once by gateway::Gateway and passed down to the workers (a
+// process-wide service); the request path only ever calls submit().
 
 #include <chrono>
 

@@ -251,7 +251,7 @@ test('every family has its type, and every histogram is well formed: cumulative 
       }
     }
   }
-  // The GenAI histograms use wire.md §5.5's bucket boundaries.
+  // The GenAI histograms use docs/spec/wire.md §5.5's bucket boundaries.
   const [ttft] = histogramSeries(scraped, 'gen_ai_server_time_to_first_token_seconds');
   assert.deepEqual(ttft.buckets.map(([le]) => le),
     ['0.001', '0.005', '0.01', '0.02', '0.04', '0.06', '0.08', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '7.5', '10', '+Inf']);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from './lib/harness.mjs';
 import { SpanKind, StatusCode, startOtlpReceiver } from './lib/otlp-receiver.mjs';
 
-// spec/wire.md §4.2, verified there with protoc --decode.
+// docs/spec/wire.md §4.2, verified there with protoc --decode.
 const SPEC_VECTOR = Buffer.from(
   '0aa2010a160a140a0c736572766963652e6e616d6512040a0267771287010a040a026777127f0a1001020304050607' +
     '08090a0b0c0d0e0f10120811121314151617182a046368617430033900002a36fe9c97174100cac471fe9c97174a' +

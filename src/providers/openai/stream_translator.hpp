@@ -1,5 +1,5 @@
 #pragma once
-// OpenAI-schema upstream stream → the client (wire.md §1.7). Upstream events already are
+// OpenAI-schema upstream stream → the client (docs/spec/wire.md §1.7). Upstream events already are
 // chat.completion.chunk objects, so each is passed through unchanged, only re-framed as
 // `data: <json>\n\n` (line breaks inside the JSON, which can only be whitespace, become spaces).
 //

@@ -1,5 +1,5 @@
 #pragma once
-// OpenAI chat request → Vertex AI GenerateContentRequest (wire.md §2.7, §2.8).
+// OpenAI chat request → Vertex AI GenerateContentRequest (docs/spec/wire.md §2.7, §2.8).
 //
 // Decisions beyond the spec tables:
 // - Unknown top-level fields are ignored, as are fields with no Vertex equivalent (`user`,

@@ -1,5 +1,5 @@
 #pragma once
-// Vertex AI GenerateContentResponse → OpenAI chat.completion (wire.md §2.4, §2.8).
+// Vertex AI GenerateContentResponse → OpenAI chat.completion (docs/spec/wire.md §2.4, §2.8).
 //
 // Decisions beyond the spec tables:
 // - `id` is `chatcmpl-<responseId>`, else `chatcmpl-<requestId>`; `created` comes from
@@ -20,7 +20,7 @@
 // - No candidates and no block reason, or a body that is not a JSON object, or a function call
 //   whose `args` hold a number beyond double range (it has no JSON form): UpstreamBadResponse.
 //
-// How (issue #6: building the document was most of a request's translation cost): a usual answer
+// How: building a document was most of a request's translation cost, so a usual answer
 // is read in one SAX pass by scanResponse (response_scanner.hpp) into a CompletionDigest
 // (completion_digest.hpp); any shape that pass declines — function calls, logprobs, blocked
 // prompts, errors, odd types, duplicate keys, bodies that do not parse — is parsed into a document

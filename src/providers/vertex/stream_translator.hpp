@@ -1,7 +1,8 @@
 #pragma once
-// Vertex AI streamGenerateContent (`?alt=sse`) → OpenAI chat.completion.chunk events (wire.md §1.7,
-// §2.5, §2.8). Each upstream event is translated on arrival; nothing is buffered across events
-// except the per-choice state (role sent, tool calls counted, finished) and the last usage.
+// Vertex AI streamGenerateContent (`?alt=sse`) → OpenAI chat.completion.chunk events
+// (docs/spec/wire.md §1.7, §2.5, §2.8). Each upstream event is translated on arrival; nothing is
+// buffered across events except the per-choice state (role sent, tool calls counted, finished) and
+// the last usage.
 //
 // Decisions beyond the spec:
 // - Every chunk carries the same `id` (`chatcmpl-<responseId>` of the first event, else

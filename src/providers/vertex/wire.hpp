@@ -48,8 +48,8 @@ std::optional<DataUrl> parseDataUrl(std::string_view url);
 // when the extension is unknown.
 std::string_view mimeTypeFromName(std::string_view nameOrUrl, std::string_view fallback);
 
-// Vertex finishReason → OpenAI finish_reason (see wire.md §2.8). `hasToolCalls` turns a natural
-// stop into "tool_calls". Unknown or absent reasons are "stop".
+// Vertex finishReason → OpenAI finish_reason (see docs/spec/wire.md §2.8). `hasToolCalls` turns a
+// natural stop into "tool_calls". Unknown or absent reasons are "stop".
 std::string_view mapFinishReason(std::string_view vertexReason, bool hasToolCalls);
 
 // The HTTP status Google uses for an error envelope's `status` (google.rpc.Code name, e.g.

@@ -1,6 +1,6 @@
 // An OTLP/HTTP trace collector for the end-to-end tests. It decodes ExportTraceServiceRequest with
 // protobufjs from the .proto text below (field numbers of open-telemetry/opentelemetry-proto, as in
-// spec/wire.md §4.1), so the gateway's hand-written encoder is checked by an independent decoder.
+// docs/spec/wire.md §4.1), so the gateway's hand-written encoder is checked by an independent decoder.
 // Like Phoenix it answers 415 unless Content-Type is exactly `application/x-protobuf`, and rejects
 // a body that does not decode.
 //

@@ -13,7 +13,7 @@ namespace {
 using testing::otherKey;
 using testing::testKey;
 
-// The encodings spelled out in wire.md §3.2.
+// The encodings spelled out in docs/spec/wire.md §3.2.
 constexpr std::string_view kWireHeaderB64 =
     "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEy"
     "MzQ1NjcifQ";

@@ -1,6 +1,6 @@
-// OpenTelemetry GenAI span content (AI_GATEWAY_TRACING_SEMCONV=gen_ai, wire.md §5.4), table-driven
-// like the OpenInference cases: request parameters, provider, response, usage, and the message
-// JSON that the OpenInference switches leave out or redact.
+// OpenTelemetry GenAI span content (AI_GATEWAY_TRACING_SEMCONV=gen_ai, docs/spec/wire.md §5.4),
+// table-driven like the OpenInference cases: request parameters, provider, response, usage, and the
+// message JSON that the OpenInference switches leave out or redact.
 
 #include "attribute_cases.hpp"
 

@@ -1,5 +1,5 @@
-// OpenInference span content (wire.md §5.1–5.3), table-driven: each case's request, headers and
-// answer in, its complete attribute list out (attribute_cases.hpp), including every
+// OpenInference span content (docs/spec/wire.md §5.1–5.3), table-driven: each case's request,
+// headers and answer in, its complete attribute list out (attribute_cases.hpp), including every
 // OPENINFERENCE_* switch against one request that exercises them all.
 
 #include "attribute_cases.hpp"

@@ -40,7 +40,7 @@ std::string encode(const Attributes& resource, const InstrumentationScope& scope
   return out;
 }
 
-// spec/wire.md §4.2, checked there with protoc --decode.
+// docs/spec/wire.md §4.2, checked there with protoc --decode.
 TEST(OtlpEncoder, MatchesTheSpecTestVectorByteForByte) {
   Span span;
   span.traceId.bytes = counting<16>(0x01);
