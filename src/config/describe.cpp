@@ -4,11 +4,14 @@
 #include <sstream>
 
 #include "config/loader.hpp"
+#include "config/mutation_rules.hpp"
 #include "providers/provider.hpp"
 
 namespace switchyard::config {
 
 namespace {
+
+constexpr std::string_view kRedacted = "[redacted]";
 
 std::string describeCredential(const Credential* credential) {
   if (!credential) return "none";
@@ -47,6 +50,28 @@ std::string describeRetry(const RetryPolicy& retry) {
     out << "]";
   }
   return out.str();
+}
+
+// One line: "set header a: 1, b: [redacted]; remove header c; set body k = 1; remove body d".
+std::string describeMutations(const Mutations& mutations) {
+  std::vector<std::string> parts;
+  auto list = [&](std::string label, const auto& items, auto format) {
+    if (items.empty()) return;
+    for (std::size_t i = 0; i < items.size(); ++i) label += (i ? ", " : " ") + format(items[i]);
+    parts.push_back(std::move(label));
+  };
+  auto name = [](const std::string& text) { return text; };
+  list("set header", mutations.setHeaders, [](const auto& header) {
+    return header.first + ": " +
+           (headerValueMayBeSecret(header.first) ? std::string(kRedacted) : header.second);
+  });
+  list("remove header", mutations.removeHeaders, name);
+  list("set body", mutations.setBody,
+       [](const BodyField& field) { return field.path + " = " + field.json; });
+  list("remove body", mutations.removeBody, name);
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
+  return out;
 }
 
 void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) {
@@ -97,6 +122,8 @@ void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) 
       out << "none (plaintext)";
     }
     out << "\n        credential: " << describeCredential(backend.credential.get()) << "\n";
+    if (!ref->mutations.empty())
+      out << "        mutations: " << describeMutations(ref->mutations) << "\n";
   }
 }
 

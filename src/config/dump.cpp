@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include "config/loader.hpp"
+#include "config/mutation_rules.hpp"
 #include "providers/provider.hpp"
 
 namespace switchyard::config {
@@ -46,6 +47,29 @@ boost::json::value dumpCredential(const Credential* credential) {
   return out;
 }
 
+// null when there is none. Body values stay JSON text, as the manifests write them.
+boost::json::value dumpMutations(const Mutations& mutations) {
+  if (mutations.empty()) return nullptr;
+  boost::json::array setHeaders;
+  for (const auto& [name, value] : mutations.setHeaders) {
+    setHeaders.push_back(
+        boost::json::object{{"name", name},
+                            {"value", headerValueMayBeSecret(name) ? boost::json::string(kRedacted)
+                                                                   : boost::json::string(value)}});
+  }
+  boost::json::array setBody;
+  for (const auto& field : mutations.setBody)
+    setBody.push_back(boost::json::object{{"path", field.path}, {"value", field.json}});
+  return boost::json::object{
+      {"headers",
+       boost::json::object{{"set", std::move(setHeaders)},
+                           {"remove", boost::json::array(mutations.removeHeaders.begin(),
+                                                         mutations.removeHeaders.end())}}},
+      {"body", boost::json::object{{"set", std::move(setBody)},
+                                   {"remove", boost::json::array(mutations.removeBody.begin(),
+                                                                 mutations.removeBody.end())}}}};
+}
+
 boost::json::object dumpBackend(const ServiceBackend& backend) {
   boost::json::object out;
   out["name"] = backend.name;
@@ -65,6 +89,7 @@ boost::json::object dumpBackend(const ServiceBackend& backend) {
     out["tls"] = nullptr;
   }
   out["credential"] = dumpCredential(backend.credential.get());
+  out["mutations"] = dumpMutations(backend.mutations);
   return out;
 }
 
@@ -97,7 +122,8 @@ boost::json::object dumpRule(const Rule& rule) {
     refs.push_back(boost::json::object{{"backend", ref.backend->name},
                                        {"modelNameOverride", ref.modelNameOverride},
                                        {"priority", ref.priority},
-                                       {"weight", ref.weight}});
+                                       {"weight", ref.weight},
+                                       {"mutations", dumpMutations(ref.mutations)}});
   }
   return {{"matches", std::move(matches)},
           {"backendRefs", std::move(refs)},

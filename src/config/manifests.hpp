@@ -35,6 +35,7 @@ struct RouteManifest {
     std::string modelNameOverride;
     int priority = 0;
     int weight = 1;
+    Mutations mutations;  // this backendRef's own headerMutation / bodyMutation
     Location where;
   };
   struct RuleEntry {
@@ -56,6 +57,7 @@ struct ServiceBackendManifest {
   Location schemaWhere;
   std::string prefix;  // empty = schema default
   ObjectRef backendRef;
+  Mutations mutations;  // spec.headerMutation / spec.bodyMutation
 };
 
 struct BackendManifest {

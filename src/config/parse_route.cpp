@@ -73,6 +73,7 @@ std::optional<RouteManifest::BackendRefEntry> parseBackendRef(const Field& field
     }
     ref.weight = static_cast<int>(*weight);
   }
+  ref.mutations = parseMutations(field);
   if (!name) return std::nullopt;
   ref.name = *name;
   return ref;

@@ -27,6 +27,10 @@ void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseSecret(const Field& doc, ObjectMeta meta, Manifests& out);
 void parseConfigMap(const Field& doc, ObjectMeta meta, Manifests& out);
 
+// headerMutation and bodyMutation under `owner` (a backendRef, or an AIServiceBackend's spec);
+// every problem is reported at its entry (parse_mutation.cpp lists the rules).
+Mutations parseMutations(const Field& owner);
+
 // {group, kind, name, namespace} at `field`; namespace defaults to the referrer's. nullopt (after
 // an Error) when the name is missing.
 std::optional<ObjectRef> readRef(const Field& field, const ObjectMeta& referrer,

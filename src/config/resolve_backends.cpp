@@ -82,6 +82,7 @@ void resolveServiceBackends(ResolveState& state) {
     backend->prefix =
         manifest.prefix.empty() ? std::string(provider->descriptor.defaultPrefix) : manifest.prefix;
     backend->backendName = ref.key();
+    backend->mutations = manifest.mutations;
     backend->endpoints = found->second->endpoints;
     if (const auto tls = state.tlsByBackend.find(ref.key()); tls != state.tlsByBackend.end())
       backend->tls = tls->second.validation;

@@ -29,6 +29,9 @@
 //   gets spec.retry; kind Gateway → every route without its own policy gets it. A missing target
 //   is a Warning; when two policies reach the same route the first (in file order) wins, Warning.
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit; the largest one wins.
+// - headerMutation / bodyMutation: each BackendRef carries the effective set, its own entries
+//   merged over its AIServiceBackend's; on the same header name (any case) or body member the
+//   route level wins, whether it sets or removes. Removals apply before sets.
 // - Secret values never appear in diagnostics (messages name the Secret and key only).
 
 #include "config/resolver.hpp"
@@ -66,7 +69,8 @@ Route resolveRoute(ResolveState& state, const RouteManifest& manifest) {
         continue;
       }
       rule.backendRefs.push_back(
-          BackendRef{found->second.backend, ref.modelNameOverride, ref.priority, ref.weight});
+          BackendRef{found->second.backend, ref.modelNameOverride, ref.priority, ref.weight,
+                     mergeMutations(ref.mutations, found->second.backend->mutations)});
     }
     if (rule.backendRefs.empty()) {
       state.report(Severity::Warning, rule.where,

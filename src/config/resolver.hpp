@@ -45,6 +45,10 @@ void resolveTlsPolicies(ResolveState& state);
 void resolveServiceBackends(ResolveState& state);
 void resolveSecurityPolicies(ResolveState& state);
 
+// The effective mutations of a backendRef: `routeLevel` merged over `backendLevel`, the route
+// level winning on the same header name (any case) or body member, whether it sets or removes.
+Mutations mergeMutations(const Mutations& routeLevel, const Mutations& backendLevel);
+
 // Runs every step; the snapshot is returned even when errors were reported (the caller drops it).
 std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string& secretsDir,
                                   std::vector<Diagnostic>& diagnostics);

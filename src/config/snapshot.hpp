@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace re2 {
@@ -60,6 +61,30 @@ struct Credential {
   std::string apiKey;              // APIKey (secret; never printed)
 };
 
+// --- headerMutation / bodyMutation (Envoy AI Gateway), see config/mutation_rules.hpp ---
+
+// One bodyMutation.set entry: a top-level member of the upstream JSON body.
+struct BodyField {
+  std::string path;  // top-level member name, as written
+  std::string json;  // the value as JSON text, validated at load (bare text became a JSON string)
+};
+
+// Edits to the translated upstream request, applied before signing. On a ServiceBackend: its own
+// spec.headerMutation/bodyMutation. On a BackendRef: the effective set, the backendRef's own
+// merged over its backend's (route level wins on the same header name or body member).
+struct Mutations {
+  std::vector<std::pair<std::string, std::string>> setHeaders;  // name as written, value
+  std::vector<std::string> removeHeaders;                       // lower-case names
+  std::vector<BodyField> setBody;
+  std::vector<std::string> removeBody;  // top-level member names
+
+  bool hasHeaders() const { return !setHeaders.empty() || !removeHeaders.empty(); }
+  bool hasBody() const { return !setBody.empty() || !removeBody.empty(); }
+  bool empty() const { return !hasHeaders() && !hasBody(); }
+};
+
+// --- end of headerMutation / bodyMutation ---
+
 struct ServiceBackend {
   std::string name;                               // AIServiceBackend namespace/name
   const providers::Provider* provider = nullptr;  // from the registry, by schema.name
@@ -68,6 +93,7 @@ struct ServiceBackend {
   std::vector<Endpoint> endpoints;
   std::optional<TlsValidation> tls;              // none = plaintext
   std::shared_ptr<const Credential> credential;  // may be null (no policy)
+  Mutations mutations;                           // spec.headerMutation / spec.bodyMutation
 };
 
 struct BackendRef {
@@ -75,6 +101,7 @@ struct BackendRef {
   std::string modelNameOverride;  // empty = forward the requested model
   int priority = 0;
   int weight = 1;
+  Mutations mutations;  // effective: this ref's headerMutation/bodyMutation over its backend's
 };
 
 struct HeaderMatch {

@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include "gateway/error_response.hpp"
+#include "gateway/request_mutation.hpp"
 #include "route/router.hpp"
 
 namespace switchyard::gateway {
@@ -182,6 +183,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
     co_return failed(attempt, Error::make(ErrorKind::Internal,
                                           "a streamed request must be one upstream call"));
   }
+
+  // Mutate: the operator's headerMutation / bodyMutation (route level over backend level, merged
+  // at load), applied to what the translator built; the gateway's own headers come after.
+  for (auto& call : attempt.calls) applyMutations(ref.mutations, call);
 
   // Stamp: the request id and the trace context go to the upstream, whatever signs it.
   for (auto& call : attempt.calls) {
