@@ -32,6 +32,7 @@
 #include <boost/json/object.hpp>
 
 #include <string>
+#include <string_view>
 
 #include "core/result.hpp"
 #include "providers/provider.hpp"
@@ -46,5 +47,11 @@ core::Result<std::string> buildTarget(const BackendTarget& target, bool stream);
 // The JSON body of the GenerateContentRequest. Validation failures are InvalidRequest with `param`
 // naming the field (e.g. `messages[2].tool_calls[0].function.arguments`).
 core::Result<std::string> translateRequestBody(const boost::json::object& body);
+// The same for the upstream model `upstreamModel` (the backend's modelNameOverride, else the
+// requested model), which decides the model-dependent mappings (Gemini 3 thinking levels, legacy
+// responseSchema, per-part media resolution, the stand-in thought signature). The one-argument
+// form reads the body's `model`.
+core::Result<std::string> translateRequestBody(const boost::json::object& body,
+                                               std::string_view upstreamModel);
 
 }  // namespace switchyard::providers::vertex
