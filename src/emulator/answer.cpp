@@ -346,6 +346,13 @@ Answer deriveAnswer(const json::object& request, std::string_view model) {
         text += (i ? "; " : " ") + std::string(stringField(*responses[i], "name")) + " returned " +
                 (payload ? json::serialize(*payload) : std::string("{}"));
       }
+    } else if (mime == "text/x.enum") {
+      // Enum mode answers with one of the schema's values, unquoted: the first.
+      const auto* schema = objectField(config, "responseSchema");
+      const auto* values = schema ? arrayField(*schema, "enum") : nullptr;
+      text = values && !values->empty() && (*values)[0].is_string()
+                 ? std::string((*values)[0].as_string())
+                 : std::string();
     } else if (mime == "application/json") {
       jsonAnswer = true;
       const json::value* schema = field(config, "responseJsonSchema");

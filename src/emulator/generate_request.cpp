@@ -1,6 +1,7 @@
 #include "emulator/generate_request.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -105,6 +106,33 @@ std::string at(std::string_view base, std::size_t index) {
   return std::string(base) + "[" + std::to_string(index) + "]";
 }
 
+// An enum value as proto3 JSON reads it: one of the names (numbers are not used by our clients).
+template <std::size_t N>
+bool oneOf(const json::value& value, const std::array<std::string_view, N>& names) {
+  return value.is_string() &&
+         std::find(names.begin(), names.end(), std::string_view(value.as_string())) != names.end();
+}
+
+GoogleError invalidEnum(std::string_view where, std::string_view type, const json::value& value) {
+  return invalid("Invalid value at '" + std::string(where) + "' (type.googleapis.com/" +
+                 std::string(type) + "), " + json::serialize(value));
+}
+
+// Part.media_resolution: {"level": PartMediaResolutionLevel}.
+ValidationResult checkPartMediaResolution(const json::value& value, const std::string& where) {
+  const auto* object = value.if_object();
+  if (!object) return invalid("Invalid value at '" + where + "', expected an object");
+  constexpr std::array<std::string_view, 1> kFields = {"level"};
+  if (auto r = checkNames(*object, kFields, where); !r) return r;
+  constexpr std::array<std::string_view, 5> kLevels = {
+      "MEDIA_RESOLUTION_UNSPECIFIED", "MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_MEDIUM",
+      "MEDIA_RESOLUTION_HIGH", "MEDIA_RESOLUTION_ULTRA_HIGH"};
+  if (const auto* level = field(*object, "level"); level && !oneOf(*level, kLevels))
+    return invalidEnum(where + ".level", "google.cloud.aiplatform.v1.PartMediaResolutionLevel",
+                       *level);
+  return {};
+}
+
 struct PartCounts {
   int functionCalls = 0;
   int functionResponses = 0;
@@ -138,6 +166,12 @@ boost::system::result<PartCounts, GoogleError> checkPart(const json::value& valu
   }
 
   PartCounts counts;
+  if (const auto* thought = field(*part, "thought"); thought && !thought->is_bool())
+    return invalid("Invalid value at '" + where + ".thought' (TYPE_BOOL)");
+  if (const auto* resolution = field(*part, "mediaResolution")) {
+    if (auto r = checkPartMediaResolution(*resolution, where + ".media_resolution"); !r)
+      return r.error();
+  }
   if (const auto* sig = field(*part, "thoughtSignature")) {
     if (!sig->is_string() || !base64Decode(sig->as_string())) {
       return invalid("Invalid value at '" + where +
@@ -293,12 +327,52 @@ ValidationResult checkSystemInstruction(const json::object& request) {
   return {};
 }
 
+// v1 Tool members.
+constexpr std::array<std::string_view, 9> kToolFields = {
+    "functionDeclarations", "retrieval",  "googleSearchRetrieval",
+    "googleSearch",         "googleMaps", "enterpriseWebSearch",
+    "codeExecution",        "urlContext", "computerUse"};
+
+// Tool.GoogleSearch and EnterpriseWebSearch: excludeDomains and blockingConfidence (v1 has no
+// time range filter).
+ValidationResult checkSearchTool(const json::value& value, const std::string& where) {
+  const auto* options = value.if_object();
+  if (!options) return invalid("Invalid value at '" + where + "', expected an object");
+  constexpr std::array<std::string_view, 2> kFields = {"excludeDomains", "blockingConfidence"};
+  if (auto r = checkNames(*options, kFields, where); !r) return r;
+  if (const auto* domains = field(*options, "excludeDomains")) {
+    const auto* list = domains->if_array();
+    if (!list || !std::all_of(list->begin(), list->end(),
+                              [](const json::value& d) { return d.is_string(); }))
+      return invalid("Invalid value at '" + where + ".exclude_domains' (TYPE_STRING)");
+  }
+  constexpr std::array<std::string_view, 7> kThresholds = {"PHISH_BLOCK_THRESHOLD_UNSPECIFIED",
+                                                           "BLOCK_LOW_AND_ABOVE",
+                                                           "BLOCK_MEDIUM_AND_ABOVE",
+                                                           "BLOCK_HIGH_AND_ABOVE",
+                                                           "BLOCK_HIGHER_AND_ABOVE",
+                                                           "BLOCK_VERY_HIGH_AND_ABOVE",
+                                                           "BLOCK_ONLY_EXTREMELY_HIGH"};
+  if (const auto* threshold = field(*options, "blockingConfidence");
+      threshold && !oneOf(*threshold, kThresholds))
+    return invalidEnum(where + ".blocking_confidence",
+                       "google.cloud.aiplatform.v1.Tool.PhishBlockThreshold", *threshold);
+  return {};
+}
+
 ValidationResult checkTools(const json::object& request) {
   if (const auto* tools = field(request, "tools")) {
     if (!tools->is_array()) return invalid("Invalid value at 'tools', expected a list");
     for (std::size_t i = 0; i < tools->as_array().size(); ++i) {
       const auto* tool = tools->as_array()[i].if_object();
       if (!tool) return invalid("Invalid value at '" + at("tools", i) + "', expected an object");
+      if (auto r = checkNames(*tool, kToolFields, at("tools", i)); !r) return r;
+      for (const std::string_view search : {"googleSearch", "enterpriseWebSearch"}) {
+        if (const auto* options = field(*tool, search)) {
+          if (auto r = checkSearchTool(*options, at("tools", i) + "." + snakeCase(search)); !r)
+            return r;
+        }
+      }
       const auto* declarations = field(*tool, "functionDeclarations");
       if (!declarations) continue;
       if (!declarations->is_array())
@@ -339,12 +413,127 @@ ValidationResult checkTools(const json::object& request) {
   return {};
 }
 
-ValidationResult checkGenerationConfig(const json::object& request) {
+// google.cloud.aiplatform.v1.Schema (OpenAPI subset): known names, a Type enum, nested schemas.
+ValidationResult checkSchema(const json::value& value, const std::string& where, int depth = 0) {
+  const auto* schema = value.if_object();
+  if (!schema || depth > 32) return invalid("Invalid value at '" + where + "', expected an object");
+  constexpr std::array<std::string_view, 25> kSchemaFields = {"type",
+                                                              "format",
+                                                              "title",
+                                                              "description",
+                                                              "nullable",
+                                                              "default",
+                                                              "items",
+                                                              "minItems",
+                                                              "maxItems",
+                                                              "enum",
+                                                              "properties",
+                                                              "propertyOrdering",
+                                                              "required",
+                                                              "minProperties",
+                                                              "maxProperties",
+                                                              "minimum",
+                                                              "maximum",
+                                                              "minLength",
+                                                              "maxLength",
+                                                              "pattern",
+                                                              "example",
+                                                              "anyOf",
+                                                              "additionalProperties",
+                                                              "ref",
+                                                              "defs"};
+  if (auto r = checkNames(*schema, kSchemaFields, where); !r) return r;
+  constexpr std::array<std::string_view, 8> kTypes = {
+      "TYPE_UNSPECIFIED", "STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"};
+  if (const auto* type = field(*schema, "type"); type && !oneOf(*type, kTypes))
+    return invalidEnum(where + ".type", "google.cloud.aiplatform.v1.Type", *type);
+  if (const auto* items = field(*schema, "items")) {
+    if (auto r = checkSchema(*items, where + ".items", depth + 1); !r) return r;
+  }
+  if (const auto* properties = field(*schema, "properties")) {
+    const auto* map = properties->if_object();
+    if (!map) return invalid("Invalid value at '" + where + ".properties', expected an object");
+    for (const auto& property : *map) {
+      if (auto r =
+              checkSchema(property.value(),
+                          where + ".properties[" + std::string(property.key()) + "]", depth + 1);
+          !r)
+        return r;
+    }
+  }
+  if (const auto* anyOf = field(*schema, "anyOf")) {
+    const auto* list = anyOf->if_array();
+    if (!list) return invalid("Invalid value at '" + where + ".any_of', expected a list");
+    for (std::size_t k = 0; k < list->size(); ++k) {
+      if (auto r = checkSchema((*list)[k], where + "." + at("any_of", k), depth + 1); !r) return r;
+    }
+  }
+  if (const auto* values = field(*schema, "enum")) {
+    const auto* list = values->if_array();
+    if (!list || !std::all_of(list->begin(), list->end(),
+                              [](const json::value& v) { return v.is_string(); }))
+      return invalid("Invalid value at '" + where + ".enum' (TYPE_STRING)");
+  }
+  return {};
+}
+
+// GenerationConfig.ThinkingConfig. Gemini 3 takes a thinking level or a budget (not both); older
+// models take a budget only.
+ValidationResult checkThinkingConfig(const json::value& value, std::string_view model) {
+  const auto* thinking = value.if_object();
+  if (!thinking)
+    return invalid("Invalid value at 'generation_config.thinking_config', expected an object");
+  constexpr std::array<std::string_view, 3> kFields = {"includeThoughts", "thinkingBudget",
+                                                       "thinkingLevel"};
+  if (auto r = checkNames(*thinking, kFields, "generation_config.thinking_config"); !r) return r;
+  if (const auto* include = field(*thinking, "includeThoughts"); include && !include->is_bool())
+    return invalid(
+        "Invalid value at 'generation_config.thinking_config.include_thoughts' (TYPE_BOOL)");
+  const auto* budget = field(*thinking, "thinkingBudget");
+  if (budget && !budget->is_int64() && !budget->is_uint64())
+    return invalid(
+        "Invalid value at 'generation_config.thinking_config.thinking_budget' (TYPE_INT32)");
+  const auto* level = field(*thinking, "thinkingLevel");
+  if (!level) return {};
+  constexpr std::array<std::string_view, 5> kLevels = {"THINKING_LEVEL_UNSPECIFIED", "MINIMAL",
+                                                       "LOW", "MEDIUM", "HIGH"};
+  if (!oneOf(*level, kLevels))
+    return invalidEnum("generation_config.thinking_config.thinking_level",
+                       "google.cloud.aiplatform.v1.GenerationConfig.ThinkingConfig.ThinkingLevel",
+                       *level);
+  if (budget)
+    return invalid(
+        "Unable to submit request because thinking_budget and thinking_level are mutually "
+        "exclusive.");
+  if (!model.starts_with("gemini-3"))
+    return invalid(
+        "Unable to submit request because thinking_level is not supported by this model. Use "
+        "thinking_budget instead.");
+  if (level->as_string() == "MINIMAL" && model.find("pro") != std::string_view::npos)
+    return invalid(
+        "Unable to submit request because thinking_level MINIMAL is not supported by this model.");
+  return {};
+}
+
+ValidationResult checkGenerationConfig(const json::object& request, std::string_view model) {
   const auto* value = field(request, "generationConfig");
   if (!value) return {};
   const auto* config = value->if_object();
   if (!config) return invalid("Invalid value at 'generation_config', expected an object");
   if (auto r = checkNames(*config, kGenerationConfigFields, "generation_config"); !r) return r;
+  if (const auto* thinking = field(*config, "thinkingConfig")) {
+    if (auto r = checkThinkingConfig(*thinking, model); !r) return r;
+  }
+  constexpr std::array<std::string_view, 4> kResolutions = {
+      "MEDIA_RESOLUTION_UNSPECIFIED", "MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_MEDIUM",
+      "MEDIA_RESOLUTION_HIGH"};
+  if (const auto* resolution = field(*config, "mediaResolution");
+      resolution && !oneOf(*resolution, kResolutions))
+    return invalidEnum("generation_config.media_resolution",
+                       "google.cloud.aiplatform.v1.GenerationConfig.MediaResolution", *resolution);
+  if (const auto* schema = field(*config, "responseSchema")) {
+    if (auto r = checkSchema(*schema, "generation_config.response_schema"); !r) return r;
+  }
 
   if (field(*config, "candidateCount")) {
     const long long n = integerField(*config, "candidateCount", 0);
@@ -440,7 +629,7 @@ boost::system::result<json::object, GoogleError> parseGenerateRequest(std::strin
   if (auto r = checkContents(request, model); !r) return r.error();
   if (auto r = checkSystemInstruction(request); !r) return r.error();
   if (auto r = checkTools(request); !r) return r.error();
-  if (auto r = checkGenerationConfig(request); !r) return r.error();
+  if (auto r = checkGenerationConfig(request, model); !r) return r.error();
   return std::move(request);
 }
 

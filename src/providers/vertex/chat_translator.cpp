@@ -13,7 +13,7 @@ core::Result<UpstreamCalls> ChatTranslator::buildRequest(const ApiRequest& reque
     return core::Error::make(core::ErrorKind::Internal, "no request body to translate");
   auto path = buildTarget(target, request.stream);
   if (!path) return path.error();
-  auto body = translateRequestBody(*request.body);
+  auto body = translateRequestBody(*request.body, target.model);
   if (!body) return body.error();
   UpstreamCalls calls(1);
   core::OutboundRequest& outbound = calls.front();

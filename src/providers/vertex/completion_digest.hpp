@@ -26,6 +26,8 @@ struct PartDigest {
   // A functionCall part (its text, if any, is not content). Only the document reader sees them.
   const boost::json::object* callPart = nullptr;
   const boost::json::object* functionCall = nullptr;
+  // A text part's thoughtSignature (base64 as sent). Only the document reader sees them.
+  std::string_view signature;
 };
 
 struct ChoiceDigest {
@@ -34,6 +36,7 @@ struct ChoiceDigest {
   std::size_t partCount = 0;
   std::string_view finishReason;
   const boost::json::object* logprobsResult = nullptr;  // only the document reader sees them
+  const boost::json::value* safetyRatings = nullptr;    // an array; likewise
 };
 
 // usageMetadata's counts as read (0 when absent or unreadable); response_translator.hpp

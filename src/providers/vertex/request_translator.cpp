@@ -154,6 +154,14 @@ struct RequestFields {
   const json::value* safetySettingsSnake = nullptr;  // safety_settings
   const json::value* safetySettingsCamel = nullptr;  // safetySettings
   const json::value* labels = nullptr;
+  const json::value* thinking = nullptr;
+  const json::value* guidedChoice = nullptr;
+  const json::value* guidedRegex = nullptr;
+  const json::value* guidedJson = nullptr;
+  const json::value* mediaResolution = nullptr;
+  const json::value* parallelToolCalls = nullptr;
+  const json::value* logitBias = nullptr;
+  const json::value* serviceTier = nullptr;
 
   explicit RequestFields(const json::object& body) { findFields(body, *this); }
 
@@ -178,16 +186,24 @@ struct RequestFields {
       case 8:
         if (spells(key, "messages")) return &messages;
         if (spells(key, "logprobs")) return &logprobs;
+        if (spells(key, "thinking")) return &thinking;
         break;
       case 10:
         if (spells(key, "max_tokens")) return &maxTokens;
+        if (spells(key, "logit_bias")) return &logitBias;
         break;
       case 11:
         if (spells(key, "temperature")) return &temperature;
         if (spells(key, "tool_choice")) return &toolChoice;
+        if (spells(key, "guided_json")) return &guidedJson;
         break;
       case 12:
         if (spells(key, "top_logprobs")) return &topLogprobs;
+        if (spells(key, "guided_regex")) return &guidedRegex;
+        if (spells(key, "service_tier")) return &serviceTier;
+        break;
+      case 13:
+        if (spells(key, "guided_choice")) return &guidedChoice;
         break;
       case 14:
         if (spells(key, "safetySettings")) return &safetySettingsCamel;
@@ -199,9 +215,13 @@ struct RequestFields {
       case 16:
         if (spells(key, "presence_penalty")) return &presencePenalty;
         if (spells(key, "reasoning_effort")) return &reasoningEffort;
+        if (spells(key, "media_resolution")) return &mediaResolution;
         break;
       case 17:
         if (spells(key, "frequency_penalty")) return &frequencyPenalty;
+        break;
+      case 19:
+        if (spells(key, "parallel_tool_calls")) return &parallelToolCalls;
         break;
       case 21:
         if (spells(key, "max_completion_tokens")) return &maxCompletionTokens;
@@ -218,6 +238,7 @@ struct MessageFields {
   const json::value* toolCalls = nullptr;
   const json::value* toolCallId = nullptr;
   const json::value* name = nullptr;
+  const json::value* thinkingBlocks = nullptr;
 
   explicit MessageFields(const json::object& message) { findFields(message, *this); }
 
@@ -236,6 +257,9 @@ struct MessageFields {
       case 12:
         if (spells(key, "tool_call_id")) return &toolCallId;
         break;
+      case 15:
+        if (spells(key, "thinking_blocks")) return &thinkingBlocks;
+        break;
     }
     return nullptr;
   }
@@ -249,6 +273,8 @@ struct PartFields {
   const json::value* imageUrl = nullptr;
   const json::value* inputAudio = nullptr;
   const json::value* file = nullptr;
+  const json::value* thinking = nullptr;   // a `thinking` part or block: its text
+  const json::value* signature = nullptr;  // ... and its thought signature
 
   explicit PartFields(const json::object& part) { findFields(part, *this); }
 
@@ -262,8 +288,12 @@ struct PartFields {
       case 7:
         if (spells(key, "refusal")) return &refusal;
         break;
+      case 8:
+        if (spells(key, "thinking")) return &thinking;
+        break;
       case 9:
         if (spells(key, "image_url")) return &imageUrl;
+        if (spells(key, "signature")) return &signature;
         break;
       case 11:
         if (spells(key, "input_audio")) return &inputAudio;
@@ -279,6 +309,8 @@ struct ToolFields {
   const json::value* type = nullptr;
   const json::value* id = nullptr;
   const json::value* function = nullptr;
+  const json::value* googleSearch = nullptr;      // tools[i].google_search
+  const json::value* enterpriseSearch = nullptr;  // tools[i].enterprise_search
 
   explicit ToolFields(const json::object& tool) { findFields(tool, *this); }
 
@@ -292,6 +324,12 @@ struct ToolFields {
         break;
       case 8:
         if (spells(key, "function")) return &function;
+        break;
+      case 13:
+        if (spells(key, "google_search")) return &googleSearch;
+        break;
+      case 17:
+        if (spells(key, "enterprise_search")) return &enterpriseSearch;
         break;
     }
     return nullptr;
@@ -335,6 +373,36 @@ const json::string* asString(const json::value* value) {
   return value && value->is_string() ? &value->get_string() : nullptr;
 }
 
+// What the upstream model takes, read from its id (`gemini-3-pro-preview`, `gemini-2.0-flash-001`).
+// An id that does not start with gemini-<major> (a tuned or unknown model) counts as a current one.
+struct ModelTraits {
+  bool gemini3 = false;  // Gemini 3 or later: thinkingLevel, per-part mediaResolution, signatures
+  bool flash = false;    // a Flash or Flash-Lite model: thinking can go down to MINIMAL
+  bool legacySchema = false;  // Gemini 1.x and 2.0: responseSchema only, no responseJsonSchema
+
+  explicit ModelTraits(std::string_view model) {
+    flash = model.find("flash") != std::string_view::npos;
+    constexpr std::string_view kPrefix = "gemini-";
+    if (!model.starts_with(kPrefix)) return;
+    const auto rest = model.substr(kPrefix.size());
+    std::size_t i = 0;
+    int major = 0;
+    while (i < rest.size() && i < 4 && rest[i] >= '0' && rest[i] <= '9')
+      major = major * 10 + (rest[i++] - '0');
+    if (i == 0) return;
+    int minor = -1;
+    if (i + 1 < rest.size() && rest[i] == '.' && rest[i + 1] >= '0' && rest[i + 1] <= '9')
+      minor = rest[i + 1] - '0';
+    gemini3 = major >= 3;
+    legacySchema = major < 2 || (major == 2 && minor < 5);
+  }
+};
+
+// Google's documented stand-in for a thought signature Switchyard never saw (a tool call replayed
+// with an id it did not mint): the bytes "skip_thought_signature_validator", base64 as proto3 JSON
+// spells a bytes field.
+constexpr std::string_view kDummyThoughtSignature = "c2tpcF90aG91Z2h0X3NpZ25hdHVyZV92YWxpZGF0b3I=";
+
 // A message whose role has been checked.
 struct Message {
   Role role;
@@ -344,7 +412,9 @@ struct Message {
 // One translation: writes the body into `out` as it reads the request.
 class Translator {
  public:
-  Translator(const json::object& body, std::string& out) : fields_(body), w_(out) {}
+  // `upstreamModel` is the model the request goes to; empty means the body's `model`.
+  Translator(const json::object& body, std::string_view upstreamModel, std::string& out)
+      : fields_(body), traits_(modelFor(fields_, upstreamModel)), w_(out) {}
 
   std::optional<Error> run() {
     const auto* model = fields_.model;
@@ -379,6 +449,7 @@ class Translator {
     if (auto error = writeTools()) return error;
     if (auto error = writeGenerationConfig()) return error;
     if (auto error = writePassThrough()) return error;
+    if (auto error = checkUnmappedFields()) return error;
     w_.endObject();
     return std::nullopt;
   }
@@ -561,24 +632,56 @@ class Translator {
     return value && value->is_string() ? &value->get_string() : nullptr;
   }
 
-  void inlineData(std::string_view mimeType, std::string_view data) {
+  // `level` (a MediaResolution level, empty for none) is the part's own media resolution.
+  void inlineData(std::string_view mimeType, std::string_view data, std::string_view level = {}) {
     beginPart("user");
     w_.key("inlineData");
     w_.beginObject();
     w_.field("mimeType", mimeType);
     w_.field("data", data);
     w_.endObject();
+    partMediaResolution(level);
     w_.endObject();
   }
 
-  void fileData(std::string_view mimeType, std::string_view uri) {
+  void fileData(std::string_view mimeType, std::string_view uri, std::string_view level = {}) {
     beginPart("user");
     w_.key("fileData");
     w_.beginObject();
     w_.field("mimeType", mimeType);
     w_.field("fileUri", uri);
     w_.endObject();
+    partMediaResolution(level);
     w_.endObject();
+  }
+
+  void partMediaResolution(std::string_view level) {
+    if (level.empty()) return;
+    w_.key("mediaResolution");
+    w_.beginObject();
+    w_.field("level", level);
+    w_.endObject();
+  }
+
+  // `image_url.detail` → the part's media resolution level. Only Gemini 3 models take a level per
+  // part; older ones get none (their default, as Vertex's own OpenAI endpoint does for `detail`).
+  std::optional<Error> imageDetail(const json::object* image, const ParamPath& path,
+                                   std::string_view& level) {
+    const auto* detail = image ? image->if_contains("detail") : nullptr;
+    if (!detail || detail->is_null()) return std::nullopt;
+    static constexpr std::pair<std::string_view, std::string_view> kLevels[] = {
+        {"auto", ""},
+        {"low", "MEDIA_RESOLUTION_LOW"},
+        {"medium", "MEDIA_RESOLUTION_MEDIUM"},
+        {"high", "MEDIA_RESOLUTION_HIGH"}};
+    if (detail->is_string()) {
+      for (const auto& [name, vertex] : kLevels) {
+        if (detail->get_string() != name) continue;
+        if (traits_.gemini3) level = vertex;
+        return std::nullopt;
+      }
+    }
+    return invalidAt(path, "image_url.detail", "must be 'auto', 'low', 'medium' or 'high'");
   }
 
   std::optional<Error> writeUserPart(const json::value& value, const ParamPath& path) {
@@ -593,16 +696,19 @@ class Translator {
       return std::nullopt;
     }
     if (type == "image_url") {
-      const auto* url = memberString(asObject(part.imageUrl), "url");
+      const auto* image = asObject(part.imageUrl);
+      const auto* url = memberString(image, "url");
       if (!url || url->empty()) return invalidAt(path, "image_url.url", "must be a string");
+      std::string_view level;
+      if (auto error = imageDetail(image, path, level)) return error;
       const std::string_view text = sv(*url);
       if (const auto data = parseDataUrl(text)) {
-        inlineData(data->mimeType, data->data);
+        inlineData(data->mimeType, data->data, level);
         return std::nullopt;
       }
       if (text.starts_with("https://") || text.starts_with("http://") ||
           text.starts_with("gs://")) {
-        fileData(mimeTypeFromName(text, "image/jpeg"), text);
+        fileData(mimeTypeFromName(text, "image/jpeg"), text, level);
         return std::nullopt;
       }
       return invalidAt(path, "image_url.url",
@@ -638,12 +744,118 @@ class Translator {
     return invalidAt(path, "type", "must be one of 'text', 'image_url', 'input_audio', 'file'");
   }
 
+  // A model text part; it takes the pending thought signature of a thinking block before it.
+  void modelText(std::string_view text) {
+    if (text.empty()) return;
+    beginPart("model");
+    w_.field("text", text);
+    if (pendingSignature_) w_.field("thoughtSignature", *pendingSignature_);
+    pendingSignature_.reset();
+    w_.endObject();
+  }
+
+  // Whether a non-empty answer part (text, refusal, tool call) comes after content part `from`.
+  static bool answerFollows(const json::value* content, std::size_t from,
+                            const json::value* toolCalls) {
+    if (toolCalls && toolCalls->is_array() && !toolCalls->get_array().empty()) return true;
+    if (!content) return false;
+    if (content->is_string()) return from == 0 && !content->get_string().empty();
+    if (!content->is_array()) return false;
+    const auto& parts = content->get_array();
+    for (std::size_t j = from; j < parts.size(); ++j) {
+      if (!parts[j].is_object()) continue;
+      const PartFields part(parts[j].get_object());
+      const auto* type = asString(part.type);
+      const json::value* text = nullptr;
+      if (type && *type == "text") text = part.text;
+      if (type && *type == "refusal") text = part.refusal;
+      if (text && text->is_string() && !text->get_string().empty()) return true;
+    }
+    return false;
+  }
+
+  // A thinking block sent back by the client (`thinking_blocks[k]` or a content part of type
+  // `thinking`): its text becomes a `thought: true` part. Its signature goes on the first answer
+  // part after it in the same message (where Gemini put it), or on the thought part when none
+  // follows.
+  std::optional<Error> writeThought(const PartFields& block, const ParamPath& path,
+                                    bool answerAfter) {
+    const auto* textValue = block.thinking ? block.thinking : block.text;
+    if (textValue && !textValue->is_string())
+      return invalidAt(path, block.thinking ? "thinking" : "text", "must be a string");
+    const std::string_view text = textValue ? sv(textValue->get_string()) : std::string_view();
+    std::optional<std::string_view> signature;
+    if (const auto* value = block.signature) {
+      if (!value->is_string() || value->get_string().empty() ||
+          !decodeBase64(sv(value->get_string())))
+        return invalidAt(path, "signature", "must be a base64 thought signature");
+      signature = sv(value->get_string());
+    }
+    if (!text.empty()) {
+      beginPart("model");
+      w_.field("text", text);
+      w_.key("thought");
+      w_.boolean(true);
+      if (signature && !answerAfter) w_.field("thoughtSignature", *signature);
+      w_.endObject();
+    }
+    if (signature && (answerAfter || text.empty())) pendingSignature_ = signature;
+    return std::nullopt;
+  }
+
   std::optional<Error> writeAssistant(const MessageFields& message, std::size_t i) {
     const ParamPath path(kMessages, i);
+    pendingSignature_.reset();
+    if (const auto* blocks = message.thinkingBlocks) {
+      const ParamPath blocksPath(path, "thinking_blocks");
+      if (!blocks->is_array()) return invalidAt(blocksPath, "must be an array");
+      const auto& list = blocks->get_array();
+      for (std::size_t k = 0; k < list.size(); ++k) {
+        const ParamPath blockPath(blocksPath, k);
+        if (!list[k].is_object()) return invalidAt(blockPath, "must be an object");
+        const PartFields block(list[k].get_object());
+        const auto* type = asString(block.type);
+        if (!type || *type != "thinking") return invalidAt(blockPath, "type", "must be 'thinking'");
+        const bool after =
+            k + 1 < list.size() || answerFollows(message.content, 0, message.toolCalls);
+        if (auto error = writeThought(block, blockPath, after)) return error;
+      }
+    }
     if (const auto* content = message.content) {
-      auto error = forEachText(*content, ParamPath(path, "content"), true,
-                               [&](std::string_view text) { textPart("model", text); });
-      if (error) return error;
+      const ParamPath contentPath(path, "content");
+      if (content->is_string()) {
+        modelText(sv(content->get_string()));
+      } else if (content->is_array()) {
+        const auto& parts = content->get_array();
+        for (std::size_t j = 0; j < parts.size(); ++j) {
+          const ParamPath partPath(contentPath, j);
+          if (!parts[j].is_object()) return invalidAt(partPath, "must be an object");
+          const PartFields part(parts[j].get_object());
+          const auto* type = asString(part.type);
+          const std::string_view typeName = type ? sv(*type) : "";
+          if (typeName == "thinking") {
+            if (auto error =
+                    writeThought(part, partPath, answerFollows(content, j + 1, message.toolCalls)))
+              return error;
+            continue;
+          }
+          std::string_view field;
+          const json::value* text = nullptr;
+          if (typeName == "text") {
+            field = "text";
+            text = part.text;
+          } else if (typeName == "refusal") {
+            field = "refusal";
+            text = part.refusal;
+          } else {
+            return invalidAt(partPath, "type", "must be 'text', 'refusal' or 'thinking' here");
+          }
+          if (!text || !text->is_string()) return invalidAt(partPath, field, "must be a string");
+          modelText(sv(text->get_string()));
+        }
+      } else {
+        return invalidAt(contentPath, "must be a string or an array of parts");
+      }
     }
     const auto* toolCalls = message.toolCalls;
     if (!toolCalls) return std::nullopt;
@@ -692,8 +904,16 @@ class Translator {
         w_.endObject();
       }
       w_.endObject();
+      // The call's own signature (carried by an id Switchyard minted), else a thinking block's; on
+      // Gemini 3, which refuses a step whose first call has none, Google's stand-in for the first
+      // call of the turn.
       if (const auto signature = thoughtSignatureFromToolCallId(sv(id->get_string())))
         w_.field("thoughtSignature", *signature);
+      else if (pendingSignature_)
+        w_.field("thoughtSignature", *pendingSignature_);
+      else if (traits_.gemini3 && lastCalls_.empty())
+        w_.field("thoughtSignature", kDummyThoughtSignature);
+      pendingSignature_.reset();
       w_.endObject();
       lastCalls_.push_back({sv(id->get_string()), sv(*name)});
     }
@@ -776,6 +996,7 @@ class Translator {
 
   std::optional<Error> writeTools() {
     bool declared = false;
+    bool declaredFunctions = false;
     if (const auto* toolsValue = fields_.tools) {
       if (!toolsValue->is_array()) return invalid("tools must be an array", "tools");
       const auto& tools = toolsValue->get_array();
@@ -784,8 +1005,20 @@ class Translator {
         if (!tools[i].is_object()) return invalidAt(path, "must be an object");
         const ToolFields tool(tools[i].get_object());
         const auto* type = tool.type;
-        if (!type || !type->is_string() || type->get_string() != "function")
-          return invalidAt(path, "type", "must be 'function' (other tool types are not supported)");
+        const std::string_view typeName =
+            type && type->is_string() ? sv(type->get_string()) : std::string_view();
+        if (typeName == "google_search" || typeName == "enterprise_search") {
+          const bool google = typeName == "google_search";
+          if (auto error = checkSearchOptions(google ? tool.googleSearch : tool.enterpriseSearch,
+                                              ParamPath(path, typeName), google))
+            return error;
+          searchTools_.push_back(i);
+          continue;
+        }
+        if (typeName != "function")
+          return invalidAt(path, "type",
+                           "must be 'function', 'google_search' or 'enterprise_search' (other "
+                           "tool types are not supported)");
         const auto* functionObject = asObject(tool.function);
         if (!functionObject) return invalidAt(path, "function", "must be an object");
         const FunctionFields function(*functionObject);
@@ -816,13 +1049,108 @@ class Translator {
         }
         w_.endObject();
       }
+      declaredFunctions = declared;
       if (declared) {
         w_.endArray();
         w_.endObject();
-        w_.endArray();
+      }
+      // Each search tool is a Tool of its own, after the function declarations.
+      for (const auto index : searchTools_) {
+        if (!declared) {
+          w_.key("tools");
+          w_.beginArray();
+          declared = true;
+        }
+        const ToolFields tool(tools[index].get_object());
+        const bool google = sv(tool.type->get_string()) == "google_search";
+        writeSearchTool(google ? tool.googleSearch : tool.enterpriseSearch, google);
+      }
+      if (declared) w_.endArray();
+    }
+    if (auto error = checkParallelToolCalls(declaredFunctions)) return error;
+    return writeToolConfig(declaredFunctions);
+  }
+
+  static constexpr std::string_view kBlockingConfidences[] = {
+      "BLOCK_LOW_AND_ABOVE",    "BLOCK_MEDIUM_AND_ABOVE",    "BLOCK_HIGH_AND_ABOVE",
+      "BLOCK_HIGHER_AND_ABOVE", "BLOCK_VERY_HIGH_AND_ABOVE", "BLOCK_ONLY_EXTREMELY_HIGH"};
+
+  // The options of a google_search / enterprise_search tool: `exclude_domains` (strings) and
+  // `blocking_confidence` (a PhishBlockThreshold name), both optional. Anything else is refused:
+  // an option dropped silently would change the search results (Vertex v1 has no time range
+  // filter, which the Gemini API's google_search takes).
+  std::optional<Error> checkSearchOptions(const json::value* options, const ParamPath& path,
+                                          bool google) {
+    if (!options) return std::nullopt;
+    if (!options->is_object()) return invalidAt(path, "must be an object");
+    for (const auto& member : options->get_object()) {
+      const std::string_view key = std::string_view(member.key());
+      const auto& value = member.value();
+      if (value.is_null()) continue;
+      if (key == "exclude_domains") {
+        bool ok = value.is_array();
+        if (ok)
+          for (const auto& domain : value.get_array()) ok = ok && domain.is_string();
+        if (!ok) return invalidAt(path, "exclude_domains", "must be an array of strings");
+      } else if (key == "blocking_confidence") {
+        const bool ok = value.is_string() &&
+                        std::find(std::begin(kBlockingConfidences), std::end(kBlockingConfidences),
+                                  sv(value.get_string())) != std::end(kBlockingConfidences);
+        if (!ok)
+          return invalidAt(path, "blocking_confidence",
+                           "must be one of BLOCK_LOW_AND_ABOVE, BLOCK_MEDIUM_AND_ABOVE, "
+                           "BLOCK_HIGH_AND_ABOVE, BLOCK_HIGHER_AND_ABOVE, "
+                           "BLOCK_VERY_HIGH_AND_ABOVE, BLOCK_ONLY_EXTREMELY_HIGH");
+      } else if (google && key == "time_range_filter") {
+        return invalidAt(path, "time_range_filter",
+                         "is not available on Vertex AI (its v1 GoogleSearch tool has no time "
+                         "range filter)");
+      } else {
+        return invalid(ParamPath(path, key).str() +
+                           " is not a known option (supported: exclude_domains, "
+                           "blocking_confidence)",
+                       ParamPath(path, key).str());
       }
     }
-    return writeToolConfig(declared);
+    return std::nullopt;
+  }
+
+  void writeSearchTool(const json::value* options, bool google) {
+    w_.beginObject();
+    w_.key(google ? JsonKey("googleSearch") : JsonKey("enterpriseWebSearch"));
+    w_.beginObject();
+    if (const auto* object = asObject(options)) {
+      for (const auto& member : *object) {
+        if (member.value().is_null()) continue;
+        if (member.key() == "exclude_domains") {
+          w_.key("excludeDomains");
+          w_.beginArray();
+          for (const auto& domain : member.value().get_array()) w_.string(sv(domain.get_string()));
+          w_.endArray();
+        } else if (member.key() == "blocking_confidence") {
+          w_.field("blockingConfidence", sv(member.value().get_string()));
+        }
+      }
+    }
+    w_.endObject();
+    w_.endObject();
+  }
+
+  // Vertex has no switch for one call per turn: `parallel_tool_calls: false` with functions
+  // declared would be silently ignored, and the caller could get several calls it said it cannot
+  // handle.
+  std::optional<Error> checkParallelToolCalls(bool declared) {
+    const auto* parallel = fields_.parallelToolCalls;
+    if (!parallel) return std::nullopt;
+    if (!parallel->is_bool())
+      return invalid("parallel_tool_calls must be a boolean", "parallel_tool_calls");
+    if (!parallel->get_bool() && declared)
+      return invalid(
+          "parallel_tool_calls: false is not supported by this backend (Vertex AI Gemini may "
+          "return "
+          "several function calls in one turn); leave it out or set it to true",
+          "parallel_tool_calls");
+    return std::nullopt;
   }
 
   static std::optional<std::string_view> toolName(const json::value& value) {
@@ -1005,39 +1333,276 @@ class Translator {
     if (auto error = writeResponseFormat()) return error;
     if (auto error = writeLogprobs()) return error;
     if (auto error = writeThinking()) return error;
+    if (auto error = writeMediaResolution()) return error;
 
     if (genOpen_) w_.endObject();
     return std::nullopt;
   }
 
+  // The structured-output requests: `response_format` (json_object, json_schema) and vLLM's guided
+  // decoding fields. At most one of them may be given.
   std::optional<Error> writeResponseFormat() {
-    const auto* format = fields_.responseFormat;
-    if (!format) return std::nullopt;
-    if (!format->is_object())
-      return invalid("response_format must be an object", "response_format");
-    const auto* type = memberString(&format->get_object(), "type");
-    if (type && *type == "text") return std::nullopt;
-    if (type && *type == "json_object") {
-      genKey("responseMimeType");
-      w_.string("application/json");
+    const char* given = nullptr;
+    auto claim = [&](const char* name) -> std::optional<Error> {
+      if (given)
+        return invalid(std::string("give only one of response_format, guided_choice, guided_regex "
+                                   "and guided_json (") +
+                           given + " is already given)",
+                       name);
+      given = name;
       return std::nullopt;
+    };
+    if (const auto* format = fields_.responseFormat) {
+      if (!format->is_object())
+        return invalid("response_format must be an object", "response_format");
+      const auto* type = memberString(&format->get_object(), "type");
+      if (type && *type == "text") {
+        // plain text: nothing to send
+      } else if (type && *type == "json_object") {
+        if (auto error = claim("response_format")) return error;
+        genKey("responseMimeType");
+        w_.string("application/json");
+      } else if (type && *type == "json_schema") {
+        const auto* spec = memberObject(format->get_object(), "json_schema");
+        if (!spec)
+          return invalid("response_format.json_schema must be an object",
+                         "response_format.json_schema");
+        const auto* schema = spec->if_contains("schema");
+        if (!schema || !schema->is_object())
+          return invalid("response_format.json_schema.schema must be a JSON Schema object",
+                         "response_format.json_schema.schema");
+        if (auto error = claim("response_format")) return error;
+        static constexpr ParamPath kSchemaPath("response_format.json_schema.schema");
+        if (auto error = writeJsonSchemaOutput(*schema, kSchemaPath)) return error;
+      } else {
+        return invalid("response_format.type must be 'text', 'json_object' or 'json_schema'",
+                       "response_format.type");
+      }
     }
-    if (type && *type == "json_schema") {
-      const auto* spec = memberObject(format->get_object(), "json_schema");
-      if (!spec)
-        return invalid("response_format.json_schema must be an object",
-                       "response_format.json_schema");
-      const auto* schema = spec->if_contains("schema");
-      if (!schema || !schema->is_object())
-        return invalid("response_format.json_schema.schema must be a JSON Schema object",
-                       "response_format.json_schema.schema");
+    if (const auto* choice = fields_.guidedChoice) {
+      bool ok = choice->is_array() && !choice->get_array().empty();
+      if (ok)
+        for (const auto& item : choice->get_array()) ok = ok && item.is_string();
+      if (!ok)
+        return invalid("guided_choice must be a non-empty array of strings", "guided_choice");
+      if (auto error = claim("guided_choice")) return error;
+      // Vertex's enum mode answers with one of the strings, unquoted.
+      genKey("responseMimeType");
+      w_.string("text/x.enum");
+      genKey("responseSchema");
+      w_.beginObject();
+      w_.field("type", "STRING");
+      w_.key("enum");
+      if (auto error = copyValue(*choice, ParamPath("guided_choice"))) return error;
+      w_.endObject();
+    }
+    if (const auto* regex = fields_.guidedRegex) {
+      if (!regex->is_string() || regex->get_string().empty())
+        return invalid("guided_regex must be a non-empty string", "guided_regex");
+      if (auto error = claim("guided_regex")) return error;
+      // Vertex constrains a JSON string with the pattern: the answer is that string, in JSON.
       genKey("responseMimeType");
       w_.string("application/json");
-      genKey("responseJsonSchema");
-      return copyValue(*schema, ParamPath("response_format.json_schema.schema"));
+      genKey("responseSchema");
+      w_.beginObject();
+      w_.field("type", "STRING");
+      w_.field("pattern", sv(regex->get_string()));
+      w_.endObject();
     }
-    return invalid("response_format.type must be 'text', 'json_object' or 'json_schema'",
-                   "response_format.type");
+    if (const auto* guided = fields_.guidedJson) {
+      static constexpr ParamPath kGuidedPath("guided_json");
+      const json::value* schema = guided;
+      json::value parsed;
+      if (guided->is_string()) {  // vLLM also takes the schema as JSON text
+        boost::system::error_code ec;
+        parsed = json::parse(sv(guided->get_string()), ec, &argumentsArena());
+        if (ec || !parsed.is_object())
+          return invalid("guided_json must be a JSON Schema object (or its JSON text)",
+                         "guided_json");
+        schema = &parsed;
+      } else if (!guided->is_object()) {
+        return invalid("guided_json must be a JSON Schema object (or its JSON text)",
+                       "guided_json");
+      }
+      if (auto error = claim("guided_json")) return error;
+      if (auto error = writeJsonSchemaOutput(*schema, kGuidedPath)) return error;
+    }
+    return std::nullopt;
+  }
+
+  // JSON output constrained by a JSON Schema: `responseJsonSchema` verbatim, or on models that only
+  // take `responseSchema` (Gemini 1.x, 2.0) the schema converted to Vertex's OpenAPI subset.
+  std::optional<Error> writeJsonSchemaOutput(const json::value& schema, const ParamPath& where) {
+    genKey("responseMimeType");
+    w_.string("application/json");
+    if (!traits_.legacySchema) {
+      genKey("responseJsonSchema");
+      return copyValue(schema, where);
+    }
+    // Checked on a scratch writer first, so that a refusal leaves no half schema in the body; the
+    // second conversion cannot fail.
+    std::string scratchText;
+    JsonWriter scratch(scratchText);
+    if (auto error = convertSchema(schema, where, scratch)) return error;
+    genKey("responseSchema");
+    return convertSchema(schema, where, w_);
+  }
+
+  // JSON Schema → Vertex Schema (OpenAPI 3.0 subset, docs/spec/wire.md §2.2). Types become upper-case enum
+  // names, `["T", "null"]` becomes `T` + `nullable`, oneOf becomes anyOf. Keywords the subset
+  // cannot express ($ref, allOf, not, const, ...) are refused naming where they are; annotations
+  // with no effect on the output ($schema, $id, $comment, examples, additionalProperties: false)
+  // are dropped.
+  std::optional<Error> convertSchema(const json::value& value, const ParamPath& where,
+                                     JsonWriter& w) {
+    if (!value.is_object()) return invalidAt(where, "must be a JSON Schema object");
+    const auto& schema = value.get_object();
+    w.beginObject();
+    for (const auto& member : schema) {
+      const std::string_view key = std::string_view(member.key());
+      const auto& item = member.value();
+      const ParamPath at(where, key);
+      if (key == "type") {
+        std::string_view name;
+        bool nullable = false;
+        if (item.is_string()) {
+          name = sv(item.get_string());
+        } else if (item.is_array()) {
+          for (const auto& entry : item.get_array()) {
+            if (!entry.is_string()) return invalidAt(at, "must be a type name or an array of them");
+            if (entry.get_string() == "null")
+              nullable = true;
+            else if (name.empty())
+              name = sv(entry.get_string());
+            else
+              return invalidAt(at, "can name one type besides null on this model");
+          }
+        }
+        static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+            {"string", "STRING"},   {"number", "NUMBER"}, {"integer", "INTEGER"},
+            {"boolean", "BOOLEAN"}, {"array", "ARRAY"},   {"object", "OBJECT"}};
+        std::string_view vertex;
+        for (const auto& [json, upper] : kTypes)
+          if (name == json) vertex = upper;
+        if (vertex.empty())
+          return invalidAt(at,
+                           "must be string, number, integer, boolean, array or object (with "
+                           "optional null) on this model");
+        w.field("type", vertex);
+        if (nullable) {
+          w.key("nullable");
+          w.boolean(true);
+        }
+      } else if (key == "properties") {
+        if (!item.is_object()) return invalidAt(at, "must be an object of schemas");
+        w.key("properties");
+        w.beginObject();
+        for (const auto& property : item.get_object()) {
+          const ParamPath propertyPath(at, std::string_view(property.key()));
+          w.escapedKey(std::string_view(property.key()));
+          if (auto error = convertSchema(property.value(), propertyPath, w)) return error;
+        }
+        w.endObject();
+      } else if (key == "items") {
+        w.key("items");
+        if (auto error = convertSchema(item, at, w)) return error;
+      } else if (key == "anyOf" || key == "oneOf") {
+        if (!item.is_array() || item.get_array().empty())
+          return invalidAt(at, "must be a non-empty array of schemas");
+        w.key("anyOf");
+        w.beginArray();
+        const auto& list = item.get_array();
+        for (std::size_t k = 0; k < list.size(); ++k) {
+          const ParamPath branch(at, k);
+          if (auto error = convertSchema(list[k], branch, w)) return error;
+        }
+        w.endArray();
+      } else if (key == "enum") {
+        bool ok = item.is_array();
+        if (ok)
+          for (const auto& entry : item.get_array()) ok = ok && entry.is_string();
+        if (!ok) return invalidAt(at, "must be an array of strings on this model");
+        w.key("enum");
+        if (!w.value(item)) return numberOutOfRange(at.str(), item);
+      } else if (key == "description" || key == "title" || key == "format" || key == "pattern") {
+        if (!item.is_string()) return invalidAt(at, "must be a string");
+        writeSchemaKey(w, key);
+        w.string(sv(item.get_string()));
+      } else if (key == "required" || key == "propertyOrdering") {
+        bool ok = item.is_array();
+        if (ok)
+          for (const auto& entry : item.get_array()) ok = ok && entry.is_string();
+        if (!ok) return invalidAt(at, "must be an array of strings");
+        writeSchemaKey(w, key);
+        if (!w.value(item)) return numberOutOfRange(at.str(), item);
+      } else if (key == "minimum" || key == "maximum" || key == "minItems" || key == "maxItems" ||
+                 key == "minLength" || key == "maxLength" || key == "minProperties" ||
+                 key == "maxProperties") {
+        if (!item.is_number()) return invalidAt(at, "must be a number");
+        writeSchemaKey(w, key);
+        if (!w.value(item)) return numberOutOfRange(at.str(), item);
+      } else if (key == "nullable") {
+        if (!item.is_bool()) return invalidAt(at, "must be a boolean");
+        w.key("nullable");
+        w.boolean(item.get_bool());
+      } else if (key == "default" || key == "example") {
+        writeSchemaKey(w, key);
+        if (!w.value(item)) return numberOutOfRange(at.str(), item);
+      } else if (key == "additionalProperties" && item.is_bool() && !item.get_bool()) {
+        // Vertex's schema allows no other properties anyway.
+      } else if (key == "$schema" || key == "$id" || key == "$comment" || key == "examples") {
+        // annotations only
+      } else {
+        return invalidAt(at,
+                         "cannot be expressed for this model, which takes responseSchema (an "
+                         "OpenAPI subset) rather than a JSON Schema");
+      }
+    }
+    w.endObject();
+    return std::nullopt;
+  }
+
+  static void writeSchemaKey(JsonWriter& w, std::string_view key) {
+    // The keys convertSchema copies, spelled as literals for JsonKey.
+    if (key == "description") return w.key("description");
+    if (key == "title") return w.key("title");
+    if (key == "format") return w.key("format");
+    if (key == "pattern") return w.key("pattern");
+    if (key == "required") return w.key("required");
+    if (key == "propertyOrdering") return w.key("propertyOrdering");
+    if (key == "minimum") return w.key("minimum");
+    if (key == "maximum") return w.key("maximum");
+    if (key == "minItems") return w.key("minItems");
+    if (key == "maxItems") return w.key("maxItems");
+    if (key == "minLength") return w.key("minLength");
+    if (key == "maxLength") return w.key("maxLength");
+    if (key == "minProperties") return w.key("minProperties");
+    if (key == "maxProperties") return w.key("maxProperties");
+    if (key == "default") return w.key("default");
+    if (key == "example") return w.key("example");
+    w.escapedKey(key);
+  }
+
+  // `media_resolution` (low, medium, high, or Vertex's MEDIA_RESOLUTION_* names) →
+  // generationConfig.mediaResolution.
+  std::optional<Error> writeMediaResolution() {
+    const auto* value = fields_.mediaResolution;
+    if (!value) return std::nullopt;
+    static constexpr std::pair<std::string_view, std::string_view> kLevels[] = {
+        {"low", "MEDIA_RESOLUTION_LOW"},
+        {"medium", "MEDIA_RESOLUTION_MEDIUM"},
+        {"high", "MEDIA_RESOLUTION_HIGH"},
+        {"MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_LOW"},
+        {"MEDIA_RESOLUTION_MEDIUM", "MEDIA_RESOLUTION_MEDIUM"},
+        {"MEDIA_RESOLUTION_HIGH", "MEDIA_RESOLUTION_HIGH"}};
+    if (value->is_string())
+      for (const auto& [name, vertex] : kLevels)
+        if (value->get_string() == name) {
+          genKey("mediaResolution");
+          w_.string(vertex);
+          return std::nullopt;
+        }
+    return invalid("media_resolution must be 'low', 'medium' or 'high'", "media_resolution");
   }
 
   std::optional<Error> writeLogprobs() {
@@ -1065,28 +1630,141 @@ class Translator {
 
   std::optional<Error> writeThinking() {
     const auto* effort = fields_.reasoningEffort;
+    const auto* thinking = fields_.thinking;
+    if (effort && thinking)
+      return invalid("give either thinking or reasoning_effort, not both", "thinking");
+    if (thinking) return writeThinkingField(*thinking);
     if (!effort) return std::nullopt;
+    if (traits_.gemini3) return writeThinkingLevel(*effort);
     static constexpr std::pair<std::string_view, int> kBudgets[] = {
         {"none", 0},     {"minimal", 512}, {"low", 1024}, {"medium", 8192},
         {"high", 24576}, {"xhigh", 24576}, {"max", 24576}};
     if (effort->is_string()) {
       for (const auto& [name, budget] : kBudgets) {
         if (effort->get_string() != name) continue;
-        genKey("thinkingConfig");
-        w_.beginObject();
-        w_.fieldInt("thinkingBudget", budget);
-        if (budget > 0) {
-          w_.key("includeThoughts");
-          w_.boolean(true);
-        }
-        w_.endObject();
+        writeThinkingConfig(budget, {}, budget > 0);
         return std::nullopt;
       }
     }
+    return invalidEffort();
+  }
+
+  static Error invalidEffort() {
     return invalid(
         "reasoning_effort must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', "
         "'max'",
         "reasoning_effort");
+  }
+
+  // thinkingConfig with a budget (nullopt: none), a level (empty: none) and includeThoughts.
+  void writeThinkingConfig(std::optional<int> budget, std::string_view level, bool thoughts) {
+    genKey("thinkingConfig");
+    w_.beginObject();
+    if (budget) w_.fieldInt("thinkingBudget", *budget);
+    if (!level.empty()) w_.field("thinkingLevel", level);
+    if (thoughts) {
+      w_.key("includeThoughts");
+      w_.boolean(true);
+    }
+    w_.endObject();
+  }
+
+  // Gemini 3 takes a thinking level, not a budget. Flash models go down to MINIMAL (`none`:
+  // thinking as good as off); Pro models know LOW and HIGH and cannot turn thinking off.
+  std::optional<Error> writeThinkingLevel(const json::value& effort) {
+    struct Level {
+      std::string_view effort, flash, pro;
+    };
+    static constexpr Level kLevels[] = {{"none", "MINIMAL", ""},  {"minimal", "MINIMAL", "LOW"},
+                                        {"low", "LOW", "LOW"},    {"medium", "MEDIUM", "HIGH"},
+                                        {"high", "HIGH", "HIGH"}, {"xhigh", "HIGH", "HIGH"},
+                                        {"max", "HIGH", "HIGH"}};
+    if (!effort.is_string()) return invalidEffort();
+    for (const auto& level : kLevels) {
+      if (effort.get_string() != level.effort) continue;
+      const auto name = traits_.flash ? level.flash : level.pro;
+      if (name.empty())
+        return invalid(
+            "reasoning_effort 'none' is not available on this model: Gemini 3 Pro models cannot "
+            "turn thinking off (use 'minimal' or 'low')",
+            "reasoning_effort");
+      writeThinkingConfig(std::nullopt, name, level.effort != "none");
+      return std::nullopt;
+    }
+    return invalidEffort();
+  }
+
+  // The `thinking` request field (Anthropic's shape, which Envoy AI Gateway also reads):
+  // {"type":"enabled","budget_tokens":N} → thinkingBudget N; {"type":"adaptive"} → the model's own
+  // dynamic thinking (budget -1 before Gemini 3); {"type":"disabled"} → budget 0, or on Gemini 3
+  // Flash the MINIMAL level (Gemini 3 Pro cannot turn thinking off: 400). Thoughts are included
+  // unless `display` is "omitted".
+  std::optional<Error> writeThinkingField(const json::value& value) {
+    if (!value.is_object())
+      return invalid(
+          "thinking must be an object: {\"type\": \"enabled\", \"budget_tokens\": N}, "
+          "{\"type\": \"adaptive\"} or {\"type\": \"disabled\"}",
+          "thinking");
+    const auto& object = value.get_object();
+    bool thoughts = true;
+    if (const auto* display = object.if_contains("display"); display && !display->is_null()) {
+      if (display->is_string() && display->get_string() == "omitted")
+        thoughts = false;
+      else if (!(display->is_string() && display->get_string() == "summarized"))
+        return invalid("thinking.display must be 'summarized' or 'omitted'", "thinking.display");
+    }
+    const auto* type = memberString(&object, "type");
+    if (type && *type == "enabled") {
+      const auto* budgetValue = object.if_contains("budget_tokens");
+      const auto budget = budgetValue ? asInteger(*budgetValue) : std::nullopt;
+      if (!budget || *budget < 1 || *budget > std::numeric_limits<std::int32_t>::max())
+        return invalid("thinking.budget_tokens must be an integer between 1 and 2147483647",
+                       "thinking.budget_tokens");
+      writeThinkingConfig(static_cast<int>(*budget), {}, thoughts);
+      return std::nullopt;
+    }
+    if (type && *type == "adaptive") {
+      if (traits_.gemini3) {
+        if (thoughts) writeThinkingConfig(std::nullopt, {}, true);
+      } else {
+        writeThinkingConfig(-1, {}, thoughts);
+      }
+      return std::nullopt;
+    }
+    if (type && *type == "disabled") {
+      if (!traits_.gemini3) {
+        writeThinkingConfig(0, {}, false);
+      } else if (traits_.flash) {
+        writeThinkingConfig(std::nullopt, "MINIMAL", false);
+      } else {
+        return invalid(
+            "thinking cannot be disabled on this model: Gemini 3 Pro models always think",
+            "thinking.type");
+      }
+      return std::nullopt;
+    }
+    return invalid("thinking.type must be 'enabled', 'adaptive' or 'disabled'", "thinking.type");
+  }
+
+  // OpenAI fields with no Vertex equivalent. `user` and `metadata` change nothing in the answer
+  // and are ignored; `logit_bias` and a paid `service_tier` would, so they are refused rather
+  // than dropped.
+  std::optional<Error> checkUnmappedFields() {
+    if (const auto* bias = fields_.logitBias) {
+      if (!bias->is_object()) return invalid("logit_bias must be an object", "logit_bias");
+      if (!bias->get_object().empty())
+        return invalid(
+            "logit_bias is not supported by this backend (Vertex AI Gemini has no token bias)",
+            "logit_bias");
+    }
+    if (const auto* tier = fields_.serviceTier) {
+      if (!tier->is_string()) return invalid("service_tier must be a string", "service_tier");
+      if (tier->get_string() != "auto" && tier->get_string() != "default")
+        return invalid("service_tier '" + std::string(tier->get_string()) +
+                           "' is not supported by this backend (only 'auto' and 'default')",
+                       "service_tier");
+    }
+    return std::nullopt;
   }
 
   // ---- vendor extensions ----------------------------------------------------------------------
@@ -1119,13 +1797,23 @@ class Translator {
     return std::nullopt;
   }
 
+  static std::string_view modelFor(const RequestFields& fields, std::string_view upstreamModel) {
+    if (!upstreamModel.empty()) return upstreamModel;
+    const auto* model = asString(fields.model);
+    return model ? sv(*model) : std::string_view();
+  }
+
   const RequestFields fields_;
+  const ModelTraits traits_;
   JsonWriter w_;
   // Inline room for a typical conversation: a heap vector was one allocation per request.
   boost::container::small_vector<Message, 8> messages_;
   std::string_view openRole_;           // role of the content being written, empty before the first
   std::vector<ToolCallRef> lastCalls_;  // tool calls of the latest assistant turn
+  boost::container::small_vector<std::size_t, 2> searchTools_;  // indexes of search tools
   bool genOpen_ = false;
+  // A thought signature of a thinking block, waiting for the next answer part of the same message.
+  std::optional<std::string_view> pendingSignature_;
   // Parsed tool-call arguments live until the body is written; most requests replay no tool call,
   // so the arena is made on first use.
   std::optional<json::monotonic_resource> arena_;
@@ -1155,9 +1843,14 @@ core::Result<std::string> buildTarget(const BackendTarget& target, bool stream) 
 }
 
 core::Result<std::string> translateRequestBody(const boost::json::object& body) {
+  return translateRequestBody(body, {});
+}
+
+core::Result<std::string> translateRequestBody(const boost::json::object& body,
+                                               std::string_view upstreamModel) {
   std::string out;
   out.reserve(1024);
-  Translator translator(body, out);
+  Translator translator(body, upstreamModel, out);
   if (auto error = translator.run()) return std::move(*error);
   return out;
 }

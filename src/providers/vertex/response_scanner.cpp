@@ -137,6 +137,7 @@ Field fieldFor(Field object, std::string_view key) {
       if (key == "finishReason") return Field::FinishReason;
       if (key == "index") return Field::Index;
       if (key == "logprobsResult") return Field::Declined;
+      if (key == "safetyRatings") return Field::Declined;
       break;
     case Field::Content:
       if (key == "parts") return Field::Parts;
@@ -145,6 +146,7 @@ Field fieldFor(Field object, std::string_view key) {
       if (key == "text") return Field::Text;
       if (key == "thought") return Field::Thought;
       if (key == "functionCall") return Field::Declined;
+      if (key == "thoughtSignature") return Field::Declined;
       break;
     case Field::UsageMetadata:
       if (key == "promptTokenCount") return Field::PromptTokenCount;

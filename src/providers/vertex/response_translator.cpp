@@ -143,10 +143,19 @@ class CompletionWriter {
       out_.append(R"(,"reasoning_content":)");
       texts(parts, true);
     }
+    thinkingBlocks(parts, hasThought);
     out_.append(R"(,"refusal":null)");
     if (hasCalls) {
       out_.append(R"(,"tool_calls":)");
       if (!toolCalls(parts, static_cast<std::size_t>(choice.index))) return false;
+    }
+    if (choice.safetyRatings) {
+      // Copied as Vertex sent them (camelCase members); a non-finite number leaves them out.
+      scratch_.clear();
+      if (appendJsonValue(scratch_, *choice.safetyRatings)) {
+        out_.append(R"(,"safety_ratings":)");
+        out_.append(scratch_);
+      }
     }
     out_.append(R"(},"logprobs":)");
     if (choice.logprobsResult) {
@@ -195,6 +204,27 @@ class CompletionWriter {
     out_.push_back('"');
   }
 
+  // The thought signatures of text parts, so that a client can send them back: one
+  // `{"type":"thinking","thinking":...,"signature":...}` block per signature, the first holding the
+  // reasoning text. (Function calls carry theirs in the tool-call id.)
+  void thinkingBlocks(std::span<const PartDigest> parts, bool hasThought) {
+    bool first = true;
+    for (const auto& part : parts) {
+      if (part.functionCall || part.signature.empty()) continue;
+      out_.append(first ? R"(,"thinking_blocks":[)" : ",");
+      out_.append(R"({"type":"thinking","thinking":)");
+      if (first && hasThought)
+        texts(parts, true);
+      else
+        out_.append(R"("")");
+      out_.append(R"(,"signature":)");
+      appendJsonString(out_, part.signature);
+      out_.push_back('}');
+      first = false;
+    }
+    if (!first) out_.push_back(']');
+  }
+
   // The `tool_calls` array.
   bool toolCalls(std::span<const PartDigest> parts, std::size_t choice) {
     JsonWriter w(out_);
@@ -228,6 +258,7 @@ class CompletionWriter {
   const ResponseContext& context_;
   bool firstChoice_ = true;
   std::string arguments_;  // reused for each call's arguments text
+  std::string scratch_;    // safety ratings, written whole or not at all
 };
 
 // The one writer of both readers' digests. Orders the digest's choices by index (stably: equal
@@ -309,13 +340,17 @@ void readCandidate(const json::object& candidate, CompletionDigest& digest) {
         call.functionCall = function;
         digest.parts.push_back(call);
       } else if (const auto* text = part.if_contains("text"); text && text->is_string()) {
-        digest.parts.push_back({.text = sv(text->get_string()), .thought = isThought(part)});
+        digest.parts.push_back({.text = sv(text->get_string()),
+                                .thought = isThought(part),
+                                .signature = stringField(&part, "thoughtSignature")});
       }
     }
   }
   choice.partCount = digest.parts.size() - choice.firstPart;
   choice.finishReason = stringField(&candidate, "finishReason");
   choice.logprobsResult = objectField(&candidate, "logprobsResult");
+  if (const auto* ratings = candidate.if_contains("safetyRatings"); ratings && ratings->is_array())
+    choice.safetyRatings = ratings;
   digest.choices.push_back(choice);
 }
 

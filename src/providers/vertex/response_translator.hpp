@@ -8,6 +8,12 @@
 //   `message.reasoning_content` (present only when non-empty).
 // - Function calls become `tool_calls` with ids minted by mintToolCallId (wire.hpp), which also
 //   carry the part's thoughtSignature for the next turn. `content` is null when there is no text.
+// - A thoughtSignature on a text part (thought or not) → non-standard `message.thinking_blocks`:
+//   one `{"type":"thinking","thinking":...,"signature":...}` per signature, the first holding the
+//   reasoning text, so a client can send it back (the request translator puts it back on the
+//   answer part). Streamed: a `delta.thinking_blocks` chunk (empty `thinking`) after that part.
+// - `candidates[].safetyRatings` → non-standard `message.safety_ratings`, Vertex's objects
+//   verbatim. Streamed: on the choice's finish chunk, the latest event's ratings.
 // - Usage: prompt_tokens = promptTokenCount + toolUsePromptTokenCount; completion_tokens =
 //   candidatesTokenCount + thoughtsTokenCount; total_tokens = totalTokenCount (else the sum);
 //   cached_tokens = cachedContentTokenCount; reasoning_tokens = thoughtsTokenCount.
@@ -22,8 +28,9 @@
 //
 // How: building a document was most of a request's translation cost, so a usual answer
 // is read in one SAX pass by scanResponse (response_scanner.hpp) into a CompletionDigest
-// (completion_digest.hpp); any shape that pass declines — function calls, logprobs, blocked
-// prompts, errors, odd types, duplicate keys, bodies that do not parse — is parsed into a document
+// (completion_digest.hpp); any shape that pass declines — function calls, logprobs, safety ratings,
+// text-part thought signatures, blocked prompts, errors, odd types, duplicate keys, bodies that do
+// not parse — is parsed into a document
 // and read into the same digest. One writer turns a digest into the chat.completion, so the bytes
 // written depend on the answer, never on the path it took.
 

@@ -104,9 +104,10 @@ class VertexStreamTranslator final : public SseStreamTranslator {
 
  private:
   struct Choice {
-    bool seen = false;      // its role chunk went out
-    bool finished = false;  // its finish chunk went out
-    std::size_t calls = 0;  // tool calls emitted so far
+    bool seen = false;          // its role chunk went out
+    bool finished = false;      // its finish chunk went out
+    std::size_t calls = 0;      // tool calls emitted so far
+    std::string safetyRatings;  // the latest event's candidate.safetyRatings, as JSON text
   };
 
   enum class Run { None, Content, Reasoning };
@@ -227,7 +228,13 @@ class VertexStreamTranslator final : public SseStreamTranslator {
           return bad("a function call's args hold a number out of range");
         continue;
       }
-      if (part.text.empty()) continue;  // e.g. a part that only carries a thoughtSignature
+      if (part.text.empty()) {  // e.g. a part that only carries a thoughtSignature
+        if (!part.signature.empty()) {
+          closeRun(run, out);
+          thinkingBlock(index, part.signature, out);
+        }
+        continue;
+      }
       const Run kind = part.thought ? Run::Reasoning : Run::Content;
       if (kind != run) {
         closeRun(run, out);
@@ -243,12 +250,28 @@ class VertexStreamTranslator final : public SseStreamTranslator {
         out.append(part.text);
       else
         appendJsonEscaped(out, part.text);
+      if (!part.signature.empty()) {
+        closeRun(run, out);
+        thinkingBlock(index, part.signature, out);
+      }
     }
     closeRun(run, out);
 
+    if (digest.safetyRatings) {
+      choice.safetyRatings.clear();
+      if (!appendJsonValue(choice.safetyRatings, *digest.safetyRatings))
+        choice.safetyRatings.clear();
+    }
     if (!digest.finishReason.empty()) {
       openChoice(index, out);
-      out.append("{}");
+      // The finish chunk carries the candidate's latest safety ratings (Vertex repeats them).
+      if (choice.safetyRatings.empty()) {
+        out.append("{}");
+      } else {
+        out.append("{\"safety_ratings\":");
+        out.append(choice.safetyRatings);
+        out.push_back('}');
+      }
       closeChoice(out, nullptr, mapFinishReason(digest.finishReason, choice.calls > 0));
       choice.finished = true;
     }
@@ -275,6 +298,16 @@ class VertexStreamTranslator final : public SseStreamTranslator {
     choice.seen = true;
     openChoice(index, out);
     out.append("{\"role\":\"assistant\",\"content\":\"\"}");
+    closeChoice(out, nullptr, {});
+  }
+
+  // A text part's thought signature, as a thinking block the client can send back (see
+  // response_translator.cpp); the reasoning text itself streams as reasoning_content.
+  void thinkingBlock(std::size_t index, std::string_view signature, std::string& out) {
+    openChoice(index, out);
+    out.append("{\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":");
+    appendJsonString(out, signature);
+    out.append("}]}");
     closeChoice(out, nullptr, {});
   }
 

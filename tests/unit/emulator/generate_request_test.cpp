@@ -145,7 +145,62 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{
             "schema without mime",
             R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseJsonSchema":{"type":"object"}}})",
-            "response_mime_type application/json"}),
+            "response_mime_type application/json"},
+        InvalidCase{
+            "unknown tool member",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"webSearch":{}}]})",
+            "Unknown name \"webSearch\" at 'tools[0]'"},
+        InvalidCase{
+            "google search time range",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{"timeRangeFilter":{}}}]})",
+            "Unknown name \"timeRangeFilter\" at 'tools[0].google_search'"},
+        InvalidCase{
+            "google search threshold",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{"blockingConfidence":"HIGH"}}]})",
+            "PhishBlockThreshold"},
+        InvalidCase{
+            "enterprise search domains",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"enterpriseWebSearch":{"excludeDomains":[1]}}]})",
+            "exclude_domains"},
+        InvalidCase{
+            "thinking level unknown",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"thinkingLevel":"EXTREME"}}})",
+            "ThinkingLevel", "gemini-3-pro-preview"},
+        InvalidCase{
+            "thinking level and budget",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"thinkingLevel":"LOW","thinkingBudget":5}}})",
+            "mutually exclusive", "gemini-3-flash-preview"},
+        InvalidCase{
+            "thinking level before gemini 3",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"thinkingLevel":"LOW"}}})",
+            "thinking_level is not supported by this model"},
+        InvalidCase{
+            "minimal level on pro",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"thinkingLevel":"MINIMAL"}}})",
+            "MINIMAL is not supported", "gemini-3-pro-preview"},
+        InvalidCase{
+            "unknown thinking field",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"level":"LOW"}}})",
+            "Unknown name \"level\""},
+        InvalidCase{
+            "media resolution value",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"mediaResolution":"LOW"}})",
+            "MediaResolution"},
+        InvalidCase{
+            "part media resolution",
+            R"({"contents":[{"role":"user","parts":[{"fileData":{"mimeType":"image/png","fileUri":"gs://b/o"},"mediaResolution":{"level":"HIGH"}}]}]})",
+            "PartMediaResolutionLevel"},
+        InvalidCase{"thought not bool",
+                    R"({"contents":[{"role":"user","parts":[{"text":"x","thought":"yes"}]}]})",
+                    "thought' (TYPE_BOOL)"},
+        InvalidCase{
+            "response schema type",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseMimeType":"application/json","responseSchema":{"type":"object"}}})",
+            "google.cloud.aiplatform.v1.Type"},
+        InvalidCase{
+            "response schema unknown keyword",
+            R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseMimeType":"application/json","responseSchema":{"type":"OBJECT","properties":{"a":{"type":"STRING","const":"x"}}}}})",
+            "Unknown name \"const\""}),
     [](const auto& info) {
       std::string name = info.param.name;
       for (char& c : name)
@@ -199,6 +254,27 @@ TEST(GenerateRequest, DummySignatureSatisfiesGemini3) {
     {"role":"model","parts":[{"functionCall":{"name":"f"},"thoughtSignature":"c2tpcF90aG91Z2h0X3NpZ25hdHVyZV92YWxpZGF0b3I="}]},
     {"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})";
   EXPECT_TRUE(parseGenerateRequest(body, "gemini-3-flash"));
+}
+
+TEST(GenerateRequest, AcceptsTheFieldsSwitchyardSends) {
+  const char* body = R"({"contents":[{"role":"user","parts":[{"text":"x"},
+      {"fileData":{"mimeType":"image/png","fileUri":"gs://b/o"},"mediaResolution":{"level":"MEDIA_RESOLUTION_LOW"}}]},
+    {"role":"model","parts":[{"text":"t","thought":true},{"text":"a","thoughtSignature":"c2ln"}]},
+    {"role":"user","parts":[{"text":"y"}]}],
+    "tools":[{"googleSearch":{"excludeDomains":["a.test"],"blockingConfidence":"BLOCK_HIGH_AND_ABOVE"}},
+             {"enterpriseWebSearch":{}}],
+    "generationConfig":{"mediaResolution":"MEDIA_RESOLUTION_HIGH",
+      "thinkingConfig":{"thinkingLevel":"LOW","includeThoughts":true},
+      "responseMimeType":"text/x.enum","responseSchema":{"type":"STRING","enum":["a","b"]}}})";
+  auto result = parseGenerateRequest(body, "gemini-3-pro-preview");
+  EXPECT_TRUE(result) << result.error().message;
+  const char* legacy = R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],
+    "generationConfig":{"responseMimeType":"application/json","thinking_config":{"thinking_budget":0},
+      "response_schema":{"type":"OBJECT","nullable":true,"properties":{"a":{"type":"ARRAY",
+        "items":{"anyOf":[{"type":"STRING","pattern":"^x"},{"type":"INTEGER","minimum":1}]}}},
+        "required":["a"]}}})";
+  auto legacyResult = parseGenerateRequest(legacy, "gemini-2.0-flash");
+  EXPECT_TRUE(legacyResult) << legacyResult.error().message;
 }
 
 }  // namespace

@@ -219,6 +219,8 @@ json::object mergeEvents(const json::array& events) {
       }
       if (const auto* reason = candidate.if_contains("finishReason"))
         target["finishReason"] = *reason;
+      if (const auto* ratings = candidate.if_contains("safetyRatings"))
+        target["safetyRatings"] = *ratings;  // the latest ratings stand
     }
   }
   if (!candidates.empty()) {
@@ -235,6 +237,8 @@ std::map<std::int64_t, json::object> reassemble(const std::vector<json::value>& 
     std::string content, reasoning, refusal;
     bool hasRefusal = false;
     json::array toolCalls;
+    json::array thinkingBlocks;
+    json::value safetyRatings;
     json::value finish;
   };
   std::map<std::int64_t, Parts> parts;
@@ -266,6 +270,9 @@ std::map<std::int64_t, json::object> reassemble(const std::vector<json::value>& 
           }
         }
       }
+      if (const auto* blocks = delta.if_contains("thinking_blocks"))
+        for (const auto& block : blocks->as_array()) p.thinkingBlocks.push_back(block);
+      if (const auto* ratings = delta.if_contains("safety_ratings")) p.safetyRatings = *ratings;
       if (!choice.at("finish_reason").is_null()) p.finish = choice.at("finish_reason");
     }
   }
@@ -274,8 +281,15 @@ std::map<std::int64_t, json::object> reassemble(const std::vector<json::value>& 
     json::object message{{"role", "assistant"}};
     message["content"] = p.content.empty() ? json::value() : json::value(p.content);
     if (!p.reasoning.empty()) message["reasoning_content"] = p.reasoning;
+    // A client puts the streamed reasoning into the first thinking block, as the whole answer has
+    // it.
+    if (!p.thinkingBlocks.empty()) {
+      p.thinkingBlocks[0].as_object()["thinking"] = p.reasoning;
+      message["thinking_blocks"] = p.thinkingBlocks;
+    }
     message["refusal"] = p.hasRefusal ? json::value(p.refusal) : json::value();
     if (!p.toolCalls.empty()) message["tool_calls"] = p.toolCalls;
+    if (!p.safetyRatings.is_null()) message["safety_ratings"] = p.safetyRatings;
     choices[index] =
         json::object{{"index", index}, {"message", message}, {"finish_reason", p.finish}};
   }
