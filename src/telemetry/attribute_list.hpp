@@ -1,7 +1,8 @@
 #pragma once
 // The span attributes of a chat request's content (OpenInference or GenAI), in a list of this
-// file's own so that any span record can take them over: ordered key → string, int64, double, bool
-// or string array. Keys are built with one reservation (attributeKey), never with streams.
+// file's own so that any span record can take them over: ordered key → string, int64, double, bool,
+// string array or double array (embedding vectors). Keys are built with one reservation
+// (attributeKey), never with streams.
 
 #include <charconv>
 #include <cstddef>
@@ -17,7 +18,8 @@ namespace switchyard::telemetry {
 
 class AttributeList {
  public:
-  using Value = std::variant<std::string, std::int64_t, double, bool, std::vector<std::string>>;
+  using Value = std::variant<std::string, std::int64_t, double, bool, std::vector<std::string>,
+                             std::vector<double>>;
   struct Entry {
     std::string key;
     Value value;
@@ -35,6 +37,9 @@ class AttributeList {
   void addDouble(std::string key, double value) { entries_.push_back({std::move(key), value}); }
   void addBool(std::string key, bool value) { entries_.push_back({std::move(key), value}); }
   void addStrings(std::string key, std::vector<std::string> values) {
+    entries_.push_back({std::move(key), std::move(values)});
+  }
+  void addDoubles(std::string key, std::vector<double> values) {
     entries_.push_back({std::move(key), std::move(values)});
   }
 

@@ -21,10 +21,21 @@ bool genAi(const AttributeSettings& settings) {
   return settings.convention == SemanticConvention::GenAi;
 }
 
+void addResponse(const AttributeSettings& settings, const json::object& completion,
+                 std::string_view completionJson, AttributeList& out) {
+  if (genAi(settings)) {
+    genai::addResponseAttributes(settings.redaction, completion, out);
+  } else {
+    openinference::addResponseAttributes(settings.redaction, completion, completionJson, out);
+  }
+}
+
+}  // namespace
+
 // Mapped headers first (the first present header wins an attribute two headers map to), then
 // user.id from the body unless a header gave it.
-void addIdentity(const AttributeSettings& settings, const ChatRequestView& request,
-                 AttributeList& out) {
+void addRequestIdentityAttributes(const AttributeSettings& settings, const ChatRequestView& request,
+                                  AttributeList& out) {
   std::vector<std::string_view> added;
   std::string_view session;
   if (request.header) {
@@ -45,17 +56,6 @@ void addIdentity(const AttributeSettings& settings, const ChatRequestView& reque
   if (genAi(settings) && !session.empty()) out.addString("gen_ai.conversation.id", session);
 }
 
-void addResponse(const AttributeSettings& settings, const json::object& completion,
-                 std::string_view completionJson, AttributeList& out) {
-  if (genAi(settings)) {
-    genai::addResponseAttributes(settings.redaction, completion, out);
-  } else {
-    openinference::addResponseAttributes(settings.redaction, completion, completionJson, out);
-  }
-}
-
-}  // namespace
-
 std::string chatSpanName(const AttributeSettings& settings, std::string_view requestModel) {
   return genAi(settings) ? genai::spanName(requestModel) : std::string(openinference::kSpanName);
 }
@@ -67,7 +67,7 @@ void addChatRequestAttributes(const AttributeSettings& settings, const ChatReque
   } else {
     openinference::addRequestAttributes(settings.redaction, request, out);
   }
-  addIdentity(settings, request, out);
+  addRequestIdentityAttributes(settings, request, out);
 }
 
 void addChatBackendAttributes(const AttributeSettings& settings, const ProviderKind& provider,

@@ -26,6 +26,11 @@ std::string chatSpanName(const AttributeSettings& settings, std::string_view req
 void addChatRequestAttributes(const AttributeSettings& settings, const ChatRequestView& request,
                               AttributeList& out);
 
+// The mapped request headers and user.id alone, as addChatRequestAttributes adds them: for the
+// spans of other endpoints (embeddings).
+void addRequestIdentityAttributes(const AttributeSettings& settings, const ChatRequestView& request,
+                                  AttributeList& out);
+
 // The backend that answered (or, on failure, the last one tried) and the model asked of it.
 void addChatBackendAttributes(const AttributeSettings& settings, const ProviderKind& provider,
                               std::string_view upstreamModel, AttributeList& out);

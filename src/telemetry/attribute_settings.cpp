@@ -32,6 +32,8 @@ constexpr std::array kSwitches{
     Switch{"OPENINFERENCE_HIDE_INPUT_TEXT", &Redaction::hideInputText},
     Switch{"OPENINFERENCE_HIDE_OUTPUT_TEXT", &Redaction::hideOutputText},
     Switch{"OPENINFERENCE_HIDE_EMBEDDING_VECTORS", &Redaction::hideEmbeddingVectors},
+    Switch{"OPENINFERENCE_HIDE_EMBEDDINGS_VECTORS", &Redaction::hideEmbeddingsVectors},
+    Switch{"OPENINFERENCE_HIDE_EMBEDDINGS_TEXT", &Redaction::hideEmbeddingsText},
 };
 constexpr std::string_view kImageMaxLengthVariable = "OPENINFERENCE_BASE64_IMAGE_MAX_LENGTH";
 

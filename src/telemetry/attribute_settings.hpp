@@ -31,16 +31,21 @@ struct Redaction {
   bool hideOutputs = false;  // output.value redacted, output.mime_type, output messages left out
   bool hideInputMessages = false;
   bool hideOutputMessages = false;
-  bool hideInputImages = false;       // leaves out input image URLs (the part's type stays)
-  bool hideInputText = false;         // input message text redacted
-  bool hideOutputText = false;        // output message text (and reasoning) redacted
-  bool hideEmbeddingVectors = false;  // read for completeness; the gateway records no embeddings
+  bool hideInputImages = false;  // leaves out input image URLs (the part's type stays)
+  bool hideInputText = false;    // input message text redacted
+  bool hideOutputText = false;   // output message text (and reasoning) redacted
+  // Embedding spans: each vector / input text recorded as kRedacted. The vectors switch has an
+  // older, deprecated spelling (OPENINFERENCE_HIDE_EMBEDDING_VECTORS) that still counts.
+  bool hideEmbeddingVectors = false;
+  bool hideEmbeddingsVectors = false;
+  bool hideEmbeddingsText = false;
   std::int64_t base64ImageMaxLength = 32000;
 
   bool operator==(const Redaction&) const = default;
   bool inputMessagesHidden() const { return hideInputs || hideInputMessages; }
   bool outputMessagesHidden() const { return hideOutputs || hideOutputMessages; }
   bool toolsHidden() const { return hideInputs || hideLlmTools; }
+  bool embeddingVectorsHidden() const { return hideEmbeddingVectors || hideEmbeddingsVectors; }
   // A `data:image/…base64…` URL longer than base64ImageMaxLength is recorded as kRedacted.
   bool redactsImageUrl(std::string_view url) const;
 };

@@ -64,6 +64,12 @@ struct AnyValueWriter {
         w.message(array_value::kValues, [&] { w.string(any_value::kString, text); });
     });
   }
+  void operator()(const AttributeValue::DoubleArray& numbers) const {
+    w.message(any_value::kArray, [&] {
+      for (const double number : numbers)
+        w.message(array_value::kValues, [&] { w.float64(any_value::kDouble, number); });
+    });
+  }
 };
 
 void writeAttributes(ProtoWriter& w, std::uint32_t field, const Attributes& attributes) {

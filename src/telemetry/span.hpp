@@ -42,11 +42,13 @@ class SpanText {
   std::variant<std::string_view, std::string> text_;
 };
 
-// OTLP AnyValue, the kinds attributes need (string arrays: gen_ai.response.finish_reasons).
+// OTLP AnyValue, the kinds attributes need (string arrays: gen_ai.response.finish_reasons; double
+// arrays: embedding vectors).
 class AttributeValue {
  public:
   using StringArray = std::vector<std::string>;
-  using Variant = std::variant<SpanText, std::int64_t, double, bool, StringArray>;
+  using DoubleArray = std::vector<double>;
+  using Variant = std::variant<SpanText, std::int64_t, double, bool, StringArray, DoubleArray>;
 
   template <std::size_t N>
   AttributeValue(const char (&literal)[N]) : value_(SpanText(literal)) {}  // NOLINT
@@ -64,6 +66,7 @@ class AttributeValue {
   template <std::floating_point T>
   AttributeValue(T number) : value_(static_cast<double>(number)) {}    // NOLINT
   AttributeValue(StringArray strings) : value_(std::move(strings)) {}  // NOLINT
+  AttributeValue(DoubleArray numbers) : value_(std::move(numbers)) {}  // NOLINT
 
   const Variant& get() const { return value_; }
 
@@ -82,8 +85,8 @@ using Attributes = std::vector<Attribute>;
 void setAttribute(Attributes& attributes, SpanText key, AttributeValue value);
 
 // Moves key/value entries built elsewhere (anything with a std::string `key` and a std::variant
-// `value` of text, integer, double, bool or string array, e.g. AttributeList's) to the end of
-// `attributes`, without copying a string. The caller keeps keys unique.
+// `value` of text, integer, double, bool, string array or double array, e.g. AttributeList's) to
+// the end of `attributes`, without copying a string. The caller keeps keys unique.
 template <class Entries>
 requires(!std::is_lvalue_reference_v<Entries>)  // say std::move at the call
     void moveAttributes(Entries&& entries, Attributes& attributes) {

@@ -8,9 +8,10 @@
 // take that case's inputs and expectation; either way its own inputs replace those taken, its "env"
 // adds to theirs, and with "like" its "changes" apply to the expectation (a value replaces, null
 // removes, a key ending in "*" removes every key with that prefix). Expected values: a string, an
-// integer, a double, a bool, an array of strings (a string-array attribute), or an object / array
-// of objects: then the attribute is JSON text equal to it once parsed. "{{request}}" and
-// "{{response}}" stand for the exact text of the case's request/response.
+// integer, a double, a bool, an array of strings (a string-array attribute), an array of numbers
+// written with a decimal point (a double-array attribute), or an object / array of objects: then
+// the attribute is JSON text equal to it once parsed. "{{request}}" and "{{response}}" stand for
+// the exact text of the case's request/response.
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -206,6 +207,10 @@ inline json::object asJson(const AttributeList& attributes, const json::object& 
             json::array strings;
             for (const auto& s : v) strings.emplace_back(s);
             return strings;
+          } else if constexpr (std::is_same_v<V, std::vector<double>>) {
+            json::array numbers;
+            for (const double d : v) numbers.emplace_back(d);
+            return numbers;
           } else if constexpr (std::is_same_v<V, std::string>) {
             boost::system::error_code ec;
             if (expected && holdsJsonText(*expected)) {

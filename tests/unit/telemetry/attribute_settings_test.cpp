@@ -77,6 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
         SwitchCase{"OPENINFERENCE_HIDE_INPUT_TEXT", &Redaction::hideInputText},
         SwitchCase{"OPENINFERENCE_HIDE_OUTPUT_TEXT", &Redaction::hideOutputText},
         SwitchCase{"OPENINFERENCE_HIDE_EMBEDDING_VECTORS", &Redaction::hideEmbeddingVectors},
+        SwitchCase{"OPENINFERENCE_HIDE_EMBEDDINGS_VECTORS", &Redaction::hideEmbeddingsVectors},
+        SwitchCase{"OPENINFERENCE_HIDE_EMBEDDINGS_TEXT", &Redaction::hideEmbeddingsText},
         SwitchCase{"OPENINFERENCE_HIDE_LLM_INVOCATION_PARAMETERS",
                    &Redaction::hideLlmInvocationParameters},
         SwitchCase{"OPENINFERENCE_HIDE_LLM_TOOLS", &Redaction::hideLlmTools}),
@@ -90,6 +92,16 @@ TEST(AttributeSettings, HideInputsAlsoHidesInputMessagesAndTools) {
   const auto outputs = load({{"OPENINFERENCE_HIDE_OUTPUTS", "true"}}).settings.redaction;
   EXPECT_TRUE(outputs.outputMessagesHidden());
   EXPECT_FALSE(outputs.inputMessagesHidden());
+}
+
+TEST(AttributeSettings, EitherSpellingOfTheVectorsSwitchHidesEmbeddingVectors) {
+  EXPECT_FALSE(load({}).settings.redaction.embeddingVectorsHidden());
+  EXPECT_TRUE(load({{"OPENINFERENCE_HIDE_EMBEDDINGS_VECTORS", "true"}})
+                  .settings.redaction.embeddingVectorsHidden());
+  EXPECT_TRUE(load({{"OPENINFERENCE_HIDE_EMBEDDING_VECTORS", "true"}})  // deprecated spelling
+                  .settings.redaction.embeddingVectorsHidden());
+  EXPECT_FALSE(load({{"OPENINFERENCE_HIDE_EMBEDDINGS_TEXT", "true"}})
+                   .settings.redaction.embeddingVectorsHidden());
 }
 
 TEST(AttributeSettings, Base64ImageMaxLength) {

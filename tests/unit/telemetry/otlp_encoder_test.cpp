@@ -143,6 +143,28 @@ TEST(OtlpEncoder, EveryFieldOfASpanDecodes) {
   EXPECT_EQ(status.integer(3), 2u);
 }
 
+TEST(OtlpEncoder, DoubleArraysAreArraysOfDoubleAnyValues) {
+  Span span;
+  span.traceId.bytes = counting<16>(1);
+  span.spanId.bytes = counting<8>(1);
+  span.add("embedding.embeddings.0.embedding.vector", AttributeValue::DoubleArray{1.5, -2.0, 0.0});
+  span.add("empty", AttributeValue::DoubleArray{});
+  const auto spans = spansOf(encode({}, {}, {span}));
+  ASSERT_EQ(spans.size(), 1u);
+  const auto attributes = spans[0].messages(9);
+  ASSERT_EQ(attributes.size(), 2u);
+  EXPECT_EQ(attributes[0].bytes(1), "embedding.embeddings.0.embedding.vector");
+  const auto values = attributes[0].message(2).message(5).messages(1);
+  ASSERT_EQ(values.size(), 3u);
+  EXPECT_EQ(values[0].find(4)->wireType, 1u);
+  EXPECT_EQ(asDouble(values[0].integer(4)), 1.5);
+  EXPECT_EQ(asDouble(values[1].integer(4)), -2.0);
+  ASSERT_TRUE(values[2].has(4));  // 0.0 is a value of the oneof, not an absent field
+  EXPECT_EQ(asDouble(values[2].integer(4)), 0.0);
+  ASSERT_TRUE(attributes[1].message(2).has(5));  // an empty array is still an array
+  EXPECT_TRUE(attributes[1].message(2).message(5).messages(1).empty());
+}
+
 TEST(OtlpEncoder, DefaultsAreLeftOut) {
   Span span;
   span.traceId.bytes = counting<16>(1);
