@@ -62,7 +62,7 @@ std::string_view protectedBodyMemberReason(std::string_view name) {
 }
 
 bool headerValueMayBeSecret(std::string_view name) {
-  constexpr std::array<std::string_view, 8> kHints{"key",    "token",      "secret",   "auth",
+  constexpr std::array<std::string_view, 8> kHints{"key",      "token",  "secret",     "auth",
                                                    "password", "cookie", "credential", "signature"};
   std::string lower(name);
   for (auto& c : lower) c = core::asciiLower(c);

@@ -32,8 +32,7 @@ std::string attemptOutcome(const Error& error) {
 }
 
 boost::asio::awaitable<void> respondError(http::ResponseWriter& writer, RequestInfo& info,
-                                          const Error& error,
-                                          std::string (*render)(const Error&),
+                                          const Error& error, std::string (*render)(const Error&),
                                           HeaderList headers) {
   info.responseCode = core::httpStatusOf(error);
   info.errorType = core::kindName(error.kind);

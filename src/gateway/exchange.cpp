@@ -1,11 +1,11 @@
 #include "gateway/exchange.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
 
 #include "gateway/error_response.hpp"
 #include "gateway/request_mutation.hpp"
@@ -91,8 +91,7 @@ asio::awaitable<void> Exchange::run() {
   route::AttemptSequence attempts(
       *rule_, route_->retry ? &*route_->retry : nullptr, services_.outliers,
       std::span<const route::BackendHandle>(handles, refs),
-      rule_->requestTimeout.value_or(kDefaultRequestTimeout), SteadyClock::now(),
-      services_.random);
+      rule_->requestTimeout.value_or(kDefaultRequestTimeout), SteadyClock::now(), services_.random);
   attempts_ = &attempts;
   const auto logSkipped = [&] {
     for (const auto index : attempts.takeSkipped()) {
@@ -180,8 +179,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
   }
   attempt.calls = std::move(*calls);
   if (request_.stream && attempt.calls.size() != 1) {
-    co_return failed(attempt, Error::make(ErrorKind::Internal,
-                                          "a streamed request must be one upstream call"));
+    co_return failed(
+        attempt, Error::make(ErrorKind::Internal, "a streamed request must be one upstream call"));
   }
 
   // Mutate: the operator's headerMutation / bodyMutation (route level over backend level, merged
@@ -205,7 +204,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
     co_return failed(attempt,
                      Error::make(ErrorKind::CredentialUnavailable, backend->credentialError));
   }
-  if (auto signedOk = co_await sign(attempt); !signedOk) co_return failed(attempt, signedOk.error());
+  if (auto signedOk = co_await sign(attempt); !signedOk)
+    co_return failed(attempt, signedOk.error());
 
   if (attemptTime().count() <= 0) {
     const auto requestTimeout = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
@@ -276,8 +276,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
     bodies.push_back(response->body);
   }
   const providers::ResponseContext context{services_.clock.nowSeconds(), info_.requestId};
-  auto translated =
-      attempt.translator.translateResponse(bodies, request_, attempt.target, context);
+  auto translated = attempt.translator.translateResponse(bodies, request_, attempt.target, context);
   if (!translated) co_return failed(attempt, translated.error());
 
   succeeded(attempt);
@@ -296,9 +295,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   const providers::ResponseContext context{services_.clock.nowSeconds(), info_.requestId};
   auto translator = attempt.translator.newStreamTranslator(request_, attempt.target, context);
   if (!translator) {
-    lastError_ = Error::make(ErrorKind::InvalidRequest,
-                             std::string(endpoint_.path) + " does not stream on this backend",
-                             "stream");
+    lastError_ =
+        Error::make(ErrorKind::InvalidRequest,
+                    std::string(endpoint_.path) + " does not stream on this backend", "stream");
     co_return AttemptResult::Abandoned;
   }
   const auto sent = SteadyClock::now();
@@ -374,7 +373,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   writer_.onClientClose([&stream] { stream.cancel(); });
   struct Unhook {
     http::ResponseWriter& writer;
-    ~Unhook() { writer.onClientClose([] {}); }
+    ~Unhook() {
+      writer.onClientClose([] {});
+    }
   } unhook{writer_};
   for (;;) {
     const auto waited = SteadyClock::now();
@@ -418,8 +419,7 @@ Exchange::AttemptResult Exchange::failed(Attempt& attempt, const Error& error) {
 void Exchange::succeeded(Attempt& attempt) {
   const auto& backend = attempt.backend;
   info_.recordAttempt(backend.config->name, backend.hostLabel,
-                      backend.provider->descriptor.genAiProviderName, "ok",
-                      since(attempt.started));
+                      backend.provider->descriptor.genAiProviderName, "ok", since(attempt.started));
   info_.upstreamTransportFailureReason.clear();
   info_.backend = backend.config->name;
   if (trace_) trace_->endAttempt("ok", nullptr);

@@ -55,8 +55,8 @@ struct RequestInfo {
   void recordAttempt(std::string_view backendName, std::string_view hostLabel,
                      std::string_view providerName, std::string outcome,
                      std::chrono::microseconds elapsed) {
-    attempts.push_back({std::string(backendName), std::string(hostLabel), std::move(outcome),
-                        elapsed});
+    attempts.push_back(
+        {std::string(backendName), std::string(hostLabel), std::move(outcome), elapsed});
     upstreamHost = hostLabel;
     upstreamCluster = backendName;
     provider = providerName;

@@ -91,8 +91,7 @@ std::size_t skipValue(std::string_view s, std::size_t i) {
     return npos;
   }
   std::size_t end = i;
-  while (end < s.size() && !isSpace(s[end]) &&
-         std::string_view(",:{}[]\"").find(s[end]) == npos)
+  while (end < s.size() && !isSpace(s[end]) && std::string_view(",:{}[]\"").find(s[end]) == npos)
     ++end;
   return end == i ? npos : end;
 }
@@ -142,9 +141,7 @@ std::string keyOf(std::string_view body, const Member& member) {
   return std::string(decoded.get_string());
 }
 
-bool mayTouch(std::string_view member) {
-  return config::protectedBodyMemberReason(member).empty();
-}
+bool mayTouch(std::string_view member) { return config::protectedBodyMemberReason(member).empty(); }
 
 MutationResult applyBody(const config::Mutations& mutations, std::string& body) {
   const auto members = scanObject(body);

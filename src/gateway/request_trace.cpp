@@ -3,6 +3,7 @@
 #include "core/http_message.hpp"
 #include "gateway/runtime.hpp"
 #include "telemetry/attribute_semconv.hpp"
+#include "telemetry/embedding_attributes.hpp"
 
 namespace switchyard::gateway {
 
@@ -46,17 +47,22 @@ std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& service
   return std::make_unique<RequestTrace>(services, ids, std::move(span));
 }
 
-void RequestTrace::onRequest(const providers::ApiRequest& chat, std::string_view rawBody,
+void RequestTrace::onRequest(const providers::ApiRequest& api, std::string_view rawBody,
                              const http::Request& request) {
-  endpoint_ = chat.endpoint;
+  endpoint_ = api.endpoint;
   const auto& settings = services_.attributes;
-  request_.name = telemetry::chatSpanName(settings, chat.model);
   AttributeList attributes;
   const telemetry::ChatRequestView view{
-      *chat.body, rawBody, [&request](std::string_view name) { return headerOf(request, name); }};
-  telemetry::addChatRequestAttributes(settings, view, attributes);
+      *api.body, rawBody, [&request](std::string_view name) { return headerOf(request, name); }};
+  if (endpoint_ == providers::Endpoint::Embeddings) {
+    request_.name = telemetry::embeddingsSpanName(settings, api.model);
+    telemetry::addEmbeddingsRequestAttributes(settings, view, attributes);
+  } else {
+    request_.name = telemetry::chatSpanName(settings, api.model);
+    telemetry::addChatRequestAttributes(settings, view, attributes);
+    if (api.stream) fold_ = std::make_unique<telemetry::StreamFold>();
+  }
   telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
-  if (chat.stream) fold_ = std::make_unique<telemetry::StreamFold>();
 }
 
 void RequestTrace::beginAttempt(const BackendRuntime& backend, std::string_view upstreamModel) {
@@ -112,9 +118,13 @@ void RequestTrace::onStreamOutput(std::string_view frames) {
   }
 }
 
-void RequestTrace::onResponse(std::string_view completionJson) {
+void RequestTrace::onResponse(std::string_view body) {
   AttributeList attributes;
-  telemetry::addChatResponseAttributes(services_.attributes, completionJson, attributes);
+  if (endpoint_ == providers::Endpoint::Embeddings) {
+    telemetry::addEmbeddingsResponseAttributes(services_.attributes, body, attributes);
+  } else {
+    telemetry::addChatResponseAttributes(services_.attributes, body, attributes);
+  }
   telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
 }
 
@@ -135,8 +145,13 @@ void RequestTrace::finish(unsigned responseCode) {
   if (attempt_) endAttempt("abandoned", nullptr);
   if (sawBackend_ && provider_) {
     AttributeList attributes;
-    telemetry::addChatBackendAttributes(services_.attributes, *provider_, upstreamModel_,
-                                        attributes);
+    if (endpoint_ == providers::Endpoint::Embeddings) {
+      telemetry::addEmbeddingsBackendAttributes(services_.attributes, *provider_, upstreamModel_,
+                                                attributes);
+    } else {
+      telemetry::addChatBackendAttributes(services_.attributes, *provider_, upstreamModel_,
+                                          attributes);
+    }
     telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
   }
   if (fold_ && (fold_->sawDone() || fold_->sawContent())) {  // a broken stream keeps what came

@@ -1,8 +1,8 @@
 #pragma once
-// One chat request's trace: the request span (OpenInference `ChatCompletion`, or GenAI `chat
-// {model}`) and a child span per upstream attempt, so a fallback shows as two attempts in Phoenix.
-// Built only when tracing is on and the caller's trace (if any) is sampled; the request path holds
-// a null pointer otherwise and pays one branch per hook.
+// One request's trace: the request span (OpenInference `ChatCompletion` / `CreateEmbeddings`, or
+// GenAI `chat {model}` / `embeddings {model}`) and a child span per upstream attempt, so a fallback
+// shows as two attempts in Phoenix. Built only when tracing is on and the caller's trace (if any)
+// is sampled; the request path holds a null pointer otherwise and pays one branch per hook.
 
 #include <chrono>
 #include <memory>
@@ -37,8 +37,9 @@ class RequestTrace {
                                              telemetry::IdGenerator& ids,
                                              const http::Request& request);
 
-  // The parsed request: name, request attributes (input, messages, tools, parameters, headers).
-  void onRequest(const providers::ApiRequest& chat, std::string_view rawBody,
+  // The parsed request: name, request attributes (input, messages or embedding texts, tools,
+  // parameters, headers); the endpoint decides which.
+  void onRequest(const providers::ApiRequest& api, std::string_view rawBody,
                  const http::Request& request);
 
   // An attempt on `backend` starts; the backend attributes of the request span follow the latest
@@ -52,8 +53,8 @@ class RequestTrace {
 
   // What the stream translator produced for the client, in order (folded into output.value).
   void onStreamOutput(std::string_view frames);
-  // The non-streamed answer sent to the client.
-  void onResponse(std::string_view completionJson);
+  // The non-streamed answer sent to the client (a chat.completion, an embeddings list).
+  void onResponse(std::string_view body);
   // The request failed (before the response or mid-stream).
   void onError(const core::Error& error);
 

@@ -153,8 +153,8 @@ void addGenAiResponse(const json::object& response, AttributeList& out) {
   if (counts.prompt) out.addInt("gen_ai.usage.input_tokens", *counts.prompt);
   // The length of the vectors returned (all have the same), base64 ones counted without decoding.
   if (const auto* data = arrayField(&response, "data"); data && !data->empty()) {
-    const auto* first = data->front().is_object() ? data->front().get_object().if_contains("embedding")
-                                                   : nullptr;
+    const auto* first =
+        data->front().is_object() ? data->front().get_object().if_contains("embedding") : nullptr;
     if (const auto count = first ? embeddingDimensionCount(*first) : std::nullopt; count && *count)
       out.addInt("gen_ai.embeddings.dimension.count", static_cast<std::int64_t>(*count));
   }

@@ -1,5 +1,5 @@
 // End-to-end: the OpenAI request features Switchyard maps onto Vertex AI beyond the basics
-// (spec/openai-vertex-request-fields.md), each sent with the official `openai` client through the
+// (docs/spec/openai-vertex-request-fields.md), each sent with the official `openai` client through the
 // real gateway to the emulator, which validates the body as Vertex's proto JSON does. Each test
 // reads what the emulator received (its recorded last request) and what came back.
 import { test, before, after } from 'node:test';

@@ -1448,11 +1448,11 @@ class Translator {
     return convertSchema(schema, where, w_);
   }
 
-  // JSON Schema → Vertex Schema (OpenAPI 3.0 subset, docs/spec/wire.md §2.2). Types become upper-case enum
-  // names, `["T", "null"]` becomes `T` + `nullable`, oneOf becomes anyOf. Keywords the subset
-  // cannot express ($ref, allOf, not, const, ...) are refused naming where they are; annotations
-  // with no effect on the output ($schema, $id, $comment, examples, additionalProperties: false)
-  // are dropped.
+  // JSON Schema → Vertex Schema (OpenAPI 3.0 subset, docs/spec/wire.md §2.2). Types become
+  // upper-case enum names, `["T", "null"]` becomes `T` + `nullable`, oneOf becomes anyOf. Keywords
+  // the subset cannot express ($ref, allOf, not, const, ...) are refused naming where they are;
+  // annotations with no effect on the output ($schema, $id, $comment, examples,
+  // additionalProperties: false) are dropped.
   std::optional<Error> convertSchema(const json::value& value, const ParamPath& where,
                                      JsonWriter& w) {
     if (!value.is_object()) return invalidAt(where, "must be a JSON Schema object");

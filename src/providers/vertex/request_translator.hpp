@@ -2,7 +2,7 @@
 // OpenAI chat request → Vertex AI GenerateContentRequest (docs/spec/wire.md §2.7, §2.8).
 //
 // Decisions beyond the spec tables:
-// - The full field-by-field decision table is spec/openai-vertex-request-fields.md.
+// - The full field-by-field decision table is docs/spec/openai-vertex-request-fields.md.
 // - Unknown top-level fields are ignored, as are fields with no Vertex equivalent that change
 //   nothing in the answer (`user`, `metadata`, `store`, ...). Fields whose loss would change the
 //   answer are refused: a non-empty `logit_bias`, a `service_tier` other than auto/default, and

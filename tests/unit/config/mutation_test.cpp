@@ -137,8 +137,7 @@ TEST(MutationLoadTest, CheckAndConfigDumpShowThemWithoutSecretHeaderValues) {
                       R"({"name":"x-tenant-key","value":"[redacted]"}])"),
             std::string::npos)
       << json;
-  EXPECT_NE(json.find(R"({"path":"service_tier","value":"\"flex\""})"), std::string::npos)
-      << json;
+  EXPECT_NE(json.find(R"({"path":"service_tier","value":"\"flex\""})"), std::string::npos) << json;
   EXPECT_EQ(json.find("SECRET"), std::string::npos) << json;
   EXPECT_EQ(table.find("SECRET"), std::string::npos) << table;
 }
@@ -181,18 +180,20 @@ spec:
 
 // A route whose only backendRef (line 8) carries `tail` (indented for the ref's fields).
 std::string routeRef(std::string_view tail) {
-  return cat({"apiVersion: aigateway.envoyproxy.io/v1beta1\nkind: AIGatewayRoute\nmetadata:\n  "
-              "name: r\nspec:\n  rules:\n    - backendRefs:\n        - name: a\n",
-              tail});
+  return cat(
+      {"apiVersion: aigateway.envoyproxy.io/v1beta1\nkind: AIGatewayRoute\nmetadata:\n  "
+       "name: r\nspec:\n  rules:\n    - backendRefs:\n        - name: a\n",
+       tail});
 }
 
 // An AIServiceBackend whose spec (line 5) carries `tail` (indented for spec's fields).
 std::string backendSpec(std::string_view tail) {
-  return cat({"apiVersion: aigateway.envoyproxy.io/v1beta1\nkind: AIServiceBackend\nmetadata:\n  "
-              "name: a\nspec:\n  schema:\n    name: OpenAI\n  backendRef:\n    name: a\n",
-              tail,
-              "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata:\n  "
-              "name: a\nspec:\n  endpoints:\n    - fqdn: {hostname: a.example, port: 443}\n"});
+  return cat(
+      {"apiVersion: aigateway.envoyproxy.io/v1beta1\nkind: AIServiceBackend\nmetadata:\n  "
+       "name: a\nspec:\n  schema:\n    name: OpenAI\n  backendRef:\n    name: a\n",
+       tail,
+       "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata:\n  "
+       "name: a\nspec:\n  endpoints:\n    - fqdn: {hostname: a.example, port: 443}\n"});
 }
 
 struct Case {
@@ -214,7 +215,8 @@ const std::string kRef = "spec.rules[0].backendRefs[0].";
 
 std::string seventeen(std::string_view item, std::string_view end = "") {
   std::string out;
-  for (int i = 0; i < 17; ++i) out += std::string(item) + std::to_string(i) + std::string(end) + "\n";
+  for (int i = 0; i < 17; ++i)
+    out += std::string(item) + std::to_string(i) + std::string(end) + "\n";
   return out;
 }
 
@@ -226,23 +228,27 @@ std::vector<Case> cases() {
        Severity::Error, 11, kRoute, kRef + "headerMutation.set[0].name",
        "header name must not be empty"},
       {"PseudoHeaderName",
-       routeRef(cat({kRefHeaders, "            set:\n              - {name: \":path\", value: "
-                                  "/x}\n"})),
+       routeRef(cat({kRefHeaders,
+                     "            set:\n              - {name: \":path\", value: "
+                     "/x}\n"})),
        Severity::Error, 11, kRoute, kRef + "headerMutation.set[0].name",
        "\":path\" is not a valid header name"},
       {"HeaderSetTwiceInAnyCase",
-       routeRef(cat({kRefHeaders, "            set:\n              - {name: X-A, value: "
-                                  "\"1\"}\n              - {name: x-a, value: \"2\"}\n"})),
+       routeRef(cat({kRefHeaders,
+                     "            set:\n              - {name: X-A, value: "
+                     "\"1\"}\n              - {name: x-a, value: \"2\"}\n"})),
        Severity::Error, 12, kRoute, kRef + "headerMutation.set[1].name",
        "header x-a is set twice (also at line 11)"},
       {"HeaderRemovedTwice",
-       routeRef(cat({kRefHeaders, "            remove:\n              - x-a\n              - "
-                                  "X-A\n"})),
+       routeRef(cat({kRefHeaders,
+                     "            remove:\n              - x-a\n              - "
+                     "X-A\n"})),
        Severity::Error, 12, kRoute, kRef + "headerMutation.remove[1]",
        "header X-A is listed twice (also at line 11)"},
       {"SetAuthorization",
-       routeRef(cat({kRefHeaders, "            set:\n              - {name: Authorization, "
-                                  "value: Bearer x}\n"})),
+       routeRef(cat({kRefHeaders,
+                     "            set:\n              - {name: Authorization, "
+                     "value: Bearer x}\n"})),
        Severity::Error, 11, kRoute, kRef + "headerMutation.set[0].name",
        "header Authorization carries the backend credential, which the BackendSecurityPolicy's "
        "signer writes; a headerMutation may not set it"},
@@ -251,8 +257,9 @@ std::vector<Case> cases() {
        Severity::Error, 12, "AIServiceBackend", "spec.headerMutation.set[0].name",
        "header x-goog-api-key carries the backend credential"},
       {"SetHost",
-       routeRef(cat({kRefHeaders, "            set:\n              - {name: Host, value: "
-                                  "h.example}\n"})),
+       routeRef(cat({kRefHeaders,
+                     "            set:\n              - {name: Host, value: "
+                     "h.example}\n"})),
        Severity::Error, 11, kRoute, kRef + "headerMutation.set[0].name",
        "header Host is written by the gateway's HTTP client for each request"},
       {"SetTransferEncoding",
@@ -261,19 +268,20 @@ std::vector<Case> cases() {
        Severity::Error, 12, "AIServiceBackend", "spec.headerMutation.set[0].name",
        "header Transfer-Encoding is written by the gateway's HTTP client"},
       {"SetConnection",
-       routeRef(cat({kRefHeaders, "            set:\n              - {name: connection, value: "
-                                  "close}\n"})),
+       routeRef(cat({kRefHeaders,
+                     "            set:\n              - {name: connection, value: "
+                     "close}\n"})),
        Severity::Error, 11, kRoute, kRef + "headerMutation.set[0].name",
        "header connection is a hop-by-hop header"},
       {"RemoveAuthorizationIsOnlyAWarning",
-       routeRef(cat({kRefHeaders, "            remove: [authorization]\n"})), Severity::Warning,
-       10, kRoute, kRef + "headerMutation.remove[0]",
+       routeRef(cat({kRefHeaders, "            remove: [authorization]\n"})), Severity::Warning, 10,
+       kRoute, kRef + "headerMutation.remove[0]",
        "header authorization carries the backend credential, which the BackendSecurityPolicy's "
        "signer writes (client headers are not forwarded upstream); removing it has no effect, "
        "entry ignored"},
-      {"RemoveContentLength", backendSpec("  headerMutation:\n    remove:\n      - Content-Length\n"),
-       Severity::Warning, 12, "AIServiceBackend", "spec.headerMutation.remove[0]",
-       "removing it has no effect"},
+      {"RemoveContentLength",
+       backendSpec("  headerMutation:\n    remove:\n      - Content-Length\n"), Severity::Warning,
+       12, "AIServiceBackend", "spec.headerMutation.remove[0]", "removing it has no effect"},
       {"HeaderValueWithNewline",
        routeRef(cat({kRefHeaders, "            set:\n              - name: x-a\n",
                      "                value: \"a\\r\\nx-injected: 1\"\n"})),
@@ -288,8 +296,9 @@ std::vector<Case> cases() {
        Severity::Error, 11, kRoute, kRef + "headerMutation.set[0].value",
        "required field is missing"},
       {"HeaderSetAndRemoved",
-       routeRef(cat({kRefHeaders, "            set:\n              - {name: x-a, value: "
-                                  "\"1\"}\n            remove: [X-A]\n"})),
+       routeRef(cat({kRefHeaders,
+                     "            set:\n              - {name: x-a, value: "
+                     "\"1\"}\n            remove: [X-A]\n"})),
        Severity::Warning, 12, kRoute, kRef + "headerMutation.remove[0]",
        "header X-A is also in set, which wins; entry ignored"},
       {"TooManyHeaderSets",
@@ -301,8 +310,8 @@ std::vector<Case> cases() {
        backendSpec(cat({"  bodyMutation:\n    remove:\n", seventeen("      - f")})),
        Severity::Error, 11, "AIServiceBackend", "spec.bodyMutation.remove",
        "at most 16 entries are allowed, got 17"},
-      {"HeaderMutationNotAMapping", routeRef("          headerMutation: [x]\n"), Severity::Error,
-       9, kRoute, kRef + "headerMutation", "expected a mapping"},
+      {"HeaderMutationNotAMapping", routeRef("          headerMutation: [x]\n"), Severity::Error, 9,
+       kRoute, kRef + "headerMutation", "expected a mapping"},
       {"BrokenJsonValue",
        routeRef(cat({kRefBody, "            set:\n              - path: metadata\n",
                      "                value: '{\"a\": '\n"})),
@@ -332,25 +341,27 @@ std::vector<Case> cases() {
        Severity::Error, 12, "AIServiceBackend", "spec.bodyMutation.set[0].path",
        "\"generationConfig.topK\": only a top-level member name is supported"},
       {"SetStream",
-       routeRef(cat({kRefBody, "            set:\n              - {path: stream, value: "
-                               "\"true\"}\n"})),
+       routeRef(cat({kRefBody,
+                     "            set:\n              - {path: stream, value: "
+                     "\"true\"}\n"})),
        Severity::Error, 11, kRoute, kRef + "bodyMutation.set[0].path",
        "body member \"stream\" decides how the gateway reads the answer"},
-      {"RemoveStream", routeRef(cat({kRefBody, "            remove: [stream]\n"})),
-       Severity::Error, 10, kRoute, kRef + "bodyMutation.remove[0]",
+      {"RemoveStream", routeRef(cat({kRefBody, "            remove: [stream]\n"})), Severity::Error,
+       10, kRoute, kRef + "bodyMutation.remove[0]",
        "body member \"stream\" decides how the gateway reads the answer"},
       {"BodyPathSetTwice",
-       routeRef(cat({kRefBody, "            set:\n              - {path: user, value: "
-                               "'\"a\"'}\n              - {path: user, value: '\"b\"'}\n"})),
+       routeRef(cat({kRefBody,
+                     "            set:\n              - {path: user, value: "
+                     "'\"a\"'}\n              - {path: user, value: '\"b\"'}\n"})),
        Severity::Error, 12, kRoute, kRef + "bodyMutation.set[1].path",
        "body member \"user\" is set twice (also at line 11)"},
-      {"BodyPathRemovedTwice",
-       backendSpec("  bodyMutation:\n    remove: [user, user]\n"), Severity::Error, 11,
-       "AIServiceBackend", "spec.bodyMutation.remove[1]",
+      {"BodyPathRemovedTwice", backendSpec("  bodyMutation:\n    remove: [user, user]\n"),
+       Severity::Error, 11, "AIServiceBackend", "spec.bodyMutation.remove[1]",
        "body member \"user\" is listed twice (also at line 11)"},
       {"BodyPathSetAndRemoved",
-       routeRef(cat({kRefBody, "            set:\n              - {path: user, value: "
-                               "'\"a\"'}\n            remove: [user]\n"})),
+       routeRef(cat({kRefBody,
+                     "            set:\n              - {path: user, value: "
+                     "'\"a\"'}\n            remove: [user]\n"})),
        Severity::Warning, 12, kRoute, kRef + "bodyMutation.remove[0]",
        "body member \"user\" is also in set, which wins; entry ignored"},
   };

@@ -44,15 +44,17 @@ TEST(EmbeddingVectors, EmptyVectorsHaveNoValues) {
 
 TEST(EmbeddingVectors, AnythingElseReadsAsAbsent) {
   for (const char* text : {
-           R"("YWJj")",          // 3 bytes: not a whole float32
-           R"("AADAPwA")",       // 5 bytes
-           R"("AADAP")",         // a single digit left over
-           R"("AADA Pw==")",     // not a base64 digit
-           R"("AADAPw-_")",      // the URL alphabet is not what OpenAI sends
-           R"("AADAPw===")",     // more padding than base64 has
-           R"([0.5, "1"])",      // not a number
-           R"([[0.5]])",         //
-           "null", "1.5", R"({"embedding": [1]})",
+           R"("YWJj")",       // 3 bytes: not a whole float32
+           R"("AADAPwA")",    // 5 bytes
+           R"("AADAP")",      // a single digit left over
+           R"("AADA Pw==")",  // not a base64 digit
+           R"("AADAPw-_")",   // the URL alphabet is not what OpenAI sends
+           R"("AADAPw===")",  // more padding than base64 has
+           R"([0.5, "1"])",   // not a number
+           R"([[0.5]])",      //
+           "null",
+           "1.5",
+           R"({"embedding": [1]})",
        }) {
     const auto embedding = parsed(text);
     EXPECT_FALSE(embeddingDimensionCount(embedding).has_value()) << text;
@@ -62,7 +64,7 @@ TEST(EmbeddingVectors, AnythingElseReadsAsAbsent) {
 
 TEST(EmbeddingVectors, NonFiniteValuesMakeTheVectorUnreadable) {
   const auto nan = parsed(R"("AADAPwAAwH8=")");  // [1.5, NaN]
-  EXPECT_EQ(embeddingDimensionCount(nan), 2u);  // counted, but not decoded
+  EXPECT_EQ(embeddingDimensionCount(nan), 2u);   // counted, but not decoded
   EXPECT_FALSE(decodeEmbedding(nan).has_value());
 }
 
