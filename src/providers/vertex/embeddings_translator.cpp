@@ -83,7 +83,8 @@ core::Result<EmbeddingsRequest> readRequest(const json::object& body) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (!items[i].is_string() || items[i].get_string().empty()) {
         std::string param = "input[" + std::to_string(i) + "]";
-        return invalid(param + " must be a non-empty string", std::move(param));
+        std::string message = param + " must be a non-empty string";
+        return invalid(std::move(message), std::move(param));
       }
     }
     request.many = &items;
