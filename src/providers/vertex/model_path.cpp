@@ -1,0 +1,34 @@
+#include "providers/vertex/model_path.hpp"
+
+#include "providers/vertex/wire.hpp"
+
+namespace switchyard::providers::vertex {
+
+using core::Error;
+using core::ErrorKind;
+
+core::Result<std::string> modelPath(const BackendTarget& target, std::string_view method) {
+  if (!isSafePathSegment(target.model))
+    return Error::make(ErrorKind::InvalidRequest,
+                       "The model name '" + std::string(target.model) +
+                           "' is not valid for this backend: it must be a plain model id without "
+                           "'/', '..', '?', '#', '%', ':', spaces or non-ASCII characters",
+                       "model");
+  if (!isSafePathSegment(target.project))
+    return Error::make(ErrorKind::Internal,
+                       "the Vertex AI backend has no valid GCP project configured");
+  if (!isSafePathSegment(target.region))
+    return Error::make(ErrorKind::Internal,
+                       "the Vertex AI backend has no valid GCP region configured");
+  std::string path;
+  path.reserve(64 + target.project.size() + target.region.size() + target.model.size() +
+               method.size());
+  path.append("/v1/projects/").append(target.project);
+  path.append("/locations/").append(target.region);
+  path.append("/publishers/google/models/").append(target.model);
+  path.push_back(':');
+  path.append(method);
+  return path;
+}
+
+}  // namespace switchyard::providers::vertex
