@@ -1,7 +1,8 @@
 // Translation hot paths, each on the bytes the load benchmarks send or receive: the OpenAI request
 // parsed and turned into a Vertex (or OpenAI passthrough) upstream request, the recorded Vertex
-// answer turned into a chat.completion, and the recorded Vertex SSE stream decoded and turned into
-// chat.completion.chunk frames.
+// answer turned into a chat.completion, and the recorded Vertex SSE stream (its bytes, as the
+// gateway feeds them) decoded and turned into chat.completion.chunk frames. Each through the
+// provider's chat translator, as the gateway calls it.
 
 #include <benchmark/benchmark.h>
 
@@ -9,10 +10,10 @@
 #include <string>
 
 #include "allocation_counter.hpp"
-#include "core/sse_decoder.hpp"
 #include "gateway/chat_request.hpp"
 #include "inputs.hpp"
-#include "providers/factory.hpp"
+#include "providers/openai/openai_provider.hpp"
+#include "providers/vertex/vertex_provider.hpp"
 
 namespace switchyard::bench {
 namespace {
@@ -21,14 +22,18 @@ const providers::BackendTarget kVertexTarget{"gemini-2.5-flash", "p", "us-centra
 const providers::BackendTarget kOpenAiTarget{"gpt-4o-mini", "", "", "/v1"};
 const providers::ResponseContext kContext{1764191647, "bench-request-id"};
 
+const providers::Translator& chatOf(const providers::Provider& provider) {
+  return *provider.translator(providers::Endpoint::ChatCompletions);
+}
+
 // Parse + buildRequest: what every attempt of a non-streamed request pays before sending.
-void requestTranslation(benchmark::State& state, const providers::Provider& provider,
+void requestTranslation(benchmark::State& state, const providers::Translator& translator,
                         const providers::BackendTarget& target, const std::string& body) {
   {
     gateway::ParsedChatRequest check;
     auto parsed = check.parse("application/json", body);
-    auto outbound = parsed ? provider.buildRequest(check.chat(), target)
-                           : core::Result<core::OutboundRequest>(parsed.error());
+    auto outbound = parsed ? translator.buildRequest(check.chat(), target)
+                           : core::Result<providers::UpstreamCalls>(parsed.error());
     if (!outbound) {
       state.SkipWithError(("input does not translate: " + outbound.error().message).c_str());
       return;
@@ -38,7 +43,7 @@ void requestTranslation(benchmark::State& state, const providers::Provider& prov
   for (auto _ : state) {
     gateway::ParsedChatRequest request;
     auto parsed = request.parse("application/json", body);
-    auto outbound = provider.buildRequest(request.chat(), target);
+    auto outbound = translator.buildRequest(request.chat(), target);
     benchmark::DoNotOptimize(parsed);
     benchmark::DoNotOptimize(outbound);
   }
@@ -47,15 +52,15 @@ void requestTranslation(benchmark::State& state, const providers::Provider& prov
 }
 
 void BM_VertexRequest(benchmark::State& state, const char* bodyFile) {
-  const auto provider = providers::makeVertexProvider();
-  requestTranslation(state, *provider, kVertexTarget, readBenchFile(bodyFile));
+  requestTranslation(state, chatOf(providers::vertex::provider()), kVertexTarget,
+                     readBenchFile(bodyFile));
 }
 BENCHMARK_CAPTURE(BM_VertexRequest, small, "micro/data/chat_small.json");
 BENCHMARK_CAPTURE(BM_VertexRequest, large_tools, "micro/data/chat_large_tools.json");
 
 void BM_OpenAiPassthroughRequest(benchmark::State& state, const char* bodyFile) {
-  const auto provider = providers::makeOpenAiProvider();
-  requestTranslation(state, *provider, kOpenAiTarget, readBenchFile(bodyFile));
+  requestTranslation(state, chatOf(providers::openai::provider()), kOpenAiTarget,
+                     readBenchFile(bodyFile));
 }
 BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, small, "micro/data/chat_small.json");
 BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, large_tools, "micro/data/chat_large_tools.json");
@@ -64,17 +69,17 @@ BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, large_tools, "micro/data/chat_lar
 // the parsed document after the one-pass scan declines it) and a long answer (text escaped or not:
 // per-byte costs).
 void vertexResponseOf(benchmark::State& state, const std::string& upstreamBody) {
-  const auto provider = providers::makeVertexProvider();
+  const providers::Translator& translator = chatOf(providers::vertex::provider());
+  const std::string_view bodies[] = {upstreamBody};
   gateway::ParsedChatRequest request;
   if (!request.parse("application/json", readBenchFile("micro/data/chat_small.json")) ||
-      !provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext)) {
+      !translator.translateResponse(bodies, request.chat(), kVertexTarget, kContext)) {
     state.SkipWithError("answer does not translate");
     return;
   }
   AllocationMeter meter;
   for (auto _ : state) {
-    auto translated =
-        provider->translateResponse(upstreamBody, request.chat(), kVertexTarget, kContext);
+    auto translated = translator.translateResponse(bodies, request.chat(), kVertexTarget, kContext);
     benchmark::DoNotOptimize(translated);
   }
   meter.report(state);
@@ -114,7 +119,7 @@ BENCHMARK_CAPTURE(BM_VertexResponseLong, escaped_256k, true);
 // sends it): SSE decoding, per-event translation and chunk encoding, then the closing frames. The
 // output buffer is reused, as a session reuses its write buffer.
 void BM_VertexStream(benchmark::State& state) {
-  const auto provider = providers::makeVertexProvider();
+  const providers::Translator& translator = chatOf(providers::vertex::provider());
   const std::string upstreamBody = readBenchFile("canned-upstream/stream.sse");
   gateway::ParsedChatRequest request;
   if (!request.parse(
@@ -127,12 +132,8 @@ void BM_VertexStream(benchmark::State& state) {
   std::string out;
   auto translateAll = [&]() {
     out.clear();
-    core::SseDecoder decoder;
-    auto translator = provider->newStreamTranslator(request.chat(), kVertexTarget, kContext);
-    bool ok = true;
-    decoder.feed(upstreamBody,
-                 [&](std::string_view data) { ok = ok && translator->onEvent(data, out); });
-    return ok && translator->finish(out) && !decoder.hasPartialEvent();
+    auto stream = translator.newStreamTranslator(request.chat(), kVertexTarget, kContext);
+    return stream->onBytes(upstreamBody, out) && stream->finish(out);
   };
   if (!translateAll() || out.find("data: [DONE]") == std::string::npos) {
     state.SkipWithError("recorded stream does not translate");

@@ -14,8 +14,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/sse_decoder.hpp"
-#include "providers/factory.hpp"
+#include "providers/vertex/vertex_provider.hpp"
 #include "telemetry/attribute_semconv.hpp"
 
 namespace {
@@ -47,27 +46,32 @@ std::string cannedFile(const char* name) {
 struct Inputs {
   json::value request = json::parse(kRequest);
   json::object streamRequest{{"model", "gemini-2.5-flash"}, {"stream", true}};
-  providers::ApiRequest chat{&request.as_object(), "gemini-2.5-flash", false, false};
-  providers::ApiRequest streamChat{&streamRequest, "gemini-2.5-flash", true, true};
+  providers::ApiRequest chat{.body = &request.as_object(), .model = "gemini-2.5-flash"};
+  providers::ApiRequest streamChat{
+      .body = &streamRequest, .model = "gemini-2.5-flash", .stream = true, .includeUsage = true};
   providers::BackendTarget target{"gemini-2.5-flash", "proj-1", "us-central1", {}};
   providers::ResponseContext context{1700000000, "req-1"};
-  std::unique_ptr<providers::Provider> vertex = providers::makeVertexProvider();
+  const providers::Translator& vertex =
+      *providers::vertex::provider().translator(providers::Endpoint::ChatCompletions);
   std::string upstreamBody = cannedFile("generate.json");
   std::string upstreamStream = cannedFile("stream.sse");
   std::string completion;    // what the client gets, unary
   std::string clientFrames;  // what the client gets, streamed
 
   Inputs() {
-    completion = vertex->translateResponse(upstreamBody, chat, target, context).value().body;
+    completion = translateResponse().value().body;
     clientFrames = translateStream();
   }
 
+  core::Result<providers::TranslatedResponse> translateResponse() const {
+    const std::string_view bodies[] = {upstreamBody};
+    return vertex.translateResponse(bodies, chat, target, context);
+  }
+
   std::string translateStream() const {
-    const auto translator = vertex->newStreamTranslator(streamChat, target, context);
-    core::SseDecoder decoder;
+    const auto translator = vertex.newStreamTranslator(streamChat, target, context);
     std::string out;
-    decoder.feed(upstreamStream,
-                 [&](std::string_view data) { (void)translator->onEvent(data, out); });
+    (void)translator->onBytes(upstreamStream, out);
     (void)translator->finish(out);
     return out;
   }
@@ -100,7 +104,7 @@ void SpanContent_Reference_ParseRequest(benchmark::State& state) {
 void SpanContent_Reference_TranslateVertexResponse(benchmark::State& state) {
   const auto& in = inputs();
   for (auto _ : state) {
-    auto translated = in.vertex->translateResponse(in.upstreamBody, in.chat, in.target, in.context);
+    auto translated = in.translateResponse();
     benchmark::DoNotOptimize(translated);
   }
 }
@@ -115,11 +119,11 @@ void SpanContent_RequestAttributes(benchmark::State& state,
   const auto& in = inputs();
   const auto settings = settingsFor(convention);
   const telemetry::ChatRequestView view{in.request.as_object(), kRequest, kHeaders};
+  const providers::ProviderDescriptor& vertex = providers::vertex::provider().descriptor;
   for (auto _ : state) {
     telemetry::AttributeList out;
     telemetry::addChatRequestAttributes(settings, view, out);
-    telemetry::addChatBackendAttributes(
-        settings, providers::findProvider("GCPVertexAI")->descriptor, "gemini-2.5-flash", out);
+    telemetry::addChatBackendAttributes(settings, vertex, "gemini-2.5-flash", out);
     benchmark::DoNotOptimize(out);
   }
 }

@@ -19,7 +19,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
-#include "providers/factory.hpp"
+#include "providers/openai/chat_translator.hpp"
 
 namespace json = boost::json;
 using namespace switchyard;
@@ -54,7 +54,7 @@ bool isJsonObject(std::string_view text, json::value* out = nullptr) {
   return true;
 }
 
-void fuzzRequest(const providers::Provider& provider, std::string_view input) {
+void fuzzRequest(const providers::Translator& translator, std::string_view input) {
   json::value parsed;
   if (!isJsonObject(input, &parsed)) return;
   const json::object& body = parsed.get_object();
@@ -67,7 +67,7 @@ void fuzzRequest(const providers::Provider& provider, std::string_view input) {
   const bool nonFinite = std::any_of(body.begin(), body.end(), [](const auto& entry) {
     return entry.key() != "model" && hasNonFinite(entry.value());
   });
-  const auto built = provider.buildRequest(request, kTarget);
+  const auto built = translator.buildRequest(request, kTarget);
   if (!built) {
     const auto& error = built.error();
     if (!nonFinite) fail("request refused", error.message);
@@ -77,31 +77,34 @@ void fuzzRequest(const providers::Provider& provider, std::string_view input) {
       fail("a non-finite number is not refused as InvalidRequest", error.message);
     return;
   }
-  if (nonFinite) fail("a non-finite number was accepted", built->body);
-  if (built->target != "/v1/chat/completions") fail("wrong path", built->target);
+  if (built->size() != 1) fail("a chat request that is not one upstream call");
+  const auto& call = built->front();
+  if (nonFinite) fail("a non-finite number was accepted", call.body);
+  if (call.target != "/v1/chat/completions") fail("wrong path", call.target);
   json::value out;
-  if (!isJsonObject(built->body, &out)) fail("upstream body is not a JSON object", built->body);
+  if (!isJsonObject(call.body, &out)) fail("upstream body is not a JSON object", call.body);
   const auto& object = out.get_object();
   const auto* model = object.if_contains("model");
   if (!model || !model->is_string() || model->get_string() != kTarget.model)
-    fail("model not swapped for the backend's", built->body);
+    fail("model not swapped for the backend's", call.body);
   if (object.size() != body.size() + (body.contains("model") ? 0 : 1))
-    fail("fields added or lost", built->body);
+    fail("fields added or lost", call.body);
 }
 
-void fuzzResponse(const providers::Provider& provider, std::string_view input) {
+void fuzzResponse(const providers::Translator& translator, std::string_view input) {
   static const json::object requestBody{{"model", "gpt-4o-mini"}};
   providers::ApiRequest request;
   request.body = &requestBody;
   request.model = "gpt-4o-mini";
-  const auto translated = provider.translateResponse(input, request, kTarget, {});
+  const std::string_view bodies[] = {input};
+  const auto translated = translator.translateResponse(bodies, request, kTarget, {});
   if (translated.has_value() != isJsonObject(input))
     fail("accepted a non-object or refused an object", input);
   if (translated && translated->body != input) fail("body not relayed as is", translated->body);
 }
 
-void fuzzError(const providers::Provider& provider, unsigned status, std::string_view input) {
-  const core::Error error = provider.translateError(status, input);
+void fuzzError(const providers::Translator& translator, unsigned status, std::string_view input) {
+  const core::Error error = translator.translateError(status, {}, input);
   if (error.kind != core::ErrorKind::UpstreamStatus || error.upstreamStatus != status)
     fail("not an UpstreamStatus error keeping the status", error.message);
   json::monotonic_resource arena;
@@ -113,18 +116,18 @@ void fuzzError(const providers::Provider& provider, unsigned status, std::string
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::unique_ptr<providers::Provider> provider = providers::makeOpenAiProvider();
+  static const providers::openai::ChatTranslator translator;
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 3) {
     case 0:
-      fuzzRequest(*provider, input);
+      fuzzRequest(translator, input);
       break;
     case 1:
-      fuzzResponse(*provider, input);
+      fuzzResponse(translator, input);
       break;
     default:
-      fuzzError(*provider, 400 + data[0] % 200, input);
+      fuzzError(translator, 400 + data[0] % 200, input);
       break;
   }
   return 0;

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "providers/factory.hpp"
+#include "providers/openai/stream_translator.hpp"
 #include "stream_contract.hpp"
 
 namespace json = boost::json;
@@ -15,15 +15,15 @@ using namespace switchyard;
 using fuzz::fail;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::unique_ptr<providers::Provider> provider = providers::makeOpenAiProvider();
   fuzz::StreamInput input;
   if (!fuzz::parseStreamInput(data, size, input)) return 0;
 
   const json::object body{{"model", "gpt-4o-mini"}, {"stream", true}};
-  providers::ApiRequest request{&body, "gpt-4o-mini", true, input.includeUsage};
+  const providers::ApiRequest request{
+      .body = &body, .model = "gpt-4o-mini", .stream = true, .includeUsage = input.includeUsage};
   const providers::BackendTarget target{"gpt-4o-mini", {}, {}, "/v1"};
   const providers::ResponseContext context{1700000000, "req-fuzz"};
-  const auto translator = provider->newStreamTranslator(request, target, context);
+  const auto translator = providers::openai::makeStreamTranslator(request, target, context);
 
   fuzz::StreamContract contract(*translator, [](const json::object&, std::string_view) {});
   std::string expected;

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "providers/provider.hpp"
+#include "providers/sse_stream_translator.hpp"
 
 namespace switchyard::fuzz {
 
@@ -59,7 +59,7 @@ using FrameCheck = std::function<void(const boost::json::object& chunk, std::str
 
 class StreamContract {
  public:
-  StreamContract(providers::StreamTranslator& translator, FrameCheck check)
+  StreamContract(providers::SseStreamTranslator& translator, FrameCheck check)
       : translator_(translator), check_(std::move(check)) {}
 
   // Returns what this event appended (checked), for target-specific checks.
@@ -151,7 +151,7 @@ class StreamContract {
     if (isFinish && !sawDone_) fail("finish() succeeded without [DONE]", out_);
   }
 
-  providers::StreamTranslator& translator_;
+  providers::SseStreamTranslator& translator_;
   FrameCheck check_;
   std::string out_;
   bool failed_ = false;

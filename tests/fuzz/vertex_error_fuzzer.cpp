@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
-#include "providers/factory.hpp"
+#include "providers/vertex/chat_translator.hpp"
 
 namespace json = boost::json;
 using namespace switchyard;
@@ -29,12 +29,12 @@ namespace {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::unique_ptr<providers::Provider> provider = providers::makeVertexProvider();
+  static const providers::vertex::ChatTranslator translator;
   if (size == 0) return 0;
   const unsigned status = 400 + data[0] % 200;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
 
-  const core::Error error = provider->translateError(status, body);
+  const core::Error error = translator.translateError(status, {}, body);
   if (error.kind != core::ErrorKind::UpstreamStatus || error.upstreamStatus != status)
     fail("not an UpstreamStatus error keeping the status", error.message);
   for (const char ch : error.message) {

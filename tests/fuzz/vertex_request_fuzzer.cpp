@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
-#include "providers/factory.hpp"
+#include "providers/vertex/chat_translator.hpp"
 
 namespace json = boost::json;
 using namespace switchyard::providers;
@@ -31,7 +31,7 @@ namespace {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::unique_ptr<Provider> provider = makeVertexProvider();
+  static const vertex::ChatTranslator translator;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
   boost::system::error_code ec;
@@ -48,20 +48,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     request.stream = stream->get_bool();
 
   const BackendTarget target{"gemini-2.5-flash", "p", "us-central1", {}};
-  const auto built = provider->buildRequest(request, target);
+  const auto built = translator.buildRequest(request, target);
   if (!built) {
     if (built.error().kind != switchyard::core::ErrorKind::InvalidRequest ||
         built.error().param.empty())
       fail("refused without an InvalidRequest naming the field", built.error().message);
     return 0;
   }
+  if (built->size() != 1) fail("a chat request that is not one upstream call");
+  const auto& call = built->front();
 
   constexpr std::string_view kPath =
       "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:";
-  if (!std::string_view(built->target).starts_with(kPath))
-    fail("target is not the fixed model's path", built->target);
+  if (!std::string_view(call.target).starts_with(kPath))
+    fail("target is not the fixed model's path", call.target);
   json::monotonic_resource arena;
-  const json::value out = json::parse(built->body, ec, &arena);
-  if (ec) fail("upstream body is not JSON", built->body);
+  const json::value out = json::parse(call.body, ec, &arena);
+  if (ec) fail("upstream body is not JSON", call.body);
   return 0;
 }

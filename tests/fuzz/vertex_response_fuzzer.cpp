@@ -12,7 +12,7 @@
 #include <memory>
 #include <string_view>
 
-#include "providers/factory.hpp"
+#include "providers/vertex/chat_translator.hpp"
 #include "tool_call_checks.hpp"
 
 namespace json = boost::json;
@@ -30,7 +30,7 @@ namespace {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::unique_ptr<Provider> provider = makeVertexProvider();
+  static const vertex::ChatTranslator translator;
   static const json::object requestBody{{"model", "gemini-2.5-flash"}};
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
@@ -42,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   context.nowSeconds = 1700000000;
   context.requestId = "req-fuzz";
 
-  const auto translated = provider->translateResponse(input, request, target, context);
+  const std::string_view bodies[] = {input};
+  const auto translated = translator.translateResponse(bodies, request, target, context);
   if (!translated) return 0;
 
   json::monotonic_resource arena;

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "providers/factory.hpp"
+#include "providers/vertex/stream_translator.hpp"
 #include "stream_contract.hpp"
 #include "tool_call_checks.hpp"
 
@@ -19,15 +19,17 @@ using namespace switchyard;
 using fuzz::fail;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::unique_ptr<providers::Provider> provider = providers::makeVertexProvider();
   fuzz::StreamInput input;
   if (!fuzz::parseStreamInput(data, size, input)) return 0;
 
   const json::object body{{"model", "gemini-2.5-flash"}, {"stream", true}};
-  providers::ApiRequest request{&body, "gemini-2.5-flash", true, input.includeUsage};
+  const providers::ApiRequest request{.body = &body,
+                                      .model = "gemini-2.5-flash",
+                                      .stream = true,
+                                      .includeUsage = input.includeUsage};
   const providers::BackendTarget target{"gemini-2.5-flash", "p", "us-central1", {}};
   const providers::ResponseContext context{1700000000, "req-fuzz"};
-  const auto translator = provider->newStreamTranslator(request, target, context);
+  const auto translator = providers::vertex::makeStreamTranslator(request, target, context);
 
   std::optional<json::object> header;  // id, object, created, model of the first chunk
   bool sawUsage = false;

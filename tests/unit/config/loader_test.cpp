@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/load_helpers.hpp"
+#include "providers/provider.hpp"
 
 namespace switchyard::config {
 namespace {
@@ -52,7 +53,8 @@ TEST(LoaderTest, EnvoyAiGatewayExamplesLoad) {
 
   const auto* gcp = findBackend(snapshot, "default/envoy-ai-gateway-basic-gcp");
   ASSERT_NE(gcp, nullptr);
-  EXPECT_EQ(gcp->schema, Schema::GCPVertexAI);
+  ASSERT_NE(gcp->provider, nullptr);
+  EXPECT_EQ(gcp->provider->descriptor.schemaName, "GCPVertexAI");
   ASSERT_EQ(gcp->endpoints.size(), 1u);
   EXPECT_EQ(gcp->endpoints[0].host, "us-central1-aiplatform.googleapis.com");
   EXPECT_EQ(gcp->endpoints[0].port, 443);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "providers/provider.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::testing {
@@ -87,5 +88,10 @@ inline void resolveIds(boost::json::value& value, std::string_view requestId) {
 }
 
 inline std::string pretty(const boost::json::value& value) { return boost::json::serialize(value); }
+
+// For failure messages: the body of the first upstream call built.
+inline std::string firstBody(const UpstreamCalls& calls) {
+  return calls.empty() ? std::string("(no upstream call)") : calls.front().body;
+}
 
 }  // namespace switchyard::providers::testing

@@ -1,11 +1,16 @@
-// Upstream error translation for both providers: cases/errors.json (status + body in, Error out).
+// Upstream error translation for both providers: cases/errors.json (status, body and optional
+// "headers" in, Error out). Retry-After fills retryAfterSeconds when the body gives no delay.
 
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
+#include <string>
+#include <vector>
+
 #include "case_files.hpp"
 #include "core/error.hpp"
-#include "providers/factory.hpp"
+#include "providers/openai/chat_translator.hpp"
+#include "providers/vertex/chat_translator.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -21,10 +26,15 @@ TEST_P(UpstreamError, Translates) {
   const std::string body =
       data.contains("body_raw") ? str(data, "body_raw") : boost::json::serialize(data.at("body"));
   const auto status = data.at("status").to_number<unsigned>();
-  const auto provider =
-      str(data, "provider", "vertex") == "openai" ? makeOpenAiProvider() : makeVertexProvider();
+  std::vector<core::Header> headers;
+  if (const auto* spec = data.if_contains("headers"))
+    for (const auto& entry : spec->as_object())
+      headers.push_back({std::string(entry.key()), std::string(entry.value().as_string())});
+  const bool isOpenAi = str(data, "provider", "vertex") == "openai";
 
-  const core::Error error = provider->translateError(status, body);
+  const core::Error error = isOpenAi
+                                ? openai::ChatTranslator().translateError(status, headers, body)
+                                : vertex::ChatTranslator().translateError(status, headers, body);
 
   const auto& expected = data.at("expect").as_object();
   EXPECT_EQ(error.kind, core::ErrorKind::UpstreamStatus);

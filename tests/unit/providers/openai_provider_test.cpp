@@ -7,8 +7,7 @@
 
 #include "case_files.hpp"
 #include "core/error.hpp"
-#include "providers/factory.hpp"
-#include "providers/openai/openai_provider.hpp"
+#include "providers/openai/chat_translator.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -22,7 +21,7 @@ class OpenAiCases : public ::testing::TestWithParam<Case> {};
 TEST_P(OpenAiCases, Translates) {
   const auto& data = GetParam().data;
   ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
-  const auto provider = makeOpenAiProvider();
+  const openai::ChatTranslator translator;
   const auto prefix = str(data, "prefix");
   const auto targetModel = str(data, "target_model", "gpt-4o-mini");
   BackendTarget target{targetModel, {}, {}, prefix};
@@ -31,10 +30,12 @@ TEST_P(OpenAiCases, Translates) {
     const auto& body = data.at("request").as_object();
     const auto model = str(body, "model");
     const auto* stream = body.if_contains("stream");
-    ApiRequest request{&body, model, stream && stream->is_bool() && stream->get_bool(), false};
-    const auto result = provider->buildRequest(request, target);
+    const ApiRequest request{
+        .body = &body, .model = model, .stream = stream && stream->is_bool() && stream->get_bool()};
+    const auto result = translator.buildRequest(request, target);
     if (const auto* expected = data.if_contains("error")) {
-      ASSERT_FALSE(result.has_value()) << "expected an error, got body " << result->body;
+      ASSERT_FALSE(result.has_value())
+          << "expected an error, got body " << testing::firstBody(*result);
       const auto& error = expected->as_object();
       EXPECT_EQ(core::kindName(result.error().kind), str(error, "kind")) << result.error().message;
       EXPECT_EQ(result.error().param, str(error, "param")) << result.error().message;
@@ -45,10 +46,12 @@ TEST_P(OpenAiCases, Translates) {
       return;
     }
     ASSERT_TRUE(result.has_value()) << result.error().message;
-    EXPECT_EQ(result->method, "POST");
-    EXPECT_EQ(result->target, str(data, "expect_target"));
-    EXPECT_EQ(core::findHeader(result->headers, "Content-Type"), "application/json");
-    const auto actual = boost::json::parse(result->body);
+    ASSERT_EQ(result->size(), 1u);  // a chat request is one upstream call
+    const core::OutboundRequest& outbound = result->front();
+    EXPECT_EQ(outbound.method, "POST");
+    EXPECT_EQ(outbound.target, str(data, "expect_target"));
+    EXPECT_EQ(core::findHeader(outbound.headers, "Content-Type"), "application/json");
+    const auto actual = boost::json::parse(outbound.body);
     EXPECT_EQ(actual, data.at("expect_body"))
         << "actual:   " << pretty(actual) << "\nexpected: " << pretty(data.at("expect_body"));
     return;
@@ -58,9 +61,10 @@ TEST_P(OpenAiCases, Translates) {
                                    ? str(data, "upstream_raw")
                                    : boost::json::serialize(data.at("upstream"));
   const boost::json::object body{{"model", "m"}};
-  ApiRequest request{&body, "m", false, false};
+  const ApiRequest request{.body = &body, .model = "m"};
+  const std::string_view bodies[] = {upstream};
   const auto result =
-      provider->translateResponse(upstream, request, target, ResponseContext{1, "req"});
+      translator.translateResponse(bodies, request, target, ResponseContext{1, "req"});
   if (const auto* expected = data.if_contains("error")) {
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(core::kindName(result.error().kind), str(expected->as_object(), "kind"));
@@ -83,12 +87,13 @@ INSTANTIATE_TEST_SUITE_P(Cases, OpenAiCases, ::testing::ValuesIn(testing::loadCa
 TEST(OpenAiProvider, BodyKeepsFieldOrderAndValuesVerbatim) {
   const auto body = boost::json::parse(
       R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"alias","temperature":0.5,"x_vendor":{"k":[1,2.5,null]}})");
-  ApiRequest request{&body.as_object(), "alias", false, false};
+  const ApiRequest request{.body = &body.as_object(), .model = "alias"};
   const auto result =
-      makeOpenAiProvider()->buildRequest(request, BackendTarget{"gpt-4o", {}, {}, "/v1"});
+      openai::ChatTranslator().buildRequest(request, BackendTarget{"gpt-4o", {}, {}, "/v1"});
   ASSERT_TRUE(result.has_value());
+  ASSERT_EQ(result->size(), 1u);
   EXPECT_EQ(
-      result->body,
+      result->front().body,
       R"({"messages":[{"role":"user","content":"a\u0000b"}],"model":"gpt-4o","temperature":0.5,"x_vendor":{"k":[1,2.5,null]}})");
 }
 

@@ -6,7 +6,7 @@
 
 #include "case_files.hpp"
 #include "core/error.hpp"
-#include "providers/factory.hpp"
+#include "providers/vertex/chat_translator.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -35,11 +35,12 @@ TEST_P(VertexRequest, Translates) {
   const auto region = str(targetSpec, "region", "us-central1");
   BackendTarget target{targetModel, project, region, {}};
 
-  const auto provider = makeVertexProvider();
-  const auto result = provider->buildRequest(request, target);
+  const vertex::ChatTranslator translator;
+  const auto result = translator.buildRequest(request, target);
 
   if (const auto* expected = data.if_contains("error")) {
-    ASSERT_FALSE(result.has_value()) << "expected an error, got body " << result->body;
+    ASSERT_FALSE(result.has_value())
+        << "expected an error, got body " << testing::firstBody(*result);
     const auto& error = expected->as_object();
     EXPECT_EQ(core::kindName(result.error().kind), str(error, "kind")) << result.error().message;
     EXPECT_EQ(result.error().param, str(error, "param")) << result.error().message;
@@ -51,19 +52,21 @@ TEST_P(VertexRequest, Translates) {
   ASSERT_TRUE(result.has_value()) << core::kindName(result.error().kind)
                                   << " param=" << result.error().param << ": "
                                   << result.error().message;
-  EXPECT_EQ(result->method, "POST");
-  EXPECT_EQ(core::findHeader(result->headers, "content-type"), "application/json");
+  ASSERT_EQ(result->size(), 1u);  // a chat request is one upstream call
+  const core::OutboundRequest& outbound = result->front();
+  EXPECT_EQ(outbound.method, "POST");
+  EXPECT_EQ(core::findHeader(outbound.headers, "content-type"), "application/json");
   if (const auto expectedTarget = str(data, "expect_target"); !expectedTarget.empty()) {
-    EXPECT_EQ(result->target, expectedTarget);
+    EXPECT_EQ(outbound.target, expectedTarget);
   }
   // Equal JSON ignores member order; where the order is part of what a case pins, it gives the
   // exact bytes as well.
   if (const auto* text = data.if_contains("expect_body_text")) {
-    EXPECT_EQ(result->body, text->as_string());
+    EXPECT_EQ(outbound.body, text->as_string());
   }
   boost::system::error_code ec;
-  const auto actual = boost::json::parse(result->body, ec);
-  ASSERT_FALSE(ec) << "output is not JSON: " << result->body;
+  const auto actual = boost::json::parse(outbound.body, ec);
+  ASSERT_FALSE(ec) << "output is not JSON: " << outbound.body;
   const auto& expectedBody = data.at("expect_body");
   EXPECT_EQ(actual, expectedBody) << "actual:   " << pretty(actual)
                                   << "\nexpected: " << pretty(expectedBody);

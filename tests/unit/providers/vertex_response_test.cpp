@@ -12,7 +12,7 @@
 
 #include "case_files.hpp"
 #include "core/error.hpp"
-#include "providers/factory.hpp"
+#include "providers/vertex/chat_translator.hpp"
 #include "providers/vertex/response_scanner.hpp"
 #include "providers/vertex/response_translator.hpp"
 
@@ -42,9 +42,10 @@ TEST_P(VertexResponse, Translates) {
   const auto targetModel = str(data, "target_model", "gemini-2.5-flash");
   BackendTarget target{targetModel, "proj-1", "us-central1", {}};
   const boost::json::object requestBody{{"model", "m"}};
-  ApiRequest request{&requestBody, "m", false, false};
+  const ApiRequest request{.body = &requestBody, .model = "m"};
+  const std::string_view bodies[] = {upstream};
 
-  const auto result = makeVertexProvider()->translateResponse(upstream, request, target, context);
+  const auto result = vertex::ChatTranslator().translateResponse(bodies, request, target, context);
 
   if (const auto* expected = data.if_contains("error")) {
     ASSERT_FALSE(result.has_value()) << "expected an error, got " << result->body;

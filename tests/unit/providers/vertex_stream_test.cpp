@@ -4,7 +4,8 @@
 // filled in from the case's "header" (defaults below), so every chunk is checked to carry the same
 // values. "[DONE]" stands for the `data: [DONE]` frame. Tool-call ids use "{{call:...}}"
 // (case_files.hpp). A second test checks, for every stream that finishes, that the deltas put back
-// together equal the non-streamed translation of the same answer.
+// together equal the non-streamed translation of the same answer; a third, that the same events
+// sent as the upstream's SSE bytes, cut anywhere, give what they give event by event.
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -15,7 +16,9 @@
 
 #include "case_files.hpp"
 #include "core/error.hpp"
-#include "providers/factory.hpp"
+#include "providers/vertex/chat_translator.hpp"
+#include "providers/vertex/stream_translator.hpp"
+#include "stream_runs.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -25,16 +28,10 @@ using testing::Case;
 using testing::pretty;
 using testing::resolveIds;
 using testing::str;
+using testing::StreamRun;
 
 constexpr std::string_view kDefaultRequestId = "req-1";
 constexpr std::int64_t kDefaultNow = 1700000000;
-
-struct StreamRun {
-  std::string out;
-  std::optional<core::Error> error;
-  Usage usage;
-  std::string model;
-};
 
 struct CaseSetup {
   std::string requestId;
@@ -57,25 +54,23 @@ std::string eventData(const json::value& event) {
   return event.is_string() ? std::string(event.get_string()) : json::serialize(event);
 }
 
-StreamRun runStream(const json::object& data, const CaseSetup& setup) {
+std::vector<std::string> eventsOf(const json::object& data) {
+  std::vector<std::string> events;
+  for (const auto& event : data.at("events").as_array()) events.push_back(eventData(event));
+  return events;
+}
+
+std::unique_ptr<SseStreamTranslator> translatorFor(const CaseSetup& setup) {
   const json::object body{{"model", "m"}, {"stream", true}};
-  ApiRequest request{&body, "m", true, setup.includeUsage};
-  BackendTarget target{setup.targetModel, "proj-1", "us-central1", {}};
-  ResponseContext context{setup.now, setup.requestId};
-  const auto translator = makeVertexProvider()->newStreamTranslator(request, target, context);
-  StreamRun run;
-  for (const auto& event : data.at("events").as_array()) {
-    if (auto result = translator->onEvent(eventData(event), run.out); !result) {
-      run.error = result.error();
-      break;
-    }
-  }
-  if (!run.error) {
-    if (auto result = translator->finish(run.out); !result) run.error = result.error();
-  }
-  run.usage = translator->usage();
-  run.model = std::string(translator->responseModel());
-  return run;
+  const ApiRequest request{
+      .body = &body, .model = "m", .stream = true, .includeUsage = setup.includeUsage};
+  const BackendTarget target{setup.targetModel, "proj-1", "us-central1", {}};
+  const ResponseContext context{setup.now, setup.requestId};
+  return vertex::makeStreamTranslator(request, target, context);
+}
+
+StreamRun runStream(const json::object& data, const CaseSetup& setup) {
+  return testing::runEvents(*translatorFor(setup), eventsOf(data));
 }
 
 // Splits `out` into `data: <one line>\n\n` frames and parses each payload ("[DONE]" kept as a
@@ -319,11 +314,12 @@ TEST_P(VertexStreamAgreement, DeltasAddUpToTheNonStreamedAnswer) {
 
   const auto merged = mergeEvents(data.at("events").as_array());
   const json::object body{{"model", "m"}};
-  ApiRequest request{&body, "m", false, false};
+  const ApiRequest request{.body = &body, .model = "m"};
   BackendTarget target{setup.targetModel, "proj-1", "us-central1", {}};
   ResponseContext context{setup.now, setup.requestId};
-  const auto whole =
-      makeVertexProvider()->translateResponse(json::serialize(merged), request, target, context);
+  const std::string upstream = json::serialize(merged);
+  const std::string_view bodies[] = {upstream};
+  const auto whole = vertex::ChatTranslator().translateResponse(bodies, request, target, context);
   ASSERT_TRUE(whole.has_value()) << whole.error().message;
   const auto completion = json::parse(whole->body).as_object();
 
@@ -363,15 +359,96 @@ INSTANTIATE_TEST_SUITE_P(Cases, VertexStream,
 INSTANTIATE_TEST_SUITE_P(Cases, VertexStreamAgreement, ::testing::ValuesIn(finishingCases()),
                          [](const auto& info) { return testing::testName(info.param); });
 
+// The same events as the upstream's SSE bytes (CRLF-framed as Vertex sends them, and LF-framed),
+// cut once at every offset (inside a CRLF too) and cut between every two bytes, give the outcome
+// they give event by event. An event's line breaks come back as LF (SSE joins data lines so).
+class VertexStreamBytes : public ::testing::TestWithParam<Case> {};
+
+TEST_P(VertexStreamBytes, AnyCutGivesTheEventByEventOutcome) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const auto setup = setupOf(data);
+  std::vector<std::string> events;
+  for (const auto& event : eventsOf(data)) events.push_back(testing::sseData(event));
+  const StreamRun expected = testing::runEvents(*translatorFor(setup), events);
+  const auto make = [&setup] { return translatorFor(setup); };
+  EXPECT_TRUE(testing::everyCutGives(make, testing::sseBody(events, "\r\n"), expected)) << "CRLF";
+  EXPECT_TRUE(testing::everyCutGives(make, testing::sseBody(events, "\n"), expected)) << "LF";
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, VertexStreamBytes,
+                         ::testing::ValuesIn(testing::loadCases("vertex_stream.json")),
+                         [](const auto& info) { return testing::testName(info.param); });
+
+constexpr std::string_view kTextEvent =
+    R"({"candidates":[{"content":{"role":"model","parts":[{"text":"Hi"}]}}],"modelVersion":"gemini-2.5-flash-001"})";
+constexpr std::string_view kFinishEvent =
+    R"({"candidates":[{"content":{"role":"model","parts":[{"text":"!"}]},"finishReason":"STOP"}],"modelVersion":"gemini-2.5-flash-001"})";
+
+std::string frame(std::string_view data) { return "data: " + std::string(data) + "\r\n\r\n"; }
+
+// The decoder's limit (16 MiB of one event's data) protects memory: a longer line, or data lines
+// adding up to more, fail the stream without output, whatever came before.
+TEST(VertexStreamBytes, EventOverTheSizeLimitIsABadResponse) {
+  const std::string line(1u << 20, 'x');
+  std::string manyLines;
+  for (int i = 0; i < 17; ++i) manyLines.append("data: ").append(line).append("\r\n");
+  for (const std::string& oversized : {"data: " + std::string((16u << 20) + 1, 'x'), manyLines}) {
+    const CaseSetup setup = setupOf(json::object{});
+    const auto translator = translatorFor(setup);
+    std::string out;
+    ASSERT_TRUE(translator->onBytes(frame(kTextEvent), out));
+    ASSERT_FALSE(out.empty());
+    const std::string before = out;
+    const auto result = translator->onBytes(oversized, out);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().kind, core::ErrorKind::UpstreamBadResponse);
+    EXPECT_EQ(result.error().message, "upstream event exceeds the size limit");
+    EXPECT_EQ(out, before);
+  }
+}
+
+// A body that stops after a data line but before the blank line ending its event, or inside a
+// line, was cut short: finish() refuses it and adds nothing. One that stops between the CR and the
+// LF of the last blank line is whole.
+TEST(VertexStreamBytes, BodyEndingInsideAnEventIsABadResponse) {
+  const CaseSetup setup = setupOf(json::object{});
+  const std::string whole = frame(kTextEvent) + frame(kFinishEvent);
+  const StreamRun complete = testing::runEvents(
+      *translatorFor(setup), {std::string(kTextEvent), std::string(kFinishEvent)});
+  ASSERT_FALSE(complete.error) << complete.error->message;
+  const std::size_t cuts[] = {whole.size() - 1};
+  EXPECT_EQ(testing::describe(testing::runBytes(*translatorFor(setup), whole, cuts)),
+            testing::describe(complete));
+  const std::string endsInCr = whole.substr(0, whole.size() - 1);
+  EXPECT_EQ(testing::describe(testing::runBytes(*translatorFor(setup), endsInCr, {})),
+            testing::describe(complete));
+
+  std::string firstFrames;  // what the first event gives, the only whole one in each cut
+  ASSERT_TRUE(translatorFor(setup)->onEvent(kTextEvent, firstFrames));
+  for (const std::string& cutShort :
+       {whole.substr(0, whole.size() - 2), whole.substr(0, whole.size() - 10),
+        frame(kTextEvent) + "data: ", frame(kTextEvent) + "data"}) {
+    const auto translator = translatorFor(setup);
+    std::string out;
+    ASSERT_TRUE(translator->onBytes(cutShort, out)) << cutShort;
+    EXPECT_EQ(out, firstFrames);
+    const auto result = translator->finish(out);
+    ASSERT_FALSE(result) << cutShort;
+    EXPECT_EQ(result.error().kind, core::ErrorKind::UpstreamBadResponse);
+    EXPECT_EQ(result.error().message, "upstream stream ended inside an event");
+    EXPECT_EQ(out, firstFrames);
+  }
+}
+
 // The gateway may call finish() once more, or onEvent() after a failure: the outcome is stable.
 TEST(VertexStreamTranslator, ErrorsStickAndFinishIsIdempotent) {
   const json::object body{{"model", "m"}};
-  ApiRequest request{&body, "m", true, false};
+  const ApiRequest request{.body = &body, .model = "m", .stream = true};
   BackendTarget target{"gemini-2.5-flash", "p", "r", {}};
   ResponseContext context{1, "req"};
-  const auto provider = makeVertexProvider();
 
-  auto failed = provider->newStreamTranslator(request, target, context);
+  auto failed = vertex::makeStreamTranslator(request, target, context);
   std::string out;
   ASSERT_FALSE(failed->onEvent("not json", out));
   EXPECT_TRUE(out.empty());
@@ -381,7 +458,7 @@ TEST(VertexStreamTranslator, ErrorsStickAndFinishIsIdempotent) {
   EXPECT_FALSE(failed->finish(out));
   EXPECT_TRUE(out.empty());
 
-  auto ok = provider->newStreamTranslator(request, target, context);
+  auto ok = vertex::makeStreamTranslator(request, target, context);
   ASSERT_TRUE(ok->onEvent(
       R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}]})", out));
   ASSERT_TRUE(ok->finish(out));

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "providers/factory.hpp"
+#include "providers/vertex/chat_translator.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
@@ -94,16 +94,17 @@ TEST(VertexWire, DataUrlsAndMimeTypes) {
 // Turn 1: Vertex answers with a signed function call; turn 2: the client replays the assistant
 // message with the id it got, and the signature is back on the functionCall part.
 TEST(VertexThoughtSignature, RoundTripsThroughTheToolCallId) {
-  const auto provider = makeVertexProvider();
+  const vertex::ChatTranslator translator;
   const BackendTarget target{"gemini-3-pro-preview", "proj-1", "global", {}};
   const boost::json::object firstBody{{"model", "gemini-3-pro-preview"}};
-  const ApiRequest first{&firstBody, "gemini-3-pro-preview", false, false};
+  const ApiRequest first{.body = &firstBody, .model = "gemini-3-pro-preview"};
   const std::string signature = "CiQBjz1rX5Yv/7Xg+Q3mH0qzGx8dN4sQy1v2w6zZ0bK3mJ9aT0E=";
-  const auto answer = provider->translateResponse(
+  const std::string upstream =
       R"({"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":")" +
-          signature +
-          R"("},{"functionCall":{"name":"get_time","args":{}}}]},"finishReason":"STOP"}]})",
-      first, target, ResponseContext{1700000000, "req-42"});
+      signature + R"("},{"functionCall":{"name":"get_time","args":{}}}]},"finishReason":"STOP"}]})";
+  const std::string_view bodies[] = {upstream};
+  const auto answer =
+      translator.translateResponse(bodies, first, target, ResponseContext{1700000000, "req-42"});
   ASSERT_TRUE(answer.has_value()) << answer.error().message;
   const auto completion = boost::json::parse(answer->body);
   const auto& message = completion.at("choices").at(0).at("message");
@@ -117,11 +118,12 @@ TEST(VertexThoughtSignature, RoundTripsThroughTheToolCallId) {
     messages.push_back(
         boost::json::object{{"role", "tool"}, {"tool_call_id", call.at("id")}, {"content", "ok"}});
   const boost::json::object secondBody{{"model", "gemini-3-pro-preview"}, {"messages", messages}};
-  const ApiRequest second{&secondBody, "gemini-3-pro-preview", false, false};
-  const auto outbound = provider->buildRequest(second, target);
+  const ApiRequest second{.body = &secondBody, .model = "gemini-3-pro-preview"};
+  const auto outbound = translator.buildRequest(second, target);
   ASSERT_TRUE(outbound.has_value()) << outbound.error().message;
+  ASSERT_EQ(outbound->size(), 1u);
 
-  const auto sent = boost::json::parse(outbound->body);
+  const auto sent = boost::json::parse(outbound->front().body);
   const auto& modelParts = sent.at("contents").at(1).at("parts").as_array();
   ASSERT_EQ(modelParts.size(), 2u);
   EXPECT_EQ(modelParts[0].at("thoughtSignature").as_string(), signature);

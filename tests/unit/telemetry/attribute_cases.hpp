@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "providers/registry.hpp"
 #include "telemetry/attribute_list.hpp"
 #include "telemetry/attribute_semconv.hpp"
 

@@ -9,7 +9,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "attribute_cases.hpp"
-#include "providers/factory.hpp"
+#include "providers/openai/stream_translator.hpp"
+#include "providers/registry.hpp"
 #include "telemetry/stream_fold.hpp"
 
 namespace switchyard::telemetry {
@@ -101,21 +102,26 @@ struct BothWays {
 
 void translateBothWays(const json::object& answer, BothWays& out) {
   const json::object body{{"model", "gemini-2.5-flash"}, {"stream", true}};
-  const providers::ApiRequest request{&body, "gemini-2.5-flash", true, true};
+  const providers::ApiRequest request{
+      .body = &body, .model = "gemini-2.5-flash", .stream = true, .includeUsage = true};
   const providers::BackendTarget target{"gemini-2.5-flash", "proj-1", "us-central1", {}};
   const providers::ResponseContext context{1700000000, "req-1"};
-  const auto provider = providers::makeVertexProvider();
+  const auto* chat =
+      providers::findProvider("GCPVertexAI")->translator(providers::Endpoint::ChatCompletions);
 
-  auto unary =
-      provider->translateResponse(json::serialize(answer.at("body")), request, target, context);
+  const std::string upstream = json::serialize(answer.at("body"));
+  const std::string_view bodies[] = {upstream};
+  auto unary = chat->translateResponse(bodies, request, target, context);
   ASSERT_TRUE(unary.has_value()) << unary.error().message;
   out.unaryBody = std::move(unary->body);
 
-  const auto translator = provider->newStreamTranslator(request, target, context);
+  // Each event as the SSE bytes Vertex sends for it, one piece each.
+  const auto translator = chat->newStreamTranslator(request, target, context);
   const auto& events = answer.at("events").as_array();
   for (std::size_t i = 0; i < events.size(); ++i) {
     std::string frames;
-    ASSERT_TRUE(translator->onEvent(json::serialize(events[i]), frames).has_value());
+    const std::string bytes = "data: " + json::serialize(events[i]) + "\r\n\r\n";
+    ASSERT_TRUE(translator->onBytes(bytes, frames).has_value());
     if (out.fold.feedFrames(frames)) out.firstContentAt.push_back(i);
   }
   std::string closing;
@@ -179,9 +185,10 @@ constexpr std::string_view kOpenAiBody =
 
 TEST(StreamFold, OpenAiPassThroughStreamHasTheNonStreamedAttributes) {
   const json::object body{{"model", "gpt-4.1"}, {"stream", true}};
-  const providers::ApiRequest request{&body, "gpt-4.1", true, true};
+  const providers::ApiRequest request{
+      .body = &body, .model = "gpt-4.1", .stream = true, .includeUsage = true};
   const providers::BackendTarget target{"gpt-4.1", {}, {}, "/v1"};
-  const auto translator = providers::makeOpenAiProvider()->newStreamTranslator(request, target, {});
+  const auto translator = providers::openai::makeStreamTranslator(request, target, {});
   StreamFold fold;
   int firstContent = 0;
   core::SseDecoder upstream;
