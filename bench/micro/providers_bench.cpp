@@ -10,7 +10,8 @@
 #include <string>
 
 #include "allocation_counter.hpp"
-#include "gateway/chat_request.hpp"
+#include "api/endpoint_spec.hpp"
+#include "api/parsed_request.hpp"
 #include "inputs.hpp"
 #include "providers/openai/openai_provider.hpp"
 #include "providers/vertex/vertex_provider.hpp"
@@ -27,12 +28,14 @@ const providers::Translator& chatOf(const providers::Provider& provider) {
 }
 
 // Parse + buildRequest: what every attempt of a non-streamed request pays before sending.
+const api::EndpointSpec& chatEndpoint() { return *api::findEndpoint("/v1/chat/completions"); }
+
 void requestTranslation(benchmark::State& state, const providers::Translator& translator,
                         const providers::BackendTarget& target, const std::string& body) {
   {
-    gateway::ParsedChatRequest check;
-    auto parsed = check.parse("application/json", body);
-    auto outbound = parsed ? translator.buildRequest(check.chat(), target)
+    api::ParsedRequest check;
+    auto parsed = check.parse(chatEndpoint(), "application/json", body);
+    auto outbound = parsed ? translator.buildRequest(check.request(), target)
                            : core::Result<providers::UpstreamCalls>(parsed.error());
     if (!outbound) {
       state.SkipWithError(("input does not translate: " + outbound.error().message).c_str());
@@ -41,9 +44,9 @@ void requestTranslation(benchmark::State& state, const providers::Translator& tr
   }
   AllocationMeter meter;
   for (auto _ : state) {
-    gateway::ParsedChatRequest request;
-    auto parsed = request.parse("application/json", body);
-    auto outbound = translator.buildRequest(request.chat(), target);
+    api::ParsedRequest request;
+    auto parsed = request.parse(chatEndpoint(), "application/json", body);
+    auto outbound = translator.buildRequest(request.request(), target);
     benchmark::DoNotOptimize(parsed);
     benchmark::DoNotOptimize(outbound);
   }
@@ -71,15 +74,17 @@ BENCHMARK_CAPTURE(BM_OpenAiPassthroughRequest, large_tools, "micro/data/chat_lar
 void vertexResponseOf(benchmark::State& state, const std::string& upstreamBody) {
   const providers::Translator& translator = chatOf(providers::vertex::provider());
   const std::string_view bodies[] = {upstreamBody};
-  gateway::ParsedChatRequest request;
-  if (!request.parse("application/json", readBenchFile("micro/data/chat_small.json")) ||
-      !translator.translateResponse(bodies, request.chat(), kVertexTarget, kContext)) {
+  api::ParsedRequest request;
+  if (!request.parse(chatEndpoint(), "application/json",
+                     readBenchFile("micro/data/chat_small.json")) ||
+      !translator.translateResponse(bodies, request.request(), kVertexTarget, kContext)) {
     state.SkipWithError("answer does not translate");
     return;
   }
   AllocationMeter meter;
   for (auto _ : state) {
-    auto translated = translator.translateResponse(bodies, request.chat(), kVertexTarget, kContext);
+    auto translated =
+        translator.translateResponse(bodies, request.request(), kVertexTarget, kContext);
     benchmark::DoNotOptimize(translated);
   }
   meter.report(state);
@@ -121,9 +126,9 @@ BENCHMARK_CAPTURE(BM_VertexResponseLong, escaped_256k, true);
 void BM_VertexStream(benchmark::State& state) {
   const providers::Translator& translator = chatOf(providers::vertex::provider());
   const std::string upstreamBody = readBenchFile("canned-upstream/stream.sse");
-  gateway::ParsedChatRequest request;
+  api::ParsedRequest request;
   if (!request.parse(
-          "application/json",
+          chatEndpoint(), "application/json",
           R"({"model":"gemini-2.5-flash","stream":true,"stream_options":{"include_usage":true},)"
           R"("messages":[{"role":"user","content":"Explain what an AI gateway does."}]})")) {
     state.SkipWithError("stream request does not parse");
@@ -132,7 +137,7 @@ void BM_VertexStream(benchmark::State& state) {
   std::string out;
   auto translateAll = [&]() {
     out.clear();
-    auto stream = translator.newStreamTranslator(request.chat(), kVertexTarget, kContext);
+    auto stream = translator.newStreamTranslator(request.request(), kVertexTarget, kContext);
     return stream->onBytes(upstreamBody, out) && stream->finish(out);
   };
   if (!translateAll() || out.find("data: [DONE]") == std::string::npos) {

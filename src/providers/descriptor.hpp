@@ -2,6 +2,7 @@
 // Who a provider is: the one place that names a backend schema for config, routing, metrics and
 // traces. Plain data with no dependencies, so every layer can read it.
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 

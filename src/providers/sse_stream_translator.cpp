@@ -1,27 +1,28 @@
 #include "providers/sse_stream_translator.hpp"
 
-#include <optional>
-
 namespace switchyard::providers {
 
 using core::Error;
 using core::ErrorKind;
 
 core::Result<void> SseStreamTranslator::onBytes(std::string_view bytes, std::string& out) {
-  std::optional<Error> failed;
+  if (failed_) return *failed_;
   const bool decoded = decoder_.feed(bytes, [&](std::string_view data) {
-    if (failed) return;
-    if (auto translated = onEvent(data, out); !translated) failed = translated.error();
+    if (failed_) return;
+    if (auto translated = onEvent(data, out); !translated) failed_ = translated.error();
   });
-  if (!decoded)
-    return Error::make(ErrorKind::UpstreamBadResponse, "upstream event exceeds the size limit");
-  if (failed) return *failed;
+  if (!decoded && !failed_)
+    failed_ = Error::make(ErrorKind::UpstreamBadResponse, "upstream event exceeds the size limit");
+  if (failed_) return *failed_;
   return {};
 }
 
 core::Result<void> SseStreamTranslator::finish(std::string& out) {
-  if (decoder_.hasPartialEvent())
-    return Error::make(ErrorKind::UpstreamBadResponse, "upstream stream ended inside an event");
+  if (failed_) return *failed_;
+  if (decoder_.hasPartialEvent()) {
+    failed_ = Error::make(ErrorKind::UpstreamBadResponse, "upstream stream ended inside an event");
+    return *failed_;
+  }
   return onEnd(out);
 }
 

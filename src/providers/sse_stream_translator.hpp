@@ -3,6 +3,7 @@
 // (core::SseDecoder) and hands each event's data to onEvent(), so a subclass translates events and
 // never sees framing.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,7 @@ class SseStreamTranslator : public StreamTranslator {
 
  private:
   core::SseDecoder decoder_;
+  std::optional<core::Error> failed_;  // the first error, reported again by every later call
 };
 
 }  // namespace switchyard::providers
