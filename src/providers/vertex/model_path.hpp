@@ -1,5 +1,5 @@
 #pragma once
-// The upstream path of a publisher model method on Vertex AI (wire.md §2.1):
+// The upstream path of a publisher model method on Vertex AI (docs/spec/wire.md §2.1):
 // `/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:{method}`. Every
 // segment is checked with isSafePathSegment first, since each comes from a manifest or a client
 // and goes into the URL unescaped.
@@ -14,8 +14,7 @@ namespace switchyard::providers::vertex {
 
 // `method` is what follows the `:` (e.g. "predict", "streamGenerateContent?alt=sse"). An unsafe
 // model is the client's InvalidRequest naming `model`; an unsafe project or region is Internal
-// (config validation should have caught it). buildTarget (request_translator.cpp) checks the same
-// way with its own copy and should move onto this function.
+// (config validation should have caught it). Chat (buildTarget) and embeddings both build on it.
 core::Result<std::string> modelPath(const BackendTarget& target, std::string_view method);
 
 }  // namespace switchyard::providers::vertex

@@ -15,6 +15,7 @@
 
 #include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
+#include "providers/vertex/model_path.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
@@ -1822,24 +1823,7 @@ class Translator {
 }  // namespace
 
 core::Result<std::string> buildTarget(const BackendTarget& target, bool stream) {
-  if (!isSafePathSegment(target.model))
-    return invalid("The model name '" + std::string(target.model) +
-                       "' is not valid for this backend: it must be a plain model id without '/', "
-                       "'..', '?', '#', '%', ':', spaces or non-ASCII characters",
-                   "model");
-  if (!isSafePathSegment(target.project))
-    return Error::make(ErrorKind::Internal,
-                       "the Vertex AI backend has no valid GCP project configured");
-  if (!isSafePathSegment(target.region))
-    return Error::make(ErrorKind::Internal,
-                       "the Vertex AI backend has no valid GCP region configured");
-  std::string path;
-  path.reserve(96 + target.project.size() + target.region.size() + target.model.size());
-  path.append("/v1/projects/").append(target.project);
-  path.append("/locations/").append(target.region);
-  path.append("/publishers/google/models/").append(target.model);
-  path.append(stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
-  return path;
+  return modelPath(target, stream ? "streamGenerateContent?alt=sse" : "generateContent");
 }
 
 core::Result<std::string> translateRequestBody(const boost::json::object& body) {
