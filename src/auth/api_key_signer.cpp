@@ -8,7 +8,8 @@ ApiKeySigner::ApiKeySigner(std::string apiKey, std::string credentialName, ApiKe
       header_(std::move(header)),
       empty_(apiKey.empty()) {}
 
-boost::asio::awaitable<core::Result<void>> ApiKeySigner::sign(core::OutboundRequest& request) {
+boost::asio::awaitable<core::Result<void>> ApiKeySigner::sign(core::OutboundRequest& request,
+                                                              std::string_view) {
   if (empty_) {
     co_return core::Error::make(core::ErrorKind::CredentialUnavailable,
                                 credentialName_ + " is empty");

@@ -24,7 +24,8 @@ class ApiKeySigner final : public RequestSigner {
                ApiKeyHeader header = ApiKeyHeader::bearer());
 
   // Never suspends. An empty key is CredentialUnavailable naming the credential.
-  boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request) override;
+  boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request,
+                                                  std::string_view authority) override;
 
  private:
   std::string headerValue_;  // prefix + key, built once

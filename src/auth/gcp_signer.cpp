@@ -7,7 +7,8 @@ constexpr std::string_view kBearer = "Bearer ";
 
 GcpSigner::GcpSigner(std::shared_ptr<TokenCache> tokens) : tokens_(std::move(tokens)) {}
 
-boost::asio::awaitable<core::Result<void>> GcpSigner::sign(core::OutboundRequest& request) {
+boost::asio::awaitable<core::Result<void>> GcpSigner::sign(core::OutboundRequest& request,
+                                                           std::string_view) {
   auto token = co_await tokens_->get();
   if (!token) co_return token.error();
   std::string value;

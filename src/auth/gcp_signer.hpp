@@ -13,7 +13,8 @@ class GcpSigner final : public RequestSigner {
  public:
   explicit GcpSigner(std::shared_ptr<TokenCache> tokens);
 
-  boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request) override;
+  boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request,
+                                                  std::string_view authority) override;
 
   // The backend answered 401 to `request` (as this signer signed it): drop that token so the next
   // sign() fetches a fresh one (docs/spec/wire.md §3.3: force one refresh, retry once).

@@ -14,8 +14,10 @@ class RequestSigner {
   virtual ~RequestSigner() = default;
 
   // Completes at once when a valid credential is cached; otherwise waits for the single fetch in
-  // flight. Failure is CredentialUnavailable naming the credential, never its secret.
-  virtual boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request) = 0;
+  // flight. Failure is CredentialUnavailable naming the credential, never its secret. `authority`
+  // is the Host the request goes to (a signature over the host, as AWS SigV4 makes, needs it).
+  virtual boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request,
+                                                          std::string_view authority) = 0;
 
   // The backend answered 401 to `request` as signed here: drop that credential so the next sign()
   // fetches a fresh one (the gateway then retries the attempt once).

@@ -233,7 +233,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
 asio::awaitable<core::Result<void>> Exchange::sign(Attempt& attempt) {
   if (!attempt.backend.signer) co_return core::Result<void>();
   for (auto& call : attempt.calls) {
-    if (auto signedOk = co_await attempt.backend.signer->sign(call); !signedOk)
+    if (auto signedOk =
+            co_await attempt.backend.signer->sign(call, attempt.backend.target.authority);
+        !signedOk)
       co_return signedOk.error();
   }
   co_return core::Result<void>();

@@ -56,6 +56,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
     if (backend->tls) {
       rt.target.tls = net::TlsSettings{backend->tls->hostname, backend->tls->caPem};
     }
+    rt.target.authority = net::authorityOf(rt.target);
     if (backend->credential) {
       const auto& cred = *backend->credential;
       rt.region = cred.region.empty() ? regionFromHost(rt.target.host) : cred.region;

@@ -107,14 +107,6 @@ std::string endpointText(const UpstreamTarget& target) {
   return (v6 ? "[" + target.host + "]" : target.host) + ":" + std::to_string(target.port);
 }
 
-std::string hostHeader(const UpstreamTarget& target) {
-  const bool v6 = target.host.find(':') != std::string::npos;
-  std::string host = v6 ? "[" + target.host + "]" : target.host;
-  const std::uint16_t defaultPort = target.tls ? 443 : 80;
-  if (target.port != defaultPort) host += ":" + std::to_string(target.port);
-  return host;
-}
-
 const std::string& serverNameOf(const UpstreamTarget& target) {
   return target.tls->serverName.empty() ? target.host : target.tls->serverName;
 }
@@ -135,7 +127,8 @@ core::Result<void> prepareWireRequest(WireRequest& wire, const UpstreamTarget& t
                                       const core::OutboundRequest& request) {
   wire.body = request.body;
   wire.isHead = isHeadRequest(request);
-  return appendRequestHead(wire.head, hostHeader(target), request);
+  if (!target.authority.empty()) return appendRequestHead(wire.head, target.authority, request);
+  return appendRequestHead(wire.head, authorityOf(target), request);
 }
 
 Error connectError(const UpstreamTarget& target, const error_code& ec) {
@@ -253,6 +246,14 @@ std::vector<core::Header> headersOf(const http::fields& fields) {
 }
 
 }  // namespace
+
+std::string authorityOf(const UpstreamTarget& target) {
+  const bool v6 = target.host.find(':') != std::string::npos;
+  std::string host = v6 ? "[" + target.host + "]" : target.host;
+  const std::uint16_t defaultPort = target.tls ? 443 : 80;
+  if (target.port != defaultPort) host += ":" + std::to_string(target.port);
+  return host;
+}
 
 // ---------------------------------------------------------------------------------------------
 

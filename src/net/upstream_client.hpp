@@ -32,7 +32,13 @@ struct UpstreamTarget {
   std::uint16_t port = 0;
   std::optional<TlsSettings>
       tls;  // none = plaintext, as in Envoy Gateway without a BackendTLSPolicy
+  // The Host header, "host[:port]" (port only when not the scheme's default); authorityOf() when
+  // empty. Set once per configured backend so no request builds it.
+  std::string authority;
 };
+
+// host, [v6 literal], with ":port" unless it is the scheme's default.
+std::string authorityOf(const UpstreamTarget& target);
 
 // Connection events, for metrics. Called on the client's thread, so an implementation may record
 // into that thread's own counters without a lock.

@@ -16,7 +16,7 @@ TEST(ApiKeySigner, SetsBearerAuthorization) {
   ApiKeySigner signer("sk-test-123", "API key (policy default/openai)");
   core::OutboundRequest request;
   request.headers.push_back({"authorization", "Bearer stale"});
-  ASSERT_TRUE(runNow(signer.sign(request)));
+  ASSERT_TRUE(runNow(signer.sign(request, "host.example")));
   EXPECT_EQ(core::findHeader(request.headers, "Authorization"), "Bearer sk-test-123");
   EXPECT_EQ(request.headers.size(), 1u);  // replaced, not added
 }
@@ -24,7 +24,7 @@ TEST(ApiKeySigner, SetsBearerAuthorization) {
 TEST(ApiKeySigner, HeaderFormatIsConfigurable) {
   ApiKeySigner signer("AIza-test", "API key (policy default/vertex)", ApiKeyHeader::googApiKey());
   core::OutboundRequest request;
-  ASSERT_TRUE(runNow(signer.sign(request)));
+  ASSERT_TRUE(runNow(signer.sign(request, "host.example")));
   EXPECT_EQ(core::findHeader(request.headers, "x-goog-api-key"), "AIza-test");
   EXPECT_TRUE(core::findHeader(request.headers, "Authorization").empty());
 }
@@ -32,7 +32,7 @@ TEST(ApiKeySigner, HeaderFormatIsConfigurable) {
 TEST(ApiKeySigner, EmptyKeyNamesTheCredential) {
   ApiKeySigner signer("", "API key (policy default/openai)");
   core::OutboundRequest request;
-  const auto result = runNow(signer.sign(request));
+  const auto result = runNow(signer.sign(request, "host.example"));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, core::ErrorKind::CredentialUnavailable);
   EXPECT_NE(result.error().message.find("policy default/openai"), std::string::npos);
@@ -62,25 +62,25 @@ class GcpSignerTest : public ::testing::Test {
 
 TEST_F(GcpSignerTest, SetsBearerTokenFromCache) {
   core::OutboundRequest request;
-  ASSERT_TRUE(runNow(signer_->sign(request)));
+  ASSERT_TRUE(runNow(signer_->sign(request, "host.example")));
   EXPECT_EQ(core::findHeader(request.headers, "Authorization"), "Bearer T1");
   core::OutboundRequest second;
-  ASSERT_TRUE(runNow(signer_->sign(second)));
+  ASSERT_TRUE(runNow(signer_->sign(second, "host.example")));
   EXPECT_EQ(core::findHeader(second.headers, "Authorization"), "Bearer T1");
   EXPECT_EQ(source_->calls(), 1);
 }
 
 TEST_F(GcpSignerTest, RejectedRequestForcesOneNewToken) {
   core::OutboundRequest first, second;
-  ASSERT_TRUE(runNow(signer_->sign(first)));
-  ASSERT_TRUE(runNow(signer_->sign(second)));
+  ASSERT_TRUE(runNow(signer_->sign(first, "host.example")));
+  ASSERT_TRUE(runNow(signer_->sign(second, "host.example")));
   signer_->onUnauthorized(first);   // 401 for T1
   signer_->onUnauthorized(second);  // another 401 for T1: no second refresh
   core::OutboundRequest retry;
-  ASSERT_TRUE(runNow(signer_->sign(retry)));
+  ASSERT_TRUE(runNow(signer_->sign(retry, "host.example")));
   EXPECT_EQ(core::findHeader(retry.headers, "Authorization"), "Bearer T2");
   signer_->onUnauthorized(first);  // late 401 for T1 does not drop T2
-  ASSERT_TRUE(runNow(signer_->sign(retry)));
+  ASSERT_TRUE(runNow(signer_->sign(retry, "host.example")));
   EXPECT_EQ(core::findHeader(retry.headers, "Authorization"), "Bearer T2");
   EXPECT_EQ(source_->calls(), 2);
 }
@@ -89,7 +89,7 @@ TEST_F(GcpSignerTest, FailureIsCredentialUnavailableAndLeavesRequestUnsigned) {
   source_->failWith(
       "token endpoint https://oauth2.googleapis.com/token answered 400 invalid_grant");
   core::OutboundRequest request;
-  const auto result = runNow(signer_->sign(request));
+  const auto result = runNow(signer_->sign(request, "host.example"));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, core::ErrorKind::CredentialUnavailable);
   EXPECT_NE(result.error().message.find("fake credential (policy default/x)"), std::string::npos);
