@@ -28,7 +28,7 @@ const providers::Translator& chatOf(const providers::Provider& provider) {
 }
 
 // Parse + buildRequest: what every attempt of a non-streamed request pays before sending.
-const api::EndpointSpec& chatEndpoint() { return *api::findEndpoint("/v1/chat/completions"); }
+api::EndpointMatch chatEndpoint() { return api::matchEndpoint("/v1/chat/completions"); }
 
 void requestTranslation(benchmark::State& state, const providers::Translator& translator,
                         const providers::BackendTarget& target, const std::string& body) {

@@ -1,7 +1,8 @@
 #pragma once
-// An endpoint spec per inbound API: where it is served, which fields its parse checks, which
-// translator of a provider serves it, how its errors are rendered and what its operation is
-// called in metrics and traces. The gateway's one exchange drives every endpoint through this.
+// An endpoint spec per inbound API: where it is served, where its model and stream flag come from,
+// which translator of a provider serves it, how its errors are rendered (whole and mid-stream) and
+// what its operation is called in metrics and traces. The gateway's one exchange drives every
+// endpoint through this.
 
 #include <string>
 #include <string_view>
@@ -11,13 +12,20 @@
 
 namespace switchyard::api {
 
+using ErrorRenderer = std::string (*)(const core::Error& error);
+
 struct EndpointSpec {
+  enum class From : std::uint8_t { None, Body, Path };
+
   providers::Endpoint endpoint;
-  std::string_view path;           // e.g. "/v1/chat/completions"
-  std::string_view operationName;  // gen_ai.operation.name: "chat", "embeddings"
-  bool streams = false;            // `stream` / `stream_options` are read (else ignored)
-  // The error body in this API's envelope (its status is core::httpStatusOf(error)).
-  std::string (*renderError)(const core::Error& error) = nullptr;
+  std::string_view path;           // as documented, e.g. "/v1beta/models/{model}:generateContent"
+  std::string_view operationName;  // gen_ai.operation.name: "chat", "embeddings", ...
+  From model = From::Body;         // the body's `model`, or the `{model}` of the path
+  From stream = From::None;        // the body's `stream`, the path's method, or never
+  // The error body in this API's envelope (its status is core::httpStatusOf(error)), and the event
+  // that ends a stream which failed after its first byte.
+  ErrorRenderer renderError = nullptr;
+  ErrorRenderer renderStreamError = nullptr;
 
   // The translator a backend of `provider` serves this endpoint with, or null.
   const providers::Translator* translatorOf(const providers::Provider& provider) const {
@@ -25,10 +33,21 @@ struct EndpointSpec {
   }
 };
 
-// The spec served at `path` (exact, without the query), or null.
-const EndpointSpec* findEndpoint(std::string_view path);
+// A request path matched to its endpoint, with what the path itself says.
+struct EndpointMatch {
+  const EndpointSpec* spec = nullptr;  // null: no endpoint serves this path
+  std::string_view model;              // the path's `{model}` (From::Path)
+  bool stream = false;                 // the path's method streams (From::Path)
+};
 
-// The paths served, for the 404 message ("/v1/chat/completions, /v1/embeddings").
+// `path` is the request target without its query.
+EndpointMatch matchEndpoint(std::string_view path);
+
+// The envelope for an error on `path` when no endpoint matched it (or before one did): the API the
+// path belongs to by its prefix (Anthropic, Google), else OpenAI's.
+ErrorRenderer errorRendererFor(std::string_view path);
+
+// The paths served, for the 404 message.
 std::string endpointPaths();
 
 }  // namespace switchyard::api

@@ -36,8 +36,9 @@ CommonFields findCommonFields(const boost::json::object& body) {
 
 }  // namespace
 
-core::Result<void> ParsedRequest::parse(const EndpointSpec& endpoint, std::string_view contentType,
-                                        std::string_view body) {
+core::Result<void> ParsedRequest::parse(const EndpointMatch& match, std::string_view contentType,
+                                        std::string_view body, std::string_view query) {
+  const EndpointSpec& endpoint = *match.spec;
   if (!contentType.empty() && !core::istartsWithAscii(contentType, "application/json")) {
     return Error::make(ErrorKind::UnsupportedMediaType,
                        "Content-Type must be application/json, got " + std::string(contentType));
@@ -56,20 +57,29 @@ core::Result<void> ParsedRequest::parse(const EndpointSpec& endpoint, std::strin
   const auto& object = body_->get_object();
   const auto fields = findCommonFields(object);
 
-  const auto* model = fields.model;
-  if (!model || !model->is_string() || model->get_string().empty()) {
-    return Error::make(ErrorKind::InvalidRequest, "you must provide a model parameter", "model");
-  }
   request_.endpoint = endpoint.endpoint;
   request_.body = &object;
-  request_.model = model->get_string();
+  request_.query = query;
+  if (endpoint.model == EndpointSpec::From::Path) {
+    // The Gemini API names the model in the path; a `model` in the body is not its field.
+    if (match.model.empty())
+      return Error::make(ErrorKind::InvalidRequest, "the path names no model", "model");
+    request_.model = match.model;
+  } else {
+    const auto* model = fields.model;
+    if (!model || !model->is_string() || model->get_string().empty())
+      return Error::make(ErrorKind::InvalidRequest, "you must provide a model parameter", "model");
+    request_.model = model->get_string();
+  }
 
-  if (!endpoint.streams) return {};
+  if (endpoint.stream == EndpointSpec::From::Path) request_.stream = match.stream;
+  if (endpoint.stream != EndpointSpec::From::Body) return {};
   if (const auto* stream = fields.stream; stream && !stream->is_null()) {
     if (!stream->is_bool())
       return Error::make(ErrorKind::InvalidRequest, "stream must be a boolean", "stream");
     request_.stream = stream->get_bool();
   }
+  if (endpoint.endpoint != providers::Endpoint::ChatCompletions) return {};
   if (const auto* options = fields.streamOptions; options && !options->is_null()) {
     if (!options->is_object()) {
       return Error::make(ErrorKind::InvalidRequest, "stream_options must be an object",

@@ -13,7 +13,7 @@
 
 namespace switchyard::api {
 
-struct EndpointSpec;
+struct EndpointMatch;
 
 class ParsedRequest {
  public:
@@ -23,8 +23,8 @@ class ParsedRequest {
 
   // Checks the content type and the fields every provider relies on (model; stream and
   // stream_options where the endpoint streams). Errors are 400/415 client errors naming the field.
-  core::Result<void> parse(const EndpointSpec& endpoint, std::string_view contentType,
-                           std::string_view body);
+  core::Result<void> parse(const EndpointMatch& endpoint, std::string_view contentType,
+                           std::string_view body, std::string_view query = {});
 
   const providers::ApiRequest& request() const { return request_; }
 

@@ -55,7 +55,8 @@ struct ServiceBackendManifest {
   ObjectMeta meta;
   std::string schemaName;
   Location schemaWhere;
-  std::string prefix;  // empty = schema default
+  std::string prefix;   // empty = schema default
+  std::string version;  // schema.version; empty = schema default
   ObjectRef backendRef;
   Mutations mutations;  // spec.headerMutation / spec.bodyMutation
 };

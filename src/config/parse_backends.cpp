@@ -13,6 +13,7 @@ void parseServiceBackend(const Field& spec, ObjectMeta meta, Manifests& out) {
   const auto name = schema["name"].str(true);
   backend.schemaWhere = schema["name"].where();
   backend.prefix = schema["prefix"].str().value_or("");
+  backend.version = schema["version"].str().value_or("");
   backend.mutations = parseMutations(spec);
   // kind and group default to Backend / gateway.envoyproxy.io: the only target switchyard serves.
   auto ref = readRef(spec["backendRef"], backend.meta, "Backend", "gateway.envoyproxy.io");

@@ -81,6 +81,9 @@ void resolveServiceBackends(ResolveState& state) {
     backend->provider = provider;
     backend->prefix =
         manifest.prefix.empty() ? std::string(provider->descriptor.defaultPrefix) : manifest.prefix;
+    backend->schemaVersion = manifest.version.empty()
+                                 ? std::string(provider->descriptor.defaultVersion)
+                                 : manifest.version;
     backend->backendName = ref.key();
     backend->mutations = manifest.mutations;
     backend->endpoints = found->second->endpoints;

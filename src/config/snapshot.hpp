@@ -89,7 +89,9 @@ struct ServiceBackend {
   std::string name;                               // AIServiceBackend namespace/name
   const providers::Provider* provider = nullptr;  // from the registry, by schema.name
   std::string prefix;                             // schema.prefix
-  std::string backendName;                        // the Backend it points at
+  std::string
+      schemaVersion;        // schema.version, else the provider's default (Anthropic's API version)
+  std::string backendName;  // the Backend it points at
   std::vector<Endpoint> endpoints;
   std::optional<TlsValidation> tls;              // none = plaintext
   std::shared_ptr<const Credential> credential;  // may be null (no policy)

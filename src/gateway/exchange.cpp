@@ -9,6 +9,7 @@
 
 #include "gateway/error_response.hpp"
 #include "gateway/request_mutation.hpp"
+#include "gateway/stream_relay.hpp"
 #include "route/router.hpp"
 
 namespace switchyard::gateway {
@@ -20,7 +21,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::string_view kEventStream = "text/event-stream; charset=utf-8";
 constexpr auto kDefaultRequestTimeout = std::chrono::seconds(60);
 constexpr auto kDefaultStreamIdleTimeout = std::chrono::seconds(300);
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
@@ -28,11 +28,6 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 std::string_view headerOf(const http::Request& request, std::string_view name) {
   const auto value = request[boost::beast::string_view(name.data(), name.size())];
   return {value.data(), value.size()};
-}
-
-// An OpenAI error event: clients raise on it instead of keeping a truncated answer as complete.
-std::string errorEvent(const Error& error) {
-  return "data: " + core::renderOpenAiError(error) + "\n\n";
 }
 
 std::chrono::microseconds since(SteadyClock::time_point start) {
@@ -164,6 +159,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
   attempt.target.project = backend->project;
   attempt.target.region = backend->region;
   attempt.target.pathPrefix = backend->config->prefix;
+  attempt.target.schemaVersion = backend->config->schemaVersion;
   info_.modelOverride = ref.modelNameOverride;
   if (trace_) trace_->beginAttempt(*backend, attempt.target.model);
 
@@ -309,20 +305,14 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   if (!opened) co_return failed(attempt, opened.error());
   net::UpstreamStream& stream = *opened;
 
-  const auto idleLimit = rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
-  auto idleTimeout = [&] {
-    // Before the first byte the attempt's own timeout bounds the wait too (fallback stays
-    // possible).
-    return std::min(std::chrono::milliseconds(idleLimit),
-                    writer_.started() ? remaining() : attemptTime());
-  };
-
+  const std::chrono::milliseconds idleLimit =
+      rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
   if (stream.status() < 200 || stream.status() > 299) {
     // An error answer before any event: read it (bounded) and classify it; fallback stays possible.
     std::string body;
     for (;;) {
       const auto waited = SteadyClock::now();
-      auto piece = co_await stream.next(idleTimeout());
+      auto piece = co_await stream.next(std::min(idleLimit, attemptTime()));
       info_.upstreamWait += SteadyClock::now() - waited;
       if (!piece || !*piece) break;
       if (body.size() < kMaxErrorBody) body.append(**piece);
@@ -333,70 +323,24 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   // its body and headers need not stay for the life of the stream.
   attempt.calls.front() = core::OutboundRequest();
 
-  std::string out;
-  // Ends the attempt with `error`: before the first byte to the client it is an ordinary failed
-  // attempt (the next backend may answer); after it, the stream ends with an error event.
-  auto fail = [&](Error error) -> asio::awaitable<AttemptResult> {
-    if (!writer_.started()) co_return failed(attempt, error);
-    failed(attempt, error);
-    info_.responseCode = 200;
-    info_.errorType = core::kindName(error.kind);
-    out.clear();
-    if (trace_) trace_->onError(error);
-    co_await writer_.write(errorEvent(error));
-    co_await writer_.endStream();
-    co_return AttemptResult::Failed;
-  };
-  // Sends what the translator produced; false when the client has gone.
-  auto flush = [&]() -> asio::awaitable<bool> {
-    if (out.empty()) co_return true;
-    if (trace_) trace_->onStreamOutput(out);
-    bool ok = false;
-    if (!writer_.started()) {
-      info_.firstByteAt = SteadyClock::now();  // metrics: time to first token
-      HeaderList headers;
-      headers.emplace_back("x-request-id", std::string(info_.requestId));
-      ok = co_await writer_.beginStream(200, kEventStream, std::move(headers), out);
-      info_.responseCode = 200;
-    } else {
-      ok = co_await writer_.write(out);
-    }
-    out.clear();
-    co_return ok;
-  };
-  auto clientLeft = [&] {
-    failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
-    info_.responseFlags = "DC";
-    return AttemptResult::Abandoned;
-  };
-
-  // A client that goes away stops the upstream call at once, not at the next event. The hook is
-  // removed on every way out, before `stream` is gone.
-  writer_.onClientClose([&stream] { stream.cancel(); });
-  struct Unhook {
-    http::ResponseWriter& writer;
-    ~Unhook() {
-      writer.onClientClose([] {});
-    }
-  } unhook{writer_};
-  for (;;) {
-    const auto waited = SteadyClock::now();
-    auto piece = co_await stream.next(idleTimeout());
-    info_.upstreamWait += SteadyClock::now() - waited;  // metrics: gateway overhead
-    if (writer_.clientClosed()) co_return clientLeft();
-    if (!piece) co_return co_await fail(piece.error());
-    if (!*piece) break;  // upstream body complete
-    if (auto translated = translator->onBytes(**piece, out); !translated)
-      co_return co_await fail(translated.error());
-    // The client went away: dropping `stream` closes the upstream connection at once.
-    if (!co_await flush()) co_return clientLeft();
+  StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_.renderStreamError,
+                    *attempts_, idleLimit);
+  switch (co_await relay.run()) {
+    case StreamRelay::Outcome::Completed:
+      succeeded(attempt);
+      info_.responseModel = std::string(translator->responseModel());
+      info_.usage = translator->usage();
+      co_return AttemptResult::Answered;
+    case StreamRelay::Outcome::ClientLeft:
+      failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
+      info_.responseFlags = "DC";
+      co_return AttemptResult::Abandoned;
+    case StreamRelay::Outcome::Failed:
+      break;
   }
-  if (auto closed = translator->finish(out); !closed) co_return co_await fail(closed.error());
-  succeeded(attempt);
-  info_.responseModel = std::string(translator->responseModel());
-  info_.usage = translator->usage();
-  if (co_await flush()) co_await writer_.endStream();
-  co_return AttemptResult::Answered;
+  // Before the first byte an ordinary failed attempt (the next backend may answer); after it the
+  // relay has ended the stream with the error event.
+  co_return failed(attempt, relay.error());
 }
 
 Exchange::AttemptResult Exchange::failedWithStatus(Attempt& attempt, unsigned status,
@@ -434,10 +378,6 @@ asio::awaitable<void> Exchange::respondError(const Error& error) {
 
 std::chrono::milliseconds Exchange::attemptTime() const {
   return attempts_ ? attempts_->attemptTime(SteadyClock::now()) : std::chrono::milliseconds(0);
-}
-
-std::chrono::milliseconds Exchange::remaining() const {
-  return attempts_ ? attempts_->remaining(SteadyClock::now()) : std::chrono::milliseconds(0);
 }
 
 }  // namespace switchyard::gateway

@@ -58,7 +58,6 @@ class Exchange {
   const BackendRuntime* backendOf(const config::BackendRef& ref) const;
   boost::asio::awaitable<void> respondError(const core::Error& error);
   std::chrono::milliseconds attemptTime() const;
-  std::chrono::milliseconds remaining() const;
 
   const Runtime& runtime_;
   const api::EndpointSpec& endpoint_;

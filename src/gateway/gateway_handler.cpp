@@ -127,17 +127,20 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   if (requestId.empty() || requestId.size() > 128) requestId = newRequestId();
   log.requestId = requestId;
 
-  const auto path = pathOf(sv(request.target()));
-  const api::EndpointSpec* endpoint = api::findEndpoint(path);
+  const std::string_view target = sv(request.target());
+  const auto path = pathOf(target);
+  const api::EndpointMatch endpoint = api::matchEndpoint(path);
   const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
-  if (endpoint) {
+  if (endpoint.spec) {
     if (request.method() != bhttp::verb::post) {
       co_await respondError(
           writer, log,
-          Error::make(ErrorKind::MethodNotAllowed, "use POST for " + std::string(endpoint->path)),
-          endpoint->renderError, allowOnly("POST"));
+          Error::make(ErrorKind::MethodNotAllowed, "use POST for " + std::string(path)),
+          endpoint.spec->renderError, allowOnly("POST"));
     } else {
-      co_await serveEndpoint(*endpoint, request, writer, log);
+      const std::string_view query =
+          path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+      co_await serveEndpoint(endpoint, query, request, writer, log);
     }
   } else if (path == "/v1/models") {
     if (request.method() != bhttp::verb::get) {
@@ -156,20 +159,21 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
         Error::make(ErrorKind::RouteNotFound, "no route for " + std::string(path) +
                                                   "; this gateway serves " + api::endpointPaths() +
                                                   " and /v1/models"),
-        &core::renderOpenAiError);
+        api::errorRendererFor(path));
   }
   log.bytesSent = writer.bytesSent();
   log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
   accessLog_.record(log);
   metrics_.onResponse(log.responseCode);
-  if (endpoint) metrics_.onGenAiRequest(log, started);
+  if (endpoint.spec) metrics_.onGenAiRequest(log, started);
 }
 
-asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointSpec& endpoint,
-                                                    http::Request& request,
+asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& match,
+                                                    std::string_view query, http::Request& request,
                                                     http::ResponseWriter& writer,
                                                     RequestInfo& log) {
+  const api::EndpointSpec& endpoint = *match.spec;
   log.operation = endpoint.operationName;
   // Null unless tracing is on; ends (and is exported) on every way out of this function.
   auto trace = RequestTrace::begin(*services_.tracing, traceIds_, request);
@@ -182,7 +186,7 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointSpec& end
   } finishTrace{trace.get(), log};
 
   api::ParsedRequest parsed;
-  if (auto ok = parsed.parse(endpoint, sv(request[bhttp::field::content_type]), request.body());
+  if (auto ok = parsed.parse(match, sv(request[bhttp::field::content_type]), request.body(), query);
       !ok) {
     if (trace) trace->onError(ok.error());
     co_await respondError(writer, log, ok.error(), endpoint.renderError);

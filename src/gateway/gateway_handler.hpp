@@ -49,9 +49,9 @@ class GatewayHandler final : public http::Handler {
 
  private:
   // A request to one of the endpoints (chat completions, embeddings): parse, then the exchange.
-  boost::asio::awaitable<void> serveEndpoint(const api::EndpointSpec& endpoint,
-                                             http::Request& request, http::ResponseWriter& writer,
-                                             RequestInfo& log);
+  boost::asio::awaitable<void> serveEndpoint(const api::EndpointMatch& match,
+                                             std::string_view query, http::Request& request,
+                                             http::ResponseWriter& writer, RequestInfo& log);
   void scheduleLogFlush();
   std::string newRequestId();
 

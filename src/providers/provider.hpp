@@ -25,17 +25,19 @@ namespace switchyard::providers {
 struct ApiRequest {
   Endpoint endpoint = Endpoint::ChatCompletions;
   const boost::json::object* body = nullptr;  // the whole request body
-  std::string_view model;                     // the body's `model`
+  std::string_view model;  // the body's `model`, or the path's for the Gemini API
   bool stream = false;
   bool includeUsage = false;  // stream_options.include_usage
+  std::string_view query;     // the client's query string (e.g. Gemini's `alt=sse`), without '?'
 };
 
 // What a provider needs to know about the backend chosen for this attempt.
 struct BackendTarget {
-  std::string_view model;       // upstream model: modelNameOverride, else the requested model
-  std::string_view project;     // Vertex: GCP project (BackendSecurityPolicy gcpCredentials)
-  std::string_view region;      // Vertex: GCP region / location
-  std::string_view pathPrefix;  // AIServiceBackend schema.prefix (e.g. "/v1")
+  std::string_view model;          // upstream model: modelNameOverride, else the requested model
+  std::string_view project;        // Vertex: GCP project (BackendSecurityPolicy gcpCredentials)
+  std::string_view region;         // Vertex: GCP region / location
+  std::string_view pathPrefix;     // AIServiceBackend schema.prefix (e.g. "/v1")
+  std::string_view schemaVersion;  // AIServiceBackend schema.version (e.g. Anthropic's API version)
 };
 
 // Values that make a translation deterministic in tests.
@@ -80,6 +82,8 @@ class StreamTranslator {
 
   virtual const Usage& usage() const = 0;              // last cumulative usage seen
   virtual std::string_view responseModel() const = 0;  // model reported in the events
+  // The client stream's content type (its framing is the translator's choice too).
+  virtual std::string_view contentType() const { return "text/event-stream; charset=utf-8"; }
 };
 
 // One (endpoint × schema) pair. Stateless: one instance serves every request.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/endpoint_spec.hpp"
+#include "api/error_envelopes.hpp"
 #include "core/error.hpp"
 
 namespace switchyard::api {
@@ -171,7 +172,7 @@ class ChatRequestParse : public ::testing::TestWithParam<ParseCase> {};
 TEST_P(ChatRequestParse, ReadsTheCommonFields) {
   const auto& c = GetParam();
   ParsedRequest request;
-  const auto result = request.parse(*findEndpoint("/v1/chat/completions"), c.contentType, c.body);
+  const auto result = request.parse(matchEndpoint("/v1/chat/completions"), c.contentType, c.body);
   if (!c.errorKind.empty()) {
     ASSERT_FALSE(result) << "expected an error";
     EXPECT_EQ(core::kindName(result.error().kind), c.errorKind) << result.error().message;
@@ -194,7 +195,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, ChatRequestParse, ::testing::ValuesIn(kCases),
 
 TEST(ApiRequest, BodyKeepsEveryMember) {
   ParsedRequest request;
-  ASSERT_TRUE(request.parse(*findEndpoint("/v1/chat/completions"), kJson,
+  ASSERT_TRUE(request.parse(matchEndpoint("/v1/chat/completions"), kJson,
                             R"({"model":"m","temperature":0.5,"x":[1]})"));
   const auto& body = *request.request().body;
   EXPECT_EQ(body.size(), 3u);
@@ -209,9 +210,9 @@ namespace {
 
 TEST(EmbeddingsRequest, StreamFieldsAreNotReadAndTheEndpointIsSet) {
   ParsedRequest request;
-  const auto* spec = findEndpoint("/v1/embeddings");
-  ASSERT_NE(spec, nullptr);
-  ASSERT_TRUE(request.parse(*spec, kJson, R"({"model":"e","input":"hi","stream":"yes"})"));
+  const auto match = matchEndpoint("/v1/embeddings");
+  ASSERT_NE(match.spec, nullptr);
+  ASSERT_TRUE(request.parse(match, kJson, R"({"model":"e","input":"hi","stream":"yes"})"));
   EXPECT_EQ(request.request().endpoint, providers::Endpoint::Embeddings);
   EXPECT_EQ(request.request().model, "e");
   EXPECT_FALSE(request.request().stream);
@@ -219,17 +220,77 @@ TEST(EmbeddingsRequest, StreamFieldsAreNotReadAndTheEndpointIsSet) {
 
 TEST(EmbeddingsRequest, ModelIsRequired) {
   ParsedRequest request;
-  const auto result = request.parse(*findEndpoint("/v1/embeddings"), kJson, R"({"input":"hi"})");
+  const auto result = request.parse(matchEndpoint("/v1/embeddings"), kJson, R"({"input":"hi"})");
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().param, "model");
 }
 
-TEST(EndpointSpec, PathsAreExact) {
-  EXPECT_EQ(findEndpoint("/v1/chat/completions/"), nullptr);
-  EXPECT_EQ(findEndpoint("/v1/embedding"), nullptr);
-  EXPECT_EQ(findEndpoint("/v1/chat/completions")->operationName, "chat");
-  EXPECT_EQ(findEndpoint("/v1/embeddings")->operationName, "embeddings");
-  EXPECT_EQ(endpointPaths(), "/v1/chat/completions, /v1/embeddings");
+TEST(EndpointSpec, OpenAiPathsAreExact) {
+  EXPECT_EQ(matchEndpoint("/v1/chat/completions/").spec, nullptr);
+  EXPECT_EQ(matchEndpoint("/v1/embedding").spec, nullptr);
+  EXPECT_EQ(matchEndpoint("/v1/chat/completions").spec->operationName, "chat");
+  EXPECT_EQ(matchEndpoint("/v1/embeddings").spec->operationName, "embeddings");
+}
+
+TEST(EndpointSpec, AnthropicPaths) {
+  for (const auto* path : {"/anthropic/v1/messages", "/v1/messages"})
+    EXPECT_EQ(matchEndpoint(path).spec->endpoint, providers::Endpoint::AnthropicMessages) << path;
+  for (const auto* path : {"/anthropic/v1/messages/count_tokens", "/v1/messages/count_tokens"})
+    EXPECT_EQ(matchEndpoint(path).spec->endpoint, providers::Endpoint::AnthropicCountTokens)
+        << path;
+  EXPECT_EQ(matchEndpoint("/anthropic/v1/messages/batches").spec, nullptr);
+}
+
+TEST(EndpointSpec, GeminiPathsNameTheModelAndTheMethod) {
+  auto match = matchEndpoint("/v1beta/models/gemini-2.5-flash:generateContent");
+  ASSERT_NE(match.spec, nullptr);
+  EXPECT_EQ(match.spec->endpoint, providers::Endpoint::GeminiGenerateContent);
+  EXPECT_EQ(match.model, "gemini-2.5-flash");
+  EXPECT_FALSE(match.stream);
+  match = matchEndpoint("/v1beta/models/vertex-virtual-model:streamGenerateContent");
+  EXPECT_EQ(match.model, "vertex-virtual-model");
+  EXPECT_TRUE(match.stream);
+  match = matchEndpoint("/v1beta/models/m:countTokens");
+  EXPECT_EQ(match.spec->endpoint, providers::Endpoint::GeminiCountTokens);
+  match = matchEndpoint(
+      "/v1beta1/projects/p/locations/us-central1/publishers/google/models/m:streamGenerateContent");
+  EXPECT_EQ(match.spec->endpoint, providers::Endpoint::GeminiGenerateContent);
+  EXPECT_EQ(match.model, "m");
+  EXPECT_TRUE(match.stream);
+  EXPECT_EQ(matchEndpoint("/v1/projects/p/locations/l/publishers/google/models/m:countTokens")
+                .spec->endpoint,
+            providers::Endpoint::GeminiCountTokens);
+  // Not a model method: no endpoint.
+  EXPECT_EQ(matchEndpoint("/v1beta/models/a/b:generateContent").spec, nullptr);
+  EXPECT_EQ(matchEndpoint("/v1beta/models/:generateContent").spec, nullptr);
+  EXPECT_EQ(matchEndpoint("/v1beta/models/m:embedContent").spec, nullptr);
+  EXPECT_EQ(
+      matchEndpoint("/v1/projects/p/locations/l/publishers/anthropic/models/m:rawPredict").spec,
+      nullptr);
+}
+
+TEST(EndpointSpec, ErrorsOfUnmatchedPathsUseTheirApisEnvelope) {
+  EXPECT_EQ(errorRendererFor("/anthropic/v1/nope"), &renderAnthropicError);
+  EXPECT_EQ(errorRendererFor("/v1beta/models/m:nope"), &renderGoogleError);
+  EXPECT_EQ(errorRendererFor("/v1/nope"), &core::renderOpenAiError);
+}
+
+TEST(GeminiRequest, TheModelAndStreamComeFromThePath) {
+  ParsedRequest request;
+  const auto match = matchEndpoint("/v1beta/models/gem:streamGenerateContent");
+  ASSERT_TRUE(request.parse(match, kJson, R"({"contents":[],"model":"ignored","stream":false})",
+                            "alt=sse"));
+  EXPECT_EQ(request.request().model, "gem");
+  EXPECT_TRUE(request.request().stream);
+  EXPECT_EQ(request.request().query, "alt=sse");
+}
+
+TEST(AnthropicRequest, StreamFromTheBodyAndNoStreamOptions) {
+  ParsedRequest request;
+  ASSERT_TRUE(request.parse(matchEndpoint("/v1/messages"), kJson,
+                            R"({"model":"claude","stream":true,"stream_options":7})"));
+  EXPECT_TRUE(request.request().stream);
+  EXPECT_EQ(request.request().endpoint, providers::Endpoint::AnthropicMessages);
 }
 
 }  // namespace

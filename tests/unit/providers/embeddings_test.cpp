@@ -69,7 +69,7 @@ struct CaseRequest {
     request.endpoint = Endpoint::Embeddings;
     request.body = &body;
     request.model = model;
-    target = BackendTarget{targetModel, project, region, prefix};
+    target = BackendTarget{targetModel, project, region, prefix, {}};
   }
 };
 

@@ -13,33 +13,32 @@
 namespace switchyard::providers {
 namespace {
 
-constexpr std::array kEndpoints{Endpoint::ChatCompletions, Endpoint::Embeddings};
+constexpr std::array kEndpoints{Endpoint::ChatCompletions,       Endpoint::Embeddings,
+                                Endpoint::AnthropicMessages,     Endpoint::AnthropicCountTokens,
+                                Endpoint::GeminiGenerateContent, Endpoint::GeminiCountTokens};
 static_assert(kEndpoints.size() == kEndpointCount, "a new endpoint needs a column below");
 
 struct Expected {
   std::string_view schema;
-  bool chatCompletions;
-  bool embeddings;
+  // In kEndpoints' order: chat, embeddings, anthropic messages, anthropic count_tokens,
+  // gemini generateContent, gemini countTokens.
+  std::array<bool, kEndpointCount> served;
 
-  bool serves(Endpoint endpoint) const {
-    switch (endpoint) {
-      case Endpoint::ChatCompletions:
-        return chatCompletions;
-      case Endpoint::Embeddings:
-        return embeddings;
-    }
-    return false;
-  }
+  bool serves(Endpoint endpoint) const { return served[static_cast<std::size_t>(endpoint)]; }
 };
 
 // The whole matrix, in registration order. Adding a provider or an endpoint changes this table.
 constexpr std::array<Expected, 2> kMatrix{{
-    {"GCPVertexAI", true, true},
-    {"OpenAI", true, true},
+    {"GCPVertexAI", {true, true, false, false, false, false}},
+    {"OpenAI", {true, true, false, false, false, false}},
 }};
 
 std::string_view nameOf(Endpoint endpoint) {
-  return endpoint == Endpoint::ChatCompletions ? "chat_completions" : "embeddings";
+  constexpr std::array<std::string_view, kEndpointCount> kNames{
+      "chat_completions",        "embeddings",
+      "anthropic_messages",      "anthropic_count_tokens",
+      "gemini_generate_content", "gemini_count_tokens"};
+  return kNames[static_cast<std::size_t>(endpoint)];
 }
 
 TEST(Registry, EveryCombinationIsAsExpected) {

@@ -1,0 +1,83 @@
+#include "gateway/stream_relay.hpp"
+
+namespace switchyard::gateway {
+
+namespace asio = boost::asio;
+using core::Error;
+using SteadyClock = std::chrono::steady_clock;
+
+StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
+                         http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
+                         api::ErrorRenderer renderStreamError,
+                         const route::AttemptSequence& attempts,
+                         std::chrono::milliseconds idleLimit)
+    : stream_(stream),
+      translator_(translator),
+      writer_(writer),
+      info_(info),
+      trace_(trace),
+      renderStreamError_(renderStreamError),
+      attempts_(attempts),
+      idleLimit_(idleLimit) {}
+
+std::chrono::milliseconds StreamRelay::idleTimeout() const {
+  const auto now = SteadyClock::now();
+  return std::min(idleLimit_,
+                  writer_.started() ? attempts_.remaining(now) : attempts_.attemptTime(now));
+}
+
+asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
+  // A client that goes away stops the upstream call at once, not at the next event. The hook is
+  // removed on every way out, before the stream is gone.
+  writer_.onClientClose([this] { stream_.cancel(); });
+  struct Unhook {
+    http::ResponseWriter& writer;
+    ~Unhook() { writer.onClientClose([] {}); }
+  } unhook{writer_};
+  for (;;) {
+    const auto waited = SteadyClock::now();
+    auto piece = co_await stream_.next(idleTimeout());
+    info_.upstreamWait += SteadyClock::now() - waited;  // metrics: gateway overhead
+    if (writer_.clientClosed()) co_return Outcome::ClientLeft;
+    if (!piece) co_return co_await fail(piece.error());
+    if (!*piece) break;  // upstream body complete
+    if (auto translated = translator_.onBytes(**piece, out_); !translated)
+      co_return co_await fail(translated.error());
+    // The client went away: the caller drops the stream, which closes the upstream connection.
+    if (!co_await flush()) co_return Outcome::ClientLeft;
+  }
+  if (auto closed = translator_.finish(out_); !closed) co_return co_await fail(closed.error());
+  if (co_await flush()) co_await writer_.endStream();
+  co_return Outcome::Completed;
+}
+
+asio::awaitable<StreamRelay::Outcome> StreamRelay::fail(Error error) {
+  error_ = std::move(error);
+  out_.clear();  // nothing of the failing piece goes out
+  if (!writer_.started()) co_return Outcome::Failed;
+  info_.responseCode = 200;
+  info_.errorType = core::kindName(error_.kind);
+  if (trace_) trace_->onError(error_);
+  co_await writer_.write(renderStreamError_(error_));
+  co_await writer_.endStream();
+  co_return Outcome::Failed;
+}
+
+asio::awaitable<bool> StreamRelay::flush() {
+  if (out_.empty()) co_return true;
+  if (trace_) trace_->onStreamOutput(out_);
+  bool ok = false;
+  if (!writer_.started()) {
+    info_.firstByteAt = SteadyClock::now();  // metrics: time to first token
+    std::vector<std::pair<std::string, std::string>> headers;
+    headers.emplace_back("x-request-id", std::string(info_.requestId));
+    ok = co_await writer_.beginStream(200, translator_.contentType(), std::move(headers), out_);
+    info_.responseCode = 200;
+  } else {
+    ok = co_await writer_.write(out_);
+  }
+  out_.clear();
+  co_return ok;
+}
+
+}  // namespace switchyard::gateway

@@ -1,0 +1,60 @@
+#pragma once
+// Relays one upstream stream to the client as it arrives: upstream bytes → the provider's stream
+// translator → the client, event by event, never buffering the answer. Before the first byte goes
+// out a failure is the attempt's (the exchange may fall back); after it, the stream ends with the
+// endpoint's error event so the client raises instead of keeping half an answer as whole.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+
+#include "api/endpoint_spec.hpp"
+#include "core/error.hpp"
+#include "gateway/request_info.hpp"
+#include "gateway/request_trace.hpp"
+#include "http/server.hpp"
+#include "net/upstream_client.hpp"
+#include "providers/provider.hpp"
+#include "route/attempt_sequence.hpp"
+
+namespace switchyard::gateway {
+
+class StreamRelay {
+ public:
+  enum class Outcome {
+    Completed,   // the whole stream reached the client
+    Failed,      // error(); if the client saw a byte, the error event was sent and the stream ended
+    ClientLeft,  // the client went away; the upstream call was stopped at once
+  };
+
+  // `idleLimit` bounds each wait for upstream bytes; before the first byte to the client the
+  // attempt's own time bounds it too (fallback stays possible), after it what is left of the
+  // request.
+  StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
+              http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
+              api::ErrorRenderer renderStreamError, const route::AttemptSequence& attempts,
+              std::chrono::milliseconds idleLimit);
+
+  boost::asio::awaitable<Outcome> run();
+  const core::Error& error() const { return error_; }
+
+ private:
+  boost::asio::awaitable<Outcome> fail(core::Error error);
+  // Sends what the translator produced; false when the client has gone.
+  boost::asio::awaitable<bool> flush();
+  std::chrono::milliseconds idleTimeout() const;
+
+  net::UpstreamStream& stream_;
+  providers::StreamTranslator& translator_;
+  http::ResponseWriter& writer_;
+  RequestInfo& info_;
+  RequestTrace* trace_;
+  api::ErrorRenderer renderStreamError_;
+  const route::AttemptSequence& attempts_;
+  std::chrono::milliseconds idleLimit_;
+  std::string out_;  // the client frames not yet written
+  core::Error error_;
+};
+
+}  // namespace switchyard::gateway
