@@ -1,8 +1,8 @@
-#include "demo/demo_manifests.hpp"
+#include "app/demo_manifests.hpp"
 
 #include <sstream>
 
-namespace switchyard::demo {
+namespace switchyard::app {
 
 namespace {
 
@@ -170,4 +170,4 @@ stringData:
   return y;
 }
 
-}  // namespace switchyard::demo
+}  // namespace switchyard::app

@@ -1,22 +1,21 @@
-#include "emulator/emulate_command.hpp"
+#include "app/emulate_command.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <sys/stat.h>
-
-#include <csignal>
-#include <fstream>
+#include <chrono>
+#include <cstdint>
 #include <iostream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "app/cli.hpp"
 #include "emulator/emulator.hpp"
 
-namespace switchyard::emulator {
+namespace switchyard::app {
+
+using emulator::Emulator;
+using emulator::EmulatorOptions;
 
 namespace {
 
@@ -35,26 +34,6 @@ constexpr const char* kUsage = R"(usage: switchyard emulate [options]
 Without --tls-cert or --tls-auto the emulator serves plaintext HTTP.
 )";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void writeFile(const std::string& path, const std::string& text, bool secret) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + path);
-  if (secret) ::chmod(path.c_str(), 0600);
-}
-
 struct EmulateArgs {
   EmulatorOptions options;
   std::string certFile, keyFile, writeCa, writeKey;
@@ -65,14 +44,10 @@ EmulateArgs parseArgs(int argc, char** argv) {
   EmulateArgs args;
   args.options.tls = false;
   args.options.port = 8443;
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw UsageError(arg + " needs a value");
-      return argv[++i];
-    };
+  for (ArgReader reader(argc, argv); reader.next();) {
+    const std::string& arg = reader.arg();
     if (arg == "--listen") {
-      const std::string listen = value();
+      const std::string listen = reader.value();
       const auto colon = listen.rfind(':');
       if (colon == std::string::npos) throw UsageError("--listen needs HOST:PORT");
       std::string host = listen.substr(0, colon);
@@ -87,22 +62,22 @@ EmulateArgs parseArgs(int argc, char** argv) {
         throw UsageError("--listen needs a port number in 0-65535");
       }
     } else if (arg == "--tls-cert") {
-      args.certFile = value();
+      args.certFile = reader.value();
     } else if (arg == "--tls-key") {
-      args.keyFile = value();
+      args.keyFile = reader.value();
     } else if (arg == "--tls-auto") {
       args.tlsAuto = true;
     } else if (arg == "--tls-dns") {
-      args.options.tlsDnsNames.push_back(value());
+      args.options.tlsDnsNames.push_back(reader.value());
     } else if (arg == "--write-ca") {
-      args.writeCa = value();
+      args.writeCa = reader.value();
     } else if (arg == "--write-key") {
-      args.writeKey = value();
+      args.writeKey = reader.value();
     } else if (arg == "--accept-key") {
-      args.options.acceptedServiceAccountJson.push_back(readFile(value()));
+      args.options.acceptedServiceAccountJson.push_back(readFile(reader.value()));
     } else if (arg == "--token-lifetime") {
       try {
-        const long long seconds = std::stoll(value());
+        const long long seconds = std::stoll(reader.value());
         if (seconds < 1) throw std::out_of_range("lifetime");
         args.options.tokenLifetime = std::chrono::seconds(seconds);
       } catch (const std::exception&) {
@@ -111,7 +86,7 @@ EmulateArgs parseArgs(int argc, char** argv) {
     } else if (arg == "-h" || arg == "--help") {
       throw UsageError("");
     } else {
-      throw UsageError("unknown option " + arg);
+      reader.rejectUnknown();
     }
   }
   if (args.certFile.empty() != args.keyFile.empty())
@@ -135,15 +110,14 @@ int runEmulateCommand(int argc, char** argv) {
   try {
     args = parseArgs(argc, argv);
   } catch (const UsageError& e) {
-    if (*e.what()) std::cerr << "switchyard emulate: " << e.what() << "\n";
-    std::cerr << kUsage;
-    return *e.what() ? 2 : 0;
+    return reportUsageError("emulate", e, kUsage);
   }
 
   Emulator emulator(args.options);
   emulator.start();
-  if (!args.writeCa.empty()) writeFile(args.writeCa, emulator.caPem(), false);
-  if (!args.writeKey.empty()) writeFile(args.writeKey, emulator.serviceAccountJson(), true);
+  if (!args.writeCa.empty()) writeFile(args.writeCa, emulator.caPem());
+  if (!args.writeKey.empty())
+    writeFile(args.writeKey, emulator.serviceAccountJson(), FileAccess::OwnerOnly);
 
   boost::json::object ready;
   ready["level"] = "info";
@@ -154,12 +128,10 @@ int runEmulateCommand(int argc, char** argv) {
   ready["tls"] = args.options.tls;
   std::cout << boost::json::serialize(ready) << std::endl;
 
-  boost::asio::io_context signalsIoc;
-  boost::asio::signal_set signals(signalsIoc, SIGINT, SIGTERM);
-  signals.async_wait([](const boost::system::error_code&, int) {});
-  signalsIoc.run();  // returns once a signal arrived
+  SignalWatch signals;
+  signals.wait();
   emulator.stop();
   return 0;
 }
 
-}  // namespace switchyard::emulator
+}  // namespace switchyard::app

@@ -1,38 +1,23 @@
-#include "demo/demo_command.hpp"
+#include "app/demo_command.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <unistd.h>
 
-#include <csignal>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 
-#include "demo/demo_manifests.hpp"
+#include "app/cli.hpp"
+#include "app/demo_manifests.hpp"
 #include "emulator/emulator.hpp"
 #include "gateway/gateway.hpp"
 
-namespace switchyard::demo {
+namespace switchyard::app {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void writeFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
 
 // The token endpoint is verified against OpenSSL's default store (docs/DESIGN.md §1 Trust). The
 // demo adds its emulator CA to a copy of the system bundle and points SSL_CERT_FILE at it, as a
@@ -48,27 +33,23 @@ void trustEmulatorCa(const fs::path& dir, const std::string& caPem) {
   ::setenv("SSL_CERT_FILE", path.c_str(), 1);
 }
 
-std::optional<std::string> processEnv(std::string_view name) {
-  const char* value = std::getenv(std::string(name).c_str());
-  if (!value) return std::nullopt;
-  return std::string(value);
-}
-
 }  // namespace
 
 int runDemoCommand(int argc, char** argv) {
   std::string listen = "0.0.0.0:8080";
   std::string admin = "127.0.0.1:9901";
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--listen" && i + 1 < argc)
-      listen = argv[++i];
-    else if (arg == "--admin" && i + 1 < argc)
-      admin = argv[++i];
-    else {
-      std::cerr << "usage: switchyard demo [--listen HOST:PORT] [--admin HOST:PORT]\n";
-      return 2;
+  try {
+    for (ArgReader args(argc, argv); args.next();) {
+      if (args.arg() == "--listen")
+        listen = args.value();
+      else if (args.arg() == "--admin")
+        admin = args.value();
+      else
+        args.rejectUnknown();
     }
+  } catch (const UsageError&) {
+    std::cerr << "usage: switchyard demo [--listen HOST:PORT] [--admin HOST:PORT]\n";
+    return 2;
   }
 
   const fs::path dir =
@@ -112,18 +93,12 @@ int runDemoCommand(int argc, char** argv) {
       << "Press Ctrl-C to stop.\n"
       << std::flush;
 
-  boost::asio::io_context signalsIoc;
-  boost::asio::signal_set signals(signalsIoc, SIGINT, SIGTERM);
-  signals.async_wait(
-      [&](const boost::system::error_code&, int) { gateway.stop(std::chrono::seconds(5)); });
-  std::thread signalThread([&] { signalsIoc.run(); });
+  SignalWatch signals([&gateway] { gateway.stop(std::chrono::seconds(5)); });
   gateway.join();
-  signalsIoc.stop();
-  signalThread.join();
   vertex.stop();
   std::error_code ignored;
   fs::remove_all(dir, ignored);
   return 0;
 }
 
-}  // namespace switchyard::demo
+}  // namespace switchyard::app

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-namespace switchyard::demo {
+namespace switchyard::app {
 
 struct DemoSetup {
   std::uint16_t emulatorPort = 0;
@@ -14,4 +14,4 @@ struct DemoSetup {
 
 std::string renderDemoManifests(const DemoSetup& setup);
 
-}  // namespace switchyard::demo
+}  // namespace switchyard::app

@@ -1,0 +1,150 @@
+#include "app/cli.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/run_command.hpp"
+
+namespace switchyard::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// argv as main() gets it: program, subcommand, options.
+struct Argv {
+  explicit Argv(std::vector<std::string> args) : strings(std::move(args)) {
+    for (auto& s : strings) pointers.push_back(s.data());
+  }
+  int argc() const { return static_cast<int>(pointers.size()); }
+  char** argv() { return pointers.data(); }
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+};
+
+std::string usageMessage(std::vector<std::string> args) {
+  Argv argv(std::move(args));
+  try {
+    parseRunArgs(argv.argc(), argv.argv());
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ArgReader, ReadsOptionsAndValuesAfterTheSubcommand) {
+  Argv argv({"switchyard", "run", "--listen", "127.0.0.1:0", "--flag"});
+  std::vector<std::string> seen;
+  for (ArgReader args(argv.argc(), argv.argv()); args.next();) {
+    seen.push_back(args.arg());
+    if (args.arg() == "--listen") seen.push_back(args.value());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"--listen", "127.0.0.1:0", "--flag"}));
+}
+
+TEST(ArgReader, NamesTheOptionThatLacksAValueOrIsUnknown) {
+  Argv argv({"switchyard", "run", "--bogus", "--listen"});
+  ArgReader args(argv.argc(), argv.argv());
+  ASSERT_TRUE(args.next());
+  EXPECT_THROW(
+      {
+        try {
+          args.rejectUnknown();
+        } catch (const UsageError& e) {
+          EXPECT_STREQ(e.what(), "unknown option --bogus");
+          throw;
+        }
+      },
+      UsageError);
+  ASSERT_TRUE(args.next());
+  EXPECT_THROW(
+      {
+        try {
+          args.value();
+        } catch (const UsageError& e) {
+          EXPECT_STREQ(e.what(), "--listen needs a value");
+          throw;
+        }
+      },
+      UsageError);
+  EXPECT_FALSE(args.next());
+}
+
+TEST(RunArgs, ParsesEveryOption) {
+  Argv argv({"switchyard", "run", "-c", "a.yaml", "--config", "b.yaml", "--listen", "h:1",
+             "--admin", "h:2", "--secrets-dir", "/s", "--workers", "3"});
+  const auto options = parseRunArgs(argv.argc(), argv.argv());
+  EXPECT_EQ(options.configPaths, (std::vector<std::string>{"a.yaml", "b.yaml"}));
+  EXPECT_EQ(options.listen, "h:1");
+  EXPECT_EQ(options.admin, "h:2");
+  EXPECT_EQ(options.secretsDir, "/s");
+  EXPECT_EQ(options.workers, 3);
+  EXPECT_TRUE(options.getenv);
+}
+
+TEST(RunArgs, UsageErrors) {
+  EXPECT_EQ(usageMessage({"switchyard", "run"}), "at least one -c PATH is required");
+  EXPECT_EQ(usageMessage({"switchyard", "run", "-c"}), "-c needs a value");
+  EXPECT_EQ(usageMessage({"switchyard", "run", "-c", "a", "--workers"}),
+            "--workers needs a number");
+  EXPECT_EQ(usageMessage({"switchyard", "run", "-c", "a", "--workers", "x"}),
+            "--workers needs a number");
+  EXPECT_EQ(usageMessage({"switchyard", "run", "-c", "a", "--nope"}), "unknown option --nope");
+}
+
+TEST(ReportUsageError, PrintsMessageAndUsageOrJustUsageForHelp) {
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(reportUsageError("emulate", UsageError("unknown option -x"), "usage: u\n"), 2);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "switchyard emulate: unknown option -x\nusage: u\n");
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(reportUsageError("emulate", UsageError(""), "usage: u\n"), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "usage: u\n");
+}
+
+TEST(ProcessEnv, ReadsTheEnvironment) {
+  ::setenv("SWITCHYARD_CLI_TEST", "value", 1);
+  EXPECT_EQ(processEnv("SWITCHYARD_CLI_TEST"), "value");
+  ::unsetenv("SWITCHYARD_CLI_TEST");
+  EXPECT_EQ(processEnv("SWITCHYARD_CLI_TEST"), std::nullopt);
+}
+
+TEST(Files, WriteThenReadAndOwnerOnlyMode) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("switchyard-cli-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  writeFile(dir / "plain", std::string("a\0b", 3));
+  EXPECT_EQ(readFile(dir / "plain"), std::string("a\0b", 3));
+  writeFile(dir / "key", "secret", FileAccess::OwnerOnly);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_THROW(readFile(dir / "missing"), std::runtime_error);
+  EXPECT_THROW(writeFile(dir / "no-such-dir" / "f", "x"), std::runtime_error);
+  fs::remove_all(dir);
+}
+
+TEST(SignalWatch, ReloadsOnSighupAndStopsOnceOnSigterm) {
+  std::atomic<int> reloads = 0;
+  std::atomic<int> stops = 0;
+  SignalWatch signals([&] { ++stops; }, [&] { ++reloads; });
+  std::raise(SIGHUP);
+  while (reloads.load() < 1) std::this_thread::yield();
+  std::raise(SIGTERM);
+  signals.wait();
+  EXPECT_EQ(stops.load(), 1);
+  std::raise(SIGTERM);  // after the stop: swallowed while the watch lives, not fatal
+  EXPECT_EQ(stops.load(), 1);
+  EXPECT_EQ(reloads.load(), 1);
+}
+
+}  // namespace
+}  // namespace switchyard::app
