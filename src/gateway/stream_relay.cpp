@@ -32,7 +32,9 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
   writer_.onClientClose([this] { stream_.cancel(); });
   struct Unhook {
     http::ResponseWriter& writer;
-    ~Unhook() { writer.onClientClose([] {}); }
+    ~Unhook() {
+      writer.onClientClose([] {});
+    }
   } unhook{writer_};
   for (;;) {
     const auto waited = SteadyClock::now();

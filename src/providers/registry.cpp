@@ -3,15 +3,17 @@
 #include <array>
 #include <string>
 
+#include "providers/anthropic/anthropic_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
 #include "providers/vertex/vertex_provider.hpp"
 
 namespace switchyard::providers {
 
 std::span<const Provider* const> allProviders() {
-  static const std::array<const Provider*, 2> providers{
+  static const std::array<const Provider*, 3> providers{
       &vertex::provider(),
       &openai::provider(),
+      &anthropic::provider(),
   };
   return providers;
 }

@@ -17,7 +17,7 @@ const Provider* findProvider(std::string_view schemaName);
 // All of them, in registration order (for "supported: ..." messages).
 std::span<const Provider* const> allProviders();
 
-// "GCPVertexAI, OpenAI": the schema names, for messages.
+// "GCPVertexAI, OpenAI, GCPAnthropic": the schema names, for messages.
 std::string schemaNames();
 
 }  // namespace switchyard::providers

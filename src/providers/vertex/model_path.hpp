@@ -17,4 +17,11 @@ namespace switchyard::providers::vertex {
 // (config validation should have caught it). Chat (buildTarget) and embeddings both build on it.
 core::Result<std::string> modelPath(const BackendTarget& target, std::string_view method);
 
+// The same under another publisher: `publishers/{publisher}/models/{model}:{method}` (Claude on
+// Vertex is publisher "anthropic"). `model` overrides target.model when not empty (Anthropic's
+// token counter is the model "count-tokens").
+core::Result<std::string> publisherModelPath(const BackendTarget& target,
+                                             std::string_view publisher, std::string_view method,
+                                             std::string_view model = {});
+
 }  // namespace switchyard::providers::vertex

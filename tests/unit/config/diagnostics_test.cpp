@@ -195,7 +195,8 @@ spec:
     name: b
 )",
        Severity::Warning, 7, "AIServiceBackend", "default/bedrock", "spec.schema.name",
-       "schema AWSBedrock not supported by switchyard (supported: GCPVertexAI, OpenAI); backend "
+       "schema AWSBedrock not supported by switchyard (supported: GCPVertexAI, OpenAI, "
+       "GCPAnthropic); backend "
        "disabled"},
       {"MissingBackend", R"(apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend

@@ -46,9 +46,12 @@ TEST(LoaderTest, EnvoyAiGatewayExamplesLoad) {
   EXPECT_EQ(snapshot.routes[4].name, "default/stream-idle-timeout");
   EXPECT_EQ(snapshot.listener.bodyLimitBytes, 50ull << 20);
 
-  // Unsupported schemas are disabled, not created.
-  EXPECT_EQ(snapshot.backends.size(), 3u);
-  EXPECT_EQ(findBackend(snapshot, "default/envoy-ai-gateway-basic-gcp-anthropic"), nullptr);
+  // Unsupported schemas are disabled, not created; Claude on Vertex keeps its schema version.
+  EXPECT_EQ(snapshot.backends.size(), 4u);
+  const auto* claude = findBackend(snapshot, "default/envoy-ai-gateway-basic-gcp-anthropic");
+  ASSERT_NE(claude, nullptr);
+  EXPECT_EQ(claude->provider->descriptor.schemaName, "GCPAnthropic");
+  EXPECT_EQ(claude->schemaVersion, "vertex-2023-10-16");
   EXPECT_EQ(findBackend(snapshot, "default/provider-fallback-aws"), nullptr);
 
   const auto* gcp = findBackend(snapshot, "default/envoy-ai-gateway-basic-gcp");
@@ -94,12 +97,12 @@ TEST(LoaderTest, EnvoyAiGatewayExamplesLoad) {
 
   // The warnings that keep this file loadable, each once.
   EXPECT_EQ(countWarnings(result, "not served by switchyard; skipped"), 4);
-  EXPECT_EQ(countWarnings(result, "schema GCPAnthropic not supported by switchyard"), 1);
+  EXPECT_EQ(countWarnings(result, "schema GCPAnthropic not supported by switchyard"), 0);
   EXPECT_EQ(countWarnings(result, "schema AWSBedrock not supported by switchyard"), 1);
   EXPECT_EQ(countWarnings(result, "type AWSCredentials not supported"), 1);
   EXPECT_EQ(countWarnings(result, "is not a service-account key"), 1);
   EXPECT_EQ(countWarnings(result, "no such AIServiceBackend"), 4);
-  EXPECT_EQ(countWarnings(result, "rule has no usable backend"), 3);
+  EXPECT_EQ(countWarnings(result, "rule has no usable backend"), 2);
   const auto* deployment = testing::findDiagnostic(result, "kind Deployment");
   ASSERT_NE(deployment, nullptr);
   EXPECT_EQ(deployment->where.line, 250);

@@ -288,6 +288,7 @@ TEST(Embeddings, NeverStreamed) {
   const BackendTarget target{"text-embedding-005", "p", "us-central1", {}};
   for (const Provider* provider : allProviders()) {
     const Translator* translator = provider->translator(Endpoint::Embeddings);
+    if (!provider->descriptor.serves(Endpoint::Embeddings)) continue;
     ASSERT_NE(translator, nullptr) << provider->descriptor.schemaName;
     EXPECT_EQ(translator->newStreamTranslator(request, target, {}), nullptr)
         << provider->descriptor.schemaName;

@@ -28,9 +28,10 @@ struct Expected {
 };
 
 // The whole matrix, in registration order. Adding a provider or an endpoint changes this table.
-constexpr std::array<Expected, 2> kMatrix{{
+constexpr std::array<Expected, 3> kMatrix{{
     {"GCPVertexAI", {true, true, false, false, false, false}},
     {"OpenAI", {true, true, false, false, false, false}},
+    {"GCPAnthropic", {false, false, false, false, false, false}},
 }};
 
 std::string_view nameOf(Endpoint endpoint) {
@@ -84,7 +85,9 @@ TEST(Registry, UnknownNamesFindNothing) {
   }
 }
 
-TEST(Registry, SchemaNamesListsThemInOrder) { EXPECT_EQ(schemaNames(), "GCPVertexAI, OpenAI"); }
+TEST(Registry, SchemaNamesListsThemInOrder) {
+  EXPECT_EQ(schemaNames(), "GCPVertexAI, OpenAI, GCPAnthropic");
+}
 
 }  // namespace
 }  // namespace switchyard::providers
