@@ -12,8 +12,23 @@
 
 #include <optional>
 
+#include "core/base64.hpp"
+
 namespace switchyard::auth {
 namespace {
+
+// JWS compact serialization (RFC 7515 §2): base64url without padding; a decoder accepts exactly
+// one text per value.
+std::string jwsEncode(std::string_view bytes) {
+  return core::base64::encode(bytes, core::base64::Alphabet::kUrl,
+                              core::base64::Padding::kUnpadded);
+}
+
+std::optional<std::string> jwsDecode(std::string_view text) {
+  return core::base64::decode(text, {.alphabet = core::base64::AcceptAlphabet::kUrl,
+                                     .padding = core::base64::AcceptPadding::kNone,
+                                     .canonical = true});
+}
 
 using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
@@ -49,9 +64,9 @@ std::optional<boost::json::object> parseObject(std::string_view text) {
 
 core::Result<std::string> signJwtRs256(const EVP_PKEY& key, std::string_view headerJson,
                                        std::string_view claimsJson) {
-  std::string jwt = base64UrlEncode(headerJson);
+  std::string jwt = jwsEncode(headerJson);
   jwt += '.';
-  jwt += base64UrlEncode(claimsJson);
+  jwt += jwsEncode(claimsJson);
 
   MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   std::string signature(static_cast<std::size_t>(EVP_PKEY_get_size(&key)), '\0');
@@ -64,7 +79,7 @@ core::Result<std::string> signJwtRs256(const EVP_PKEY& key, std::string_view hea
   if (!ok) return core::Error::make(core::ErrorKind::Internal, "RS256 signing failed");
   signature.resize(length);
   jwt += '.';
-  jwt += base64UrlEncode(signature);
+  jwt += jwsEncode(signature);
   return jwt;
 }
 
@@ -109,9 +124,9 @@ core::Result<boost::json::object> verifyJwtRs256(const EVP_PKEY& publicKey, std:
     return invalidJwt("Invalid JWT: not three base64url parts separated by '.'.");
   }
   const std::string_view signingInput = jwt.substr(0, secondDot);
-  const auto headerText = base64UrlDecode(jwt.substr(0, firstDot));
-  const auto claimsText = base64UrlDecode(jwt.substr(firstDot + 1, secondDot - firstDot - 1));
-  const auto signature = base64UrlDecode(jwt.substr(secondDot + 1));
+  const auto headerText = jwsDecode(jwt.substr(0, firstDot));
+  const auto claimsText = jwsDecode(jwt.substr(firstDot + 1, secondDot - firstDot - 1));
+  const auto signature = jwsDecode(jwt.substr(secondDot + 1));
   if (!headerText || !claimsText || !signature) {
     return invalidJwt("Invalid JWT: a part is not unpadded base64url.");
   }

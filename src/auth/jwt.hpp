@@ -12,7 +12,6 @@
 #include <string>
 #include <string_view>
 
-#include "auth/base64url.hpp"
 #include "auth/service_account_key.hpp"
 #include "core/result.hpp"
 

@@ -9,43 +9,6 @@ namespace switchyard::providers::vertex {
 
 namespace {
 
-constexpr char kStdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string encodeWith(std::string_view bytes, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                            (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                            static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(alphabet[(n >> 18) & 63]);
-    out.push_back(alphabet[(n >> 12) & 63]);
-    out.push_back(alphabet[(n >> 6) & 63]);
-    out.push_back(alphabet[n & 63]);
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(alphabet[(n >> 18) & 63]);
-    out.push_back(alphabet[(n >> 12) & 63]);
-    if (rest == 2) out.push_back(alphabet[(n >> 6) & 63]);
-    if (pad) out.append(rest == 1 ? "==" : "=");
-  }
-  return out;
-}
-
-int base64Digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
 // splitmix64: a well-mixed, deterministic 64-bit step for id derivation (not security).
 std::uint64_t mix(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -106,32 +69,6 @@ bool isSafePathSegment(std::string_view segment) {
   return true;
 }
 
-std::string encodeBase64(std::string_view bytes) { return encodeWith(bytes, kStdAlphabet, true); }
-
-std::string encodeBase64Url(std::string_view bytes) {
-  return encodeWith(bytes, kUrlAlphabet, false);
-}
-
-std::optional<std::string> decodeBase64(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t accumulator = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int digit = base64Digit(c);
-    if (digit < 0) return std::nullopt;
-    accumulator = (accumulator << 6) | static_cast<std::uint32_t>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 std::string mintToolCallId(std::string_view requestId, std::size_t choice, std::size_t call,
                            std::string_view thoughtSignature) {
   static constexpr char kBase62[] =
@@ -152,9 +89,11 @@ std::string mintToolCallId(std::string_view requestId, std::size_t choice, std::
     }
   }
   if (!thoughtSignature.empty()) {
-    if (const auto bytes = decodeBase64(thoughtSignature); bytes && !bytes->empty()) {
+    if (const auto bytes = core::base64::decode(thoughtSignature, kLenientBase64);
+        bytes && !bytes->empty()) {
       id.append(kThoughtSignatureMarker);
-      id.append(encodeBase64Url(*bytes));
+      id.append(core::base64::encode(*bytes, core::base64::Alphabet::kUrl,
+                                     core::base64::Padding::kUnpadded));
     }
   }
   return id;
@@ -168,9 +107,10 @@ std::optional<std::string> thoughtSignatureFromToolCallId(std::string_view id) {
   if (encoded.empty() || encoded.find('=') != std::string_view::npos) return std::nullopt;
   for (const char c : encoded)
     if (c == '+' || c == '/') return std::nullopt;  // minted ids use the URL alphabet only
-  auto bytes = decodeBase64(encoded);
+  auto bytes = core::base64::decode(encoded, kLenientBase64);
   if (!bytes || bytes->empty()) return std::nullopt;
-  return encodeBase64(*bytes);
+  return core::base64::encode(*bytes, core::base64::Alphabet::kStandard,
+                              core::base64::Padding::kPadded);
 }
 
 std::optional<DataUrl> parseDataUrl(std::string_view url) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/base64.hpp"
+
 namespace switchyard::providers::vertex {
 
 // True when `segment` can be put into a URL path unescaped without changing the path: non-empty,
@@ -16,11 +18,10 @@ namespace switchyard::providers::vertex {
 // region.
 bool isSafePathSegment(std::string_view segment);
 
-// Standard base64 with padding (Google's output form), or base64url without padding.
-std::string encodeBase64(std::string_view bytes);
-std::string encodeBase64Url(std::string_view bytes);
-// Accepts both alphabets, padding optional. nullopt on any other character or a bad length.
-std::optional<std::string> decodeBase64(std::string_view text);
+// Base64 as clients and Vertex send it (thought signatures): both alphabets, padding optional.
+inline constexpr core::base64::DecodeOptions kLenientBase64{
+    .alphabet = core::base64::AcceptAlphabet::kEither,
+    .padding = core::base64::AcceptPadding::kAnyCount};
 
 // Tool-call ids minted for Vertex function calls (Vertex v1 has no call id):
 //   call_<24 chars [A-Za-z0-9]>                              no thought signature

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
+#include "core/base64.hpp"
 #include "test_keys.hpp"
 
 namespace switchyard::auth {
@@ -30,6 +31,17 @@ ServiceAccountKey wireKey() {
   key.tokenUri = "https://oauth2.googleapis.com/token";
   key.privateKey = testKey();
   return key;
+}
+
+std::string base64UrlEncode(std::string_view bytes) {
+  return core::base64::encode(bytes, core::base64::Alphabet::kUrl,
+                              core::base64::Padding::kUnpadded);
+}
+
+std::optional<std::string> base64UrlDecode(std::string_view text) {
+  return core::base64::decode(text, {.alphabet = core::base64::AcceptAlphabet::kUrl,
+                                     .padding = core::base64::AcceptPadding::kNone,
+                                     .canonical = true});
 }
 
 struct Parts {

@@ -12,16 +12,14 @@
 namespace switchyard::providers::vertex {
 namespace {
 
-TEST(VertexWire, Base64BothAlphabets) {
+TEST(VertexWire, LenientBase64TakesBothAlphabets) {
   const std::string bytes("\xfb\xff\x00\x01", 4);
-  EXPECT_EQ(encodeBase64(bytes), "+/8AAQ==");
-  EXPECT_EQ(encodeBase64Url(bytes), "-_8AAQ");
-  EXPECT_EQ(decodeBase64("+/8AAQ=="), bytes);
-  EXPECT_EQ(decodeBase64("-_8AAQ"), bytes);
-  EXPECT_EQ(decodeBase64(""), std::string());
-  EXPECT_FALSE(decodeBase64("a"));
-  EXPECT_FALSE(decodeBase64("ab!d"));
-  EXPECT_FALSE(decodeBase64("ab=d"));
+  EXPECT_EQ(core::base64::decode("+/8AAQ==", kLenientBase64), bytes);
+  EXPECT_EQ(core::base64::decode("-_8AAQ", kLenientBase64), bytes);
+  EXPECT_EQ(core::base64::decode("", kLenientBase64), std::string());
+  EXPECT_FALSE(core::base64::decode("a", kLenientBase64));
+  EXPECT_FALSE(core::base64::decode("ab!d", kLenientBase64));
+  EXPECT_FALSE(core::base64::decode("ab=d", kLenientBase64));
 }
 
 TEST(VertexWire, ToolCallIdShapeAndDeterminism) {
