@@ -1,6 +1,5 @@
 #include "providers/vertex/wire.hpp"
 
-#include <array>
 #include <charconv>
 #include <iterator>
 #include <limits>
@@ -24,26 +23,6 @@ bool equalsLower(std::string_view text, std::string_view lower) {
   for (std::size_t i = 0; i < text.size(); ++i)
     if (asciiLower(text[i]) != lower[i]) return false;
   return true;
-}
-
-bool readDigits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
-  if (pos + count > text.size()) return false;
-  out = 0;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    out = out * 10 + (text[i] - '0');
-  }
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 }  // namespace
@@ -200,41 +179,6 @@ unsigned httpStatusForGoogleStatus(std::string_view status) {
 unsigned httpStatusForGrpcCode(std::int64_t code) {
   constexpr auto count = static_cast<std::int64_t>(std::size(kGoogleCodes));
   return code >= 1 && code < count ? kGoogleCodes[code].http : 500;
-}
-
-std::optional<std::int64_t> parseRfc3339(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
-  int year, month, day, hour, minute, second;
-  if (!readDigits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !readDigits(text, 5, 2, month) || text[7] != '-' || !readDigits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't') || !readDigits(text, 11, 2, hour) || text[13] != ':' ||
-      !readDigits(text, 14, 2, minute) || text[16] != ':' || !readDigits(text, 17, 2, second))
-    return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-    return std::nullopt;
-  std::size_t pos = 19;
-  if (text[pos] == '.') {
-    ++pos;
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-    if (pos == start) return std::nullopt;
-  }
-  std::int64_t offset = 0;
-  const auto zone = text.substr(pos);
-  if (zone == "Z" || zone == "z") {
-    offset = 0;
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int zoneHour, zoneMinute;
-    if (!readDigits(zone, 1, 2, zoneHour) || !readDigits(zone, 4, 2, zoneMinute))
-      return std::nullopt;
-    offset = (zoneHour * 60 + zoneMinute) * 60;
-    if (zone[0] == '-') offset = -offset;
-  } else {
-    return std::nullopt;
-  }
-  const std::int64_t days =
-      daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return days * 86400 + hour * 3600 + minute * 60 + second - offset;
 }
 
 std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {

@@ -1,7 +1,7 @@
 #pragma once
 // Small pieces of the Vertex AI wire format shared by the request, response and error translators:
 // path-segment safety, base64, the tool-call id format that carries thought signatures, MIME
-// inference, finish reasons, and Google's time and duration encodings.
+// inference, finish reasons, and Google's duration encoding.
 
 #include <cstddef>
 #include <cstdint>
@@ -57,9 +57,6 @@ std::string_view mapFinishReason(std::string_view vertexReason, bool hasToolCall
 // RESOURCE_EXHAUSTED → 429), or for its numeric gRPC code (8 → 429). 500 when unknown.
 unsigned httpStatusForGoogleStatus(std::string_view status);
 unsigned httpStatusForGrpcCode(std::int64_t code);
-
-// RFC 3339 timestamp (`2025-07-11T22:15:44.956335Z`, offsets allowed) → unix seconds.
-std::optional<std::int64_t> parseRfc3339(std::string_view text);
 
 // google.protobuf.Duration JSON form (`"30s"`, `"1.5s"`) → whole seconds, rounded up.
 std::optional<std::int64_t> parseDurationSeconds(std::string_view text);

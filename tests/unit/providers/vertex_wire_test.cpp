@@ -55,15 +55,7 @@ TEST(VertexWire, SafePathSegments) {
     EXPECT_FALSE(isSafePathSegment(bad)) << bad;
 }
 
-TEST(VertexWire, TimesAndDurations) {
-  EXPECT_EQ(parseRfc3339("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(parseRfc3339("2025-07-11T22:15:44.956335Z"), 1752272144);
-  EXPECT_EQ(parseRfc3339("2025-07-11T23:15:44+01:00"), 1752272144);
-  EXPECT_EQ(parseRfc3339("2000-02-29T12:00:00-00:30"), 951825600 + 1800);
-  EXPECT_FALSE(parseRfc3339("2025-07-11 22:15:44Z"));
-  EXPECT_FALSE(parseRfc3339("2025-13-11T22:15:44Z"));
-  EXPECT_FALSE(parseRfc3339("2025-07-11T22:15:44"));
-  EXPECT_FALSE(parseRfc3339(""));
+TEST(VertexWire, Durations) {
   EXPECT_EQ(parseDurationSeconds("30s"), 30);
   EXPECT_EQ(parseDurationSeconds("0.000001s"), 1);
   EXPECT_EQ(parseDurationSeconds("2.000s"), 2);
