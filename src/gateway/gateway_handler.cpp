@@ -20,19 +20,14 @@ using core::ErrorKind;
 
 namespace {
 
-HeaderList oneHeader(std::string name, std::string value) {
-  HeaderList headers;
+http::HeaderList oneHeader(std::string name, std::string value) {
+  http::HeaderList headers;
   headers.emplace_back(std::move(name), std::move(value));
   return headers;
 }
 
 // The worker's tick, not only the log's: access-log flush, idle-pool sweep and heap trim run on it.
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
-
-std::string_view pathOf(std::string_view target) {
-  const auto q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -127,7 +122,7 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   if (requestId.empty() || requestId.size() > 128) requestId = newRequestId();
   log.requestId = requestId;
 
-  const auto path = pathOf(sv(request.target()));
+  const auto path = http::pathOf(sv(request.target()));
   const api::EndpointSpec* endpoint = api::findEndpoint(path);
   const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
   if (endpoint) {
