@@ -5,8 +5,7 @@ namespace switchyard::admin {
 boost::asio::awaitable<void> AdminHandler::handle(http::Request& request,
                                                   const http::RequestContext&,
                                                   http::ResponseWriter& writer) {
-  const std::string_view target(request.target().data(), request.target().size());
-  const auto path = target.substr(0, target.find('?'));
+  const auto path = http::pathOf({request.target().data(), request.target().size()});
   if (path == "/healthz") {
     co_await writer.send(200, "text/plain", "ok\n");
   } else if (path == "/readyz") {

@@ -1,18 +1,14 @@
 #pragma once
 // RS256 JSON Web Tokens (RFC 7515 compact form): signing the JWT-bearer assertion of
-// docs/spec/wire.md §3.2, and verifying one (only the unit tests do; the emulator's token endpoint
-// checks the gateway's assertions with its own code, src/emulator/token_service.cpp).
+// docs/spec/wire.md §3.2. The gateway never verifies one: the token endpoint does (the emulator's
+// with its own code, src/emulator/token_service.cpp; the unit tests with tests/unit/auth/).
 
 #include <openssl/types.h>
 
-#include <boost/json/object.hpp>
-
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
-#include "auth/base64url.hpp"
 #include "auth/service_account_key.hpp"
 #include "core/result.hpp"
 
@@ -38,25 +34,5 @@ std::string jwtBearerClaimsJson(const ServiceAccountKey& key, std::string_view s
 core::Result<std::string> makeJwtBearerAssertion(const ServiceAccountKey& key,
                                                  std::string_view scope, std::int64_t iat,
                                                  std::string_view audience = {});
-
-struct JwtVerifyOptions {
-  std::int64_t now = 0;  // Unix seconds
-  std::int64_t clockSkewSeconds = 60;
-  std::int64_t maxLifetimeSeconds = kMaxAssertionLifetimeSeconds;
-};
-
-// Checks an RS256 JWT and returns its claims: three base64url parts, header alg "RS256" (typ "JWT"
-// when present), a valid signature by `publicKey`, integer iat and exp with iat < exp,
-// exp - iat <= maxLifetime, iat <= now + skew and exp > now - skew. Errors are InvalidRequest
-// with Google's invalid_grant wording ("Invalid JWT Signature." / "Invalid JWT: ...").
-core::Result<boost::json::object> verifyJwtRs256(const EVP_PKEY& publicKey, std::string_view jwt,
-                                                 const JwtVerifyOptions& options);
-core::Result<boost::json::object> verifyJwtRs256(std::string_view publicKeyPem,
-                                                 std::string_view jwt,
-                                                 const JwtVerifyOptions& options);
-
-// A public key from PEM: "PUBLIC KEY" (SPKI), "CERTIFICATE" (its key), or a private key PEM.
-// Null on failure.
-std::shared_ptr<EVP_PKEY> loadPublicKeyPem(std::string_view pem);
 
 }  // namespace switchyard::auth

@@ -7,6 +7,7 @@
 
 #include "config/parsers.hpp"
 #include "config/units.hpp"
+#include "core/rfc3339.hpp"
 
 namespace switchyard::config::detail {
 
@@ -98,7 +99,7 @@ RouteManifest::RuleEntry parseRule(const Field& rule) {
   out.modelsOwnedBy = rule["modelsOwnedBy"].str().value_or(std::string(kDefaultOwnedBy));
   const auto createdAt = rule["modelsCreatedAt"];
   if (const auto text = createdAt.str()) {
-    if (const auto seconds = parseRfc3339(*text)) {
+    if (const auto seconds = core::parseRfc3339(*text)) {
       out.modelsCreatedAt = *seconds;
     } else {
       createdAt.error("invalid RFC 3339 timestamp \"" + *text +

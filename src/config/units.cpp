@@ -1,7 +1,6 @@
 #include "config/units.hpp"
 
 #include <cctype>
-#include <chrono>
 #include <limits>
 
 namespace switchyard::config {
@@ -126,53 +125,6 @@ std::optional<std::uint64_t> parseQuantity(std::string_view text) {
     if (text == suffix) return scale(*number, multiplier);
   }
   return std::nullopt;
-}
-
-std::optional<std::int64_t> parseRfc3339(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)
-  auto digits = [&](std::size_t pos, std::size_t count) -> std::optional<int> {
-    if (pos + count > text.size()) return std::nullopt;
-    int value = 0;
-    for (std::size_t i = pos; i < pos + count; ++i) {
-      if (!isDigit(text[i])) return std::nullopt;
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  auto sep = [&](std::size_t pos, std::string_view chars) {
-    return pos < text.size() && chars.find(text[pos]) != std::string_view::npos;
-  };
-  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
-  const auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || !sep(4, "-") || !sep(7, "-") ||
-      !sep(10, "Tt ") || !sep(13, ":") || !sep(16, ":"))
-    return std::nullopt;
-  const std::chrono::year_month_day date{std::chrono::year(*year),
-                                         std::chrono::month(static_cast<unsigned>(*month)),
-                                         std::chrono::day(static_cast<unsigned>(*day))};
-  if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  std::size_t pos = 19;
-  if (sep(pos, ".")) {
-    ++pos;
-    const std::size_t start = pos;
-    while (pos < text.size() && isDigit(text[pos])) ++pos;
-    if (pos == start) return std::nullopt;
-  }
-  std::int64_t offset = 0;
-  if (sep(pos, "Zz")) {
-    ++pos;
-  } else if (sep(pos, "+-")) {
-    const bool negative = text[pos] == '-';
-    const auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
-    if (!oh || !om || !sep(pos + 3, ":") || *oh > 23 || *om > 59) return std::nullopt;
-    offset = (*oh * 3600 + *om * 60) * (negative ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  const auto days = std::chrono::sys_days(date).time_since_epoch().count();
-  return static_cast<std::int64_t>(days) * 86400 + *hour * 3600 + *minute * 60 + *second - offset;
 }
 
 std::string formatDuration(Millis duration) {

@@ -19,9 +19,6 @@ std::optional<Millis> parseDuration(std::string_view text);
 // nullopt for anything else (including milli "m" and values that overflow 64 bits).
 std::optional<std::uint64_t> parseQuantity(std::string_view text);
 
-// RFC 3339 timestamp ("2025-01-02T15:04:05Z", fraction and ±hh:mm offset allowed) → unix seconds.
-std::optional<std::int64_t> parseRfc3339(std::string_view text);
-
 // The shortest Go-style spelling of a duration: "30s", "100ms", "1m30s", "0s".
 std::string formatDuration(Millis duration);
 

@@ -1,6 +1,7 @@
 #pragma once
 // Base64 for the emulator: standard (inlineData, thoughtSignature) and URL-safe unpadded (JWT).
 // Decoding accepts either alphabet, with or without padding, as Google's front ends do.
+// Not core/base64, on purpose: the emulator is an independent oracle, sharing no gateway code.
 
 #include <optional>
 #include <string>

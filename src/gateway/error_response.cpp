@@ -33,7 +33,7 @@ std::string attemptOutcome(const Error& error) {
 
 boost::asio::awaitable<void> respondError(http::ResponseWriter& writer, RequestInfo& info,
                                           const Error& error, std::string (*render)(const Error&),
-                                          HeaderList headers) {
+                                          http::HeaderList headers) {
   info.responseCode = core::httpStatusOf(error);
   info.errorType = core::kindName(error.kind);
   info.responseFlags = responseFlagFor(error);

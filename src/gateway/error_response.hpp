@@ -7,16 +7,12 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "core/error.hpp"
 #include "gateway/request_info.hpp"
 #include "http/server.hpp"
 
 namespace switchyard::gateway {
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr std::string_view kJsonContentType = "application/json";
 
@@ -30,6 +26,6 @@ std::string attemptOutcome(const core::Error& error);
 boost::asio::awaitable<void> respondError(http::ResponseWriter& writer, RequestInfo& info,
                                           const core::Error& error,
                                           std::string (*render)(const core::Error&),
-                                          HeaderList headers = {});
+                                          http::HeaderList headers = {});
 
 }  // namespace switchyard::gateway

@@ -282,7 +282,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   info_.usage = translated->usage;
   info_.responseCode = 200;
   if (trace_) trace_->onResponse(translated->body);
-  HeaderList headers;
+  http::HeaderList headers;
   headers.emplace_back("x-request-id", std::string(info_.requestId));
   co_await writer_.send(200, kJsonContentType, std::move(translated->body), std::move(headers));
   co_return AttemptResult::Answered;

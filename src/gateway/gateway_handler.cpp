@@ -20,19 +20,14 @@ using core::ErrorKind;
 
 namespace {
 
-HeaderList oneHeader(std::string name, std::string value) {
-  HeaderList headers;
+http::HeaderList oneHeader(std::string name, std::string value) {
+  http::HeaderList headers;
   headers.emplace_back(std::move(name), std::move(value));
   return headers;
 }
 
 // The worker's tick, not only the log's: access-log flush, idle-pool sweep and heap trim run on it.
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
-
-std::string_view pathOf(std::string_view target) {
-  const auto q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -128,7 +123,7 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   log.requestId = requestId;
 
   const std::string_view target = sv(request.target());
-  const auto path = pathOf(target);
+  const auto path = http::pathOf(target);
   const api::EndpointMatch endpoint = api::matchEndpoint(path);
   const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
   if (endpoint.spec) {

@@ -71,7 +71,7 @@ asio::awaitable<bool> StreamRelay::flush() {
   bool ok = false;
   if (!writer_.started()) {
     info_.firstByteAt = SteadyClock::now();  // metrics: time to first token
-    std::vector<std::pair<std::string, std::string>> headers;
+    http::HeaderList headers;
     headers.emplace_back("x-request-id", std::string(info_.requestId));
     ok = co_await writer_.beginStream(200, translator_.contentType(), std::move(headers), out_);
     info_.responseCode = 200;

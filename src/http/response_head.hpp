@@ -6,12 +6,10 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
+
+#include "http/server.hpp"
 
 namespace switchyard::http {
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct ResponseHead {
   unsigned version = 11;  // of the request: 10 or 11

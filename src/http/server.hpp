@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace boost::asio::ssl {
@@ -27,20 +28,26 @@ namespace switchyard::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
+// A response's own headers (name, value), as a handler gives them to the ResponseWriter.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// The path of a request target: the target without its query.
+inline std::string_view pathOf(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
 // Writes one response. Either send() once, or beginStream() + write()... + endStream().
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;
-  virtual boost::asio::awaitable<bool> send(
-      unsigned status, std::string_view contentType, std::string body,
-      std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
+  virtual boost::asio::awaitable<bool> send(unsigned status, std::string_view contentType,
+                                            std::string body, HeaderList headers = {}) = 0;
   // Chunked response; every write() is flushed to the socket before it completes. `firstChunk`, if
   // any, goes out with the head in one write: a stream's head and first event in one segment, so
   // the client sees both at once (the first token is what the client waits for).
-  virtual boost::asio::awaitable<bool> beginStream(
-      unsigned status, std::string_view contentType,
-      std::vector<std::pair<std::string, std::string>> headers = {},
-      std::string_view firstChunk = {}) = 0;
+  virtual boost::asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
+                                                   HeaderList headers = {},
+                                                   std::string_view firstChunk = {}) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
   virtual boost::asio::awaitable<bool> endStream() = 0;
   // Drop the connection with a TCP reset, without a proper end (a failure the client must notice).

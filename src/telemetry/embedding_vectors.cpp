@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/base64.hpp"
 #include "providers/json_fields.hpp"
 
 namespace switchyard::telemetry {
@@ -13,26 +14,15 @@ namespace json = boost::json;
 
 namespace {
 
-int base64Digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+// Tolerant like the other span readers: standard alphabet, up to two '=' skipped, not counted.
+constexpr core::base64::DecodeOptions kEmbeddingBase64{.padding =
+                                                           core::base64::AcceptPadding::kUpToTwo};
 
-// The base64 digits without their padding (at most two '='), or nullopt when a character is not a
-// digit or the digits do not end on a whole number of float32 values.
-std::optional<std::string_view> float32Digits(std::string_view text) {
-  for (int pad = 0; pad < 2 && !text.empty() && text.back() == '='; ++pad) text.remove_suffix(1);
-  const std::size_t tail = text.size() % 4;
-  if (tail == 1) return std::nullopt;
-  const std::size_t bytes = text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1);
-  if (bytes % 4 != 0) return std::nullopt;
-  for (const char c : text)
-    if (base64Digit(c) < 0) return std::nullopt;
-  return text;
+// The number of bytes `text` decodes to when they are whole float32 values; nullopt otherwise.
+std::optional<std::size_t> float32Bytes(std::string_view text) {
+  const auto bytes = core::base64::decodedSize(text, kEmbeddingBase64);
+  if (!bytes || *bytes % 4 != 0) return std::nullopt;
+  return bytes;
 }
 
 std::optional<std::size_t> numberCount(const json::array& values) {
@@ -46,9 +36,9 @@ std::optional<std::size_t> numberCount(const json::array& values) {
 std::optional<std::size_t> embeddingDimensionCount(const json::value& embedding) {
   if (embedding.is_array()) return numberCount(embedding.get_array());
   if (!embedding.is_string()) return std::nullopt;
-  const auto digits = float32Digits(providers::sv(embedding.get_string()));
-  if (!digits) return std::nullopt;
-  return digits->size() * 6 / 8 / 4;
+  const auto bytes = float32Bytes(providers::sv(embedding.get_string()));
+  if (!bytes) return std::nullopt;
+  return *bytes / 4;
 }
 
 std::optional<std::vector<double>> decodeEmbedding(const json::value& embedding) {
@@ -59,22 +49,14 @@ std::optional<std::vector<double>> decodeEmbedding(const json::value& embedding)
   if (embedding.is_array()) {
     for (const auto& value : embedding.get_array()) values.push_back(value.to_number<double>());
   } else {
-    std::uint32_t bits = 0;  // the float being assembled, low byte first
-    int byteCount = 0;
-    std::uint32_t accumulator = 0;
-    int pending = 0;
-    const auto digits = float32Digits(providers::sv(embedding.get_string()));
-    for (const char c : *digits) {
-      accumulator = (accumulator << 6) | static_cast<std::uint32_t>(base64Digit(c));
-      pending += 6;
-      if (pending < 8) continue;
-      pending -= 8;
-      bits |= ((accumulator >> pending) & 0xFFu) << (8 * byteCount);
-      if (++byteCount == 4) {
-        values.push_back(static_cast<double>(std::bit_cast<float>(bits)));
-        bits = 0;
-        byteCount = 0;
-      }
+    const auto bytes =
+        core::base64::decode(providers::sv(embedding.get_string()), kEmbeddingBase64);
+    if (!bytes) return std::nullopt;
+    for (std::size_t at = 0; at + 4 <= bytes->size(); at += 4) {
+      std::uint32_t bits = 0;  // little-endian float32
+      for (std::size_t b = 0; b < 4; ++b)
+        bits |= std::uint32_t(static_cast<unsigned char>((*bytes)[at + b])) << (8 * b);
+      values.push_back(static_cast<double>(std::bit_cast<float>(bits)));
     }
   }
   for (const double value : values)

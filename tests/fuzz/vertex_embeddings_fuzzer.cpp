@@ -27,10 +27,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "providers/registry.hpp"
 #include "providers/vertex/embeddings_translator.hpp"
-#include "providers/vertex/wire.hpp"
 
 namespace json = boost::json;
 using namespace switchyard::providers;
@@ -85,7 +85,7 @@ std::vector<std::vector<std::uint32_t>> vectorsOf(std::string_view body, std::si
     std::vector<std::uint32_t>& bits = vectors.emplace_back();
     if (base64) {
       if (!embedding || !embedding->is_string()) fail("base64 embedding is not a string", body);
-      const auto bytes = switchyard::providers::vertex::decodeBase64(embedding->get_string());
+      const auto bytes = switchyard::core::base64::decode(embedding->get_string(), {});
       if (!bytes || bytes->empty() || bytes->size() % 4 != 0)
         fail("base64 embedding is not whole float32s", body);
       for (std::size_t at = 0; at < bytes->size(); at += 4) {

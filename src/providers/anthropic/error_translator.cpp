@@ -26,7 +26,8 @@ std::optional<core::Error> anthropicError(unsigned status, std::string_view body
   const auto message = stringField(error, "message");
   if (type.empty() || !type.ends_with("_error") && type != "request_too_large") return std::nullopt;
   return core::Error::upstream(
-      status, message.empty() ? "upstream returned HTTP " + std::to_string(status) : std::string(message),
+      status,
+      message.empty() ? "upstream returned HTTP " + std::to_string(status) : std::string(message),
       std::string(type));
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "core/base64.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/vertex/error_translator.hpp"
@@ -240,7 +241,8 @@ std::optional<Error> appendPredictions(std::string_view upstreamBody, std::size_
       }
     }
     if (base64)
-      w.string(encodeBase64(bytes));
+      w.string(core::base64::encode(bytes, core::base64::Alphabet::kStandard,
+                                    core::base64::Padding::kPadded));
     else
       w.endArray();
     w.endObject();

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/vertex/model_path.hpp"
@@ -788,7 +789,7 @@ class Translator {
     std::optional<std::string_view> signature;
     if (const auto* value = block.signature) {
       if (!value->is_string() || value->get_string().empty() ||
-          !decodeBase64(sv(value->get_string())))
+          !core::base64::decode(sv(value->get_string()), kLenientBase64))
         return invalidAt(path, "signature", "must be a base64 thought signature");
       signature = sv(value->get_string());
     }

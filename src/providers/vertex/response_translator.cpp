@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 
+#include "core/rfc3339.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/vertex/completion_digest.hpp"
@@ -282,7 +283,8 @@ core::Result<TranslatedResponse> writeCompletion(CompletionDigest& digest, std::
   out.reserve(512 + bodySize / 2);
   CompletionWriter writer(out, context);
   writer.head(digest.responseId.empty() ? context.requestId : digest.responseId,
-              parseRfc3339(digest.createTime).value_or(context.nowSeconds), response.responseModel);
+              core::parseRfc3339(digest.createTime).value_or(context.nowSeconds),
+              response.responseModel);
   if (digest.choices.empty()) {
     writer.blocked(digest.blockedRefusal);
   } else {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rfc3339.hpp"
 #include "providers/json_fields.hpp"
 #include "providers/json_writer.hpp"
 #include "providers/vertex/completion_digest.hpp"
@@ -196,7 +197,7 @@ class VertexStreamTranslator final : public SseStreamTranslator {
     head_.append("data: {\"id\":\"chatcmpl-");
     appendJsonEscaped(head_, responseId.empty() ? std::string_view(requestId_) : responseId);
     head_.append("\",\"object\":\"chat.completion.chunk\",\"created\":");
-    appendJsonInteger(head_, parseRfc3339(event.createTime).value_or(nowSeconds_));
+    appendJsonInteger(head_, core::parseRfc3339(event.createTime).value_or(nowSeconds_));
     head_.append(",\"model\":");
     appendJsonString(head_, model_);
     head_.append(",\"choices\":[");

@@ -1,6 +1,5 @@
 #include "providers/vertex/wire.hpp"
 
-#include <array>
 #include <charconv>
 #include <iterator>
 #include <limits>
@@ -8,43 +7,6 @@
 namespace switchyard::providers::vertex {
 
 namespace {
-
-constexpr char kStdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string encodeWith(std::string_view bytes, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                            (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                            static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(alphabet[(n >> 18) & 63]);
-    out.push_back(alphabet[(n >> 12) & 63]);
-    out.push_back(alphabet[(n >> 6) & 63]);
-    out.push_back(alphabet[n & 63]);
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(alphabet[(n >> 18) & 63]);
-    out.push_back(alphabet[(n >> 12) & 63]);
-    if (rest == 2) out.push_back(alphabet[(n >> 6) & 63]);
-    if (pad) out.append(rest == 1 ? "==" : "=");
-  }
-  return out;
-}
-
-int base64Digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
 
 // splitmix64: a well-mixed, deterministic 64-bit step for id derivation (not security).
 std::uint64_t mix(std::uint64_t x) {
@@ -61,26 +23,6 @@ bool equalsLower(std::string_view text, std::string_view lower) {
   for (std::size_t i = 0; i < text.size(); ++i)
     if (asciiLower(text[i]) != lower[i]) return false;
   return true;
-}
-
-bool readDigits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
-  if (pos + count > text.size()) return false;
-  out = 0;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    out = out * 10 + (text[i] - '0');
-  }
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 }  // namespace
@@ -106,32 +48,6 @@ bool isSafePathSegment(std::string_view segment) {
   return true;
 }
 
-std::string encodeBase64(std::string_view bytes) { return encodeWith(bytes, kStdAlphabet, true); }
-
-std::string encodeBase64Url(std::string_view bytes) {
-  return encodeWith(bytes, kUrlAlphabet, false);
-}
-
-std::optional<std::string> decodeBase64(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t accumulator = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int digit = base64Digit(c);
-    if (digit < 0) return std::nullopt;
-    accumulator = (accumulator << 6) | static_cast<std::uint32_t>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 std::string mintToolCallId(std::string_view requestId, std::size_t choice, std::size_t call,
                            std::string_view thoughtSignature) {
   static constexpr char kBase62[] =
@@ -152,9 +68,11 @@ std::string mintToolCallId(std::string_view requestId, std::size_t choice, std::
     }
   }
   if (!thoughtSignature.empty()) {
-    if (const auto bytes = decodeBase64(thoughtSignature); bytes && !bytes->empty()) {
+    if (const auto bytes = core::base64::decode(thoughtSignature, kLenientBase64);
+        bytes && !bytes->empty()) {
       id.append(kThoughtSignatureMarker);
-      id.append(encodeBase64Url(*bytes));
+      id.append(core::base64::encode(*bytes, core::base64::Alphabet::kUrl,
+                                     core::base64::Padding::kUnpadded));
     }
   }
   return id;
@@ -168,9 +86,10 @@ std::optional<std::string> thoughtSignatureFromToolCallId(std::string_view id) {
   if (encoded.empty() || encoded.find('=') != std::string_view::npos) return std::nullopt;
   for (const char c : encoded)
     if (c == '+' || c == '/') return std::nullopt;  // minted ids use the URL alphabet only
-  auto bytes = decodeBase64(encoded);
+  auto bytes = core::base64::decode(encoded, kLenientBase64);
   if (!bytes || bytes->empty()) return std::nullopt;
-  return encodeBase64(*bytes);
+  return core::base64::encode(*bytes, core::base64::Alphabet::kStandard,
+                              core::base64::Padding::kPadded);
 }
 
 std::optional<DataUrl> parseDataUrl(std::string_view url) {
@@ -260,41 +179,6 @@ unsigned httpStatusForGoogleStatus(std::string_view status) {
 unsigned httpStatusForGrpcCode(std::int64_t code) {
   constexpr auto count = static_cast<std::int64_t>(std::size(kGoogleCodes));
   return code >= 1 && code < count ? kGoogleCodes[code].http : 500;
-}
-
-std::optional<std::int64_t> parseRfc3339(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
-  int year, month, day, hour, minute, second;
-  if (!readDigits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !readDigits(text, 5, 2, month) || text[7] != '-' || !readDigits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't') || !readDigits(text, 11, 2, hour) || text[13] != ':' ||
-      !readDigits(text, 14, 2, minute) || text[16] != ':' || !readDigits(text, 17, 2, second))
-    return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-    return std::nullopt;
-  std::size_t pos = 19;
-  if (text[pos] == '.') {
-    ++pos;
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-    if (pos == start) return std::nullopt;
-  }
-  std::int64_t offset = 0;
-  const auto zone = text.substr(pos);
-  if (zone == "Z" || zone == "z") {
-    offset = 0;
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int zoneHour, zoneMinute;
-    if (!readDigits(zone, 1, 2, zoneHour) || !readDigits(zone, 4, 2, zoneMinute))
-      return std::nullopt;
-    offset = (zoneHour * 60 + zoneMinute) * 60;
-    if (zone[0] == '-') offset = -offset;
-  } else {
-    return std::nullopt;
-  }
-  const std::int64_t days =
-      daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return days * 86400 + hour * 3600 + minute * 60 + second - offset;
 }
 
 std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {

@@ -1,13 +1,15 @@
 #pragma once
 // Small pieces of the Vertex AI wire format shared by the request, response and error translators:
 // path-segment safety, base64, the tool-call id format that carries thought signatures, MIME
-// inference, finish reasons, and Google's time and duration encodings.
+// inference, finish reasons, and Google's duration encoding.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "core/base64.hpp"
 
 namespace switchyard::providers::vertex {
 
@@ -16,11 +18,10 @@ namespace switchyard::providers::vertex {
 // region.
 bool isSafePathSegment(std::string_view segment);
 
-// Standard base64 with padding (Google's output form), or base64url without padding.
-std::string encodeBase64(std::string_view bytes);
-std::string encodeBase64Url(std::string_view bytes);
-// Accepts both alphabets, padding optional. nullopt on any other character or a bad length.
-std::optional<std::string> decodeBase64(std::string_view text);
+// Base64 as clients and Vertex send it (thought signatures): both alphabets, padding optional.
+inline constexpr core::base64::DecodeOptions kLenientBase64{
+    .alphabet = core::base64::AcceptAlphabet::kEither,
+    .padding = core::base64::AcceptPadding::kAnyCount};
 
 // Tool-call ids minted for Vertex function calls (Vertex v1 has no call id):
 //   call_<24 chars [A-Za-z0-9]>                              no thought signature
@@ -56,9 +57,6 @@ std::string_view mapFinishReason(std::string_view vertexReason, bool hasToolCall
 // RESOURCE_EXHAUSTED → 429), or for its numeric gRPC code (8 → 429). 500 when unknown.
 unsigned httpStatusForGoogleStatus(std::string_view status);
 unsigned httpStatusForGrpcCode(std::int64_t code);
-
-// RFC 3339 timestamp (`2025-07-11T22:15:44.956335Z`, offsets allowed) → unix seconds.
-std::optional<std::int64_t> parseRfc3339(std::string_view text);
 
 // google.protobuf.Duration JSON form (`"30s"`, `"1.5s"`) → whole seconds, rounded up.
 std::optional<std::int64_t> parseDurationSeconds(std::string_view text);

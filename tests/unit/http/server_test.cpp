@@ -115,6 +115,13 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
 };
 
+TEST(PathOf, DropsTheQuery) {
+  EXPECT_EQ(pathOf("/v1/chat/completions?x=1?y"), "/v1/chat/completions");
+  EXPECT_EQ(pathOf("/healthz"), "/healthz");
+  EXPECT_EQ(pathOf("?q"), "");
+  EXPECT_EQ(pathOf(""), "");
+}
+
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   startServer();
   auto socket = connect();

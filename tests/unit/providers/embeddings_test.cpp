@@ -18,9 +18,9 @@
 #include <cstring>
 
 #include "case_files.hpp"
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "providers/registry.hpp"
-#include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -211,7 +211,7 @@ void checkResponse(const json::object& data) {
     const auto& items = actual.at("data").as_array();
     ASSERT_EQ(items.size(), floats->as_array().size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const auto bytes = vertex::decodeBase64(items[i].at("embedding").as_string());
+      const auto bytes = core::base64::decode(items[i].at("embedding").as_string(), {});
       ASSERT_TRUE(bytes.has_value()) << "embedding " << i << " is not base64";
       const auto& expected = floats->as_array()[i].as_array();
       ASSERT_EQ(bytes->size(), expected.size() * 4) << "embedding " << i;

@@ -12,16 +12,14 @@
 namespace switchyard::providers::vertex {
 namespace {
 
-TEST(VertexWire, Base64BothAlphabets) {
+TEST(VertexWire, LenientBase64TakesBothAlphabets) {
   const std::string bytes("\xfb\xff\x00\x01", 4);
-  EXPECT_EQ(encodeBase64(bytes), "+/8AAQ==");
-  EXPECT_EQ(encodeBase64Url(bytes), "-_8AAQ");
-  EXPECT_EQ(decodeBase64("+/8AAQ=="), bytes);
-  EXPECT_EQ(decodeBase64("-_8AAQ"), bytes);
-  EXPECT_EQ(decodeBase64(""), std::string());
-  EXPECT_FALSE(decodeBase64("a"));
-  EXPECT_FALSE(decodeBase64("ab!d"));
-  EXPECT_FALSE(decodeBase64("ab=d"));
+  EXPECT_EQ(core::base64::decode("+/8AAQ==", kLenientBase64), bytes);
+  EXPECT_EQ(core::base64::decode("-_8AAQ", kLenientBase64), bytes);
+  EXPECT_EQ(core::base64::decode("", kLenientBase64), std::string());
+  EXPECT_FALSE(core::base64::decode("a", kLenientBase64));
+  EXPECT_FALSE(core::base64::decode("ab!d", kLenientBase64));
+  EXPECT_FALSE(core::base64::decode("ab=d", kLenientBase64));
 }
 
 TEST(VertexWire, ToolCallIdShapeAndDeterminism) {
@@ -57,15 +55,7 @@ TEST(VertexWire, SafePathSegments) {
     EXPECT_FALSE(isSafePathSegment(bad)) << bad;
 }
 
-TEST(VertexWire, TimesAndDurations) {
-  EXPECT_EQ(parseRfc3339("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(parseRfc3339("2025-07-11T22:15:44.956335Z"), 1752272144);
-  EXPECT_EQ(parseRfc3339("2025-07-11T23:15:44+01:00"), 1752272144);
-  EXPECT_EQ(parseRfc3339("2000-02-29T12:00:00-00:30"), 951825600 + 1800);
-  EXPECT_FALSE(parseRfc3339("2025-07-11 22:15:44Z"));
-  EXPECT_FALSE(parseRfc3339("2025-13-11T22:15:44Z"));
-  EXPECT_FALSE(parseRfc3339("2025-07-11T22:15:44"));
-  EXPECT_FALSE(parseRfc3339(""));
+TEST(VertexWire, Durations) {
   EXPECT_EQ(parseDurationSeconds("30s"), 30);
   EXPECT_EQ(parseDurationSeconds("0.000001s"), 1);
   EXPECT_EQ(parseDurationSeconds("2.000s"), 2);
