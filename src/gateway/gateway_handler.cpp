@@ -176,7 +176,7 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     RequestTrace* trace;
     const RequestInfo& log;
     ~FinishTrace() {
-      if (trace) trace->finish(log.responseCode);
+      if (trace) trace->finish(log);
     }
   } finishTrace{trace.get(), log};
 
@@ -187,7 +187,7 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     co_await respondError(writer, log, ok.error(), endpoint.renderError);
     co_return;
   }
-  if (trace) trace->onRequest(parsed.request(), request.body(), request);
+  if (trace) trace->onRequest(parsed.request(), endpoint.operationName, request.body(), request);
   // The parsed request holds all of it from here on; a stream can stay open for minutes.
   std::string().swap(request.body());
   const auto runtime = services_.runtime->current();  // kept alive until this request is done

@@ -179,7 +179,8 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
           .observe((duration - firstToken) / double(log.usage.completionTokens - 1));
     }
   }
-  if (answered) {
+  // Counting tokens consumes none.
+  if (answered && log.operation != "count_tokens") {
     std::array<std::string_view, 7> tokenLabels{"input"};
     std::copy(labels.begin(), labels.end(), tokenLabels.begin() + 1);
     shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))

@@ -4,6 +4,7 @@
 #include "gateway/runtime.hpp"
 #include "telemetry/attribute_semconv.hpp"
 #include "telemetry/embedding_attributes.hpp"
+#include "telemetry/passthrough_attributes.hpp"
 
 namespace switchyard::gateway {
 
@@ -21,6 +22,21 @@ std::uint64_t nowUnixNano() {
 std::string_view headerOf(const http::Request& request, std::string_view name) {
   const auto value = request[boost::beast::string_view(name.data(), name.size())];
   return {value.data(), value.size()};
+}
+
+// OpenInference span names of the endpoints whose bodies pass through in their own API's shape.
+std::string_view openInferenceNameOf(providers::Endpoint endpoint) {
+  switch (endpoint) {
+    case providers::Endpoint::AnthropicMessages:
+      return "Messages";
+    case providers::Endpoint::GeminiGenerateContent:
+      return "GenerateContent";
+    case providers::Endpoint::AnthropicCountTokens:
+    case providers::Endpoint::GeminiCountTokens:
+      return "CountTokens";
+    default:
+      return "ChatCompletion";
+  }
 }
 
 bool genAi(const TracingServices& services) {
@@ -47,8 +63,8 @@ std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& service
   return std::make_unique<RequestTrace>(services, ids, std::move(span));
 }
 
-void RequestTrace::onRequest(const providers::ApiRequest& api, std::string_view rawBody,
-                             const http::Request& request) {
+void RequestTrace::onRequest(const providers::ApiRequest& api, std::string_view operation,
+                             std::string_view rawBody, const http::Request& request) {
   endpoint_ = api.endpoint;
   const auto& settings = services_.attributes;
   AttributeList attributes;
@@ -57,6 +73,10 @@ void RequestTrace::onRequest(const providers::ApiRequest& api, std::string_view 
   if (endpoint_ == providers::Endpoint::Embeddings) {
     request_.name = telemetry::embeddingsSpanName(settings, api.model);
     telemetry::addEmbeddingsRequestAttributes(settings, view, attributes);
+  } else if (passthrough()) {
+    request_.name = telemetry::passthroughSpanName(settings, openInferenceNameOf(endpoint_),
+                                                   operation, api.model);
+    telemetry::addPassthroughRequestAttributes(settings, operation, api.model, view, attributes);
   } else {
     request_.name = telemetry::chatSpanName(settings, api.model);
     telemetry::addChatRequestAttributes(settings, view, attributes);
@@ -122,6 +142,8 @@ void RequestTrace::onResponse(std::string_view body) {
   AttributeList attributes;
   if (endpoint_ == providers::Endpoint::Embeddings) {
     telemetry::addEmbeddingsResponseAttributes(services_.attributes, body, attributes);
+  } else if (passthrough()) {
+    telemetry::addPassthroughResponseAttributes(services_.attributes, body, attributes);
   } else {
     telemetry::addChatResponseAttributes(services_.attributes, body, attributes);
   }
@@ -141,8 +163,18 @@ void RequestTrace::onError(const core::Error& error) {
   request_.status = {telemetry::StatusCode::Error, error.message};
 }
 
-void RequestTrace::finish(unsigned responseCode) {
+void RequestTrace::finish(const RequestInfo& info) {
+  const unsigned responseCode = info.responseCode;
   if (attempt_) endAttempt("abandoned", nullptr);
+  if (passthrough() && !info.backend.empty()) {
+    // These answers are not read into messages; the counts the provider reported are.
+    AttributeList attributes;
+    telemetry::addPassthroughUsageAttributes(services_.attributes,
+                                             {info.usage.promptTokens, info.usage.completionTokens,
+                                              info.usage.totalTokens, info.responseModel},
+                                             attributes);
+    telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
+  }
   if (sawBackend_ && provider_) {
     AttributeList attributes;
     if (endpoint_ == providers::Endpoint::Embeddings) {

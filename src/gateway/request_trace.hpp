@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "gateway/request_info.hpp"
 #include "http/server.hpp"
 #include "providers/provider.hpp"
 #include "telemetry/attribute_inputs.hpp"
@@ -39,8 +40,8 @@ class RequestTrace {
 
   // The parsed request: name, request attributes (input, messages or embedding texts, tools,
   // parameters, headers); the endpoint decides which.
-  void onRequest(const providers::ApiRequest& api, std::string_view rawBody,
-                 const http::Request& request);
+  void onRequest(const providers::ApiRequest& api, std::string_view operation,
+                 std::string_view rawBody, const http::Request& request);
 
   // An attempt on `backend` starts; the backend attributes of the request span follow the latest
   // one.
@@ -59,7 +60,7 @@ class RequestTrace {
   void onError(const core::Error& error);
 
   // Ends both spans and hands them to the exporter.
-  void finish(unsigned responseCode);
+  void finish(const RequestInfo& info);
 
   RequestTrace(const TracingServices& services, telemetry::IdGenerator& ids,
                telemetry::Span request);
@@ -73,6 +74,12 @@ class RequestTrace {
   std::unique_ptr<telemetry::StreamFold> fold_;
   const telemetry::ProviderKind* provider_ = nullptr;  // of the latest attempt's backend
   providers::Endpoint endpoint_ = providers::Endpoint::ChatCompletions;
+  // The endpoint's bodies go to the provider in their own API's shape (Anthropic, Gemini): the
+  // span records them as they are.
+  bool passthrough() const {
+    return endpoint_ != providers::Endpoint::ChatCompletions &&
+           endpoint_ != providers::Endpoint::Embeddings;
+  }
   std::string upstreamModel_;
   bool sawBackend_ = false;
   bool failed_ = false;
