@@ -35,6 +35,8 @@ spec:
       backendRefs: [{name: fallback}]
     - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: gemini-broken}]}]
       backendRefs: [{name: fallback}]
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: embedder}]}]
+      backendRefs: [{name: fallback, modelNameOverride: text-embedding-005}]
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -340,4 +342,26 @@ test('AI_GATEWAY_TRACING_SEMCONV=gen_ai switches the span to the OpenTelemetry G
     await genai.stop();
     await own.close();
   }
+});
+
+test('an embeddings request becomes an OpenInference EMBEDDING span with its texts, vectors and token counts', async () => {
+  const traceId = hex(16);
+  const res = await client.embeddings.create(
+    { model: 'embedder', input: ['first text', 'second text'], encoding_format: 'float' },
+    { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
+  const { root, attempts } = await traceOf(traceId);
+  const a = root.attributes;
+  assert.equal(root.name, 'CreateEmbeddings');
+  assert.equal(root.status.code, StatusCode.OK);
+  assert.equal(a['openinference.span.kind'], 'EMBEDDING');
+  assert.equal(a['embedding.model_name'], 'text-embedding-005');
+  assert.equal(a['embedding.embeddings.0.embedding.text'], 'first text');
+  assert.equal(a['embedding.embeddings.1.embedding.text'], 'second text');
+  const vector = a['embedding.embeddings.1.embedding.vector'];
+  assert.equal(vector.length, res.data[1].embedding.length);
+  assert.ok(Math.abs(vector[0] - res.data[1].embedding[0]) < 1e-6);
+  assert.equal(a['llm.token_count.prompt'], BigInt(res.usage.prompt_tokens));
+  assert.equal(a['llm.token_count.total'], BigInt(res.usage.total_tokens));
+  assert.equal(attempts.length, 1);
+  assert.equal(attempts[0].attributes['switchyard.attempt.outcome'], 'ok');
 });
