@@ -149,16 +149,14 @@ TEST_P(GeminiResponse, Answers) {
 
 std::unique_ptr<SseStreamTranslator> streamTranslatorFor(const json::object& data) {
   const BackendTarget target{kModel, "proj-1", "us-central1", "", {}};
-  return vertex::makeGeminiStreamTranslator(str(data, "framing") == "sse"
-                                                ? vertex::GeminiFraming::Sse
-                                                : vertex::GeminiFraming::JsonArray,
-                                            target);
+  return vertex::makeGeminiStreamTranslator(
+      str(data, "framing") == "sse" ? vertex::GeminiFraming::Sse : vertex::GeminiFraming::JsonArray,
+      target);
 }
 
 std::vector<std::string> eventsOf(const json::object& data) {
   std::vector<std::string> events;
-  for (const auto& event : data.at("events").as_array())
-    events.emplace_back(event.as_string());
+  for (const auto& event : data.at("events").as_array()) events.emplace_back(event.as_string());
   return events;
 }
 
@@ -214,8 +212,8 @@ TEST_P(GeminiError, Classifies) {
   for (const Endpoint endpoint : {Endpoint::GeminiGenerateContent, Endpoint::GeminiCountTokens}) {
     const auto* translator = findProvider("GCPVertexAI")->translator(endpoint);
     ASSERT_NE(translator, nullptr);
-    const auto error = translator->translateError(data.at("status").to_number<unsigned>(),
-                                                  headers, str(data, "body"));
+    const auto error = translator->translateError(data.at("status").to_number<unsigned>(), headers,
+                                                  str(data, "body"));
     expectError(error, data.at("expect").as_object());
   }
 }
