@@ -19,18 +19,6 @@ namespace {
 constexpr std::size_t kMaxMessage = 2048;    // Google messages are short; cap what we relay
 constexpr std::size_t kMaxBodyPrefix = 200;  // of a body that is not Google's envelope
 
-// The envelope's `error` object, from `{"error":{...}}` or `[{"error":{...}}]`.
-const json::object* findError(const json::value& root) {
-  const json::value* holder = &root;
-  if (root.is_array()) {
-    if (root.get_array().empty()) return nullptr;
-    holder = &root.get_array()[0];
-  }
-  if (!holder->is_object()) return nullptr;
-  const auto* error = holder->get_object().if_contains("error");
-  return error && error->is_object() ? &error->get_object() : nullptr;
-}
-
 // RetryInfo.retryDelay as whole seconds: "30s" (JSON form) or {"seconds":..,"nanos":..}.
 int retryDelaySeconds(const json::object& error) {
   const auto* details = error.if_contains("details");
@@ -111,12 +99,31 @@ std::string cleanMessage(std::string_view text, std::size_t limit) {
 
 }  // namespace
 
+const json::object* findGoogleError(const json::value& root) {
+  const json::value* holder = &root;
+  if (root.is_array()) {
+    if (root.get_array().empty()) return nullptr;
+    holder = &root.get_array()[0];
+  }
+  if (!holder->is_object()) return nullptr;
+  const auto* error = holder->get_object().if_contains("error");
+  return error && error->is_object() ? &error->get_object() : nullptr;
+}
+
+unsigned httpStatusOfGoogleError(const json::object& error) {
+  const std::int64_t code = integerField(&error, "code");
+  if (code >= 400 && code <= 599) return static_cast<unsigned>(code);
+  if (const auto status = stringField(&error, "status"); !status.empty())
+    return httpStatusForGoogleStatus(status);
+  return httpStatusForGrpcCode(code);
+}
+
 core::Error translateError(unsigned status, std::string_view upstreamBody) {
   unsigned char initial[4096];
   json::monotonic_resource arena(initial, sizeof initial);
   boost::system::error_code ec;
   const json::value root = json::parse(upstreamBody, ec, json::storage_ptr(&arena));
-  const json::object* error = ec ? nullptr : findError(root);
+  const json::object* error = ec ? nullptr : findGoogleError(root);
 
   std::string message;
   std::string code;

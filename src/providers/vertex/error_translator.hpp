@@ -5,6 +5,8 @@
 // array form of streaming calls are read. A body that is not Google's envelope gives the message
 // "upstream returned HTTP <status>" plus a short printable-ASCII prefix of the body.
 
+#include <boost/json/fwd.hpp>
+
 #include <string_view>
 
 #include "core/error.hpp"
@@ -12,5 +14,13 @@
 namespace switchyard::providers::vertex {
 
 core::Error translateError(unsigned status, std::string_view upstreamBody);
+
+// The envelope's `error` object, from `{"error":{...}}` or `[{"error":{...}}]`; null otherwise.
+const boost::json::object* findGoogleError(const boost::json::value& root);
+
+// The HTTP status an `error` object stands for: its `code` when that is 4xx/5xx (REST envelopes),
+// else from its `status` name, else from a numeric gRPC code. For errors that arrive inside a 200
+// stream, where there is no HTTP status of their own.
+unsigned httpStatusOfGoogleError(const boost::json::object& error);
 
 }  // namespace switchyard::providers::vertex

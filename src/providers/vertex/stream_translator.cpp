@@ -40,26 +40,6 @@ Error bad(std::string message) {
 
 bool isChoiceIndex(std::int64_t index) { return index >= 0 && index < kMaxChoices; }
 
-// The envelope's `error` object, from `{"error":{...}}` or `[{"error":{...}}]`.
-const json::object* errorObject(const json::value& root) {
-  const json::value* holder = &root;
-  if (root.is_array()) {
-    if (root.get_array().empty()) return nullptr;
-    holder = &root.get_array()[0];
-  }
-  return holder->is_object() ? objectField(&holder->get_object(), "error") : nullptr;
-}
-
-// Google's `code` is the HTTP status in REST envelopes; fall back to the status name, then to a
-// numeric gRPC code.
-unsigned statusOfError(const json::object& error) {
-  const std::int64_t code = integerField(&error, "code");
-  if (code >= 400 && code <= 599) return static_cast<unsigned>(code);
-  if (const auto status = stringField(&error, "status"); !status.empty())
-    return httpStatusForGoogleStatus(status);
-  return httpStatusForGrpcCode(code);
-}
-
 class VertexStreamTranslator final : public SseStreamTranslator {
  public:
   VertexStreamTranslator(const ApiRequest& request, const BackendTarget& target,
@@ -136,8 +116,8 @@ class VertexStreamTranslator final : public SseStreamTranslator {
     boost::system::error_code ec;
     const json::value parsed = json::parse(data, ec, json::storage_ptr(&arena));
     if (ec) return bad("the data is not JSON (" + ec.message() + ")");
-    if (const auto* error = errorObject(parsed))
-      return vertex::translateError(statusOfError(*error), data);
+    if (const auto* error = findGoogleError(parsed))
+      return vertex::translateError(httpStatusOfGoogleError(*error), data);
     if (!parsed.is_object()) return bad("the data is not a JSON object");
     const auto& root = parsed.get_object();
     CompletionDigest event(std::pmr::get_default_resource());

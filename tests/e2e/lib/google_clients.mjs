@@ -1,6 +1,8 @@
 // Google's own clients against an emulator, run as a child process so NODE_EXTRA_CA_CERTS (read only
 // at start-up) can make them trust the emulator's CA. Usage:
 //   node lib/google_clients.mjs '<json job>'   job: { keyFile, baseUrl, project, location, model, steps: [...] }
+// With `apiKey` in the job the SDK runs in Gemini API mode (API key, /v1beta/models/...) instead of
+// Vertex mode.
 // Prints one JSON object as the last line of stdout: { <step>: result | { error } }.
 //
 // google-auth-library 10 posts service-account grants to the constant https://oauth2.googleapis.com/token
@@ -107,6 +109,30 @@ const steps = {
       return { thrown: true, status: err.status, message: err.message };
     }
   },
+  async countTokens({ ai, model }) {
+    const res = await ai.models.countTokens({ model, contents: 'count these five words please' });
+    return { totalTokens: res.totalTokens };
+  },
+  // A virtual model name, which only a gateway route knows.
+  async virtual({ ai }) {
+    const res = await ai.models.generateContent({ model: 'vertex-virtual-model', contents: 'fall back please' });
+    return { text: res.text, modelVersion: res.modelVersion, usage: res.usageMetadata };
+  },
+  async streamVirtual({ ai }) {
+    const chunks = [];
+    for await (const chunk of await ai.models.generateContentStream({ model: 'vertex-virtual-model', contents: 'fall back in a stream' })) {
+      chunks.push(chunk.text ?? '');
+    }
+    return { text: chunks.join('') };
+  },
+  async notFound({ ai }) {
+    try {
+      await ai.models.generateContent({ model: 'no-such-model', contents: 'x' });
+      return { thrown: false };
+    } catch (err) {
+      return { thrown: true, status: err.status, message: err.message };
+    }
+  },
   // embedContent with a text-embedding model goes to :predict in Vertex mode.
   async embed({ ai }) {
     const res = await ai.models.embedContent({
@@ -148,8 +174,8 @@ for (const name of ['GOOGLE_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_CLOUD_PROJECT', 
 }
 
 const job = JSON.parse(process.argv[2]);
-const sa = JSON.parse(readFileSync(job.keyFile, 'utf8'));
-const ai = new GoogleGenAI({
+const sa = job.keyFile ? JSON.parse(readFileSync(job.keyFile, 'utf8')) : undefined;
+const ai = job.apiKey ? new GoogleGenAI({ apiKey: job.apiKey, httpOptions: { baseUrl: job.baseUrl } }) : new GoogleGenAI({
   vertexai: true,
   project: job.project,
   location: job.location,

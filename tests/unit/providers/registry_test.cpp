@@ -29,7 +29,7 @@ struct Expected {
 
 // The whole matrix, in registration order. Adding a provider or an endpoint changes this table.
 constexpr std::array<Expected, 3> kMatrix{{
-    {"GCPVertexAI", {true, true, false, false, false, false}},
+    {"GCPVertexAI", {true, true, false, false, true, true}},
     {"OpenAI", {true, true, false, false, false, false}},
     {"GCPAnthropic", {false, false, false, false, false, false}},
 }};
