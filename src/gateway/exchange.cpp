@@ -323,8 +323,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   // its body and headers need not stay for the life of the stream.
   attempt.calls.front() = core::OutboundRequest();
 
-  StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_.renderStreamError,
-                    *attempts_, idleLimit);
+  StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_, *attempts_, idleLimit);
   switch (co_await relay.run()) {
     case StreamRelay::Outcome::Completed:
       succeeded(attempt);

@@ -8,15 +8,14 @@ using SteadyClock = std::chrono::steady_clock;
 
 StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
                          http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
-                         api::ErrorRenderer renderStreamError,
-                         const route::AttemptSequence& attempts,
+                         const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
                          std::chrono::milliseconds idleLimit)
     : stream_(stream),
       translator_(translator),
       writer_(writer),
       info_(info),
       trace_(trace),
-      renderStreamError_(renderStreamError),
+      endpoint_(endpoint),
       attempts_(attempts),
       idleLimit_(idleLimit) {}
 
@@ -60,7 +59,10 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::fail(Error error) {
   info_.responseCode = 200;
   info_.errorType = core::kindName(error_.kind);
   if (trace_) trace_->onError(error_);
-  co_await writer_.write(renderStreamError_(error_));
+  std::string closing;
+  if (!translator_.closeWithError(endpoint_.renderError(error_), closing))
+    closing = endpoint_.renderStreamError(error_);
+  co_await writer_.write(closing);
   co_await writer_.endStream();
   co_return Outcome::Failed;
 }

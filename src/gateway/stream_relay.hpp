@@ -33,7 +33,7 @@ class StreamRelay {
   // request.
   StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
               http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
-              api::ErrorRenderer renderStreamError, const route::AttemptSequence& attempts,
+              const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
               std::chrono::milliseconds idleLimit);
 
   boost::asio::awaitable<Outcome> run();
@@ -50,7 +50,7 @@ class StreamRelay {
   http::ResponseWriter& writer_;
   RequestInfo& info_;
   RequestTrace* trace_;
-  api::ErrorRenderer renderStreamError_;
+  const api::EndpointSpec& endpoint_;  // its error envelope ends a failed stream
   const route::AttemptSequence& attempts_;
   std::chrono::milliseconds idleLimit_;
   std::string out_;  // the client frames not yet written

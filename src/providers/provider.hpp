@@ -84,6 +84,11 @@ class StreamTranslator {
   virtual std::string_view responseModel() const = 0;  // model reported in the events
   // The client stream's content type (its framing is the translator's choice too).
   virtual std::string_view contentType() const { return "text/event-stream; charset=utf-8"; }
+
+  // The stream failed after its first frame went out: append the frame that ends it, carrying
+  // `errorBody` (the endpoint's whole error envelope), in this stream's own framing. False: the
+  // endpoint's error event ends it (the SSE framings).
+  virtual bool closeWithError(std::string_view errorBody, std::string& out) const { return false; }
 };
 
 // One (endpoint × schema) pair. Stateless: one instance serves every request.

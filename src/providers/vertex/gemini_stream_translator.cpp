@@ -52,6 +52,12 @@ class GeminiStreamTranslator final : public SseStreamTranslator {
   std::string_view contentType() const override {
     return framing_ == GeminiFraming::Sse ? "text/event-stream" : "application/json; charset=UTF-8";
   }
+  // The array stays valid JSON: the error is its last element, as Google ends a failed array.
+  bool closeWithError(std::string_view errorBody, std::string& out) const override {
+    if (framing_ != GeminiFraming::JsonArray) return false;
+    out.append(events_ == 0 ? "[" : "\n,\r\n").append(errorBody).append("\n]");
+    return true;
+  }
 
  protected:
   core::Result<void> onEnd(std::string& out) override {
