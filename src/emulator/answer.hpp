@@ -62,5 +62,12 @@ std::string rfc3339(std::chrono::system_clock::time_point time);
 
 // Whitespace-separated words in `text`.
 long long countWords(std::string_view text);
+std::vector<std::string> splitWords(std::string_view text);
+
+// Shared by the Gemini and Claude answers (tool calls asked for in the prompt):
+// indices of `names` that `text` asks for as "call <name>", in the order they appear;
+std::vector<std::size_t> calledNames(std::string_view text, const std::vector<std::string>& names);
+// the prompt's words after "call <function>" that fill string arguments (filler words dropped).
+std::vector<std::string> argumentWords(std::string_view text, std::string_view function);
 
 }  // namespace switchyard::emulator
