@@ -249,6 +249,34 @@ long long countWords(std::string_view text) {
   return static_cast<long long>(splitWords(text).size());
 }
 
+long long countPromptTokens(const json::object& request) { return promptTokensOf(request); }
+
+std::string renderCountTokensResponse(const json::object& request) {
+  long long characters = 0;
+  auto countParts = [&](const json::array& parts) {
+    for (const auto& part : parts) {
+      const auto* p = part.if_object();
+      const auto* text = p ? field(*p, "text") : nullptr;
+      if (!text || !text->is_string()) continue;
+      for (const char c : text->as_string()) {
+        // A code point starts at each byte that is not a UTF-8 continuation byte.
+        if (!isSpace(c) && (static_cast<unsigned char>(c) & 0xC0) != 0x80) ++characters;
+      }
+    }
+  };
+  if (const auto* system = field(request, "systemInstruction")) countParts(partsOf(*system));
+  if (const auto* contents = arrayField(request, "contents")) {
+    for (const auto& content : *contents) countParts(partsOf(content));
+  }
+  const long long tokens = promptTokensOf(request);
+  json::object response;
+  response["totalTokens"] = tokens;
+  response["totalBillableCharacters"] = characters;
+  response["promptTokensDetails"] =
+      json::array{json::object{{"modality", "TEXT"}, {"tokenCount", tokens}}};
+  return json::serialize(response);
+}
+
 std::string lastContentText(const json::object& request) {
   const auto* contents = arrayField(request, "contents");
   if (!contents || contents->empty()) return {};

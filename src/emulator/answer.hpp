@@ -45,6 +45,15 @@ struct AnswerMeta {
 // `request` has passed parseGenerateRequest().
 Answer deriveAnswer(const boost::json::object& request, std::string_view model);
 
+// The request's prompt tokens as generateContent's usage counts them (promptTokenCount): words
+// of the system instruction and of every text part, 1 per other part.
+long long countPromptTokens(const boost::json::object& request);
+
+// The countTokens answer for the same request: {"totalTokens": n, "totalBillableCharacters": c,
+// "promptTokensDetails": [{"modality": "TEXT", "tokenCount": n}]}; c counts the non-whitespace
+// characters (code points) of the text parts and system instruction.
+std::string renderCountTokensResponse(const boost::json::object& request);
+
 // All text the last content carries (text parts and functionResponse payloads): where fault
 // directives are read from.
 std::string lastContentText(const boost::json::object& request);

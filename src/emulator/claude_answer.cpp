@@ -79,7 +79,8 @@ long long blockTokens(const json::object& block) {
   if (type == "thinking") return countWords(stringOf(block, "thinking"));
   if (type == "tool_result") {
     const auto* content = block.if_contains("content");
-    if (content && content->is_string()) return std::max<long long>(1, countWords(content->as_string()));
+    if (content && content->is_string())
+      return std::max<long long>(1, countWords(content->as_string()));
     long long n = 0;
     if (content && content->is_array()) {
       for (const auto& inner : content->as_array()) n += blockTokens(inner.as_object());
@@ -424,7 +425,8 @@ std::vector<SseEvent> renderClaudeStreamEvents(const ClaudeAnswer& answer, std::
       const std::size_t piece = std::max<std::size_t>(1, (input.size() + 2) / 3);
       delta(json::object{{"type", "input_json_delta"}, {"partial_json", ""}});
       for (std::size_t at = 0; at < input.size(); at += piece)
-        delta(json::object{{"type", "input_json_delta"}, {"partial_json", input.substr(at, piece)}});
+        delta(
+            json::object{{"type", "input_json_delta"}, {"partial_json", input.substr(at, piece)}});
     } else {
       add("content_block_start",
           json::object{{"index", index},

@@ -38,7 +38,9 @@ Check onlyFields(const json::object& object, std::initializer_list<std::string_v
   return {};
 }
 
-AnthropicError required(std::string_view at) { return invalid(std::string(at) + ": Field required"); }
+AnthropicError required(std::string_view at) {
+  return invalid(std::string(at) + ": Field required");
+}
 
 AnthropicError wrongType(std::string_view at, std::string_view what) {
   return invalid(std::string(at) + ": Input should be " + std::string(what));
@@ -133,7 +135,8 @@ Check checkSource(const json::object& block, std::string_view at, bool document)
     if (auto r = onlyFields(*source, {"type", "media_type", "data"}, base); !r) return r;
     if (auto r = checkString(*source, "data", base, true); !r) return r;
     const auto* media = stringAt(*source, "media_type");
-    if (!media || *media != "text/plain") return wrongType(join(base, "media_type"), "'text/plain'");
+    if (!media || *media != "text/plain")
+      return wrongType(join(base, "media_type"), "'text/plain'");
     return {};
   }
   return invalid(join(where, "type") + ": Input tag '" + std::string(*type) +
@@ -156,9 +159,8 @@ Check checkBlock(const json::value& value, std::string_view at, std::string_view
     return checkCacheControl(*block, at);
   }
   if (!inToolResult && t == "document") {
-    if (auto r = onlyFields(*block, {"type", "source", "title", "context", "citations",
-                                     "cache_control"},
-                            at);
+    if (auto r = onlyFields(
+            *block, {"type", "source", "title", "context", "citations", "cache_control"}, at);
         !r)
       return r;
     if (auto r = checkSource(*block, at, true); !r) return r;
@@ -179,8 +181,8 @@ Check checkBlock(const json::value& value, std::string_view at, std::string_view
   if (!inToolResult && t == "tool_result") {
     if (role != "user")
       return invalid(std::string(at) + ": `tool_result` blocks may only appear in user messages");
-    if (auto r = onlyFields(*block, {"type", "tool_use_id", "content", "is_error", "cache_control"},
-                            at);
+    if (auto r =
+            onlyFields(*block, {"type", "tool_use_id", "content", "is_error", "cache_control"}, at);
         !r)
       return r;
     if (auto r = checkString(*block, "tool_use_id", at, true); !r) return r;
@@ -253,8 +255,9 @@ Check checkMessages(const json::object& request, bool thinking) {
         return invalid("messages: text content blocks must be non-empty");
     } else if (const auto* list = content->if_array()) {
       if (list->empty() && !(*role == "assistant" && i + 1 == messages->size()))
-        return invalid(at + ": all messages must have non-empty content except for the optional "
-                            "final assistant message");
+        return invalid(at +
+                       ": all messages must have non-empty content except for the optional "
+                       "final assistant message");
       for (std::size_t k = 0; k < list->size(); ++k) {
         if (auto r = checkBlock((*list)[k], join(join(at, "content"), k), *role, false); !r)
           return r;
@@ -286,11 +289,11 @@ Check checkMessages(const json::object& request, bool thinking) {
       if (blocks[k]->at("type").as_string() != "tool_result") continue;
       const std::string_view id = blocks[k]->at("tool_use_id").as_string();
       if (!previousAsked.contains(id)) {
-        return invalid(join(join(join("messages", i), "content"), k) +
-                       ": unexpected `tool_use_id` found in `tool_result` blocks: " +
-                       std::string(id) +
-                       ". Each `tool_result` block must have a corresponding `tool_use` block in "
-                       "the previous message.");
+        return invalid(
+            join(join(join("messages", i), "content"), k) +
+            ": unexpected `tool_use_id` found in `tool_result` blocks: " + std::string(id) +
+            ". Each `tool_result` block must have a corresponding `tool_use` block in "
+            "the previous message.");
       }
     }
     if (asked.empty() || i + 1 == messages->size()) continue;
@@ -304,11 +307,11 @@ Check checkMessages(const json::object& request, bool thinking) {
       if (!answered.contains(id)) missing += (missing.empty() ? "" : ", ") + id;
     }
     if (!missing.empty()) {
-      return invalid(join("messages", i + 1) +
-                     ": `tool_use` ids were found without `tool_result` blocks immediately after: " +
-                     missing +
-                     ". Each `tool_use` block must have a corresponding `tool_result` block in the "
-                     "next message.");
+      return invalid(
+          join("messages", i + 1) +
+          ": `tool_use` ids were found without `tool_result` blocks immediately after: " + missing +
+          ". Each `tool_use` block must have a corresponding `tool_result` block in the "
+          "next message.");
     }
   }
 
@@ -318,8 +321,9 @@ Check checkMessages(const json::object& request, bool thinking) {
     const auto lastBlocks = blocksOf(last);
     const bool answersTools =
         last.at("role").as_string() == "user" &&
-        std::any_of(lastBlocks.begin(), lastBlocks.end(),
-                    [](const json::object* b) { return b->at("type").as_string() == "tool_result"; });
+        std::any_of(lastBlocks.begin(), lastBlocks.end(), [](const json::object* b) {
+          return b->at("type").as_string() == "tool_result";
+        });
     if (answersTools) {
       const std::size_t i = messages->size() - 2;
       const auto blocks = blocksOf((*messages)[i].as_object());
@@ -371,7 +375,8 @@ Check checkTools(const json::object& request, std::set<std::string, std::less<>>
     if (auto r = checkString(*tool, "description", custom, false); !r) return r;
     const std::string_view name = tool->at("name").as_string();
     if (!validToolName(name))
-      return invalid(join(custom, "name") + ": String should match pattern '^[a-zA-Z0-9_-]{1,64}$'");
+      return invalid(join(custom, "name") +
+                     ": String should match pattern '^[a-zA-Z0-9_-]{1,64}$'");
     const auto* schema = tool->if_contains("input_schema");
     if (!schema) return required(join(custom, "input_schema"));
     const auto* schemaObject = schema->if_object();
@@ -500,7 +505,8 @@ Check checkSampling(const json::object& request, long long budget) {
     const auto* m = metadata->if_object();
     if (!m) return wrongType("metadata", "a valid dictionary");
     if (auto r = onlyFields(*m, {"user_id"}, "metadata"); !r) return r;
-    if (const auto* user = m->if_contains("user_id"); user && !user->is_string() && !user->is_null())
+    if (const auto* user = m->if_contains("user_id");
+        user && !user->is_string() && !user->is_null())
       return wrongType("metadata.user_id", "a valid string");
   }
   if (const auto* stream = request.if_contains("stream"); stream && !stream->is_bool())

@@ -37,7 +37,7 @@ bool isKnownClaudeModel(std::string_view model);
 bool isKnownAnthropicVersion(std::string_view version);
 
 enum class ClaudeBody {
-  kMessages,     // rawPredict / streamRawPredict: anthropic_version and max_tokens required, no model
+  kMessages,  // rawPredict / streamRawPredict: anthropic_version and max_tokens required, no model
   kCountTokens,  // count-tokens:rawPredict: model required, no max_tokens / sampling fields
 };
 

@@ -259,8 +259,13 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
   const ModelCall call = *parseModelCall(request.target());
   Headers seen;
   for (const auto& f : request) seen.emplace_back(lower(f.name_string()), std::string(f.value()));
-  services_.stats.generateRequest(call.model, call.stream, request.target(), std::move(seen),
-                                  request.body());
+  if (call.countTokens) {
+    services_.stats.countTokensRequest(call.model, request.target(), std::move(seen),
+                                       request.body());
+  } else {
+    services_.stats.generateRequest(call.model, call.stream, request.target(), std::move(seen),
+                                    request.body());
+  }
 
   // Control-API faults apply to the request as it arrives.
   Fault answerFault;
@@ -292,7 +297,8 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
     co_return;
   }
 
-  auto parsed = parseGenerateRequest(request.body(), call.model);
+  auto parsed = call.countTokens ? parseCountTokensRequest(request.body(), call.model)
+                                 : parseGenerateRequest(request.body(), call.model);
   if (!parsed) {
     GoogleError error = parsed.error();
     co_await sendGoogleError(writer, std::move(error), call.stream);
@@ -310,6 +316,14 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
   const ErrorForm form = call.stream ? ErrorForm::kGoogleArray : ErrorForm::kGoogle;
   if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, form)) co_return;
   answerFault.merge(*directive);
+
+  if (call.countTokens) {
+    std::string response = renderCountTokensResponse(body);
+    Headers none;
+    co_await sendBody(writer, 200, kJson, std::move(response), std::move(none),
+                      answerFault.chunkedBody);
+    co_return;
+  }
 
   const Answer answer = deriveAnswer(body, call.model);
   const AnswerMeta meta{call.model, randomBase64Url(18), rfc3339(services_.clock.now())};

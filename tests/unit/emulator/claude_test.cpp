@@ -31,8 +31,8 @@ TEST(ClaudeCall, ParsesPublisherPaths) {
   EXPECT_EQ(call->model, "claude-sonnet-4@20250514");
   EXPECT_TRUE(call->stream);
   EXPECT_FALSE(call->countTokens);
-  auto count =
-      parseClaudeCall("/v1/projects/p/locations/l/publishers/anthropic/models/count-tokens:rawPredict");
+  auto count = parseClaudeCall(
+      "/v1/projects/p/locations/l/publishers/anthropic/models/count-tokens:rawPredict");
   ASSERT_TRUE(count);
   EXPECT_TRUE(count->countTokens);
   EXPECT_FALSE(parseClaudeCall("/v1/projects/p/locations/l/publishers/google/models/x:rawPredict"));
@@ -93,7 +93,8 @@ TEST(ClaudeRequest, RefusesWhatAnthropicRefuses) {
        "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
        "documentation at https://docs.claude.com/en/docs/build-with-claude/"
        "extended-thinking#max-tokens-and-context-window-size"},
-      {"{" + v + R"("top_k":-1,)" + user + "}", "top_k: Input should be greater than or equal to 0"},
+      {"{" + v + R"("top_k":-1,)" + user + "}",
+       "top_k: Input should be greater than or equal to 0"},
       {"{" + v + R"("stop_sequences":[" "],)" + user + "}",
        "stop_sequences: each stop sequence must contain non-whitespace"},
       {"{" + v + R"("system":[{"type":"text","text":"s","cache_control":{"type":"forever"}}],)" +
@@ -111,8 +112,8 @@ TEST(ClaudeRequest, RefusesWhatAnthropicRefuses) {
   auto noModel = parseClaudeRequest("{" + user + "}", ClaudeBody::kCountTokens);
   ASSERT_FALSE(noModel);
   EXPECT_EQ(noModel.error().message, "model: Field required");
-  auto withMax = parseClaudeRequest(R"({"model":"m","max_tokens":1,)" + user + "}",
-                                    ClaudeBody::kCountTokens);
+  auto withMax =
+      parseClaudeRequest(R"({"model":"m","max_tokens":1,)" + user + "}", ClaudeBody::kCountTokens);
   ASSERT_FALSE(withMax);
   EXPECT_EQ(withMax.error().message, "max_tokens: Extra inputs are not permitted");
 }
@@ -123,8 +124,9 @@ TEST(ClaudeAnswer, EchoesWithSystemAndImages) {
           "messages":[{"role":"user","content":[{"type":"text","text":"look [[emulator: delay_ms=1]]"},
           {"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAEC"}}]}]})");
   const auto answer = deriveClaudeAnswer(request, kModel, nullptr);
-  EXPECT_EQ(json::serialize(answer.content),
-            R"([{"type":"text","text":"[claude-sonnet-4@20250514] echo: look (system: be brief) [saw image/png 3 bytes]"}])");
+  EXPECT_EQ(
+      json::serialize(answer.content),
+      R"([{"type":"text","text":"[claude-sonnet-4@20250514] echo: look (system: be brief) [saw image/png 3 bytes]"}])");
   EXPECT_EQ(answer.stopReason, "end_turn");
   EXPECT_EQ(answer.usage.inputTokens, 2 + 3 + 1);  // system, text (with directive), image
   EXPECT_EQ(answer.usage.inputTokens, countClaudeInputTokens(request));
@@ -139,10 +141,9 @@ TEST(ClaudeAnswer, StopSequenceAndMaxTokens) {
   EXPECT_EQ(*stop.stopSequence, "END");
   EXPECT_EQ(stop.content[0].as_object().at("text").as_string(),
             "[claude-sonnet-4@20250514] echo: one ");
-  auto cut = deriveClaudeAnswer(
-      parsed(R"({"anthropic_version":"vertex-2023-10-16","max_tokens":3,
+  auto cut = deriveClaudeAnswer(parsed(R"({"anthropic_version":"vertex-2023-10-16","max_tokens":3,
                  "messages":[{"role":"user","content":"one two three four"}]})"),
-      kModel, nullptr);
+                                kModel, nullptr);
   EXPECT_EQ(cut.stopReason, "max_tokens");
   EXPECT_EQ(cut.usage.outputTokens, 3);
 }
@@ -160,18 +161,18 @@ TEST(ClaudeAnswer, ToolChoiceDecidesTheCalls) {
   EXPECT_EQ(both.content[0].as_object().at("name").as_string(), "b");
   EXPECT_EQ(json::serialize(both.content[1].as_object().at("input")), R"({"q":"cats"})");
   EXPECT_EQ(both.stopReason, "tool_use");
-  auto single = deriveClaudeAnswer(
-      base(R"(,"tool_choice":{"type":"auto","disable_parallel_tool_use":true})",
-           "call b then call a"),
-      kModel, nullptr);
+  auto single =
+      deriveClaudeAnswer(base(R"(,"tool_choice":{"type":"auto","disable_parallel_tool_use":true})",
+                              "call b then call a"),
+                         kModel, nullptr);
   EXPECT_EQ(single.content.size(), 1u);
   auto any = deriveClaudeAnswer(base(R"(,"tool_choice":{"type":"any"})", "hello"), kModel, nullptr);
   EXPECT_EQ(any.content[0].as_object().at("name").as_string(), "a");
   auto forced = deriveClaudeAnswer(base(R"(,"tool_choice":{"type":"tool","name":"b"})", "call a"),
                                    kModel, nullptr);
   EXPECT_EQ(forced.content[0].as_object().at("name").as_string(), "b");
-  auto none = deriveClaudeAnswer(base(R"(,"tool_choice":{"type":"none"})", "call a"), kModel,
-                                 nullptr);
+  auto none =
+      deriveClaudeAnswer(base(R"(,"tool_choice":{"type":"none"})", "call a"), kModel, nullptr);
   EXPECT_EQ(none.content[0].as_object().at("type").as_string(), "text");
 }
 
