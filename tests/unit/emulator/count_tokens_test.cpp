@@ -14,7 +14,8 @@ namespace json = boost::json;
 constexpr std::string_view kModel = "gemini-2.5-flash";
 
 TEST(CountTokens, ParsesTheMethod) {
-  auto call = parseModelCall("/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-flash:countTokens");
+  auto call = parseModelCall(
+      "/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-flash:countTokens");
   ASSERT_TRUE(call);
   EXPECT_TRUE(call->countTokens);
   EXPECT_FALSE(call->stream);
@@ -46,8 +47,9 @@ TEST(CountTokens, BillableCharactersSkipWhitespaceAndCountCodePoints) {
   auto request = parseCountTokensRequest(
       R"({"contents":[{"role":"user","parts":[{"text":"héllo  world"}]}]})", kModel);
   ASSERT_TRUE(request);
-  EXPECT_EQ(json::parse(renderCountTokensResponse(*request)).at("totalBillableCharacters").as_int64(),
-            10);
+  EXPECT_EQ(
+      json::parse(renderCountTokensResponse(*request)).at("totalBillableCharacters").as_int64(),
+      10);
 }
 
 TEST(CountTokens, RefusesWhatCountTokensRequestLacks) {
