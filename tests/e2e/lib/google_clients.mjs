@@ -103,7 +103,9 @@ const steps = {
   },
   // countTokens (Vertex mode: {model}:countTokens) and the same request's generateContent usage.
   async countTokens({ ai, model }) {
-    const request = { model, contents: 'count these five words please', config: { systemInstruction: 'be brief' } };
+    // The Gemini API's countTokens takes no systemInstruction (the client refuses it there).
+    const config = ai.vertexai ? { config: { systemInstruction: 'be brief' } } : {};
+    const request = { model, contents: 'count these five words please', ...config };
     const counted = await ai.models.countTokens(request);
     const generated = await ai.models.generateContent(request);
     return { totalTokens: counted.totalTokens, promptTokenCount: generated.usageMetadata.promptTokenCount };
@@ -115,10 +117,6 @@ const steps = {
     } catch (err) {
       return { thrown: true, status: err.status, message: err.message };
     }
-  },
-  async countTokens({ ai, model }) {
-    const res = await ai.models.countTokens({ model, contents: 'count these five words please' });
-    return { totalTokens: res.totalTokens };
   },
   // A virtual model name, which only a gateway route knows.
   async virtual({ ai }) {
