@@ -159,8 +159,7 @@ TEST(AnthropicMessages, GoogleErrorsFromVertexAreReadToo) {
 
 TEST(AnthropicMessages, VersionDefaultsWhenTheBackendHasNone) {
   EXPECT_EQ(anthropic::anthropicVersion(BackendTarget{}), "vertex-2023-10-16");
-  EXPECT_EQ(anthropic::anthropicVersion(withVersion("vertex-2099-01-01")),
-            "vertex-2099-01-01");
+  EXPECT_EQ(anthropic::anthropicVersion(withVersion("vertex-2099-01-01")), "vertex-2099-01-01");
 }
 
 }  // namespace
