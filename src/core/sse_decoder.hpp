@@ -2,11 +2,13 @@
 // Incremental server-sent-events decoder (WHATWG rules): CR, LF and CRLF all end a line, a blank
 // line ends an event, several data lines join with "\n", one space after the colon is dropped,
 // comments and unknown fields are ignored. Bytes may arrive split anywhere, including inside a
-// CRLF. Each byte is scanned once, so very large events cost linear time.
+// CRLF. Each byte is scanned once, so very large events cost linear time. An event's `event:` name
+// (the last one given, empty when none) goes with its data to a callback that takes two views.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace switchyard::core {
 
@@ -15,8 +17,9 @@ class SseDecoder {
   // Maximum size of one event's data; a larger event is an error (protects memory).
   explicit SseDecoder(std::size_t maxEventBytes = 16u << 20) : maxEventBytes_(maxEventBytes) {}
 
-  // Feeds bytes; calls onEvent(std::string_view data) for every complete event that has data.
-  // Returns false when an event exceeded the limit (the decoder is then unusable).
+  // Feeds bytes; calls onEvent(std::string_view data), or onEvent(data, std::string_view name),
+  // for every complete event that has data. An event without data is dropped with its name, as
+  // WHATWG says. Returns false when an event exceeded the limit (the decoder is then unusable).
   template <class OnEvent>
   bool feed(std::string_view bytes, OnEvent&& onEvent) {
     std::size_t i = 0;
@@ -49,10 +52,14 @@ class SseDecoder {
   bool takeLine(OnEvent& onEvent) {
     if (line_.empty()) {
       if (hasData_) {
-        onEvent(std::string_view(data_));
+        if constexpr (std::is_invocable_v<OnEvent&, std::string_view, std::string_view>)
+          onEvent(std::string_view(data_), std::string_view(name_));
+        else
+          onEvent(std::string_view(data_));
         data_.clear();
         hasData_ = false;
       }
+      name_.clear();
       return true;
     }
     std::string_view line(line_);
@@ -69,6 +76,8 @@ class SseDecoder {
         data_.append(value);
         hasData_ = true;
         if (data_.size() > maxEventBytes_) return false;
+      } else if (field == "event") {
+        name_.assign(value);
       }
     }
     line_.clear();
@@ -78,6 +87,7 @@ class SseDecoder {
   std::size_t maxEventBytes_;
   std::string line_;
   std::string data_;
+  std::string name_;  // the pending event's `event:` field
   bool hasData_ = false;
   bool skipLf_ = false;
 };

@@ -7,9 +7,11 @@ using core::ErrorKind;
 
 core::Result<void> SseStreamTranslator::onBytes(std::string_view bytes, std::string& out) {
   if (failed_) return *failed_;
-  const bool decoded = decoder_.feed(bytes, [&](std::string_view data) {
+  const bool decoded = decoder_.feed(bytes, [&](std::string_view data, std::string_view name) {
     if (failed_) return;
+    eventName_ = name;
     if (auto translated = onEvent(data, out); !translated) failed_ = translated.error();
+    eventName_ = {};
   });
   if (!decoded && !failed_)
     failed_ = Error::make(ErrorKind::UpstreamBadResponse, "upstream event exceeds the size limit");

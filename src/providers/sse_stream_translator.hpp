@@ -25,8 +25,13 @@ class SseStreamTranslator : public StreamTranslator {
   // The upstream body ended after a complete event: append the closing frames.
   virtual core::Result<void> onEnd(std::string& out) = 0;
 
+  // The `event:` name of the event onEvent() is handling; empty when the upstream named none (or
+  // when onEvent() is called directly, as tests do). Anthropic names every event.
+  std::string_view eventName() const { return eventName_; }
+
  private:
   core::SseDecoder decoder_;
+  std::string_view eventName_;         // valid during onEvent() only
   std::optional<core::Error> failed_;  // the first error, reported again by every later call
 };
 

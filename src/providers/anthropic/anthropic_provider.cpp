@@ -1,8 +1,13 @@
 #include "providers/anthropic/anthropic_provider.hpp"
 
+#include "providers/anthropic/count_tokens_translator.hpp"
+#include "providers/anthropic/messages_translator.hpp"
+
 namespace switchyard::providers::anthropic {
 
 const Provider& provider() {
+  static const MessagesTranslator messages;
+  static const CountTokensTranslator countTokens;
   static const Provider anthropic{
       .descriptor = {.schemaName = "GCPAnthropic",
                      .genAiProviderName = "gcp.anthropic",
@@ -10,8 +15,9 @@ const Provider& provider() {
                      .openInferenceProvider = "google",
                      .defaultPrefix = "",
                      .defaultVersion = "vertex-2023-10-16",
-                     .endpoints = 0},
-      .translators = {},
+                     .endpoints = bitOf(Endpoint::AnthropicMessages) |
+                                  bitOf(Endpoint::AnthropicCountTokens)},
+      .translators = {nullptr, nullptr, &messages, &countTokens},
   };
   return anthropic;
 }

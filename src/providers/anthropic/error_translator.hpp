@@ -22,4 +22,12 @@ core::Error translateError(unsigned status, const std::vector<core::Header>& hea
 // nullopt when `body` is neither. Streams report errors this way too (an `error` event).
 std::optional<core::Error> anthropicError(unsigned status, std::string_view body);
 
+// The HTTP status Anthropic answers with an error of this type (overloaded_error → 529,
+// rate_limit_error → 429, ...; unknown → 500). A stream's `error` event carries only the type.
+unsigned statusOfErrorType(std::string_view type);
+
+// A stream's `error` event data → UpstreamStatus with the status of its type (statusOfErrorType),
+// its message, and the type as `code`; data that is no Anthropic error is a 500 api_error.
+core::Error streamError(std::string_view data);
+
 }  // namespace switchyard::providers::anthropic

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace switchyard::core {
@@ -96,6 +97,51 @@ TEST(SseDecoderTest, PartialEventAtTheEndIsReported) {
       decoder.feed("data: {\"a\":1}\r\n\r\ndata: {\"tru", [&](std::string_view) { ++events; }));
   EXPECT_EQ(events, 1);
   EXPECT_TRUE(decoder.hasPartialEvent());
+}
+
+// Named events, as Anthropic sends them: each event's data comes with its own `event:` name.
+std::vector<std::pair<std::string, std::string>> decodeNamed(std::string_view stream,
+                                                             std::vector<std::size_t> cuts) {
+  SseDecoder decoder;
+  std::vector<std::pair<std::string, std::string>> events;
+  std::size_t at = 0;
+  cuts.push_back(stream.size());
+  for (auto cut : cuts) {
+    EXPECT_TRUE(decoder.feed(
+        stream.substr(at, cut - at),
+        [&](std::string_view data, std::string_view name) { events.emplace_back(name, data); }));
+    at = cut;
+  }
+  return events;
+}
+
+TEST(SseDecoderTest, EventNamesGoWithTheirEventsWhereverTheStreamIsCut) {
+  const std::string stream =
+      "event: message_start\r\ndata: {\"a\":1}\r\n\r\n"
+      "data: {\"unnamed\":1}\r\n\r\n"
+      "event: first\nevent:second\ndata: x\n\n"  // the last name given wins
+      "event: no_data\n\n"                       // dropped, and its name with it
+      "data: y\n\n"
+      "event: ping\r: comment\rdata: {}\r\r";
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"message_start", R"({"a":1})"},
+      {"", R"({"unnamed":1})"},
+      {"second", "x"},
+      {"", "y"},
+      {"ping", "{}"}};
+  for (std::size_t a = 0; a <= stream.size(); ++a)
+    ASSERT_EQ(decodeNamed(stream, {a}), expected) << "cut at " << a;
+  std::vector<std::size_t> everyByte;
+  for (std::size_t i = 1; i < stream.size(); ++i) everyByte.push_back(i);
+  EXPECT_EQ(decodeNamed(stream, everyByte), expected);
+}
+
+TEST(SseDecoderTest, OneArgumentCallbacksStillSeeOnlyData) {
+  SseDecoder decoder;
+  std::vector<std::string> events;
+  EXPECT_TRUE(decoder.feed("event: e\ndata: d\n\n",
+                           [&](std::string_view data) { events.emplace_back(data); }));
+  EXPECT_EQ(events, std::vector<std::string>{"d"});
 }
 
 }  // namespace
