@@ -39,6 +39,7 @@ bool defaultRetriable(const core::Error& error) {
     case 502:
     case 503:
     case 504:
+    case 529:  // Anthropic's overloaded_error: the next backend may well have room
       return true;
     default:
       return false;

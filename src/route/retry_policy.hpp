@@ -8,7 +8,7 @@
 //   - DNS failure, connect failure or refusal, TLS failure (handshake or certificate),
 //   - a reset before a full response, a per-attempt timeout (a stream's idle timeout before its
 //     first event),
-//   - HTTP 429, 500, 502, 503, 504,
+//   - HTTP 429, 500, 502, 503, 504, and 529 (Anthropic's overloaded_error),
 //   - a backend whose credential cannot be obtained (nothing was sent, so moving on is safe).
 // Anything else ends the request with that error (a 400 would fail on every backend alike).
 //

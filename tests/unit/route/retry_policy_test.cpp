@@ -53,6 +53,7 @@ TEST(RetryRulesTest, DefaultFailsOverOnTheDocumentedList) {
       {status(502), true},
       {status(503), true},
       {status(504), true},
+      {status(529), true},
       {status(501), false},
       {status(505), false},
       {status(400), false},
