@@ -11,22 +11,31 @@ namespace {
 using From = EndpointSpec::From;
 using providers::Endpoint;
 
+// Anthropic's beta features are switched on per request by this header, on Vertex as elsewhere.
+constexpr std::array<std::string_view, 1> kAnthropicHeaders{"anthropic-beta"};
+
 constexpr EndpointSpec kChat{
     Endpoint::ChatCompletions, "/v1/chat/completions",  "chat", From::Body, From::Body,
     &core::renderOpenAiError,  &renderOpenAiStreamError};
 constexpr EndpointSpec kEmbeddings{
     Endpoint::Embeddings,     "/v1/embeddings",        "embeddings", From::Body, From::None,
     &core::renderOpenAiError, &renderOpenAiStreamError};
-constexpr EndpointSpec kMessages{
-    Endpoint::AnthropicMessages, "/anthropic/v1/messages",   "chat", From::Body, From::Body,
-    &renderAnthropicError,       &renderAnthropicStreamError};
+constexpr EndpointSpec kMessages{Endpoint::AnthropicMessages,
+                                 "/anthropic/v1/messages",
+                                 "chat",
+                                 From::Body,
+                                 From::Body,
+                                 &renderAnthropicError,
+                                 &renderAnthropicStreamError,
+                                 kAnthropicHeaders};
 constexpr EndpointSpec kCountTokens{Endpoint::AnthropicCountTokens,
                                     "/anthropic/v1/messages/count_tokens",
                                     "count_tokens",
                                     From::Body,
                                     From::None,
                                     &renderAnthropicError,
-                                    &renderAnthropicStreamError};
+                                    &renderAnthropicStreamError,
+                                    kAnthropicHeaders};
 constexpr EndpointSpec kGenerateContent{Endpoint::GeminiGenerateContent,
                                         "/v1beta/models/{model}:generateContent",
                                         "generate_content",

@@ -4,6 +4,7 @@
 // what its operation is called in metrics and traces. The gateway's one exchange drives every
 // endpoint through this.
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ struct EndpointSpec {
   // that ends a stream which failed after its first byte.
   ErrorRenderer renderError = nullptr;
   ErrorRenderer renderStreamError = nullptr;
+  // Client headers the upstream call carries as the client sent them (the API's own feature
+  // switches, e.g. `anthropic-beta`). Nothing else of the client's headers ever goes upstream.
+  std::span<const std::string_view> forwardedHeaders = {};
 
   // The translator a backend of `provider` serves this endpoint with, or null.
   const providers::Translator* translatorOf(const providers::Provider& provider) const {

@@ -179,6 +179,12 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
         attempt, Error::make(ErrorKind::Internal, "a streamed request must be one upstream call"));
   }
 
+  // The API's own feature switches the client set (e.g. anthropic-beta) go upstream as they are.
+  for (const std::string_view name : endpoint_.forwardedHeaders) {
+    if (const auto value = headerOf(httpRequest_, name); !value.empty())
+      for (auto& call : attempt.calls) core::setHeader(call.headers, name, std::string(value));
+  }
+
   // Mutate: the operator's headerMutation / bodyMutation (route level over backend level, merged
   // at load), applied to what the translator built; the gateway's own headers come after.
   for (auto& call : attempt.calls) applyMutations(ref.mutations, call);

@@ -144,6 +144,18 @@ test('messages.create answers unary, the model in the Vertex path and anthropic_
   assert.equal(log['gen_ai.usage.input_tokens'], message.usage.input_tokens + cache);
 });
 
+test('anthropic-beta goes upstream as the client sent it; the client\'s key and version do not', async () => {
+  await client.messages.create(
+    { model: 'sonnet', max_tokens: 32, messages: [{ role: 'user', content: 'beta please' }] },
+    { headers: { 'anthropic-beta': 'token-efficient-tools-2025-02-19' } });
+  const headers = (await emulator.stats()).last_request_headers;
+  assert.equal(headers['anthropic-beta'], 'token-efficient-tools-2025-02-19');
+  assert.equal(headers['x-api-key'], undefined);
+  assert.equal(headers['anthropic-version'], undefined);
+  assert.match(headers.authorization, /^Bearer /);
+  assert.doesNotMatch(headers.authorization, /Bearer x$/);
+});
+
 test('the bare gateway serves /v1/messages too', async () => {
   const bare = new Anthropic({ baseURL: gateway.url, apiKey: 'x', maxRetries: 0 });
   const message = await bare.messages.create({
