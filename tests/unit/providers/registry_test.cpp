@@ -31,7 +31,7 @@ struct Expected {
 constexpr std::array<Expected, 3> kMatrix{{
     {"GCPVertexAI", {true, true, false, false, false, false}},
     {"OpenAI", {true, true, false, false, false, false}},
-    {"GCPAnthropic", {false, false, false, false, false, false}},
+    {"GCPAnthropic", {true, false, false, false, false, false}},
 }};
 
 std::string_view nameOf(Endpoint endpoint) {

@@ -1,0 +1,267 @@
+// OpenAI chat ⇄ Claude on Vertex, table-driven:
+// - cases/anthropic_request.json: OpenAI request in, Vertex path + Messages body out (or the 400).
+// - cases/anthropic_response.json: Messages response in, chat.completion out.
+// - cases/anthropic_stream.json: the data of Claude's stream events in, the client's frames out.
+//   Chunks list what varies; "id", "object", "created" and "model" come from the case's "header"
+//   (defaults below), so every chunk is checked to carry the same values. "[DONE]" stands for the
+//   `data: [DONE]` frame. Every stream is also sent as Claude's SSE bytes (`event:` and `data:`
+//   lines), cut anywhere, and must give what it gives event by event.
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "case_files.hpp"
+#include "core/error.hpp"
+#include "providers/anthropic/chat_translator.hpp"
+#include "providers/anthropic/stream_translator.hpp"
+#include "stream_runs.hpp"
+
+namespace switchyard::providers {
+namespace {
+
+namespace json = boost::json;
+using testing::Case;
+using testing::pretty;
+using testing::str;
+using testing::StreamRun;
+
+constexpr std::int64_t kNow = 1700000000;
+
+void expectUsage(const json::object& data, const Usage& usage) {
+  const auto* expected = data.if_contains("expect_usage");
+  if (!expected) return;
+  const auto& u = expected->as_object();
+  EXPECT_EQ(usage.promptTokens, u.at("prompt").to_number<std::int64_t>());
+  EXPECT_EQ(usage.completionTokens, u.at("completion").to_number<std::int64_t>());
+  EXPECT_EQ(usage.totalTokens, u.at("total").to_number<std::int64_t>());
+  EXPECT_EQ(usage.cachedTokens, u.at("cached").to_number<std::int64_t>());
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+class AnthropicRequest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AnthropicRequest, Translates) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const auto& body = data.at("request").as_object();
+  const auto targetSpec =
+      data.contains("target") ? data.at("target").as_object() : json::object{};
+  ApiRequest request;
+  request.body = &body;
+  const auto model = str(body, "model");
+  request.model = model;
+  if (const auto* stream = body.if_contains("stream"); stream && stream->is_bool())
+    request.stream = stream->get_bool();
+  const auto targetModel = str(targetSpec, "model", model);
+  const auto version = str(targetSpec, "version");
+  const BackendTarget target{targetModel, "proj-1", "us-east5", {}, version};
+
+  const auto result = anthropic::ChatTranslator().buildRequest(request, target);
+
+  if (const auto* expected = data.if_contains("error")) {
+    ASSERT_FALSE(result.has_value()) << "expected an error, got " << testing::firstBody(*result);
+    const auto& error = expected->as_object();
+    EXPECT_EQ(core::kindName(result.error().kind), str(error, "kind")) << result.error().message;
+    EXPECT_EQ(result.error().param, str(error, "param")) << result.error().message;
+    if (const auto contains = str(error, "message_contains"); !contains.empty()) {
+      EXPECT_NE(result.error().message.find(contains), std::string::npos) << result.error().message;
+    }
+    return;
+  }
+  ASSERT_TRUE(result.has_value()) << core::kindName(result.error().kind)
+                                  << " param=" << result.error().param << ": "
+                                  << result.error().message;
+  ASSERT_EQ(result->size(), 1u);
+  const auto& outbound = result->front();
+  EXPECT_EQ(outbound.method, "POST");
+  EXPECT_EQ(core::findHeader(outbound.headers, "content-type"), "application/json");
+  if (const auto expectedTarget = str(data, "expect_target"); !expectedTarget.empty()) {
+    EXPECT_EQ(outbound.target, expectedTarget);
+  }
+  boost::system::error_code ec;
+  const auto actual = json::parse(outbound.body, ec);
+  ASSERT_FALSE(ec) << "output is not JSON: " << outbound.body;
+  const auto& expectedBody = data.at("expect_body");
+  EXPECT_EQ(actual, expectedBody) << "actual:   " << pretty(actual)
+                                  << "\nexpected: " << pretty(expectedBody);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, AnthropicRequest,
+                         ::testing::ValuesIn(testing::loadCases("anthropic_request.json")),
+                         [](const auto& info) { return testing::testName(info.param); });
+
+// ---- responses ------------------------------------------------------------------------------
+
+class AnthropicResponse : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AnthropicResponse, Translates) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const std::string upstream = data.contains("upstream_raw") ? str(data, "upstream_raw")
+                                                             : json::serialize(data.at("upstream"));
+  const ResponseContext context{kNow, "req-1"};
+  const auto targetModel = str(data, "target_model", "claude-sonnet-4-5");
+  const BackendTarget target{targetModel, "proj-1", "us-east5", {}, {}};
+  const json::object requestBody{{"model", "m"}};
+  const ApiRequest request{.body = &requestBody, .model = "m"};
+  const std::string_view bodies[] = {upstream};
+
+  const auto result =
+      anthropic::ChatTranslator().translateResponse(bodies, request, target, context);
+
+  if (const auto* expected = data.if_contains("error")) {
+    ASSERT_FALSE(result.has_value()) << "expected an error, got " << result->body;
+    EXPECT_EQ(core::kindName(result.error().kind), str(expected->as_object(), "kind"))
+        << result.error().message;
+    return;
+  }
+  ASSERT_TRUE(result.has_value()) << core::kindName(result.error().kind) << ": "
+                                  << result.error().message;
+  boost::system::error_code ec;
+  const auto actual = json::parse(result->body, ec);
+  ASSERT_FALSE(ec) << "output is not JSON: " << result->body;
+  json::object expected{{"id", "chatcmpl-msg_1"},
+                        {"object", "chat.completion"},
+                        {"created", kNow},
+                        {"model", "claude-sonnet-4-5-20250929"}};
+  for (const auto& entry : data.at("expect").as_object()) expected[entry.key()] = entry.value();
+  EXPECT_EQ(actual, json::value(expected)) << "actual:   " << pretty(actual)
+                                           << "\nexpected: " << pretty(expected);
+  expectUsage(data, result->usage);
+  if (const auto model = str(data, "expect_model"); !model.empty()) {
+    EXPECT_EQ(result->responseModel, model);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, AnthropicResponse,
+                         ::testing::ValuesIn(testing::loadCases("anthropic_response.json")),
+                         [](const auto& info) { return testing::testName(info.param); });
+
+// ---- streams --------------------------------------------------------------------------------
+
+std::vector<std::string> eventsOf(const json::object& data) {
+  std::vector<std::string> events;
+  for (const auto& event : data.at("events").as_array())
+    events.push_back(event.is_string() ? std::string(event.get_string()) : json::serialize(event));
+  return events;
+}
+
+std::unique_ptr<SseStreamTranslator> streamTranslator(const json::object& data) {
+  static const json::object body{{"model", "m"}, {"stream", true}};
+  const auto* flag = data.if_contains("include_usage");
+  const ApiRequest request{.body = &body,
+                           .model = "m",
+                           .stream = true,
+                           .includeUsage = flag && flag->as_bool()};
+  const BackendTarget target{"claude-sonnet-4-5", "proj-1", "us-east5", {}, {}};
+  return anthropic::makeStreamTranslator(request, target, ResponseContext{kNow, "req-1"});
+}
+
+// Claude's SSE: an `event:` line naming the type, then the data, a blank line after each.
+std::string claudeSseBody(const std::vector<std::string>& events) {
+  std::string body;
+  for (const auto& event : events) {
+    boost::system::error_code ec;
+    const auto parsed = json::parse(event, ec);
+    if (!ec && parsed.is_object())
+      if (const auto* type = parsed.get_object().if_contains("type"); type && type->is_string())
+        body.append("event: ").append(type->get_string()).append("\n");
+    for (const auto line : testing::dataLines(event)) body.append("data: ").append(line).append("\n");
+    body.append("\n");
+  }
+  return body;
+}
+
+std::vector<json::value> framesOf(std::string_view out, std::string& problem) {
+  std::vector<json::value> frames;
+  while (!out.empty()) {
+    const auto end = out.find("\n\n");
+    if (!out.starts_with("data: ") || end == std::string_view::npos) {
+      problem = "not a `data: ...\\n\\n` frame: " + std::string(out.substr(0, 60));
+      return frames;
+    }
+    const auto payload = out.substr(6, end - 6);
+    if (payload == "[DONE]") {
+      frames.emplace_back("[DONE]");
+    } else {
+      boost::system::error_code ec;
+      auto value = json::parse(payload, ec);
+      if (ec) {
+        problem = "payload is not JSON: " + std::string(payload);
+        return frames;
+      }
+      frames.push_back(std::move(value));
+    }
+    out.remove_prefix(end + 2);
+  }
+  return frames;
+}
+
+class AnthropicStream : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AnthropicStream, Translates) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const auto run = testing::runEvents(*streamTranslator(data), eventsOf(data));
+
+  std::string problem;
+  const auto frames = framesOf(run.out, problem);
+  ASSERT_TRUE(problem.empty()) << problem << "\nwhole output:\n" << run.out;
+  json::object header{{"id", "chatcmpl-msg_1"},
+                      {"object", "chat.completion.chunk"},
+                      {"created", kNow},
+                      {"model", "claude-sonnet-4-5-20250929"}};
+  if (const auto* custom = data.if_contains("header"))
+    for (const auto& entry : custom->as_object()) header[entry.key()] = entry.value();
+  json::array expected;
+  for (const auto& item : data.at("expect").as_array()) {
+    if (item.is_string()) {
+      expected.push_back(item);
+      continue;
+    }
+    json::object chunk = header;
+    for (const auto& entry : item.as_object()) chunk[entry.key()] = entry.value();
+    expected.push_back(std::move(chunk));
+  }
+  const json::value actual = json::array(frames.begin(), frames.end());
+  EXPECT_EQ(actual, json::value(expected)) << "actual:\n" << run.out << "\nexpected:\n"
+                                           << pretty(expected);
+  if (const auto* expectedError = data.if_contains("error")) {
+    ASSERT_TRUE(run.error.has_value()) << "expected an error";
+    const auto& e = expectedError->as_object();
+    EXPECT_EQ(core::kindName(run.error->kind), str(e, "kind")) << run.error->message;
+    if (e.contains("status")) {
+      EXPECT_EQ(run.error->upstreamStatus, e.at("status").to_number<unsigned>());
+    }
+    if (e.contains("code")) {
+      EXPECT_EQ(run.error->code, str(e, "code"));
+    }
+    if (e.contains("message")) {
+      EXPECT_EQ(run.error->message, str(e, "message"));
+    }
+  } else {
+    EXPECT_FALSE(run.error.has_value()) << run.error->message;
+  }
+  expectUsage(data, run.usage);
+}
+
+TEST_P(AnthropicStream, SseBytesCutAnywhereGiveTheSame) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  const auto events = eventsOf(data);
+  // Data that spans lines reaches onEvent() joined with LF, as the decoder yields it.
+  std::vector<std::string> decoded;
+  for (const auto& event : events) decoded.push_back(testing::sseData(event));
+  const auto expected = testing::runEvents(*streamTranslator(data), decoded);
+  EXPECT_TRUE(testing::everyCutGives([&] { return streamTranslator(data); },
+                                     claudeSseBody(events), expected));
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, AnthropicStream,
+                         ::testing::ValuesIn(testing::loadCases("anthropic_stream.json")),
+                         [](const auto& info) { return testing::testName(info.param); });
+
+}  // namespace
+}  // namespace switchyard::providers
