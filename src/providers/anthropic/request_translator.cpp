@@ -63,8 +63,7 @@ std::optional<double> asNumber(const json::value& value) {
 }
 
 bool isImageMediaType(std::string_view type) {
-  return type == "image/jpeg" || type == "image/png" || type == "image/gif" ||
-         type == "image/webp";
+  return type == "image/jpeg" || type == "image/png" || type == "image/gif" || type == "image/webp";
 }
 
 bool endsWithPdf(std::string_view url) {
@@ -79,8 +78,8 @@ bool endsWithPdf(std::string_view url) {
 // asked); 1024 is Claude's smallest budget.
 std::optional<std::int64_t> effortBudget(std::string_view effort) {
   static constexpr std::pair<std::string_view, std::int64_t> kBudgets[] = {
-      {"none", 0},      {"minimal", 1024}, {"low", 2048},  {"medium", 8192},
-      {"high", 16384},  {"xhigh", 24576},  {"max", 32000}};
+      {"none", 0},     {"minimal", 1024}, {"low", 2048}, {"medium", 8192},
+      {"high", 16384}, {"xhigh", 24576},  {"max", 32000}};
   for (const auto& [name, budget] : kBudgets)
     if (effort == name) return budget;
   return std::nullopt;
@@ -183,8 +182,7 @@ class RequestWriter {
     if (member(body_, "prediction"))
       return invalid("prediction is not supported by this backend", "prediction");
     if (member(body_, "web_search_options"))
-      return invalid("web_search_options is not supported by this backend",
-                     "web_search_options");
+      return invalid("web_search_options is not supported by this backend", "web_search_options");
     if (const auto* tier = member(body_, "service_tier")) {
       if (!tier->is_string()) return invalid("service_tier must be a string", "service_tier");
       if (tier->get_string() != "auto" && tier->get_string() != "default")
@@ -256,8 +254,7 @@ class RequestWriter {
       return std::nullopt;
     }
     const auto limit = asInteger(*value);
-    if (!limit || *limit < 1)
-      return invalidAt(std::string(param), "must be a positive integer");
+    if (!limit || *limit < 1) return invalidAt(std::string(param), "must be a positive integer");
     if (budget_ > 0 && *limit <= budget_)
       return invalidAt(std::string(param),
                        "must be greater than the thinking budget (" + std::to_string(budget_) +
@@ -280,7 +277,8 @@ class RequestWriter {
     w_.endObject();
   }
 
-  // ---- sampling ----------------------------------------------------------------------------------
+  // ---- sampling
+  // ----------------------------------------------------------------------------------
 
   std::optional<Error> writeSampling() {
     if (const auto* stop = member(body_, "stop")) {
@@ -294,7 +292,8 @@ class RequestWriter {
       } else if (stop->is_array()) {
         bool open = false;
         for (const auto& item : stop->get_array()) {
-          if (!item.is_string()) return invalid("stop must be a string or an array of strings", "stop");
+          if (!item.is_string())
+            return invalid("stop must be a string or an array of strings", "stop");
           if (item.get_string().empty()) continue;
           if (!open) {
             w_.key("stop_sequences");
@@ -333,7 +332,8 @@ class RequestWriter {
     return std::nullopt;
   }
 
-  // ---- tools -------------------------------------------------------------------------------------
+  // ---- tools
+  // -------------------------------------------------------------------------------------
 
   std::optional<Error> writeTools() {
     const auto* tools = member(body_, "tools");
@@ -352,9 +352,12 @@ class RequestWriter {
     if (const auto* choice = member(body_, "tool_choice")) {
       if (choice->is_string()) {
         const auto text = sv(choice->get_string());
-        if (text == "auto") choiceType = "auto";
-        else if (text == "none") choiceType = "none";
-        else if (text == "required") choiceType = "any";
+        if (text == "auto")
+          choiceType = "auto";
+        else if (text == "none")
+          choiceType = "none";
+        else if (text == "required")
+          choiceType = "any";
       } else if (choice->is_object()) {
         const auto& object = choice->get_object();
         const auto* type = memberString(object, "type");
@@ -391,9 +394,9 @@ class RequestWriter {
       const auto& tool = list[i].get_object();
       const auto* type = memberString(tool, "type");
       if (type && *type != "function")
-        return invalidAt(at(param, "type"),
-                         "'" + std::string(*type) + "' is not supported by this backend (only "
-                         "function tools)");
+        return invalidAt(at(param, "type"), "'" + std::string(*type) +
+                                                "' is not supported by this backend (only "
+                                                "function tools)");
       const auto* functionValue = member(tool, "function");
       if (!functionValue || !functionValue->is_object())
         return invalidAt(at(param, "function"), "is required and must be an object");
@@ -453,7 +456,8 @@ class RequestWriter {
     return std::nullopt;
   }
 
-  // ---- messages ----------------------------------------------------------------------------------
+  // ---- messages
+  // ----------------------------------------------------------------------------------
 
   static std::optional<Role> roleOf(const json::object& message) {
     const auto* role = memberString(message, "role");
@@ -563,7 +567,8 @@ class RequestWriter {
       }
       return std::nullopt;
     }
-    if (!content->is_array()) return invalidAt(contentParam, "must be a string or an array of parts");
+    if (!content->is_array())
+      return invalidAt(contentParam, "must be a string or an array of parts");
     return userParts(content->get_array(), contentParam, "user");
   }
 
@@ -601,8 +606,7 @@ class RequestWriter {
           return invalidAt(at(partParam, "file"),
                            "must carry file_data (a data URL); file_id is not supported by this "
                            "backend");
-        if (auto error = mediaBlock(sv(*data), at(partParam, "file.file_data"), role))
-          return error;
+        if (auto error = mediaBlock(sv(*data), at(partParam, "file.file_data"), role)) return error;
         wrote = true;
       } else if (*type == "input_audio") {
         return invalidAt(partParam, "is audio, which this backend does not take");
@@ -611,8 +615,7 @@ class RequestWriter {
       }
       if (wrote) {
         if (const auto* cache = member(part, "cache_control")) {
-          if (auto error = writeCacheControl(*cache, at(partParam, "cache_control")))
-            return error;
+          if (auto error = writeCacheControl(*cache, at(partParam, "cache_control"))) return error;
           blockCached_ = true;
         }
       }
@@ -819,7 +822,8 @@ class RequestWriter {
     return error;
   }
 
-  // ---- blocks ------------------------------------------------------------------------------------
+  // ---- blocks
+  // ------------------------------------------------------------------------------------
 
   // Starts a block in a message of `role` (Claude's): a new message when the role changes. Inside
   // a tool result's content only the block is started.
@@ -889,18 +893,19 @@ class RequestWriter {
   std::string_view display_;
   std::int64_t maxTokens_ = kDefaultMaxTokens;
 
-  std::string_view openRole_;   // role of the Claude message being written, empty before
-  bool blockOpen_ = false;      // a block object is open (members may still be added)
-  bool blockCached_ = false;    // ... and has its cache_control
+  std::string_view openRole_;    // role of the Claude message being written, empty before
+  bool blockOpen_ = false;       // a block object is open (members may still be added)
+  bool blockCached_ = false;     // ... and has its cache_control
   bool wroteInMessage_ = false;  // the current OpenAI message produced a block
-  bool nested_ = false;         // writing a tool result's content blocks
+  bool nested_ = false;          // writing a tool result's content blocks
   std::optional<json::monotonic_resource> arena_;  // parsed tool-call arguments
 };
 
 }  // namespace
 
 core::Result<std::string> buildTarget(const BackendTarget& target, bool stream) {
-  return vertex::publisherModelPath(target, "anthropic", stream ? "streamRawPredict" : "rawPredict");
+  return vertex::publisherModelPath(target, "anthropic",
+                                    stream ? "streamRawPredict" : "rawPredict");
 }
 
 core::Result<std::string> translateRequestBody(const boost::json::object& body,

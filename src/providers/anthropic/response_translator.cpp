@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <limits>
 
 #include "providers/json_fields.hpp"
@@ -42,7 +43,7 @@ void readUsage(const json::object* usage, UsageCounts& counts) {
   if (!usage) return;
   const auto read = [&](std::string_view key, std::int64_t& count) {
     if (const auto* value = usage->if_contains(key); value && !value->is_null())
-      count = toInt64(*value).value_or(0);
+      count = std::max<std::int64_t>(toInt64(*value).value_or(0), 0);
   };
   read("input_tokens", counts.input);
   read("output_tokens", counts.output);

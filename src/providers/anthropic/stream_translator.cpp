@@ -119,15 +119,18 @@ class ClaudeStreamTranslator final : public SseStreamTranslator {
       stopped_ = true;
       return {};
     }
+    if (finished_) return bad("a " + std::string(type) + " event after the stop reason");
     const auto* indexValue = event.if_contains("index");
     const auto index = indexValue ? toInt64(*indexValue) : std::nullopt;
     if (!index || *index < 0 || *index >= kMaxBlocks) return bad("a block index out of range");
     const auto at = static_cast<std::size_t>(*index);
-    if (type == "content_block_start") return blockStart(at, objectField(&event, "content_block"), out);
+    if (type == "content_block_start")
+      return blockStart(at, objectField(&event, "content_block"), out);
     if (at >= blocks_.size() || blocks_[at].type == Block::None ||
         blocks_[at].type == Block::Stopped)
       return bad(std::string(type) + " for block " + std::to_string(at) + ", which is not open");
-    if (type == "content_block_delta") return blockDelta(blocks_[at], objectField(&event, "delta"), out);
+    if (type == "content_block_delta")
+      return blockDelta(blocks_[at], objectField(&event, "delta"), out);
     return blockStop(blocks_[at], out);
   }
 
@@ -309,10 +312,11 @@ class ClaudeStreamTranslator final : public SseStreamTranslator {
 
 unsigned statusOfErrorType(std::string_view type) {
   static constexpr std::pair<std::string_view, unsigned> kStatuses[] = {
-      {"invalid_request_error", 400}, {"authentication_error", 401}, {"billing_error", 402},
-      {"permission_error", 403},      {"not_found_error", 404},      {"request_too_large", 413},
-      {"rate_limit_error", 429},      {"api_error", 500},            {"timeout_error", 504},
-      {"overloaded_error", 529}};
+      {"invalid_request_error", 400}, {"authentication_error", 401},
+      {"billing_error", 402},         {"permission_error", 403},
+      {"not_found_error", 404},       {"request_too_large", 413},
+      {"rate_limit_error", 429},      {"api_error", 500},
+      {"timeout_error", 504},         {"overloaded_error", 529}};
   for (const auto& [name, status] : kStatuses)
     if (type == name) return status;
   return 500;

@@ -23,9 +23,9 @@
 // - Errors (`out` keeps nothing of the failing event): an `error` event is UpstreamStatus with the
 //   status of its Anthropic type (overloaded_error 529, rate_limit_error 429, api_error 500, ...)
 //   and the type as the code; data that is not a JSON object with a `type`, an event before
-//   message_start or after message_stop, a delta for a block not open or of another type, or a
-//   tool input beyond double range, is UpstreamBadResponse; so is a body that ends before
-//   message_stop ("upstream stream ended before finishing").
+//   message_start or after message_stop, a block event after the stop reason, a delta for a block
+//   not open or of another type, or a tool input beyond double range, is UpstreamBadResponse; so is
+//   a body that ends before message_stop ("upstream stream ended before finishing").
 
 #include <memory>
 

@@ -46,8 +46,7 @@ TEST_P(AnthropicRequest, Translates) {
   const auto& data = GetParam().data;
   ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
   const auto& body = data.at("request").as_object();
-  const auto targetSpec =
-      data.contains("target") ? data.at("target").as_object() : json::object{};
+  const auto targetSpec = data.contains("target") ? data.at("target").as_object() : json::object{};
   ApiRequest request;
   request.body = &body;
   const auto model = str(body, "model");
@@ -105,7 +104,7 @@ TEST_P(AnthropicResponse, Translates) {
   const auto targetModel = str(data, "target_model", "claude-sonnet-4-5");
   const BackendTarget target{targetModel, "proj-1", "us-east5", {}, {}};
   const json::object requestBody{{"model", "m"}};
-  const ApiRequest request{.body = &requestBody, .model = "m"};
+  const ApiRequest request{.body = &requestBody, .model = "m", .query = {}};
   const std::string_view bodies[] = {upstream};
 
   const auto result =
@@ -127,8 +126,8 @@ TEST_P(AnthropicResponse, Translates) {
                         {"created", kNow},
                         {"model", "claude-sonnet-4-5-20250929"}};
   for (const auto& entry : data.at("expect").as_object()) expected[entry.key()] = entry.value();
-  EXPECT_EQ(actual, json::value(expected)) << "actual:   " << pretty(actual)
-                                           << "\nexpected: " << pretty(expected);
+  EXPECT_EQ(actual, json::value(expected))
+      << "actual:   " << pretty(actual) << "\nexpected: " << pretty(expected);
   expectUsage(data, result->usage);
   if (const auto model = str(data, "expect_model"); !model.empty()) {
     EXPECT_EQ(result->responseModel, model);
@@ -151,10 +150,8 @@ std::vector<std::string> eventsOf(const json::object& data) {
 std::unique_ptr<SseStreamTranslator> streamTranslator(const json::object& data) {
   static const json::object body{{"model", "m"}, {"stream", true}};
   const auto* flag = data.if_contains("include_usage");
-  const ApiRequest request{.body = &body,
-                           .model = "m",
-                           .stream = true,
-                           .includeUsage = flag && flag->as_bool()};
+  const ApiRequest request{
+      .body = &body, .model = "m", .stream = true, .includeUsage = flag && flag->as_bool()};
   const BackendTarget target{"claude-sonnet-4-5", "proj-1", "us-east5", {}, {}};
   return anthropic::makeStreamTranslator(request, target, ResponseContext{kNow, "req-1"});
 }
@@ -168,7 +165,8 @@ std::string claudeSseBody(const std::vector<std::string>& events) {
     if (!ec && parsed.is_object())
       if (const auto* type = parsed.get_object().if_contains("type"); type && type->is_string())
         body.append("event: ").append(type->get_string()).append("\n");
-    for (const auto line : testing::dataLines(event)) body.append("data: ").append(line).append("\n");
+    for (const auto line : testing::dataLines(event))
+      body.append("data: ").append(line).append("\n");
     body.append("\n");
   }
   return body;
@@ -226,7 +224,8 @@ TEST_P(AnthropicStream, Translates) {
     expected.push_back(std::move(chunk));
   }
   const json::value actual = json::array(frames.begin(), frames.end());
-  EXPECT_EQ(actual, json::value(expected)) << "actual:\n" << run.out << "\nexpected:\n"
+  EXPECT_EQ(actual, json::value(expected)) << "actual:\n"
+                                           << run.out << "\nexpected:\n"
                                            << pretty(expected);
   if (const auto* expectedError = data.if_contains("error")) {
     ASSERT_TRUE(run.error.has_value()) << "expected an error";
@@ -255,8 +254,8 @@ TEST_P(AnthropicStream, SseBytesCutAnywhereGiveTheSame) {
   std::vector<std::string> decoded;
   for (const auto& event : events) decoded.push_back(testing::sseData(event));
   const auto expected = testing::runEvents(*streamTranslator(data), decoded);
-  EXPECT_TRUE(testing::everyCutGives([&] { return streamTranslator(data); },
-                                     claudeSseBody(events), expected));
+  EXPECT_TRUE(testing::everyCutGives([&] { return streamTranslator(data); }, claudeSseBody(events),
+                                     expected));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, AnthropicStream,
