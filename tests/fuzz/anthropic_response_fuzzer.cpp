@@ -63,8 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
        *reason != "content_filter"))
     fail("an unknown finish_reason", translated->body);
   const auto& usage = translated->usage;
-  if (usage.promptTokens < usage.cachedTokens && usage.cachedTokens >= 0 &&
-      usage.promptTokens >= 0)
+  if (usage.promptTokens < usage.cachedTokens && usage.cachedTokens >= 0 && usage.promptTokens >= 0)
     fail("more cached tokens than prompt tokens", translated->body);
   return 0;
 }

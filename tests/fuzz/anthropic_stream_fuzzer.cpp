@@ -64,9 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto* callIndex = call.if_contains("index");
         if (!callIndex || !callIndex->is_int64()) fail("a tool call without an index", payload);
         const auto* function = call.if_contains("function");
-        const auto* arguments =
-            function && function->is_object() ? function->get_object().if_contains("arguments")
-                                               : nullptr;
+        const auto* arguments = function && function->is_object()
+                                    ? function->get_object().if_contains("arguments")
+                                    : nullptr;
         if (!arguments || !arguments->is_string())
           fail("a tool call delta without arguments text", payload);
         if (call.contains("id")) {

@@ -24,7 +24,8 @@ std::optional<core::Error> anthropicError(unsigned status, std::string_view body
   if (!error) error = root;
   const auto type = stringField(error, "type");
   const auto message = stringField(error, "message");
-  if (type.empty() || !type.ends_with("_error") && type != "request_too_large") return std::nullopt;
+  if (type.empty() || (!type.ends_with("_error") && type != "request_too_large"))
+    return std::nullopt;
   return core::Error::upstream(
       status,
       message.empty() ? "upstream returned HTTP " + std::to_string(status) : std::string(message),

@@ -150,8 +150,11 @@ std::vector<std::string> eventsOf(const json::object& data) {
 std::unique_ptr<SseStreamTranslator> streamTranslator(const json::object& data) {
   static const json::object body{{"model", "m"}, {"stream", true}};
   const auto* flag = data.if_contains("include_usage");
-  const ApiRequest request{
-      .body = &body, .model = "m", .stream = true, .includeUsage = flag && flag->as_bool()};
+  const ApiRequest request{.body = &body,
+                           .model = "m",
+                           .stream = true,
+                           .includeUsage = flag && flag->as_bool(),
+                           .query = {}};
   const BackendTarget target{"claude-sonnet-4-5", "proj-1", "us-east5", {}, {}};
   return anthropic::makeStreamTranslator(request, target, ResponseContext{kNow, "req-1"});
 }
