@@ -25,6 +25,17 @@ constexpr std::size_t kMaxStreamChunks = 32;
 
 bool isSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
+bool isStopWord(std::string_view word) {
+  static const std::set<std::string, std::less<>> kStop = {"for", "with",   "in",   "on",  "at",
+                                                           "the", "a",      "an",   "and", "to",
+                                                           "of",  "please", "call", "then"};
+  std::string lowered(word);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return kStop.contains(lowered);
+}
+
+}  // namespace
+
 std::vector<std::string> splitWords(std::string_view text) {
   std::vector<std::string> words;
   std::size_t i = 0;
@@ -36,6 +47,49 @@ std::vector<std::string> splitWords(std::string_view text) {
   }
   return words;
 }
+
+// Words of the prompt that become string arguments: those after "call <fn>", minus filler words and
+// punctuation at their ends.
+std::vector<std::string> argumentWords(std::string_view text, std::string_view function) {
+  const std::string marker = "call " + std::string(function);
+  const auto pos = text.find(marker);
+  const std::string_view rest =
+      pos == std::string_view::npos ? text : text.substr(pos + marker.size());
+  std::vector<std::string> out;
+  for (auto& word : splitWords(rest)) {
+    while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.back()))) word.pop_back();
+    while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.front())))
+      word.erase(0, 1);
+    if (word.empty() || isStopWord(word)) continue;
+    out.push_back(std::move(word));
+  }
+  return out;
+}
+
+std::vector<std::size_t> calledNames(std::string_view text, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::size_t, std::size_t>> found;
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    const std::string marker = "call " + names[n];
+    std::size_t pos = 0;
+    while ((pos = text.find(marker, pos)) != std::string_view::npos) {
+      const std::size_t end = pos + marker.size();
+      const bool wordEnd =
+          end == text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                  text[end] == '_' || text[end] == '-' || text[end] == '.');
+      if (wordEnd) {
+        found.emplace_back(pos, n);
+        break;
+      }
+      pos = end;
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::size_t> out;
+  for (auto& [pos, n] : found) out.push_back(n);
+  return out;
+}
+
+namespace {
 
 // The first `max` bytes of `text`, not cutting a UTF-8 sequence.
 std::string utf8Prefix(std::string_view text, std::size_t max) {
@@ -97,55 +151,13 @@ std::vector<Declaration> declarationsOf(const json::object& request) {
   return out;
 }
 
-bool isStopWord(std::string_view word) {
-  static const std::set<std::string, std::less<>> kStop = {"for", "with",   "in",   "on",  "at",
-                                                           "the", "a",      "an",   "and", "to",
-                                                           "of",  "please", "call", "then"};
-  std::string lowered(word);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return kStop.contains(lowered);
-}
-
-// Words of the prompt that become string arguments: those after "call <fn>", minus filler words and
-// punctuation at their ends.
-std::vector<std::string> argumentWords(std::string_view text, std::string_view function) {
-  const std::string marker = "call " + std::string(function);
-  const auto pos = text.find(marker);
-  const std::string_view rest =
-      pos == std::string_view::npos ? text : text.substr(pos + marker.size());
-  std::vector<std::string> out;
-  for (auto& word : splitWords(rest)) {
-    while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.back()))) word.pop_back();
-    while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.front())))
-      word.erase(0, 1);
-    if (word.empty() || isStopWord(word)) continue;
-    out.push_back(std::move(word));
-  }
-  return out;
-}
-
 // Declared functions named as "call <fn>" in `text`, in the order they appear.
 std::vector<const Declaration*> namedCalls(std::string_view text,
                                            const std::vector<Declaration>& declarations) {
-  std::vector<std::pair<std::size_t, const Declaration*>> found;
-  for (const auto& d : declarations) {
-    const std::string marker = "call " + d.name;
-    std::size_t pos = 0;
-    while ((pos = text.find(marker, pos)) != std::string_view::npos) {
-      const std::size_t end = pos + marker.size();
-      const bool wordEnd =
-          end == text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                  text[end] == '_' || text[end] == '-' || text[end] == '.');
-      if (wordEnd) {
-        found.emplace_back(pos, &d);
-        break;
-      }
-      pos = end;
-    }
-  }
-  std::sort(found.begin(), found.end());
+  std::vector<std::string> names;
+  for (const auto& d : declarations) names.push_back(d.name);
   std::vector<const Declaration*> out;
-  for (auto& [pos, d] : found) out.push_back(d);
+  for (const std::size_t i : calledNames(text, names)) out.push_back(&declarations[i]);
   return out;
 }
 
@@ -235,6 +247,34 @@ void addMeta(json::object& response, const AnswerMeta& meta) {
 
 long long countWords(std::string_view text) {
   return static_cast<long long>(splitWords(text).size());
+}
+
+long long countPromptTokens(const json::object& request) { return promptTokensOf(request); }
+
+std::string renderCountTokensResponse(const json::object& request) {
+  long long characters = 0;
+  auto countParts = [&](const json::array& parts) {
+    for (const auto& part : parts) {
+      const auto* p = part.if_object();
+      const auto* text = p ? field(*p, "text") : nullptr;
+      if (!text || !text->is_string()) continue;
+      for (const char c : text->as_string()) {
+        // A code point starts at each byte that is not a UTF-8 continuation byte.
+        if (!isSpace(c) && (static_cast<unsigned char>(c) & 0xC0) != 0x80) ++characters;
+      }
+    }
+  };
+  if (const auto* system = field(request, "systemInstruction")) countParts(partsOf(*system));
+  if (const auto* contents = arrayField(request, "contents")) {
+    for (const auto& content : *contents) countParts(partsOf(content));
+  }
+  const long long tokens = promptTokensOf(request);
+  json::object response;
+  response["totalTokens"] = tokens;
+  response["totalBillableCharacters"] = characters;
+  response["promptTokensDetails"] =
+      json::array{json::object{{"modality", "TEXT"}, {"tokenCount", tokens}}};
+  return json::serialize(response);
 }
 
 std::string lastContentText(const json::object& request) {

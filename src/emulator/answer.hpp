@@ -45,6 +45,15 @@ struct AnswerMeta {
 // `request` has passed parseGenerateRequest().
 Answer deriveAnswer(const boost::json::object& request, std::string_view model);
 
+// The request's prompt tokens as generateContent's usage counts them (promptTokenCount): words
+// of the system instruction and of every text part, 1 per other part.
+long long countPromptTokens(const boost::json::object& request);
+
+// The countTokens answer for the same request: {"totalTokens": n, "totalBillableCharacters": c,
+// "promptTokensDetails": [{"modality": "TEXT", "tokenCount": n}]}; c counts the non-whitespace
+// characters (code points) of the text parts and system instruction.
+std::string renderCountTokensResponse(const boost::json::object& request);
+
 // All text the last content carries (text parts and functionResponse payloads): where fault
 // directives are read from.
 std::string lastContentText(const boost::json::object& request);
@@ -62,5 +71,12 @@ std::string rfc3339(std::chrono::system_clock::time_point time);
 
 // Whitespace-separated words in `text`.
 long long countWords(std::string_view text);
+std::vector<std::string> splitWords(std::string_view text);
+
+// Shared by the Gemini and Claude answers (tool calls asked for in the prompt):
+// indices of `names` that `text` asks for as "call <name>", in the order they appear;
+std::vector<std::size_t> calledNames(std::string_view text, const std::vector<std::string>& names);
+// the prompt's words after "call <function>" that fill string arguments (filler words dropped).
+std::vector<std::string> argumentWords(std::string_view text, std::string_view function);
 
 }  // namespace switchyard::emulator

@@ -42,7 +42,7 @@ struct Emulator::Impl {
       : options(std::move(o)),
         clock(options.clock ? *options.clock : systemClock),
         tokens(clock, options.tokenLifetime),
-        services{clock, tokens, faults, stats, {}} {}
+        services{clock, tokens, faults, stats, promptCache, {}} {}
 
   EmulatorOptions options;
   core::SystemClock systemClock;
@@ -50,6 +50,7 @@ struct Emulator::Impl {
   TokenService tokens;
   FaultTable faults;
   StatsRecorder stats;
+  PromptCache promptCache;
   EmulatorServices services;
   std::vector<ServiceAccountKey> keys;
   std::string caPem;

@@ -13,6 +13,9 @@
 #include <optional>
 
 #include "emulator/answer.hpp"
+#include "emulator/anthropic_error.hpp"
+#include "emulator/claude_answer.hpp"
+#include "emulator/claude_request.hpp"
 #include "emulator/embedding_answer.hpp"
 #include "emulator/generate_request.hpp"
 #include "emulator/google_error.hpp"
@@ -32,6 +35,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 constexpr std::string_view kJson = "application/json; charset=UTF-8";
 constexpr auto kHangPoll = std::chrono::milliseconds(50);
 constexpr auto kChunkPause = std::chrono::milliseconds(2);
+constexpr std::string_view kWwwAuthenticate = "Bearer realm=\"https://accounts.google.com/\"";
 
 asio::awaitable<void> sleepFor(std::chrono::milliseconds duration) {
   asio::steady_timer timer(co_await asio::this_coro::executor, duration);
@@ -68,8 +72,7 @@ asio::awaitable<void> sendGoogleError(http::ResponseWriter& writer, GoogleError 
   Headers headers;
   if (retryAfterSeconds >= 0)
     headers.emplace_back("Retry-After", std::to_string(retryAfterSeconds));
-  if (error.status == 401)
-    headers.emplace_back("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\"");
+  if (error.status == 401) headers.emplace_back("WWW-Authenticate", kWwwAuthenticate);
   std::string body = renderGoogleError(error, stream);
   co_await sendBody(writer, error.status, kJson, std::move(body), std::move(headers), chunked);
 }
@@ -78,6 +81,24 @@ asio::awaitable<void> sendGoogleError(http::ResponseWriter& writer, unsigned sta
                                       std::string message, bool stream) {
   GoogleError error{status, std::move(message), {}};
   co_await sendGoogleError(writer, std::move(error), stream);
+}
+
+// How an endpoint words its errors.
+enum class ErrorForm {
+  kGoogle,       // Vertex's {"error": {...}}
+  kGoogleArray,  // [{"error": {...}}], on Gemini streaming calls
+  kOAuth,        // RFC 6749, on /token
+  kAnthropic,    // {"type": "error", "error": {...}}, on Claude calls
+};
+
+asio::awaitable<void> sendAnthropicError(http::ResponseWriter& writer, AnthropicError error,
+                                         int retryAfterSeconds = -1, bool chunked = false) {
+  Headers headers;
+  if (retryAfterSeconds >= 0)
+    headers.emplace_back("Retry-After", std::to_string(retryAfterSeconds));
+  if (error.status == 401) headers.emplace_back("WWW-Authenticate", kWwwAuthenticate);
+  std::string body = renderAnthropicError(error);
+  co_await sendBody(writer, error.status, kJson, std::move(body), std::move(headers), chunked);
 }
 
 // The OAuth endpoint's body for an injected status (RFC 6749 §5.2 shape).
@@ -109,8 +130,7 @@ std::optional<GoogleError> authorizationError(http::Request& request, TokenServi
 // What a fault does before the answer is made: wait, hang, drop the connection or answer an error.
 // Returns whether the request should go on.
 static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, const Fault& fault,
-                                                    http::ResponseWriter& writer, bool oauth,
-                                                    bool stream) {
+                                                    http::ResponseWriter& writer, ErrorForm form) {
   if (fault.empty()) co_return true;
   services.stats.faultInjected();
   if (fault.delay.count() > 0) co_await sleepFor(fault.delay);
@@ -126,21 +146,68 @@ static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, 
     co_return false;
   }
   if (fault.status != 0) {
-    if (oauth) {
+    if (form == ErrorForm::kOAuth) {
       Headers headers;
       if (fault.retryAfterSeconds >= 0)
         headers.emplace_back("Retry-After", std::to_string(fault.retryAfterSeconds));
       std::string body = oauthFaultBody(fault.status);
       co_await sendBody(writer, fault.status, kJson, std::move(body), std::move(headers),
                         fault.chunkedBody);
+    } else if (form == ErrorForm::kAnthropic && !fault.googleError) {
+      AnthropicError error{fault.status, {}};
+      co_await sendAnthropicError(writer, std::move(error), fault.retryAfterSeconds,
+                                  fault.chunkedBody);
     } else {
       GoogleError error{fault.status, {}, {}};
-      co_await sendGoogleError(writer, std::move(error), stream, fault.retryAfterSeconds,
-                               fault.chunkedBody);
+      co_await sendGoogleError(writer, std::move(error), form == ErrorForm::kGoogleArray,
+                               fault.retryAfterSeconds, fault.chunkedBody);
     }
     co_return false;
   }
   co_return true;
+}
+
+// Writes stream frames under the fault's stream keys: pause after the first, drop the connection
+// or send `malformed` / `error` (when the API has one) after n frames, halves with chunked_body.
+static asio::awaitable<void> writeStreamFrames(EmulatorServices& services,
+                                               http::ResponseWriter& writer,
+                                               const std::vector<std::string>& frames,
+                                               const Fault& fault, std::string_view malformed,
+                                               std::string_view error) {
+  for (std::size_t k = 0; k <= frames.size(); ++k) {
+    if (fault.streamResetAfter >= 0 && k == static_cast<std::size_t>(fault.streamResetAfter)) {
+      writer.abort();
+      co_return;
+    }
+    const bool malformedNow = fault.streamMalformedAfter >= 0 &&
+                              k == static_cast<std::size_t>(fault.streamMalformedAfter);
+    const bool errorNow = !error.empty() && fault.streamErrorAfter >= 0 &&
+                          k == static_cast<std::size_t>(fault.streamErrorAfter);
+    if (malformedNow || errorNow) {
+      const std::string_view last = malformedNow ? malformed : error;
+      if (co_await writer.write(last)) co_await writer.endStream();
+      co_return;
+    }
+    if (k == frames.size()) break;
+    const std::string_view frame = frames[k];
+    bool written = true;
+    if (fault.chunkedBody) {
+      const std::size_t half = frame.size() / 2;
+      const std::string_view head = frame.substr(0, half);
+      const std::string_view tail = frame.substr(half);
+      written = co_await writer.write(head);
+      if (written) co_await sleepFor(kChunkPause);
+      if (written) written = co_await writer.write(tail);
+    } else {
+      written = co_await writer.write(frame);
+    }
+    if (!written) {
+      services.stats.clientDisconnect();
+      co_return;
+    }
+    if (k == 0 && fault.streamPause.count() > 0) co_await sleepFor(fault.streamPause);
+  }
+  if (!co_await writer.endStream()) services.stats.clientDisconnect();
 }
 
 asio::awaitable<void> EmulatorHandler::handle(http::Request& request, const http::RequestContext&,
@@ -152,6 +219,7 @@ asio::awaitable<void> EmulatorHandler::handle(http::Request& request, const http
   if (path == "/emulator/stats") co_return co_await handleStats(request, writer);
   if (parseModelCall(target)) co_return co_await handleGenerate(request, writer);
   if (parsePredictCall(target)) co_return co_await handlePredict(request, writer);
+  if (parseClaudeCall(target)) co_return co_await handleClaude(request, writer);
   std::string message = "The requested URL " + std::string(path) + " was not found on this server.";
   co_await sendGoogleError(writer, 404, std::move(message), false);
 }
@@ -166,7 +234,7 @@ asio::awaitable<void> EmulatorHandler::handleToken(http::Request& request,
                                                    http::ResponseWriter& writer) {
   services_.stats.tokenRequest();
   if (auto fault = services_.faults.take(FaultTable::kTokenEndpoint)) {
-    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, true, false)) co_return;
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, ErrorForm::kOAuth)) co_return;
   }
   if (request.method() != bhttp::verb::post) {
     Headers allow{{"Allow", "POST"}};
@@ -191,13 +259,19 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
   const ModelCall call = *parseModelCall(request.target());
   Headers seen;
   for (const auto& f : request) seen.emplace_back(lower(f.name_string()), std::string(f.value()));
-  services_.stats.generateRequest(call.model, call.stream, request.target(), std::move(seen),
-                                  request.body());
+  if (call.countTokens) {
+    services_.stats.countTokensRequest(call.model, request.target(), std::move(seen),
+                                       request.body());
+  } else {
+    services_.stats.generateRequest(call.model, call.stream, request.target(), std::move(seen),
+                                    request.body());
+  }
 
   // Control-API faults apply to the request as it arrives.
   Fault answerFault;
   if (auto fault = services_.faults.take(call.model)) {
-    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, false, call.stream)) co_return;
+    const ErrorForm form = call.stream ? ErrorForm::kGoogleArray : ErrorForm::kGoogle;
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, form)) co_return;
     answerFault = *fault;
   }
 
@@ -223,7 +297,8 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
     co_return;
   }
 
-  auto parsed = parseGenerateRequest(request.body(), call.model);
+  auto parsed = call.countTokens ? parseCountTokensRequest(request.body(), call.model)
+                                 : parseGenerateRequest(request.body(), call.model);
   if (!parsed) {
     GoogleError error = parsed.error();
     co_await sendGoogleError(writer, std::move(error), call.stream);
@@ -238,9 +313,17 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
     co_await sendGoogleError(writer, 400, std::move(message), call.stream);
     co_return;
   }
-  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, false, call.stream))
-    co_return;
+  const ErrorForm form = call.stream ? ErrorForm::kGoogleArray : ErrorForm::kGoogle;
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, form)) co_return;
   answerFault.merge(*directive);
+
+  if (call.countTokens) {
+    std::string response = renderCountTokensResponse(body);
+    Headers none;
+    co_await sendBody(writer, 200, kJson, std::move(response), std::move(none),
+                      answerFault.chunkedBody);
+    co_return;
+  }
 
   const Answer answer = deriveAnswer(body, call.model);
   const AnswerMeta meta{call.model, randomBase64Url(18), rfc3339(services_.clock.now())};
@@ -259,41 +342,12 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
     services_.stats.clientDisconnect();
     co_return;
   }
-  for (std::size_t k = 0; k <= events.size(); ++k) {
-    if (answerFault.streamResetAfter >= 0 &&
-        k == static_cast<std::size_t>(answerFault.streamResetAfter)) {
-      writer.abort();
-      co_return;
-    }
-    if (answerFault.streamMalformedAfter >= 0 &&
-        k == static_cast<std::size_t>(answerFault.streamMalformedAfter)) {
-      constexpr std::string_view kMalformed =
-          "data: {\"candidates\": [{\"content\": emulator-malformed\r\n\r\n";
-      if (co_await writer.write(kMalformed)) {
-        co_await writer.endStream();
-      }
-      co_return;
-    }
-    if (k == events.size()) break;
-    const std::string frame = "data: " + events[k] + "\r\n\r\n";
-    bool written = true;
-    if (answerFault.chunkedBody) {
-      const std::size_t half = frame.size() / 2;
-      const std::string_view head = std::string_view(frame).substr(0, half);
-      const std::string_view tail = std::string_view(frame).substr(half);
-      written = co_await writer.write(head);
-      if (written) co_await sleepFor(kChunkPause);
-      if (written) written = co_await writer.write(tail);
-    } else {
-      written = co_await writer.write(frame);
-    }
-    if (!written) {
-      services_.stats.clientDisconnect();
-      co_return;
-    }
-    if (k == 0 && answerFault.streamPause.count() > 0) co_await sleepFor(answerFault.streamPause);
-  }
-  if (!co_await writer.endStream()) services_.stats.clientDisconnect();
+  std::vector<std::string> frames;
+  frames.reserve(events.size());
+  for (const auto& event : events) frames.push_back("data: " + event + "\r\n\r\n");
+  constexpr std::string_view kMalformed =
+      "data: {\"candidates\": [{\"content\": emulator-malformed\r\n\r\n";
+  co_await writeStreamFrames(services_, writer, frames, answerFault, kMalformed, {});
 }
 
 // :predict for text-embedding models, with generateContent's order of checks: control-API fault →
@@ -308,7 +362,7 @@ asio::awaitable<void> EmulatorHandler::handlePredict(http::Request& request,
 
   Fault answerFault;
   if (auto fault = services_.faults.take(call.model)) {
-    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, false, false)) co_return;
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, ErrorForm::kGoogle)) co_return;
     answerFault = *fault;
   }
   if (request.method() != bhttp::verb::post) {
@@ -343,13 +397,112 @@ asio::awaitable<void> EmulatorHandler::handlePredict(http::Request& request,
     co_await sendGoogleError(writer, 400, std::move(message), false);
     co_return;
   }
-  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, false, false)) co_return;
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, ErrorForm::kGoogle))
+    co_return;
   answerFault.merge(*directive);
 
   std::string response = renderPredictResponse(*parsed, *model);
   Headers none;
   co_await sendBody(writer, 200, kJson, std::move(response), std::move(none),
                     answerFault.chunkedBody);
+}
+
+// Claude on Vertex: rawPredict, streamRawPredict and count-tokens:rawPredict. Order of checks as
+// for generateContent: control-API fault → method → bearer token → model → body → directive fault
+// → answer. Errors in Anthropic's envelope.
+asio::awaitable<void> EmulatorHandler::handleClaude(http::Request& request,
+                                                    http::ResponseWriter& writer) {
+  const ClaudeCall call = *parseClaudeCall(request.target());
+  Headers seen;
+  for (const auto& f : request) seen.emplace_back(lower(f.name_string()), std::string(f.value()));
+  if (call.countTokens) {
+    services_.stats.countTokensRequest(call.model, request.target(), std::move(seen),
+                                       request.body());
+  } else {
+    services_.stats.claudeRequest(call.model, call.stream, request.target(), std::move(seen),
+                                  request.body());
+  }
+
+  Fault answerFault;
+  if (auto fault = services_.faults.take(call.model)) {
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, ErrorForm::kAnthropic))
+      co_return;
+    answerFault = *fault;
+  }
+  if (request.method() != bhttp::verb::post) {
+    AnthropicError error{404, "The requested method is not served at this URL."};
+    co_await sendAnthropicError(writer, std::move(error));
+    co_return;
+  }
+  if (auto denied = authorizationError(request, services_.tokens)) {
+    AnthropicError error{401, std::move(denied->message)};
+    co_await sendAnthropicError(writer, std::move(error));
+    co_return;
+  }
+  if (!call.countTokens && !isKnownClaudeModel(call.model)) {
+    AnthropicError error{404, "Publisher Model `projects/" + call.project + "/locations/" +
+                                  call.location + "/publishers/anthropic/models/" + call.model +
+                                  "` was not found or your project does not have access to it."};
+    co_await sendAnthropicError(writer, std::move(error));
+    co_return;
+  }
+  auto parsed = parseClaudeRequest(
+      request.body(), call.countTokens ? ClaudeBody::kCountTokens : ClaudeBody::kMessages);
+  if (!parsed) {
+    AnthropicError error = parsed.error();
+    co_await sendAnthropicError(writer, std::move(error));
+    co_return;
+  }
+  const json::object& body = *parsed;
+  if (call.countTokens && !isKnownClaudeModel(body.at("model").as_string())) {
+    AnthropicError error{404, "model: " + std::string(body.at("model").as_string())};
+    co_await sendAnthropicError(writer, std::move(error));
+    co_return;
+  }
+
+  auto directive = parseFaultDirectives(claudeDirectiveText(body));
+  if (!directive) {
+    AnthropicError error{400, directive.error().message};
+    co_await sendAnthropicError(writer, std::move(error));
+    co_return;
+  }
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, ErrorForm::kAnthropic))
+    co_return;
+  answerFault.merge(*directive);
+
+  if (call.countTokens) {
+    json::object counted{{"input_tokens", countClaudeInputTokens(body)}};
+    std::string response = json::serialize(counted);
+    Headers none;
+    co_await sendBody(writer, 200, kJson, std::move(response), std::move(none),
+                      answerFault.chunkedBody);
+    co_return;
+  }
+
+  const ClaudeAnswer answer = deriveClaudeAnswer(body, call.model, &services_.promptCache);
+  const std::string id = "msg_vrtx_" + randomBase64Url(18);
+  if (!call.stream) {
+    std::string response = renderClaudeMessage(answer, id, call.model);
+    Headers none;
+    co_await sendBody(writer, 200, kJson, std::move(response), std::move(none),
+                      answerFault.chunkedBody);
+    co_return;
+  }
+
+  std::vector<std::string> frames;
+  for (const auto& event : renderClaudeStreamEvents(answer, id, call.model))
+    frames.push_back("event: " + event.name + "\ndata: " + event.data + "\n\n");
+  Headers sseHeaders{{"Cache-Control", "no-cache"}};
+  if (!co_await writer.beginStream(200, "text/event-stream; charset=utf-8",
+                                   std::move(sseHeaders))) {
+    services_.stats.clientDisconnect();
+    co_return;
+  }
+  constexpr std::string_view kMalformed =
+      "event: content_block_delta\ndata: {\"type\": emulator-malformed\n\n";
+  const std::string overloaded =
+      "event: error\ndata: " + renderAnthropicError(AnthropicError{529, {}}) + "\n\n";
+  co_await writeStreamFrames(services_, writer, frames, answerFault, kMalformed, overloaded);
 }
 
 asio::awaitable<void> EmulatorHandler::handleFaults(http::Request& request,
@@ -410,6 +563,7 @@ asio::awaitable<void> EmulatorHandler::handleStats(http::Request& request,
                                                    http::ResponseWriter& writer) {
   if (request.method() == bhttp::verb::delete_) {
     services_.stats.reset();
+    services_.promptCache.clear();
     std::string body = R"({"reset":true})";
     co_await writer.send(200, kJson, std::move(body));
     co_return;

@@ -4,8 +4,10 @@
 //   POST   /{v1,v1beta1}/projects/*/locations/*/publishers/google/models/*:generateContent
 //   POST   ...:streamGenerateContent?alt=sse        SSE with CRLF, as Vertex sends it
 //   POST   .../publishers/google/models/*:predict   text embeddings (README "predict")
-//   GET    /emulator/stats    DELETE /emulator/stats (reset)
-//   POST   /emulator/faults   DELETE /emulator/faults (clear, and release hung requests)
+//   POST   .../publishers/anthropic/models/*:rawPredict, :streamRawPredict   Claude (README
+//   "Claude") POST   .../publishers/anthropic/models/count-tokens:rawPredict          Claude token
+//   count GET    /emulator/stats    DELETE /emulator/stats (reset) POST   /emulator/faults   DELETE
+//   /emulator/faults (clear, and release hung requests)
 
 #include <atomic>
 #include <cstdint>
@@ -13,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "emulator/faults.hpp"
+#include "emulator/prompt_cache.hpp"
 #include "emulator/stats.hpp"
 #include "emulator/token_service.hpp"
 #include "http/server.hpp"
@@ -25,6 +28,7 @@ struct EmulatorServices {
   TokenService& tokens;
   FaultTable& faults;
   StatsRecorder& stats;
+  PromptCache& promptCache;
   std::function<std::uint64_t()> connectionsAccepted;
   bool tls = false;  // the scheme clients use, for the token URL they address
   std::atomic<bool> stopping{false};
@@ -44,6 +48,7 @@ class EmulatorHandler final : public http::Handler {
   boost::asio::awaitable<void> handleToken(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> handleGenerate(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> handlePredict(http::Request& request, http::ResponseWriter& writer);
+  boost::asio::awaitable<void> handleClaude(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> handleFaults(http::Request& request, http::ResponseWriter& writer);
   boost::asio::awaitable<void> handleStats(http::Request& request, http::ResponseWriter& writer);
 

@@ -69,6 +69,14 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
     auto v = number(0, 1'000'000);
     if (!v) return v.error();
     fault.streamMalformedAfter = static_cast<int>(*v);
+  } else if (key == "stream_error_after") {
+    auto v = number(0, 1'000'000);
+    if (!v) return v.error();
+    fault.streamErrorAfter = static_cast<int>(*v);
+  } else if (key == "google_error") {
+    auto v = flag();
+    if (!v) return v.error();
+    fault.googleError = *v;
   } else if (key == "hang") {
     auto v = flag();
     if (!v) return v.error();
@@ -92,7 +100,7 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
 bool Fault::empty() const {
   return status == 0 && retryAfterSeconds < 0 && delay.count() == 0 && !hang && !reset &&
          !chunkedBody && streamPause.count() == 0 && streamResetAfter < 0 &&
-         streamMalformedAfter < 0;
+         streamMalformedAfter < 0 && streamErrorAfter < 0 && !googleError;
 }
 
 void Fault::merge(const Fault& other) {
@@ -105,6 +113,8 @@ void Fault::merge(const Fault& other) {
   if (other.streamPause.count()) streamPause = other.streamPause;
   if (other.streamResetAfter >= 0) streamResetAfter = other.streamResetAfter;
   if (other.streamMalformedAfter >= 0) streamMalformedAfter = other.streamMalformedAfter;
+  if (other.streamErrorAfter >= 0) streamErrorAfter = other.streamErrorAfter;
+  googleError = googleError || other.googleError;
 }
 
 boost::system::result<Fault, FaultSyntaxError> parseFaultDirectives(std::string_view text) {

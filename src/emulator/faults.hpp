@@ -28,6 +28,8 @@ struct Fault {
   std::chrono::milliseconds streamPause{0};  // pause after the first stream event
   int streamResetAfter = -1;                 // drop the connection after this many events
   int streamMalformedAfter = -1;             // after this many events send a non-JSON data line
+  int streamErrorAfter = -1;  // Claude: after this many events an `event: error` (overloaded_error)
+  bool googleError = false;   // Claude: answer `status` in Google's envelope, not Anthropic's
 
   bool empty() const;
   // Keys set in `other` override this one's.

@@ -584,13 +584,15 @@ std::optional<ModelCall> parseModelCall(std::string_view target) {
   const auto colon = last.rfind(':');
   if (colon == std::string::npos) return std::nullopt;
   const std::string_view method = std::string_view(last).substr(colon + 1);
-  if (method != "generateContent" && method != "streamGenerateContent") return std::nullopt;
+  if (method != "generateContent" && method != "streamGenerateContent" && method != "countTokens")
+    return std::nullopt;
   ModelCall call;
   call.apiVersion = parts[0];
   call.project = parts[2];
   call.location = parts[4];
   call.model = last.substr(0, colon);
   call.stream = method == "streamGenerateContent";
+  call.countTokens = method == "countTokens";
   for (const auto& param : url->params()) {
     if (param.key == "alt" && param.value == "sse") call.sse = true;
   }
@@ -631,6 +633,16 @@ boost::system::result<json::object, GoogleError> parseGenerateRequest(std::strin
   if (auto r = checkTools(request); !r) return r.error();
   if (auto r = checkGenerationConfig(request, model); !r) return r.error();
   return std::move(request);
+}
+
+boost::system::result<json::object, GoogleError> parseCountTokensRequest(std::string_view body,
+                                                                         std::string_view model) {
+  auto parsed = parseGenerateRequest(body, model);
+  if (!parsed) return parsed;
+  constexpr std::array<std::string_view, 6> kCountFields = {
+      "model", "instances", "contents", "systemInstruction", "tools", "generationConfig"};
+  if (auto r = checkNames(*parsed, kCountFields, ""); !r) return r.error();
+  return parsed;
 }
 
 }  // namespace switchyard::emulator

@@ -19,8 +19,9 @@ struct ModelCall {
   std::string project;
   std::string location;
   std::string model;
-  bool stream = false;  // :streamGenerateContent
-  bool sse = false;     // ?alt=sse
+  bool stream = false;       // :streamGenerateContent
+  bool sse = false;          // ?alt=sse
+  bool countTokens = false;  // :countTokens
 };
 
 // `target` is the request target (path and query). nullopt: not a publisher-model method path.
@@ -34,6 +35,11 @@ GoogleError modelNotFound(const ModelCall& call);
 
 // Parses and validates a GenerateContentRequest. The error is a 400 INVALID_ARGUMENT.
 boost::system::result<boost::json::object, GoogleError> parseGenerateRequest(
+    std::string_view body, std::string_view model);
+
+// A CountTokensRequest with contents: validated like generateContent, but with only the fields
+// CountTokensRequest has (model, instances, contents, systemInstruction, tools, generationConfig).
+boost::system::result<boost::json::object, GoogleError> parseCountTokensRequest(
     std::string_view body, std::string_view model);
 
 }  // namespace switchyard::emulator

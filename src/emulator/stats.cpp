@@ -20,6 +20,14 @@ std::string renderStats(const Stats& stats) {
   for (const auto& [model, count] : stats.predictRequests) predictByModel[model] = count;
   out["predict_requests"] = std::move(predictByModel);
   out["predict_requests_total"] = stats.predictRequestsTotal;
+  json::object claudeByModel;
+  for (const auto& [model, count] : stats.claudeRequests) claudeByModel[model] = count;
+  out["claude_requests"] = std::move(claudeByModel);
+  out["claude_requests_total"] = stats.claudeRequestsTotal;
+  json::object countByModel;
+  for (const auto& [model, count] : stats.countTokensRequests) countByModel[model] = count;
+  out["count_tokens_requests"] = std::move(countByModel);
+  out["count_tokens_requests_total"] = stats.countTokensRequestsTotal;
   out["faults_injected"] = stats.faultsInjected;
   out["connections_accepted"] = stats.connectionsAccepted;
   out["client_disconnects"] = stats.clientDisconnects;
@@ -59,6 +67,29 @@ void StatsRecorder::predictRequest(std::string_view model, std::string_view path
   std::lock_guard lock(mutex_);
   ++stats_.predictRequestsTotal;
   ++stats_.predictRequests[std::string(model)];
+  stats_.lastRequestPath = path;
+  stats_.lastRequestHeaders = std::move(headers);
+  stats_.lastRequestBody = body;
+}
+
+void StatsRecorder::claudeRequest(std::string_view model, bool stream, std::string_view path,
+                                  std::vector<std::pair<std::string, std::string>> headers,
+                                  std::string_view body) {
+  std::lock_guard lock(mutex_);
+  ++stats_.claudeRequestsTotal;
+  ++stats_.claudeRequests[std::string(model)];
+  if (stream) ++stats_.streamRequests;
+  stats_.lastRequestPath = path;
+  stats_.lastRequestHeaders = std::move(headers);
+  stats_.lastRequestBody = body;
+}
+
+void StatsRecorder::countTokensRequest(std::string_view model, std::string_view path,
+                                       std::vector<std::pair<std::string, std::string>> headers,
+                                       std::string_view body) {
+  std::lock_guard lock(mutex_);
+  ++stats_.countTokensRequestsTotal;
+  ++stats_.countTokensRequests[std::string(model)];
   stats_.lastRequestPath = path;
   stats_.lastRequestHeaders = std::move(headers);
   stats_.lastRequestBody = body;

@@ -20,6 +20,10 @@ struct Stats {
   std::uint64_t streamRequests = 0;
   std::uint64_t predictRequestsTotal = 0;                // :predict (embeddings), any outcome
   std::map<std::string, std::uint64_t> predictRequests;  // by model id
+  std::uint64_t claudeRequestsTotal = 0;  // rawPredict + streamRawPredict, any outcome
+  std::map<std::string, std::uint64_t> claudeRequests;  // by model id
+  std::uint64_t countTokensRequestsTotal = 0;           // Gemini :countTokens + Claude count-tokens
+  std::map<std::string, std::uint64_t> countTokensRequests;  // by URL model id
   std::uint64_t faultsInjected = 0;
   std::uint64_t connectionsAccepted = 0;  // TLS handshakes started (0 when plaintext)
   std::uint64_t clientDisconnects = 0;    // a stream write the client was gone for
@@ -29,7 +33,9 @@ struct Stats {
 };
 
 // {"token_requests", "tokens_issued", "generate_requests": {model: n}, "generate_requests_total",
-//  "stream_requests", "predict_requests": {model: n}, "predict_requests_total", "faults_injected",
+//  "stream_requests", "predict_requests": {model: n}, "predict_requests_total",
+//  "claude_requests": {model: n}, "claude_requests_total", "count_tokens_requests": {model: n},
+//  "count_tokens_requests_total", "faults_injected",
 //  "connections_accepted", "client_disconnects", "last_request_path", "last_request_headers":
 //  {name: value}, "last_request_body"}.
 std::string renderStats(const Stats& stats);
@@ -45,6 +51,14 @@ class StatsRecorder {
   void predictRequest(std::string_view model, std::string_view path,
                       std::vector<std::pair<std::string, std::string>> headers,
                       std::string_view body);
+  // Claude rawPredict / streamRawPredict (stream counts in stream_requests too).
+  void claudeRequest(std::string_view model, bool stream, std::string_view path,
+                     std::vector<std::pair<std::string, std::string>> headers,
+                     std::string_view body);
+  // Gemini :countTokens and Claude count-tokens:rawPredict, by the URL's model id.
+  void countTokensRequest(std::string_view model, std::string_view path,
+                          std::vector<std::pair<std::string, std::string>> headers,
+                          std::string_view body);
   void faultInjected();
   void clientDisconnect();
   void reset();

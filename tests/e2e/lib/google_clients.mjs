@@ -99,6 +99,13 @@ const steps = {
     });
     return { text: res.text };
   },
+  // countTokens (Vertex mode: {model}:countTokens) and the same request's generateContent usage.
+  async countTokens({ ai, model }) {
+    const request = { model, contents: 'count these five words please', config: { systemInstruction: 'be brief' } };
+    const counted = await ai.models.countTokens(request);
+    const generated = await ai.models.generateContent(request);
+    return { totalTokens: counted.totalTokens, promptTokenCount: generated.usageMetadata.promptTokenCount };
+  },
   async error({ ai, model }) {
     try {
       await ai.models.generateContent({ model, contents: 'x [[emulator: status=429]]' });

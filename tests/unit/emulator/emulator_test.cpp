@@ -234,5 +234,60 @@ TEST(Emulator, TlsModeMakesItsOwnCa) {
   EXPECT_NE(emulator.caPem().find("BEGIN CERTIFICATE"), std::string::npos);
 }
 
+// Claude over a real socket: the answer, Anthropic's envelope for faults, stream event order and
+// a mid-stream `event: error`, the stats.
+TEST(Emulator, ServesClaudeWithAnthropicErrorsAndStreamFaults) {
+  EmulatorOptions options;
+  options.tls = false;
+  Emulator emulator(options);
+  emulator.start();
+  const std::string token = tokenFor(emulator);
+  const std::string base =
+      "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514";
+  auto body = [](std::string text) {
+    return R"({"anthropic_version":"vertex-2023-10-16","max_tokens":50,"messages":[{"role":"user","content":")" +
+           text + R"("}]})";
+  };
+
+  auto ok = call(emulator.port(), bhttp::verb::post, base + ":rawPredict", body("hi"),
+                 "application/json", token);
+  ASSERT_EQ(ok.status, 200u) << ok.body;
+  EXPECT_EQ(json::parse(ok.body).at("content").at(0).at("text").as_string(),
+            "[claude-sonnet-4@20250514] echo: hi");
+
+  auto unauthorized = call(emulator.port(), bhttp::verb::post, base + ":rawPredict", body("hi"));
+  EXPECT_EQ(unauthorized.status, 401u);
+  EXPECT_EQ(json::parse(unauthorized.body).at("error").at("type").as_string(),
+            "authentication_error");
+
+  Fault overloaded;
+  overloaded.status = 529;
+  overloaded.retryAfterSeconds = 2;
+  emulator.addFault("claude-sonnet-4@20250514", overloaded, 1);
+  auto busy = call(emulator.port(), bhttp::verb::post, base + ":streamRawPredict", body("hi"),
+                   "application/json", token);
+  EXPECT_EQ(busy.status, 529u);
+  EXPECT_EQ(busy.retryAfter, "2");
+  EXPECT_EQ(busy.body,
+            R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+
+  auto stream = call(emulator.port(), bhttp::verb::post, base + ":streamRawPredict",
+                     body("a b [[emulator: stream_error_after=3]]"), "application/json", token);
+  ASSERT_EQ(stream.status, 200u);
+  EXPECT_EQ(stream.body.find("event: message_start\n"), 0u);
+  EXPECT_LT(stream.body.find("event: ping\n"), stream.body.find("event: content_block_start\n"));
+  EXPECT_NE(stream.body.find("event: error\ndata: "
+                             R"({"type":"error","error":{"type":"overloaded_error")"),
+            std::string::npos);
+  EXPECT_EQ(stream.body.find("message_stop"), std::string::npos);
+
+  const Stats stats = emulator.stats();
+  EXPECT_EQ(stats.claudeRequestsTotal, 4u);
+  EXPECT_EQ(stats.claudeRequests.at("claude-sonnet-4@20250514"), 4u);
+  EXPECT_EQ(stats.streamRequests, 2u);
+  EXPECT_EQ(stats.faultsInjected, 2u);
+  emulator.stop();
+}
+
 }  // namespace
 }  // namespace switchyard::emulator

@@ -29,7 +29,7 @@ TEST(ModelCall, ParsesUnaryAndStreamingPaths) {
 
 TEST(ModelCall, RefusesOtherPaths) {
   for (const char* target :
-       {"/v1/projects/p/locations/l/publishers/google/models/m:countTokens",
+       {"/v1/projects/p/locations/l/publishers/google/models/m:computeTokens",
         "/v2/projects/p/locations/l/publishers/google/models/m:generateContent",
         "/v1/projects/p/locations/l/publishers/meta/models/m:generateContent",
         "/v1/projects/p/locations/l/endpoints/e:generateContent", "/token", "/"}) {
