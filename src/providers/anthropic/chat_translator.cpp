@@ -39,7 +39,10 @@ std::unique_ptr<StreamTranslator> ChatTranslator::newStreamTranslator(
 core::Error ChatTranslator::translateError(unsigned status,
                                            const std::vector<core::Header>& headers,
                                            std::string_view upstreamBody) const {
-  return anthropic::translateError(status, headers, upstreamBody);
+  core::Error error = anthropic::translateError(status, headers, upstreamBody);
+  if (error.kind == core::ErrorKind::UpstreamStatus)
+    error.upstreamStatus = openAiStatus(error.upstreamStatus);
+  return error;
 }
 
 }  // namespace switchyard::providers::anthropic

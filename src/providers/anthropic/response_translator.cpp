@@ -39,6 +39,10 @@ std::string_view mapStopReason(std::string_view reason) {
   return "stop";  // end_turn, stop_sequence, pause_turn, and anything new
 }
 
+unsigned openAiStatus(unsigned anthropicStatus) {
+  return anthropicStatus == 529 ? 503 : anthropicStatus;
+}
+
 void readUsage(const json::object* usage, UsageCounts& counts) {
   if (!usage) return;
   const auto read = [&](std::string_view key, std::int64_t& count) {

@@ -48,6 +48,10 @@ struct UsageCounts {
 // Overwrites the counts present in a Claude `usage` object (null: none).
 void readUsage(const boost::json::object* usage, UsageCounts& counts);
 Usage usageFromCounts(const UsageCounts& counts);
+// The status an OpenAI client is given for Claude's: 529 (overloaded_error, a status OpenAI's API
+// does not have) is 503, OpenAI's own "overloaded", which clients and the gateway's default
+// fallback already treat as worth another backend. The Anthropic type stays the error's code.
+unsigned openAiStatus(unsigned anthropicStatus);
 // Appends `"usage":{...}`, a member of the object being written (the caller places the comma).
 void writeUsage(std::string& out, const Usage& usage);
 

@@ -98,7 +98,7 @@ class ClaudeStreamTranslator final : public SseStreamTranslator {
     if (type.empty()) return bad("an event without a type");
     if (type == "error") {
       const auto errorType = stringField(objectField(&event, "error"), "type");
-      const unsigned status = statusOfErrorType(errorType);
+      const unsigned status = openAiStatus(statusOfErrorType(errorType));
       if (auto error = anthropicError(status, data)) return *error;
       return Error::upstream(status, "upstream sent an error event");
     }

@@ -21,11 +21,12 @@
 //   sends, with include_usage, `{"choices":[],"usage":{...}}`, and `data: [DONE]`.
 // - ping, and event types Claude may add, are ignored.
 // - Errors (`out` keeps nothing of the failing event): an `error` event is UpstreamStatus with the
-//   status of its Anthropic type (overloaded_error 529, rate_limit_error 429, api_error 500, ...)
-//   and the type as the code; data that is not a JSON object with a `type`, an event before
-//   message_start or after message_stop, a block event after the stop reason, a delta for a block
-//   not open or of another type, or a tool input beyond double range, is UpstreamBadResponse; so is
-//   a body that ends before message_stop ("upstream stream ended before finishing").
+//   status of its Anthropic type (rate_limit_error 429, api_error 500, overloaded_error 529 given
+//   to the client as 503: response_translator.hpp openAiStatus) and the type as the code; data that
+//   is not a JSON object with a `type`, an event before message_start or after message_stop, a
+//   block event after the stop reason, a delta for a block not open or of another type, or a tool
+//   input beyond double range, is UpstreamBadResponse; so is a body that ends before message_stop
+//   ("upstream stream ended before finishing").
 
 #include <memory>
 

@@ -138,6 +138,31 @@ INSTANTIATE_TEST_SUITE_P(Cases, AnthropicResponse,
                          ::testing::ValuesIn(testing::loadCases("anthropic_response.json")),
                          [](const auto& info) { return testing::testName(info.param); });
 
+// ---- errors ---------------------------------------------------------------------------------
+
+TEST(AnthropicChatErrors, OverloadedIsOpenAis503AndKeepsItsType) {
+  const std::vector<core::Header> headers{{"Retry-After", "7"}};
+  const auto error = anthropic::ChatTranslator().translateError(
+      529, headers,
+      R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+  EXPECT_EQ(error.kind, core::ErrorKind::UpstreamStatus);
+  EXPECT_EQ(error.upstreamStatus, 503u);
+  EXPECT_EQ(error.code, "overloaded_error");
+  EXPECT_EQ(error.message, "Overloaded");
+  EXPECT_EQ(error.retryAfterSeconds, 7);
+}
+
+TEST(AnthropicChatErrors, OtherStatusesAreKept) {
+  const auto error = anthropic::ChatTranslator().translateError(
+      429, {}, R"({"type":"error","error":{"type":"rate_limit_error","message":"Slow down"}})");
+  EXPECT_EQ(error.upstreamStatus, 429u);
+  EXPECT_EQ(error.code, "rate_limit_error");
+  const auto google = anthropic::ChatTranslator().translateError(
+      404, {},
+      R"({"error":{"code":404,"message":"Publisher model not found","status":"NOT_FOUND"}})");
+  EXPECT_EQ(google.upstreamStatus, 404u);
+}
+
 // ---- streams --------------------------------------------------------------------------------
 
 std::vector<std::string> eventsOf(const json::object& data) {
