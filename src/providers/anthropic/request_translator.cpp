@@ -482,7 +482,6 @@ class RequestWriter {
 
   // The top-level `system` blocks, from every system and developer message in order.
   std::optional<Error> writeSystem(const json::array& messages) {
-    bool open = false;
     for (std::size_t i = 0; i < messages.size(); ++i) {
       std::optional<Role> role;
       if (auto error = checkMessage(messages[i], i, role)) return error;
@@ -491,11 +490,6 @@ class RequestWriter {
       const std::string param = at(at("messages", i), "content");
       const auto* content = member(message, "content");
       if (!content) return invalidAt(param, "is required");
-      if (!open) {
-        w_.key("system");
-        w_.beginArray();
-        open = true;
-      }
       if (content->is_string()) {
         textBlock(sv(content->get_string()));
       } else if (content->is_array()) {
@@ -520,7 +514,7 @@ class RequestWriter {
       if (auto error = endMessageBlocks(message, at("messages", i))) return error;
     }
     closeBlock();
-    if (open) w_.endArray();
+    if (systemOpen_) w_.endArray();
     return std::nullopt;
   }
 
@@ -805,7 +799,8 @@ class RequestWriter {
     w_.field("type", "tool_result");
     w_.field("tool_use_id", sv(*id));
     if (content->is_string()) {
-      w_.field("content", sv(content->get_string()));
+      // An empty result is sent without content (Claude refuses empty text).
+      if (!content->get_string().empty()) w_.field("content", sv(content->get_string()));
       return std::nullopt;
     }
     // The result's own blocks, written inside it: the tool_result object stays open around them.
@@ -850,6 +845,11 @@ class RequestWriter {
   bool textBlock(std::string_view text) {
     if (text.empty()) return false;
     closeBlock();
+    if (!systemOpen_) {
+      w_.key("system");
+      w_.beginArray();
+      systemOpen_ = true;
+    }
     w_.beginObject();
     blockOpen_ = true;
     blockCached_ = false;
@@ -898,6 +898,7 @@ class RequestWriter {
   bool blockCached_ = false;     // ... and has its cache_control
   bool wroteInMessage_ = false;  // the current OpenAI message produced a block
   bool nested_ = false;          // writing a tool result's content blocks
+  bool systemOpen_ = false;      // the `system` array has been started
   std::optional<json::monotonic_resource> arena_;  // parsed tool-call arguments
 };
 

@@ -286,6 +286,143 @@ TEST_P(AnthropicStream, SseBytesCutAnywhereGiveTheSame) {
                                      expected));
 }
 
+// All events of a stream folded into the one Message a non-streamed call returns.
+json::object mergeEvents(const std::vector<std::string>& events) {
+  json::object message;
+  json::array content;
+  std::vector<std::string> partial;  // each tool_use block's input text
+  for (const auto& data : events) {
+    const auto event = json::parse(data).as_object();
+    const auto type = str(event, "type");
+    if (type == "message_start") {
+      message = event.at("message").as_object();
+    } else if (type == "content_block_start") {
+      const auto index = event.at("index").to_number<std::size_t>();
+      if (content.size() <= index) content.resize(index + 1);
+      partial.resize(content.size());
+      content[index] = event.at("content_block");
+    } else if (type == "content_block_delta") {
+      auto& block = content[event.at("index").to_number<std::size_t>()].as_object();
+      const auto& delta = event.at("delta").as_object();
+      const auto append = [&](std::string_view key, std::string_view from) {
+        block[key] = str(block, key) + str(delta, from);
+      };
+      const auto kind = str(delta, "type");
+      if (kind == "text_delta") append("text", "text");
+      if (kind == "thinking_delta") append("thinking", "thinking");
+      if (kind == "signature_delta") append("signature", "signature");
+      if (kind == "input_json_delta")
+        partial[event.at("index").to_number<std::size_t>()] += str(delta, "partial_json");
+    } else if (type == "content_block_stop") {
+      const auto index = event.at("index").to_number<std::size_t>();
+      auto& block = content[index].as_object();
+      if (str(block, "type") == "tool_use" && !partial[index].empty())
+        block["input"] = json::parse(partial[index]);
+    } else if (type == "message_delta") {
+      message["stop_reason"] = event.at("delta").at("stop_reason");
+      auto& usage = message["usage"].as_object();
+      for (const auto& entry : event.at("usage").as_object()) usage[entry.key()] = entry.value();
+    }
+  }
+  message["content"] = std::move(content);
+  return message;
+}
+
+// What a client makes of the answer: the same from chunks put back together as from the whole.
+struct Assembled {
+  std::string content, reasoning, finish;
+  std::vector<std::string> calls;       // "id name arguments"
+  std::vector<std::string> signatures;  // thinking signatures, then redacted data
+  bool operator==(const Assembled&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Assembled& a) {
+  os << "content=" << a.content << " reasoning=" << a.reasoning << " finish=" << a.finish;
+  for (const auto& c : a.calls) os << " call=" << c;
+  for (const auto& s : a.signatures) os << " sig=" << s;
+  return os;
+}
+
+void addBlocks(const json::value* blocks, Assembled& a) {
+  if (!blocks) return;
+  for (const auto& block : blocks->as_array()) {
+    const auto& b = block.as_object();
+    a.signatures.push_back(str(b, "type") == "thinking" ? str(b, "signature") : str(b, "data"));
+  }
+}
+
+Assembled fromChunks(std::string_view out) {
+  Assembled a;
+  std::string problem;
+  std::vector<std::string> ids, names, arguments;
+  for (const auto& frame : framesOf(out, problem)) {
+    if (!frame.is_object()) continue;
+    for (const auto& item : frame.at("choices").as_array()) {
+      const auto& choice = item.as_object();
+      const auto& delta = choice.at("delta").as_object();
+      a.content += str(delta, "content");
+      a.reasoning += str(delta, "reasoning_content");
+      addBlocks(delta.if_contains("thinking_blocks"), a);
+      if (const auto* calls = delta.if_contains("tool_calls")) {
+        for (const auto& piece : calls->as_array()) {
+          const auto& p = piece.as_object();
+          const auto k = p.at("index").to_number<std::size_t>();
+          if (k >= ids.size()) ids.resize(k + 1), names.resize(k + 1), arguments.resize(k + 1);
+          if (p.contains("id")) ids[k] = str(p, "id");
+          const auto& function = p.at("function").as_object();
+          if (function.contains("name")) names[k] = str(function, "name");
+          arguments[k] += str(function, "arguments");
+        }
+      }
+      if (const auto& finish = choice.at("finish_reason"); finish.is_string())
+        a.finish = std::string(finish.get_string());
+    }
+  }
+  for (std::size_t k = 0; k < ids.size(); ++k)
+    a.calls.push_back(ids[k] + " " + names[k] + " " + json::serialize(json::parse(arguments[k])));
+  return a;
+}
+
+Assembled fromCompletion(const json::object& completion) {
+  Assembled a;
+  const auto& choice = completion.at("choices").at(0).as_object();
+  const auto& message = choice.at("message").as_object();
+  a.content = str(message, "content");
+  a.reasoning = str(message, "reasoning_content");
+  a.finish = str(choice, "finish_reason");
+  // The whole answer's blocks hold the text too; a stream's carry only the signature.
+  addBlocks(message.if_contains("thinking_blocks"), a);
+  if (const auto* calls = message.if_contains("tool_calls"))
+    for (const auto& call : calls->as_array()) {
+      const auto& function = call.at("function").as_object();
+      a.calls.push_back(str(call.as_object(), "id") + " " + str(function, "name") + " " +
+                        json::serialize(json::parse(str(function, "arguments"))));
+    }
+  return a;
+}
+
+TEST_P(AnthropicStream, AgreesWithTheWholeAnswer) {
+  const auto& data = GetParam().data;
+  ASSERT_FALSE(data.contains("load_error")) << data.at("load_error");
+  if (data.contains("error")) GTEST_SKIP() << "the stream does not finish";
+  const auto events = eventsOf(data);
+  const auto run = testing::runEvents(*streamTranslator(data), events);
+  ASSERT_FALSE(run.error) << run.error->message;
+  const std::string whole = json::serialize(mergeEvents(events));
+  const std::string_view bodies[] = {whole};
+  const json::object requestBody{{"model", "m"}};
+  const ApiRequest request{.body = &requestBody, .model = "m", .query = {}};
+  const BackendTarget target{"claude-sonnet-4-5", "proj-1", "us-east5", {}, {}};
+  const auto completion = anthropic::ChatTranslator().translateResponse(
+      bodies, request, target, ResponseContext{kNow, "req-1"});
+  ASSERT_TRUE(completion.has_value()) << completion.error().message << "\n" << whole;
+  EXPECT_EQ(fromChunks(run.out), fromCompletion(json::parse(completion->body).as_object()))
+      << "merged message: " << whole;
+  EXPECT_EQ(run.usage.promptTokens, completion->usage.promptTokens);
+  EXPECT_EQ(run.usage.completionTokens, completion->usage.completionTokens);
+  EXPECT_EQ(run.usage.cachedTokens, completion->usage.cachedTokens);
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, AnthropicStream,
                          ::testing::ValuesIn(testing::loadCases("anthropic_stream.json")),
                          [](const auto& info) { return testing::testName(info.param); });
