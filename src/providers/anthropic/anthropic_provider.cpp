@@ -1,11 +1,14 @@
 #include "providers/anthropic/anthropic_provider.hpp"
 
+#include "providers/anthropic/chat_translator.hpp"
 #include "providers/anthropic/count_tokens_translator.hpp"
 #include "providers/anthropic/messages_translator.hpp"
+#include "providers/anthropic/request_translator.hpp"
 
 namespace switchyard::providers::anthropic {
 
 const Provider& provider() {
+  static const ChatTranslator chat;
   static const MessagesTranslator messages;
   static const CountTokensTranslator countTokens;
   static const Provider anthropic{
@@ -14,10 +17,11 @@ const Provider& provider() {
                      .openInferenceSystem = "anthropic",
                      .openInferenceProvider = "google",
                      .defaultPrefix = "",
-                     .defaultVersion = "vertex-2023-10-16",
-                     .endpoints = bitOf(Endpoint::AnthropicMessages) |
+                     .defaultVersion = kDefaultAnthropicVersion,
+                     .endpoints = bitOf(Endpoint::ChatCompletions) |
+                                  bitOf(Endpoint::AnthropicMessages) |
                                   bitOf(Endpoint::AnthropicCountTokens)},
-      .translators = {nullptr, nullptr, &messages, &countTokens},
+      .translators = {&chat, nullptr, &messages, &countTokens},
   };
   return anthropic;
 }

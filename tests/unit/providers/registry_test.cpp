@@ -31,7 +31,7 @@ struct Expected {
 constexpr std::array<Expected, 3> kMatrix{{
     {"GCPVertexAI", {true, true, false, false, true, true}},
     {"OpenAI", {true, true, false, false, false, false}},
-    {"GCPAnthropic", {false, false, true, true, false, false}},
+    {"GCPAnthropic", {true, false, true, true, false, false}},
 }};
 
 std::string_view nameOf(Endpoint endpoint) {
