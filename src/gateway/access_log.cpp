@@ -3,9 +3,11 @@
 #include <array>
 #include <chrono>
 
-#include "providers/json_writer.hpp"
+#include "core/json_writer.hpp"
 
 namespace switchyard::gateway {
+
+using core::JsonWriter;
 
 namespace {
 
@@ -50,18 +52,18 @@ class LineWriter {
     return *this;
   }
   LineWriter& text(std::string_view value) {  // inside quotes the run opened
-    providers::appendJsonEscaped(out_, value);
+    core::appendJsonEscaped(out_, value);
     return *this;
   }
   LineWriter& number(std::int64_t value) {
-    providers::appendJsonInteger(out_, value);
+    core::appendJsonInteger(out_, value);
     return *this;
   }
   LineWriter& textOrNull(std::string_view value) {  // a run that ends with `:`
     if (value.empty()) {
       out_.append("null");
     } else {
-      providers::appendJsonString(out_, value);
+      core::appendJsonString(out_, value);
     }
     return *this;
   }

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace switchyard::telemetry {
 
@@ -11,7 +11,7 @@ namespace {
 std::optional<std::int64_t> count(const boost::json::object* object, std::string_view field) {
   if (!object) return std::nullopt;
   const auto* value = object->if_contains(field);
-  return value ? providers::toInt64(*value) : std::nullopt;
+  return value ? core::toInt64(*value) : std::nullopt;
 }
 
 }  // namespace
@@ -21,9 +21,9 @@ TokenCounts readTokenCounts(const boost::json::object* usage) {
   counts.prompt = count(usage, "prompt_tokens");
   counts.completion = count(usage, "completion_tokens");
   counts.total = count(usage, "total_tokens");
-  counts.cacheRead = count(providers::objectField(usage, "prompt_tokens_details"), "cached_tokens");
+  counts.cacheRead = count(core::objectField(usage, "prompt_tokens_details"), "cached_tokens");
   counts.reasoning =
-      count(providers::objectField(usage, "completion_tokens_details"), "reasoning_tokens");
+      count(core::objectField(usage, "completion_tokens_details"), "reasoning_tokens");
   return counts;
 }
 

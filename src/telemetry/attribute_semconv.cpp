@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "telemetry/genai_attributes.hpp"
 #include "telemetry/openinference_attributes.hpp"
 
@@ -49,8 +49,8 @@ void addRequestIdentityAttributes(const AttributeSettings& settings, const ChatR
     }
   }
   if (std::find(added.begin(), added.end(), "user.id") == added.end()) {
-    auto user = providers::stringField(&request.body, "safety_identifier");
-    if (user.empty()) user = providers::stringField(&request.body, "user");
+    auto user = core::stringField(&request.body, "safety_identifier");
+    if (user.empty()) user = core::stringField(&request.body, "user");
     if (!user.empty()) out.addString("user.id", user);
   }
   if (genAi(settings) && !session.empty()) out.addString("gen_ai.conversation.id", session);
@@ -94,7 +94,7 @@ void addChatStreamAttributes(const AttributeSettings& settings, const StreamFold
   // output.value exists only in OpenInference mode, and only when not hidden.
   std::string text;
   if (!genAi(settings) && !settings.redaction.hideOutputs &&
-      !providers::appendJsonValue(text, completion))
+      !core::appendJsonValue(text, completion))
     text.clear();
   addResponse(settings, completion.get_object(), text, out);
 }

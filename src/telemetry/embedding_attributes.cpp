@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "telemetry/attribute_json.hpp"
 #include "telemetry/attribute_semconv.hpp"
 #include "telemetry/embedding_vectors.hpp"
@@ -17,10 +17,14 @@
 
 namespace switchyard::telemetry {
 
+using core::arrayField;
+using core::objectField;
+using core::stringField;
+
 namespace json = boost::json;
-using providers::arrayField;
-using providers::objectField;
-using providers::stringField;
+using core::arrayField;
+using core::objectField;
+using core::stringField;
 
 namespace {
 
@@ -42,7 +46,7 @@ std::string embeddingKey(std::size_t index, std::string_view field) {
 // written as JSON.
 std::optional<std::string> invocationParameters(const json::object& body) {
   std::string text;
-  providers::JsonWriter writer(text);
+  core::JsonWriter writer(text);
   writer.beginObject();
   for (const auto& member : body) {
     if (member.key() == "input") continue;
@@ -58,8 +62,7 @@ std::optional<std::string> invocationParameters(const json::object& body) {
 // the spec says; input.value still holds them.
 void addTexts(const Redaction& redaction, const json::value& input, AttributeList& out) {
   auto add = [&](std::size_t index, const json::string& text) {
-    out.addString(embeddingKey(index, "text"),
-                  shown(redaction.hideEmbeddingsText, providers::sv(text)));
+    out.addString(embeddingKey(index, "text"), shown(redaction.hideEmbeddingsText, core::sv(text)));
   };
   if (input.is_string()) {
     add(0, input.get_string());

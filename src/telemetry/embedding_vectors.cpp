@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "core/base64.hpp"
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace switchyard::telemetry {
 
@@ -36,7 +36,7 @@ std::optional<std::size_t> numberCount(const json::array& values) {
 std::optional<std::size_t> embeddingDimensionCount(const json::value& embedding) {
   if (embedding.is_array()) return numberCount(embedding.get_array());
   if (!embedding.is_string()) return std::nullopt;
-  const auto bytes = float32Bytes(providers::sv(embedding.get_string()));
+  const auto bytes = float32Bytes(core::sv(embedding.get_string()));
   if (!bytes) return std::nullopt;
   return *bytes / 4;
 }
@@ -49,8 +49,7 @@ std::optional<std::vector<double>> decodeEmbedding(const json::value& embedding)
   if (embedding.is_array()) {
     for (const auto& value : embedding.get_array()) values.push_back(value.to_number<double>());
   } else {
-    const auto bytes =
-        core::base64::decode(providers::sv(embedding.get_string()), kEmbeddingBase64);
+    const auto bytes = core::base64::decode(core::sv(embedding.get_string()), kEmbeddingBase64);
     if (!bytes) return std::nullopt;
     for (std::size_t at = 0; at + 4 <= bytes->size(); at += 4) {
       std::uint32_t bits = 0;  // little-endian float32

@@ -8,17 +8,22 @@
 #include <optional>
 #include <vector>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "telemetry/attribute_json.hpp"
 
 namespace switchyard::telemetry::genai {
 
+using core::arrayField;
+using core::JsonWriter;
+using core::objectField;
+using core::stringField;
+
 namespace json = boost::json;
-using providers::arrayField;
-using providers::JsonWriter;
-using providers::objectField;
-using providers::stringField;
+using core::arrayField;
+using core::JsonWriter;
+using core::objectField;
+using core::stringField;
 
 namespace {
 
@@ -33,7 +38,7 @@ std::optional<double> number(const json::object& body, std::string_view field) {
 
 std::optional<std::int64_t> integer(const json::object& body, std::string_view field) {
   const auto* value = body.if_contains(field);
-  return value ? providers::toInt64(*value) : std::nullopt;
+  return value ? core::toInt64(*value) : std::nullopt;
 }
 
 void addDouble(const json::object& body, std::string_view field, std::string_view key,
@@ -46,10 +51,10 @@ std::vector<std::string> stopSequences(const json::value* stop) {
   std::vector<std::string> sequences;
   if (!stop) return sequences;
   if (stop->is_string()) {
-    sequences.emplace_back(providers::sv(stop->get_string()));
+    sequences.emplace_back(core::sv(stop->get_string()));
   } else if (stop->is_array()) {
     for (const auto& item : stop->get_array())
-      if (item.is_string()) sequences.emplace_back(providers::sv(item.get_string()));
+      if (item.is_string()) sequences.emplace_back(core::sv(item.get_string()));
   }
   return sequences;
 }
@@ -120,7 +125,7 @@ void toolResponsePart(JsonWriter& w, const Redaction& redaction, const json::obj
     w.stringPiece(kRedacted);
   } else if (const auto* content = message.if_contains("content");
              content && content->is_string()) {
-    w.stringPiece(providers::sv(content->get_string()));
+    w.stringPiece(core::sv(content->get_string()));
   } else if (const auto* parts = arrayField(&message, "content")) {
     for (const auto& part : *parts)
       if (part.is_object()) w.stringPiece(stringField(&part.get_object(), "text"));
@@ -170,7 +175,7 @@ std::string inputMessages(const Redaction& redaction, const json::array& message
     } else {
       if (const auto* content = message.if_contains("content")) {
         if (content->is_string() && !content->get_string().empty()) {
-          textPart(w, "text", shown(redaction.hideInputText, providers::sv(content->get_string())));
+          textPart(w, "text", shown(redaction.hideInputText, core::sv(content->get_string())));
         } else if (content->is_array()) {
           contentParts(w, redaction, content->get_array());
         }

@@ -6,16 +6,20 @@
 #include <optional>
 #include <string>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "telemetry/attribute_json.hpp"
 
 namespace switchyard::telemetry::openinference {
 
+using core::arrayField;
+using core::objectField;
+using core::stringField;
+
 namespace json = boost::json;
-using providers::arrayField;
-using providers::objectField;
-using providers::stringField;
+using core::arrayField;
+using core::objectField;
+using core::stringField;
 
 namespace {
 
@@ -57,7 +61,7 @@ void addToolCalls(const MessageKeys& keys, const json::array& calls, AttributeLi
       out.addString(keys.toolCall(k, "function.name"), name);
     if (const auto* arguments = function ? function->if_contains("arguments") : nullptr;
         arguments && arguments->is_string())
-      out.addString(keys.toolCall(k, "function.arguments"), providers::sv(arguments->get_string()));
+      out.addString(keys.toolCall(k, "function.arguments"), core::sv(arguments->get_string()));
   }
 }
 
@@ -102,7 +106,7 @@ void addInputMessage(const Redaction& redaction, std::size_t index, const json::
   if (const auto* content = message.if_contains("content")) {
     if (content->is_string() && !content->get_string().empty()) {
       out.addString(keys.field("content"),
-                    shown(redaction.hideInputText, providers::sv(content->get_string())));
+                    shown(redaction.hideInputText, core::sv(content->get_string())));
     } else if (content->is_array()) {
       addContentParts(redaction, keys, content->get_array(), out);
     }
@@ -118,7 +122,7 @@ void addInputMessage(const Redaction& redaction, std::size_t index, const json::
 // The request minus what has attributes of its own; nullopt when a value cannot be written as JSON.
 std::optional<std::string> invocationParameters(const json::object& body) {
   std::string text;
-  providers::JsonWriter writer(text);
+  core::JsonWriter writer(text);
   writer.beginObject();
   for (const auto& member : body) {
     const std::string_view key = member.key();
@@ -133,7 +137,7 @@ std::optional<std::string> invocationParameters(const json::object& body) {
 void addTools(const json::array& tools, AttributeList& out) {
   for (std::size_t i = 0; i < tools.size(); ++i) {
     std::string schema;
-    if (!providers::appendJsonValue(schema, tools[i])) continue;
+    if (!core::appendJsonValue(schema, tools[i])) continue;
     out.addOwnedString(attributeKey("llm.tools.", i, ".tool.json_schema"), std::move(schema));
   }
 }

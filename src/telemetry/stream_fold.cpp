@@ -6,14 +6,18 @@
 #include <algorithm>
 #include <array>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace switchyard::telemetry {
 
+using core::arrayField;
+using core::objectField;
+using core::stringField;
+
 namespace json = boost::json;
-using providers::arrayField;
-using providers::objectField;
-using providers::stringField;
+using core::arrayField;
+using core::objectField;
+using core::stringField;
 
 namespace {
 
@@ -32,7 +36,7 @@ void assignIfSet(std::string& into, std::string_view text) {
 
 std::int64_t indexOf(const json::object& object) {
   const auto* index = object.if_contains("index");
-  return index ? providers::toInt64(*index).value_or(0) : 0;
+  return index ? core::toInt64(*index).value_or(0) : 0;
 }
 
 void appendItems(json::array& into, const json::object& logprobs, std::string_view field) {
@@ -101,7 +105,7 @@ bool StreamFold::fold(const json::object& chunk) {
   assignIfSet(systemFingerprint_, stringField(&chunk, "system_fingerprint"));
   assignIfSet(serviceTier_, stringField(&chunk, "service_tier"));
   if (const auto* created = chunk.if_contains("created")) {
-    if (const auto seconds = providers::toInt64(*created)) created_ = seconds;
+    if (const auto seconds = core::toInt64(*created)) created_ = seconds;
   }
   if (const auto* usage = objectField(&chunk, "usage")) usage_.emplace(*usage, json::storage_ptr());
 

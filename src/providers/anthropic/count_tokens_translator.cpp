@@ -4,12 +4,16 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "providers/anthropic/error_translator.hpp"
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
 #include "providers/vertex/model_path.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::integerField;
+using core::JsonWriter;
+using core::numberOutOfRange;
 
 namespace json = boost::json;
 using core::Error;

@@ -4,11 +4,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "providers/provider.hpp"
 #include "providers/vertex/error_translator.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::objectField;
+using core::stringField;
 
 namespace json = boost::json;
 

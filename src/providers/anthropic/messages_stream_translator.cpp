@@ -7,11 +7,14 @@
 #include <optional>
 #include <string>
 
+#include "core/json_fields.hpp"
 #include "providers/anthropic/error_translator.hpp"
 #include "providers/anthropic/messages_usage.hpp"
-#include "providers/json_fields.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::objectField;
+using core::stringField;
 
 namespace json = boost::json;
 using core::Error;

@@ -4,14 +4,19 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "providers/anthropic/error_translator.hpp"
 #include "providers/anthropic/messages_stream_translator.hpp"
 #include "providers/anthropic/messages_usage.hpp"
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
 #include "providers/vertex/model_path.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::JsonWriter;
+using core::numberOutOfRange;
+using core::objectField;
+using core::stringField;
 
 namespace json = boost::json;
 using core::Error;

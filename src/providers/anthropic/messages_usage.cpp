@@ -2,9 +2,11 @@
 
 #include <cstdint>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::integerField;
 
 namespace {
 

@@ -9,11 +9,16 @@
 #include <string>
 #include <string_view>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "providers/vertex/model_path.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::JsonWriter;
+using core::numberOutOfRange;
+using core::sv;
+using core::toInt64;
 
 namespace json = boost::json;
 using core::Error;

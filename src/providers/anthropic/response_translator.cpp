@@ -7,10 +7,21 @@
 #include <algorithm>
 #include <limits>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::appendJsonValue;
+
+using core::appendJsonEscaped;
+using core::appendJsonInteger;
+using core::appendJsonString;
+using core::arrayField;
+using core::JsonWriter;
+using core::objectField;
+using core::stringField;
+using core::toInt64;
 
 namespace json = boost::json;
 using core::Error;

@@ -9,12 +9,22 @@
 #include <string>
 #include <vector>
 
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "providers/anthropic/error_translator.hpp"
 #include "providers/anthropic/response_translator.hpp"
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
 
 namespace switchyard::providers::anthropic {
+
+using core::appendJsonValue;
+
+using core::appendJsonEscaped;
+using core::appendJsonInteger;
+using core::appendJsonString;
+using core::JsonWriter;
+using core::objectField;
+using core::stringField;
+using core::toInt64;
 
 namespace json = boost::json;
 using core::Error;

@@ -4,11 +4,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "providers/openai/passthrough.hpp"
 #include "providers/openai/stream_translator.hpp"
 
 namespace switchyard::providers::openai {
+
+using core::objectField;
+using core::sv;
 
 namespace json = boost::json;
 using core::Error;

@@ -4,10 +4,16 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 
 namespace switchyard::providers::openai {
+
+using core::integerField;
+using core::JsonWriter;
+using core::numberOutOfRange;
+using core::objectField;
+using core::sv;
 
 namespace json = boost::json;
 using core::Error;

@@ -7,10 +7,14 @@
 #include <optional>
 #include <string>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "providers/openai/chat_translator.hpp"
 
 namespace switchyard::providers::openai {
+
+using core::integerField;
+using core::objectField;
+using core::stringField;
 
 namespace json = boost::json;
 using core::Error;

@@ -14,13 +14,20 @@
 #include <string>
 
 #include "core/base64.hpp"
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "providers/vertex/error_translator.hpp"
 #include "providers/vertex/model_path.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::arrayField;
+using core::integerField;
+using core::JsonWriter;
+using core::objectField;
+using core::sv;
+using core::toInt64;
 
 namespace json = boost::json;
 using core::Error;

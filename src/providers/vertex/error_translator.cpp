@@ -7,10 +7,14 @@
 #include <cstdint>
 #include <string>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::integerField;
+using core::stringField;
+using core::sv;
 
 namespace json = boost::json;
 

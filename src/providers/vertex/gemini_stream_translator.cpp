@@ -6,12 +6,15 @@
 
 #include <string>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "providers/vertex/error_translator.hpp"
 #include "providers/vertex/gemini_translator.hpp"
 #include "providers/vertex/response_translator.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::objectField;
+using core::stringField;
 
 namespace json = boost::json;
 using core::Error;

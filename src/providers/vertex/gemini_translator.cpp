@@ -4,14 +4,20 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "providers/vertex/error_translator.hpp"
 #include "providers/vertex/gemini_stream_translator.hpp"
 #include "providers/vertex/model_path.hpp"
 #include "providers/vertex/response_translator.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::integerField;
+using core::JsonWriter;
+using core::numberOutOfRange;
+using core::objectField;
+using core::stringField;
 
 namespace json = boost::json;
 using core::Error;

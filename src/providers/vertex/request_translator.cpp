@@ -14,12 +14,18 @@
 #include <vector>
 
 #include "core/base64.hpp"
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "providers/vertex/model_path.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::JsonKey;
+using core::JsonWriter;
+using core::numberOutOfRange;
+using core::sv;
+using core::toInt64;
 
 namespace json = boost::json;
 using core::Error;

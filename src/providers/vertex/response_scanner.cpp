@@ -11,9 +11,11 @@
 #include <functional>
 #include <optional>
 
-#include "providers/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::toInt64;
 
 namespace {
 

@@ -14,14 +14,26 @@
 #include <optional>
 #include <span>
 
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "core/rfc3339.hpp"
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
 #include "providers/vertex/completion_digest.hpp"
 #include "providers/vertex/response_scanner.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::appendJsonValue;
+
+using core::appendJsonEscaped;
+using core::appendJsonInteger;
+using core::appendJsonString;
+using core::arrayField;
+using core::integerField;
+using core::JsonWriter;
+using core::objectField;
+using core::stringField;
+using core::sv;
 
 namespace json = boost::json;
 using core::Error;

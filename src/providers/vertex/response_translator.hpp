@@ -39,8 +39,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_writer.hpp"
 #include "core/result.hpp"
-#include "providers/json_writer.hpp"
 #include "providers/provider.hpp"
 #include "providers/vertex/completion_digest.hpp"
 
@@ -69,6 +69,6 @@ void writeUsage(std::string& out, const Usage& usage);
 // The `refusal` text for a prompt blocked by promptFeedback.blockReason.
 std::string blockedPromptRefusal(const boost::json::object& promptFeedback);
 // A candidate's logprobsResult as an OpenAI choice `logprobs` object (the value only).
-void writeLogprobs(JsonWriter& w, const boost::json::object& logprobsResult);
+void writeLogprobs(core::JsonWriter& w, const boost::json::object& logprobsResult);
 
 }  // namespace switchyard::providers::vertex

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 #include "core/rfc3339.hpp"
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
 #include "providers/vertex/completion_digest.hpp"
 #include "providers/vertex/error_translator.hpp"
 #include "providers/vertex/response_scanner.hpp"
@@ -23,6 +23,16 @@
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
+
+using core::appendJsonValue;
+
+using core::appendJsonEscaped;
+using core::appendJsonInteger;
+using core::appendJsonString;
+using core::integerField;
+using core::JsonWriter;
+using core::objectField;
+using core::stringField;
 
 namespace json = boost::json;
 using core::Error;

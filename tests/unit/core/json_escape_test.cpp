@@ -5,9 +5,10 @@
 #include <random>
 #include <string>
 
-#include "providers/json_writer.hpp"
+#include "core/json_writer.hpp"
 
-namespace switchyard::providers {
+namespace switchyard::core {
+
 namespace {
 
 std::string reference(std::string_view text) {
@@ -99,4 +100,4 @@ TEST(JsonEscape, LiteralKeysAreCopiedAndKeysFromInputAreEscaped) {
 }
 
 }  // namespace
-}  // namespace switchyard::providers
+}  // namespace switchyard::core

@@ -10,10 +10,11 @@
 #include <optional>
 #include <string>
 
-#include "providers/json_fields.hpp"
-#include "providers/json_writer.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_writer.hpp"
 
-namespace switchyard::providers {
+namespace switchyard::core {
+
 namespace {
 
 namespace json = boost::json;
@@ -136,4 +137,4 @@ TEST(JsonNumbers, ValuesAreWrittenInTheirShortestForm) {
 }
 
 }  // namespace
-}  // namespace switchyard::providers
+}  // namespace switchyard::core

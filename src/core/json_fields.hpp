@@ -12,7 +12,7 @@
 #include <optional>
 #include <string_view>
 
-namespace switchyard::providers {
+namespace switchyard::core {
 
 inline std::string_view sv(const boost::json::string& s) { return {s.data(), s.size()}; }
 
@@ -72,4 +72,4 @@ inline std::int64_t integerField(const boost::json::object* object, std::string_
   return toInt64(*value).value_or(0);
 }
 
-}  // namespace switchyard::providers
+}  // namespace switchyard::core

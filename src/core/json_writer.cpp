@@ -1,4 +1,4 @@
-#include "providers/json_writer.hpp"
+#include "core/json_writer.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-namespace switchyard::providers {
+namespace switchyard::core {
 
 namespace {
 
@@ -324,4 +324,4 @@ core::Error numberOutOfRange(std::string_view name, const boost::json::value& va
                            std::move(param));
 }
 
-}  // namespace switchyard::providers
+}  // namespace switchyard::core

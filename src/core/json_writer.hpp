@@ -13,7 +13,7 @@
 
 #include "core/error.hpp"
 
-namespace switchyard::providers {
+namespace switchyard::core {
 
 // A key written in the source (`w.key("model")`): checked at compile time to need no escaping, so
 // the writer copies it as is. Keys are most of what a translator writes; escaping each one was a
@@ -97,4 +97,4 @@ std::optional<std::string> findNonFiniteNumber(const boost::json::value& value);
 // "number out of range", `param` naming the field (`name`) and the number's path inside it.
 core::Error numberOutOfRange(std::string_view name, const boost::json::value& value);
 
-}  // namespace switchyard::providers
+}  // namespace switchyard::core
