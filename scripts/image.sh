@@ -91,7 +91,7 @@ strip -o "$ctx/switchyard" "$bin"
 cp deploy/gather-runtime.sh "$ctx/"
 image=localhost/switchyard:$version
 t0=$SECONDS
-timeout 600 podman build --quiet --pull=never --build-arg "RUNTIME=$runtime" \
+timeout 600 podman build --quiet --layers=false --pull=never --build-arg "RUNTIME=$runtime" \
   -f deploy/Containerfile -t "$image" -t localhost/switchyard:latest "$ctx" >/dev/null
 log "built $image in $((SECONDS - t0)) s, $(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1 / 1e6}')"
 echo "$image"
