@@ -6,7 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v kubectl >/dev/null || { echo "deploy-check: kubectl (with kustomize) is needed" >&2; exit 1; }
+if ! command -v kubectl >/dev/null; then
+  # Machines of this project's kind carry kubectl 1.32; a bare Debian 12 gets Debian's (1.20).
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends kubernetes-client
+fi
 py=python3
 if ! "$py" -c 'import yaml' 2>/dev/null; then
   if ! /usr/bin/python3 -c 'import yaml' 2>/dev/null; then

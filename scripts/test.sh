@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the whole test suite: unit tests (GoogleTest via ctest), the end-to-end
-# suite (node --test) driving the real binary with real clients over real TLS, then every committed
+# Sets up, builds and runs the whole test suite: format and deploy-manifest checks, unit tests
+# (GoogleTest via ctest), the end-to-end suite (node --test) driving the real binary with real
+# clients over real TLS, the container image running the demo under podman, then every committed
 # fuzz input (corpus + regressions) replayed through the libFuzzer targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 echo "== format"
 ./scripts/check-format.sh
+echo "== deploy manifests (kustomize render, CRDs, examples against them)"
+./scripts/deploy-check.sh
 ./scripts/build.sh
 echo "== unit tests"
 ctest --test-dir build --output-on-failure --timeout 300
 build/micro_bench --benchmark_min_time=0.01  # micro-benchmarks once, as a smoke test: each must run its input (no time assertions)
 echo "== end-to-end tests"
 (cd tests/e2e && SWITCHYARD_BIN="$PWD/../../build/switchyard" node --test --test-concurrency=1 --test-timeout=120000 ./*.test.mjs)
+echo "== container image (podman: read-only, no capabilities, uid 65532, the demo answers)"
+./scripts/image-test.sh
 echo "== fuzz corpus and regressions"
 JOBS=2 ./scripts/fuzz-smoke.sh
