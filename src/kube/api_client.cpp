@@ -66,11 +66,12 @@ struct ApiClient::Impl {
   std::string where;  // "Kubernetes API https://host:port"
 
   // A verified TLS connection to the server, within `timeout`.
-  asio::awaitable<core::Result<std::unique_ptr<Stream>>> connect(std::chrono::milliseconds timeout) {
+  asio::awaitable<core::Result<std::unique_ptr<Stream>>> connect(
+      std::chrono::milliseconds timeout) {
     error_code ec;
     asio::ip::tcp::resolver resolver(executor);
-    const auto endpoints = co_await resolver.async_resolve(
-        access.host, std::to_string(access.port), redirect(ec));
+    const auto endpoints =
+        co_await resolver.async_resolve(access.host, std::to_string(access.port), redirect(ec));
     if (ec) co_return transportError(ErrorKind::UpstreamDns, where, ec);
     auto stream = std::make_unique<Stream>(beast::tcp_stream(executor), *tls);
     stream->next_layer().expires_after(timeout);
@@ -308,7 +309,8 @@ asio::awaitable<core::Result<DiscoveryResult>> discover(ApiClient& client,
   // The served versions of a group, the preferred one first.
   auto servedVersions = [&](const std::string& group) {
     std::vector<std::string> versions;
-    const auto* list = groupList.is_object() ? groupList.as_object().if_contains("groups") : nullptr;
+    const auto* list =
+        groupList.is_object() ? groupList.as_object().if_contains("groups") : nullptr;
     if (!list || !list->is_array()) return versions;
     for (const auto& g : list->get_array()) {
       if (!g.is_object() || stringAt(g.get_object(), "name") != group) continue;

@@ -190,8 +190,8 @@ core::Result<ClusterAccess> loadKubeconfig(const KubeconfigOptions& options) {
     if (const auto token = scalar(user, "token"); !token.empty()) {
       access.token = BearerToken::fixed(token);
     } else if (const auto tokenFile = scalar(user, "tokenFile"); !tokenFile.empty()) {
-      const fs::path path = fs::path(tokenFile).is_absolute() ? fs::path(tokenFile)
-                                                              : folder / tokenFile;
+      const fs::path path =
+          fs::path(tokenFile).is_absolute() ? fs::path(tokenFile) : folder / tokenFile;
       access.token = BearerToken::fromFile(path.string());
       if (access.token->current().empty()) {
         return configError(userWhere + ".tokenFile: cannot read " + path.string());

@@ -49,7 +49,7 @@ struct ClusterAccess {
   std::string clientCertPem;  // client-certificate users: certificate chain and key
   std::string clientKeyPem;
   std::shared_ptr<BearerToken> token;  // null = no Authorization header
-  std::string ns;      // the context's namespace, or the pod's; "" when none is set
+  std::string ns;                      // the context's namespace, or the pod's; "" when none is set
   std::string source;  // for messages: "kubeconfig F (context C)" or "in-cluster service account"
 };
 

@@ -35,7 +35,8 @@ bool attachedTo(const json::object& route, const GatewayRef& gateway) {
   if (!refs || !refs->is_array()) return false;
   for (const auto& ref : refs->get_array()) {
     if (str(at(&ref, "kind"), "Gateway") != "Gateway") continue;
-    if (str(at(&ref, "group"), "gateway.networking.k8s.io") != "gateway.networking.k8s.io") continue;
+    if (str(at(&ref, "group"), "gateway.networking.k8s.io") != "gateway.networking.k8s.io")
+      continue;
     if (str(at(&ref, "name")) == gateway.name &&
         str(at(&ref, "namespace"), routeNs) == gateway.ns) {
       return true;

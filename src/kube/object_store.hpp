@@ -39,7 +39,8 @@ class ObjectStore {
   // False when there was no such object.
   bool remove(const ObjectKey& key);
   // Makes `objects` the whole content of `scope` (a relist); false when nothing changed.
-  bool replace(const ObjectScope& scope, std::vector<std::pair<ObjectKey, boost::json::object>> objects);
+  bool replace(const ObjectScope& scope,
+               std::vector<std::pair<ObjectKey, boost::json::object>> objects);
 
   const Map& objects() const { return objects_; }
   const boost::json::object* find(const ObjectKey& key) const;

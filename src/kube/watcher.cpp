@@ -217,10 +217,9 @@ void Watcher::reconcileNamed() {
       continue;  // outside the namespaces we were given; the loader reports it as missing
     }
     const std::string resource = key.kind == "Secret" ? "secrets" : "configmaps";
-    auto informer = std::make_shared<Informer>(ServedKind{"", "v1", key.kind, resource, true},
-                                               ObjectScope{key.kind, key.ns, key.name},
-                                               Backoff(options_.backoff, options_.random),
-                                               executor_);
+    auto informer = std::make_shared<Informer>(
+        ServedKind{"", "v1", key.kind, resource, true}, ObjectScope{key.kind, key.ns, key.name},
+        Backoff(options_.backoff, options_.random), executor_);
     named_.emplace(key, informer);
     if (!synced_) ++unsyncedInformers_;
     startInformer(informer);
@@ -342,8 +341,8 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
         if (!line || !*line) break;
         body += **line;
       }
-      log("Kubernetes API: watch " + inf.where() + " answered " +
-          std::to_string(stream.status()) + ": " + statusMessage(body));
+      log("Kubernetes API: watch " + inf.where() + " answered " + std::to_string(stream.status()) +
+          ": " + statusMessage(body));
       reconnecting = true;
       if (!co_await sleep(inf, inf.backoff.next())) break;
       continue;

@@ -113,7 +113,7 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   WatcherOptions options_;
   OnChange onChange_;
   ObjectStore store_;
-  std::vector<std::shared_ptr<Informer>> informers_;       // per kind (and namespace)
+  std::vector<std::shared_ptr<Informer>> informers_;      // per kind (and namespace)
   std::map<ObjectKey, std::shared_ptr<Informer>> named_;  // per referenced Secret / ConfigMap
   int unsyncedInformers_ = 0;
   bool stopped_ = false;
