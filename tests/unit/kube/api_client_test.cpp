@@ -66,7 +66,8 @@ TEST(DiscoveryTest, PicksThePreferredReadableVersionAndSkipsMissingCrdsWithOneWa
   auto found = runAwaitable(ioc, discover(**client, loaderKinds(), seconds(5)));
   ASSERT_TRUE(found) << found.error().message;
   std::vector<std::string> kinds;
-  for (const auto& k : found->kinds) kinds.push_back(k.kind + " " + k.apiVersion() + " " + k.resource);
+  for (const auto& k : found->kinds)
+    kinds.push_back(k.kind + " " + k.apiVersion() + " " + k.resource);
   EXPECT_EQ(kinds, (std::vector<std::string>{
                        "AIGatewayRoute aigateway.envoyproxy.io/v1alpha1 aigatewayroutes",
                        "AIServiceBackend aigateway.envoyproxy.io/v1alpha1 aiservicebackends",

@@ -242,8 +242,8 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
   const std::string target(request.target());
   const auto question = target.find('?');
   const std::string path = target.substr(0, question);
-  const auto query =
-      parseQuery(question == std::string::npos ? "" : std::string_view(target).substr(question + 1));
+  const auto query = parseQuery(
+      question == std::string::npos ? "" : std::string_view(target).substr(question + 1));
 
   auto respond = [&](unsigned code, const json::value& body) -> asio::awaitable<void> {
     http::response<http::string_body> response{static_cast<http::status>(code), 11};
@@ -288,9 +288,8 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
         groups.push_back(json::object{
             {"name", name},
             {"versions", versions},
-            {"preferredVersion",
-             json::object{{"groupVersion", name + "/" + served.first.front()},
-                          {"version", served.first.front()}}}});
+            {"preferredVersion", json::object{{"groupVersion", name + "/" + served.first.front()},
+                                              {"version", served.first.front()}}}});
       }
       body = json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
     } else {
@@ -316,9 +315,8 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
                                              {"kind", r.kind},
                                              {"namespaced", true},
                                              {"verbs", json::array{"get", "list", "watch"}}});
-            resources.push_back(json::object{{"name", r.plural + "/status"},
-                                             {"kind", r.kind},
-                                             {"namespaced", true}});
+            resources.push_back(json::object{
+                {"name", r.plural + "/status"}, {"kind", r.kind}, {"namespaced", true}});
           }
           body = json::object{{"kind", "APIResourceList"},
                               {"groupVersion", parts[1] + "/" + parts[2]},
@@ -329,8 +327,8 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
         std::string collection;
         if (parts.size() == prefix + 3 && parts[prefix] == "namespaces") {
           ns = parts[prefix + 1];
-          collection = "/" + parts[0] + "/" + parts[1] + (prefix == 3 ? "/" + parts[2] : "") +
-                       "/" + parts[prefix + 2];
+          collection = "/" + parts[0] + "/" + parts[1] + (prefix == 3 ? "/" + parts[2] : "") + "/" +
+                       parts[prefix + 2];
         } else if (parts.size() == prefix + 1) {
           collection = path;
         }

@@ -51,7 +51,8 @@ clusters:
   - name: prod
     cluster:
       server: https://kube.example.com:6443/prefix/
-      certificate-authority-data: )" + b64(testCa().certPem) + R"(
+      certificate-authority-data: )" + b64(testCa().certPem) +
+                                            R"(
 users:
   - name: ops
     user: {token: abc123}
@@ -122,11 +123,11 @@ users: [{name: u, user: {tokenFile: token}}]
 TEST(KubeconfigTest, RefusesWhatWouldWeakenOrBypassVerification) {
   TempDir dir;
   auto load = [&](const std::string& cluster, const std::string& user = "{token: x}") {
-    const auto file = dir.write("config", "current-context: c\n"
-                                          "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
-                                          "clusters: [{name: c, cluster: " +
-                                              cluster + "}]\nusers: [{name: u, user: " + user +
-                                              "}]\n");
+    const auto file = dir.write("config",
+                                "current-context: c\n"
+                                "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+                                "clusters: [{name: c, cluster: " +
+                                    cluster + "}]\nusers: [{name: u, user: " + user + "}]\n");
     return loadKubeconfig({file, ""});
   };
   auto skip = load("{server: 'https://k:6443', insecure-skip-tls-verify: true}");

@@ -23,16 +23,19 @@ const ServedKind kPolicyKind{"aigateway.envoyproxy.io", "v1beta1", "BackendSecur
 boost::json::object route(const std::string& ns, const std::string& name,
                           const std::string& model = "m") {
   return obj(R"({"apiVersion":"aigateway.envoyproxy.io/v1beta1","kind":"AIGatewayRoute",
-    "metadata":{"namespace":")" + ns + R"(","name":")" + name + R"("},
-    "spec":{"rules":[{"matches":[{"headers":[{"name":"x-ai-eg-model","value":")" + model +
-             R"("}]}]}]}})");
+    "metadata":{"namespace":")" +
+             ns + R"(","name":")" + name + R"("},
+    "spec":{"rules":[{"matches":[{"headers":[{"name":"x-ai-eg-model","value":")" +
+             model + R"("}]}]}]}})");
 }
 
 boost::json::object apiKeyPolicy(const std::string& ns, const std::string& name,
                                  const std::string& secret) {
   return obj(R"({"apiVersion":"aigateway.envoyproxy.io/v1beta1","kind":"BackendSecurityPolicy",
-    "metadata":{"namespace":")" + ns + R"(","name":")" + name + R"("},
-    "spec":{"type":"APIKey","apiKey":{"secretRef":{"name":")" + secret + R"("}}}})");
+    "metadata":{"namespace":")" +
+             ns + R"(","name":")" + name + R"("},
+    "spec":{"type":"APIKey","apiKey":{"secretRef":{"name":")" +
+             secret + R"("}}}})");
 }
 
 boost::json::object secret(const std::string& ns, const std::string& name,
@@ -139,7 +142,8 @@ TEST_F(WatcherTest, NamespacesAreWatchedOneByOne) {
   ASSERT_TRUE(waitFor([&] { return has("AIGatewayRoute", "b", "r2"); }));
   EXPECT_TRUE(has("AIGatewayRoute", "a", "r1"));
   EXPECT_FALSE(has("AIGatewayRoute", "c", "r3"));
-  for (const auto& r : server_.requests()) EXPECT_NE(r.find("/namespaces/"), std::string::npos) << r;
+  for (const auto& r : server_.requests())
+    EXPECT_NE(r.find("/namespaces/"), std::string::npos) << r;
 }
 
 TEST_F(WatcherTest, BookmarksMoveTheResourceVersionAWatchResumesFrom) {
