@@ -47,24 +47,8 @@ std::vector<std::string> expandPath(const std::string& path, std::vector<Diagnos
   return files;
 }
 
-void readFile(const std::string& file, const Getenv& getenv, std::vector<SourceDocument>& out,
+void readText(const std::string& file, const std::string& text, std::vector<SourceDocument>& out,
               std::vector<Diagnostic>& diagnostics) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream raw;
-  raw << in.rdbuf();
-  if (!in) {
-    fileError(diagnostics, file, 0, "cannot read file");
-    return;
-  }
-  const auto errorsBefore =
-      std::count_if(diagnostics.begin(), diagnostics.end(),
-                    [](const auto& d) { return d.severity == Severity::Error; });
-  const std::string text = substituteEnv(raw.str(), file, getenv, diagnostics);
-  const auto errorsAfter = std::count_if(diagnostics.begin(), diagnostics.end(), [](const auto& d) {
-    return d.severity == Severity::Error;
-  });
-  if (errorsAfter != errorsBefore) return;  // text has holes; parsing it would only add noise
-
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(text);
@@ -104,9 +88,30 @@ void readFile(const std::string& file, const Getenv& getenv, std::vector<SourceD
   }
 }
 
+void readFile(const std::string& file, const Getenv& getenv, std::vector<SourceDocument>& out,
+              std::vector<Diagnostic>& diagnostics) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream raw;
+  raw << in.rdbuf();
+  if (!in) {
+    fileError(diagnostics, file, 0, "cannot read file");
+    return;
+  }
+  const auto errorsBefore =
+      std::count_if(diagnostics.begin(), diagnostics.end(),
+                    [](const auto& d) { return d.severity == Severity::Error; });
+  const std::string text = substituteEnv(raw.str(), file, getenv, diagnostics);
+  const auto errorsAfter = std::count_if(diagnostics.begin(), diagnostics.end(), [](const auto& d) {
+    return d.severity == Severity::Error;
+  });
+  if (errorsAfter != errorsBefore) return;  // text has holes; parsing it would only add noise
+  readText(file, text, out, diagnostics);
+}
+
 }  // namespace
 
 std::vector<SourceDocument> readDocuments(const std::vector<std::string>& paths,
+                                          const std::vector<ManifestText>& texts,
                                           const Getenv& getenv, std::vector<std::string>& files,
                                           std::vector<Diagnostic>& diagnostics) {
   std::vector<SourceDocument> out;
@@ -115,6 +120,10 @@ std::vector<SourceDocument> readDocuments(const std::vector<std::string>& paths,
       files.push_back(file);
       readFile(file, getenv, out, diagnostics);
     }
+  }
+  for (const auto& text : texts) {
+    files.push_back(text.name);
+    readText(text.name, text.text, out, diagnostics);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/env_substitution.hpp"
+#include "config/loader.hpp"
 #include "config/snapshot.hpp"
 
 namespace switchyard::config::detail {
@@ -23,8 +24,10 @@ struct SourceDocument {
 };
 
 // Files are read as given; a folder contributes its *.yaml and *.yml files, sorted by name, not
-// recursively. Documents come back in that order; `files` receives every file read, in order.
+// recursively; then the in-memory texts, without ${VAR} substitution. Documents come back in that
+// order; `files` receives every file (and text name) read, in order.
 std::vector<SourceDocument> readDocuments(const std::vector<std::string>& paths,
+                                          const std::vector<ManifestText>& texts,
                                           const Getenv& getenv, std::vector<std::string>& files,
                                           std::vector<Diagnostic>& diagnostics);
 

@@ -42,7 +42,8 @@ LoadResult loadSnapshot(const LoadOptions& options) {
   std::vector<std::string> files;
   try {
     const detail::Getenv getenv = options.getenv ? options.getenv : detail::Getenv(processEnv);
-    const auto documents = detail::readDocuments(options.paths, getenv, files, diagnostics);
+    const auto documents =
+        detail::readDocuments(options.paths, options.texts, getenv, files, diagnostics);
     const auto manifests = detail::parseDocuments(documents, diagnostics);
     snapshot = detail::resolve(manifests, options.secretsDir, diagnostics);
   } catch (const std::exception& e) {

@@ -15,9 +15,18 @@
 
 namespace switchyard::config {
 
+// Manifests already in memory, e.g. objects read from the Kubernetes API (JSON is YAML).
+struct ManifestText {
+  std::string name;  // stands for the file name in diagnostics
+  std::string text;  // one or more YAML documents
+};
+
 struct LoadOptions {
   // Files (multi-document YAML) or folders (every *.yaml / *.yml inside, sorted, not recursive).
   std::vector<std::string> paths;
+  // Read after `paths` and validated exactly like them, but without ${VAR} substitution: these are
+  // objects as their source (the API server) holds them, and a Secret may contain "${".
+  std::vector<ManifestText> texts;
   // --secrets-dir: a Secret N with key K not found among the manifests is read from DIR/N/K.
   std::string secretsDir;
   // Source of ${VAR} and ${VAR:=default}; when empty, the process environment is used.

@@ -1,0 +1,420 @@
+#include "kube/watcher.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <random>
+
+#include "kube/manifest_render.hpp"
+
+namespace switchyard::kube {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+Backoff::Backoff(BackoffOptions options, std::function<double()> random)
+    : options_(options), random_(std::move(random)) {}
+
+std::chrono::milliseconds Backoff::next() {
+  const double cap = static_cast<double>(options_.max.count());
+  const double base =
+      std::min(cap, static_cast<double>(options_.initial.count()) * std::ldexp(1.0, failures_));
+  if (base < cap) ++failures_;
+  const double r = std::clamp(random_ ? random_() : 0.5, 0.0, 1.0);
+  const double delay = base * (1.0 - options_.jitter) + base * options_.jitter * r;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(delay));
+}
+
+struct Watcher::Informer {
+  ServedKind kind;
+  ObjectScope scope;
+  Backoff backoff;
+  std::string resourceVersion;
+  bool listed = false;
+  bool stopped = false;
+  asio::steady_timer timer;
+  WatchStream* active = nullptr;  // the open watch, to cancel on stop
+
+  Informer(ServedKind k, ObjectScope s, Backoff b, asio::any_io_executor executor)
+      : kind(std::move(k)), scope(std::move(s)), backoff(std::move(b)), timer(executor) {}
+
+  std::string where() const {
+    return kind.kind + (scope.ns.empty() ? "" : " in " + scope.ns) +
+           (scope.name.empty() ? "" : " named " + scope.name);
+  }
+  std::string selector() const {
+    return scope.name.empty() ? "" : "fieldSelector=" + queryEscape("metadata.name=" + scope.name);
+  }
+  std::string listPath() const {
+    const auto query = selector();
+    return kind.collectionPath(scope.ns) + (query.empty() ? "" : "?" + query);
+  }
+  std::string watchPath(std::chrono::seconds timeout) const {
+    std::string path = kind.collectionPath(scope.ns) + "?watch=1&allowWatchBookmarks=true";
+    path += "&resourceVersion=" + queryEscape(resourceVersion);
+    path += "&timeoutSeconds=" + std::to_string(timeout.count());
+    if (const auto query = selector(); !query.empty()) path += "&" + query;
+    return path;
+  }
+  void stop() {
+    stopped = true;
+    timer.cancel();
+    if (active) active->cancel();
+  }
+};
+
+namespace {
+
+// The object as stored: apiVersion and kind filled in (list items may lack them), no
+// managedFields. nullopt when it has no name.
+std::optional<std::pair<ObjectKey, json::object>> normalize(const ServedKind& kind,
+                                                            json::object object) {
+  object["apiVersion"] = kind.apiVersion();
+  object["kind"] = kind.kind;
+  auto* metadata = object.if_contains("metadata");
+  if (!metadata || !metadata->is_object()) return std::nullopt;
+  auto& meta = metadata->get_object();
+  meta.erase("managedFields");
+  const auto* name = meta.if_contains("name");
+  const auto* ns = meta.if_contains("namespace");
+  if (!name || !name->is_string()) return std::nullopt;
+  ObjectKey key{kind.kind, ns && ns->is_string() ? std::string(ns->get_string()) : "",
+                std::string(name->get_string())};
+  return std::make_pair(std::move(key), std::move(object));
+}
+
+std::string statusMessage(const std::string& body) {
+  boost::system::error_code ec;
+  const auto value = json::parse(body, ec);
+  if (!ec && value.is_object()) {
+    if (const auto* message = value.get_object().if_contains("message");
+        message && message->is_string()) {
+      return std::string(message->get_string());
+    }
+  }
+  return body.substr(0, 200);
+}
+
+}  // namespace
+
+std::shared_ptr<Watcher> Watcher::create(asio::any_io_executor executor,
+                                         std::shared_ptr<ApiClient> client,
+                                         std::vector<ServedKind> kinds, WatcherOptions options,
+                                         OnChange onChange) {
+  return std::make_shared<Watcher>(std::move(executor), std::move(client), std::move(kinds),
+                                   std::move(options), std::move(onChange));
+}
+
+Watcher::Watcher(asio::any_io_executor executor, std::shared_ptr<ApiClient> client,
+                 std::vector<ServedKind> kinds, WatcherOptions options, OnChange onChange)
+    : executor_(std::move(executor)),
+      client_(std::move(client)),
+      options_(std::move(options)),
+      onChange_(std::move(onChange)),
+      debounce_(std::make_unique<asio::steady_timer>(executor_)) {
+  for (auto& kind : kinds) {
+    if (!kind.group.empty()) kinds_.push_back(std::move(kind));
+  }
+  if (!options_.random) {
+    auto engine = std::make_shared<std::mt19937>(std::random_device{}());
+    options_.random = [engine] { return std::uniform_real_distribution<double>(0, 1)(*engine); };
+  }
+}
+
+Watcher::~Watcher() = default;
+
+void Watcher::log(const std::string& message) {
+  if (options_.log) {
+    options_.log(message);
+  } else {
+    std::cerr << "switchyard: " << message << "\n";
+  }
+}
+
+void Watcher::start() {
+  asio::dispatch(executor_, [self = shared_from_this()] {
+    if (self->stopped_ || !self->informers_.empty()) return;
+    std::vector<std::string> namespaces = self->options_.namespaces;
+    if (namespaces.empty()) namespaces.push_back("");
+    for (const auto& kind : self->kinds_) {
+      for (const auto& ns : kind.namespaced ? namespaces : std::vector<std::string>{""}) {
+        self->informers_.push_back(std::make_shared<Informer>(
+            kind, ObjectScope{kind.kind, ns, ""},
+            Backoff(self->options_.backoff, self->options_.random), self->executor_));
+      }
+    }
+    self->unsyncedInformers_ = static_cast<int>(self->informers_.size());
+    for (const auto& informer : self->informers_) self->startInformer(informer);
+    if (self->informers_.empty()) {  // nothing to list: synced, with an empty store
+      self->synced_ = true;
+      self->changed();
+    }
+  });
+}
+
+void Watcher::stop() {
+  asio::dispatch(executor_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    for (const auto& informer : self->informers_) informer->stop();
+    for (const auto& [key, informer] : self->named_) informer->stop();
+    self->debounce_->cancel();
+  });
+}
+
+WatcherStats Watcher::stats() const {
+  std::lock_guard lock(statsMutex_);
+  return stats_;
+}
+
+std::vector<ObjectKey> Watcher::namedWatches() const {
+  std::lock_guard lock(statsMutex_);
+  return namedKeys_;
+}
+
+void Watcher::startInformer(const std::shared_ptr<Informer>& informer) {
+  asio::co_spawn(executor_, run(informer), asio::detached);
+}
+
+void Watcher::listedOnce(Informer& informer) {
+  if (informer.listed) return;
+  informer.listed = true;
+  if (synced_) return;
+  if (--unsyncedInformers_ > 0) return;
+  // Every kind is listed: now the data they name, then the first configuration.
+  reconcileNamed();
+  if (unsyncedInformers_ > 0) return;
+  synced_ = true;
+  changed();
+}
+
+void Watcher::reconcileNamed() {
+  if (stopped_) return;
+  auto wanted = referencedData(store_);
+  const auto& namespaces = options_.namespaces;
+  bool removed = false;
+  for (auto it = named_.begin(); it != named_.end();) {
+    if (wanted.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    it->second->stop();
+    removed |= store_.remove(it->first);
+    it = named_.erase(it);
+  }
+  for (const auto& key : wanted) {
+    if (named_.contains(key)) continue;
+    if (!namespaces.empty() &&
+        std::find(namespaces.begin(), namespaces.end(), key.ns) == namespaces.end()) {
+      continue;  // outside the namespaces we were given; the loader reports it as missing
+    }
+    const std::string resource = key.kind == "Secret" ? "secrets" : "configmaps";
+    auto informer = std::make_shared<Informer>(
+        ServedKind{"", "v1", key.kind, resource, true}, ObjectScope{key.kind, key.ns, key.name},
+        Backoff(options_.backoff, options_.random), executor_);
+    named_.emplace(key, informer);
+    if (!synced_) ++unsyncedInformers_;
+    startInformer(informer);
+  }
+  {
+    std::lock_guard lock(statsMutex_);
+    namedKeys_.clear();
+    for (const auto& [key, informer] : named_) namedKeys_.push_back(key);
+  }
+  if (removed) changed();
+}
+
+void Watcher::changed() {
+  if (!synced_ || stopped_ || changePending_) return;
+  changePending_ = true;
+  debounce_->expires_after(options_.debounce);
+  debounce_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->changePending_ = false;
+    if (ec || self->stopped_) return;
+    {
+      std::lock_guard lock(self->statsMutex_);
+      ++self->stats_.changes;
+    }
+    if (self->onChange_) self->onChange_(self->store_);
+  });
+}
+
+asio::awaitable<bool> Watcher::sleep(Informer& informer, std::chrono::milliseconds delay) {
+  {
+    std::lock_guard lock(statsMutex_);
+    stats_.delays.push_back(delay);
+  }
+  informer.timer.expires_after(delay);
+  boost::system::error_code ec;
+  co_await informer.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return !informer.stopped;
+}
+
+asio::awaitable<bool> Watcher::list(Informer& informer) {
+  const auto path = informer.listPath();
+  auto response = co_await client_->get(path, options_.requestTimeout);
+  if (informer.stopped) co_return false;
+  if (!response) {
+    log("Kubernetes API: list " + informer.where() + ": " + response.error().message);
+    co_return false;
+  }
+  if (response->status != 200) {
+    log("Kubernetes API: list " + informer.where() + " answered " +
+        std::to_string(response->status) + ": " + statusMessage(response->body));
+    co_return false;
+  }
+  boost::system::error_code ec;
+  auto parsed = json::parse(response->body, ec);
+  const auto* items = parsed.is_object() ? parsed.get_object().if_contains("items") : nullptr;
+  const auto* metadata = parsed.is_object() ? parsed.get_object().if_contains("metadata") : nullptr;
+  if (ec || !items || !(items->is_array() || items->is_null()) || !metadata ||
+      !metadata->is_object()) {
+    log("Kubernetes API: list " + informer.where() + ": not a list");
+    co_return false;
+  }
+  std::vector<std::pair<ObjectKey, json::object>> objects;
+  if (items->is_array()) {
+    for (const auto& item : items->get_array()) {
+      if (!item.is_object()) continue;
+      if (auto entry = normalize(informer.kind, item.get_object())) {
+        if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
+      }
+    }
+  }
+  informer.resourceVersion = resourceVersionOf(parsed.get_object());
+  {
+    std::lock_guard lock(statsMutex_);
+    ++stats_.lists;
+  }
+  const bool didChange = store_.replace(informer.scope, std::move(objects));
+  if (didChange && informer.scope.name.empty()) reconcileNamed();
+  if (didChange) changed();
+  listedOnce(informer);
+  co_return true;
+}
+
+asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
+  auto self = shared_from_this();
+  Informer& inf = *informer;
+  bool needList = true;
+  bool eventsSinceList = true;  // a 410 right after a list means wait before listing again
+  bool reconnecting = false;
+  while (!inf.stopped) {
+    if (needList) {
+      if (!eventsSinceList && !co_await sleep(inf, inf.backoff.next())) break;
+      if (!co_await list(inf)) {
+        if (inf.stopped || !co_await sleep(inf, inf.backoff.next())) break;
+        continue;
+      }
+      needList = false;
+      eventsSinceList = false;
+    }
+    const auto timeout = std::chrono::seconds(static_cast<std::int64_t>(
+        static_cast<double>(options_.watchTimeout.count()) * (1.0 + options_.random())));
+    auto opened = co_await client_->openWatch(inf.watchPath(timeout), options_.requestTimeout);
+    if (inf.stopped) break;
+    if (!opened) {
+      log("Kubernetes API: watch " + inf.where() + ": " + opened.error().message);
+      reconnecting = true;
+      if (!co_await sleep(inf, inf.backoff.next())) break;
+      continue;
+    }
+    WatchStream& stream = *opened;
+    if (stream.status() == 410) {  // the resourceVersion is compacted away
+      needList = true;
+      std::lock_guard lock(statsMutex_);
+      ++stats_.relists;
+      continue;
+    }
+    if (stream.status() != 200) {
+      std::string body;
+      for (int lines = 0; lines < 100; ++lines) {
+        auto line = co_await stream.nextLine(options_.requestTimeout);
+        if (!line || !*line) break;
+        body += **line;
+      }
+      log("Kubernetes API: watch " + inf.where() + " answered " + std::to_string(stream.status()) +
+          ": " + statusMessage(body));
+      reconnecting = true;
+      if (!co_await sleep(inf, inf.backoff.next())) break;
+      continue;
+    }
+    {
+      std::lock_guard lock(statsMutex_);
+      ++stats_.watches;
+      if (reconnecting) ++stats_.reconnects;
+    }
+    reconnecting = false;
+    inf.backoff.reset();
+    inf.active = &stream;
+    bool broken = false;
+    while (!inf.stopped) {
+      auto line = co_await stream.nextLine(options_.watchIdleTimeout);
+      if (inf.stopped) break;
+      if (!line) {
+        log("Kubernetes API: watch " + inf.where() + " ended: " + line.error().message +
+            "; reconnecting from resourceVersion " + inf.resourceVersion);
+        broken = true;
+        break;
+      }
+      if (!*line) break;  // the server's timeoutSeconds: renew at once
+      if ((*line)->empty()) continue;
+      boost::system::error_code ec;
+      auto event = json::parse(**line, ec);
+      const auto* type = event.is_object() ? event.get_object().if_contains("type") : nullptr;
+      auto* object = event.is_object() ? event.get_object().if_contains("object") : nullptr;
+      if (ec || !type || !type->is_string() || !object || !object->is_object()) {
+        log("Kubernetes API: watch " + inf.where() + ": an event that is not JSON; relisting");
+        needList = true;
+        break;
+      }
+      const std::string_view kind = type->get_string();
+      if (kind == "ERROR") {
+        const auto* code = object->get_object().if_contains("code");
+        if (code && code->is_int64() && code->get_int64() == 410) {
+          needList = true;
+          std::lock_guard lock(statsMutex_);
+          ++stats_.relists;
+        } else {
+          log("Kubernetes API: watch " + inf.where() + ": " +
+              statusMessage(json::serialize(*object)));
+          broken = true;
+        }
+        break;
+      }
+      const auto version = resourceVersionOf(object->get_object());
+      if (kind == "BOOKMARK") {
+        if (!version.empty()) inf.resourceVersion = version;
+        continue;
+      }
+      auto entry = normalize(inf.kind, std::move(object->get_object()));
+      if (!entry || !inf.scope.contains(entry->first)) continue;
+      eventsSinceList = true;
+      if (!version.empty()) inf.resourceVersion = version;
+      bool didChange = false;
+      if (kind == "DELETED") {
+        didChange = store_.remove(entry->first);
+      } else if (kind == "ADDED" || kind == "MODIFIED") {
+        didChange = store_.put(entry->first, std::move(entry->second));
+      }
+      if (didChange && inf.scope.name.empty()) reconcileNamed();
+      if (didChange) changed();
+    }
+    inf.active = nullptr;
+    if (inf.stopped) break;
+    if (broken) {
+      reconnecting = true;
+      if (!co_await sleep(inf, inf.backoff.next())) break;
+    }
+  }
+}
+
+}  // namespace switchyard::kube

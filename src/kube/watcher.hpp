@@ -1,0 +1,128 @@
+#pragma once
+// List-then-watch of every kind the gateway reads, into one ObjectStore, and of each Secret and
+// ConfigMap a policy names, by name only (a metadata.name field selector): the gateway never lists
+// or watches all Secrets of a namespace. Watches resume from the last resourceVersion (bookmarks
+// move it), relist once on 410 Gone, and reconnect with jittered exponential back-off, so an API
+// server restart brings reconnections spread over time and no relist storm. Changes are reported
+// through one debounced callback: a burst of events gives one reload.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kube/api_client.hpp"
+#include "kube/object_store.hpp"
+
+namespace switchyard::kube {
+
+struct BackoffOptions {
+  std::chrono::milliseconds initial{250};
+  std::chrono::milliseconds max{30'000};
+  double jitter = 0.5;  // each delay is drawn uniformly from [d·(1−jitter), d]
+};
+
+// Exponential back-off with jitter: initial, 2·initial, ... up to max, each scaled by a random
+// factor. `random` returns a number in [0, 1).
+class Backoff {
+ public:
+  Backoff(BackoffOptions options, std::function<double()> random);
+  std::chrono::milliseconds next();
+  void reset() { failures_ = 0; }
+  int failures() const { return failures_; }
+
+ private:
+  BackoffOptions options_;
+  std::function<double()> random_;
+  int failures_ = 0;
+};
+
+struct WatcherOptions {
+  std::vector<std::string> namespaces;  // empty = all namespaces
+  BackoffOptions backoff;
+  std::function<double()> random;  // [0, 1); a seeded std::mt19937 when empty
+  std::chrono::milliseconds debounce{100};
+  std::chrono::milliseconds requestTimeout{30'000};
+  // The timeoutSeconds a watch asks for, stretched by up to ×2 at random so watches do not end
+  // together; the server then ends the body cleanly and the watch is renewed at once.
+  std::chrono::seconds watchTimeout{300};
+  // Nothing received for this long (bookmarks come about every minute) → reconnect.
+  std::chrono::milliseconds watchIdleTimeout{std::chrono::minutes(11)};
+  std::function<void(std::string_view)> log;  // warnings and reconnections; stderr when empty
+};
+
+// Counters, for tests and metrics.
+struct WatcherStats {
+  int lists = 0;       // list calls answered 200
+  int watches = 0;     // watch calls answered 200
+  int relists = 0;     // lists caused by 410 Gone
+  int reconnects = 0;  // watches re-opened after a failure or a broken connection
+  int changes = 0;     // onChange calls
+  std::vector<std::chrono::milliseconds> delays;  // back-off waits, in order
+};
+
+class Watcher : public std::enable_shared_from_this<Watcher> {
+ public:
+  // Called on the executor with the whole store, after the first full sync and then at most once
+  // per debounce period while events arrive.
+  using OnChange = std::function<void(const ObjectStore&)>;
+
+  // `kinds`: from discover(); core kinds in it (Secret, ConfigMap) are ignored, as those are read
+  // by name only.
+  static std::shared_ptr<Watcher> create(boost::asio::any_io_executor executor,
+                                         std::shared_ptr<ApiClient> client,
+                                         std::vector<ServedKind> kinds, WatcherOptions options,
+                                         OnChange onChange);
+  ~Watcher();
+
+  void start();  // from any thread; the work runs on the executor
+  void stop();   // from any thread; ends every list and watch soon after
+
+  bool synced() const { return synced_.load(); }
+  WatcherStats stats() const;
+  // The Secrets and ConfigMaps watched by name now.
+  std::vector<ObjectKey> namedWatches() const;
+
+  struct Informer;
+  Watcher(boost::asio::any_io_executor executor, std::shared_ptr<ApiClient> client,
+          std::vector<ServedKind> kinds, WatcherOptions options, OnChange onChange);
+
+ private:
+  void startInformer(const std::shared_ptr<Informer>& informer);
+  void reconcileNamed();  // start and stop the by-name watches the policies call for
+  void changed();         // the store changed: schedule onChange
+  void listedOnce(Informer& informer);
+  void log(const std::string& message);
+
+  boost::asio::awaitable<void> run(std::shared_ptr<Informer> informer);
+  boost::asio::awaitable<bool> sleep(Informer& informer, std::chrono::milliseconds delay);
+  boost::asio::awaitable<bool> list(Informer& informer);
+
+  boost::asio::any_io_executor executor_;
+  std::shared_ptr<ApiClient> client_;
+  std::vector<ServedKind> kinds_;
+  WatcherOptions options_;
+  OnChange onChange_;
+  ObjectStore store_;
+  std::vector<std::shared_ptr<Informer>> informers_;      // per kind (and namespace)
+  std::map<ObjectKey, std::shared_ptr<Informer>> named_;  // per referenced Secret / ConfigMap
+  int unsyncedInformers_ = 0;
+  bool stopped_ = false;
+  bool changePending_ = false;
+  std::unique_ptr<boost::asio::steady_timer> debounce_;
+  std::atomic<bool> synced_{false};
+  mutable std::mutex statsMutex_;
+  WatcherStats stats_;
+  std::vector<ObjectKey> namedKeys_;  // copy of named_'s keys, under statsMutex_
+};
+
+}  // namespace switchyard::kube

@@ -1,0 +1,104 @@
+#pragma once
+// A scripted Kubernetes API server for the kube tests: real sockets on 127.0.0.1, real TLS with a
+// certificate the test makes, its own thread. It keeps objects per collection with one global
+// resourceVersion counter and an event history, so lists, watches from a resourceVersion,
+// bookmarks, compaction (410 Gone) and dropped connections behave as the real one's do.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/pki.hpp"
+
+namespace switchyard::kube::testing {
+
+struct FakeResource {
+  std::string kind;
+  std::string plural;
+};
+
+class FakeApiServer {
+ public:
+  // `clientCaPem` non-empty: require a client certificate signed by it.
+  explicit FakeApiServer(const emulator::PemCertificate& serverCert, std::string clientCaPem = {});
+  ~FakeApiServer();
+
+  std::uint16_t port() const { return port_; }
+
+  // Requests need "Authorization: Bearer TOKEN" (401 otherwise); "" = no check.
+  void requireToken(std::string token);
+  // A group served in `versions` (the first one preferred), each with `resources`.
+  void serveGroup(const std::string& group, const std::vector<std::string>& versions,
+                  const std::vector<FakeResource>& resources);
+  // Creates or replaces an object in the collection ("/apis/G/V/PLURAL" or "/api/v1/PLURAL"); its
+  // metadata.namespace/name say where. Returns the new resourceVersion.
+  std::string put(const std::string& collection, boost::json::object object);
+  void remove(const std::string& collection, const std::string& ns, const std::string& name);
+  // Forgets the history: a watch from any resourceVersion before now gets 410.
+  void compact();
+  // 410 as an HTTP status instead of an ERROR event on a 200 stream.
+  void answerGoneWithStatus(bool yes);
+  // A BOOKMARK with the current resourceVersion on every open watch.
+  void bookmark();
+  // Breaks every open watch connection (no last chunk): a server restart.
+  void dropWatches();
+  // Ends every open watch cleanly (the last chunk): timeoutSeconds passed.
+  void endWatches();
+  // Refuse new connections (closed right after accept) while true.
+  void refuseConnections(bool yes);
+
+  std::vector<std::string> requests() const;  // every request target, in order
+  std::vector<std::string> tokensSeen() const;
+  int openWatches() const;
+  std::string resourceVersion() const;
+
+ private:
+  struct Watch;
+  struct Object {
+    std::string ns, name;
+    boost::json::object value;
+  };
+  struct Event {
+    std::uint64_t rv;
+    std::string collection, ns, name, type;
+    boost::json::object object;
+  };
+
+  boost::asio::awaitable<void> acceptLoop();
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+  void notify(const Event& event);  // with mutex_ held
+  void wakeAll();
+
+  boost::asio::io_context ioc_;
+  boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_server};
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::uint16_t port_ = 0;
+  mutable std::mutex mutex_;
+  std::string token_;
+  std::map<std::string, std::pair<std::vector<std::string>, std::vector<FakeResource>>> groups_;
+  std::map<std::string, std::map<std::pair<std::string, std::string>, Object>> collections_;
+  std::vector<Event> history_;
+  std::uint64_t rv_ = 100;
+  std::uint64_t compacted_ = 0;
+  bool goneStatus_ = false;
+  bool refuse_ = false;
+  std::vector<std::shared_ptr<Watch>> watches_;
+  std::vector<std::string> requests_;
+  std::vector<std::string> tokens_;
+  std::thread thread_;
+};
+
+}  // namespace switchyard::kube::testing
