@@ -30,7 +30,8 @@ ObjectStore sampleStore() {
     "metadata":{"namespace":"ai","name":"openai-key"},
     "spec":{"targetRefs":[{"kind":"AIServiceBackend","name":"openai"}],
             "type":"APIKey","apiKey":{"secretRef":{"name":"openai-key"}}}})");
-  add(store, R"({"apiVersion":"v1","kind":"Secret","metadata":{"namespace":"ai","name":"openai-key"},
+  add(store,
+      R"({"apiVersion":"v1","kind":"Secret","metadata":{"namespace":"ai","name":"openai-key"},
     "data":{"apiKey":"c2stdGVzdA=="}})");
   add(store, R"({"apiVersion":"aigateway.envoyproxy.io/v1beta1","kind":"AIGatewayRoute",
     "metadata":{"namespace":"ai","name":"chat"},
