@@ -50,6 +50,22 @@ TEST(ArgReader, ReadsOptionsAndValuesAfterTheSubcommand) {
   EXPECT_EQ(seen, (std::vector<std::string>{"--listen", "127.0.0.1:0", "--flag"}));
 }
 
+TEST(ArgReader, ReadsTheEqualsForm) {
+  Argv argv({"switchyard", "run", "--listen=127.0.0.1:0", "--gateway=ns/gw=x", "-c", "a=b"});
+  std::vector<std::string> seen;
+  for (ArgReader args(argv.argc(), argv.argv()); args.next();) {
+    seen.push_back(args.arg());
+    seen.push_back(args.value());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"--listen", "127.0.0.1:0", "--gateway", "ns/gw=x", "-c",
+                                            "a=b"}));
+  Argv flag({"switchyard", "run", "--kubernetes=yes"});
+  ArgReader args(flag.argc(), flag.argv());
+  ASSERT_TRUE(args.next());
+  EXPECT_EQ(args.arg(), "--kubernetes");
+  EXPECT_THROW(args.next(), UsageError);  // a flag given a value
+}
+
 TEST(ArgReader, NamesTheOptionThatLacksAValueOrIsUnknown) {
   Argv argv({"switchyard", "run", "--bogus", "--listen"});
   ArgReader args(argv.argc(), argv.argv());
