@@ -23,12 +23,23 @@ int reportUsageError(std::string_view command, const UsageError& error, std::str
 }
 
 bool ArgReader::next() {
+  if (inlineValue_) throw UsageError(arg_ + " takes no value");
   if (++index_ >= argc_) return false;
   arg_ = argv_[index_];
+  // "--listen=HOST:PORT", the form container args often use.
+  if (const auto eq = arg_.find('='); arg_.starts_with("--") && eq != std::string::npos) {
+    inlineValue_ = arg_.substr(eq + 1);
+    arg_.resize(eq);
+  }
   return true;
 }
 
 std::string ArgReader::value() {
+  if (inlineValue_) {
+    std::string value = std::move(*inlineValue_);
+    inlineValue_.reset();
+    return value;
+  }
   if (index_ + 1 >= argc_) throw UsageError(arg_ + " needs a value");
   return argv_[++index_];
 }

@@ -21,7 +21,7 @@ struct UsageError : std::runtime_error {
 // Returns the exit code: 2, or 0 when help was asked for.
 int reportUsageError(std::string_view command, const UsageError& error, std::string_view usage);
 
-// A subcommand's options, argv[2] onwards:
+// A subcommand's options, argv[2] onwards; "--option=value" is read as "--option value":
 //   for (ArgReader args(argc, argv); args.next();)
 //     if (args.arg() == "--listen") listen = args.value();
 class ArgReader {
@@ -41,6 +41,7 @@ class ArgReader {
   char** argv_;
   int index_ = 1;
   std::string arg_;
+  std::optional<std::string> inlineValue_;  // from "--option=value", until value() takes it
 };
 
 // The process environment, in the shape GatewayOptions::getenv and LoadOptions::getenv take.

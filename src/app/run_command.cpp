@@ -6,11 +6,18 @@
 
 #include "app/cli.hpp"
 #include "config/config_watcher.hpp"
+#include "kube/config_source.hpp"
+#include "kube/kube_config.hpp"
 
 namespace switchyard::app {
 
-gateway::GatewayOptions parseRunArgs(int argc, char** argv) {
-  gateway::GatewayOptions options;
+namespace {
+
+RunOptions parse(int argc, char** argv, bool allowKubernetes) {
+  RunOptions run;
+  gateway::GatewayOptions& options = run.gateway;
+  KubernetesOptions& kube = run.kubernetes;
+  bool kubeOption = false;  // --kubeconfig, --context, --namespace or --gateway given
   options.getenv = processEnv;
   for (ArgReader args(argc, argv); args.next();) {
     const std::string& arg = args.arg();
@@ -28,32 +35,117 @@ gateway::GatewayOptions parseRunArgs(int argc, char** argv) {
       } catch (...) {
         throw UsageError("--workers needs a number");
       }
+    } else if (allowKubernetes && arg == "--kubernetes") {
+      kube.enabled = true;
+    } else if (allowKubernetes && arg == "--kubeconfig") {
+      kube.kubeconfig = args.value();
+      kubeOption = true;
+    } else if (allowKubernetes && arg == "--context") {
+      kube.context = args.value();
+      kubeOption = true;
+    } else if (allowKubernetes && arg == "--namespace") {
+      kube.namespaces.push_back(args.value());
+      kubeOption = true;
+    } else if (allowKubernetes && arg == "--gateway") {
+      kube.gateway = kube::parseGatewayRef(args.value());
+      if (!kube.gateway) throw UsageError("--gateway needs NAMESPACE/NAME");
+      kubeOption = true;
     } else
       args.rejectUnknown();
   }
+  if (kube.enabled) {
+    if (!options.configPaths.empty())
+      throw UsageError("-c and --kubernetes cannot be used together: pick one source");
+    if (!options.secretsDir.empty())
+      throw UsageError("--secrets-dir is for -c; with --kubernetes Secrets come from the API");
+    return run;
+  }
+  if (kubeOption)
+    throw UsageError("--kubeconfig, --context, --namespace and --gateway need --kubernetes");
   if (options.configPaths.empty()) throw UsageError("at least one -c PATH is required");
-  return options;
+  return run;
+}
+
+// --kubeconfig, else the pod's service account.
+core::Result<kube::ClusterAccess> clusterAccess(const KubernetesOptions& options) {
+  if (!options.kubeconfig.empty())
+    return kube::loadKubeconfig({options.kubeconfig, options.context});
+  if (!options.context.empty()) {
+    return core::Error::make(core::ErrorKind::Internal, "--context needs --kubeconfig");
+  }
+  return kube::loadInCluster();
+}
+
+// Waits for SIGINT/SIGTERM, then drains for up to 30 s.
+void serveUntilStopped(gateway::Gateway& gateway, const std::function<void()>& beforeStop,
+                       std::function<void()> onReload) {
+  SignalWatch signals(
+      [&] {
+        std::cerr << "{\"level\":\"info\",\"msg\":\"shutting down\"}\n";
+        beforeStop();
+        gateway.stop(std::chrono::seconds(30));
+      },
+      std::move(onReload));
+  gateway.join();
+}
+
+void logListening(const gateway::Gateway& gateway) {
+  std::cerr << "{\"level\":\"info\",\"msg\":\"switchyard listening\",\"port\":" << gateway.port()
+            << ",\"admin_port\":" << gateway.adminPort() << "}\n";
+}
+
+int runFromKubernetes(RunOptions options) {
+  auto access = clusterAccess(options.kubernetes);
+  if (!access) {
+    std::cerr << "switchyard run: --kubernetes: " << access.error().message << "\n";
+    return 2;
+  }
+  gateway::Gateway gateway(std::move(options.gateway));
+  // Listeners first: /healthz answers and /readyz says 503 until the first sync is loaded.
+  gateway.start();
+  logListening(gateway);
+  kube::ConfigSourceOptions sourceOptions;
+  sourceOptions.access = std::move(*access);
+  sourceOptions.namespaces = options.kubernetes.namespaces;
+  sourceOptions.render.gateway = options.kubernetes.gateway;
+  auto source = kube::ConfigSource::start(
+      std::move(sourceOptions), [&gateway](config::LoadResult result) { gateway.apply(result); });
+  if (!source) {
+    std::cerr << "switchyard run: --kubernetes: " << source.error().message << "\n";
+    gateway.stop(std::chrono::milliseconds(0));
+    gateway.join();
+    return 2;
+  }
+  serveUntilStopped(
+      gateway, [&source] { (*source)->stop(); },
+      [] {
+        std::cerr << "{\"level\":\"info\",\"msg\":\"SIGHUP ignored: with --kubernetes every "
+                     "change is read from the API\"}\n";
+      });
+  return 0;
+}
+
+}  // namespace
+
+RunOptions parseRunOptions(int argc, char** argv) { return parse(argc, argv, true); }
+
+gateway::GatewayOptions parseRunArgs(int argc, char** argv) {
+  return parse(argc, argv, false).gateway;
 }
 
 int runRunCommand(int argc, char** argv) {
-  gateway::GatewayOptions options = parseRunArgs(argc, argv);
+  RunOptions run = parseRunOptions(argc, argv);
+  if (run.kubernetes.enabled) return runFromKubernetes(std::move(run));
+  gateway::GatewayOptions options = std::move(run.gateway);
   const auto watched = options.configPaths;
   gateway::Gateway gateway(std::move(options));
   if (!gateway.load()) return 2;
   gateway.start();
   // Edits to the manifests (a `kubectl patch` of the guide, a ConfigMap swap) reload on their own.
   config::ConfigWatcher watcher({watched}, [&gateway] { gateway.reload(); });
-  std::cerr << "{\"level\":\"info\",\"msg\":\"switchyard listening\",\"port\":" << gateway.port()
-            << ",\"admin_port\":" << gateway.adminPort() << "}\n";
-
-  SignalWatch signals(
-      [&] {
-        std::cerr << "{\"level\":\"info\",\"msg\":\"shutting down\"}\n";
-        watcher.stop();
-        gateway.stop(std::chrono::seconds(30));
-      },
-      [&watcher] { watcher.trigger(); });
-  gateway.join();
+  logListening(gateway);
+  serveUntilStopped(
+      gateway, [&watcher] { watcher.stop(); }, [&watcher] { watcher.trigger(); });
   return 0;
 }
 

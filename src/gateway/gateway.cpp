@@ -50,7 +50,9 @@ Gateway::Gateway(GatewayOptions options)
   services_.heapTrim = &heapTrim_;
   adminViews_.notReadyBecause = [this] { return notReadyBecause(); };
   adminViews_.configDump = [this] {
-    return boost::json::serialize(config::dumpSnapshot(*runtime_.current()->snapshot));
+    const auto runtime = runtime_.current();  // null until the first configuration (kubernetes)
+    return runtime ? boost::json::serialize(config::dumpSnapshot(*runtime->snapshot))
+                   : std::string("{}");
   };
   adminViews_.metrics = [this] { return telemetry::renderPrometheusText(metrics_.collect()); };
 }
@@ -135,9 +137,36 @@ bool Gateway::reload() {
         << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
     return false;
   }
+  publishReload(*runtime);
+  return true;
+}
+
+void Gateway::publishReload(std::shared_ptr<const Runtime> runtime) {
   reloads_.succeeded.fetch_add(1, std::memory_order_relaxed);
-  runtime_.publish(*runtime);
+  runtime_.publish(std::move(runtime));
   std::cerr << "{\"level\":\"info\",\"msg\":\"configuration reloaded\"}\n";
+}
+
+bool Gateway::apply(const config::LoadResult& result) {
+  const bool initial = !runtime_.current();
+  if (!result.ok()) {
+    if (initial) {
+      std::cerr << "{\"level\":\"error\",\"msg\":\"the configuration has errors; not ready "
+                   "until it loads\"}\n";
+      return false;
+    }
+    reloads_.failed.fetch_add(1, std::memory_order_relaxed);
+    std::cerr
+        << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
+    return false;
+  }
+  auto runtime = buildRuntime(result.snapshot, credentials_, outliers_, clock_.nowSeconds());
+  if (initial) {
+    runtime_.publish(std::move(runtime));
+    std::cerr << "{\"level\":\"info\",\"msg\":\"configuration loaded\"}\n";
+    return true;
+  }
+  publishReload(std::move(runtime));
   return true;
 }
 
@@ -147,7 +176,11 @@ void Gateway::start() {
   options.workers = options_.workers > 0
                         ? options_.workers
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  options.bodyLimit = [this] { return runtime_.current()->snapshot->listener.bodyLimitBytes; };
+  options.bodyLimit = [this] {
+    const auto runtime = runtime_.current();  // null until the first configuration (kubernetes)
+    return runtime ? runtime->snapshot->listener.bodyLimitBytes
+                   : config::ListenerSettings{}.bodyLimitBytes;
+  };
   server_ = std::make_unique<http::Server>(options, [this](boost::asio::io_context& ioc) {
     return std::make_unique<GatewayHandler>(services_, ioc);
   });

@@ -43,6 +43,11 @@ class Gateway {
   void start();
   // Re-reads the manifests; on error keeps the running configuration. Returns success.
   bool reload();
+  // Publishes a configuration loaded elsewhere (the Kubernetes API) the way reload() does: counted
+  // in the reload metrics, and on error the running configuration is kept. The first one
+  // published is the initial load (not counted); until then /readyz answers 503. The diagnostics
+  // are the caller's to report.
+  bool apply(const config::LoadResult& result);
   void stop(std::chrono::milliseconds drain);
   void join();
 
@@ -56,6 +61,7 @@ class Gateway {
 
  private:
   std::optional<std::shared_ptr<const Runtime>> loadRuntime();
+  void publishReload(std::shared_ptr<const Runtime> runtime);
   // Trace export from the OTEL_* / OPENINFERENCE_* environment; off when no endpoint is set.
   void startTracing();
 

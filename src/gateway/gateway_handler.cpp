@@ -37,6 +37,12 @@ net::UpstreamClientOptions upstreamOptions(net::UpstreamObserver& observer) {
   return options;
 }
 
+// Only `run --kubernetes` serves before its first configuration (readiness is 503 until then).
+Error notConfiguredYet() {
+  return Error::make(ErrorKind::NoBackendAvailable,
+                     "no configuration loaded yet: waiting for the Kubernetes API");
+}
+
 }  // namespace
 
 GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context& ioc)
@@ -144,9 +150,13 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
                             &core::renderOpenAiError, allowOnly("GET"));
     } else {
       auto runtime = services_.runtime->current();
-      log.responseCode = 200;
-      co_await writer.send(200, kJsonContentType, runtime->modelsBody,
-                           oneHeader("x-request-id", requestId));
+      if (!runtime) {  // `run --kubernetes` before the first configuration
+        co_await respondError(writer, log, notConfiguredYet(), &core::renderOpenAiError);
+      } else {
+        log.responseCode = 200;
+        co_await writer.send(200, kJsonContentType, runtime->modelsBody,
+                             oneHeader("x-request-id", requestId));
+      }
     }
   } else {
     co_await respondError(
@@ -191,6 +201,11 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
   // The parsed request holds all of it from here on; a stream can stay open for minutes.
   std::string().swap(request.body());
   const auto runtime = services_.runtime->current();  // kept alive until this request is done
+  if (!runtime) {  // `run --kubernetes` before the first configuration
+    if (trace) trace->onError(notConfiguredYet());
+    co_await respondError(writer, log, notConfiguredYet(), endpoint.renderError);
+    co_return;
+  }
   const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock,
                                           random_};
   Exchange exchange(*runtime, endpoint, parsed.request(), request, writer, log, exchangeServices,

@@ -50,6 +50,22 @@ TEST(ArgReader, ReadsOptionsAndValuesAfterTheSubcommand) {
   EXPECT_EQ(seen, (std::vector<std::string>{"--listen", "127.0.0.1:0", "--flag"}));
 }
 
+TEST(ArgReader, ReadsTheEqualsForm) {
+  Argv argv({"switchyard", "run", "--listen=127.0.0.1:0", "--gateway=ns/gw=x", "-c", "a=b"});
+  std::vector<std::string> seen;
+  for (ArgReader args(argv.argc(), argv.argv()); args.next();) {
+    seen.push_back(args.arg());
+    seen.push_back(args.value());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"--listen", "127.0.0.1:0", "--gateway", "ns/gw=x", "-c",
+                                            "a=b"}));
+  Argv flag({"switchyard", "run", "--kubernetes=yes"});
+  ArgReader args(flag.argc(), flag.argv());
+  ASSERT_TRUE(args.next());
+  EXPECT_EQ(args.arg(), "--kubernetes");
+  EXPECT_THROW(args.next(), UsageError);  // a flag given a value
+}
+
 TEST(ArgReader, NamesTheOptionThatLacksAValueOrIsUnknown) {
   Argv argv({"switchyard", "run", "--bogus", "--listen"});
   ArgReader args(argv.argc(), argv.argv());
@@ -98,6 +114,63 @@ TEST(RunArgs, UsageErrors) {
   EXPECT_EQ(usageMessage({"switchyard", "run", "-c", "a", "--workers", "x"}),
             "--workers needs a number");
   EXPECT_EQ(usageMessage({"switchyard", "run", "-c", "a", "--nope"}), "unknown option --nope");
+}
+
+TEST(RunArgs, KubernetesOptions) {
+  Argv argv({"switchyard", "run", "--kubernetes", "--kubeconfig", "k.yaml", "--context", "kind",
+             "--namespace", "a", "--namespace", "b", "--gateway", "ai/gw", "--listen", "h:1"});
+  const auto options = parseRunOptions(argv.argc(), argv.argv());
+  EXPECT_TRUE(options.kubernetes.enabled);
+  EXPECT_EQ(options.kubernetes.kubeconfig, "k.yaml");
+  EXPECT_EQ(options.kubernetes.context, "kind");
+  EXPECT_EQ(options.kubernetes.namespaces, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(options.kubernetes.gateway);
+  EXPECT_EQ(options.kubernetes.gateway->ns, "ai");
+  EXPECT_EQ(options.kubernetes.gateway->name, "gw");
+  EXPECT_EQ(options.gateway.listen, "h:1");
+  EXPECT_TRUE(options.gateway.configPaths.empty());
+
+  Argv file({"switchyard", "run", "-c", "a.yaml"});
+  EXPECT_FALSE(parseRunOptions(file.argc(), file.argv()).kubernetes.enabled);
+}
+
+std::string runUsageMessage(std::vector<std::string> args) {
+  Argv argv(std::move(args));
+  try {
+    parseRunOptions(argv.argc(), argv.argv());
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RunArgs, KubernetesUsageErrors) {
+  EXPECT_EQ(runUsageMessage({"switchyard", "run", "--kubernetes", "-c", "a.yaml"}),
+            "-c and --kubernetes cannot be used together: pick one source");
+  EXPECT_EQ(runUsageMessage({"switchyard", "run", "-c", "a.yaml", "--kubernetes"}),
+            "-c and --kubernetes cannot be used together: pick one source");
+  EXPECT_EQ(runUsageMessage({"switchyard", "run", "--kubernetes", "--gateway", "gw"}),
+            "--gateway needs NAMESPACE/NAME");
+  EXPECT_EQ(runUsageMessage({"switchyard", "run", "--kubernetes", "--namespace"}),
+            "--namespace needs a value");
+  EXPECT_EQ(runUsageMessage({"switchyard", "run", "--kubernetes", "--secrets-dir", "/s"}),
+            "--secrets-dir is for -c; with --kubernetes Secrets come from the API");
+  EXPECT_EQ(runUsageMessage({"switchyard", "run", "-c", "a.yaml", "--namespace", "a"}),
+            "--kubeconfig, --context, --namespace and --gateway need --kubernetes");
+  EXPECT_EQ(runUsageMessage({"switchyard", "run"}), "at least one -c PATH is required");
+  // check reads files only.
+  EXPECT_EQ(usageMessage({"switchyard", "check", "--kubernetes"}), "unknown option --kubernetes");
+}
+
+TEST(RunCommand, KubernetesWithoutAClusterExitsTwo) {
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  const std::string saved = host ? host : "";
+  ::unsetenv("KUBERNETES_SERVICE_HOST");
+  Argv argv({"switchyard", "run", "--kubernetes", "--listen", "127.0.0.1:0", "--admin", ""});
+  EXPECT_EQ(runRunCommand(argv.argc(), argv.argv()), 2);
+  Argv missing({"switchyard", "run", "--kubernetes", "--kubeconfig", "/nonexistent/kubeconfig"});
+  EXPECT_EQ(runRunCommand(missing.argc(), missing.argv()), 2);
+  if (host) ::setenv("KUBERNETES_SERVICE_HOST", saved.c_str(), 1);
 }
 
 TEST(ReportUsageError, PrintsMessageAndUsageOrJustUsageForHelp) {

@@ -1,0 +1,76 @@
+#pragma once
+// The Kubernetes API as a configuration source for `switchyard run --kubernetes`: discovery, then
+// the watcher, and on each (debounced) change the store rendered and loaded through the file
+// loader. Runs on a thread of its own; the caller decides what a load result becomes (the gateway
+// publishes it through its reload path).
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "config/loader.hpp"
+#include "kube/kube_config.hpp"
+#include "kube/manifest_render.hpp"
+#include "kube/watcher.hpp"
+
+namespace switchyard::kube {
+
+struct ConfigSourceOptions {
+  ClusterAccess access;
+  std::vector<std::string> namespaces;  // empty = all namespaces
+  RenderOptions render;
+  WatcherOptions watcher;  // its `namespaces` and `log` are set from the fields here
+  // Discovery is retried with this back-off until it answers (the API server may not be up yet).
+  BackoffOptions discoveryBackoff{std::chrono::milliseconds(500), std::chrono::seconds(30), 0.5};
+  std::function<void(std::string_view)> log;  // one JSON line each; stderr when empty
+};
+
+class ConfigSource {
+ public:
+  // Called on the source's thread after the first full sync and after each change, with the
+  // store loaded through the file loader (diagnostics included, successful or not).
+  using OnLoad = std::function<void(config::LoadResult)>;
+
+  // Errors (UpstreamTls) when the access's certificates cannot be used.
+  static core::Result<std::unique_ptr<ConfigSource>> start(ConfigSourceOptions options,
+                                                           OnLoad onLoad);
+  ~ConfigSource();  // stops
+
+  void stop();  // from any thread; idempotent
+  // How many times the store was loaded: 0 until the first full sync.
+  int loads() const { return loads_.load(); }
+
+  ConfigSource(const ConfigSource&) = delete;
+  ConfigSource& operator=(const ConfigSource&) = delete;
+
+ private:
+  ConfigSource(ConfigSourceOptions options, OnLoad onLoad);
+  boost::asio::awaitable<void> begin();   // discovery (retried), then the watcher
+  void loaded(const ObjectStore& store);  // the watcher's onChange
+  void log(const std::string& line);
+
+  ConfigSourceOptions options_;
+  OnLoad onLoad_;
+  boost::asio::io_context ioc_;
+  boost::asio::steady_timer retryTimer_{ioc_};
+  std::shared_ptr<ApiClient> client_;
+  std::shared_ptr<Watcher> watcher_;  // set on the source's thread once discovery answered
+  std::atomic<bool> stopped_{false};
+  std::atomic<int> loads_{0};
+  std::atomic<bool> finished_{false};  // the thread's run() returned
+  std::thread thread_;
+};
+
+// `{"level":LEVEL,"msg":MESSAGE}` with MESSAGE escaped as a JSON string.
+std::string jsonLogLine(std::string_view level, std::string_view message);
+
+}  // namespace switchyard::kube

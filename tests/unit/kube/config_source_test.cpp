@@ -1,0 +1,184 @@
+#include "kube/config_source.hpp"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "test_env.hpp"
+
+namespace switchyard::kube {
+namespace {
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+const std::string kAi = "/apis/aigateway.envoyproxy.io/v1beta1/";
+const std::string kRoutes = kAi + "aigatewayroutes";
+const std::string kServiceBackends = kAi + "aiservicebackends";
+const std::string kPolicies = kAi + "backendsecuritypolicies";
+const std::string kBackends = "/apis/gateway.envoyproxy.io/v1alpha1/backends";
+const std::string kSecrets = "/api/v1/secrets";
+
+boost::json::object route(const std::string& model, const std::string& timeout = "30s") {
+  return obj(R"({"apiVersion":"aigateway.envoyproxy.io/v1beta1","kind":"AIGatewayRoute",
+    "metadata":{"namespace":"ai","name":"chat"},
+    "spec":{"rules":[{"matches":[{"headers":[{"name":"x-ai-eg-model","value":")" +
+             model + R"("}]}],"backendRefs":[{"name":"openai"}],
+             "timeouts":{"request":")" +
+             timeout + R"("}}]}})");
+}
+
+boost::json::object serviceBackend(const std::string& schema) {
+  return obj(R"({"apiVersion":"aigateway.envoyproxy.io/v1beta1","kind":"AIServiceBackend",
+    "metadata":{"namespace":"ai","name":"openai"},
+    "spec":{"schema":{"name":")" +
+             schema + R"("},"backendRef":{"name":"openai"}}})");
+}
+
+boost::json::object apiKey(const std::string& value) {
+  return obj(
+      R"({"apiVersion":"v1","kind":"Secret","metadata":{"namespace":"ai","name":"openai-key"},
+    "stringData":{"apiKey":")" +
+      value + R"("}})");
+}
+
+// The gateway's side of a ConfigSource: what it was handed, and the log lines.
+class ConfigSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.serveGroup("aigateway.envoyproxy.io", {"v1beta1"},
+                       {{"AIGatewayRoute", "aigatewayroutes"},
+                        {"AIServiceBackend", "aiservicebackends"},
+                        {"BackendSecurityPolicy", "backendsecuritypolicies"}});
+    server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"}, {{"Backend", "backends"}});
+    server_.put(kBackends, obj(R"({"apiVersion":"gateway.envoyproxy.io/v1alpha1","kind":"Backend",
+      "metadata":{"namespace":"ai","name":"openai"},
+      "spec":{"endpoints":[{"fqdn":{"hostname":"api.openai.com","port":443}}]}})"));
+    server_.put(kServiceBackends, serviceBackend("OpenAI"));
+    server_.put(
+        kPolicies,
+        obj(R"({"apiVersion":"aigateway.envoyproxy.io/v1beta1","kind":"BackendSecurityPolicy",
+      "metadata":{"namespace":"ai","name":"openai-key"},
+      "spec":{"targetRefs":[{"kind":"AIServiceBackend","name":"openai"}],
+              "type":"APIKey","apiKey":{"secretRef":{"name":"openai-key"}}}})"));
+    server_.put(kSecrets, apiKey("sk-one"));
+    server_.put(kRoutes, route("gpt-4o"));
+  }
+
+  void start() {
+    ConfigSourceOptions options;
+    options.access = accessTo(server_);
+    options.watcher.debounce = 20ms;
+    options.watcher.backoff = BackoffOptions{20ms, 200ms, 0.5};
+    options.watcher.random = [] { return 0.5; };
+    options.log = [this](std::string_view line) {
+      std::lock_guard lock(mutex_);
+      logs_.emplace_back(line);
+    };
+    auto source = ConfigSource::start(std::move(options), [this](config::LoadResult result) {
+      std::lock_guard lock(mutex_);
+      ++results_;
+      if (result.ok()) published_ = result.snapshot;  // what Gateway::apply does, in short
+    });
+    ASSERT_TRUE(source) << source.error().message;
+    source_ = std::move(*source);
+  }
+
+  std::shared_ptr<const config::Snapshot> published() {
+    std::lock_guard lock(mutex_);
+    return published_;
+  }
+  int results() {
+    std::lock_guard lock(mutex_);
+    return results_;
+  }
+  bool serves(const std::string& model) {
+    const auto snapshot = published();
+    if (!snapshot) return false;
+    return config::describeRoutingTable(*snapshot).find(model) != std::string::npos;
+  }
+  std::string key() {
+    const auto snapshot = published();
+    if (!snapshot || snapshot->backends.empty() || !snapshot->backends[0]->credential) return "";
+    return snapshot->backends[0]->credential->apiKey;
+  }
+  bool logged(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    for (const auto& line : logs_) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  FakeApiServer server_{serverCert()};
+  std::mutex mutex_;
+  std::shared_ptr<const config::Snapshot> published_;
+  int results_ = 0;
+  std::vector<std::string> logs_;
+  std::unique_ptr<ConfigSource> source_;  // last: stopped before what its callbacks touch
+};
+
+TEST_F(ConfigSourceTest, TheFirstSyncPublishesAndMissingCrdsWarnOnceEach) {
+  start();
+  ASSERT_TRUE(waitFor([&] { return serves("gpt-4o"); }));
+  EXPECT_EQ(key(), "sk-one");
+  EXPECT_EQ(source_->loads(), 1);
+  // BackendTrafficPolicy, ClientTrafficPolicy, BackendTLSPolicy and Gateway are not installed.
+  std::lock_guard lock(mutex_);
+  int warnings = 0;
+  for (const auto& line : logs_) {
+    if (line.find("\"level\":\"warn\"") != std::string::npos &&
+        line.find("not served") != std::string::npos)
+      ++warnings;
+  }
+  EXPECT_EQ(warnings, 4);
+}
+
+TEST_F(ConfigSourceTest, AModifiedRouteChangesThePublishedSnapshotWithinASecond) {
+  start();
+  ASSERT_TRUE(waitFor([&] { return serves("gpt-4o"); }));
+  const auto first = published();
+  server_.put(kRoutes, route("gpt-4.1"));
+  ASSERT_TRUE(waitFor([&] { return serves("gpt-4.1"); }, 1s));
+  EXPECT_NE(published(), first);
+}
+
+TEST_F(ConfigSourceTest, AnInvalidChangeKeepsTheRunningSnapshotAndLogsWhy) {
+  start();
+  ASSERT_TRUE(waitFor([&] { return serves("gpt-4o"); }));
+  const auto running = published();
+  const int before = results();
+  server_.put(kRoutes, route("gpt-4.1", "banana"));
+  ASSERT_TRUE(waitFor([&] { return results() > before; }));
+  EXPECT_EQ(published(), running);
+  EXPECT_TRUE(logged("\"level\":\"error\""));
+  EXPECT_TRUE(logged("kubernetes AIGatewayRoute ai/chat"));
+  EXPECT_TRUE(logged("spec.rules[0].timeouts.request: invalid duration \\\"banana\\\""));
+
+  server_.put(kRoutes, route("gpt-4.1"));  // fixed: served again
+  ASSERT_TRUE(waitFor([&] { return serves("gpt-4.1"); }));
+}
+
+TEST_F(ConfigSourceTest, ASecretRotationReachesTheCredential) {
+  start();
+  ASSERT_TRUE(waitFor([&] { return key() == "sk-one"; }));
+  server_.put(kSecrets, apiKey("sk-two"));
+  ASSERT_TRUE(waitFor([&] { return key() == "sk-two"; }));
+  EXPECT_TRUE(serves("gpt-4o"));
+}
+
+TEST_F(ConfigSourceTest, DiscoveryIsRetriedUntilTheServerAnswers) {
+  server_.refuseConnections(true);
+  start();
+  ASSERT_TRUE(waitFor([&] { return logged("discovery failed"); }));
+  EXPECT_FALSE(published());
+  server_.refuseConnections(false);
+  ASSERT_TRUE(waitFor([&] { return serves("gpt-4o"); }, 5s));
+}
+
+TEST(JsonLogLine, EscapesTheMessage) {
+  EXPECT_EQ(jsonLogLine("error", "a \"b\"\n"), R"({"level":"error","msg":"a \"b\"\n"})");
+}
+
+}  // namespace
+}  // namespace switchyard::kube
