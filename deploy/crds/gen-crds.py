@@ -146,7 +146,12 @@ def crd(group, kind, plural, short, spec, versions, status):
         "kind": "CustomResourceDefinition",
         "metadata": {"name": f"{plural}.{group}", "labels": {
             "app.kubernetes.io/part-of": "switchyard",
-            "switchyard.dev/crd-flavor": "minimal"}},
+            "switchyard.dev/crd-flavor": "minimal"},
+            # The API server refuses CRDs in *.k8s.io / *.kubernetes.io groups without it (the
+            # value upstream Gateway API's CRDs carry).
+            **({"annotations": {"api-approved.kubernetes.io":
+                                "https://github.com/kubernetes-sigs/gateway-api/pull/2466"}}
+               if group.endswith((".k8s.io", ".kubernetes.io")) else {})},
         "spec": {
             "group": group,
             "names": {"kind": kind, "listKind": kind + "List", "plural": plural,

@@ -259,12 +259,42 @@ asio::awaitable<bool> Watcher::sleep(Informer& informer, std::chrono::millisecon
 }
 
 asio::awaitable<bool> Watcher::list(Informer& informer) {
-  const auto path = informer.listPath();
+  // A named object (a Secret or ConfigMap a policy refers to) is read with a GET: RBAC authorizes a
+  // list with fieldSelector=metadata.name as `list`, which the shipped ClusterRole does not grant
+  // for Secrets. Its watch (with that field selector) is authorized as `watch`.
+  const bool byName = !informer.scope.name.empty();
+  const auto path = byName ? informer.kind.collectionPath(informer.scope.ns) + "/" +
+                                 queryEscape(informer.scope.name)
+                           : informer.listPath();
   auto response = co_await client_->get(path, options_.requestTimeout);
   if (informer.stopped) co_return false;
   if (!response) {
-    log("Kubernetes API: list " + informer.where() + ": " + response.error().message);
+    log("Kubernetes API: " + std::string(byName ? "get " : "list ") + informer.where() + ": " +
+        response.error().message);
     co_return false;
+  }
+  if (byName && (response->status == 200 || response->status == 404)) {
+    std::vector<std::pair<ObjectKey, json::object>> objects;
+    informer.resourceVersion.clear();  // not found: watch from now, creation comes as ADDED
+    if (response->status == 200) {
+      boost::system::error_code ec;
+      auto parsed = json::parse(response->body, ec);
+      if (ec || !parsed.is_object()) {
+        log("Kubernetes API: get " + informer.where() + ": not an object");
+        co_return false;
+      }
+      informer.resourceVersion = resourceVersionOf(parsed.get_object());
+      if (auto entry = normalize(informer.kind, parsed.get_object())) {
+        if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
+      }
+    }
+    {
+      std::lock_guard lock(statsMutex_);
+      ++stats_.lists;
+    }
+    if (store_.replace(informer.scope, std::move(objects))) changed();
+    listedOnce(informer);
+    co_return true;
   }
   if (response->status != 200) {
     log("Kubernetes API: list " + informer.where() + " answered " +

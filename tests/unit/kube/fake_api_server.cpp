@@ -325,7 +325,13 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
       } else {
         std::string ns;
         std::string collection;
-        if (parts.size() == prefix + 3 && parts[prefix] == "namespaces") {
+        std::string byName;  // GET of one object: /.../namespaces/NS/PLURAL/NAME
+        if (parts.size() == prefix + 4 && parts[prefix] == "namespaces") {
+          ns = parts[prefix + 1];
+          collection = "/" + parts[0] + "/" + parts[1] + (prefix == 3 ? "/" + parts[2] : "") + "/" +
+                       parts[prefix + 2];
+          byName = parts[prefix + 3];
+        } else if (parts.size() == prefix + 3 && parts[prefix] == "namespaces") {
           ns = parts[prefix + 1];
           collection = "/" + parts[0] + "/" + parts[1] + (prefix == 3 ? "/" + parts[2] : "") + "/" +
                        parts[prefix + 2];
@@ -339,9 +345,18 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
         if (collection.empty()) {
           code = 404;
           body = status(404, "NotFound", "no such path");
+        } else if (!byName.empty()) {
+          code = 404;
+          body = status(404, "NotFound", "\"" + byName + "\" not found");
+          for (const auto& [key, object] : collections_[collection]) {
+            if (ns == object.ns && byName == object.name) {
+              code = 200;
+              body = object.value;
+            }
+          }
         } else if (query.contains("watch")) {
-          const auto from =
-              query.contains("resourceVersion") ? std::stoull(query.at("resourceVersion")) : 0;
+          const auto rv = query.contains("resourceVersion") ? query.at("resourceVersion") : "";
+          const auto from = rv.empty() ? 0 : std::stoull(rv);
           if (from < compacted_) {
             gone = true;
             if (goneStatus_) {
