@@ -14,6 +14,8 @@ echo "== deploy manifests (kustomize render, CRDs, examples against them)"
 echo "== unit tests"
 ctest --test-dir build --output-on-failure --timeout 300
 build/micro_bench --benchmark_min_time=0.01  # micro-benchmarks once, as a smoke test: each must run its input (no time assertions)
+echo "== kube-apiserver for the Kubernetes end-to-end test (built once per machine, cached by version)"
+./scripts/kube-apiserver.sh build >/dev/null
 echo "== end-to-end tests"
 (cd tests/e2e && SWITCHYARD_BIN="$PWD/../../build/switchyard" node --test --test-concurrency=1 --test-timeout=120000 ./*.test.mjs)
 echo "== container image (podman: read-only, no capabilities, uid 65532, the demo answers)"
