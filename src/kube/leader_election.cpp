@@ -70,12 +70,12 @@ std::optional<system_clock::time_point> parseMicroTime(std::string_view text) {
 
 std::shared_ptr<LeaderElector> LeaderElector::create(asio::any_io_executor executor,
                                                      std::shared_ptr<ApiClient> client,
-                                                     LeaderElectionOptions options,
-                                                     Callback onGain, Callback onLose) {
+                                                     LeaderElectionOptions options, Callback onGain,
+                                                     Callback onLose) {
   if (options.identity.empty()) options.identity = defaultIdentity();
-  return std::shared_ptr<LeaderElector>(new LeaderElector(
-      std::move(executor), std::move(client), std::move(options), std::move(onGain),
-      std::move(onLose)));
+  return std::shared_ptr<LeaderElector>(new LeaderElector(std::move(executor), std::move(client),
+                                                          std::move(options), std::move(onGain),
+                                                          std::move(onLose)));
 }
 
 LeaderElector::LeaderElector(asio::any_io_executor executor, std::shared_ptr<ApiClient> client,
@@ -99,15 +99,16 @@ void LeaderElector::setLeader(bool leader, std::string_view why) {
   if (leader_.exchange(leader) == leader) return;
   if (options_.log) {
     options_.log((leader ? "became the leader (Lease " : "stopped being the leader (Lease ") +
-                 options_.ns + "/" + options_.name + ", " + options_.identity + "): " +
-                 std::string(why));
+                 options_.ns + "/" + options_.name + ", " + options_.identity +
+                 "): " + std::string(why));
   }
   if (leader && onGain_) onGain_();
   if (!leader && onLose_) onLose_();
 }
 
 void LeaderElector::start() {
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->loop(); }, asio::detached);
+  asio::co_spawn(
+      executor_, [self = shared_from_this()] { return self->loop(); }, asio::detached);
 }
 
 void LeaderElector::stop() {
@@ -121,8 +122,7 @@ asio::awaitable<void> LeaderElector::loop() {
   while (!stopped_) {
     co_await step();
     if (stopped_) break;
-    const double factor =
-        1.0 - std::uniform_real_distribution<double>(0, options_.jitter)(random);
+    const double factor = 1.0 - std::uniform_real_distribution<double>(0, options_.jitter)(random);
     timer_.expires_after(duration_cast<milliseconds>(options_.renewInterval * factor));
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -163,12 +163,12 @@ asio::awaitable<bool> LeaderElector::step() {
                     {"renewTime", stamp},
                     {"leaseTransitions", 0}};
   if (current->status == 404) {
-    json::object lease{{"apiVersion", "coordination.k8s.io/v1"},
-                       {"kind", "Lease"},
-                       {"metadata", json::object{{"name", options_.name}, {"namespace", options_.ns}}},
-                       {"spec", spec}};
-    const auto collection =
-        "/apis/coordination.k8s.io/v1/namespaces/" + options_.ns + "/leases";
+    json::object lease{
+        {"apiVersion", "coordination.k8s.io/v1"},
+        {"kind", "Lease"},
+        {"metadata", json::object{{"name", options_.name}, {"namespace", options_.ns}}},
+        {"spec", spec}};
+    const auto collection = "/apis/coordination.k8s.io/v1/namespaces/" + options_.ns + "/leases";
     auto created = co_await client_->send("POST", collection, json::serialize(lease), {}, timeout);
     if (stopped_) co_return false;
     const bool ok = created && created->status / 100 == 2;
@@ -207,14 +207,15 @@ asio::awaitable<bool> LeaderElector::step() {
     spec["leaseTransitions"] = intAt(old, "leaseTransitions") + (holder.empty() ? 0 : 1);
   }
   lease["spec"] = spec;
-  auto updated =
-      co_await client_->send("PUT", leasePath(), json::serialize(lease), {}, timeout);
+  auto updated = co_await client_->send("PUT", leasePath(), json::serialize(lease), {}, timeout);
   if (stopped_) co_return false;
   const bool ok = updated && updated->status == 200;
-  setLeader(ok, ok ? (mine ? "renewed" : "took over the Lease from " + (holder.empty() ? std::string("nobody") : holder))
-                   : "updating the Lease failed: " +
-                         (updated ? "HTTP " + std::to_string(updated->status)
-                                  : updated.error().message));
+  setLeader(
+      ok,
+      ok ? (mine ? "renewed"
+                 : "took over the Lease from " + (holder.empty() ? std::string("nobody") : holder))
+         : "updating the Lease failed: " +
+               (updated ? "HTTP " + std::to_string(updated->status) : updated.error().message));
   co_return ok;
 }
 

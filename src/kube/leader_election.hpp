@@ -27,15 +27,15 @@ namespace switchyard::kube {
 using SystemClock = std::function<std::chrono::system_clock::time_point()>;
 
 struct LeaderElectionOptions {
-  std::string ns;                  // the gateway's own namespace
+  std::string ns;                   // the gateway's own namespace
   std::string name = "switchyard";  // the Lease's name
-  std::string identity;            // empty = defaultIdentity()
+  std::string identity;             // empty = defaultIdentity()
   std::chrono::seconds leaseDuration{15};
   std::chrono::milliseconds renewInterval{5000};
   double jitter = 0.2;  // each wait is renewInterval × [1 - jitter, 1]
   std::chrono::milliseconds requestTimeout{5000};
-  SystemClock now;                              // empty = std::chrono::system_clock::now
-  std::function<void(std::string_view)> log;    // one plain message each; none when empty
+  SystemClock now;                            // empty = std::chrono::system_clock::now
+  std::function<void(std::string_view)> log;  // one plain message each; none when empty
 };
 
 class LeaderElector : public std::enable_shared_from_this<LeaderElector> {

@@ -123,8 +123,8 @@ TEST(LeaderElectionTest, TheLoopRenewsOnRealTimers) {
   options.ns = "ai-gateway";
   options.identity = "pod-a";
   options.renewInterval = std::chrono::milliseconds(50);
-  auto elector = LeaderElector::create(io.ioc().get_executor(), *client, options,
-                                       [&] { ++gained; }, {});
+  auto elector =
+      LeaderElector::create(io.ioc().get_executor(), *client, options, [&] { ++gained; }, {});
   elector->start();
   EXPECT_TRUE(waitFor([&] { return elector->isLeader(); }));
   EXPECT_TRUE(waitFor([&] { return server.writes().size() >= 4; }));  // create, then renewals
