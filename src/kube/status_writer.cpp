@@ -12,8 +12,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 bool hasStatus(std::string_view kind) {
-  return kind == "AIGatewayRoute" || kind == "AIServiceBackend" ||
-         kind == "BackendSecurityPolicy";
+  return kind == "AIGatewayRoute" || kind == "AIServiceBackend" || kind == "BackendSecurityPolicy";
 }
 
 namespace {
@@ -69,7 +68,8 @@ std::map<ObjectKey, AcceptedCondition> acceptedConditions(
     AcceptedCondition c;
     c.reason = "Accepted";
     c.message = key.kind + " accepted";
-    if (const auto* meta = objectAt(object, "metadata")) c.observedGeneration = intAt(*meta, "generation");
+    if (const auto* meta = objectAt(object, "metadata"))
+      c.observedGeneration = intAt(*meta, "generation");
     out.emplace(key, std::move(c));
   }
   for (const auto& d : diagnostics) {
@@ -156,9 +156,8 @@ std::vector<StatusChange> StatusWriter::plan(const ObjectStore& store,
     written_[key] = {wanted, rv};  // planned: a load before the write lands does not repeat it
     if (!wanted.accepted) {
       const auto* meta = objectAt(*object, "metadata");
-      const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             now.time_since_epoch())
-                             .count();
+      const auto nanos =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
       char suffix[24];
       std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(nanos));
       change.event = json::object{
@@ -194,25 +193,24 @@ asio::awaitable<int> StatusWriter::apply(std::vector<StatusChange> changes) {
       written_.erase(change.key);
       continue;
     }
-    auto patched = co_await client_->send("PATCH", change.statusPath,
-                                          json::serialize(change.patch),
+    auto patched = co_await client_->send("PATCH", change.statusPath, json::serialize(change.patch),
                                           "application/merge-patch+json", options_.requestTimeout);
     if (!patched || patched->status != 200) {
       written_.erase(change.key);
       if (options_.log) {
-        options_.log("writing the status of " + change.key.kind + " " + change.key.ns + "/" +
-                     change.key.name + " failed: " +
-                     (patched ? "HTTP " + std::to_string(patched->status)
-                              : patched.error().message));
+        options_.log(
+            "writing the status of " + change.key.kind + " " + change.key.ns + "/" +
+            change.key.name + " failed: " +
+            (patched ? "HTTP " + std::to_string(patched->status) : patched.error().message));
       }
       continue;
     }
     ++done;
     patches_.fetch_add(1);
     if (!change.event || !isLeader()) continue;
-    auto posted = co_await client_->send(
-        "POST", "/api/v1/namespaces/" + change.key.ns + "/events",
-        json::serialize(*change.event), {}, options_.requestTimeout);
+    auto posted =
+        co_await client_->send("POST", "/api/v1/namespaces/" + change.key.ns + "/events",
+                               json::serialize(*change.event), {}, options_.requestTimeout);
     if (posted && posted->status / 100 == 2) {
       events_.fetch_add(1);
     } else if (options_.log) {
@@ -231,7 +229,8 @@ void StatusWriter::submit(const ObjectStore& store,
   queue_.push_back(std::move(changes));
   if (draining_) return;
   draining_ = true;
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->drain(); }, asio::detached);
+  asio::co_spawn(
+      executor_, [self = shared_from_this()] { return self->drain(); }, asio::detached);
 }
 
 asio::awaitable<void> StatusWriter::drain() {

@@ -53,7 +53,7 @@ struct StatusChange {
   std::string statusPath;  // …/NAME/status
   boost::json::object patch;
   AcceptedCondition condition;
-  std::string resourceVersion;          // of the object when planned
+  std::string resourceVersion;               // of the object when planned
   std::optional<boost::json::object> event;  // POSTed to /api/v1/namespaces/NS/events
 };
 

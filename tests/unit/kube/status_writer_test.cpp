@@ -192,12 +192,15 @@ TEST(AcceptedConditionsTest, WarningsDoNotRejectAndErrorsJoin) {
             obj(R"({"metadata":{"namespace":"ai","name":"chat","generation":2}})"));
   store.put({"Backend", "ai", "b"}, obj(R"({"metadata":{"namespace":"ai","name":"b"}})"));
   std::vector<config::Diagnostic> diagnostics;
-  diagnostics.push_back({config::Severity::Warning, {"", 0, "AIGatewayRoute", "ai/chat", "x"}, "w"});
+  diagnostics.push_back(
+      {config::Severity::Warning, {"", 0, "AIGatewayRoute", "ai/chat", "x"}, "w"});
   auto c = acceptedConditions(store, diagnostics);
   ASSERT_EQ(c.size(), 1u);  // only the kinds with status
   EXPECT_TRUE(c.begin()->second.accepted);
-  diagnostics.push_back({config::Severity::Error, {"", 0, "AIGatewayRoute", "ai/chat", "spec.a"}, "bad"});
-  diagnostics.push_back({config::Severity::Error, {"", 0, "AIGatewayRoute", "ai/chat", ""}, "worse"});
+  diagnostics.push_back(
+      {config::Severity::Error, {"", 0, "AIGatewayRoute", "ai/chat", "spec.a"}, "bad"});
+  diagnostics.push_back(
+      {config::Severity::Error, {"", 0, "AIGatewayRoute", "ai/chat", ""}, "worse"});
   c = acceptedConditions(store, diagnostics);
   EXPECT_FALSE(c.begin()->second.accepted);
   EXPECT_EQ(c.begin()->second.message, "spec.a: bad; worse");
