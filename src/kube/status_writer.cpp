@@ -72,8 +72,11 @@ std::map<ObjectKey, AcceptedCondition> acceptedConditions(
       c.observedGeneration = intAt(*meta, "generation");
     out.emplace(key, std::move(c));
   }
+  // Errors reject the object; warnings (a backend disabled, say) leave it accepted and are said
+  // in the message, so kubectl shows them too.
+  std::map<ObjectKey, std::vector<std::string>> warnings;
   for (const auto& d : diagnostics) {
-    if (d.severity != config::Severity::Error || !hasStatus(d.where.kind)) continue;
+    if (!hasStatus(d.where.kind)) continue;
     // Location.name is "namespace/name".
     const auto slash = d.where.name.find('/');
     ObjectKey key{d.where.kind, slash == std::string::npos ? "" : d.where.name.substr(0, slash),
@@ -82,13 +85,21 @@ std::map<ObjectKey, AcceptedCondition> acceptedConditions(
     if (it == out.end()) continue;
     auto& c = it->second;
     const std::string text = d.where.field.empty() ? d.message : d.where.field + ": " + d.message;
-    if (c.accepted) {
+    if (d.severity != config::Severity::Error) {
+      warnings[key].push_back(text);
+    } else if (c.accepted) {
       c.accepted = false;
       c.reason = "Invalid";
       c.message = text;
     } else {
       c.message += "; " + text;
     }
+  }
+  for (const auto& [key, texts] : warnings) {
+    auto& c = out[key];
+    if (!c.accepted) continue;
+    c.message += " with warnings: ";
+    for (std::size_t i = 0; i < texts.size(); ++i) c.message += (i ? "; " : "") + texts[i];
   }
   return out;
 }

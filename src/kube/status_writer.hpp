@@ -42,8 +42,9 @@ struct AcceptedCondition {
   bool operator==(const AcceptedCondition&) const = default;
 };
 
-// Per object of a kind with status in `store`, its Accepted condition from `diagnostics` (errors
-// only; warnings do not reject).
+// Per object of a kind with status in `store`, its Accepted condition from `diagnostics`: errors
+// reject ("Invalid", the errors joined); warnings do not, and are appended to the message
+// ("KIND accepted with warnings: field: message; ...").
 std::map<ObjectKey, AcceptedCondition> acceptedConditions(
     const ObjectStore& store, const std::vector<config::Diagnostic>& diagnostics);
 

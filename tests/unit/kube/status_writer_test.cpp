@@ -150,13 +150,23 @@ TEST_F(StatusWriterTest, WritesOnlyWhatChangesAndKeepsTheTransitionTime) {
 
   clock_ += seconds(3600);
   server_.put(kServiceBackends, serviceBackend("Backend", 4));  // fixed
+  const auto routeMessage = str(accepted(kRoutes, "chat").at("message"));
+  EXPECT_NE(routeMessage.find("with warnings"), std::string::npos) << routeMessage;
   sync();
-  EXPECT_EQ(load(), 1);
+  // The backend is accepted now; the route and the policy lose their warnings about it.
+  EXPECT_EQ(load(), 3);
   const auto sb = accepted(kServiceBackends, "openai");
   EXPECT_EQ(str(sb.at("status")), "True");
+  EXPECT_EQ(str(sb.at("message")), "AIServiceBackend accepted");
   EXPECT_EQ(sb.at("observedGeneration").as_int64(), 4);
-  EXPECT_EQ(server_.writes().size(), writes + 1);  // one patch, no Event
+  EXPECT_NE(sb.at("lastTransitionTime"),
+            accepted(kPolicies, "openai-key").at("lastTransitionTime"));
+  EXPECT_EQ(str(accepted(kRoutes, "chat").at("message")), "AIGatewayRoute accepted");
+  EXPECT_EQ(accepted(kRoutes, "chat").at("lastTransitionTime"), routeSince);  // still True
+  EXPECT_EQ(server_.writes().size(), writes + 3);  // three patches, no Event
   EXPECT_EQ(server_.objects(kEvents).size(), 1u);
+  sync();
+  EXPECT_EQ(load(), 0);
 
   // The route's generation moves, its status does not: lastTransitionTime is kept.
   auto route = *server_.object(kRoutes, "ai", "chat");
@@ -197,6 +207,7 @@ TEST(AcceptedConditionsTest, WarningsDoNotRejectAndErrorsJoin) {
   auto c = acceptedConditions(store, diagnostics);
   ASSERT_EQ(c.size(), 1u);  // only the kinds with status
   EXPECT_TRUE(c.begin()->second.accepted);
+  EXPECT_EQ(c.begin()->second.message, "AIGatewayRoute accepted with warnings: x: w");
   diagnostics.push_back(
       {config::Severity::Error, {"", 0, "AIGatewayRoute", "ai/chat", "spec.a"}, "bad"});
   diagnostics.push_back(
