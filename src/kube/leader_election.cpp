@@ -20,6 +20,23 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono;
 
+namespace {
+
+std::string stringAt(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::int64_t intAt(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  return 0;
+}
+
+}  // namespace
+
 std::string defaultIdentity() {
   if (const char* pod = std::getenv("POD_NAME"); pod && *pod) return pod;
   char host[256] = {};
@@ -112,9 +129,30 @@ void LeaderElector::start() {
 }
 
 void LeaderElector::stop() {
+  if (stopped_) return;
   stopped_ = true;
   timer_.cancel();
+  const bool wasLeader = leader_.load();
   setLeader(false, "stopped");
+  if (wasLeader) {
+    asio::co_spawn(
+        executor_, [self = shared_from_this()] { return self->release(); }, asio::detached);
+  }
+}
+
+asio::awaitable<void> LeaderElector::release() {
+  auto current = co_await client_->get(leasePath(), options_.requestTimeout);
+  if (!current || current->status != 200) co_return;
+  boost::system::error_code ec;
+  json::value lease = json::parse(current->body, ec);
+  if (ec || !lease.is_object()) co_return;
+  auto* spec = lease.as_object().if_contains("spec");
+  if (!spec || !spec->is_object() ||
+      stringAt(spec->get_object(), "holderIdentity") != options_.identity) {
+    co_return;
+  }
+  spec->as_object()["holderIdentity"] = "";
+  co_await client_->send("PUT", leasePath(), json::serialize(lease), {}, options_.requestTimeout);
 }
 
 asio::awaitable<void> LeaderElector::loop() {
@@ -128,23 +166,6 @@ asio::awaitable<void> LeaderElector::loop() {
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 }
-
-namespace {
-
-std::string stringAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::int64_t intAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-
-}  // namespace
 
 asio::awaitable<bool> LeaderElector::step() {
   auto self = shared_from_this();  // alive across the awaits

@@ -5,7 +5,8 @@
 // Every renew interval (jittered) the elector GETs the Lease; a missing Lease is created with this
 // replica as holder; a Lease this replica holds is renewed with an update carrying the
 // resourceVersion read; another holder's Lease is taken over only once its renewTime +
-// leaseDurationSeconds has passed. Leadership is lost at once when a renewal fails (transport
+// leaseDurationSeconds has passed (or at once when its holderIdentity is empty: released).
+// Leadership is lost at once when a renewal fails (transport
 // error, 409 Conflict, any non-2xx) or finds another holder.
 
 #include <boost/asio/any_io_executor.hpp>
@@ -49,8 +50,9 @@ class LeaderElector : public std::enable_shared_from_this<LeaderElector> {
                                                Callback onLose);
 
   void start();  // the acquire/renew loop on the executor
-  // From the executor; idempotent. A leader loses leadership (onLose) at once; the Lease is left
-  // to expire.
+  // From the executor; idempotent. A leader loses leadership (onLose) at once and then releases
+  // the Lease (holderIdentity emptied, when it still holds it) so another replica takes over at
+  // its next attempt instead of after leaseDurationSeconds.
   void stop();
 
   // One acquire-or-renew attempt (what the loop does each interval); true when leader after it.
@@ -64,6 +66,7 @@ class LeaderElector : public std::enable_shared_from_this<LeaderElector> {
   LeaderElector(boost::asio::any_io_executor executor, std::shared_ptr<ApiClient> client,
                 LeaderElectionOptions options, Callback onGain, Callback onLose);
   boost::asio::awaitable<void> loop();
+  boost::asio::awaitable<void> release();
   void setLeader(bool leader, std::string_view why);
   std::chrono::system_clock::time_point now() const;
 

@@ -67,13 +67,23 @@ TEST(LeaderElectionTest, TwoElectorsOneLeader) {
   EXPECT_EQ(writes.front(), "POST /apis/coordination.k8s.io/v1/namespaces/ai-gateway/leases");
 }
 
-TEST(LeaderElectionTest, AStoppedLeaderIsReplacedOnceItsLeaseExpires) {
+TEST(LeaderElectionTest, AStoppedLeaderReleasesTheLease) {
   Pair p;
   ASSERT_TRUE(p.step(0));
-  p.electors[0]->stop();  // stops at once, the Lease is left to expire
+  boost::asio::post(p.ioc, [&] { p.electors[0]->stop(); });
+  p.ioc.restart();
+  p.ioc.run();  // the release
   EXPECT_FALSE(p.electors[0]->isLeader());
   EXPECT_EQ(p.lost[0], 1);
-  p.clock += seconds(10);
+  EXPECT_EQ(p.holder(), "");
+  EXPECT_TRUE(p.step(1));  // at once, without waiting for the lease duration
+  EXPECT_EQ(p.holder(), "pod-b");
+}
+
+TEST(LeaderElectionTest, ALeaderThatVanishedIsReplacedOnceItsLeaseExpires) {
+  Pair p;
+  ASSERT_TRUE(p.step(0));
+  p.clock += seconds(10);   // pod-a is gone without releasing (killed)
   EXPECT_FALSE(p.step(1));  // renewTime + 15 s not passed yet
   p.clock += seconds(6);
   EXPECT_TRUE(p.step(1));  // within the lease duration of the last renewal + one interval
@@ -81,6 +91,8 @@ TEST(LeaderElectionTest, AStoppedLeaderIsReplacedOnceItsLeaseExpires) {
   EXPECT_EQ(p.gained[1], 1);
   auto lease = p.server.object(kLeases, "ai-gateway", "switchyard");
   EXPECT_EQ(lease->at("spec").at("leaseTransitions").as_int64(), 1);
+  EXPECT_FALSE(p.step(0));  // pod-a back: pod-b holds it
+  EXPECT_EQ(p.lost[0], 1);
 }
 
 TEST(LeaderElectionTest, ALeaderThatFindsAnotherHolderLosesAtOnce) {
