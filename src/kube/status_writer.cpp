@@ -53,6 +53,15 @@ bool sameCondition(const json::object* current, const AcceptedCondition& wanted)
          intAt(*current, "observedGeneration") == wanted.observedGeneration;
 }
 
+// At most `limit` bytes, cut on a UTF-8 boundary, "..." marking the cut: the API server refuses a
+// condition message over 32768 bytes; Event notes are kept to 1024 as events.k8s.io/v1 requires.
+std::string truncated(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
 std::string rfc3339Seconds(std::chrono::system_clock::time_point t) {
   auto text = formatMicroTime(std::chrono::floor<std::chrono::seconds>(t));
   return text.substr(0, 19) + "Z";
@@ -101,6 +110,7 @@ std::map<ObjectKey, AcceptedCondition> acceptedConditions(
     c.message += " with warnings: ";
     for (std::size_t i = 0; i < texts.size(); ++i) c.message += (i ? "; " : "") + texts[i];
   }
+  for (auto& [key, c] : out) c.message = truncated(c.message, 32768);
   return out;
 }
 
@@ -182,7 +192,7 @@ std::vector<StatusChange> StatusWriter::plan(const ObjectStore& store,
                                           {"uid", meta ? stringAt(*meta, "uid") : ""},
                                           {"resourceVersion", rv}}},
           {"reason", "ConfigurationRejected"},
-          {"message", wanted.message},
+          {"message", truncated(wanted.message, 1024)},
           {"type", "Warning"},
           {"count", 1},
           {"firstTimestamp", stamp},

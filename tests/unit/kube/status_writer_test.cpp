@@ -216,6 +216,12 @@ TEST(AcceptedConditionsTest, WarningsDoNotRejectAndErrorsJoin) {
   EXPECT_FALSE(c.begin()->second.accepted);
   EXPECT_EQ(c.begin()->second.message, "spec.a: bad; worse");
   EXPECT_EQ(c.begin()->second.observedGeneration, 2);
+
+  diagnostics.push_back(
+      {config::Severity::Error, {"", 0, "AIGatewayRoute", "ai/chat", ""}, std::string(40000, 'x')});
+  c = acceptedConditions(store, diagnostics);
+  EXPECT_EQ(c.begin()->second.message.size(), 32768u);  // what the API server accepts
+  EXPECT_TRUE(c.begin()->second.message.ends_with("..."));
 }
 
 }  // namespace
