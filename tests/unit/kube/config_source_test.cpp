@@ -211,6 +211,7 @@ TEST_F(ConfigSourceTest, TheLeaderWritesTheAcceptedConditionOnceAndEventsAReject
   // The watch events of its own writes reload the store; nothing is written again.
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(statusPatches(server_), 3);
+  EXPECT_EQ(source_->loads(), 1);  // a status-only change is stored, not loaded again
 
   server_.put(kRoutes, route("gpt-4.1", "banana"));  // rejected: the route is at fault
   ASSERT_TRUE(waitFor([&] { return acceptedStatus(server_, kRoutes, "chat") == "False"; }));
