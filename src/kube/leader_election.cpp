@@ -113,6 +113,19 @@ system_clock::time_point LeaderElector::now() const {
 }
 
 void LeaderElector::setLeader(bool leader, std::string_view why) {
+  // A failure that keeps this replica from leading (RBAC, no coordination API) is logged once per
+  // distinct reason, even when it was not leader: otherwise status would silently never be written.
+  const bool failure = why.find("failed") != std::string_view::npos ||
+                       why.find("answered HTTP") != std::string_view::npos;
+  if (!failure) {
+    lastFailure_.clear();
+  } else if (!leader_.load() && why != lastFailure_) {
+    lastFailure_ = std::string(why);
+    if (options_.log) {
+      options_.log("cannot take the Lease " + options_.ns + "/" + options_.name + ": " +
+                   std::string(why));
+    }
+  }
   if (leader_.exchange(leader) == leader) return;
   if (options_.log) {
     options_.log((leader ? "became the leader (Lease " : "stopped being the leader (Lease ") +

@@ -77,6 +77,7 @@ class LeaderElector : public std::enable_shared_from_this<LeaderElector> {
   boost::asio::steady_timer timer_;
   std::atomic<bool> leader_{false};
   bool stopped_ = false;
+  std::string lastFailure_;  // the last failure logged while not leader
 };
 
 // $POD_NAME when set, else "HOSTNAME-PID".

@@ -126,6 +126,23 @@ TEST(LeaderElectionTest, AnUnreachableServerIsNotLeadership) {
   EXPECT_EQ(p.lost[0], 1);
 }
 
+TEST(LeaderElectionTest, AFailureToLeadIsLoggedOnceWhileItLasts) {
+  FakeApiServer server(serverCert());
+  server.requireToken("other");  // every call answers 401, as RBAC would refuse
+  boost::asio::io_context ioc;
+  auto client = ApiClient::create(ioc.get_executor(), accessTo(server));
+  std::vector<std::string> logs;
+  LeaderElectionOptions options;
+  options.ns = "ai-gateway";
+  options.identity = "pod-a";
+  options.log = [&](std::string_view line) { logs.emplace_back(line); };
+  auto elector = LeaderElector::create(ioc.get_executor(), *client, options, {}, {});
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(runAwaitable(ioc, elector->step()));
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_NE(logs[0].find("cannot take the Lease ai-gateway/switchyard"), std::string::npos);
+  EXPECT_NE(logs[0].find("401"), std::string::npos) << logs[0];
+}
+
 TEST(LeaderElectionTest, TheLoopRenewsOnRealTimers) {
   FakeApiServer server(serverCert());
   IoThread io;
