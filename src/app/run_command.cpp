@@ -108,6 +108,8 @@ int runFromKubernetes(RunOptions options) {
   sourceOptions.access = std::move(*access);
   sourceOptions.namespaces = options.kubernetes.namespaces;
   sourceOptions.render.gateway = options.kubernetes.gateway;
+  // One replica (the Lease's holder, in the pod's or the context's namespace) writes status.
+  sourceOptions.writeStatus = true;
   auto source = kube::ConfigSource::start(
       std::move(sourceOptions), [&gateway](config::LoadResult result) { gateway.apply(result); });
   if (!source) {

@@ -92,14 +92,22 @@ struct ApiClient::Impl {
   }
 
   asio::awaitable<core::Result<std::unique_ptr<Stream>>> sendRequest(
-      const std::string& target, std::chrono::milliseconds timeout) {
+      const std::string& target, std::chrono::milliseconds timeout,
+      http::verb method = http::verb::get, std::string body = {},
+      const std::string& contentType = {}) {
     auto stream = co_await connect(timeout);
     if (!stream) co_return stream.error();
-    http::request<http::empty_body> request{http::verb::get, access.basePath + target, 11};
+    http::request<http::string_body> request{method, access.basePath + target, 11};
     request.set(http::field::host, authorityOf(access));
     request.set(http::field::user_agent, "switchyard");
     request.set(http::field::accept, "application/json");
     if (access.token) request.set(http::field::authorization, "Bearer " + access.token->current());
+    if (method != http::verb::get) {
+      request.set(http::field::content_type,
+                  contentType.empty() ? std::string("application/json") : contentType);
+      request.body() = std::move(body);
+      request.prepare_payload();
+    }
     error_code ec;
     co_await http::async_write(**stream, request, redirect(ec));
     if (ec) co_return transportError(ErrorKind::UpstreamReset, where + " " + target, ec);
@@ -149,7 +157,18 @@ core::Result<std::shared_ptr<ApiClient>> ApiClient::create(asio::any_io_executor
 
 asio::awaitable<core::Result<ApiResponse>> ApiClient::get(std::string target,
                                                           std::chrono::milliseconds timeout) {
-  auto stream = co_await impl_->sendRequest(target, timeout);
+  co_return co_await send("GET", std::move(target), {}, {}, timeout);
+}
+
+asio::awaitable<core::Result<ApiResponse>> ApiClient::send(std::string method, std::string target,
+                                                           std::string body,
+                                                           std::string contentType,
+                                                           std::chrono::milliseconds timeout) {
+  const auto verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) {
+    co_return core::Error::make(ErrorKind::Internal, "unknown HTTP method " + method);
+  }
+  auto stream = co_await impl_->sendRequest(target, timeout, verb, std::move(body), contentType);
   if (!stream) co_return stream.error();
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -157,7 +176,8 @@ asio::awaitable<core::Result<ApiResponse>> ApiClient::get(std::string target,
   error_code ec;
   co_await http::async_read(**stream, buffer, parser, redirect(ec));
   if (ec) {
-    co_return transportError(ErrorKind::UpstreamReset, impl_->where + " GET " + target, ec);
+    co_return transportError(ErrorKind::UpstreamReset, impl_->where + " " + method + " " + target,
+                             ec);
   }
   beast::get_lowest_layer(**stream).close();
   ApiResponse response;

@@ -42,6 +42,12 @@ class ApiClient {
   boost::asio::awaitable<core::Result<ApiResponse>> get(std::string target,
                                                         std::chrono::milliseconds timeout);
 
+  // Any method with a JSON body (POST, PUT, PATCH with `contentType`
+  // "application/merge-patch+json"); the whole response is read, as for get().
+  boost::asio::awaitable<core::Result<ApiResponse>> send(std::string method, std::string target,
+                                                         std::string body, std::string contentType,
+                                                         std::chrono::milliseconds timeout);
+
   // GET `target` (a watch) and read only the head; the body is read line by line from the stream.
   boost::asio::awaitable<core::Result<WatchStream>> openWatch(std::string target,
                                                               std::chrono::milliseconds timeout);

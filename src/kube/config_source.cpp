@@ -44,6 +44,7 @@ void ConfigSource::stop() {
   if (stopped_.exchange(true)) return;
   asio::post(ioc_, [this] {
     retryTimer_.cancel();
+    if (elector_) elector_->stop();
     if (watcher_) watcher_->stop();
   });
   // The watches end soon after; a connection that does not is cut when the context stops.
@@ -77,10 +78,11 @@ asio::awaitable<void> ConfigSource::begin() {
       WatcherOptions watcherOptions = options_.watcher;
       watcherOptions.namespaces = options_.namespaces;
       watcherOptions.log = [this](std::string_view message) { log(jsonLogLine("warn", message)); };
-      watcher_ = Watcher::create(ioc_.get_executor(), client_, std::move(found->kinds),
-                                 std::move(watcherOptions),
-                                 [this](const ObjectStore& store) { loaded(store); });
+      watcher_ =
+          Watcher::create(ioc_.get_executor(), client_, found->kinds, std::move(watcherOptions),
+                          [this](const ObjectStore& store) { loaded(store); });
       if (stopped_) co_return;
+      if (options_.writeStatus) startStatus(found->kinds);
       watcher_->start();
       co_return;
     }
@@ -93,10 +95,43 @@ asio::awaitable<void> ConfigSource::begin() {
   }
 }
 
+void ConfigSource::startStatus(const std::vector<ServedKind>& kinds) {
+  StatusWriterOptions writerOptions;
+  for (const auto& kind : kinds) {
+    if (hasStatus(kind.kind)) writerOptions.kinds.push_back(kind);
+  }
+  LeaderElectionOptions electionOptions = options_.leaderElection;
+  if (electionOptions.ns.empty()) electionOptions.ns = options_.access.ns;
+  if (electionOptions.ns.empty()) electionOptions.ns = "default";
+  if (electionOptions.identity.empty()) electionOptions.identity = defaultIdentity();
+  electionOptions.log = [this](std::string_view message) { log(jsonLogLine("info", message)); };
+  writerOptions.instance = electionOptions.identity;
+  writerOptions.requestTimeout = options_.watcher.requestTimeout;
+  writerOptions.log = [this](std::string_view message) { log(jsonLogLine("warn", message)); };
+  statusWriter_ = StatusWriter::create(ioc_.get_executor(), client_, std::move(writerOptions));
+  elector_ = LeaderElector::create(
+      ioc_.get_executor(), client_, std::move(electionOptions),
+      [this] {
+        leader_ = true;
+        statusWriter_->setLeader(true);
+        if (lastStore_) statusWriter_->submit(*lastStore_, lastDiagnostics_);
+      },
+      [this] {
+        leader_ = false;
+        statusWriter_->setLeader(false);
+      });
+  elector_->start();
+}
+
 void ConfigSource::loaded(const ObjectStore& store) {
   auto result = loadFromStore(store, options_.render);
   for (const auto& d : result.diagnostics) {
     log(jsonLogLine(d.severity == config::Severity::Error ? "error" : "warn", d.format()));
+  }
+  if (statusWriter_) {
+    lastStore_ = &store;
+    lastDiagnostics_ = result.diagnostics;
+    statusWriter_->submit(store, lastDiagnostics_);
   }
   loads_.fetch_add(1);
   if (onLoad_) onLoad_(std::move(result));

@@ -19,7 +19,9 @@
 
 #include "config/loader.hpp"
 #include "kube/kube_config.hpp"
+#include "kube/leader_election.hpp"
 #include "kube/manifest_render.hpp"
+#include "kube/status_writer.hpp"
 #include "kube/watcher.hpp"
 
 namespace switchyard::kube {
@@ -32,6 +34,12 @@ struct ConfigSourceOptions {
   // Discovery is retried with this back-off until it answers (the API server may not be up yet).
   BackoffOptions discoveryBackoff{std::chrono::milliseconds(500), std::chrono::seconds(30), 0.5};
   std::function<void(std::string_view)> log;  // one JSON line each; stderr when empty
+  // Status: leader election on a Lease beside the watcher, and while leader the Accepted
+  // condition (and ConfigurationRejected Events) written from every load. The Lease's namespace
+  // is leaderElection.ns, else the access's (the pod's, or the kubeconfig context's), else
+  // "default"; its `log` is set here.
+  bool writeStatus = false;
+  LeaderElectionOptions leaderElection;
 };
 
 class ConfigSource {
@@ -48,14 +56,17 @@ class ConfigSource {
   void stop();  // from any thread; idempotent
   // How many times the store was loaded: 0 until the first full sync.
   int loads() const { return loads_.load(); }
+  // With writeStatus: whether this replica holds the Lease now.
+  bool isLeader() const { return leader_.load(); }
 
   ConfigSource(const ConfigSource&) = delete;
   ConfigSource& operator=(const ConfigSource&) = delete;
 
  private:
   ConfigSource(ConfigSourceOptions options, OnLoad onLoad);
-  boost::asio::awaitable<void> begin();   // discovery (retried), then the watcher
-  void loaded(const ObjectStore& store);  // the watcher's onChange
+  boost::asio::awaitable<void> begin();                    // discovery (retried), then the watcher
+  void loaded(const ObjectStore& store);                   // the watcher's onChange
+  void startStatus(const std::vector<ServedKind>& kinds);  // the elector and the status writer
   void log(const std::string& line);
 
   ConfigSourceOptions options_;
@@ -63,9 +74,14 @@ class ConfigSource {
   boost::asio::io_context ioc_;
   boost::asio::steady_timer retryTimer_{ioc_};
   std::shared_ptr<ApiClient> client_;
-  std::shared_ptr<Watcher> watcher_;  // set on the source's thread once discovery answered
+  std::shared_ptr<Watcher> watcher_;        // set on the source's thread once discovery answered
+  std::shared_ptr<LeaderElector> elector_;  // with writeStatus, once discovery answered
+  std::shared_ptr<StatusWriter> statusWriter_;
+  const ObjectStore* lastStore_ = nullptr;  // the watcher's, after the first load
+  std::vector<config::Diagnostic> lastDiagnostics_;
   std::atomic<bool> stopped_{false};
   std::atomic<int> loads_{0};
+  std::atomic<bool> leader_{false};
   std::atomic<bool> finished_{false};  // the thread's run() returned
   std::thread thread_;
 };

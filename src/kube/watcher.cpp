@@ -74,6 +74,19 @@ struct Watcher::Informer {
 
 namespace {
 
+// The two objects differ at most in status and metadata.resourceVersion / managedFields.
+bool sameButStatus(const boost::json::object& a, const boost::json::object& b) {
+  auto strip = [](boost::json::object o) {
+    o.erase("status");
+    if (auto* meta = o.if_contains("metadata"); meta && meta->is_object()) {
+      meta->as_object().erase("resourceVersion");
+      meta->as_object().erase("managedFields");
+    }
+    return o;
+  };
+  return strip(a) == strip(b);
+}
+
 // The object as stored: apiVersion and kind filled in (list items may lack them), no
 // managedFields. nullopt when it has no name.
 std::optional<std::pair<ObjectKey, json::object>> normalize(const ServedKind& kind,
@@ -433,7 +446,10 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
       if (kind == "DELETED") {
         didChange = store_.remove(entry->first);
       } else if (kind == "ADDED" || kind == "MODIFIED") {
-        didChange = store_.put(entry->first, std::move(entry->second));
+        // A status write (the gateway's own, mostly) is stored but loads nothing again.
+        const auto* old = store_.find(entry->first);
+        const bool statusOnly = old && sameButStatus(*old, entry->second);
+        didChange = store_.put(entry->first, std::move(entry->second)) && !statusOnly;
       }
       if (didChange && inf.scope.name.empty()) reconcileNamed();
       if (didChange) changed();

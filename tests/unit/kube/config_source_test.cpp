@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <thread>
 
 #include "test_env.hpp"
 
@@ -65,9 +66,13 @@ class ConfigSourceTest : public ::testing::Test {
     server_.put(kRoutes, route("gpt-4o"));
   }
 
-  void start() {
+  void start(bool writeStatus = false) {
     ConfigSourceOptions options;
     options.access = accessTo(server_);
+    options.access.ns = "ai-gateway";
+    options.writeStatus = writeStatus;
+    options.leaderElection.identity = "pod-a";
+    options.leaderElection.renewInterval = 50ms;
     options.watcher.debounce = 20ms;
     options.watcher.backoff = BackoffOptions{20ms, 200ms, 0.5};
     options.watcher.random = [] { return 0.5; };
@@ -174,6 +179,48 @@ TEST_F(ConfigSourceTest, DiscoveryIsRetriedUntilTheServerAnswers) {
   EXPECT_FALSE(published());
   server_.refuseConnections(false);
   ASSERT_TRUE(waitFor([&] { return serves("gpt-4o"); }, 5s));
+}
+
+std::string acceptedStatus(FakeApiServer& server, const std::string& collection,
+                           const std::string& name) {
+  const auto o = server.object(collection, "ai", name);
+  if (!o || !o->contains("status")) return "";
+  for (const auto& c : o->at("status").at("conditions").as_array()) {
+    const auto& condition = c.as_object();
+    if (condition.at("type").as_string() == "Accepted") {
+      return std::string(condition.at("status").as_string());
+    }
+  }
+  return "";
+}
+
+int statusPatches(FakeApiServer& server) {
+  int n = 0;
+  for (const auto& w : server.writes()) n += w.rfind("PATCH ", 0) == 0 ? 1 : 0;
+  return n;
+}
+
+TEST_F(ConfigSourceTest, TheLeaderWritesTheAcceptedConditionOnceAndEventsARejection) {
+  start(true);
+  ASSERT_TRUE(waitFor([&] { return source_->isLeader(); }));
+  EXPECT_TRUE(server_.object("/apis/coordination.k8s.io/v1/leases", "ai-gateway", "switchyard"));
+  ASSERT_TRUE(waitFor([&] { return acceptedStatus(server_, kRoutes, "chat") == "True"; }));
+  EXPECT_TRUE(
+      waitFor([&] { return acceptedStatus(server_, kServiceBackends, "openai") == "True"; }));
+  EXPECT_TRUE(waitFor([&] { return acceptedStatus(server_, kPolicies, "openai-key") == "True"; }));
+  // The watch events of its own writes reload the store; nothing is written again.
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(statusPatches(server_), 3);
+  EXPECT_EQ(source_->loads(), 1);  // a status-only change is stored, not loaded again
+
+  server_.put(kRoutes, route("gpt-4.1", "banana"));  // rejected: the route is at fault
+  ASSERT_TRUE(waitFor([&] { return acceptedStatus(server_, kRoutes, "chat") == "False"; }));
+  ASSERT_TRUE(waitFor([&] { return server_.objects("/api/v1/events").size() == 1; }));
+  EXPECT_EQ(server_.objects("/api/v1/events")[0].at("reason").as_string(), "ConfigurationRejected");
+  EXPECT_EQ(acceptedStatus(server_, kServiceBackends, "openai"), "True");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(statusPatches(server_), 4);
+  EXPECT_TRUE(serves("gpt-4o"));  // serving does not depend on any of this
 }
 
 TEST(JsonLogLine, EscapesTheMessage) {

@@ -15,9 +15,11 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <cstdio>
+#include <utility>
 
 namespace switchyard::kube::testing {
 
@@ -72,6 +74,11 @@ json::object status(int code, const std::string& reason, const std::string& mess
                       {"message", message}, {"reason", reason},   {"code", code}};
 }
 
+json::value FakeApiServerStatus(int code, const std::string& name) {
+  return code == 404 ? status(404, "NotFound", "\"" + name + "\" not found")
+                     : status(code, "MethodNotAllowed", "the server does not allow this method");
+}
+
 }  // namespace
 
 struct FakeApiServer::Watch {
@@ -118,6 +125,10 @@ void FakeApiServer::serveGroup(const std::string& group, const std::vector<std::
 
 std::string FakeApiServer::put(const std::string& collection, json::object object) {
   std::lock_guard lock(mutex_);
+  return store(collection, std::move(object));
+}
+
+std::string FakeApiServer::store(const std::string& collection, json::object object) {
   auto& meta = object["metadata"].as_object();
   const std::string ns(meta["namespace"].as_string());
   const std::string name(meta["name"].as_string());
@@ -179,6 +190,114 @@ void FakeApiServer::endWatches() {
 void FakeApiServer::refuseConnections(bool yes) {
   std::lock_guard lock(mutex_);
   refuse_ = yes;
+}
+
+void FakeApiServer::conflictNextUpdate() {
+  std::lock_guard lock(mutex_);
+  conflictNext_ = true;
+}
+
+std::optional<json::object> FakeApiServer::object(const std::string& collection,
+                                                  const std::string& ns,
+                                                  const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  const auto c = collections_.find(collection);
+  if (c == collections_.end()) return std::nullopt;
+  const auto it = c->second.find({ns, name});
+  if (it == c->second.end()) return std::nullopt;
+  return it->second.value;
+}
+
+std::vector<json::object> FakeApiServer::objects(const std::string& collection) const {
+  std::lock_guard lock(mutex_);
+  std::vector<json::object> out;
+  const auto c = collections_.find(collection);
+  if (c == collections_.end()) return out;
+  for (const auto& [key, object] : c->second) out.push_back(object.value);
+  return out;
+}
+
+std::vector<std::string> FakeApiServer::writes() const {
+  std::lock_guard lock(mutex_);
+  return writes_;
+}
+
+namespace {
+
+void mergePatch(json::object& target, const json::object& patch) {
+  for (const auto& [key, value] : patch) {
+    if (value.is_null()) {
+      target.erase(key);
+    } else if (value.is_object() && target.contains(key) && target.at(key).is_object()) {
+      mergePatch(target.at(key).as_object(), value.get_object());
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+}  // namespace
+
+std::pair<unsigned, json::value> FakeApiServer::writeObject(const std::string& method,
+                                                            const std::string& collection,
+                                                            const std::string& ns,
+                                                            const std::string& name, bool status,
+                                                            const std::string& body) {
+  auto& objects = collections_[collection];
+  const auto found = objects.find({ns, name});
+  if (method == "GET") {
+    if (found == objects.end() || status) return {404, FakeApiServerStatus(404, name)};
+    return {200, found->second.value};
+  }
+  error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) {
+    return {400,
+            json::value(json::object{{"kind", "Status"}, {"code", 400}, {"reason", "BadRequest"}})};
+  }
+  json::object object = parsed.as_object();
+  if (method == "POST") {
+    if (!name.empty() || status) return {405, FakeApiServerStatus(405, "")};
+    auto& meta = object["metadata"].as_object();
+    meta["namespace"] = ns;
+    const std::string objectName(meta["name"].as_string());
+    if (objects.contains({ns, objectName})) {
+      return {409, json::value(json::object{
+                       {"kind", "Status"}, {"code", 409}, {"reason", "AlreadyExists"}})};
+    }
+    meta["uid"] = "uid-" + objectName;
+    meta["generation"] = 1;
+    store(collection, object);
+    return {201, collections_[collection][{ns, objectName}].value};
+  }
+  if (found == objects.end()) return {404, FakeApiServerStatus(404, name)};
+  json::object current = found->second.value;
+  if (method == "PUT" && !status) {
+    const auto& meta = object["metadata"].as_object();
+    const auto* rv = meta.if_contains("resourceVersion");
+    const bool stale = !rv || !rv->is_string() ||
+                       rv->get_string() != current["metadata"].as_object()["resourceVersion"];
+    if (std::exchange(conflictNext_, false) || stale) {
+      return {409,
+              json::value(json::object{{"kind", "Status"}, {"code", 409}, {"reason", "Conflict"}})};
+    }
+    auto& newMeta = object["metadata"].as_object();
+    newMeta["namespace"] = ns;
+    newMeta["uid"] = current["metadata"].as_object()["uid"];
+    store(collection, object);
+    return {200, collections_[collection][{ns, name}].value};
+  }
+  if (method == "PATCH" && status) {
+    if (const auto* patch = object.if_contains("status"); patch && patch->is_object()) {
+      if (!current.contains("status") || !current["status"].is_object()) {
+        current["status"] = json::object{};
+      }
+      mergePatch(current["status"].as_object(), patch->get_object());
+    }
+    store(collection, current);
+    return {200, collections_[collection][{ns, name}].value};
+  }
+  return {405, FakeApiServerStatus(405, "")};
 }
 
 std::vector<std::string> FakeApiServer::requests() const {
@@ -272,6 +391,34 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
   if (!initial.empty()) {
     co_await respond(401, status(401, "Unauthorized", "Unauthorized"));
     co_return;
+  }
+
+  {
+    // A named namespaced object (GET, PUT, PATCH …/status) or a POST to a namespaced collection.
+    std::vector<std::string> parts;
+    for (std::size_t at = 1; at <= path.size();) {
+      const auto next = path.find('/', at);
+      parts.push_back(path.substr(at, next == std::string::npos ? std::string::npos : next - at));
+      if (next == std::string::npos) break;
+      at = next + 1;
+    }
+    const std::size_t prefix = !parts.empty() && parts[0] == "api" ? 2 : 3;
+    const std::string method(request.method_string());
+    const bool named = parts.size() >= prefix + 4 && parts[prefix] == "namespaces";
+    if ((method != "GET" || named) && parts.size() >= prefix + 3 && parts[prefix] == "namespaces") {
+      const std::string collection = "/" + parts[0] + "/" + parts[1] +
+                                     (prefix == 3 ? "/" + parts[2] : "") + "/" + parts[prefix + 2];
+      const std::string name = parts.size() > prefix + 3 ? parts[prefix + 3] : "";
+      const bool isStatus = parts.size() > prefix + 4 && parts[prefix + 4] == "status";
+      std::pair<unsigned, json::value> answer;
+      {
+        std::lock_guard lock(mutex_);
+        if (method != "GET") writes_.push_back(method + " " + target);
+        answer = writeObject(method, collection, parts[prefix + 1], name, isStatus, request.body());
+      }
+      co_await respond(answer.first, answer.second);
+      co_return;
+    }
   }
 
   json::value body;

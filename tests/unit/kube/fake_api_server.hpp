@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,7 +61,16 @@ class FakeApiServer {
   // Refuse new connections (closed right after accept) while true.
   void refuseConnections(bool yes);
 
+  // The next PUT (an update) answers 409 Conflict whatever its resourceVersion.
+  void conflictNextUpdate();
+  // The object stored under `collection`, nullopt when absent.
+  std::optional<boost::json::object> object(const std::string& collection, const std::string& ns,
+                                            const std::string& name) const;
+  // Every object of a collection (events: "/api/v1/events"), in key order.
+  std::vector<boost::json::object> objects(const std::string& collection) const;
+
   std::vector<std::string> requests() const;  // every request target, in order
+  std::vector<std::string> writes() const;    // "METHOD target" of each POST, PUT and PATCH
   std::vector<std::string> tokensSeen() const;
   int openWatches() const;
   std::string resourceVersion() const;
@@ -80,6 +90,13 @@ class FakeApiServer {
   boost::asio::awaitable<void> acceptLoop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
   void notify(const Event& event);  // with mutex_ held
+  // With mutex_ held: a named object's GET, or a POST, PUT or PATCH (merge patch, /status).
+  std::pair<unsigned, boost::json::value> writeObject(const std::string& method,
+                                                      const std::string& collection,
+                                                      const std::string& ns,
+                                                      const std::string& name, bool status,
+                                                      const std::string& body);
+  std::string store(const std::string& collection, boost::json::object object);  // mutex_ held
   void wakeAll();
 
   boost::asio::io_context ioc_;
@@ -97,6 +114,8 @@ class FakeApiServer {
   bool refuse_ = false;
   std::vector<std::shared_ptr<Watch>> watches_;
   std::vector<std::string> requests_;
+  std::vector<std::string> writes_;
+  bool conflictNext_ = false;
   std::vector<std::string> tokens_;
   std::thread thread_;
 };
