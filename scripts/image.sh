@@ -33,7 +33,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# Podman settings this kind of machine needs (docs: /work/shared/notes/kubernetes.md §1): crun
+# Podman settings this kind of machine needs (measured here): crun
 # refuses hybrid cgroups, so runc; the shell lacks CAP_SYS_RESOURCE, so ulimits no higher than ours.
 mkdir -p "$cache"
 nofile=$(ulimit -Hn); [[ $nofile == unlimited || $nofile -gt 1048576 ]] && nofile=1048576
