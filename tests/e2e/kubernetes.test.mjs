@@ -226,15 +226,16 @@ test('a kubectl patch of the priorities is served within 1 s, with no failed req
   const times = [];
   try {
     await until('load running', async () => load.results.length > 8);
-    for (let i = 0; i < 10; i++) times.push(await switchTo(load, i % 2 === 0 ? 'gemini-b' : 'gemini-a'));
+    for (let i = 0; i < 20; i++) times.push(await switchTo(load, i % 2 === 0 ? 'gemini-b' : 'gemini-a'));
   } finally {
     await load.stop();
   }
   const sorted = [...times].sort((x, y) => x - y);
-  const median = (sorted[4] + sorted[5]) / 2;
-  console.log(`# patch -> served (ms) over 10 changes: median ${median.toFixed(0)}, max ${sorted[9].toFixed(0)} [${times.map((t) => t.toFixed(0)).join(', ')}]; ${load.results.length} requests`);
+  const median = (sorted[9] + sorted[10]) / 2;
+  const max = sorted.at(-1);
+  console.log(`# patch -> served (ms) over 20 changes: median ${median.toFixed(0)}, max ${max.toFixed(0)} [${times.map((t) => t.toFixed(0)).join(', ')}]; ${load.results.length} requests`);
   assert.deepEqual(load.failures(), []);
-  assert.ok(sorted[9] < 1000, `slowest change took ${sorted[9].toFixed(0)} ms`);
+  assert.ok(max < 1000, `slowest change took ${max.toFixed(0)} ms`);
   // The route now serves gemini-a (an even number of switches from a).
 });
 
