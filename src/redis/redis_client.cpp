@@ -19,6 +19,7 @@
 #include <hiredis/async.h>
 
 #include "redis/asio_adapter.hpp"
+#include "redis/backoff.hpp"
 #include "redis/window_counter.hpp"
 
 namespace switchyard::redis {
@@ -97,7 +98,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
         connectTimer_(executor),
         backoffTimer_(executor),
         commandTimer_(executor),
-        random_(std::random_device{}()) {
+        backoff_(options.backoffFirst, options.backoffMax, std::random_device{}()) {
     where_ = url_.host.find(':') != std::string::npos ? "[" + url_.host + "]" : url_.host;
     where_ += ":" + std::to_string(url_.port);
   }
@@ -285,7 +286,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     connecting_ = false;
     ready_ = true;
     connected_.store(true, std::memory_order_relaxed);
-    failuresInRow_ = 0;
+    backoff_.reset();
     connectTimer_.cancel();
     ++stats_.connects;
     if (observer_) observer_->onConnected();
@@ -318,7 +319,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     lastError_ = std::move(reason);
     if (wasReady) {
       ++stats_.disconnects;
-      failuresInRow_ = 0;
+      backoff_.reset();
       if (observer_) observer_->onDisconnected(lastError_);
     } else {
       ++stats_.connectFailures;
@@ -329,12 +330,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void scheduleReconnect() {
-    auto delay = options_.backoffFirst;
-    for (unsigned i = 0; i < failuresInRow_ && delay < options_.backoffMax; ++i) delay *= 2;
-    delay = std::min(delay, options_.backoffMax);
-    ++failuresInRow_;
-    std::uniform_int_distribution<std::int64_t> jitter(delay.count() / 2, delay.count());
-    backoffTimer_.expires_after(std::chrono::milliseconds(jitter(random_)));
+    backoffTimer_.expires_after(backoff_.next());
     backoffTimer_.async_wait(
         [weak = weak_from_this(), attempt = attempt_](const boost::system::error_code& ec) {
           auto self = weak.lock();
@@ -480,7 +476,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   asio::steady_timer connectTimer_;
   asio::steady_timer backoffTimer_;
   asio::steady_timer commandTimer_;
-  std::minstd_rand random_;
+  Backoff backoff_;
 
   std::atomic<bool> connected_{false};  // mirrors ready_ for other threads
   std::string lastError_;
@@ -491,7 +487,6 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   bool connecting_ = false;
   bool ready_ = false;         // AUTH, SELECT and PING answered: commands may go
   std::uint64_t attempt_ = 0;  // bumped per attempt and failure: older handlers see they are stale
-  unsigned failuresInRow_ = 0;
   std::size_t addressTurn_ = 0;
   int handshakeLeft_ = 0;
   std::string queuedError_;  // the first error queued in the current transaction
