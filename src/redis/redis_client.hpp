@@ -8,7 +8,8 @@
 //
 // Threads: construct anywhere; call and destroy on the executor's thread (or while its io_context
 // is not running), and destroy before the io_context. Completion handlers run on the executor,
-// never inside the call that started the command.
+// never inside the call that started the command. hiredis writes with write(2), so the process
+// must ignore SIGPIPE (main() does) or a write to a reset connection would end it.
 
 #include <boost/asio/any_io_executor.hpp>
 
