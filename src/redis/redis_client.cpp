@@ -129,6 +129,12 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
         return;
       }
     }
+    if (updates.empty()) {  // nothing to ask: answered without a round trip
+      asio::post(executor_, [weak = weak_from_this(), handler = std::move(handler)]() mutable {
+        if (auto self = weak.lock(); self && !self->closing_) deliver(handler, {});
+      });
+      return;
+    }
     if (!ready_) {
       postFailure(std::move(handler), RedisFailure::NotConnected,
                   "redis " + where_ + " not connected (" +
@@ -141,17 +147,17 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
                       " commands already waiting for an answer");
       return;
     }
-    if (updates.empty()) {  // nothing to ask: answered without a round trip
-      asio::post(executor_, [weak = weak_from_this(), handler = std::move(handler)]() mutable {
-        if (auto self = weak.lock(); self && !self->closing_) deliver(handler, {});
-      });
-      return;
-    }
     if (!queueWindowTransaction(context_, updates, &Impl::onQueued, &Impl::onExec, nullptr)) {
       // hiredis refuses commands only on a context that is going down.
+      // Dropped from the loop, not here: freeing the context calls the handlers of the commands
+      // in flight, which must not run inside this call.
       postFailure(std::move(handler), RedisFailure::ConnectionLost,
                   "redis " + where_ + ": connection lost");
-      linkFailed("hiredis refused a command", /*hiredisFrees=*/false);
+      asio::post(executor_, [weak = weak_from_this(), context = context_] {
+        auto self = weak.lock();
+        if (self && !self->closing_ && self->context_ == context)
+          self->linkFailed("hiredis refused a command", /*hiredisFrees=*/false);
+      });
       return;
     }
     pending_.push_back(Pending{std::move(handler), SteadyClock::now(), updates.size()});
