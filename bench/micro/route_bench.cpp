@@ -25,18 +25,18 @@ void BM_RouteLookup(benchmark::State& state, std::string_view model) {
     state.SkipWithError("micro/data/routes.yaml does not load");
     return;
   }
-  const config::Snapshot& snapshot = *loaded.snapshot;
+  const route::RouteTable table(*loaded.snapshot);
   auto header = [&](std::string_view name) {
     return name == "x-ai-eg-model" ? model : std::string_view();
   };
-  if (!route::findRule(snapshot, header)) {
+  if (!table.find(header).rule) {
     state.SkipWithError("no rule for the model");
     return;
   }
   std::minstd_rand random(1);
   AllocationMeter meter;
   for (auto _ : state) {
-    const config::Rule* rule = route::findRule(snapshot, header);
+    const config::Rule* rule = table.find(header).rule;
     auto plan = route::planAttempts(*rule, random);
     benchmark::DoNotOptimize(plan);
   }
@@ -88,7 +88,8 @@ void BM_RouteLookupAtScale(benchmark::State& state, int routes, bool regexEveryT
   auto header = [&](std::string_view name) {
     return name == "x-ai-eg-model" ? std::string_view(model) : std::string_view();
   };
-  const auto found = route::findRoute(snapshot, header);
+  const route::RouteTable table(snapshot);
+  const auto found = table.find(header);
   const auto* want = expected >= 0 ? &snapshot.routes[static_cast<std::size_t>(expected)] : nullptr;
   if (found.route != want) {
     state.SkipWithError("the lookup selects the wrong route");
@@ -96,7 +97,7 @@ void BM_RouteLookupAtScale(benchmark::State& state, int routes, bool regexEveryT
   }
   AllocationMeter meter;
   for (auto _ : state) {
-    auto match = route::findRoute(snapshot, header);
+    auto match = table.find(header);
     benchmark::DoNotOptimize(match);
   }
   meter.report(state);
