@@ -71,7 +71,7 @@ void BM_RouteLookupAtScale(benchmark::State& state, int routes, bool regexEveryT
   shape.routes = routes;
   shape.regexEveryTenth = regexEveryTenth;
   config::LoadOptions options;
-  options.texts = {{"generated.yaml", generateRoutes(shape)}};
+  options.texts = routesAsYamlFile(shape);
   options.getenv = [](std::string_view) { return std::nullopt; };
   const auto loaded = config::loadSnapshot(options);
   if (!loaded.ok()) {

@@ -1,9 +1,12 @@
 #pragma once
 // Generated routing tables for the routing-at-scale benchmarks (issue #15): N AIGatewayRoutes of
-// one rule each, as YAML text for the loader (LoadOptions::texts), so the lookup and the reload
-// are measured on manifests a deployment could write.
+// one rule each, as text for the loader (LoadOptions::texts), so the lookup and the reload are
+// measured on manifests a deployment could have.
 
 #include <string>
+#include <vector>
+
+#include "config/loader.hpp"
 
 namespace switchyard::bench {
 
@@ -17,7 +20,12 @@ struct RouteSetShape {
   bool backendPerRoute = false;
 };
 
-std::string generateRoutes(const RouteSetShape& shape);
+// One multi-document YAML file in block style, as a person writes it.
+std::vector<config::ManifestText> routesAsYamlFile(const RouteSetShape& shape);
+
+// One JSON text per object, as the Kubernetes source hands them to the loader (with the metadata
+// the API server adds).
+std::vector<config::ManifestText> routesAsApiObjects(const RouteSetShape& shape);
 
 // Whether route `index` of the shape is a regex route.
 bool isRegexRoute(const RouteSetShape& shape, int index);
