@@ -152,6 +152,8 @@ RouteTable::RouteTable(const config::Snapshot& snapshot) {
   for (const auto& [regex, rule] : regexes) {
     if (!set->add(*regex, rule)) return;  // other options: the regex rules are scanned in order
   }
+  // Kept only when it compiled (out of memory otherwise): RE2's Set::Match on a set whose
+  // Compile failed dereferences a null program.
   if (set->compile()) regexSet_ = std::move(set);
 }
 

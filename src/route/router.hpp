@@ -33,7 +33,9 @@ struct RouteMatch {
 // would (a rule without matches matches every request, Gateway API semantics):
 // - a rule whose every `matches[]` entry is one condition on x-ai-eg-model is a *model rule*:
 //   its Exact values go into a hash map (value → first model rule with it), its regular
-//   expressions into one RE2::Set matched against the model in a single pass;
+//   expressions into one RE2::Set, matched against the model in a single pass when more than a
+//   few regex rules come before the hit (else, or when the regexes differ in their RE2 options,
+//   they are tried one by one in order);
 // - every other rule (other headers, several conditions in an entry, no matches) is scanned in
 //   order, but only up to the first model rule that matched.
 // Refers to the snapshot's rules, values and compiled regexes: the snapshot must outlive the
@@ -50,7 +52,7 @@ class RouteTable {
   // matches: RE2::Set reports which ones through a vector.
   RouteMatch find(const HeaderLookup& header) const;
 
-  // How the rules were indexed (for tests and `switchyard check`).
+  // How the rules were indexed (for tests and diagnostics).
   struct Shape {
     std::size_t rules = 0;
     std::size_t exactModels = 0;  // distinct Exact x-ai-eg-model values of model rules
