@@ -62,9 +62,14 @@ struct Watcher::Informer {
     if (!continueToken.empty()) add("continue=" + queryEscape(continueToken));
     return kind.collectionPath(scope.ns) + (query.empty() ? "" : "?" + query);
   }
+  // A named object's watch starts from now (no resourceVersion: the server sends the object's
+  // current state first). Its own resourceVersion is no point of the collection's history that the
+  // server keeps: the watch cache forgets it after a restart or a few hundred changes to other
+  // objects of the kind, and compaction after that, so a watch from it would get 410 Gone again
+  // after every GET. The GET before each of its watches tells whether it was deleted meanwhile.
   std::string watchPath(std::chrono::seconds timeout) const {
     std::string path = kind.collectionPath(scope.ns) + "?watch=1&allowWatchBookmarks=true";
-    path += "&resourceVersion=" + queryEscape(resourceVersion);
+    if (scope.name.empty()) path += "&resourceVersion=" + queryEscape(resourceVersion);
     path += "&timeoutSeconds=" + std::to_string(timeout.count());
     if (const auto query = selector(); !query.empty()) path += "&" + query;
     return path;
@@ -515,7 +520,8 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
       if (inf.stopped) break;
       if (!line) {
         log("Kubernetes API: watch " + inf.where() + " ended: " + line.error().message +
-            "; reconnecting from resourceVersion " + inf.resourceVersion);
+            (inf.scope.name.empty() ? "; reconnecting from resourceVersion " + inf.resourceVersion
+                                    : "; reconnecting"));
         broken = true;
         break;
       }
@@ -566,6 +572,10 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
     }
     inf.active = nullptr;
     if (inf.stopped) break;
+    if (!inf.scope.name.empty()) {  // read again before the next watch (watchPath says why)
+      needList = true;
+      eventsSinceList = true;
+    }
     if (broken) {
       reconnecting = true;
       if (!co_await sleep(inf, inf.backoff.next())) break;

@@ -531,7 +531,8 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
         } else if (query.contains("watch")) {
           const auto rv = query.contains("resourceVersion") ? query.at("resourceVersion") : "";
           const auto from = rv.empty() ? 0 : std::stoull(rv);
-          if (from < compacted_) {
+          const bool fromNow = rv.empty() || rv == "0";
+          if (!fromNow && from < compacted_) {
             gone = true;
             if (goneStatus_) {
               code = 410;
@@ -545,6 +546,14 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
             for (const auto& event : history_) {
               if (event.rv > from && watch->matches(event.collection, event.ns, event.name)) {
                 watch->lines.push_back(eventLine(event.type, event.object));
+              }
+            }
+            if (fromNow) {  // the current state first, as ADDED
+              watch->lines.clear();
+              for (const auto& [key, object] : collections_[collection]) {
+                if (watch->matches(collection, object.ns, object.name)) {
+                  watch->lines.push_back(eventLine("ADDED", object.value));
+                }
               }
             }
             watches_.push_back(watch);

@@ -385,6 +385,33 @@ TEST_F(WatcherTest, SecretsAreReadOnlyByTheNamesPoliciesGive) {
   EXPECT_GE(secretRequests, 4);  // list + watch for each of the two
 }
 
+TEST_F(WatcherTest, ANamedWatchStartsFromNowSoCompactionNeverRefusesIt) {
+  server_.put(kPolicies, apiKeyPolicy("a", "p1", "key-a"));
+  server_.put(kSecrets, secret("a", "key-a", "one"));  // older than what the server will keep
+  for (int i = 0; i < 5; ++i) server_.put(kRoutes, route("a", "r" + std::to_string(i)));
+  server_.compact();
+  start({kRouteKind, kPolicyKind});
+  ASSERT_TRUE(waitFor([&] { return has("Secret", "a", "key-a") && server_.openWatches() == 3; }));
+  // A restart that forgets the history again: the kinds relist once, the Secret is read again.
+  server_.refuseConnections(true);
+  server_.dropWatches();
+  ASSERT_TRUE(waitFor([&] { return !watcher_->stats().delays.empty(); }));
+  server_.put("/apis/other.io/v1/things", route("a", "unrelated"));
+  server_.compact();
+  server_.refuseConnections(false);
+  ASSERT_TRUE(waitFor([&] { return server_.openWatches() == 3; }));
+  const auto rotated = server_.put(kSecrets, secret("a", "key-a", "two"));
+  ASSERT_TRUE(waitFor([&] { return versionOf("Secret", "a", "key-a") == rotated; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(watcher_->stats().relists, 2);  // the routes' and the policies' watches, once each
+  EXPECT_EQ(logged("Secret in a named key-a from resourceVersion"), 0);
+  for (const auto& r : watchRequests()) {
+    if (r.find("/secrets") != std::string::npos) {
+      EXPECT_EQ(r.find("resourceVersion="), std::string::npos) << r;
+    }
+  }
+}
+
 TEST(BackoffTest, DoublesUpToTheCapWithJitter) {
   double r = 0.0;
   Backoff backoff(BackoffOptions{100ms, 1000ms, 0.5}, [&] { return r; });
