@@ -158,12 +158,23 @@ asio::awaitable<void> ConfigSource::refreshKinds() {
           "info", "Kubernetes API: " + describeKind(*now) + " is served now; watching it"));
       next.push_back(*now);
     } else if (before) {
-      // Discovery can lag behind a restarting API server; the kind is dropped only when its own
-      // collection answers 404 as well.
+      // A starting API server can leave a CRD out of discovery and answer 404 for it for a moment,
+      // so the kind is dropped only when its own collection answers 404 as well, and, while objects
+      // of it are still held (deleting a CRD deletes them first), only when it is still so a whole
+      // refresh period after it was first seen gone: dropping them would unload routes.
       const std::string ns = options_.namespaces.empty() ? "" : options_.namespaces.front();
       auto probe = co_await client_->get(before->collectionPath(ns) + "?limit=1", timeout);
       if (stopped_) co_return;
+      const auto at = std::chrono::steady_clock::now();
+      bool gone = false;
       if (probe && probe->status == 404) {
+        const auto since = goneSince_.try_emplace(spec.kind, at).first->second;
+        gone = watcher_->objectsOf(spec.kind) == 0 || at - since >= options_.discoveryRefresh;
+      } else {
+        goneSince_.erase(spec.kind);
+      }
+      if (gone) {
+        goneSince_.erase(spec.kind);
         changed = true;
         changes.push_back(jsonLogLine("warn", "Kubernetes API: " + describeKind(*before) +
                                                   " is not served any more (its CRD was "
@@ -172,6 +183,7 @@ asio::awaitable<void> ConfigSource::refreshKinds() {
         next.push_back(*before);
       }
     }
+    if (now) goneSince_.erase(spec.kind);
   }
   if (!changed) co_return;
   for (const auto& line : changes) log(line);

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,6 +87,8 @@ class ConfigSource {
   boost::asio::steady_timer refreshTimer_{ioc_};
   bool refreshRequested_ = false;  // by a 404, on the source's thread
   std::vector<ServedKind> kinds_;  // watched now, on the source's thread
+  // Kinds whose collection answered 404 while objects of them were held, and since when.
+  std::map<std::string, std::chrono::steady_clock::time_point> goneSince_;
   std::shared_ptr<ApiClient> client_;
   std::shared_ptr<Watcher> watcher_;        // set on the source's thread once discovery answered
   std::shared_ptr<LeaderElector> elector_;  // with writeStatus, once discovery answered

@@ -254,6 +254,12 @@ std::vector<ServedKind> Watcher::kinds() const {
   return kindsCopy_;
 }
 
+std::size_t Watcher::objectsOf(std::string_view kind) const {
+  return static_cast<std::size_t>(
+      std::count_if(store_.objects().begin(), store_.objects().end(),
+                    [kind](const auto& entry) { return entry.first.kind == kind; }));
+}
+
 void Watcher::startInformer(const std::shared_ptr<Informer>& informer) {
   asio::co_spawn(executor_, run(informer), asio::detached);
 }

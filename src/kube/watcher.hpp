@@ -106,6 +106,8 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   std::vector<ObjectKey> namedWatches() const;
   // The kinds watched now (the core kinds left out).
   std::vector<ServedKind> kinds() const;
+  // How many objects of `kind` the store holds. On the executor only.
+  std::size_t objectsOf(std::string_view kind) const;
 
   struct Informer;
   Watcher(boost::asio::any_io_executor executor, std::shared_ptr<ApiClient> client,

@@ -247,8 +247,11 @@ TEST_F(ConfigSourceTest, ARemovedCrdIsDroppedSoonAfterItsWatchAnswers404) {
     o.discoveryAfterNotFound = 50ms;
   });
   ASSERT_TRUE(waitFor([&] { return hasRetryPolicy(); }));
+  // As deleting the CRD does: its objects first, then the resource.
+  server_.remove(kTrafficPolicies, "ai", "retry");
+  ASSERT_TRUE(waitFor([&] { return !hasRetryPolicy(); }));
   server_.stopServing("gateway.envoyproxy.io", "backendtrafficpolicies");
-  ASSERT_TRUE(waitFor([&] { return !hasRetryPolicy(); }, 3s));
+  ASSERT_TRUE(waitFor([&] { return logged("not served any more"); }, 3s));
   EXPECT_TRUE(serves("gpt-4o"));
   EXPECT_EQ(loggedTimes("BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1) is not served any "
                         "more (its CRD was removed); no longer watched"),
@@ -262,6 +265,23 @@ TEST_F(ConfigSourceTest, ARemovedCrdIsDroppedSoonAfterItsWatchAnswers404) {
   const int requests = asked();
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(asked(), requests);
+}
+
+TEST_F(ConfigSourceTest, AKindGoneWithItsObjectsStillHeldIsDroppedOnlyAfterARefreshPeriod) {
+  server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"},
+                     {{"Backend", "backends"}, {"BackendTrafficPolicy", "backendtrafficpolicies"}});
+  server_.put(kTrafficPolicies, retryPolicy());
+  start(false, [](ConfigSourceOptions& o) {
+    o.discoveryRefresh = 1500ms;
+    o.discoveryAfterNotFound = 50ms;
+  });
+  ASSERT_TRUE(waitFor([&] { return hasRetryPolicy(); }));
+  // Gone without its objects being deleted first: a starting API server can look like this.
+  const auto gone = std::chrono::steady_clock::now();
+  server_.stopServing("gateway.envoyproxy.io", "backendtrafficpolicies");
+  ASSERT_TRUE(waitFor([&] { return !hasRetryPolicy(); }, 5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - gone, 1500ms);  // kept until then
+  EXPECT_EQ(loggedTimes("is not served any more"), 1);
 }
 
 TEST_F(ConfigSourceTest, AKindMissingFromDiscoveryIsKeptWhileItsCollectionStillAnswers) {
