@@ -2,11 +2,12 @@
 // List-then-watch of every kind the gateway reads, into one ObjectStore, and of each Secret and
 // ConfigMap a policy names, by name only (a metadata.name field selector): the gateway never lists
 // or watches all Secrets of a namespace. Lists are read in pages (limit, then continue tokens; an
-// expired token starts the list again). Watches resume from the last resourceVersion (bookmarks
-// move it), relist once on 410 Gone, and reconnect with jittered exponential back-off, so an API
-// server restart brings reconnections spread over time and no relist storm. Changes are reported
-// through one debounced callback: a burst of events gives one reload. The kinds can change while
-// it runs (setKinds: a CRD installed or removed after start).
+// expired token starts the list again). A kind's watches resume from the last resourceVersion
+// (bookmarks move it) and relist once on 410 Gone; a named object's watch starts from now after a
+// GET. All reconnect with jittered exponential back-off, so an API server restart brings
+// reconnections spread over time and no relist storm. Changes are reported through one debounced
+// callback: a burst of events gives one reload. The kinds can change while it runs (setKinds: a
+// CRD installed or removed after start).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
