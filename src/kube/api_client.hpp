@@ -102,6 +102,7 @@ struct ServedKind {
   std::string resource;  // the plural in paths: "aigatewayroutes"
   bool namespaced = true;
 
+  bool operator==(const ServedKind&) const = default;
   std::string apiVersion() const { return group.empty() ? version : group + "/" + version; }
   // "/apis/G/V[/namespaces/NS]/RESOURCE" (or "/api/v1/..."); `ns` "" = all namespaces.
   std::string collectionPath(std::string_view ns) const;

@@ -86,6 +86,9 @@ class StatusWriter : public std::enable_shared_from_this<StatusWriter> {
   // plan() now, apply() on the executor after the writes already queued.
   void submit(const ObjectStore& store, const std::vector<config::Diagnostic>& diagnostics);
 
+  // On the executor: the kinds with status as discovered now (a CRD installed after start).
+  void setKinds(std::vector<ServedKind> kinds) { options_.kinds = std::move(kinds); }
+
   int patches() const { return patches_.load(); }
   int events() const { return events_.load(); }
 

@@ -54,13 +54,22 @@ struct Watcher::Informer {
   std::string selector() const {
     return scope.name.empty() ? "" : "fieldSelector=" + queryEscape("metadata.name=" + scope.name);
   }
-  std::string listPath() const {
-    const auto query = selector();
+  // One page of the list: `limit` items (0 = all at once) from `continueToken` on.
+  std::string listPath(int limit, const std::string& continueToken) const {
+    std::string query = selector();
+    auto add = [&query](const std::string& part) { query += (query.empty() ? "" : "&") + part; };
+    if (limit > 0) add("limit=" + std::to_string(limit));
+    if (!continueToken.empty()) add("continue=" + queryEscape(continueToken));
     return kind.collectionPath(scope.ns) + (query.empty() ? "" : "?" + query);
   }
+  // A named object's watch starts from now (no resourceVersion: the server sends the object's
+  // current state first). Its own resourceVersion is no point of the collection's history that the
+  // server keeps: the watch cache forgets it after a restart or a few hundred changes to other
+  // objects of the kind, and compaction after that, so a watch from it would get 410 Gone again
+  // after every GET. The GET before each of its watches tells whether it was deleted meanwhile.
   std::string watchPath(std::chrono::seconds timeout) const {
     std::string path = kind.collectionPath(scope.ns) + "?watch=1&allowWatchBookmarks=true";
-    path += "&resourceVersion=" + queryEscape(resourceVersion);
+    if (scope.name.empty()) path += "&resourceVersion=" + queryEscape(resourceVersion);
     path += "&timeoutSeconds=" + std::to_string(timeout.count());
     if (const auto query = selector(); !query.empty()) path += "&" + query;
     return path;
@@ -137,6 +146,7 @@ Watcher::Watcher(asio::any_io_executor executor, std::shared_ptr<ApiClient> clie
   for (auto& kind : kinds) {
     if (!kind.group.empty()) kinds_.push_back(std::move(kind));
   }
+  kindsCopy_ = kinds_;
   if (!options_.random) {
     auto engine = std::make_shared<std::mt19937>(std::random_device{}());
     options_.random = [engine] { return std::uniform_real_distribution<double>(0, 1)(*engine); };
@@ -155,23 +165,69 @@ void Watcher::log(const std::string& message) {
 
 void Watcher::start() {
   asio::dispatch(executor_, [self = shared_from_this()] {
-    if (self->stopped_ || !self->informers_.empty()) return;
-    std::vector<std::string> namespaces = self->options_.namespaces;
-    if (namespaces.empty()) namespaces.push_back("");
-    for (const auto& kind : self->kinds_) {
-      for (const auto& ns : kind.namespaced ? namespaces : std::vector<std::string>{""}) {
-        self->informers_.push_back(std::make_shared<Informer>(
-            kind, ObjectScope{kind.kind, ns, ""},
-            Backoff(self->options_.backoff, self->options_.random), self->executor_));
-      }
-    }
-    self->unsyncedInformers_ = static_cast<int>(self->informers_.size());
-    for (const auto& informer : self->informers_) self->startInformer(informer);
-    if (self->informers_.empty()) {  // nothing to list: synced, with an empty store
-      self->synced_ = true;
-      self->changed();
-    }
+    if (self->stopped_ || self->started_) return;
+    self->started_ = true;
+    for (const auto& kind : self->kinds_) self->addInformers(kind);
+    self->syncIfListed();  // nothing to list: synced at once, with an empty store
   });
+}
+
+void Watcher::addInformers(const ServedKind& kind) {
+  std::vector<std::string> namespaces = options_.namespaces;
+  if (namespaces.empty() || !kind.namespaced) namespaces = {""};
+  for (const auto& ns : namespaces) {
+    auto informer =
+        std::make_shared<Informer>(kind, ObjectScope{kind.kind, ns, ""},
+                                   Backoff(options_.backoff, options_.random), executor_);
+    informers_.push_back(informer);
+    if (!synced_) ++unsyncedInformers_;
+    startInformer(informer);
+  }
+}
+
+void Watcher::setKinds(std::vector<ServedKind> kinds) {
+  asio::dispatch(executor_, [self = shared_from_this(), kinds = std::move(kinds)]() mutable {
+    self->applyKinds(std::move(kinds));
+  });
+}
+
+void Watcher::applyKinds(std::vector<ServedKind> kinds) {
+  if (stopped_) return;
+  std::erase_if(kinds, [](const ServedKind& kind) { return kind.group.empty(); });
+  bool removed = false;
+  for (auto it = informers_.begin(); it != informers_.end();) {
+    Informer& informer = **it;
+    const auto now = std::find_if(kinds.begin(), kinds.end(), [&](const ServedKind& k) {
+      return k.kind == informer.kind.kind;
+    });
+    if (now != kinds.end() && *now == informer.kind) {
+      ++it;
+      continue;
+    }
+    informer.stop();
+    if (!informer.listed && !synced_) --unsyncedInformers_;
+    // A kind no longer served takes its objects with it; one read in another version keeps them
+    // until its new list replaces them, so no load sees the kind empty in between.
+    if (now == kinds.end()) removed |= store_.replace(informer.scope, {});
+    it = informers_.erase(it);
+  }
+  if (started_) {
+    for (const auto& kind : kinds) {
+      const bool watched = std::any_of(informers_.begin(), informers_.end(),
+                                       [&](const auto& i) { return i->kind == kind; });
+      if (!watched) addInformers(kind);
+    }
+  }
+  kinds_ = std::move(kinds);
+  {
+    std::lock_guard lock(statsMutex_);
+    kindsCopy_ = kinds_;
+  }
+  if (removed) {
+    reconcileNamed();  // a removed policy kind may leave Secrets no one names
+    changed();
+  }
+  if (started_) syncIfListed();
 }
 
 void Watcher::stop() {
@@ -193,6 +249,17 @@ std::vector<ObjectKey> Watcher::namedWatches() const {
   return namedKeys_;
 }
 
+std::vector<ServedKind> Watcher::kinds() const {
+  std::lock_guard lock(statsMutex_);
+  return kindsCopy_;
+}
+
+std::size_t Watcher::objectsOf(std::string_view kind) const {
+  return static_cast<std::size_t>(
+      std::count_if(store_.objects().begin(), store_.objects().end(),
+                    [kind](const auto& entry) { return entry.first.kind == kind; }));
+}
+
 void Watcher::startInformer(const std::shared_ptr<Informer>& informer) {
   asio::co_spawn(executor_, run(informer), asio::detached);
 }
@@ -201,12 +268,21 @@ void Watcher::listedOnce(Informer& informer) {
   if (informer.listed) return;
   informer.listed = true;
   if (synced_) return;
-  if (--unsyncedInformers_ > 0) return;
+  --unsyncedInformers_;
+  syncIfListed();
+}
+
+void Watcher::syncIfListed() {
+  if (synced_ || stopped_ || unsyncedInformers_ > 0) return;
   // Every kind is listed: now the data they name, then the first configuration.
   reconcileNamed();
   if (unsyncedInformers_ > 0) return;
   synced_ = true;
   changed();
+}
+
+void Watcher::notFound(const Informer& informer) {
+  if (informer.scope.name.empty() && options_.onNotFound) options_.onNotFound(informer.kind);
 }
 
 void Watcher::reconcileNamed() {
@@ -275,73 +351,119 @@ asio::awaitable<bool> Watcher::list(Informer& informer) {
   // A named object (a Secret or ConfigMap a policy refers to) is read with a GET: RBAC authorizes a
   // list with fieldSelector=metadata.name as `list`, which the shipped ClusterRole does not grant
   // for Secrets. Its watch (with that field selector) is authorized as `watch`.
-  const bool byName = !informer.scope.name.empty();
-  const auto path = byName ? informer.kind.collectionPath(informer.scope.ns) + "/" +
-                                 queryEscape(informer.scope.name)
-                           : informer.listPath();
-  auto response = co_await client_->get(path, options_.requestTimeout);
-  if (informer.stopped) co_return false;
-  if (!response) {
-    log("Kubernetes API: " + std::string(byName ? "get " : "list ") + informer.where() + ": " +
-        response.error().message);
-    co_return false;
-  }
-  if (byName && (response->status == 200 || response->status == 404)) {
-    std::vector<std::pair<ObjectKey, json::object>> objects;
-    informer.resourceVersion.clear();  // not found: watch from now, creation comes as ADDED
-    if (response->status == 200) {
-      boost::system::error_code ec;
-      auto parsed = json::parse(response->body, ec);
-      if (ec || !parsed.is_object()) {
-        log("Kubernetes API: get " + informer.where() + ": not an object");
-        co_return false;
-      }
-      informer.resourceVersion = resourceVersionOf(parsed.get_object());
-      if (auto entry = normalize(informer.kind, parsed.get_object())) {
-        if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
-      }
-    }
-    {
-      std::lock_guard lock(statsMutex_);
-      ++stats_.lists;
-    }
-    if (store_.replace(informer.scope, std::move(objects))) changed();
-    listedOnce(informer);
-    co_return true;
-  }
-  if (response->status != 200) {
-    log("Kubernetes API: list " + informer.where() + " answered " +
-        std::to_string(response->status) + ": " + statusMessage(response->body));
-    co_return false;
-  }
-  boost::system::error_code ec;
-  auto parsed = json::parse(response->body, ec);
-  const auto* items = parsed.is_object() ? parsed.get_object().if_contains("items") : nullptr;
-  const auto* metadata = parsed.is_object() ? parsed.get_object().if_contains("metadata") : nullptr;
-  if (ec || !items || !(items->is_array() || items->is_null()) || !metadata ||
-      !metadata->is_object()) {
-    log("Kubernetes API: list " + informer.where() + ": not a list");
-    co_return false;
-  }
+  if (!informer.scope.name.empty()) co_return co_await get(informer);
   std::vector<std::pair<ObjectKey, json::object>> objects;
-  if (items->is_array()) {
-    for (const auto& item : items->get_array()) {
-      if (!item.is_object()) continue;
-      if (auto entry = normalize(informer.kind, item.get_object())) {
-        if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
+  std::string continueToken;
+  std::string version;
+  int restarts = 0;
+  for (;;) {
+    // After a second expired token in one list, read it whole: one answer cannot expire midway.
+    const int limit = restarts < 2 ? options_.listPageSize : 0;
+    auto response =
+        co_await client_->get(informer.listPath(limit, continueToken), options_.requestTimeout);
+    if (informer.stopped) co_return false;
+    if (!response) {
+      log("Kubernetes API: list " + informer.where() + ": " + response.error().message);
+      co_return false;
+    }
+    if (response->status == 410 && !continueToken.empty()) {
+      // The snapshot the pages come from was compacted away: start again from the first page.
+      log("Kubernetes API: list " + informer.where() +
+          ": the continue token expired (410 Gone); listing again from the start");
+      ++restarts;
+      {
+        std::lock_guard lock(statsMutex_);
+        ++stats_.restarts;
+      }
+      objects.clear();
+      continueToken.clear();
+      continue;
+    }
+    if (response->status != 200) {
+      log("Kubernetes API: list " + informer.where() + " answered " +
+          std::to_string(response->status) + ": " + statusMessage(response->body));
+      if (response->status == 404) notFound(informer);
+      co_return false;
+    }
+    boost::system::error_code ec;
+    auto parsed = json::parse(response->body, ec);
+    const auto* items = parsed.is_object() ? parsed.get_object().if_contains("items") : nullptr;
+    const auto* metadata =
+        parsed.is_object() ? parsed.get_object().if_contains("metadata") : nullptr;
+    if (ec || !items || !(items->is_array() || items->is_null()) || !metadata ||
+        !metadata->is_object()) {
+      log("Kubernetes API: list " + informer.where() + ": not a list");
+      co_return false;
+    }
+    if (items->is_array()) {
+      for (const auto& item : items->get_array()) {
+        if (!item.is_object()) continue;
+        if (auto entry = normalize(informer.kind, item.get_object())) {
+          if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
+        }
       }
     }
+    // Every page carries the resourceVersion of the snapshot they all come from.
+    version = resourceVersionOf(parsed.get_object());
+    const auto* next = metadata->get_object().if_contains("continue");
+    continueToken = next && next->is_string() ? std::string(next->get_string()) : "";
+    if (continueToken.empty()) break;
   }
-  informer.resourceVersion = resourceVersionOf(parsed.get_object());
+  informer.resourceVersion = version;
   {
     std::lock_guard lock(statsMutex_);
     ++stats_.lists;
   }
   const bool didChange = store_.replace(informer.scope, std::move(objects));
-  if (didChange && informer.scope.name.empty()) reconcileNamed();
+  if (didChange) reconcileNamed();
   if (didChange) changed();
   listedOnce(informer);
   co_return true;
+}
+
+asio::awaitable<bool> Watcher::get(Informer& informer) {
+  const auto path =
+      informer.kind.collectionPath(informer.scope.ns) + "/" + queryEscape(informer.scope.name);
+  auto response = co_await client_->get(path, options_.requestTimeout);
+  if (informer.stopped) co_return false;
+  if (!response) {
+    log("Kubernetes API: get " + informer.where() + ": " + response.error().message);
+    co_return false;
+  }
+  if (response->status != 200 && response->status != 404) {
+    log("Kubernetes API: get " + informer.where() + " answered " +
+        std::to_string(response->status) + ": " + statusMessage(response->body));
+    co_return false;
+  }
+  std::vector<std::pair<ObjectKey, json::object>> objects;
+  informer.resourceVersion.clear();  // not found: watch from now, creation comes as ADDED
+  if (response->status == 200) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(response->body, ec);
+    if (ec || !parsed.is_object()) {
+      log("Kubernetes API: get " + informer.where() + ": not an object");
+      co_return false;
+    }
+    informer.resourceVersion = resourceVersionOf(parsed.get_object());
+    if (auto entry = normalize(informer.kind, parsed.get_object())) {
+      if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
+    }
+  }
+  {
+    std::lock_guard lock(statsMutex_);
+    ++stats_.lists;
+  }
+  if (store_.replace(informer.scope, std::move(objects))) changed();
+  listedOnce(informer);
+  co_return true;
+}
+
+void Watcher::relist(const Informer& informer) {
+  // One line per relist, so a storm would show in the log.
+  log("Kubernetes API: watch " + informer.where() + " from resourceVersion " +
+      informer.resourceVersion + ": too old (410 Gone); relisting");
+  std::lock_guard lock(statsMutex_);
+  ++stats_.relists;
 }
 
 asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
@@ -372,9 +494,8 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
     }
     WatchStream& stream = *opened;
     if (stream.status() == 410) {  // the resourceVersion is compacted away
+      relist(inf);
       needList = true;
-      std::lock_guard lock(statsMutex_);
-      ++stats_.relists;
       continue;
     }
     if (stream.status() != 200) {
@@ -386,6 +507,7 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
       }
       log("Kubernetes API: watch " + inf.where() + " answered " + std::to_string(stream.status()) +
           ": " + statusMessage(body));
+      if (stream.status() == 404) notFound(inf);
       reconnecting = true;
       if (!co_await sleep(inf, inf.backoff.next())) break;
       continue;
@@ -404,7 +526,8 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
       if (inf.stopped) break;
       if (!line) {
         log("Kubernetes API: watch " + inf.where() + " ended: " + line.error().message +
-            "; reconnecting from resourceVersion " + inf.resourceVersion);
+            (inf.scope.name.empty() ? "; reconnecting from resourceVersion " + inf.resourceVersion
+                                    : "; reconnecting"));
         broken = true;
         break;
       }
@@ -423,9 +546,8 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
       if (kind == "ERROR") {
         const auto* code = object->get_object().if_contains("code");
         if (code && code->is_int64() && code->get_int64() == 410) {
+          relist(inf);
           needList = true;
-          std::lock_guard lock(statsMutex_);
-          ++stats_.relists;
         } else {
           log("Kubernetes API: watch " + inf.where() + ": " +
               statusMessage(json::serialize(*object)));
@@ -456,6 +578,10 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
     }
     inf.active = nullptr;
     if (inf.stopped) break;
+    if (!inf.scope.name.empty()) {  // read again before the next watch (watchPath says why)
+      needList = true;
+      eventsSinceList = true;
+    }
     if (broken) {
       reconnecting = true;
       if (!co_await sleep(inf, inf.backoff.next())) break;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -66,7 +68,8 @@ class ConfigSourceTest : public ::testing::Test {
     server_.put(kRoutes, route("gpt-4o"));
   }
 
-  void start(bool writeStatus = false) {
+  void start(bool writeStatus = false,
+             const std::function<void(ConfigSourceOptions&)>& tweak = {}) {
     ConfigSourceOptions options;
     options.access = accessTo(server_);
     options.access.ns = "ai-gateway";
@@ -80,6 +83,7 @@ class ConfigSourceTest : public ::testing::Test {
       std::lock_guard lock(mutex_);
       logs_.emplace_back(line);
     };
+    if (tweak) tweak(options);
     auto source = ConfigSource::start(std::move(options), [this](config::LoadResult result) {
       std::lock_guard lock(mutex_);
       ++results_;
@@ -107,12 +111,27 @@ class ConfigSourceTest : public ::testing::Test {
     if (!snapshot || snapshot->backends.empty() || !snapshot->backends[0]->credential) return "";
     return snapshot->backends[0]->credential->apiKey;
   }
-  bool logged(const std::string& text) {
+  bool logged(const std::string& text) { return loggedTimes(text) > 0; }
+  int loggedTimes(const std::string& text) {
     std::lock_guard lock(mutex_);
-    for (const auto& line : logs_) {
-      if (line.find(text) != std::string::npos) return true;
+    int n = 0;
+    for (const auto& line : logs_) n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  }
+  bool hasRetryPolicy() {
+    const auto snapshot = published();
+    return snapshot &&
+           config::describeRoutingTable(*snapshot).find("numRetries 5") != std::string::npos;
+  }
+  // Requests other than discovery (/apis, /apis/G/V).
+  int listsAndWatches() {
+    int n = 0;
+    for (const auto& r : server_.requests()) {
+      const bool discovery = r == "/apis" || (r.find('?') == std::string::npos &&
+                                              std::count(r.begin(), r.end(), '/') == 3);
+      n += discovery ? 0 : 1;
     }
-    return false;
+    return n;
   }
 
   FakeApiServer server_{serverCert()};
@@ -179,6 +198,104 @@ TEST_F(ConfigSourceTest, DiscoveryIsRetriedUntilTheServerAnswers) {
   EXPECT_FALSE(published());
   server_.refuseConnections(false);
   ASSERT_TRUE(waitFor([&] { return serves("gpt-4o"); }, 5s));
+}
+
+const std::string kTrafficPolicies = "/apis/gateway.envoyproxy.io/v1alpha1/backendtrafficpolicies";
+
+boost::json::object retryPolicy() {
+  return obj(R"({"apiVersion":"gateway.envoyproxy.io/v1alpha1","kind":"BackendTrafficPolicy",
+    "metadata":{"namespace":"ai","name":"retry"},
+    "spec":{"targetRefs":[{"group":"gateway.networking.k8s.io","kind":"HTTPRoute","name":"chat"}],
+            "retry":{"numRetries":5}}})");
+}
+
+TEST_F(ConfigSourceTest, ACrdInstalledAfterStartIsWatchedFromTheNextDiscovery) {
+  start(false, [](ConfigSourceOptions& o) { o.discoveryRefresh = 100ms; });
+  ASSERT_TRUE(waitFor([&] { return serves("gpt-4o"); }));
+  EXPECT_EQ(loggedTimes("BackendTrafficPolicy (gateway.envoyproxy.io) is not served"), 1);
+  // Nothing changes for a few discoveries: no list, no watch, no load.
+  const int before = listsAndWatches();
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(listsAndWatches(), before);
+  EXPECT_EQ(source_->loads(), 1);
+  int discoveries = 0;
+  for (const auto& r : server_.requests()) discoveries += r == "/apis" ? 1 : 0;
+  EXPECT_GE(discoveries, 3);  // it did look
+
+  // The CRD is installed, with a policy that gives the route a retry policy.
+  server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"},
+                     {{"Backend", "backends"}, {"BackendTrafficPolicy", "backendtrafficpolicies"}});
+  server_.put(kTrafficPolicies, retryPolicy());
+  ASSERT_TRUE(waitFor([&] { return hasRetryPolicy(); }, 5s));
+  EXPECT_EQ(loggedTimes("BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1) is served now; "
+                        "watching it"),
+            1);
+  std::this_thread::sleep_for(300ms);  // more discoveries: logged once, not again
+  EXPECT_EQ(loggedTimes("is served now"), 1);
+  EXPECT_EQ(loggedTimes("BackendTrafficPolicy (gateway.envoyproxy.io) is not served"), 1);
+  EXPECT_EQ(loggedTimes("ClientTrafficPolicy (gateway.envoyproxy.io) is not served"), 1);
+  EXPECT_TRUE(serves("gpt-4o"));
+}
+
+TEST_F(ConfigSourceTest, ARemovedCrdIsDroppedSoonAfterItsWatchAnswers404) {
+  server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"},
+                     {{"Backend", "backends"}, {"BackendTrafficPolicy", "backendtrafficpolicies"}});
+  server_.put(kTrafficPolicies, retryPolicy());
+  // The periodic discovery is far off: a 404 is what brings it forward.
+  start(false, [](ConfigSourceOptions& o) {
+    o.discoveryRefresh = 60s;
+    o.discoveryAfterNotFound = 50ms;
+  });
+  ASSERT_TRUE(waitFor([&] { return hasRetryPolicy(); }));
+  // As deleting the CRD does: its objects first, then the resource.
+  server_.remove(kTrafficPolicies, "ai", "retry");
+  ASSERT_TRUE(waitFor([&] { return !hasRetryPolicy(); }));
+  server_.stopServing("gateway.envoyproxy.io", "backendtrafficpolicies");
+  ASSERT_TRUE(waitFor([&] { return logged("not served any more"); }, 3s));
+  EXPECT_TRUE(serves("gpt-4o"));
+  EXPECT_EQ(loggedTimes("BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1) is not served any "
+                        "more (its CRD was removed); no longer watched"),
+            1);
+  // No longer asked for: no retry loop on a collection that is gone.
+  auto asked = [&] {
+    int n = 0;
+    for (const auto& r : server_.requests()) n += r.rfind(kTrafficPolicies, 0) == 0 ? 1 : 0;
+    return n;
+  };
+  const int requests = asked();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(asked(), requests);
+}
+
+TEST_F(ConfigSourceTest, AKindGoneWithItsObjectsStillHeldIsDroppedOnlyAfterARefreshPeriod) {
+  server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"},
+                     {{"Backend", "backends"}, {"BackendTrafficPolicy", "backendtrafficpolicies"}});
+  server_.put(kTrafficPolicies, retryPolicy());
+  start(false, [](ConfigSourceOptions& o) {
+    o.discoveryRefresh = 1500ms;
+    o.discoveryAfterNotFound = 50ms;
+  });
+  ASSERT_TRUE(waitFor([&] { return hasRetryPolicy(); }));
+  // Gone without its objects being deleted first: a starting API server can look like this.
+  const auto gone = std::chrono::steady_clock::now();
+  server_.stopServing("gateway.envoyproxy.io", "backendtrafficpolicies");
+  ASSERT_TRUE(waitFor([&] { return !hasRetryPolicy(); }, 5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - gone, 1500ms);  // kept until then
+  EXPECT_EQ(loggedTimes("is not served any more"), 1);
+}
+
+TEST_F(ConfigSourceTest, AKindMissingFromDiscoveryIsKeptWhileItsCollectionStillAnswers) {
+  server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"},
+                     {{"Backend", "backends"}, {"BackendTrafficPolicy", "backendtrafficpolicies"}});
+  server_.put(kTrafficPolicies, retryPolicy());
+  start(false, [](ConfigSourceOptions& o) { o.discoveryRefresh = 50ms; });
+  ASSERT_TRUE(waitFor([&] { return hasRetryPolicy(); }));
+  // Discovery lags (an API server that is starting): the collection itself still answers.
+  server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"}, {{"Backend", "backends"}});
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(hasRetryPolicy());
+  EXPECT_FALSE(logged("not served any more"));
+  EXPECT_EQ(source_->loads(), 1);
 }
 
 std::string acceptedStatus(FakeApiServer& server, const std::string& collection,

@@ -167,6 +167,33 @@ void FakeApiServer::answerGoneWithStatus(bool yes) {
   goneStatus_ = yes;
 }
 
+void FakeApiServer::expireContinueTokens(int count) {
+  std::lock_guard lock(mutex_);
+  expireContinue_ = count;
+}
+
+void FakeApiServer::stopServing(const std::string& group, const std::string& plural) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = groups_.find(group); it != groups_.end()) {
+    std::erase_if(it->second.second, [&](const FakeResource& r) { return r.plural == plural; });
+    if (it->second.second.empty()) groups_.erase(it);
+  }
+  notServed_.emplace_back(group, plural);
+  for (const auto& watch : watches_) {
+    if (!served(watch->collection)) watch->end = true;
+  }
+  wakeAll();
+}
+
+bool FakeApiServer::served(const std::string& collection) const {
+  for (const auto& [group, plural] : notServed_) {
+    if (collection.rfind("/apis/" + group + "/", 0) == 0 && collection.ends_with("/" + plural)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void FakeApiServer::bookmark() {
   std::lock_guard lock(mutex_);
   const json::object object{{"kind", "Bookmark"},
@@ -489,9 +516,9 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
         if (const auto it = query.find("fieldSelector"); it != query.end()) {
           if (it->second.rfind("metadata.name=", 0) == 0) name = it->second.substr(14);
         }
-        if (collection.empty()) {
+        if (collection.empty() || !served(collection)) {
           code = 404;
-          body = status(404, "NotFound", "no such path");
+          body = status(404, "NotFound", "the server could not find the requested resource");
         } else if (!byName.empty()) {
           code = 404;
           body = status(404, "NotFound", "\"" + byName + "\" not found");
@@ -504,7 +531,8 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
         } else if (query.contains("watch")) {
           const auto rv = query.contains("resourceVersion") ? query.at("resourceVersion") : "";
           const auto from = rv.empty() ? 0 : std::stoull(rv);
-          if (from < compacted_) {
+          const bool fromNow = rv.empty() || rv == "0";
+          if (!fromNow && from < compacted_) {
             gone = true;
             if (goneStatus_) {
               code = 410;
@@ -520,12 +548,39 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
                 watch->lines.push_back(eventLine(event.type, event.object));
               }
             }
+            if (fromNow) {  // the current state first, as ADDED
+              watch->lines.clear();
+              for (const auto& [key, object] : collections_[collection]) {
+                if (watch->matches(collection, object.ns, object.name)) {
+                  watch->lines.push_back(eventLine("ADDED", object.value));
+                }
+              }
+            }
             watches_.push_back(watch);
           }
         } else {
+          // Paging: the continue token is "SNAPSHOT_RV:OFFSET"; a token from before the last
+          // compaction (or one expireContinueTokens() marks) answers 410 Expired, as etcd's does.
+          std::uint64_t snapshot = rv_;
+          std::size_t offset = 0;
+          const auto token = query.find("continue");
+          if (token != query.end() && !token->second.empty()) {
+            const auto colon = token->second.find(':');
+            snapshot = std::stoull(token->second.substr(0, colon));
+            offset = std::stoull(token->second.substr(colon + 1));
+          }
+          const std::size_t limit =
+              query.contains("limit") ? std::stoull(query.at("limit")) : std::size_t{0};
           json::array items;
+          std::size_t index = 0;
+          bool more = false;
           for (const auto& [key, object] : collections_[collection]) {
             if ((ns.empty() || ns == object.ns) && (name.empty() || name == object.name)) {
+              if (index++ < offset) continue;
+              if (limit > 0 && items.size() == limit) {
+                more = true;
+                break;
+              }
               json::object item = object.value;
               if (collection.rfind("/api/", 0) == 0) {  // core lists carry no kind per item
                 item.erase("kind");
@@ -534,10 +589,20 @@ asio::awaitable<void> FakeApiServer::session(tcp::socket socket) {
               items.push_back(item);
             }
           }
-          body = json::object{{"kind", "List"},
-                              {"apiVersion", "v1"},
-                              {"metadata", json::object{{"resourceVersion", std::to_string(rv_)}}},
-                              {"items", items}};
+          json::object metadata{{"resourceVersion", std::to_string(snapshot)}};
+          if (more)
+            metadata["continue"] =
+                std::to_string(snapshot) + ":" + std::to_string(offset + items.size());
+          body = json::object{
+              {"kind", "List"}, {"apiVersion", "v1"}, {"metadata", metadata}, {"items", items}};
+          if (token != query.end() && !token->second.empty() &&
+              (snapshot < compacted_ || expireContinue_ > 0)) {
+            if (expireContinue_ > 0) --expireContinue_;
+            code = 410;
+            body = status(410, "Expired",
+                          "The provided continue parameter is too old to display a consistent "
+                          "list result. You can start a new list without the continue parameter.");
+          }
         }
       }
     }

@@ -52,6 +52,11 @@ class FakeApiServer {
   void compact();
   // 410 as an HTTP status instead of an ERROR event on a 200 stream.
   void answerGoneWithStatus(bool yes);
+  // The next `count` list requests that carry a continue token answer 410 Expired.
+  void expireContinueTokens(int count);
+  // Removes PLURAL of `group` from discovery (the group too once it has no resource left), as
+  // deleting its CRD does: its collections answer 404 and their open watches end.
+  void stopServing(const std::string& group, const std::string& plural);
   // A BOOKMARK with the current resourceVersion on every open watch.
   void bookmark();
   // Breaks every open watch connection (no last chunk): a server restart.
@@ -98,6 +103,7 @@ class FakeApiServer {
                                                       const std::string& body);
   std::string store(const std::string& collection, boost::json::object object);  // mutex_ held
   void wakeAll();
+  bool served(const std::string& collection) const;  // mutex_ held
 
   boost::asio::io_context ioc_;
   boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_server};
@@ -111,6 +117,8 @@ class FakeApiServer {
   std::uint64_t rv_ = 100;
   std::uint64_t compacted_ = 0;
   bool goneStatus_ = false;
+  int expireContinue_ = 0;
+  std::vector<std::pair<std::string, std::string>> notServed_;  // group, plural
   bool refuse_ = false;
   std::vector<std::shared_ptr<Watch>> watches_;
   std::vector<std::string> requests_;

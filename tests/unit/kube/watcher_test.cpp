@@ -60,6 +60,7 @@ class WatcherTest : public ::testing::Test {
                                [this](const ObjectStore& store) {
                                  std::lock_guard lock(mutex_);
                                  seen_ = store.objects();
+                                 sizes_.push_back(seen_.size());
                                  ++changes_;
                                });
     watcher_->start();
@@ -88,6 +89,24 @@ class WatcherTest : public ::testing::Test {
     }
     return out;
   }
+  // The list requests made (not watches), in order.
+  std::vector<std::string> listRequests(const std::string& collection) {
+    std::vector<std::string> out;
+    for (const auto& r : server_.requests()) {
+      if (r.rfind(collection, 0) == 0 && r.find("watch=1") == std::string::npos) out.push_back(r);
+    }
+    return out;
+  }
+  int logged(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(std::count_if(logs_.begin(), logs_.end(), [&](const std::string& l) {
+      return l.find(text) != std::string::npos;
+    }));
+  }
+  std::size_t seenCount() {
+    std::lock_guard lock(mutex_);
+    return seen_.size();
+  }
 
   FakeApiServer server_{serverCert()};
   IoThread io_;
@@ -95,6 +114,7 @@ class WatcherTest : public ::testing::Test {
   std::mutex mutex_;
   ObjectStore::Map seen_;
   int changes_ = 0;
+  std::vector<std::size_t> sizes_;  // the store's size at each change
   std::vector<std::string> logs_;
 };
 
@@ -184,6 +204,8 @@ TEST_P(GoneTest, AnExpiredResourceVersionCausesOneRelist) {
   EXPECT_EQ(stats.relists, 1);
   EXPECT_EQ(stats.lists, 2);  // the first list and exactly one relist: no storm
   EXPECT_TRUE(has("AIGatewayRoute", "a", "r2"));
+  EXPECT_EQ(logged("AIGatewayRoute from resourceVersion "), 1);
+  EXPECT_EQ(logged("too old (410 Gone); relisting"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(ErrorEventOrHttpStatus, GoneTest, ::testing::Bool());
@@ -212,6 +234,120 @@ TEST_F(WatcherTest, AServerRestartIsRidOutWithBackOffAndTheWatchResumes) {
   const auto watches = watchRequests();
   EXPECT_NE(watches.back().find("resourceVersion=" + lastSeen), std::string::npos)
       << watches.back();
+}
+
+TEST_F(WatcherTest, ListsAreReadInPagesAndTheWatchStartsFromTheirSnapshot) {
+  for (int i = 0; i < 5; ++i) server_.put(kRoutes, route("a", "r" + std::to_string(i)));
+  const auto snapshot = server_.resourceVersion();
+  WatcherOptions options;
+  options.listPageSize = 2;
+  start({kRouteKind}, options);
+  ASSERT_TRUE(waitFor([&] { return changes() == 1 && server_.openWatches() == 1; }));
+  EXPECT_EQ(seenCount(), 5u);
+  const auto lists = listRequests(kRoutes);
+  ASSERT_EQ(lists.size(), 3u);  // 2 + 2 + 1
+  EXPECT_EQ(lists[0], kRoutes + "?limit=2");
+  EXPECT_EQ(lists[1], kRoutes + "?limit=2&continue=" + snapshot + "%3A2");
+  EXPECT_EQ(lists[2], kRoutes + "?limit=2&continue=" + snapshot + "%3A4");
+  EXPECT_EQ(watcher_->stats().lists, 1);  // three pages, one list
+  EXPECT_EQ(changes(), 1);                // loaded once, whole
+  EXPECT_NE(watchRequests()[0].find("resourceVersion=" + snapshot), std::string::npos);
+}
+
+TEST_F(WatcherTest, AnExpiredContinueTokenStartsTheListAgainFromTheFirstPage) {
+  for (int i = 0; i < 5; ++i) server_.put(kRoutes, route("a", "r" + std::to_string(i)));
+  server_.expireContinueTokens(1);
+  WatcherOptions options;
+  options.listPageSize = 2;
+  start({kRouteKind}, options);
+  ASSERT_TRUE(waitFor([&] { return changes() == 1 && server_.openWatches() == 1; }));
+  EXPECT_EQ(seenCount(), 5u);
+  const auto lists = listRequests(kRoutes);
+  // Page 1, page 2 (410 Gone), then the whole list again: pages 1, 2, 3.
+  ASSERT_EQ(lists.size(), 5u);
+  EXPECT_EQ(lists[2], kRoutes + "?limit=2");
+  const auto stats = watcher_->stats();
+  EXPECT_EQ(stats.restarts, 1);
+  EXPECT_EQ(stats.lists, 1);
+  EXPECT_TRUE(stats.delays.empty());  // started again at once, not after a back-off
+  EXPECT_EQ(logged("the continue token expired (410 Gone); listing again from the start"), 1);
+}
+
+TEST_F(WatcherTest, ContinueTokensThatKeepExpiringEndInOneListWithoutPaging) {
+  for (int i = 0; i < 5; ++i) server_.put(kRoutes, route("a", "r" + std::to_string(i)));
+  server_.expireContinueTokens(100);
+  WatcherOptions options;
+  options.listPageSize = 2;
+  start({kRouteKind}, options);
+  ASSERT_TRUE(waitFor([&] { return changes() == 1 && server_.openWatches() == 1; }));
+  EXPECT_EQ(seenCount(), 5u);
+  const auto lists = listRequests(kRoutes);
+  ASSERT_EQ(lists.size(), 5u);  // (1, 2 expired) twice, then one unpaged list
+  EXPECT_EQ(lists[4], kRoutes);
+  EXPECT_EQ(watcher_->stats().restarts, 2);
+}
+
+TEST_F(WatcherTest, AKindServedInAnotherVersionIsSwitchedWithoutLosingItsObjects) {
+  const std::string alpha = "/apis/aigateway.envoyproxy.io/v1alpha1/aigatewayroutes";
+  server_.put(kRoutes, route("a", "r1"));
+  server_.put(alpha, route("a", "r1"));  // the same object as the other version serves it
+  start({kRouteKind});
+  ASSERT_TRUE(waitFor([&] { return has("AIGatewayRoute", "a", "r1"); }));
+  ServedKind alphaKind = kRouteKind;
+  alphaKind.version = "v1alpha1";
+  const int before = changes();
+  watcher_->setKinds({alphaKind});
+  EXPECT_TRUE(waitFor([&] {
+    for (const auto& r : watchRequests()) {
+      if (r.rfind(alpha, 0) == 0) return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(watcher_->kinds(), std::vector<ServedKind>{alphaKind});
+  server_.put(kRoutes, route("a", "old-version-only"));  // the old watch is closed: not seen
+  server_.put(alpha, route("a", "r2"));
+  ASSERT_TRUE(waitFor([&] { return has("AIGatewayRoute", "a", "r2"); }));
+  EXPECT_TRUE(has("AIGatewayRoute", "a", "r1"));
+  EXPECT_FALSE(has("AIGatewayRoute", "a", "old-version-only"));
+  EXPECT_GT(changes(), before);
+  std::lock_guard lock(mutex_);
+  for (const auto size : sizes_) EXPECT_GE(size, 1u);  // no load ever saw the routes gone
+}
+
+TEST_F(WatcherTest, AKindLeftOutStopsBeingWatchedAndItsObjectsLeaveTheStore) {
+  server_.put(kRoutes, route("a", "r1"));
+  server_.put(kPolicies, apiKeyPolicy("a", "p1", "key-a"));
+  server_.put(kSecrets, secret("a", "key-a", "one"));
+  start({kRouteKind, kPolicyKind});
+  ASSERT_TRUE(waitFor([&] { return has("Secret", "a", "key-a") && server_.openWatches() == 3; }));
+  watcher_->setKinds({kRouteKind});
+  // The policies go, and with them the Secret only they named.
+  ASSERT_TRUE(waitFor([&] { return !has("BackendSecurityPolicy", "a", "p1"); }));
+  ASSERT_TRUE(waitFor([&] { return !has("Secret", "a", "key-a"); }));
+  EXPECT_TRUE(has("AIGatewayRoute", "a", "r1"));
+  EXPECT_EQ(watcher_->kinds(), std::vector<ServedKind>{kRouteKind});
+  EXPECT_TRUE(watcher_->namedWatches().empty());
+  const auto requests = server_.requests().size();
+  server_.put(kPolicies, apiKeyPolicy("a", "p2", "key-a"));  // its watch is closed: not seen
+  server_.put(kRoutes, route("a", "r2"));
+  ASSERT_TRUE(waitFor([&] { return has("AIGatewayRoute", "a", "r2"); }));
+  EXPECT_FALSE(has("BackendSecurityPolicy", "a", "p2"));
+  EXPECT_EQ(server_.requests().size(), requests);  // nothing lists or watches it again
+}
+
+TEST_F(WatcherTest, AKindWhoseListAnswers404IsReportedAndCanBeDroppedBeforeTheFirstSync) {
+  server_.put(kRoutes, route("a", "r1"));
+  server_.stopServing("aigateway.envoyproxy.io", "backendsecuritypolicies");
+  WatcherOptions options;
+  std::atomic<int> notFound = 0;
+  options.onNotFound = [&](const ServedKind& kind) {
+    if (kind.kind == "BackendSecurityPolicy") ++notFound;
+  };
+  start({kRouteKind, kPolicyKind}, options);
+  ASSERT_TRUE(waitFor([&] { return notFound.load() >= 1; }));
+  EXPECT_FALSE(watcher_->synced());  // still waiting for the policies' first list
+  watcher_->setKinds({kRouteKind});
+  ASSERT_TRUE(waitFor([&] { return watcher_->synced() && has("AIGatewayRoute", "a", "r1"); }));
 }
 
 TEST_F(WatcherTest, SecretsAreReadOnlyByTheNamesPoliciesGive) {
@@ -247,6 +383,33 @@ TEST_F(WatcherTest, SecretsAreReadOnlyByTheNamesPoliciesGive) {
         << r;
   }
   EXPECT_GE(secretRequests, 4);  // list + watch for each of the two
+}
+
+TEST_F(WatcherTest, ANamedWatchStartsFromNowSoCompactionNeverRefusesIt) {
+  server_.put(kPolicies, apiKeyPolicy("a", "p1", "key-a"));
+  server_.put(kSecrets, secret("a", "key-a", "one"));  // older than what the server will keep
+  for (int i = 0; i < 5; ++i) server_.put(kRoutes, route("a", "r" + std::to_string(i)));
+  server_.compact();
+  start({kRouteKind, kPolicyKind});
+  ASSERT_TRUE(waitFor([&] { return has("Secret", "a", "key-a") && server_.openWatches() == 3; }));
+  // A restart that forgets the history again: the kinds relist once, the Secret is read again.
+  server_.refuseConnections(true);
+  server_.dropWatches();
+  ASSERT_TRUE(waitFor([&] { return !watcher_->stats().delays.empty(); }));
+  server_.put("/apis/other.io/v1/things", route("a", "unrelated"));
+  server_.compact();
+  server_.refuseConnections(false);
+  ASSERT_TRUE(waitFor([&] { return server_.openWatches() == 3; }));
+  const auto rotated = server_.put(kSecrets, secret("a", "key-a", "two"));
+  ASSERT_TRUE(waitFor([&] { return versionOf("Secret", "a", "key-a") == rotated; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(watcher_->stats().relists, 2);  // the routes' and the policies' watches, once each
+  EXPECT_EQ(logged("Secret in a named key-a from resourceVersion"), 0);
+  for (const auto& r : watchRequests()) {
+    if (r.find("/secrets") != std::string::npos) {
+      EXPECT_EQ(r.find("resourceVersion="), std::string::npos) << r;
+    }
+  }
 }
 
 TEST(BackoffTest, DoublesUpToTheCapWithJitter) {
