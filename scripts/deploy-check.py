@@ -345,8 +345,48 @@ def self_test(crds, example_docs):
     must_fail("condition without type", r)
 
 
+def check_redis(where, objs):
+    """The optional Redis component: locked down like the gateway, reachable only from it, and the
+    gateway pointed at its Service."""
+    redis = [(w, d) for w, d in objs
+             if d["metadata"].get("labels", {}).get("app.kubernetes.io/name") == "switchyard-redis"]
+    kinds = sorted(d["kind"] for _, d in redis)
+    if kinds != ["Deployment", "NetworkPolicy", "Service"]:
+        return err(where, f"redis component renders {kinds}, want Deployment, NetworkPolicy, Service")
+    by_kind = {d["kind"]: (w, d) for w, d in redis}
+    w, dep = by_kind["Deployment"]
+    pod = dep["spec"]["template"]["spec"]
+    labels = dep["spec"]["template"]["metadata"].get("labels", {})
+    psc = pod.get("securityContext", {})
+    if psc.get("runAsNonRoot") is not True or psc.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+        err(w, "redis pod: runAsNonRoot and seccomp RuntimeDefault")
+    (c,) = pod["containers"]
+    csc = c.get("securityContext", {})
+    if csc.get("readOnlyRootFilesystem") is not True or csc.get("capabilities", {}).get("drop") != ["ALL"]:
+        err(w, "redis container: readOnlyRootFilesystem and drop ALL")
+    ws, svc = by_kind["Service"]
+    if not matches({"matchLabels": svc["spec"]["selector"]}, labels):
+        err(ws, "selector does not match the redis pods")
+    wn, np = by_kind["NetworkPolicy"]
+    if not matches(np["spec"]["podSelector"], labels):
+        err(wn, "podSelector does not match the redis pods")
+    gateway = [d for _, d in objs if d["kind"] == "Deployment" and d is not dep]
+    if len(gateway) != 1:
+        return err(where, "want the gateway's Deployment next to redis")
+    gw_labels = gateway[0]["spec"]["template"]["metadata"]["labels"]
+    sources = [f.get("podSelector") for rule in np["spec"].get("ingress", []) for f in rule.get("from", [])]
+    if not sources or not all(src and matches(src, gw_labels) for src in sources):
+        err(wn, "redis must admit only the gateway's pods")
+    env = {e["name"]: e.get("value", "") for e in gateway[0]["spec"]["template"]["spec"]["containers"][0].get("env", [])}
+    port = svc["spec"]["ports"][0]["port"]
+    want = f"redis://{svc['metadata']['name']}:{port}/"
+    if not env.get("SWITCHYARD_REDIS_URL", "").startswith(want):
+        err(where, f"the gateway's SWITCHYARD_REDIS_URL {env.get('SWITCHYARD_REDIS_URL')!r} is not {want}...")
+    check_deployment(where, [(w2, d) for w2, d in objs if (w2, d) not in redis])
+
+
 def main(argv):
-    crd_file, base_file, overlay_file, *examples = argv
+    crd_file, base_file, overlay_file, redis_overlay_file, *examples = argv
     crd_docs = load(crd_file)
     crds = Crds(crd_docs)
     if len(crds.by_gvk) < 9:
@@ -358,6 +398,10 @@ def main(argv):
         for where, d in docs:
             check_object(where, d, crds, ns)
         check_deployment(path, docs)
+    docs = load(redis_overlay_file)
+    for where, d in docs:
+        check_object(where, d, crds, "envoy-ai-gateway-system")
+    check_redis(redis_overlay_file, docs)
     example_docs = []
     for path in examples:
         docs = load(path)

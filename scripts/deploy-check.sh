@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Offline checks of deploy/: renders deploy/crds and both kustomizations under deploy/kubernetes
+# Offline checks of deploy/: renders deploy/crds and the kustomizations under deploy/kubernetes (base, overlay, overlay + Redis)
 # with `kubectl kustomize`, and validates every document without an API server
 # (scripts/deploy-check.py: YAML, known kinds, structural CRDs, examples/gcp-vertex against the
 # CRDs' schemas, the Deployment's security and probe contract). Takes about 2 s.
@@ -29,4 +29,6 @@ export KUBECONFIG=/dev/null  # kustomize needs no cluster; make sure nothing rea
 kubectl kustomize deploy/crds > "$out/crds.yaml"
 kubectl kustomize deploy/kubernetes/base > "$out/base.yaml"
 kubectl kustomize deploy/kubernetes/overlays/envoy-ai-gateway-system > "$out/overlay.yaml"
-"$py" scripts/deploy-check.py "$out/crds.yaml" "$out/base.yaml" "$out/overlay.yaml" examples/gcp-vertex/*.yaml
+kubectl kustomize deploy/kubernetes/overlays/envoy-ai-gateway-system-redis > "$out/overlay-redis.yaml"
+"$py" scripts/deploy-check.py "$out/crds.yaml" "$out/base.yaml" "$out/overlay.yaml" \
+  "$out/overlay-redis.yaml" examples/gcp-vertex/*.yaml
