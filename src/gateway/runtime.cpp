@@ -40,7 +40,8 @@ std::string renderModels(const config::Snapshot& snapshot, std::int64_t nowSecon
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
-                                            std::int64_t nowSeconds) {
+                                            ratelimit::LocalCounterStore& limits,
+                                            bool globalLimitsInProcess, std::int64_t nowSeconds) {
   auto runtime = std::make_shared<Runtime>();
   for (const auto& backend : snapshot->backends) {
     BackendRuntime rt;
@@ -74,6 +75,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
     runtime->backends.emplace(backend.get(), std::move(rt));
   }
   runtime->modelsBody = renderModels(*snapshot, nowSeconds);
+  runtime->localLimits = limits.attach(*snapshot, globalLimitsInProcess);
   runtime->snapshot = std::move(snapshot);
   return runtime;
 }
