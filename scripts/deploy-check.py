@@ -131,6 +131,11 @@ def check_crd(where, crd):
         check_structural(w, schema)
         if "status" in schema.get("properties", {}) and "status" not in v.get("subresources", {}):
             err(w, "has a status but no status subresource")
+        for col in v.get("additionalPrinterColumns", []):
+            if not col.get("name") or not str(col.get("jsonPath", "")).startswith("."):
+                err(w, f"printer column {col}: needs a name and a jsonPath starting with '.'")
+            if col.get("type") not in ("string", "integer", "number", "boolean", "date"):
+                err(w, f"printer column {col.get('name')}: unknown type {col.get('type')}")
 
 
 class Crds:

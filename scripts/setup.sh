@@ -11,6 +11,7 @@ debs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 clang-format-14 libclang-rt-14-dev
   libgoogle-perftools-dev
+  libhiredis-dev redis-server
   nginx-light wrk
 )
 missing=()

@@ -162,6 +162,17 @@ CRDS = [
      [("v1", True), ("v1alpha3", False)], True),
 ]
 CLUSTER_SCOPED = {"GatewayClass"}
+# The kinds Switchyard writes the Accepted condition on: `kubectl get` shows its status (and
+# `-o wide` its message), as Gateway API's CRDs show Programmed. Envoy AI Gateway's own chart
+# prints the last condition's type instead.
+ACCEPTED_COLUMNS = [
+    {"name": "Accepted", "type": "string",
+     "jsonPath": '.status.conditions[?(@.type=="Accepted")].status'},
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    {"name": "Message", "type": "string", "priority": 1,  # -o wide
+     "jsonPath": '.status.conditions[?(@.type=="Accepted")].message'},
+]
+WITH_ACCEPTED = {"AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy"}
 
 
 def crd(group, kind, plural, short, spec, versions, status):
@@ -185,7 +196,9 @@ def crd(group, kind, plural, short, spec, versions, status):
                       "singular": kind.lower(), "shortNames": short},
             "scope": "Cluster" if kind in CLUSTER_SCOPED else "Namespaced",
             "versions": [{"name": v, "served": True, "storage": storage, "schema": schema,
-                          **({"subresources": {"status": {}}} if status else {})}
+                          **({"subresources": {"status": {}}} if status else {}),
+                          **({"additionalPrinterColumns": ACCEPTED_COLUMNS}
+                             if kind in WITH_ACCEPTED else {})}
                          for v, storage in versions],
         },
     }

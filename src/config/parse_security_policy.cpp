@@ -17,6 +17,17 @@ std::optional<SecretKeyRef> readSecretRef(const Field& field, const ObjectMeta& 
   return SecretKeyRef{std::move(*ref), std::move(key)};
 }
 
+// Lower-case letters, digits and '-', plus the extra characters allowed; starting with a letter or
+// digit.
+bool isGcpName(std::string_view name, std::string_view extra) {
+  if (name.empty() || name.front() == '-') return false;
+  for (const char c : name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (!plain && extra.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void parseSecurityPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
@@ -38,6 +49,18 @@ void parseSecurityPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
     const auto project = gcp["projectName"].str(true);
     const auto region = gcp["region"].str(true);
     if (!project || !region) return;
+    // Both become segments of every Vertex AI URL, where a bad one fails each request. Objects read
+    // from the Kubernetes API are taken literally, so a placeholder like ${REGION} that nobody
+    // filled in lands here. A warning, not an error: Envoy AI Gateway's own examples ship
+    // placeholders.
+    if (!isGcpName(*project, ".:"))
+      gcp["projectName"].warning("projectName '" + *project +
+                                 "' is not a GCP project id (lower-case letters, digits, '-', and "
+                                 "'.' or ':' for domain-scoped projects): requests will fail");
+    if (!isGcpName(*region, ""))
+      gcp["region"].warning("region '" + *region +
+                            "' is not a GCP region name (lower-case letters, digits and '-', e.g. "
+                            "us-central1): requests will fail");
     policy.projectName = *project;
     policy.region = *region;
     policy.regionWhere = gcp["region"].where();

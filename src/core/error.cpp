@@ -20,6 +20,7 @@ ErrorSide sideOf(ErrorKind kind) {
     case ErrorKind::PayloadTooLarge:
     case ErrorKind::UnsupportedMediaType:
     case ErrorKind::HeadersTooLarge:
+    case ErrorKind::RateLimited:
       return ErrorSide::Client;
     case ErrorKind::UpstreamStatus:
     case ErrorKind::UpstreamBadResponse:
@@ -72,6 +73,8 @@ unsigned httpStatusOf(const Error& error) {
       return 415;
     case ErrorKind::HeadersTooLarge:
       return 431;
+    case ErrorKind::RateLimited:
+      return 429;
     case ErrorKind::UpstreamStatus:
       return error.upstreamStatus >= 400 && error.upstreamStatus <= 599 ? error.upstreamStatus
                                                                         : 502;
@@ -133,6 +136,8 @@ std::string_view kindName(ErrorKind kind) {
       return "unsupported_media_type";
     case ErrorKind::HeadersTooLarge:
       return "headers_too_large";
+    case ErrorKind::RateLimited:
+      return "rate_limit_exceeded";
     case ErrorKind::UpstreamStatus:
       return "upstream_status";
     case ErrorKind::UpstreamBadResponse:
@@ -166,7 +171,7 @@ std::string renderOpenAiError(const Error& error) {
   if (!error.code.empty()) {
     inner["code"] = error.code;
   } else if (sideOf(error.kind) == ErrorSide::Upstream || error.kind == ErrorKind::Internal ||
-             error.kind == ErrorKind::ModelNotFound) {
+             error.kind == ErrorKind::ModelNotFound || error.kind == ErrorKind::RateLimited) {
     inner["code"] = kindName(error.kind);
   } else {
     inner["code"] = nullptr;

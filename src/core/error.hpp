@@ -18,6 +18,7 @@ enum class ErrorKind {
   PayloadTooLarge,       // 413
   UnsupportedMediaType,  // 415
   HeadersTooLarge,       // 431
+  RateLimited,           // 429: a rate limit of the gateway's own (BackendTrafficPolicy rateLimit)
   // Upstream side: the backend or the way to it failed.
   UpstreamStatus,         // upstream answered non-2xx; its status is kept
   UpstreamBadResponse,    // 502: upstream answered 2xx with something we cannot read

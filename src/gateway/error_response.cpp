@@ -20,6 +20,8 @@ std::string_view responseFlagFor(const Error& error) {
     case ErrorKind::ModelNotFound:
     case ErrorKind::RouteNotFound:
       return "NR";
+    case ErrorKind::RateLimited:
+      return "RL";
     default:
       return "";
   }

@@ -12,6 +12,7 @@
 #include "net/upstream_client.hpp"
 #include "providers/provider.hpp"
 #include "route/outlier_detector.hpp"
+#include "route/router.hpp"
 
 namespace switchyard::gateway {
 
@@ -31,6 +32,7 @@ struct BackendRuntime {
 
 struct Runtime {
   std::shared_ptr<const config::Snapshot> snapshot;
+  route::RouteTable routes;  // over *snapshot, declared after it: built at load, not per request
   std::unordered_map<const config::ServiceBackend*, BackendRuntime> backends;
   std::string modelsBody;  // GET /v1/models, rendered once
 };
