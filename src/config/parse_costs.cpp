@@ -5,7 +5,9 @@
 // its field.
 
 #include <map>
+#include <variant>
 
+#include "cel/expression.hpp"
 #include "config/parsers.hpp"
 
 namespace switchyard::config::detail {
@@ -44,11 +46,41 @@ std::string costTypeNames() {
   return out;
 }
 
-// Compiles cost.cel into cost.expression; false after an Error at `field`.
+// Compiles cost.cel into cost.expression, then evaluates it on a sample answer with every token
+// count 1, so that an expression that cannot give a cost (a negative or non-integer result, an
+// overflow) is an Error at load rather than a failure on every request. With every count 0 a
+// failure is only a Warning: `total_tokens / input_tokens` is a sound cost that fails only there.
 bool compileCostExpression(const Field& field, LlmRequestCost& cost) {
-  (void)field;
-  (void)cost;
-  return true;  // TODO(h/cel): compile with cel::Expression once the evaluator is merged
+  auto compiled = cel::Expression::compile(cost.cel);
+  if (const auto* error = std::get_if<cel::CompileError>(&compiled)) {
+    field.error("invalid CEL expression at offset " + std::to_string(error->offset) + ": " +
+                error->message);
+    return false;
+  }
+  auto expression =
+      std::make_shared<const cel::Expression>(std::move(std::get<cel::Expression>(compiled)));
+  cel::Inputs sample{.model = "sample-model",
+                     .backend = "sample-backend.default",
+                     .routeName = "sample-route",
+                     .inputTokens = 1,
+                     .cachedInputTokens = 1,
+                     .cacheCreationInputTokens = 1,
+                     .outputTokens = 1,
+                     .totalTokens = 1,
+                     .reasoningTokens = 1};
+  if (const auto value = expression->evaluate(sample); !value) {
+    field.error("CEL expression fails on a sample answer with every token count 1: " +
+                value.error().message);
+    return false;
+  }
+  sample.inputTokens = sample.cachedInputTokens = sample.cacheCreationInputTokens =
+      sample.outputTokens = sample.totalTokens = sample.reasoningTokens = 0;
+  if (const auto value = expression->evaluate(sample); !value) {
+    field.warning("CEL expression fails on an answer with every token count 0: " +
+                  value.error().message);
+  }
+  cost.expression = std::move(expression);
+  return true;
 }
 
 std::optional<LlmRequestCost> parseCost(const Field& item, const std::string& source) {

@@ -265,27 +265,28 @@ std::optional<RateLimitSelector> parseSelector(const Field& item) {
 bool parseLimit(const Field& limit, RateLimitRule& rule) {
   if (!limit.map(true)) return false;
   const auto requests = unsignedAt(limit["requests"], true);
-  const auto unit = limit["unit"].str(true);
   if (limit["fromMetadata"].present()) {
     limit["fromMetadata"].warning(
         "a limit from request metadata is not supported by switchyard; the static requests and "
         "unit apply");
   }
-  if (!requests || !unit) return false;
-  rule.requests = *requests;
   static constexpr std::pair<std::string_view, RateLimitUnit> kUnits[] = {
       {"Second", RateLimitUnit::Second}, {"Minute", RateLimitUnit::Minute},
       {"Hour", RateLimitUnit::Hour},     {"Day", RateLimitUnit::Day},
       {"Month", RateLimitUnit::Month},   {"Year", RateLimitUnit::Year}};
-  for (const auto& [name, value] : kUnits) {
-    if (name == *unit) {
-      rule.unit = value;
-      return true;
-    }
+  const auto unit = limit["unit"].str(true);
+  if (!unit) return false;
+  const auto found = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                  [&](const auto& entry) { return entry.first == *unit; });
+  if (found == std::end(kUnits)) {
+    limit["unit"].error("unknown unit \"" + *unit +
+                        "\" (supported: Second, Minute, Hour, Day, Month, Year)");
+    return false;
   }
-  limit["unit"].error("unknown unit \"" + *unit +
-                      "\" (supported: Second, Minute, Hour, Day, Month, Year)");
-  return false;
+  if (!requests) return false;
+  rule.requests = *requests;
+  rule.unit = found->second;
+  return true;
 }
 
 // from / number / metadata of cost.request or cost.response; nullopt after an Error.

@@ -64,11 +64,10 @@ asio::awaitable<void> Exchange::run() {
   info_.stream = request_.stream;
 
   // Route: the body's model is the x-ai-eg-model header, whatever the client sent.
-  const auto match =
-      route::findRoute(*runtime_.snapshot, [&](std::string_view name) -> std::string_view {
-        if (name == "x-ai-eg-model") return request_.model;
-        return headerOf(httpRequest_, name);
-      });
+  const auto match = runtime_.routes.find([&](std::string_view name) -> std::string_view {
+    if (name == "x-ai-eg-model") return request_.model;
+    return headerOf(httpRequest_, name);
+  });
   if (!match.rule) {
     co_await respondError(Error::make(ErrorKind::ModelNotFound,
                                       "The model `" + std::string(request_.model) +

@@ -75,6 +75,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
     runtime->backends.emplace(backend.get(), std::move(rt));
   }
   runtime->modelsBody = renderModels(*snapshot, nowSeconds);
+  runtime->routes = route::RouteTable(*snapshot);
   runtime->localLimits = limits.attach(*snapshot, globalLimitsInProcess);
   runtime->snapshot = std::move(snapshot);
   return runtime;

@@ -15,6 +15,7 @@
 #include "providers/provider.hpp"
 #include "ratelimit/local_counters.hpp"
 #include "route/outlier_detector.hpp"
+#include "route/router.hpp"
 
 namespace switchyard::gateway {
 
@@ -34,6 +35,7 @@ struct BackendRuntime {
 
 struct Runtime {
   std::shared_ptr<const config::Snapshot> snapshot;
+  route::RouteTable routes;  // over *snapshot, declared after it: built at load, not per request
   std::unordered_map<const config::ServiceBackend*, BackendRuntime> backends;
   std::string modelsBody;  // GET /v1/models, rendered once
   // Per route (like snapshot->routes): the counters of the rules counted in this process.

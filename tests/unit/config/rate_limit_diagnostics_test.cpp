@@ -133,6 +133,44 @@ std::vector<Case> cases() {
                      "    - metadataKey: k\n      type: InputToken\n      cel: input_tokens\n", 9,
                      costs + "[0].cel", "cel is only read when type is CEL; ignored",
                      Severity::Warning),
+      // CEL: compiled at load (src/cel), then evaluated on a sample answer
+      routeCostError("CelMixesUintAndInt",
+                     "    - metadataKey: k\n      type: CEL\n      cel: input_tokens + 1\n", 9,
+                     costs + "[0].cel",
+                     "invalid CEL expression at offset 13: no matching overload for '+' applied "
+                     "to (uint, int)"),
+      routeCostError("CelUndeclaredVariable",
+                     "    - metadataKey: k\n      type: CEL\n      cel: output_token\n", 9,
+                     costs + "[0].cel",
+                     "invalid CEL expression at offset 0: undeclared reference to 'output_token'"),
+      routeCostError("CelSyntaxError",
+                     "    - metadataKey: k\n      type: CEL\n      cel: \"input_tokens +\"\n", 9,
+                     costs + "[0].cel",
+                     "invalid CEL expression at offset 14: unexpected end of expression"),
+      routeCostError(
+          "CelDoubleResult",
+          "    - metadataKey: k\n      type: CEL\n      cel: double(input_tokens)\n", 9,
+          costs + "[0].cel",
+          "invalid CEL expression at offset 0: a cost expression must evaluate to int or "
+          "uint, not double"),
+      routeCostError("CelNegativeOnTheSample",
+                     "    - metadataKey: k\n      type: CEL\n      cel: int(input_tokens) - 2\n", 9,
+                     costs + "[0].cel",
+                     "CEL expression fails on a sample answer with every token count 1: cost "
+                     "expression evaluated to a negative number (-1)"),
+      routeCostError("CelOverflowOnTheSample",
+                     "    - metadataKey: k\n      type: CEL\n      cel: 18446744073709551615u + "
+                     "input_tokens\n",
+                     9, costs + "[0].cel",
+                     "CEL expression fails on a sample answer with every token count 1: cost "
+                     "expression failed at offset 22: uint overflow"),
+      routeCostError("CelFailsOnlyWithoutUsage",
+                     "    - metadataKey: k\n      type: CEL\n      cel: total_tokens / "
+                     "input_tokens\n",
+                     9, costs + "[0].cel",
+                     "CEL expression fails on an answer with every token count 0: cost expression "
+                     "failed at offset 13: division by zero",
+                     Severity::Warning),
       routeCostError("CostKeyTwice",
                      "    - metadataKey: k\n      type: InputToken\n    - metadataKey: k\n      "
                      "type: OutputToken\n",
@@ -157,6 +195,10 @@ std::vector<Case> cases() {
        cat({kGatewayConfigCosts, "    - metadataKey: k\n      type: Tokens\n"}), Severity::Error, 8,
        "GatewayConfig", "default/gc", "spec.globalLLMRequestCosts[0].type",
        "unknown type \"Tokens\""},
+      {"GlobalCelError",
+       cat({kGatewayConfigCosts, "    - metadataKey: k\n      type: CEL\n      cel: \"1 - 1u\"\n"}),
+       Severity::Error, 9, "GatewayConfig", "default/gc", "spec.globalLLMRequestCosts[0].cel",
+       "invalid CEL expression at offset 2: no matching overload for '-' applied to (int, uint)"},
       {"GatewayConfigNoGatewayNames",
        cat({kGatewayConfigCosts, "    - {metadataKey: k, type: TotalToken}\n"}), Severity::Warning,
        1, "GatewayConfig", "default/gc", "",

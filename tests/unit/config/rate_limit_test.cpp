@@ -6,6 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "cel/expression.hpp"
 #include "config/load_helpers.hpp"
 
 namespace switchyard::config {
@@ -98,6 +99,14 @@ TEST(UsageRateLimitTest, EnvoyAiGatewayExampleResolves) {
   EXPECT_EQ(perUser.costs[3].source, "AIGatewayRoute default/usage-per-user");
   EXPECT_EQ(perUser.costs[4].type, LlmRequestCost::Type::Cel);
   EXPECT_EQ(perUser.costs[4].cel, "input_tokens == uint(7) ? 50000000 : 0");
+  // Compiled at load: the request path only evaluates it.
+  ASSERT_NE(perUser.costs[4].expression, nullptr);
+  cel::Inputs usage{.model = "usage-demo-model", .inputTokens = 7, .outputTokens = 3};
+  EXPECT_EQ(perUser.costs[4].expression->evaluate(usage).value(), 50000000u);
+  usage.inputTokens = 8;
+  EXPECT_EQ(perUser.costs[4].expression->evaluate(usage).value(), 0u);
+  for (std::size_t i = 0; i < perUser.costs.size(); ++i)
+    if (i != 4) EXPECT_EQ(perUser.costs[i].expression, nullptr) << perUser.costs[i].metadataKey;
   EXPECT_EQ(perUser.costs[5].type, LlmRequestCost::Type::TotalToken);
   EXPECT_EQ(perUser.costs[5].source, "GatewayConfig default/usage-costs");
   EXPECT_EQ(perUser.costs[5].where.line, 34);
@@ -136,6 +145,8 @@ TEST(UsageRateLimitTest, EnvoyAiGatewayExampleResolves) {
   const auto& perModel = routeNamed(snapshot, "default/usage-per-model");
   EXPECT_EQ(costKeys(perModel), (std::vector<std::string>{"tokens_total", "tokens_out"}));
   EXPECT_EQ(perModel.costs[1].type, LlmRequestCost::Type::Cel);
+  ASSERT_NE(perModel.costs[1].expression, nullptr);
+  EXPECT_EQ(perModel.costs[1].expression->evaluate(cel::Inputs{.outputTokens = 21}).value(), 42u);
   ASSERT_EQ(perModel.rateLimits.size(), 2u);
   const auto& large = perModel.rateLimits[0];
   EXPECT_EQ(large.id, "default/usage-per-model/global/0");

@@ -29,6 +29,10 @@ HeaderMatch regex(std::string name, std::string pattern) {
   return m;
 }
 
+const config::Rule* findRule(const config::Snapshot& snapshot, const HeaderLookup& header) {
+  return RouteTable(snapshot).find(header).rule;
+}
+
 config::Rule rule(std::vector<std::vector<HeaderMatch>> matches,
                   std::string ownedBy = "Envoy AI Gateway", std::int64_t created = 0) {
   config::Rule r;
