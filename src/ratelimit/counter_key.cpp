@@ -34,9 +34,8 @@ void appendValue(std::string& out, std::string_view value) {
 
 }  // namespace
 
-void appendCounterStem(std::string& out, std::string_view prefix,
-                       const config::RateLimitRule& rule, std::string_view route,
-                       std::span<const std::string_view> distinct) {
+void appendCounterStem(std::string& out, std::string_view prefix, const config::RateLimitRule& rule,
+                       std::string_view route, std::span<const std::string_view> distinct) {
   out.append(prefix);
   out += ':';
   out.append(rule.id);

@@ -18,9 +18,8 @@ inline constexpr std::string_view kDefaultKeyPrefix = "switchyard:rl";
 inline constexpr std::size_t kMaxKeyValue = 64;
 
 // The key without its window (what a request keeps to charge its response cost later).
-void appendCounterStem(std::string& out, std::string_view prefix,
-                       const config::RateLimitRule& rule, std::string_view route,
-                       std::span<const std::string_view> distinct);
+void appendCounterStem(std::string& out, std::string_view prefix, const config::RateLimitRule& rule,
+                       std::string_view route, std::span<const std::string_view> distinct);
 // Appends ":<window start>".
 void appendWindowStart(std::string& out, std::int64_t start);
 

@@ -46,11 +46,10 @@ std::string_view outcomeName(Outcome outcome) {
 core::Error Decision::error() const {
   const RuleResult& by = rules[static_cast<std::size_t>(refusedBy)];
   const RateLimitRule& rule = *by.rule;
-  const std::string where = "BackendTrafficPolicy " + rule.policy + " " +
-                            std::string(config::rateLimitScopeName(rule.scope) == "Global"
-                                            ? "global"
-                                            : "local") +
-                            " rule " + std::to_string(rule.index);
+  const std::string where =
+      "BackendTrafficPolicy " + rule.policy + " " +
+      std::string(config::rateLimitScopeName(rule.scope) == "Global" ? "global" : "local") +
+      " rule " + std::to_string(rule.index);
   if (unavailable) {
     return core::Error::make(core::ErrorKind::RateLimitUnavailable,
                              "rate limit state (Redis) is unreachable and " + where +
@@ -59,8 +58,8 @@ core::Error Decision::error() const {
   std::string unit(config::rateLimitUnitName(rule.unit));
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto error = core::Error::make(core::ErrorKind::RateLimited,
-                                 "rate limit of " + std::to_string(rule.requests) + " per " +
-                                     unit + " exceeded (" + where + ")");
+                                 "rate limit of " + std::to_string(rule.requests) + " per " + unit +
+                                     " exceeded (" + where + ")");
   error.retryAfterSeconds = static_cast<int>(by.resetSeconds);
   return error;
 }
@@ -105,8 +104,8 @@ asio::awaitable<void> Limiter::check(const config::Route& route, const RouteLoca
     updates.reserve(viaRedis.size());
     for (std::size_t k = 0; k < viaRedis.size(); ++k) {
       const RuleResult& result = decision.rules[viaRedis[k]];
-      updates.push_back({keys_[k], result.requestCost,
-                         ttlOf(windowAt(result.rule->unit, now), now)});
+      updates.push_back(
+          {keys_[k], result.requestCost, ttlOf(windowAt(result.rule->unit, now), now)});
     }
     const auto executor = co_await asio::this_coro::executor;
     std::optional<core::Error> failure;
@@ -114,17 +113,18 @@ asio::awaitable<void> Limiter::check(const config::Route& route, const RouteLoca
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
         [&](auto handler) {
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          redis_->incrementWindows(
-              updates, [this, shared, &failure, executor](
-                           core::Result<std::span<const std::uint64_t>> counts) {
-                if (counts) {
-                  counts_.assign(counts->begin(), counts->end());
-                } else {
-                  failure = counts.error();
-                }
-                // Resumed from the loop, not from inside the client's reply processing.
-                asio::post(executor, std::move(*shared));
-              });
+          redis_->incrementWindows(updates,
+                                   [this, shared, &failure,
+                                    executor](core::Result<std::span<const std::uint64_t>> counts) {
+                                     if (counts) {
+                                       counts_.assign(counts->begin(), counts->end());
+                                     } else {
+                                       failure = counts.error();
+                                     }
+                                     // Resumed from the loop, not from inside the client's reply
+                                     // processing.
+                                     asio::post(executor, std::move(*shared));
+                                   });
         },
         asio::use_awaitable);
     for (std::size_t k = 0; k < viaRedis.size(); ++k) {
@@ -157,8 +157,8 @@ asio::awaitable<void> Limiter::check(const config::Route& route, const RouteLoca
     const std::uint64_t remaining = remainingOf(result.count, result.rule->requests);
     if (!decision.quota || remaining < decision.quota->remaining ||
         (remaining == decision.quota->remaining && result.rule->requests < decision.quota->limit)) {
-      decision.quota = QuotaHeaders{result.rule->requests, result.windowSeconds, remaining,
-                                    result.resetSeconds};
+      decision.quota =
+          QuotaHeaders{result.rule->requests, result.windowSeconds, remaining, result.resetSeconds};
     }
   }
 }
@@ -186,8 +186,8 @@ core::Result<std::uint64_t> costOf(const config::LlmRequestCost& cost, const cel
   return std::uint64_t{0};
 }
 
-void Limiter::chargeResponse(const config::Route& route, const cel::Inputs& usage,
-                             std::int64_t now, Decision& decision) {
+void Limiter::chargeResponse(const config::Route& route, const cel::Inputs& usage, std::int64_t now,
+                             Decision& decision) {
   std::vector<redis::WindowUpdate> updates;
   keys_.clear();
   keys_.reserve(decision.rules.size());

@@ -47,9 +47,9 @@ struct RuleResult {
 };
 
 struct Decision {
-  std::vector<RuleResult> rules;  // the rules that applied, in the route's order
-  int refusedBy = -1;             // index into rules of the first refusing non-shadow rule
-  bool unavailable = false;       // refused because Redis is unreachable (fail closed)
+  std::vector<RuleResult> rules;      // the rules that applied, in the route's order
+  int refusedBy = -1;                 // index into rules of the first refusing non-shadow rule
+  bool unavailable = false;           // refused because Redis is unreachable (fail closed)
   std::optional<QuotaHeaders> quota;  // the non-shadow rule nearest its limit
 
   bool refused() const { return refusedBy >= 0; }
@@ -60,7 +60,8 @@ struct Decision {
 class Limiter {
  public:
   // `redis` may be null (no Redis configured); it must outlive the limiter.
-  explicit Limiter(redis::RedisClient* redis, std::string keyPrefix = std::string(kDefaultKeyPrefix));
+  explicit Limiter(redis::RedisClient* redis,
+                   std::string keyPrefix = std::string(kDefaultKeyPrefix));
 
   // Decides on `request` for `route`; `local` holds the route's process counters (indexed like
   // route.rateLimits). `now` is Unix seconds. At most one Redis round trip.

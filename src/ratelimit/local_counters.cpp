@@ -80,8 +80,8 @@ LocalCounter& LocalRule::counterFor(std::span<const std::string_view> distinct,
     Slot& slot = slots_[(home + i) % kDistinctSlots];
     std::uint64_t held = slot.hash.load(std::memory_order_acquire);
     if (held == hash) return slot.counter;
-    if (held == 0 && (slot.hash.compare_exchange_strong(held, hash, std::memory_order_acq_rel) ||
-                      held == hash))
+    if (held == 0 &&
+        (slot.hash.compare_exchange_strong(held, hash, std::memory_order_acq_rel) || held == hash))
       return slot.counter;
   }
   // No free slot: take one whose window is over (its count no longer matters).

@@ -17,8 +17,8 @@ namespace switchyard::ratelimit {
 struct RequestView {
   // The value of a header (lower-case name); empty when absent.
   std::function<std::string_view(std::string_view)> header;
-  std::string_view method;  // upper-case, e.g. POST
-  std::string_view path;    // without the query
+  std::string_view method;         // upper-case, e.g. POST
+  std::string_view path;           // without the query
   std::string_view clientAddress;  // as text, e.g. 10.1.2.3 or ::1
   // The client's address in network order: 4 or 16 bytes used (size), from parseAddress().
   std::array<std::uint8_t, 16> addressBytes{};

@@ -155,8 +155,8 @@ TEST(Selector, ExactRegexInvertAndDistinctHeaders) {
       header(RateLimitHeaderMatch::Type::Distinct, "x-tenant-id"),
   };
   FakeRequest request;
-  request.headers = {{"x-plan", "free"}, {"x-ai-eg-model", "gemini-2.5-flash"},
-                     {"x-tenant-id", "acme"}};
+  request.headers = {
+      {"x-plan", "free"}, {"x-ai-eg-model", "gemini-2.5-flash"}, {"x-tenant-id", "acme"}};
   std::vector<std::string_view> distinct;
   ASSERT_TRUE(ruleApplies(r, request.view(), distinct));
   ASSERT_EQ(distinct.size(), 1u);
