@@ -37,6 +37,7 @@ def arr(items, **extra):
 
 
 STR = {"type": "string"}
+BOOL = {"type": "boolean"}
 INT32 = {"type": "integer", "format": "int32"}
 PORT = {"type": "integer", "format": "int32", "minimum": 0, "maximum": 65535}
 DURATION = {"type": "string", "pattern": r"^([0-9]{1,5}(h|m|s|ms)){1,4}$"}
@@ -58,6 +59,11 @@ STATUS = obj({"conditions": arr(obj({"type": STR, "status": STR, "reason": STR,
                                      "observedGeneration": {"type": "integer"}},
                                     ["type", "status"]))})
 
+def enum(*values):
+    return {"type": "string", "enum": list(values)}
+
+
+LLM_REQUEST_COSTS = arr(obj({"metadataKey": STR, "type": STR, "cel": STR}, ["metadataKey", "type"]))
 AIGATEWAYROUTE = obj({
     "parentRefs": arr(ref()),
     "rules": arr(obj({
@@ -71,9 +77,9 @@ AIGATEWAYROUTE = obj({
         "timeouts": obj({"request": DURATION, "backendRequest": DURATION}),
         "streamIdleTimeout": DURATION,
         "modelsOwnedBy": STR, "modelsCreatedAt": {"type": "string", "format": "date-time"}})),
-    "llmRequestCosts": arr(obj({"metadataKey": STR, "type": STR, "cel": STR},
-                               ["metadataKey", "type"])),
+    "llmRequestCosts": LLM_REQUEST_COSTS,
 })
+GATEWAYCONFIG = obj({"extProc": obj(), "globalLLMRequestCosts": LLM_REQUEST_COSTS})
 AISERVICEBACKEND = obj({
     "schema": obj({"name": STR, "version": STR, "prefix": STR}, ["name"]),
     "backendRef": ref(),
@@ -90,6 +96,23 @@ BACKEND = obj({"endpoints": arr(obj({
     "fqdn": obj({"hostname": STR, "port": PORT}, ["hostname", "port"]),
     "ip": obj({"address": STR, "port": PORT}, ["address", "port"]),
     "unix": obj({"path": STR}, ["path"])}))})
+UINT = {"type": "integer", "minimum": 0}
+RATE_LIMIT_COST = obj({"from": enum("Number", "Metadata"), "number": UINT,
+                       "metadata": obj({"namespace": STR, "key": STR}, ["namespace", "key"])},
+                      ["from"])
+RATE_LIMIT_RULE = obj({
+    "clientSelectors": arr(obj({
+        "headers": arr(obj({"type": enum("Exact", "RegularExpression", "Distinct"), "name": STR,
+                            "value": STR, "invert": BOOL}, ["name"])),
+        "methods": arr(obj({"value": STR, "invert": BOOL}, ["value"])),
+        "path": obj({"type": enum("Exact", "PathPrefix", "RegularExpression"), "value": STR,
+                     "invert": BOOL}),
+        "sourceCIDR": obj({"type": enum("Exact", "Distinct"), "value": STR}, ["value"])})),
+    "limit": obj({"requests": UINT,
+                  "unit": enum("Second", "Minute", "Hour", "Day", "Month", "Year")},
+                 ["requests", "unit"]),
+    "cost": obj({"request": RATE_LIMIT_COST, "response": RATE_LIMIT_COST}),
+    "shared": BOOL, "shadowMode": BOOL}, ["limit"])
 TARGETS = {"targetRef": ref(("group", "kind", "name")),
            "targetRefs": arr(ref(("group", "kind", "name")))}
 BACKENDTRAFFICPOLICY = obj({**TARGETS, "retry": obj({
@@ -99,7 +122,9 @@ BACKENDTRAFFICPOLICY = obj({**TARGETS, "retry": obj({
                      "backOff": obj({"baseInterval": DURATION, "maxInterval": DURATION})}),
     "retryOn": obj({"triggers": arr(STR),
                     "httpStatusCodes": arr({"type": "integer", "minimum": 100, "maximum": 599})})}),
-    "rateLimit": obj()})
+    "rateLimit": obj({"type": enum("Global", "Local"),
+                      "global": obj({"rules": arr(RATE_LIMIT_RULE)}, ["rules"]),
+                      "local": obj({"rules": arr(RATE_LIMIT_RULE)})})})
 CLIENTTRAFFICPOLICY = obj({**TARGETS, "connection": obj({
     "bufferLimit": QUANTITY, "connectionLimit": obj({"value": {"type": "integer", "minimum": 1}})})})
 GATEWAYCLASS = obj({"controllerName": STR, "parametersRef": ref(("group", "kind", "name"))},
@@ -122,6 +147,8 @@ CRDS = [
     (AIGW, "AIServiceBackend", "aiservicebackends", ["aisvcbackend"], AISERVICEBACKEND,
      [("v1alpha1", False), ("v1beta1", True)], True),
     (AIGW, "BackendSecurityPolicy", "backendsecuritypolicies", ["aibsp"], BACKENDSECURITYPOLICY,
+     [("v1alpha1", False), ("v1beta1", True)], True),
+    (AIGW, "GatewayConfig", "gatewayconfigs", ["gwconfig"], GATEWAYCONFIG,
      [("v1alpha1", False), ("v1beta1", True)], True),
     (EG, "Backend", "backends", ["be"], BACKEND, [("v1alpha1", True)], True),
     (EG, "BackendTrafficPolicy", "backendtrafficpolicies", ["btp"], BACKENDTRAFFICPOLICY,

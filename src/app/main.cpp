@@ -18,8 +18,8 @@ namespace {
 using namespace switchyard;
 
 constexpr const char* kUsage = R"(usage:
-  switchyard run -c PATH [-c PATH]... [--listen HOST:PORT] [--admin HOST:PORT] [--secrets-dir DIR] [--workers N]
-  switchyard run --kubernetes [--kubeconfig F [--context C]] [--namespace NS]... [--gateway NS/NAME] [--listen HOST:PORT] [--admin HOST:PORT] [--workers N]
+  switchyard run -c PATH [-c PATH]... [--listen HOST:PORT] [--admin HOST:PORT] [--secrets-dir DIR] [--workers N] [--redis-url URL]
+  switchyard run --kubernetes [--kubeconfig F [--context C]] [--namespace NS]... [--gateway NS/NAME] [--listen HOST:PORT] [--admin HOST:PORT] [--workers N] [--redis-url URL]
   switchyard check -c PATH [-c PATH]... [--secrets-dir DIR]
   switchyard demo [--listen HOST:PORT]
   switchyard emulate [--listen HOST:PORT] [--tls-cert F --tls-key F] [--tls-auto] [--write-ca F] [--write-key F]

@@ -8,6 +8,7 @@
 #include "config/config_watcher.hpp"
 #include "kube/config_source.hpp"
 #include "kube/kube_config.hpp"
+#include "redis/redis_url.hpp"
 
 namespace switchyard::app {
 
@@ -18,6 +19,7 @@ RunOptions parse(int argc, char** argv, bool allowKubernetes) {
   gateway::GatewayOptions& options = run.gateway;
   KubernetesOptions& kube = run.kubernetes;
   bool kubeOption = false;  // --kubeconfig, --context, --namespace or --gateway given
+  std::optional<std::string> redisUrl;
   options.getenv = processEnv;
   for (ArgReader args(argc, argv); args.next();) {
     const std::string& arg = args.arg();
@@ -29,6 +31,8 @@ RunOptions parse(int argc, char** argv, bool allowKubernetes) {
       options.admin = args.value();
     else if (arg == "--secrets-dir")
       options.secretsDir = args.value();
+    else if (arg == "--redis-url")
+      redisUrl = args.value();
     else if (arg == "--workers") {
       try {
         options.workers = std::stoi(args.value());
@@ -52,6 +56,13 @@ RunOptions parse(int argc, char** argv, bool allowKubernetes) {
       kubeOption = true;
     } else
       args.rejectUnknown();
+  }
+  // The flag, else the environment (a Deployment puts the URL, password included, in a Secret).
+  if (!redisUrl) redisUrl = processEnv("SWITCHYARD_REDIS_URL");
+  if (redisUrl && !redisUrl->empty()) {
+    auto url = redis::RedisUrl::parse(*redisUrl);
+    if (!url) throw UsageError("--redis-url: " + url.error().message);
+    options.redis = std::move(*url);
   }
   if (kube.enabled) {
     if (!options.configPaths.empty())

@@ -127,6 +127,86 @@ void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) 
   }
 }
 
+// "llm_input_token = InputToken, billing = CEL \"...\" (GatewayConfig ns/gc)".
+std::string describeCosts(const Route& route) {
+  std::string out;
+  for (const auto& cost : route.costs) {
+    if (!out.empty()) out += ", ";
+    out += cost.metadataKey + " = " + std::string(costTypeName(cost.type));
+    if (cost.type == LlmRequestCost::Type::Cel) out += " \"" + cost.cel + "\"";
+    if (cost.source.starts_with("GatewayConfig")) out += " (" + cost.source + ")";
+  }
+  return out;
+}
+
+std::string describeSelector(const RateLimitSelector& selector) {
+  std::vector<std::string> parts;
+  for (const auto& header : selector.headers) {
+    const std::string negation = header.invert ? "not " : "";
+    switch (header.type) {
+      case RateLimitHeaderMatch::Type::Exact:
+        parts.push_back(header.name + " " + negation + "= \"" + header.value + "\"");
+        break;
+      case RateLimitHeaderMatch::Type::RegularExpression:
+        parts.push_back(header.name + " " + negation + "~ /" + header.value + "/");
+        break;
+      case RateLimitHeaderMatch::Type::Distinct:
+        parts.push_back("each " + header.name);
+        break;
+    }
+  }
+  if (!selector.methods.empty()) {
+    std::string methods = "method in [";
+    for (std::size_t i = 0; i < selector.methods.size(); ++i) {
+      methods += (i ? ", " : "") + std::string(selector.methods[i].invert ? "not " : "") +
+                 selector.methods[i].method;
+    }
+    parts.push_back(methods + "]");
+  }
+  if (selector.path) {
+    const auto& path = *selector.path;
+    const char* op = path.type == RateLimitPathMatch::Type::Exact        ? "= "
+                     : path.type == RateLimitPathMatch::Type::PathPrefix ? "starts with "
+                                                                         : "~ ";
+    parts.push_back("path " + std::string(path.invert ? "not " : "") + op + path.value);
+  }
+  if (selector.sourceCidr) {
+    parts.push_back((selector.sourceCidr->type == SourceCidrMatch::Type::Distinct
+                         ? "each client address in "
+                         : "client in ") +
+                    selector.sourceCidr->value);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? " and " : "") + parts[i];
+  return out;
+}
+
+// "ns/p/global/0 Global: 10 per Hour, when each x-user-id; cost request 0, response
+// llm_input_token; shadow".
+std::string describeRateLimit(const RateLimitRule& rule) {
+  std::ostringstream out;
+  out << rule.id << " " << rateLimitScopeName(rule.scope) << ": " << rule.requests << " per "
+      << rateLimitUnitName(rule.unit);
+  if (rule.clientSelectors.empty()) out << ", every request";
+  for (std::size_t i = 0; i < rule.clientSelectors.size(); ++i)
+    out << (i ? " and " : ", when ") << describeSelector(rule.clientSelectors[i]);
+  out << "; cost request " << rule.requestCost;
+  switch (rule.responseCost.from) {
+    case RateLimitRule::ResponseCost::From::None:
+      break;
+    case RateLimitRule::ResponseCost::From::Number:
+      out << ", response " << rule.responseCost.number;
+      break;
+    case RateLimitRule::ResponseCost::From::Metadata:
+      out << ", response " << rule.responseCost.metadataKey;
+      break;
+  }
+  if (rule.shared) out << "; shared";
+  if (rule.shadowMode) out << "; shadow mode";
+  if (rule.failClosed) out << "; fail closed";
+  return out.str();
+}
+
 }  // namespace
 
 std::string describeRoutingTable(const Snapshot& snapshot) {
@@ -136,6 +216,9 @@ std::string describeRoutingTable(const Snapshot& snapshot) {
   for (const auto& route : snapshot.routes) {
     out << "route " << route.name << "\n";
     out << "  retry: " << (route.retry ? describeRetry(*route.retry) : "none") << "\n";
+    if (!route.costs.empty()) out << "  costs: " << describeCosts(route) << "\n";
+    if (!route.rateLimits.empty()) out << "  rate limits:\n";
+    for (const auto& rule : route.rateLimits) out << "    " << describeRateLimit(rule) << "\n";
     for (std::size_t i = 0; i < route.rules.size(); ++i) describeRule(out, route.rules[i], i);
   }
   return out.str();

@@ -1,5 +1,6 @@
 // /config_dump: the resolved snapshot as JSON. Credentials show their type and policy; secret
-// material (service-account JSON, API keys) is replaced by "[redacted]".
+// material (service-account JSON, API keys) is replaced by "[redacted]". Routes carry their
+// effective llmRequestCosts and the rateLimit rules that apply to them.
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -134,6 +135,102 @@ boost::json::object dumpRule(const Rule& rule) {
           {"source", dumpLocation(rule.where)}};
 }
 
+boost::json::array dumpCosts(const std::vector<LlmRequestCost>& costs) {
+  boost::json::array out;
+  for (const auto& cost : costs) {
+    boost::json::object entry{{"metadataKey", cost.metadataKey},
+                              {"type", costTypeName(cost.type)},
+                              {"source", cost.source}};
+    if (cost.type == LlmRequestCost::Type::Cel) entry["cel"] = cost.cel;
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::string_view headerMatchTypeName(RateLimitHeaderMatch::Type type) {
+  switch (type) {
+    case RateLimitHeaderMatch::Type::Exact:
+      return "Exact";
+    case RateLimitHeaderMatch::Type::RegularExpression:
+      return "RegularExpression";
+    case RateLimitHeaderMatch::Type::Distinct:
+      return "Distinct";
+  }
+  return "";
+}
+
+std::string_view pathMatchTypeName(RateLimitPathMatch::Type type) {
+  switch (type) {
+    case RateLimitPathMatch::Type::Exact:
+      return "Exact";
+    case RateLimitPathMatch::Type::PathPrefix:
+      return "PathPrefix";
+    case RateLimitPathMatch::Type::RegularExpression:
+      return "RegularExpression";
+  }
+  return "";
+}
+
+boost::json::object dumpSelector(const RateLimitSelector& selector) {
+  boost::json::array headers;
+  for (const auto& header : selector.headers) {
+    boost::json::object entry{{"type", headerMatchTypeName(header.type)}, {"name", header.name}};
+    if (header.type != RateLimitHeaderMatch::Type::Distinct) {
+      entry["value"] = header.value;
+      entry["invert"] = header.invert;
+    }
+    headers.push_back(std::move(entry));
+  }
+  boost::json::array methods;
+  for (const auto& method : selector.methods)
+    methods.push_back(boost::json::object{{"value", method.method}, {"invert", method.invert}});
+  boost::json::value path = nullptr;
+  if (selector.path) {
+    path = boost::json::object{{"type", pathMatchTypeName(selector.path->type)},
+                               {"value", selector.path->value},
+                               {"invert", selector.path->invert}};
+  }
+  boost::json::value cidr = nullptr;
+  if (selector.sourceCidr) {
+    cidr = boost::json::object{
+        {"type", selector.sourceCidr->type == SourceCidrMatch::Type::Exact ? "Exact" : "Distinct"},
+        {"value", selector.sourceCidr->value}};
+  }
+  return {{"headers", std::move(headers)},
+          {"methods", std::move(methods)},
+          {"path", std::move(path)},
+          {"sourceCIDR", std::move(cidr)}};
+}
+
+boost::json::object dumpRateLimit(const RateLimitRule& rule) {
+  boost::json::array selectors;
+  for (const auto& selector : rule.clientSelectors) selectors.push_back(dumpSelector(selector));
+  boost::json::value response = nullptr;
+  switch (rule.responseCost.from) {
+    case RateLimitRule::ResponseCost::From::None:
+      break;
+    case RateLimitRule::ResponseCost::From::Number:
+      response = boost::json::object{{"from", "Number"}, {"number", rule.responseCost.number}};
+      break;
+    case RateLimitRule::ResponseCost::From::Metadata:
+      response =
+          boost::json::object{{"from", "Metadata"}, {"metadataKey", rule.responseCost.metadataKey}};
+      break;
+  }
+  return {{"id", rule.id},
+          {"policy", rule.policy},
+          {"type", rateLimitScopeName(rule.scope)},
+          {"clientSelectors", std::move(selectors)},
+          {"limit", boost::json::object{{"requests", rule.requests},
+                                        {"unit", rateLimitUnitName(rule.unit)}}},
+          {"cost",
+           boost::json::object{{"request", rule.requestCost}, {"response", std::move(response)}}},
+          {"shared", rule.shared},
+          {"shadowMode", rule.shadowMode},
+          {"failClosed", rule.failClosed},
+          {"source", dumpLocation(rule.where)}};
+}
+
 }  // namespace
 
 boost::json::value dumpSnapshot(const Snapshot& snapshot) {
@@ -141,10 +238,16 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   for (const auto& route : snapshot.routes) {
     boost::json::array rules;
     for (const auto& rule : route.rules) rules.push_back(dumpRule(rule));
+    boost::json::array rateLimits;
+    for (const auto& rule : route.rateLimits) rateLimits.push_back(dumpRateLimit(rule));
     routes.push_back(boost::json::object{
         {"name", route.name},
         {"retry", route.retry ? boost::json::value(dumpRetry(*route.retry)) : nullptr},
-        {"rules", std::move(rules)}});
+        {"rules", std::move(rules)},
+        {"gatewayConfig", route.gatewayConfig.empty() ? boost::json::value(nullptr)
+                                                      : boost::json::value(route.gatewayConfig)},
+        {"llmRequestCosts", dumpCosts(route.costs)},
+        {"rateLimits", std::move(rateLimits)}});
   }
   boost::json::array backends;
   for (const auto& backend : snapshot.backends) backends.push_back(dumpBackend(*backend));

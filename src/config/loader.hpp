@@ -43,9 +43,9 @@ struct LoadResult {
 // is a Diagnostic naming file, line, kind, namespace/name and field.
 LoadResult loadSnapshot(const LoadOptions& options);
 
-// Human-readable routing table: per route and rule, the matches, then the backends by priority with
-// weight, model override, schema, endpoint, TLS, credential policy, timeouts and retry policy.
-// Never contains a secret value.
+// Human-readable routing table: per route its retry policy, llmRequestCosts and rate limit rules,
+// and per rule the matches, then the backends by priority with weight, model override, schema,
+// endpoint, TLS, credential policy and timeouts. Never contains a secret value.
 std::string describeRoutingTable(const Snapshot& snapshot);
 
 // Everything resolved, as JSON for /config_dump; secret values are replaced by "[redacted]".

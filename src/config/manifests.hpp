@@ -48,7 +48,22 @@ struct RouteManifest {
     Location where;
   };
   ObjectMeta meta;
+  std::vector<ObjectRef> parentRefs;  // Gateways (kind Gateway); none = attached to every Gateway
   std::vector<RuleEntry> rules;
+  std::vector<LlmRequestCost> costs;  // spec.llmRequestCosts, CEL compiled
+};
+
+// Gateway: only which GatewayConfig it names (annotation aigateway.envoyproxy.io/gateway-config,
+// a GatewayConfig in the Gateway's namespace).
+struct GatewayManifest {
+  ObjectMeta meta;
+  std::string gatewayConfig;  // name; empty = none
+  Location gatewayConfigWhere;
+};
+
+struct GatewayConfigManifest {
+  ObjectMeta meta;
+  std::vector<LlmRequestCost> costs;  // spec.globalLLMRequestCosts, CEL compiled
 };
 
 struct ServiceBackendManifest {
@@ -93,10 +108,18 @@ struct TlsPolicyManifest {
   std::vector<ObjectRef> caRefs;  // kind ConfigMap or Secret, key ca.crt
 };
 
+// A rateLimit rule as read: complete but for responseCost.costIndex, which depends on the route.
+struct RateLimitRuleEntry {
+  RateLimitRule rule;
+  Location responseKeyWhere;  // cost.response.metadata.key
+};
+
 struct TrafficPolicyManifest {
   ObjectMeta meta;
   std::vector<ObjectRef> targets;  // kind HTTPRoute or Gateway
   std::optional<RetryPolicy> retry;
+  std::optional<std::vector<RateLimitRuleEntry>> rateLimit;  // global rules, then local rules
+  Location rateLimitWhere;
 };
 
 struct ClientPolicyManifest {
@@ -120,7 +143,8 @@ struct Manifests {
   std::vector<ClientPolicyManifest> clientPolicies;
   std::vector<DataManifest> secrets;
   std::vector<DataManifest> configMaps;
-  std::vector<ObjectMeta> gateways;
+  std::vector<GatewayManifest> gateways;
+  std::vector<GatewayConfigManifest> gatewayConfigs;
 };
 
 }  // namespace switchyard::config::detail

@@ -16,6 +16,7 @@ enum class KindId {
   EnvoyProxy,
   TlsPolicy,
   Gateway,
+  GatewayConfig,
   GatewayClass,
   Secret,
   ConfigMap
@@ -39,6 +40,7 @@ const std::vector<KindInfo>& servedKinds() {
        "aigateway.envoyproxy.io",
        {"v1alpha1", "v1beta1"},
        KindId::SecurityPolicy},
+      {"GatewayConfig", "aigateway.envoyproxy.io", {"v1alpha1", "v1beta1"}, KindId::GatewayConfig},
       {"Backend", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::Backend},
       {"BackendTrafficPolicy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::TrafficPolicy},
       {"ClientTrafficPolicy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::ClientPolicy},
@@ -119,7 +121,7 @@ Manifests parseDocuments(const std::vector<SourceDocument>& documents,
         parseBackend(spec, meta, out);
         break;
       case KindId::TrafficPolicy:
-        parseTrafficPolicy(spec, meta, out);
+        parseTrafficPolicy(root, meta, out);
         break;
       case KindId::ClientPolicy:
         parseClientPolicy(spec, meta, out);
@@ -134,7 +136,10 @@ Manifests parseDocuments(const std::vector<SourceDocument>& documents,
         parseConfigMap(root, meta, out);
         break;
       case KindId::Gateway:
-        out.gateways.push_back(meta);
+        parseGateway(root, meta, out);
+        break;
+      case KindId::GatewayConfig:
+        parseGatewayConfig(spec, meta, out);
         break;
       case KindId::GatewayClass:
       case KindId::EnvoyProxy:

@@ -1,4 +1,5 @@
-// AIGatewayRoute: header matches, backendRefs, timeouts and model metadata per rule.
+// AIGatewayRoute: parentRefs, llmRequestCosts, and per rule header matches, backendRefs, timeouts
+// and model metadata.
 
 #include <re2/re2.h>
 
@@ -115,9 +116,15 @@ void parseRoute(const Field& spec, ObjectMeta meta, Manifests& out) {
   RouteManifest route;
   route.meta = std::move(meta);
   if (spec.map(true)) {
+    for (const auto& ref : spec["parentRefs"].list()) {
+      auto parent = readRef(ref, route.meta, "Gateway", "gateway.networking.k8s.io");
+      if (parent && parent->kind == "Gateway") route.parentRefs.push_back(std::move(*parent));
+    }
     for (const auto& rule : spec["rules"].list()) {
       if (rule.map(true)) route.rules.push_back(parseRule(rule));
     }
+    route.costs =
+        parseLlmRequestCosts(spec["llmRequestCosts"], "AIGatewayRoute " + route.meta.key(), true);
   }
   out.routes.push_back(std::move(route));
 }

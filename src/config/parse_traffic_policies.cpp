@@ -1,4 +1,5 @@
-// BackendTrafficPolicy (retry) and ClientTrafficPolicy (request body limit).
+// BackendTrafficPolicy (retry; rateLimit in parse_rate_limit.cpp) and ClientTrafficPolicy (request
+// body limit).
 
 #include "config/parsers.hpp"
 
@@ -51,12 +52,14 @@ RetryPolicy parseRetry(const Field& retry) {
 
 }  // namespace
 
-void parseTrafficPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
+void parseTrafficPolicy(const Field& doc, ObjectMeta meta, Manifests& out) {
+  const auto spec = doc["spec"];
   if (!spec.map(true)) return;
   TrafficPolicyManifest policy;
   policy.meta = std::move(meta);
   policy.targets = readTargetRefs(spec, policy.meta, true);
   if (spec["retry"].map()) policy.retry = parseRetry(spec["retry"]);
+  if (spec["rateLimit"].map()) parseRateLimit(doc, spec["rateLimit"], policy);
   out.trafficPolicies.push_back(std::move(policy));
 }
 

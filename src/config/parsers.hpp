@@ -22,14 +22,26 @@ void parseServiceBackend(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseBackend(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseSecurityPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseTlsPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
-void parseTrafficPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseTrafficPolicy(const Field& doc, ObjectMeta meta, Manifests& out);
 void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseGateway(const Field& doc, ObjectMeta meta, Manifests& out);
+void parseGatewayConfig(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseSecret(const Field& doc, ObjectMeta meta, Manifests& out);
 void parseConfigMap(const Field& doc, ObjectMeta meta, Manifests& out);
 
 // headerMutation and bodyMutation under `owner` (a backendRef, or an AIServiceBackend's spec);
 // every problem is reported at its entry (parse_mutation.cpp lists the rules).
 Mutations parseMutations(const Field& owner);
+
+// llmRequestCosts entries at `list` (a route's, bounded to Envoy AI Gateway's 36, or a
+// GatewayConfig's); `source` names their owner for /config_dump. Bad entries are left out after
+// an Error.
+std::vector<LlmRequestCost> parseLlmRequestCosts(const Field& list, const std::string& source,
+                                                 bool bounded);
+
+// BackendTrafficPolicy spec.rateLimit into `policy.rateLimit` (parse_rate_limit.cpp lists the
+// rules); `doc` is the whole document, for the fail-closed annotation.
+void parseRateLimit(const Field& doc, const Field& rateLimit, TrafficPolicyManifest& policy);
 
 // {group, kind, name, namespace} at `field`; namespace defaults to the referrer's. nullopt (after
 // an Error) when the name is missing.

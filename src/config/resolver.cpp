@@ -28,6 +28,17 @@
 // - BackendTrafficPolicy: target kind HTTPRoute N → the AIGatewayRoute N in the policy's namespace
 //   gets spec.retry; kind Gateway → every route without its own policy gets it. A missing target
 //   is a Warning; when two policies reach the same route the first (in file order) wins, Warning.
+// - BackendTrafficPolicy rateLimit (resolve_rate_limits.cpp): the rules of one policy apply to a
+//   route: the first (file order) that targets its HTTPRoute, else the first that targets a
+//   Gateway the route is attached to; another that reaches it is ignored for it, Warning. A
+//   route is attached to the Gateways its parentRefs name, or to every Gateway when it has none
+//   (a file without parentRefs serves one listener). A response cost from metadata must name a
+//   metadataKey of the route's effective costs: otherwise an Error at the policy's key.
+// - llmRequestCosts (resolve_costs.cpp): a Gateway names its GatewayConfig with the annotation
+//   aigateway.envoyproxy.io/gateway-config (same namespace), as Envoy AI Gateway does; a route
+//   takes the globalLLMRequestCosts of the first attached Gateway that names an existing one, and
+//   its own entries win on the same metadataKey. A missing GatewayConfig, one no Gateway names,
+//   or a route whose Gateways name different ones: Warning.
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit; the largest one wins.
 // - headerMutation / bodyMutation: each BackendRef carries the effective set, its own entries
 //   merged over its AIServiceBackend's; on the same header name (any case) or body member the
@@ -36,6 +47,7 @@
 
 #include "config/resolver.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace switchyard::config::detail {
@@ -85,7 +97,7 @@ void applyTrafficPolicies(ResolveState& state, std::vector<Route>& routes) {
   std::map<std::string, std::size_t> routeIndex;
   for (std::size_t i = 0; i < routes.size(); ++i) routeIndex.emplace(routes[i].name, i);
   std::set<std::string> gateways;
-  for (const auto& gateway : state.manifests.gateways) gateways.insert(gateway.key());
+  for (const auto& gateway : state.manifests.gateways) gateways.insert(gateway.meta.key());
 
   std::vector<std::string> retrySource(routes.size());  // policy that set each route's retry
   std::optional<RetryPolicy> gatewayRetry;
@@ -146,6 +158,24 @@ void applyTrafficPolicies(ResolveState& state, std::vector<Route>& routes) {
 
 }  // namespace
 
+std::vector<const GatewayManifest*> attachedGateways(const ResolveState& state,
+                                                     const RouteManifest& route) {
+  std::vector<const GatewayManifest*> out;
+  if (route.parentRefs.empty()) {
+    for (const auto& gateway : state.manifests.gateways) out.push_back(&gateway);
+    return out;
+  }
+  for (const auto& ref : route.parentRefs) {
+    for (const auto& gateway : state.manifests.gateways) {
+      if (gateway.meta.key() == ref.key() &&
+          std::find(out.begin(), out.end(), &gateway) == out.end()) {
+        out.push_back(&gateway);
+      }
+    }
+  }
+  return out;
+}
+
 std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string& secretsDir,
                                   std::vector<Diagnostic>& diagnostics) {
   ResolveState state(manifests, secretsDir, diagnostics);
@@ -155,7 +185,9 @@ std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string&
 
   auto snapshot = std::make_shared<Snapshot>();
   for (const auto& route : manifests.routes) snapshot->routes.push_back(resolveRoute(state, route));
+  resolveCosts(state, snapshot->routes);
   applyTrafficPolicies(state, snapshot->routes);
+  resolveRateLimits(state, snapshot->routes);
 
   std::optional<std::uint64_t> bodyLimit;
   for (const auto& policy : manifests.clientPolicies) {

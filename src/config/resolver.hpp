@@ -12,7 +12,7 @@
 namespace switchyard::config::detail {
 
 // Shared by the resolution steps, which run in this order: TLS policies, service backends,
-// security policies, routes, traffic policies, client policies.
+// security policies, routes, costs, traffic policies (retry, then rate limits), client policies.
 struct ResolveState {
   ResolveState(const Manifests& m, std::string secretsDir, std::vector<Diagnostic>& d)
       : manifests(m), data(m, std::move(secretsDir)), diagnostics(d) {}
@@ -44,6 +44,18 @@ struct ResolveState {
 void resolveTlsPolicies(ResolveState& state);
 void resolveServiceBackends(ResolveState& state);
 void resolveSecurityPolicies(ResolveState& state);
+
+// The Gateways among the manifests a route is attached to: those its parentRefs name, in that
+// order; every Gateway (in file order) when it has no parentRefs.
+std::vector<const GatewayManifest*> attachedGateways(const ResolveState& state,
+                                                     const RouteManifest& route);
+
+// Route::costs and Route::gatewayConfig of every route; `routes` is parallel to
+// state.manifests.routes.
+void resolveCosts(ResolveState& state, std::vector<Route>& routes);
+
+// Route::rateLimits of every route (after resolveCosts: response costs name a route's costs).
+void resolveRateLimits(ResolveState& state, std::vector<Route>& routes);
 
 // The effective mutations of a backendRef: `routeLevel` merged over `backendLevel`, the route
 // level winning on the same header name (any case) or body member, whether it sets or removes.

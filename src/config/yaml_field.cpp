@@ -88,6 +88,15 @@ std::optional<std::uint64_t> Field::quantity(bool required) const {
   return value;
 }
 
+std::optional<bool> Field::boolean(bool required) const {
+  if (!scalar(required, "true or false")) return std::nullopt;
+  const std::string& text = node_.Scalar();
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  error("expected true or false, got \"" + text + "\"");
+  return std::nullopt;
+}
+
 bool Field::map(bool required) const {
   if (!present()) {
     if (required) error("required field is missing");

@@ -48,6 +48,7 @@ class Field {
   std::optional<std::int64_t> integer(bool required = false) const;
   std::optional<Millis> duration(bool required = false) const;
   std::optional<std::uint64_t> quantity(bool required = false) const;
+  std::optional<bool> boolean(bool required = false) const;  // true / false
 
   // True for a mapping. Error when present but not a mapping (or absent and required).
   bool map(bool required = false) const;

@@ -32,6 +32,7 @@ ErrorSide sideOf(ErrorKind kind) {
     case ErrorKind::CredentialUnavailable:
     case ErrorKind::NoBackendAvailable:
       return ErrorSide::Upstream;
+    case ErrorKind::RateLimitUnavailable:
     case ErrorKind::Internal:
       return ErrorSide::Internal;
   }
@@ -86,6 +87,7 @@ unsigned httpStatusOf(const Error& error) {
     case ErrorKind::UpstreamConnect:
     case ErrorKind::CredentialUnavailable:
     case ErrorKind::NoBackendAvailable:
+    case ErrorKind::RateLimitUnavailable:
       return 503;
     case ErrorKind::UpstreamTimeout:
       return 504;
@@ -156,6 +158,8 @@ std::string_view kindName(ErrorKind kind) {
       return "credential_unavailable";
     case ErrorKind::NoBackendAvailable:
       return "no_backend_available";
+    case ErrorKind::RateLimitUnavailable:
+      return "rate_limit_unavailable";
     case ErrorKind::Internal:
       return "internal_error";
   }
@@ -171,6 +175,7 @@ std::string renderOpenAiError(const Error& error) {
   if (!error.code.empty()) {
     inner["code"] = error.code;
   } else if (sideOf(error.kind) == ErrorSide::Upstream || error.kind == ErrorKind::Internal ||
+             error.kind == ErrorKind::RateLimitUnavailable ||
              error.kind == ErrorKind::ModelNotFound || error.kind == ErrorKind::RateLimited) {
     inner["code"] = kindName(error.kind);
   } else {

@@ -30,7 +30,8 @@ enum class ErrorKind {
   CredentialUnavailable,  // 503: no token could be obtained for the backend's credential
   NoBackendAvailable,     // 503: every backend of the rule is unusable
   // Ours.
-  Internal,  // 500
+  RateLimitUnavailable,  // 503: a fail-closed rate limit cannot reach its shared state (Redis)
+  Internal,              // 500
 };
 
 enum class ErrorSide { Client, Upstream, Internal };

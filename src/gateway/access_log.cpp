@@ -114,7 +114,21 @@ void appendAccessLogLine(std::string& out, const RequestInfo& e) {
     line.run(R"(","outcome":")").text(a.outcome);
     line.run(R"(","duration_us":)").number(a.duration.count()).run("}");
   }
-  line.run("]}");
+  line.run("]");
+  // Only requests a rate-limit rule applied to: which rule refused, and what each rule charged.
+  if (!e.rateLimits.empty()) {
+    line.run(R"(,"ratelimit.limited_by":)").textOrNull(e.rateLimitedBy);
+    line.run(R"(,"ratelimit.rules":[)");
+    for (std::size_t i = 0; i < e.rateLimits.size(); ++i) {
+      const auto& r = e.rateLimits[i];
+      line.run(i == 0 ? R"({"rule":")" : R"(,{"rule":")").text(r.rule);
+      line.run(R"(","outcome":")").text(r.outcome);
+      line.run(R"(","request_cost":)").number(static_cast<std::int64_t>(r.requestCost));
+      line.run(R"(,"response_cost":)").number(static_cast<std::int64_t>(r.responseCost)).run("}");
+    }
+    line.run("]");
+  }
+  line.run("}");
 }
 
 std::string formatAccessLogLine(const RequestInfo& entry) {

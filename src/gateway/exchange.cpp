@@ -77,6 +77,9 @@ asio::awaitable<void> Exchange::run() {
   rule_ = match.rule;
   route_ = match.route;
 
+  // Rate limits: every rule of the route that applies, before anything goes upstream.
+  if (!co_await admit()) co_return;
+
   route::BackendHandle handles[route::AttemptPlan::kMaxAttempts] = {};
   const std::size_t refs = std::min(rule_->backendRefs.size(), route::AttemptPlan::kMaxAttempts);
   for (std::size_t i = 0; i < refs; ++i) {
@@ -102,6 +105,7 @@ asio::awaitable<void> Exchange::run() {
     const auto result = co_await attempt(rule_->backendRefs[step->index]);
     if (result == AttemptResult::Answered) {
       attempts.onAnswered();
+      chargeResponse();
       co_return;
     }
     if (result == AttemptResult::Abandoned) {
@@ -120,7 +124,9 @@ asio::awaitable<void> Exchange::run() {
     lastError_ = Error::make(ErrorKind::NoBackendAvailable,
                              "no backend is available for model " + std::string(request_.model));
   }
-  co_await respondError(lastError_);
+  http::HeaderList headers;  // an admitted request's answer says what is left, error or not
+  addQuotaHeaders(headers);
+  co_await respondError(lastError_, std::move(headers));
 }
 
 const BackendRuntime* Exchange::backendOf(const config::BackendRef& ref) const {
@@ -289,6 +295,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   if (trace_) trace_->onResponse(translated->body);
   http::HeaderList headers;
   headers.emplace_back("x-request-id", std::string(info_.requestId));
+  addQuotaHeaders(headers);
   co_await writer_.send(200, kJsonContentType, std::move(translated->body), std::move(headers));
   co_return AttemptResult::Answered;
 }
@@ -328,7 +335,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   // its body and headers need not stay for the life of the stream.
   attempt.calls.front() = core::OutboundRequest();
 
-  StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_, *attempts_, idleLimit);
+  http::HeaderList head;
+  addQuotaHeaders(head);
+  StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_, *attempts_, idleLimit,
+                    std::move(head));
   switch (co_await relay.run()) {
     case StreamRelay::Outcome::Completed:
       succeeded(attempt);
@@ -375,9 +385,81 @@ void Exchange::succeeded(Attempt& attempt) {
   if (trace_) trace_->endAttempt("ok", nullptr);
 }
 
-asio::awaitable<void> Exchange::respondError(const Error& error) {
+asio::awaitable<void> Exchange::respondError(const Error& error, http::HeaderList headers) {
   if (trace_) trace_->onError(error);
-  co_await gateway::respondError(writer_, info_, error, endpoint_.renderError);
+  co_await gateway::respondError(writer_, info_, error, endpoint_.renderError, std::move(headers));
+}
+
+asio::awaitable<bool> Exchange::admit() {
+  if (route_->rateLimits.empty() || !services_.limiter) co_return true;
+  const std::size_t routeIndex =
+      static_cast<std::size_t>(route_ - runtime_.snapshot->routes.data());
+  static const ratelimit::RouteLocalCounters kNone;
+  const auto& local =
+      routeIndex < runtime_.localLimits.size() ? runtime_.localLimits[routeIndex] : kNone;
+  ratelimit::RequestView view;
+  // As for routing, the model is the body's whatever x-ai-eg-model header the client sent.
+  view.header = [this](std::string_view name) -> std::string_view {
+    if (name == "x-ai-eg-model") return request_.model;
+    return headerOf(httpRequest_, name);
+  };
+  view.method = info_.method;
+  view.path = http::pathOf(info_.path);
+  view.clientAddress = info_.downstreamAddress;
+  view.parseAddress();
+  co_await services_.limiter->check(*route_, local, view, services_.clock.nowSeconds(), rateLimit_);
+  if (rateLimit_.rules.empty()) co_return true;
+  info_.rateLimitRoute = route_->name;
+  info_.rateLimits.reserve(rateLimit_.rules.size());
+  for (const auto& result : rateLimit_.rules) {
+    info_.rateLimits.push_back({result.rule->id, ratelimit::outcomeName(result.outcome),
+                                result.outcome == ratelimit::Outcome::Allowed ||
+                                        result.outcome == ratelimit::Outcome::Limited ||
+                                        result.outcome == ratelimit::Outcome::ShadowLimited
+                                    ? result.requestCost
+                                    : 0,
+                                0});
+  }
+  if (!rateLimit_.refused()) co_return true;
+  const Error error = rateLimit_.error();
+  info_.rateLimitedBy = rateLimit_.rules[static_cast<std::size_t>(rateLimit_.refusedBy)].rule->id;
+  http::HeaderList headers;
+  addQuotaHeaders(headers);
+  co_await respondError(error, std::move(headers));
+  co_return false;
+}
+
+void Exchange::chargeResponse() {
+  if (rateLimit_.rules.empty() || !services_.limiter) return;
+  const auto& usage = info_.usage;
+  const auto count = [](std::int64_t n) { return n > 0 ? static_cast<std::uint64_t>(n) : 0u; };
+  // CEL's `backend` is "name.namespace"; the snapshot names backends "namespace/name".
+  std::string backend = info_.backend;
+  if (const auto slash = backend.find('/'); slash != std::string::npos)
+    backend = backend.substr(slash + 1) + "." + backend.substr(0, slash);
+  std::string_view routeName = route_->name;
+  if (const auto slash = routeName.find('/'); slash != std::string_view::npos)
+    routeName = routeName.substr(slash + 1);
+  cel::Inputs inputs;
+  inputs.model = info_.requestModel;
+  inputs.backend = backend;
+  inputs.routeName = routeName;
+  inputs.inputTokens = count(usage.promptTokens);
+  inputs.cachedInputTokens = count(usage.cachedTokens);
+  inputs.outputTokens = count(usage.completionTokens);
+  inputs.totalTokens = count(usage.totalTokens);
+  inputs.reasoningTokens = count(usage.reasoningTokens);
+  services_.limiter->chargeResponse(*route_, inputs, services_.clock.nowSeconds(), rateLimit_);
+  for (std::size_t i = 0; i < rateLimit_.rules.size() && i < info_.rateLimits.size(); ++i)
+    info_.rateLimits[i].responseCost = rateLimit_.rules[i].responseCost;
+}
+
+void Exchange::addQuotaHeaders(http::HeaderList& headers) const {
+  if (!rateLimit_.quota) return;
+  const auto& quota = *rateLimit_.quota;
+  headers.emplace_back("x-ratelimit-limit", quota.limitValue());
+  headers.emplace_back("x-ratelimit-remaining", std::to_string(quota.remaining));
+  headers.emplace_back("x-ratelimit-reset", std::to_string(quota.resetSeconds));
 }
 
 std::chrono::milliseconds Exchange::attemptTime() const {

@@ -18,6 +18,7 @@
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
+#include "ratelimit/limiter.hpp"
 #include "route/attempt_sequence.hpp"
 #include "route/outlier_detector.hpp"
 
@@ -29,6 +30,7 @@ struct ExchangeServices {
   route::OutlierDetector& outliers;
   const core::Clock& clock;
   std::minstd_rand& random;
+  ratelimit::Limiter* limiter = nullptr;  // null: rate limits are not enforced
 };
 
 class Exchange {
@@ -56,7 +58,14 @@ class Exchange {
   AttemptResult failed(Attempt& attempt, const core::Error& error);
   void succeeded(Attempt& attempt);
   const BackendRuntime* backendOf(const config::BackendRef& ref) const;
-  boost::asio::awaitable<void> respondError(const core::Error& error);
+  boost::asio::awaitable<void> respondError(const core::Error& error,
+                                            http::HeaderList headers = {});
+  // Rate limits of the route: decides before the first upstream call (false: refused, answered).
+  boost::asio::awaitable<bool> admit();
+  // After a successful answer went out: charges the response costs (without waiting on Redis).
+  void chargeResponse();
+  // The x-ratelimit-* headers of the rule nearest its limit, if any rule applied.
+  void addQuotaHeaders(http::HeaderList& headers) const;
   std::chrono::milliseconds attemptTime() const;
 
   const Runtime& runtime_;
@@ -70,6 +79,7 @@ class Exchange {
   const config::Rule* rule_ = nullptr;
   const config::Route* route_ = nullptr;
   route::AttemptSequence* attempts_ = nullptr;  // during run()
+  ratelimit::Decision rateLimit_;
   core::Error lastError_;
 };
 

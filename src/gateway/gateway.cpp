@@ -8,6 +8,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/json_writer.hpp"
 #include "net/dns_cache.hpp"
 #include "telemetry/otlp_http_exporter.hpp"
 #include "telemetry/prometheus_text.hpp"
@@ -48,6 +49,13 @@ Gateway::Gateway(GatewayOptions options)
   startTracing();
   services_.tracing = &tracing_;
   services_.heapTrim = &heapTrim_;
+  if (options_.redis) {
+    services_.redis = &*options_.redis;
+    std::string line = R"({"level":"info","msg":"Global rate limits counted in Redis","redis":")";
+    core::appendJsonEscaped(line, options_.redis->redacted());
+    std::cerr << line << "\"}\n";
+  }
+  services_.redisOutage = &redisOutage_;
   adminViews_.notReadyBecause = [this] { return notReadyBecause(); };
   adminViews_.configDump = [this] {
     const auto runtime = runtime_.current();  // null until the first configuration (kubernetes)
@@ -119,7 +127,19 @@ std::optional<std::shared_ptr<const Runtime>> Gateway::loadRuntime() {
   auto result = config::loadSnapshot(load);
   for (const auto& d : result.diagnostics) std::cerr << d.format() << "\n";
   if (!result.ok()) return std::nullopt;
-  return buildRuntime(result.snapshot, credentials_, outliers_, clock_.nowSeconds());
+  return runtimeOf(result.snapshot);
+}
+
+std::shared_ptr<const Runtime> Gateway::runtimeOf(
+    std::shared_ptr<const config::Snapshot> snapshot) {
+  const bool globalInProcess = !options_.redis;
+  if (globalInProcess && snapshot->hasGlobalRateLimits()) {
+    std::cerr << "{\"level\":\"warn\",\"msg\":\"Global rate limits are counted per process: "
+                 "no --redis-url (or SWITCHYARD_REDIS_URL) is set, so each replica enforces its "
+                 "own limit\"}\n";
+  }
+  return buildRuntime(std::move(snapshot), credentials_, outliers_, localLimits_, globalInProcess,
+                      clock_.nowSeconds());
 }
 
 bool Gateway::load() {
@@ -160,7 +180,7 @@ bool Gateway::apply(const config::LoadResult& result) {
         << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
     return false;
   }
-  auto runtime = buildRuntime(result.snapshot, credentials_, outliers_, clock_.nowSeconds());
+  auto runtime = runtimeOf(result.snapshot);
   if (initial) {
     runtime_.publish(std::move(runtime));
     std::cerr << "{\"level\":\"info\",\"msg\":\"configuration loaded\"}\n";

@@ -16,10 +16,13 @@
 #include "gateway/credential_store.hpp"
 #include "gateway/gateway_handler.hpp"
 #include "gateway/quiet_heap_trim.hpp"
+#include "gateway/redis_health.hpp"
 #include "gateway/request_metrics.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
+#include "ratelimit/local_counters.hpp"
+#include "redis/redis_url.hpp"
 
 namespace switchyard::gateway {
 
@@ -29,6 +32,8 @@ struct GatewayOptions {
   std::string listen = "0.0.0.0:8080";
   std::string admin = "127.0.0.1:9901";  // empty = no admin listener
   int workers = 0;                       // 0 = one per core
+  // Where Global rate limits are counted (--redis-url); none: in this process.
+  std::optional<redis::RedisUrl> redis;
   std::function<std::optional<std::string>(std::string_view)> getenv;
 };
 
@@ -61,6 +66,7 @@ class Gateway {
 
  private:
   std::optional<std::shared_ptr<const Runtime>> loadRuntime();
+  std::shared_ptr<const Runtime> runtimeOf(std::shared_ptr<const config::Snapshot> snapshot);
   void publishReload(std::shared_ptr<const Runtime> runtime);
   // Trace export from the OTEL_* / OPENINFERENCE_* environment; off when no endpoint is set.
   void startTracing();
@@ -70,6 +76,8 @@ class Gateway {
   std::shared_ptr<net::DnsCache> dns_;
   CredentialStore credentials_;
   route::OutlierDetector outliers_;
+  ratelimit::LocalCounterStore localLimits_;
+  RedisOutage redisOutage_;
   RuntimeHolder runtime_;
   LogWriter accessLogWriter_{stdout};
   telemetry::MetricsRegistry metrics_;  // outlives the handlers, which record into its shards

@@ -50,6 +50,14 @@ GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context
       ioc_(ioc),
       metrics_(*services.metrics),
       upstream_(ioc.get_executor(), services.dns, upstreamOptions(metrics_)),
+      redisHealth_(services.redis ? std::make_unique<RedisHealth>(metrics_, *services.redisOutage,
+                                                                  services.redis->redacted())
+                                  : nullptr),
+      redisClient_(services.redis ? std::make_unique<redis::RedisClient>(
+                                        ioc.get_executor(), *services.redis,
+                                        redis::RedisClientOptions{}, redisHealth_.get())
+                                  : nullptr),
+      limiter_(redisClient_.get()),
       random_(std::random_device{}()),
       accessLog_(*services.accessLog),
       flushTimer_(ioc) {
@@ -123,6 +131,7 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   log.path = sv(request.target());
   log.protocol = request.version() == 11 ? "HTTP/1.1" : "HTTP/1.0";
   log.bytesReceived = context.bytesReceived;
+  log.downstreamAddress = context.remoteAddress;
   log.userAgent = sv(request[bhttp::field::user_agent]);
   std::string requestId(sv(request["x-request-id"]));
   if (requestId.empty() || requestId.size() > 128) requestId = newRequestId();
@@ -206,8 +215,8 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     co_await respondError(writer, log, notConfiguredYet(), endpoint.renderError);
     co_return;
   }
-  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock,
-                                          random_};
+  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock, random_,
+                                          &limiter_};
   Exchange exchange(*runtime, endpoint, parsed.request(), request, writer, log, exchangeServices,
                     trace.get());
   RequestMetrics::OpenStream openStream(metrics_, parsed.request().stream);

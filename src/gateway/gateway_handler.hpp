@@ -12,11 +12,14 @@
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/quiet_heap_trim.hpp"
+#include "gateway/redis_health.hpp"
 #include "gateway/request_metrics.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
+#include "ratelimit/limiter.hpp"
+#include "redis/redis_client.hpp"
 #include "route/outlier_detector.hpp"
 
 namespace switchyard::net {
@@ -34,7 +37,9 @@ struct GatewayServices {
   LogWriter* accessLog = nullptr;
   const GatewayMetrics* metrics = nullptr;
   const TracingServices* tracing = nullptr;
-  QuietHeapTrim* heapTrim = nullptr;  // null: memory is never trimmed
+  QuietHeapTrim* heapTrim = nullptr;       // null: memory is never trimmed
+  const redis::RedisUrl* redis = nullptr;  // null: Global rate limits counted in process
+  RedisOutage* redisOutage = nullptr;
 };
 
 class GatewayHandler final : public http::Handler {
@@ -59,6 +64,9 @@ class GatewayHandler final : public http::Handler {
   boost::asio::io_context& ioc_;
   RequestMetrics metrics_;  // before upstream_, which reports its connections to it
   net::UpstreamClient upstream_;
+  std::unique_ptr<RedisHealth> redisHealth_;         // with redis_
+  std::unique_ptr<redis::RedisClient> redisClient_;  // null: no Redis configured
+  ratelimit::Limiter limiter_;
   std::minstd_rand random_;
   telemetry::IdGenerator traceIds_;
   AccessLog accessLog_;

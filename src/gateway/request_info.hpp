@@ -19,6 +19,15 @@ struct AttemptRecord {
   std::chrono::microseconds duration{0};
 };
 
+// One rate-limit rule that applied to the request (owned strings: the configuration may be
+// reloaded before the line is written).
+struct RateLimitRecord {
+  std::string rule;          // the rule's id, "<policy ns>/<name>/global/<index>"
+  std::string_view outcome;  // ratelimit::outcomeName (a literal)
+  std::uint64_t requestCost = 0;
+  std::uint64_t responseCost = 0;
+};
+
 struct RequestInfo {
   std::chrono::system_clock::time_point start;
   std::string_view method;
@@ -34,7 +43,8 @@ struct RequestInfo {
   std::string upstreamTransportFailureReason;
   std::string_view requestId;
   std::string_view userAgent;
-  std::string requestModel;  // owned: the parsed request is gone when the line is written
+  std::string_view downstreamAddress;  // the client's IP address, as text
+  std::string requestModel;            // owned: the parsed request is gone when the line is written
   std::string modelOverride;
   std::string responseModel;
   std::string backend;
@@ -42,6 +52,11 @@ struct RequestInfo {
   bool stream = false;
   std::string errorType;
   std::vector<AttemptRecord> attempts;
+  // Rate limits: the route they were counted on, every rule that applied, and the rule that
+  // refused the request (empty when none did).
+  std::string rateLimitRoute;
+  std::vector<RateLimitRecord> rateLimits;
+  std::string rateLimitedBy;
   // For metrics and traces, not printed: the endpoint's gen_ai.operation.name and the last backend
   // tried's gen_ai.provider.name (literals), when the first streamed event went out, and how long
   // the request waited on upstreams.

@@ -28,6 +28,10 @@ const std::vector<double> kPerTokenBounds{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0
 const std::vector<double> kOverheadBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                           0.025,  0.05,    0.1,    0.25,  0.5,    1};
 
+// A round trip to Redis on the same network is expected well under a millisecond.
+const std::vector<double> kRedisBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                       0.01,   0.025,   0.05,   0.1,   0.25,   0.5};
+
 const std::vector<std::string> kGenAiLabels{"gen_ai_operation_name", "gen_ai_provider_name",
                                             "gen_ai_original_model", "gen_ai_request_model",
                                             "gen_ai_response_model", "error_type"};
@@ -103,7 +107,18 @@ GatewayMetrics::GatewayMetrics(telemetry::MetricsRegistry& r)
                                      {"upstream"})),
       tlsHandshakes(r.addCounter("switchyard_tls_handshakes_total",
                                  "Upstream TLS handshakes by outcome.", {"upstream", "outcome"})),
-      openStreams(r.addGauge("switchyard_open_streams", "Streamed chat completions in flight.")) {}
+      openStreams(r.addGauge("switchyard_open_streams", "Streamed chat completions in flight.")),
+      rateLimitRequests(r.addCounter(
+          "switchyard_ratelimit_requests_total",
+          "Requests a rate-limit rule applied to, by route, rule and outcome (allowed, limited, "
+          "shadow_limited, fail_open, fail_closed).",
+          {"route", "rule", "outcome"})),
+      redisErrors(r.addCounter("switchyard_ratelimit_redis_errors_total",
+                               "Redis commands of Global rate limits that failed, by reason.",
+                               {"reason"})),
+      redisRoundTrip(r.addHistogram("switchyard_ratelimit_redis_rtt_seconds",
+                                    "Round-trip time of Redis commands (Global rate limits).", {},
+                                    kRedisBounds)) {}
 
 void addProcessMetrics(telemetry::MetricsRegistry& registry, const route::OutlierDetector& outliers,
                        const CredentialStore& credentials, const ReloadCounts& reloads) {
@@ -191,6 +206,9 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
           .observe(double(log.usage.completionTokens));
     }
   }
+  for (const auto& limit : log.rateLimits)
+    shard_.counter(metrics_.rateLimitRequests, {log.rateLimitRoute, limit.rule, limit.outcome})
+        .add();
   shard_.histogram(metrics_.overhead, {})
       .observe(std::max(0.0, duration - Seconds(log.upstreamWait).count()));
 
@@ -212,6 +230,14 @@ RequestMetrics::OpenStream::OpenStream(RequestMetrics& metrics, bool stream)
 
 RequestMetrics::OpenStream::~OpenStream() {
   if (gauge_) gauge_->add(-1);
+}
+
+void RequestMetrics::onRedisFailure(std::string_view reason) {
+  shard_.counter(metrics_.redisErrors, {reason}).add();
+}
+
+void RequestMetrics::onRedisRoundTrip(std::chrono::steady_clock::duration roundTrip) {
+  shard_.histogram(metrics_.redisRoundTrip, {}).observe(Seconds(roundTrip).count());
 }
 
 void RequestMetrics::onConnectionOpened(const net::UpstreamTarget& target) {

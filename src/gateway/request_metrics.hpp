@@ -43,6 +43,9 @@ class GatewayMetrics {
   const telemetry::CounterId connectionsReused;
   const telemetry::CounterId tlsHandshakes;
   const telemetry::GaugeId openStreams;
+  const telemetry::CounterId rateLimitRequests;
+  const telemetry::CounterId redisErrors;
+  const telemetry::HistogramId redisRoundTrip;
 };
 
 // Configuration reloads, counted by whoever runs them (any thread).
@@ -64,7 +67,7 @@ class RequestMetrics final : public net::UpstreamObserver {
   // Every response the worker sends (status 0: the client left before one was sent).
   void onResponse(unsigned status);
   // A request to a GenAI endpoint once it is over (labelled by its operation): GenAI histograms,
-  // attempts and fallbacks, overhead.
+  // attempts and fallbacks, overhead, rate-limit outcomes.
   void onGenAiRequest(const RequestInfo& log, std::chrono::steady_clock::time_point started);
 
   // Counts one streamed chat completion in flight for its lifetime (nothing for a unary one).
@@ -78,6 +81,10 @@ class RequestMetrics final : public net::UpstreamObserver {
    private:
     telemetry::Gauge* gauge_;
   };
+
+  // The worker's Redis connection (Global rate limits): a failed command, an answer's delay.
+  void onRedisFailure(std::string_view reason);
+  void onRedisRoundTrip(std::chrono::steady_clock::duration roundTrip);
 
   void onConnectionOpened(const net::UpstreamTarget& target) override;
   void onConnectionReused(const net::UpstreamTarget& target) override;

@@ -192,6 +192,18 @@ void RequestTrace::finish(const RequestInfo& info) {
     telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
   }
   request_.add("http.response.status_code", static_cast<std::int64_t>(responseCode));
+  if (!info.rateLimits.empty()) {
+    std::uint64_t requestCost = 0, responseCost = 0;
+    for (const auto& limit : info.rateLimits) {
+      requestCost = std::max(requestCost, limit.requestCost);
+      responseCost = std::max(responseCost, limit.responseCost);
+    }
+    if (!info.rateLimitedBy.empty())
+      request_.add("switchyard.ratelimit.limited_by", info.rateLimitedBy);
+    request_.add("switchyard.ratelimit.rules", static_cast<std::int64_t>(info.rateLimits.size()));
+    request_.add("switchyard.ratelimit.request_cost", static_cast<std::int64_t>(requestCost));
+    request_.add("switchyard.ratelimit.response_cost", static_cast<std::int64_t>(responseCost));
+  }
   if (!failed_ && request_.status.code == telemetry::StatusCode::Unset)
     request_.status.code = responseCode >= 200 && responseCode < 300 ? telemetry::StatusCode::Ok
                                                                      : telemetry::StatusCode::Error;

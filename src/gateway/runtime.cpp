@@ -40,7 +40,8 @@ std::string renderModels(const config::Snapshot& snapshot, std::int64_t nowSecon
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
-                                            std::int64_t nowSeconds) {
+                                            ratelimit::LocalCounterStore& limits,
+                                            bool globalLimitsInProcess, std::int64_t nowSeconds) {
   auto runtime = std::make_shared<Runtime>();
   for (const auto& backend : snapshot->backends) {
     BackendRuntime rt;
@@ -75,6 +76,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
   }
   runtime->modelsBody = renderModels(*snapshot, nowSeconds);
   runtime->routes = route::RouteTable(*snapshot);
+  runtime->localLimits = limits.attach(*snapshot, globalLimitsInProcess);
   runtime->snapshot = std::move(snapshot);
   return runtime;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // What the request path needs per backend, resolved once per configuration load: the provider, the
-// signer and the upstream target. Published with the config snapshot as one immutable unit.
+// signer and the upstream target; and the process counters of the rate limits (Local rules, and
+// Global ones when no Redis is configured), kept across reloads by the store. Published with the
+// config snapshot as one immutable unit.
 
 #include <atomic>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "config/snapshot.hpp"
 #include "net/upstream_client.hpp"
 #include "providers/provider.hpp"
+#include "ratelimit/local_counters.hpp"
 #include "route/outlier_detector.hpp"
 #include "route/router.hpp"
 
@@ -35,12 +38,15 @@ struct Runtime {
   route::RouteTable routes;  // over *snapshot, declared after it: built at load, not per request
   std::unordered_map<const config::ServiceBackend*, BackendRuntime> backends;
   std::string modelsBody;  // GET /v1/models, rendered once
+  // Per route (like snapshot->routes): the counters of the rules counted in this process.
+  std::vector<ratelimit::RouteLocalCounters> localLimits;
 };
 
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
-                                            std::int64_t nowSeconds);
+                                            ratelimit::LocalCounterStore& limits,
+                                            bool globalLimitsInProcess, std::int64_t nowSeconds);
 
 // The current runtime, swapped atomically on reload; requests keep the one they started with.
 class RuntimeHolder {

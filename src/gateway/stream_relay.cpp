@@ -9,7 +9,7 @@ using SteadyClock = std::chrono::steady_clock;
 StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
                          http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
                          const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
-                         std::chrono::milliseconds idleLimit)
+                         std::chrono::milliseconds idleLimit, http::HeaderList headHeaders)
     : stream_(stream),
       translator_(translator),
       writer_(writer),
@@ -17,7 +17,8 @@ StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslato
       trace_(trace),
       endpoint_(endpoint),
       attempts_(attempts),
-      idleLimit_(idleLimit) {}
+      idleLimit_(idleLimit),
+      headHeaders_(std::move(headHeaders)) {}
 
 std::chrono::milliseconds StreamRelay::idleTimeout() const {
   const auto now = SteadyClock::now();
@@ -73,7 +74,7 @@ asio::awaitable<bool> StreamRelay::flush() {
   bool ok = false;
   if (!writer_.started()) {
     info_.firstByteAt = SteadyClock::now();  // metrics: time to first token
-    http::HeaderList headers;
+    http::HeaderList headers = std::move(headHeaders_);
     headers.emplace_back("x-request-id", std::string(info_.requestId));
     ok = co_await writer_.beginStream(200, translator_.contentType(), std::move(headers), out_);
     info_.responseCode = 200;

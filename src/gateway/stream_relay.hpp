@@ -34,7 +34,7 @@ class StreamRelay {
   StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
               http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
               const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
-              std::chrono::milliseconds idleLimit);
+              std::chrono::milliseconds idleLimit, http::HeaderList headHeaders = {});
 
   boost::asio::awaitable<Outcome> run();
   const core::Error& error() const { return error_; }
@@ -55,6 +55,7 @@ class StreamRelay {
   std::chrono::milliseconds idleLimit_;
   std::string out_;  // the client frames not yet written
   core::Error error_;
+  http::HeaderList headHeaders_;  // the stream's head carries them (x-ratelimit-*)
 };
 
 }  // namespace switchyard::gateway

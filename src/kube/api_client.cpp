@@ -269,6 +269,7 @@ const std::vector<KindSpec>& loaderKinds() {
       {"aigateway.envoyproxy.io", "AIGatewayRoute", {"v1beta1", "v1alpha1"}},
       {"aigateway.envoyproxy.io", "AIServiceBackend", {"v1beta1", "v1alpha1"}},
       {"aigateway.envoyproxy.io", "BackendSecurityPolicy", {"v1beta1", "v1alpha1"}},
+      {"aigateway.envoyproxy.io", "GatewayConfig", {"v1beta1", "v1alpha1"}},
       {"gateway.envoyproxy.io", "Backend", {"v1alpha1"}},
       {"gateway.envoyproxy.io", "BackendTrafficPolicy", {"v1alpha1"}},
       {"gateway.envoyproxy.io", "ClientTrafficPolicy", {"v1alpha1"}},

@@ -87,17 +87,7 @@ std::string cat(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-struct Case {
-  std::string name;
-  std::string yaml;
-  Severity severity;
-  int line;  // -1 = any line > 0
-  std::string kind;
-  std::string object;  // namespace/name
-  std::string field;
-  std::string message;  // a part of the message
-  std::map<std::string, std::string> env = {};
-};
+using Case = testing::DiagnosticCase;
 
 std::vector<Case> cases() {
   return {
@@ -467,34 +457,7 @@ spec:
 
 class DiagnosticTest : public ::testing::TestWithParam<Case> {};
 
-TEST_P(DiagnosticTest, ReportsAtTheField) {
-  const auto& c = GetParam();
-  TempDir dir;
-  const auto file = dir.write("case.yaml", c.yaml);
-  const auto result = testing::loadPaths({file}, {}, c.env);
-  const auto all = testing::allDiagnostics(result);
-
-  const Diagnostic* found = nullptr;
-  for (const auto& d : result.diagnostics) {
-    if (d.severity == c.severity && d.message.find(c.message) != std::string::npos) found = &d;
-  }
-  ASSERT_NE(found, nullptr) << "expected: " << c.message << "\ngot:\n" << all;
-  EXPECT_EQ(found->where.file, file);
-  if (c.line >= 0) {
-    EXPECT_EQ(found->where.line, c.line) << found->format();
-  } else {
-    EXPECT_GT(found->where.line, 0) << found->format();
-  }
-  EXPECT_EQ(found->where.kind, c.kind) << found->format();
-  EXPECT_EQ(found->where.name, c.object) << found->format();
-  EXPECT_EQ(found->where.field, c.field) << found->format();
-
-  const bool anyError = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
-                                    [](const auto& d) { return d.severity == Severity::Error; });
-  EXPECT_EQ(result.ok(), !anyError) << all;
-  if (c.severity == Severity::Error) EXPECT_FALSE(result.ok());
-  EXPECT_EQ(all.find("SECRET"), std::string::npos) << "a secret value leaked:\n" << all;
-}
+TEST_P(DiagnosticTest, ReportsAtTheField) { testing::expectDiagnostic(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(Loader, DiagnosticTest, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });

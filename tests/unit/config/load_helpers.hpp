@@ -1,8 +1,10 @@
 #pragma once
-// Shared by the config tests: fixture paths, temp folders and diagnostic lookups.
+// Shared by the config tests: fixture paths, temp folders, diagnostic lookups and the table check
+// of one diagnostic.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -73,6 +75,49 @@ inline const Diagnostic* findDiagnostic(const LoadResult& result, std::string_vi
     if (d.message.find(messagePart) != std::string::npos) return &d;
   }
   return nullptr;
+}
+
+// One table case of the diagnostics tests: the YAML, and the one diagnostic it must give.
+struct DiagnosticCase {
+  std::string name;
+  std::string yaml;
+  Severity severity;
+  int line;  // -1 = any line > 0
+  std::string kind;
+  std::string object;  // namespace/name
+  std::string field;
+  std::string message;  // a part of the message
+  std::map<std::string, std::string> env = {};
+};
+
+// Loads `c.yaml` from a temp file and expects its diagnostic at exactly its file, line, kind,
+// object and field; the load fails exactly when some diagnostic is an Error, and no secret leaks.
+inline void expectDiagnostic(const DiagnosticCase& c) {
+  TempDir dir;
+  const auto file = dir.write("case.yaml", c.yaml);
+  const auto result = loadPaths({file}, {}, c.env);
+  const auto all = allDiagnostics(result);
+
+  const Diagnostic* found = nullptr;
+  for (const auto& d : result.diagnostics) {
+    if (d.severity == c.severity && d.message.find(c.message) != std::string::npos) found = &d;
+  }
+  ASSERT_NE(found, nullptr) << "expected: " << c.message << "\ngot:\n" << all;
+  EXPECT_EQ(found->where.file, file);
+  if (c.line >= 0) {
+    EXPECT_EQ(found->where.line, c.line) << found->format();
+  } else {
+    EXPECT_GT(found->where.line, 0) << found->format();
+  }
+  EXPECT_EQ(found->where.kind, c.kind) << found->format();
+  EXPECT_EQ(found->where.name, c.object) << found->format();
+  EXPECT_EQ(found->where.field, c.field) << found->format();
+
+  const bool anyError = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
+                                    [](const auto& d) { return d.severity == Severity::Error; });
+  EXPECT_EQ(result.ok(), !anyError) << all;
+  if (c.severity == Severity::Error) EXPECT_FALSE(result.ok());
+  EXPECT_EQ(all.find("SECRET"), std::string::npos) << "a secret value leaked:\n" << all;
 }
 
 }  // namespace switchyard::config::testing

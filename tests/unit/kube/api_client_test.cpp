@@ -57,7 +57,8 @@ TEST(DiscoveryTest, PicksThePreferredReadableVersionAndSkipsMissingCrdsWithOneWa
   server.serveGroup("aigateway.envoyproxy.io", {"v1alpha9", "v1alpha1", "v1beta1"},
                     {{"AIGatewayRoute", "aigatewayroutes"},
                      {"AIServiceBackend", "aiservicebackends"},
-                     {"BackendSecurityPolicy", "backendsecuritypolicies"}});
+                     {"BackendSecurityPolicy", "backendsecuritypolicies"},
+                     {"GatewayConfig", "gatewayconfigs"}});
   server.serveGroup("gateway.networking.k8s.io", {"v1", "v1alpha3"},
                     {{"Gateway", "gateways"}, {"BackendTLSPolicy", "backendtlspolicies"}});
   // gateway.envoyproxy.io (Backend, BackendTrafficPolicy, ClientTrafficPolicy) is not installed.
@@ -73,6 +74,7 @@ TEST(DiscoveryTest, PicksThePreferredReadableVersionAndSkipsMissingCrdsWithOneWa
                        "AIServiceBackend aigateway.envoyproxy.io/v1alpha1 aiservicebackends",
                        "BackendSecurityPolicy aigateway.envoyproxy.io/v1alpha1 "
                        "backendsecuritypolicies",
+                       "GatewayConfig aigateway.envoyproxy.io/v1alpha1 gatewayconfigs",
                        "BackendTLSPolicy gateway.networking.k8s.io/v1 backendtlspolicies",
                        "Gateway gateway.networking.k8s.io/v1 gateways"}));
   ASSERT_EQ(found->warnings.size(), 3u);

@@ -52,7 +52,8 @@ class ConfigSourceTest : public ::testing::Test {
     server_.serveGroup("aigateway.envoyproxy.io", {"v1beta1"},
                        {{"AIGatewayRoute", "aigatewayroutes"},
                         {"AIServiceBackend", "aiservicebackends"},
-                        {"BackendSecurityPolicy", "backendsecuritypolicies"}});
+                        {"BackendSecurityPolicy", "backendsecuritypolicies"},
+                        {"GatewayConfig", "gatewayconfigs"}});
     server_.serveGroup("gateway.envoyproxy.io", {"v1alpha1"}, {{"Backend", "backends"}});
     server_.put(kBackends, obj(R"({"apiVersion":"gateway.envoyproxy.io/v1alpha1","kind":"Backend",
       "metadata":{"namespace":"ai","name":"openai"},

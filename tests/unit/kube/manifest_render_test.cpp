@@ -73,6 +73,36 @@ TEST(ManifestRenderTest, AGatewayKeepsOnlyTheRoutesAttachedToIt) {
   EXPECT_FALSE(parseGatewayRef("a/b/c"));
 }
 
+TEST(ManifestRenderTest, TheGatewayConfigOfTheServedGatewayGivesItsRoutesTheirCosts) {
+  auto store = sampleStore();
+  add(store, R"({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",
+    "metadata":{"namespace":"ai","name":"gw",
+                "annotations":{"aigateway.envoyproxy.io/gateway-config":"costs"}},
+    "spec":{"gatewayClassName":"c","listeners":[{"name":"http","port":80,"protocol":"HTTP"}]}})");
+  add(store, R"({"apiVersion":"aigateway.envoyproxy.io/v1beta1","kind":"GatewayConfig",
+    "metadata":{"namespace":"ai","name":"costs"},
+    "spec":{"globalLLMRequestCosts":[{"metadataKey":"tokens","type":"TotalToken"}]}})");
+  add(store, R"({"apiVersion":"gateway.envoyproxy.io/v1alpha1","kind":"BackendTrafficPolicy",
+    "metadata":{"namespace":"ai","name":"per-user"},
+    "spec":{"targetRefs":[{"group":"gateway.networking.k8s.io","kind":"Gateway","name":"gw"}],
+            "rateLimit":{"global":{"rules":[{
+              "clientSelectors":[{"headers":[{"name":"x-user-id","type":"Distinct"}]}],
+              "limit":{"requests":1000,"unit":"Hour"},
+              "cost":{"request":{"from":"Number","number":0},
+                      "response":{"from":"Metadata",
+                                  "metadata":{"namespace":"io.envoy.ai_gateway","key":"tokens"}}}
+            }]}}}})");
+  const auto result = loadFromStore(store, RenderOptions{GatewayRef{"ai", "gw"}});
+  ASSERT_TRUE(result.ok()) << (result.diagnostics.empty() ? "" : result.diagnostics[0].format());
+  ASSERT_EQ(result.snapshot->routes.size(), 1u);
+  const auto& route = result.snapshot->routes[0];
+  EXPECT_EQ(route.gatewayConfig, "ai/costs");
+  ASSERT_EQ(route.costs.size(), 1u);
+  ASSERT_EQ(route.rateLimits.size(), 1u);
+  EXPECT_EQ(route.rateLimits[0].id, "ai/per-user/global/0");
+  EXPECT_EQ(route.rateLimits[0].responseCost.metadataKey, "tokens");
+}
+
 TEST(ManifestRenderTest, AnInvalidObjectIsReportedByKindAndNameAndNothingIsServed) {
   auto store = sampleStore();
   store.remove(ObjectKey{"Secret", "ai", "openai-key"});
