@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "gateway/credential_store.hpp"
 #include "gateway/runtime.hpp"
+#include "ratelimit/local_counters.hpp"
 #include "route/outlier_detector.hpp"
 #include "route/router.hpp"
 #include "route_manifests.hpp"
@@ -55,10 +56,11 @@ void BM_Reload(benchmark::State& state, Source source, bool backendPerRoute) {
   core::SystemClock clock;
   gateway::CredentialStore credentials(clock, options.getenv, nullptr);
   route::OutlierDetector outliers;
+  ratelimit::LocalCounterStore limits;
   for (auto _ : state) {
     const auto loaded = config::loadSnapshot(options);
     if (!loadedAll(loaded, state)) return;
-    auto runtime = gateway::buildRuntime(loaded.snapshot, credentials, outliers, 0);
+    auto runtime = gateway::buildRuntime(loaded.snapshot, credentials, outliers, limits, false, 0);
     benchmark::DoNotOptimize(runtime);
   }
 }
