@@ -41,14 +41,13 @@ constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr std::int32_t kStreamWindow = 1 << 20;
 constexpr std::int32_t kConnectionWindow = 1 << 24;
 
-// Wakes coroutines of one thread: wait() ends at the next notify(). Waiters recheck their condition.
+// Wakes coroutines of one thread: wait() ends at the next notify(). Waiters recheck their
+// condition.
 class Signal {
  public:
   explicit Signal(const asio::any_io_executor& executor)
       : timer_(executor, Clock::time_point::max()) {}
-  asio::awaitable<void> wait() {
-    co_await timer_.async_wait(asio::as_tuple(use_awaitable));
-  }
+  asio::awaitable<void> wait() { co_await timer_.async_wait(asio::as_tuple(use_awaitable)); }
   void notify() { timer_.cancel(); }
 
  private:
@@ -139,10 +138,10 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   std::function<void()> closeCallback_;
   std::uint64_t bytesSent_ = 0;
   bool started_ = false;
-  bool deferred_ = false;  // the data provider is waiting for bytes
+  bool deferred_ = false;    // the data provider is waiting for bytes
   bool lastQueued_ = false;  // endStream() or send(): the data after pending_ is none
-  bool done_ = false;      // the response's last frame went out
-  bool closed_ = false;    // nghttp2 closed the stream
+  bool done_ = false;        // the response's last frame went out
+  bool closed_ = false;      // nghttp2 closed the stream
   bool failed_ = false;
   bool clientClosed_ = false;
 };
@@ -243,8 +242,8 @@ bool H2Stream::submitHead(unsigned status, std::string_view contentType, const H
   fields.reserve(headers.size() + 5);
   auto add = [&fields](std::string_view name, std::string_view value) {
     fields.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())),
-                      name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                      value.size(), NGHTTP2_NV_FLAG_NONE});
   };
   add(":status", std::string_view(statusText.data(), statusEnd - statusText.data()));
   if (!handlerSets(headers, "server")) add("server", "switchyard");
@@ -522,7 +521,8 @@ int Session::onBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame
   stream->context.requestIndex = ++self.streamsSeen_;
   nghttp2_session_set_stream_user_data(session, id, stream.get());
   // A stream from an idle connection may be due before the idle deadline the timer waits for.
-  if (self.streams_.empty() && stream->opened + self.options.requestReadTimeout < self.timer.expiry())
+  if (self.streams_.empty() &&
+      stream->opened + self.options.requestReadTimeout < self.timer.expiry())
     self.timer.cancel();
   self.streams_.emplace(id, std::move(stream));
   if (self.options.http2GoawayAfterStreams != 0 &&
@@ -668,8 +668,8 @@ asio::awaitable<void> writeLoop(Stream& stream, Session& session) {
       continue;
     }
     session.writeStarted = Clock::now();
-    auto [ec, n] =
-        co_await asio::async_write(stream, asio::buffer(session.out), asio::as_tuple(use_awaitable));
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(session.out),
+                                              asio::as_tuple(use_awaitable));
     session.writeStarted = Clock::time_point::max();
     session.out.clear();
     if (ec) {
