@@ -12,6 +12,7 @@ debs=(
   clang-14 clang-format-14 libclang-rt-14-dev
   libgoogle-perftools-dev
   libhiredis-dev redis-server
+  libnghttp2-dev nghttp2-client
   nginx-light wrk
 )
 missing=()

@@ -31,6 +31,8 @@ constexpr const char* kUsage = R"(usage: switchyard emulate [options]
   --accept-key FILE         accept assertions signed by this service-account key (repeatable;
                             default: a key the emulator makes)
   --token-lifetime SECONDS  expires_in of issued access tokens (default 3599)
+  --h2-max-streams N        HTTP/2: advertise SETTINGS_MAX_CONCURRENT_STREAMS N (default 100)
+  --h2-goaway-after N       HTTP/2: send GOAWAY once a connection has opened N streams
 Without --tls-cert or --tls-auto the emulator serves plaintext HTTP.
 )";
 
@@ -82,6 +84,16 @@ EmulateArgs parseArgs(int argc, char** argv) {
         args.options.tokenLifetime = std::chrono::seconds(seconds);
       } catch (const std::exception&) {
         throw UsageError("--token-lifetime needs a positive number of seconds");
+      }
+    } else if (arg == "--h2-max-streams" || arg == "--h2-goaway-after") {
+      const bool max = arg == "--h2-max-streams";
+      try {
+        const long long n = std::stoll(reader.value());
+        if (n < (max ? 1 : 0) || n > 0x7fffffff) throw std::out_of_range("count");
+        (max ? args.options.http2MaxConcurrentStreams : args.options.http2GoawayAfterStreams) =
+            static_cast<std::uint32_t>(n);
+      } catch (const std::exception&) {
+        throw UsageError(std::string(arg) + " needs a stream count");
       }
     } else if (arg == "-h" || arg == "--help") {
       throw UsageError("");

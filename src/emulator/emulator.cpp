@@ -115,6 +115,8 @@ void Emulator::start() {
   serverOptions.listen = asio::ip::tcp::endpoint(address, o.port);
   serverOptions.workers = 1;
   serverOptions.tls = s.tls;
+  serverOptions.http2MaxConcurrentStreams = o.http2MaxConcurrentStreams;
+  serverOptions.http2GoawayAfterStreams = o.http2GoawayAfterStreams;
   s.server =
       std::make_unique<http::Server>(serverOptions, [&services = s.services](asio::io_context&) {
         return std::make_unique<EmulatorHandler>(services);

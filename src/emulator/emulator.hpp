@@ -30,6 +30,10 @@ struct EmulatorOptions {
   std::chrono::seconds tokenLifetime{3599};
   std::vector<std::string> acceptedServiceAccountJson;  // empty → one key is generated
   const core::Clock* clock = nullptr;  // null = the system clock (tests inject one)
+  // HTTP/2 (h2 by ALPN, h2c with prior knowledge): what the emulator advertises, and a GOAWAY
+  // after this many streams on a connection (0 = never), for clients' tests.
+  std::uint32_t http2MaxConcurrentStreams = 100;
+  std::uint32_t http2GoawayAfterStreams = 0;
 };
 
 class Emulator {

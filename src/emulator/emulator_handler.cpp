@@ -145,6 +145,10 @@ static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, 
     writer.abort();
     co_return false;
   }
+  if (fault.refuseStream) {
+    writer.refuse();
+    co_return false;
+  }
   if (fault.status != 0) {
     if (form == ErrorForm::kOAuth) {
       Headers headers;

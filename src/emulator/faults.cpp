@@ -85,6 +85,10 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
     auto v = flag();
     if (!v) return v.error();
     fault.reset = *v;
+  } else if (key == "refuse_stream") {
+    auto v = flag();
+    if (!v) return v.error();
+    fault.refuseStream = *v;
   } else if (key == "chunked_body") {
     auto v = flag();
     if (!v) return v.error();
@@ -99,7 +103,7 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
 
 bool Fault::empty() const {
   return status == 0 && retryAfterSeconds < 0 && delay.count() == 0 && !hang && !reset &&
-         !chunkedBody && streamPause.count() == 0 && streamResetAfter < 0 &&
+         !refuseStream && !chunkedBody && streamPause.count() == 0 && streamResetAfter < 0 &&
          streamMalformedAfter < 0 && streamErrorAfter < 0 && !googleError;
 }
 
@@ -109,6 +113,7 @@ void Fault::merge(const Fault& other) {
   if (other.delay.count()) delay = other.delay;
   hang = hang || other.hang;
   reset = reset || other.reset;
+  refuseStream = refuseStream || other.refuseStream;
   chunkedBody = chunkedBody || other.chunkedBody;
   if (other.streamPause.count()) streamPause = other.streamPause;
   if (other.streamResetAfter >= 0) streamResetAfter = other.streamResetAfter;

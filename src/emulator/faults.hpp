@@ -19,12 +19,13 @@
 namespace switchyard::emulator {
 
 struct Fault {
-  unsigned status = 0;                       // answer this status with Google's error body
-  int retryAfterSeconds = -1;                // Retry-After header (with status)
-  std::chrono::milliseconds delay{0};        // wait before answering
-  bool hang = false;                         // never answer
-  bool reset = false;                        // drop the connection without a response
-  bool chunkedBody = false;                  // write the body in small pieces with small pauses
+  unsigned status = 0;                 // answer this status with Google's error body
+  int retryAfterSeconds = -1;          // Retry-After header (with status)
+  std::chrono::milliseconds delay{0};  // wait before answering
+  bool hang = false;                   // never answer
+  bool reset = false;                  // drop the connection without a response
+  bool refuseStream = false;           // HTTP/2: RST_STREAM REFUSED_STREAM (HTTP/1.1: as reset)
+  bool chunkedBody = false;            // write the body in small pieces with small pauses
   std::chrono::milliseconds streamPause{0};  // pause after the first stream event
   int streamResetAfter = -1;                 // drop the connection after this many events
   int streamMalformedAfter = -1;             // after this many events send a non-JSON data line

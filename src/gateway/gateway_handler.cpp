@@ -129,7 +129,9 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   log.start = services_.clock->now();
   log.method = sv(request.method_string());
   log.path = sv(request.target());
-  log.protocol = request.version() == 11 ? "HTTP/1.1" : "HTTP/1.0";
+  log.protocol = request.version() == 20   ? "HTTP/2"
+                 : request.version() == 11 ? "HTTP/1.1"
+                                           : "HTTP/1.0";
   log.bytesReceived = context.bytesReceived;
   log.downstreamAddress = context.remoteAddress;
   log.userAgent = sv(request[bhttp::field::user_agent]);

@@ -15,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -24,8 +25,10 @@
 #include <list>
 
 #include "http/connection_deadline.hpp"
+#include "http/h2_connection.hpp"
 #include "http/read_request.hpp"
 #include "http/response_head.hpp"
+#include "http/worker.hpp"
 
 namespace switchyard::http {
 
@@ -45,26 +48,6 @@ using TlsStream = asio::ssl::stream<tcp::socket>;
 
 tcp::socket& lowest(PlainStream& s) { return s; }
 tcp::socket& lowest(TlsStream& s) { return s.next_layer(); }
-
-}  // namespace
-
-// Per worker: one io_context, one listener, the sessions it runs.
-struct Server::Worker {
-  asio::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
-  std::unique_ptr<Handler> handler;
-  std::thread thread;
-  // Sockets waiting for the next request on a keep-alive connection; closed at shutdown.
-  std::list<tcp::socket*> idle;
-  // Read buffers of connections whose handler runs, lent to the next request that reads: a buffer
-  // per request without a malloc and a free, and none held by a connection that waits (a stream
-  // can stay open for minutes, an idle keep-alive connection for longer).
-  std::vector<beast::flat_buffer> spareBuffers;
-  std::size_t activeRequests = 0;
-  bool stopping = false;
-};
-
-namespace {
 
 constexpr std::size_t kMaxSpareBuffers = 64;
 constexpr std::size_t kMaxSpareBufferCapacity = 16 * 1024;
@@ -359,10 +342,34 @@ std::string remoteAddressOf(tcp::socket& socket) {
   return ec ? std::string() : peer.address().to_string();
 }
 
+// An HTTP/2 client with prior knowledge opens with the preface "PRI * HTTP/2.0\r\n..."; no
+// HTTP/1.1 request starts with "PRI ". Peeked, so either protocol reads the bytes itself.
+asio::awaitable<bool> startsWithHttp2Preface(tcp::socket& socket, Server::Worker& worker,
+                                             ConnectionDeadline& deadline,
+                                             const ServerOptions& options) {
+  deadline.expiresAfter(options.idleTimeout);
+  auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
+  auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(use_awaitable));
+  worker.idle.erase(idleIt);
+  if (ec) co_return false;
+  constexpr std::string_view kPrefix = "PRI ";
+  std::array<char, kPrefix.size()> first{};
+  const auto n =
+      ::recv(socket.native_handle(), first.data(), first.size(), MSG_PEEK | MSG_DONTWAIT);
+  co_return n == static_cast<ssize_t>(first.size()) &&
+      std::string_view(first.data(), first.size()) == kPrefix;
+}
+
 asio::awaitable<void> servePlain(tcp::socket socket, Server::Worker& worker,
                                  const ServerOptions& options) {
   std::string remote = remoteAddressOf(socket);
   Connection connection(socket);
+  if (options.http2 &&
+      co_await startsWithHttp2Preface(socket, worker, connection.deadline, options)) {
+    connection.deadline.expiresNever();
+    co_await serveHttp2(socket, socket, worker, options, std::move(remote));
+    co_return;
+  }
   co_await runSession(socket, connection, worker, options, std::move(remote));
 }
 
@@ -375,7 +382,31 @@ asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker,
   auto [hsEc] = co_await stream.async_handshake(asio::ssl::stream_base::server,
                                                 asio::as_tuple(use_awaitable));
   if (hsEc || connection.deadline.expired()) co_return;
+  const unsigned char* protocol = nullptr;
+  unsigned length = 0;
+  SSL_get0_alpn_selected(stream.native_handle(), &protocol, &length);
+  if (std::string_view(reinterpret_cast<const char*>(protocol), protocol ? length : 0) == "h2") {
+    connection.deadline.expiresNever();
+    co_await serveHttp2(stream, stream.next_layer(), worker, options, std::move(remote));
+    co_return;
+  }
   co_await runSession(stream, connection, worker, options, std::move(remote));
+}
+
+// ALPN on the listener's TLS: h2 when the client offers it (and the server serves it), otherwise
+// http/1.1; a client that offers neither gets no ALPN answer and speaks HTTP/1.1.
+int selectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, const unsigned char* in,
+               unsigned inLength, void* arg) {
+  static constexpr unsigned char kBoth[] = "\x02h2\x08http/1.1";
+  static constexpr unsigned char kHttp11[] = "\x08http/1.1";
+  const bool http2 = arg != nullptr;
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outLength, http2 ? kBoth : kHttp11,
+                            (http2 ? sizeof kBoth : sizeof kHttp11) - 1, in,
+                            inLength) != OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK;
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
 }
 
 asio::awaitable<void> acceptLoop(Server::Worker& worker, const ServerOptions& options) {
@@ -402,6 +433,11 @@ Server::~Server() {
 }
 
 void Server::start() {
+  if (options_.tls) {
+    // Any non-null argument means "h2 too".
+    SSL_CTX_set_alpn_select_cb(options_.tls->native_handle(), selectAlpn,
+                               options_.http2 ? static_cast<void*>(this) : nullptr);
+  }
   const int count = std::max(1, options_.workers);
   auto endpoint = options_.listen;
   for (int i = 0; i < count; ++i) {
@@ -437,6 +473,7 @@ void Server::stop(std::chrono::milliseconds drain) {
       beast::error_code ignored;
       w->acceptor.close(ignored);
       for (auto* idle : w->idle) idle->close(ignored);
+      for (auto& goAway : w->drains) goAway();  // HTTP/2: GOAWAY, streams in flight finish
       // Wait for requests in flight, bounded by the drain time, then stop the loop.
       auto timer = std::make_shared<asio::steady_timer>(w->ioc);
       auto deadline = std::chrono::steady_clock::now() + drain;

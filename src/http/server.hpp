@@ -1,7 +1,7 @@
 #pragma once
-// The HTTP/1.1 server under both the gateway and the emulator: N worker threads, each with its own
-// io_context and its own SO_REUSEPORT listener, keep-alive, limits and timeouts. A Handler is made
-// per worker thread, so per-thread state (upstream pools) needs no lock.
+// The HTTP/1.1 and HTTP/2 server under both the gateway and the emulator: N worker threads, each
+// with its own io_context and its own SO_REUSEPORT listener, keep-alive, limits and timeouts. A
+// Handler is made per worker thread, so per-thread state (upstream pools) needs no lock.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -51,7 +51,11 @@ class ResponseWriter {
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
   virtual boost::asio::awaitable<bool> endStream() = 0;
   // Drop the connection with a TCP reset, without a proper end (a failure the client must notice).
+  // HTTP/2: RST_STREAM (INTERNAL_ERROR) on this request's stream only.
   virtual void abort() = 0;
+  // Turn the request away unprocessed, so the client may retry it anywhere: HTTP/2 RST_STREAM
+  // REFUSED_STREAM. HTTP/1.1 has no such signal: the same as abort(). (The emulator's fault.)
+  virtual void refuse() { abort(); }
   virtual bool started() const = 0;  // any byte of the response went out
   // `callback` runs (on the worker's thread, at most once) if the client closes its connection
   // while the handler still runs, so upstream work can stop at once instead of at the next write.
@@ -89,6 +93,11 @@ struct ServerOptions {
   std::uint32_t headerLimit = 64 * 1024;
   std::chrono::milliseconds requestReadTimeout{60'000};  // whole request head + body
   std::chrono::milliseconds idleTimeout{300'000};        // keep-alive with no request
+  // HTTP/2 for clients: h2 offered by ALPN on TLS, h2c with prior knowledge on plaintext.
+  bool http2 = true;
+  std::uint32_t http2MaxConcurrentStreams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS, per connection
+  // Test knob (the emulator's): GOAWAY once a connection has opened this many streams; 0 = never.
+  std::uint32_t http2GoawayAfterStreams = 0;
 };
 
 class Server {

@@ -10,6 +10,8 @@
 #include <boost/asio/write.hpp>
 
 #include <atomic>
+#include <cstdio>
+#include <future>
 #include <thread>
 
 namespace switchyard::http {
@@ -292,6 +294,77 @@ TEST_F(ServerTest, WorkersShareOnePort) {
         socket, "POST /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 1\r\n\r\nk");
     EXPECT_NE(reply.find("echo:k"), std::string::npos);
   }
+}
+
+// HTTP/2 with prior knowledge, through curl (a client that is not ours). Returns curl's output:
+// the body, then a last line "<http_version> <status>". `input`: a shell command piped to curl.
+std::string curlHttp2(const std::string& args, const std::string& input = "") {
+  const std::string command =
+      (input.empty() ? "" : input + " | ") +
+      "curl -sS --max-time 10 --http2-prior-knowledge -w '\\n%{http_version} %{http_code}' " +
+      args + " 2>&1";
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (const auto n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    ::pclose(pipe);
+  }
+  return out;
+}
+
+TEST_F(ServerTest, Http2PriorKnowledgeServesRequestsAndStreams) {
+  startServer();
+  const std::string base = "http://127.0.0.1:" + std::to_string(server_->port());
+  EXPECT_EQ(curlHttp2("--data hi " + base + "/x"), "echo:hi\n2 200");
+  EXPECT_EQ(curlHttp2(base + "/stream"), "data: 0\n\ndata: 1\n\ndata: 2\n\n\n2 200");
+  EXPECT_EQ(curlHttp2(base + "/stream-first"), "data: first\n\ndata: second\n\n\n2 200");
+}
+
+TEST_F(ServerTest, Http2LimitsMatchHttp11) {
+  ServerOptions options;
+  options.headerLimit = 1024;
+  options.bodyLimit = [] { return std::uint64_t{16}; };
+  startServer(options);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
+  EXPECT_EQ(curlHttp2("--data 0123456789abcdefXYZ " + url),
+            "error 413: request body exceeds the limit of 16 bytes\n2 413");
+  EXPECT_EQ(curlHttp2("-H 'x-big: " + std::string(2000, 'b') + "' " + url),
+            "error 431: request headers exceed the limit of 1024 bytes\n2 431");
+  EXPECT_EQ(curlHttp2("--data ok " + url), "echo:ok\n2 200");
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(ServerTest, Http2StreamWhoseBodyNeverEndsGets408) {
+  ServerOptions options;
+  options.requestReadTimeout = std::chrono::milliseconds(200);
+  startServer(options);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
+  // An upload from a pipe that stays open for a second.
+  const auto out = curlHttp2("-T - " + url, "sleep 1");
+  EXPECT_NE(out.find("error 408: request not received in time\n2 408"), std::string::npos) << out;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(ServerTest, Http2StopLetsAStreamInFlightFinish) {
+  startServer();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/slow";
+  auto reply = std::async(std::launch::async, [&] { return curlHttp2("--data q " + url); });
+  while (handled_.load() == 0) std::this_thread::yield();  // the request is in the handler
+  server_->stop(std::chrono::seconds(5));
+  EXPECT_EQ(reply.get(), "echo:q\n2 200");
+  server_->join();
+}
+
+TEST_F(ServerTest, Http2HandlerLearnsThatTheClientWentAway) {
+  startServer();
+  const int before = closesSeen.load();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/wait-for-close";
+  curlHttp2("--max-time 0.3 " + url);  // gives up: closes the connection
+  const auto started = std::chrono::steady_clock::now();
+  while (closesSeen.load() == before &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
+    std::this_thread::yield();
+  EXPECT_EQ(closesSeen.load(), before + 1);
 }
 
 }  // namespace

@@ -1,0 +1,37 @@
+#pragma once
+// One worker thread's state, shared by the HTTP/1.1 sessions (server.cpp) and the HTTP/2
+// connections (h2_connection.cpp) it runs. Internal to the http layer.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <list>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "http/server.hpp"
+
+namespace switchyard::http {
+
+struct Server::Worker {
+  boost::asio::io_context ioc{1};
+  boost::asio::ip::tcp::acceptor acceptor{ioc};
+  std::unique_ptr<Handler> handler;
+  std::thread thread;
+  // Sockets waiting for the next request on a keep-alive connection; closed at shutdown.
+  std::list<boost::asio::ip::tcp::socket*> idle;
+  // HTTP/2 connections: each one's way to start a graceful close (GOAWAY, then finish its streams).
+  std::list<std::function<void()>> drains;
+  // Read buffers of connections whose handler runs, lent to the next request that reads: a buffer
+  // per request without a malloc and a free, and none held by a connection that waits (a stream
+  // can stay open for minutes, an idle keep-alive connection for longer).
+  std::vector<boost::beast::flat_buffer> spareBuffers;
+  std::size_t activeRequests = 0;
+  bool stopping = false;
+};
+
+}  // namespace switchyard::http
