@@ -1,10 +1,10 @@
 // The Limiter's decisions without Redis (rules counted in process) and with Redis unreachable
 // (fail open, or fail closed when the rule asks).
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "core/error.hpp"
 #include "ratelimit/limiter.hpp"
