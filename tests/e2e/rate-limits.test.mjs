@@ -7,10 +7,10 @@
 // test (the one-minute windows of a real deployment behave the same, only shorter).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, request, closedPort, jsonLine } from './lib/harness.mjs';
 import { vertexBackend } from './lib/manifests.mjs';
+import { startRedis } from './lib/redis.mjs';
 
 const TOKEN_BUDGET = 400;  // tokens per hour per tenant, shared by both replicas
 const run = Math.random().toString(36).slice(2, 8);
@@ -19,27 +19,6 @@ let redis;
 let emulator;
 let replicas = [];
 let clients = [];
-
-// --- redis-server ------------------------------------------------------------------------------
-
-async function startRedis(port, dir) {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10000);
-    const check = () => {
-      if (output.includes('Ready to accept connections')) { clearTimeout(timer); resolve(); } else setTimeout(check, 20);
-    };
-    child.on('exit', () => { clearTimeout(timer); reject(new Error(`redis-server exited:\n${output}`)); });
-    check();
-  });
-  child.removeAllListeners('exit');
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return { port, stop: async () => { child.kill('SIGKILL'); await exited; } };
-}
 
 // --- manifests ---------------------------------------------------------------------------------
 
