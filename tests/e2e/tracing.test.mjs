@@ -18,7 +18,8 @@ let gateway;
 let client;
 
 // Two backends on the same emulator: `primary` asks for gemini-2.5-pro (faulted per test), the
-// fallback for gemini-2.5-flash, as in the guide's virtual model.
+// fallback for gemini-2.5-flash, as in the guide's virtual model. `limited-model` has a Global rate
+// limit of 1 request an hour (no Redis here: counted in the process) charging the answer's tokens.
 function manifest(emu) {
   const backend = (name) => vertexBackend(name, { port: emu.port });
   return `
@@ -51,6 +52,29 @@ spec:
   type: GCPCredentials
   gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
 ${backend('primary')}${backend('fallback')}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: limited}
+spec:
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: limited-model}]}]
+      backendRefs: [{name: fallback, modelNameOverride: gemini-2.5-flash}]
+  llmRequestCosts: [{metadataKey: tokens, type: TotalToken}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: limited}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: limited}]
+  rateLimit:
+    type: Global
+    global:
+      rules:
+        - limit: {requests: 1, unit: Hour}
+          cost:
+            request: {from: Number, number: 1}
+            response: {from: Metadata, metadata: {namespace: io.envoy.ai_gateway, key: tokens}}
 `;
 }
 
@@ -217,6 +241,32 @@ test('a failed request ends its span with status ERROR and an exception event', 
   assert.equal(typeof exception.attributes['exception.type'], 'string');
   assert.ok(exception.attributes['exception.message'].length > 0);
   assert.equal(root.attributes['http.response.status_code'], 400n);
+});
+
+test('a rate-limited route\'s span carries switchyard.ratelimit.*: the costs charged, then the rule that refused', async () => {
+  const admittedTrace = hex(16);
+  const completion = await client.chat.completions.create(
+    { model: 'limited-model', messages: [{ role: 'user', content: 'Count my tokens.' }] },
+    { headers: { traceparent: `00-${admittedTrace}-${hex(8)}-01` } });
+  const admitted = (await traceOf(admittedTrace)).root.attributes;
+  assert.equal(admitted['switchyard.ratelimit.rules'], 1n);
+  assert.equal(admitted['switchyard.ratelimit.request_cost'], 1n);
+  assert.equal(admitted['switchyard.ratelimit.response_cost'], BigInt(completion.usage.total_tokens));
+  assert.equal(admitted['switchyard.ratelimit.limited_by'], undefined);
+
+  const refusedTrace = hex(16);
+  await assert.rejects(client.chat.completions.create(
+    { model: 'limited-model', messages: [{ role: 'user', content: 'Once more.' }] },
+    { headers: { traceparent: `00-${refusedTrace}-${hex(8)}-01` } }), (err) => err.status === 429);
+  const { root, attempts } = await traceOf(refusedTrace, 0);
+  assert.equal(attempts.length, 0, 'refused before any upstream attempt');
+  const refused = root.attributes;
+  assert.equal(refused['http.response.status_code'], 429n);
+  assert.equal(refused['switchyard.ratelimit.limited_by'], 'default/limited/global/0');
+  assert.equal(refused['switchyard.ratelimit.rules'], 1n);
+  assert.equal(refused['switchyard.ratelimit.request_cost'], 1n);
+  assert.equal(refused['switchyard.ratelimit.response_cost'], 0n);
+  assert.equal(root.status.code, StatusCode.ERROR);
 });
 
 test('without a traceparent the request starts a new trace; an unsampled caller gets none, but its header goes upstream unchanged', async () => {
