@@ -136,7 +136,7 @@ test('etcd compacted and the API server restarted under load: 410 Gone, one reli
     const rv = new URL(e.requestURI, 'https://x').searchParams.get('resourceVersion');
     if (rv !== null) watches.set(e.objectRef.resource, Number(rv));
   }
-  assert.equal(watches.size, 7, [...watches.keys()].join(', '));
+  assert.equal(watches.size, 8, [...watches.keys()].join(', '));
   const status = JSON.parse(await api.etcdctl(['endpoint', 'status', '-w', 'json']));
   const revision = status[0].Status.header.revision;
   await api.etcdctl(['compact', String(revision)]);
@@ -175,7 +175,7 @@ test('etcd compacted and the API server restarted under load: 410 Gone, one reli
     relists.set(where, (relists.get(where) ?? 0) + 1);
   }
   const expected = ['AIGatewayRoute', 'AIServiceBackend', 'BackendSecurityPolicy', 'Backend', 'BackendTrafficPolicy',
-    'BackendTLSPolicy', 'Gateway'].map((k) => `${k} in ${ns}`);
+    'BackendTLSPolicy', 'Gateway', 'GatewayConfig'].map((k) => `${k} in ${ns}`);
   console.log(`# 410 Gone -> relists: ${[...relists].map(([w, n]) => `${w} x${n}`).join(', ')}`);
   assert.deepEqual([...relists.keys()].sort(), expected.sort());
   for (const [where, n] of relists) assert.equal(n, 1, `${where} relisted ${n} times`);
@@ -192,7 +192,7 @@ test('etcd compacted and the API server restarted under load: 410 Gone, one reli
   }
   assert.deepEqual(Object.fromEntries(lists), {
     aigatewayroutes: 1, aiservicebackends: 1, backendsecuritypolicies: 1, backends: 1,
-    backendtrafficpolicies: 1, backendtlspolicies: 1, gateways: 1,
+    backendtrafficpolicies: 1, backendtlspolicies: 1, gateways: 1, gatewayconfigs: 1,
   });
   assert.ok(gets.has('secrets/sa') && gets.has('configmaps/emu-ca'), [...gets].join(', '));
 
