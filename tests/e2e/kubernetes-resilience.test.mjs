@@ -13,12 +13,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import OpenAI from 'openai';
-import { startEmulator, startGateway, makeTempDir, writeFile, closedPort, repoDir, jsonLine } from './lib/harness.mjs';
-import { vertexBackend } from './lib/manifests.mjs';
+import { makeTempDir, writeFile, repoDir, jsonLine } from './lib/harness.mjs';
 import {
-  apiServerSkipReason, startApiServer, applyCrds, installCrds, installShippedRbac, renderBase,
-  serviceAccountKubeconfig, yamlDocuments, listOf, until, sleep, kubectl,
+  apiServerSkipReason, startCluster, startEmulatorGateway, stopAll, installCrds, renderBase, serviceAccountKubeconfig,
+  startKubeGateway, requestLoop, yamlDocuments, listOf, until, sleep, kubectl,
 } from './lib/kube.mjs';
 
 const skip = apiServerSkipReason('kubernetes-resilience.test.mjs');
@@ -41,108 +39,33 @@ const restartWindow = { down: undefined, up: undefined };
 // The gateway's log lines (stderr, JSON) whose message matches `re`.
 const logLines = (re, g = gateway) => g.process.stderrLines.map(jsonLine).filter((j) => j && re.test(j.msg));
 
-// Requests in a loop from `workers` concurrent clients; each result is { at, model } or { at, error }.
-function startLoad(workers = 4) {
-  const results = [];
-  let running = true;
-  const loops = Array.from({ length: workers }, async (_, i) => {
-    while (running) {
-      try {
-        const res = await client.chat.completions.create({ model, messages: [{ role: 'user', content: `load ${i}` }] });
-        results.push({ at: performance.now(), model: res.model });
-      } catch (error) {
-        results.push({ at: performance.now(), error: `${error.status ?? ''} ${error.message}` });
-      }
-    }
-  });
-  return {
-    results,
-    failures: () => results.filter((r) => r.error),
-    firstFrom: (from, wanted) => results.slice(from).find((r) => r.model === wanted),
-    stop: async () => { running = false; await Promise.all(loops); },
-  };
-}
-
 const ask = (m, content = 'hello') => client.chat.completions.create({ model: m, messages: [{ role: 'user', content }] });
-
-function routesYaml(refused) {
-  let yaml = `
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: emu-ca}
-data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: sa}
-stringData: {service_account.json: ${JSON.stringify(emulator.serviceAccountJson)}}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: gcp}
-spec:
-  targetRefs: [${['broken', 'a'].map((n) => `{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${n}}`).join(', ')}]
-  type: GCPCredentials
-  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
-`;
-  yaml += vertexBackend('broken', { port: refused, ca: 'emu-ca' });
-  yaml += vertexBackend('a', { port: emulator.port, ca: 'emu-ca' });
-  yaml += `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${model}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${model}}]}]
-      backendRefs:
-        - {name: broken, modelNameOverride: gemini-broken, priority: 0}
-        - {name: a, modelNameOverride: gemini-a, priority: 1}
-        - {name: a, modelNameOverride: gemini-b, priority: 2}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${retryModel}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${retryModel}}]}]
-      backendRefs: [{name: a, modelNameOverride: gemini-retry}]
-`;
-  return yaml;
-}
 
 before(async () => {
   if (skip) return;
   dir = await makeTempDir('switchyard-kube-resilience-');
-  const t0 = performance.now();
-  api = await startApiServer(path.join(dir, 'kas'));
-  console.log(`# API server up in ${Math.round(performance.now() - t0)} ms`);
   // Every CRD of deploy/crds but BackendTrafficPolicy's and ClientTrafficPolicy's.
-  crds = await applyCrds(api, dir, { except: missing });
-  await api.kubectl(['create', 'namespace', ns]);
-  await installShippedRbac(api, dir, ns);
-  gatewayKubeconfig = await serviceAccountKubeconfig(api, path.join(dir, 'gateway.kubeconfig'), ns, 'switchyard');
+  ({ api, crds, kubeconfig: gatewayKubeconfig } = await startCluster(dir, ns, { exceptCrds: missing }));
 
-  emulator = await startEmulator({ dir });
-  await writeFile(path.join(dir, 'routes.yaml'), routesYaml(await closedPort()));
-  await api.kubectl(['-n', ns, 'apply', '-f', path.join(dir, 'routes.yaml')]);
-
-  const g0 = performance.now();
-  gateway = await startGateway({
-    args: ['--kubernetes', '--kubeconfig', gatewayKubeconfig, '--namespace', ns],
-    env: { SSL_CERT_FILE: emulator.trustBundle },
-  });
-  await until('/readyz 200', async () => (await fetch(`${gateway.adminUrl}/readyz`)).status === 200, 15000)
-    .catch((err) => { throw new Error(`${err.message}\n${gateway.process.output()}`); });
-  console.log(`# gateway ready (first sync loaded) in ${Math.round(performance.now() - g0)} ms`);
-  client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'x', maxRetries: 0 });
+  // An emulator; `model` goes to a broken priority-0 backend, then to `a` (as gemini-a, then as
+  // gemini-b); `retryModel` to `a` alone.
+  ({ emulator, gateway } = await startEmulatorGateway(api, dir, {
+    ns,
+    kubeconfig: gatewayKubeconfig,
+    backends: ['a'],
+    routes: {
+      [model]: [
+        { name: 'broken', model: 'gemini-broken', priority: 0 },
+        { name: 'a', model: 'gemini-a', priority: 1 },
+        { name: 'a', model: 'gemini-b', priority: 2 },
+      ],
+      [retryModel]: [{ name: 'a', model: 'gemini-retry' }],
+    },
+  }));
+  client = gateway.client;
 });
 
-after(async () => {
-  await gateway?.stop();
-  await emulator?.stop();
-  await api?.down().catch(() => {});
-});
+after(() => stopAll(gateway, emulator, api));
 
 test('a kind whose CRD is missing is skipped with exactly one warning, and the gateway serves', { skip }, async () => {
   const notServed = logLines(/is not served/);
@@ -213,7 +136,7 @@ test('etcd compacted and the API server restarted under load: 410 Gone, one reli
     const rv = new URL(e.requestURI, 'https://x').searchParams.get('resourceVersion');
     if (rv !== null) watches.set(e.objectRef.resource, Number(rv));
   }
-  assert.equal(watches.size, 7, [...watches.keys()].join(', '));
+  assert.equal(watches.size, 8, [...watches.keys()].join(', '));
   const status = JSON.parse(await api.etcdctl(['endpoint', 'status', '-w', 'json']));
   const revision = status[0].Status.header.revision;
   await api.etcdctl(['compact', String(revision)]);
@@ -221,7 +144,7 @@ test('etcd compacted and the API server restarted under load: 410 Gone, one reli
   await assert.rejects(api.etcdctl(['get', '/registry', '--prefix', '--keys-only', '--limit=1', `--rev=${revision - 1}`]),
     /required revision has been compacted/);
 
-  const load = startLoad();
+  const load = requestLoop(client, model, 4);
   try {
     await until('load running', async () => load.results.length > 8);
     restartWindow.down = new Date();
@@ -252,7 +175,7 @@ test('etcd compacted and the API server restarted under load: 410 Gone, one reli
     relists.set(where, (relists.get(where) ?? 0) + 1);
   }
   const expected = ['AIGatewayRoute', 'AIServiceBackend', 'BackendSecurityPolicy', 'Backend', 'BackendTrafficPolicy',
-    'BackendTLSPolicy', 'Gateway'].map((k) => `${k} in ${ns}`);
+    'BackendTLSPolicy', 'Gateway', 'GatewayConfig'].map((k) => `${k} in ${ns}`);
   console.log(`# 410 Gone -> relists: ${[...relists].map(([w, n]) => `${w} x${n}`).join(', ')}`);
   assert.deepEqual([...relists.keys()].sort(), expected.sort());
   for (const [where, n] of relists) assert.equal(n, 1, `${where} relisted ${n} times`);
@@ -269,7 +192,7 @@ test('etcd compacted and the API server restarted under load: 410 Gone, one reli
   }
   assert.deepEqual(Object.fromEntries(lists), {
     aigatewayroutes: 1, aiservicebackends: 1, backendsecuritypolicies: 1, backends: 1,
-    backendtrafficpolicies: 1, backendtlspolicies: 1, gateways: 1,
+    backendtrafficpolicies: 1, backendtlspolicies: 1, gateways: 1, gatewayconfigs: 1,
   });
   assert.ok(gets.has('secrets/sa') && gets.has('configmaps/emu-ca'), [...gets].join(', '));
 
@@ -390,15 +313,9 @@ test('Secrets: the shipped role lets any watch through; the README\'s per-instal
   assert.match(named, /"name":"sa"/);
 
   // A second gateway on the narrow role: ready, serving, with its credential read.
-  const second = await startGateway({
-    args: ['--kubernetes', '--kubeconfig', narrowKubeconfig, '--namespace', ns],
-    env: { SSL_CERT_FILE: emulator.trustBundle },
-  });
+  const second = await startKubeGateway({ kubeconfig: narrowKubeconfig, args: ['--namespace', ns], env: { SSL_CERT_FILE: emulator.trustBundle } });
   try {
-    await until('/readyz 200 on the narrow role', async () => (await fetch(`${second.adminUrl}/readyz`)).status === 200, 15000)
-      .catch((err) => { throw new Error(`${err.message}\n${second.process.output()}`); });
-    const narrowClient = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: 'x', maxRetries: 0 });
-    const res = await narrowClient.chat.completions.create({ model: retryModel, messages: [{ role: 'user', content: 'narrow' }] });
+    const res = await second.client.chat.completions.create({ model: retryModel, messages: [{ role: 'user', content: 'narrow' }] });
     assert.equal(res.model, 'gemini-retry');
     assert.deepEqual(logLines(/answered 403/, second).map((j) => j.msg), []);
   } finally {

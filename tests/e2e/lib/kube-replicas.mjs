@@ -2,54 +2,34 @@
 // each as a pod of a Deployment would be: its own identity (POD_NAME) and a ServiceAccount token
 // bound to its Pod object, as the kubelet projects one. The API server then records the pod's name
 // with every request in the audit log (user.extra), which is how a test tells the replicas apart.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startGateway, writeFile } from './harness.mjs';
+import { serviceAccountKubeconfig, startKubeGateway } from './kube.mjs';
 
 export const podNameKey = 'authentication.kubernetes.io/pod-name';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * Creates the Pod `pod` (never scheduled: there is no kubelet) running as `serviceAccount`, and
- * writes a kubeconfig for it: the admin kubeconfig's cluster, a token bound to that Pod, and `ns`
- * as the context's namespace (outside a cluster, the gateway's own namespace: where its Lease is).
- * `kubectl(args)` runs kubectl as the admin and resolves with its stdout.
+ * Creates the Pod `pod` in `ns` (never scheduled: there is no kubelet) running as `serviceAccount`,
+ * and writes a kubeconfig for it under `dir` (serviceAccountKubeconfig() with a token bound to it).
  */
-export async function podKubeconfig({ kubectl, adminKubeconfig, dir, ns, pod, serviceAccount = 'switchyard' }) {
-  const podFile = await writeFile(path.join(dir, `${pod}.pod.json`), JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: pod, namespace: ns, labels: { app: 'switchyard' } },
-    spec: { serviceAccountName: serviceAccount, containers: [{ name: 'switchyard', image: 'localhost/switchyard:latest' }] },
-  }));
-  await kubectl(['apply', '-f', podFile]);
-  const token = await kubectl(['-n', ns, 'create', 'token', serviceAccount,
-    '--bound-object-kind=Pod', `--bound-object-name=${pod}`, '--duration=2h']);
-  const config = JSON.parse(await kubectl(['config', 'view', '--raw', '--minify', '-o', 'json', '--kubeconfig', adminKubeconfig]));
-  const cluster = config.contexts[0].context.cluster;
-  config.users = [{ name: pod, user: { token } }];
-  config.contexts = [{ name: pod, context: { cluster, user: pod, namespace: ns } }];
-  config['current-context'] = pod;
-  return writeFile(path.join(dir, `${pod}.kubeconfig`), JSON.stringify(config, null, 2));
+export async function podKubeconfig(api, dir, { ns, pod, serviceAccount = 'switchyard' }) {
+  await api.kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod, namespace: ns, labels: { app: 'switchyard' } },
+      spec: { serviceAccountName: serviceAccount, containers: [{ name: 'switchyard', image: 'localhost/switchyard:latest' }] },
+    }),
+  });
+  return serviceAccountKubeconfig(api, path.join(dir, `${pod}.kubeconfig`), ns, serviceAccount, { pod });
 }
 
 /**
  * Starts a replica as `pod` with `kubeconfig` and waits for /readyz (its first sync loaded).
- * Resolves the startGateway() handle plus `pod`, `kill()` (SIGKILL: no release of the Lease) and
- * `leaderLine(ms)` (its "became the leader" log line).
+ * Resolves the startKubeGateway() handle plus `pod`, `kill()` (SIGKILL: no release of the Lease),
+ * `leaderLine(ms)` (its "became the leader" log line) and `logs(pattern)`.
  */
 export async function startReplica({ pod, kubeconfig, args = [], env = {} }) {
-  const gateway = await startGateway({ args: ['--kubernetes', '--kubeconfig', kubeconfig, ...args], env: { ...env, POD_NAME: pod } });
-  for (let end = Date.now() + 15000; ;) {
-    const ready = await fetch(`${gateway.adminUrl}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) break;
-    if (Date.now() > end) {
-      await gateway.stop();
-      throw new Error(`${pod}: /readyz not 200 within 15 s\n${gateway.process.output()}`);
-    }
-    await sleep(50);
-  }
+  const gateway = await startKubeGateway({ kubeconfig, args, env: { ...env, POD_NAME: pod } });
   return {
     ...gateway,
     pod,
@@ -59,14 +39,11 @@ export async function startReplica({ pod, kubeconfig, args = [], env = {} }) {
   };
 }
 
-/** The API server's audit log (one JSON event per line); `mark()` and `since(mark)` read it in parts. */
-export function auditLog(file) {
-  const read = async () => (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+/** The API server's audit log in parts: `mark()`, and `since(mark)`, the requests completed after it. */
+export function auditLog(api) {
   return {
-    mark: async () => (await read()).length,
-    // The completed requests logged after `mark` (all when it is 0).
-    since: async (mark = 0) => (await read()).slice(mark).map((l) => JSON.parse(l))
-      .filter((e) => e.stage === 'ResponseComplete'),
+    mark: () => api.auditMark(),
+    since: async (mark = 0) => (await api.auditEvents(mark)).filter((e) => e.stage === 'ResponseComplete'),
   };
 }
 
@@ -98,25 +75,4 @@ export function parseTable(text) {
   const starts = [...header.matchAll(/\S+/g)].map((m) => ({ key: m[0].toLowerCase(), at: m.index }));
   return rows.map((row) => Object.fromEntries(starts.map((s, i) =>
     [s.key, row.slice(s.at, i + 1 < starts.length ? starts[i + 1].at : undefined).trim()])));
-}
-
-/** Requests in a loop through `client` from `workers` concurrent callers; each result is { at, model } or { at, error }. */
-export function requestLoop(client, model, workers = 2) {
-  const results = [];
-  let running = true;
-  const loops = Array.from({ length: workers }, async (_, i) => {
-    while (running) {
-      try {
-        const res = await client.chat.completions.create({ model, messages: [{ role: 'user', content: `loop ${i}` }] });
-        results.push({ at: performance.now(), model: res.model });
-      } catch (error) {
-        results.push({ at: performance.now(), error: `${error.status ?? ''} ${error.message}` });
-      }
-    }
-  });
-  return {
-    results,
-    failures: () => results.filter((r) => r.error),
-    stop: async () => { running = false; await Promise.all(loops); },
-  };
 }
