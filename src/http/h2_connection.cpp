@@ -31,6 +31,8 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using asio::use_awaitable;
 
+// Request body a client may still send after an early answer before its stream is reset.
+constexpr std::uint64_t kDiscardBeforeReset = 1 << 20;
 // Response bytes a stream may hold that nghttp2 has not taken yet (the peer's window is shut, or
 // the socket is slow) before write() waits: the back-pressure a slow client puts on its upstream.
 constexpr std::size_t kStreamBufferLimit = 64 * 1024;
@@ -118,7 +120,9 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   std::uint64_t headerBytes = 0;
   bool headersTooLarge = false;
   bool requestComplete_ = false;
-  bool answered_ = false;  // a protocol error was answered: no handler runs
+  bool answered_ = false;        // a protocol error was answered: no handler runs
+  std::uint64_t discarded_ = 0;  // request body bytes dropped after that answer
+  bool resetQueued_ = false;
   bool handlerRunning = false;
 
  private:
@@ -359,7 +363,17 @@ ssize_t H2Stream::readData(std::uint8_t* buffer, std::size_t length, std::uint32
 }
 
 void H2Stream::received(const std::uint8_t* data, std::size_t size) {
-  if (answered_) return;
+  if (answered_) {
+    // Answered early (413...): the rest of the body is dropped. A reset right after the answer
+    // races the client's reading of it (curl then reports the stream as failed without the
+    // answer), so the stream is reset only once the client keeps sending well past the answer.
+    discarded_ += size;
+    if (done_ && !requestComplete_ && !resetQueued_ && discarded_ > kDiscardBeforeReset) {
+      resetQueued_ = true;
+      session_.resetsAfterResponse.push_back(id_);
+    }
+    return;
+  }
   auto& body = request.body();
   if (body.size() + size > session_.options.bodyLimit()) {
     respondError(413, "request body exceeds the limit of " +
@@ -377,7 +391,6 @@ void H2Stream::sent(const nghttp2_frame& frame) {
       (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)) {
     done_ = true;
     drained_.notify();
-    if (answered_ && !requestComplete_) session_.resetsAfterResponse.push_back(id_);
   }
 }
 
