@@ -5,18 +5,7 @@
 
 namespace switchyard::net {
 
-namespace {
-
-// Peeking at an idle connection's socket costs a syscall per request. One used moments ago is
-// handed out without it: a peer rarely closes that fast (idle timeouts are seconds), and when one
-// does, the client's stale-connection retry resends the request on a new connection, which is what
-// the peek would have led to. Older connections are more likely to have met the peer's idle
-// timeout, and for them a peek is cheaper than a failed exchange.
-constexpr ConnectionPool::Clock::duration kPeekAfterIdle = std::chrono::seconds(1);
-
-}  // namespace
-
-std::size_t ConnectionPool::Hash::operator()(const PoolKeyView& k) const {
+std::size_t PoolKeyHash::operator()(const PoolKeyView& k) const {
   // A CA bundle can be kilobytes: hash its size and tail, equality compares it whole.
   const std::string_view caTail = k.caPem.substr(k.caPem.size() > 64 ? k.caPem.size() - 64 : 0);
   std::size_t h = std::hash<std::string_view>{}(k.host);
@@ -69,9 +58,7 @@ void ConnectionPool::checkin(const PoolKeyView& key, std::unique_ptr<UpstreamCon
   connection->idleSince = now;
   auto it = idle_.find(key);
   if (it == idle_.end()) {
-    Key owned{std::string(key.host), key.port, key.tls, std::string(key.serverName),
-              std::string(key.caPem)};
-    it = idle_.emplace(std::move(owned), Idle{}).first;
+    it = idle_.emplace(PoolKey(key), Idle{}).first;
   }
   Idle& idle = it->second;
   if (idle.size() >= maxIdlePerKey_) {

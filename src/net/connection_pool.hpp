@@ -28,6 +28,42 @@ struct PoolKeyView {
   bool operator==(const PoolKeyView&) const = default;
 };
 
+// The owned form, for maps keyed by where connections go; looked up by PoolKeyView.
+struct PoolKey {
+  std::string host;
+  std::uint16_t port = 0;
+  bool tls = false;
+  std::string serverName;
+  std::string caPem;
+
+  explicit PoolKey(const PoolKeyView& k)
+      : host(k.host), port(k.port), tls(k.tls), serverName(k.serverName), caPem(k.caPem) {}
+  PoolKeyView view() const { return {host, port, tls, serverName, caPem}; }
+};
+
+struct PoolKeyHash {
+  using is_transparent = void;
+  std::size_t operator()(const PoolKeyView& k) const;
+  std::size_t operator()(const PoolKey& k) const { return (*this)(k.view()); }
+};
+
+struct PoolKeyEqual {
+  using is_transparent = void;
+  static PoolKeyView v(const PoolKeyView& k) { return k; }
+  static PoolKeyView v(const PoolKey& k) { return k.view(); }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return v(a) == v(b);
+  }
+};
+
+// Peeking at an idle connection's socket costs a syscall per request. One used moments ago is
+// handed out without it: a peer rarely closes that fast (idle timeouts are seconds), and when one
+// does, the client's stale-connection retry resends the request on a new connection, which is what
+// the peek would have led to. Older connections are more likely to have met the peer's idle
+// timeout, and for them a peek is cheaper than a failed exchange.
+inline constexpr std::chrono::steady_clock::duration kPeekAfterIdle = std::chrono::seconds(1);
+
 class ConnectionPool {
  public:
   using Clock = std::chrono::steady_clock;
@@ -50,34 +86,12 @@ class ConnectionPool {
   std::size_t idleCount() const;
 
  private:
-  struct Key {
-    std::string host;
-    std::uint16_t port = 0;
-    bool tls = false;
-    std::string serverName;
-    std::string caPem;
-    PoolKeyView view() const { return {host, port, tls, serverName, caPem}; }
-  };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(const PoolKeyView& k) const;
-    std::size_t operator()(const Key& k) const { return (*this)(k.view()); }
-  };
-  struct Equal {
-    using is_transparent = void;
-    static PoolKeyView v(const PoolKeyView& k) { return k; }
-    static PoolKeyView v(const Key& k) { return k.view(); }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const {
-      return v(a) == v(b);
-    }
-  };
   using Idle = std::vector<std::unique_ptr<UpstreamConnection>>;  // oldest first
 
   std::size_t maxIdlePerKey_;
   Clock::duration idleTimeout_;
   Clock::time_point lastSweep_{};
-  std::unordered_map<Key, Idle, Hash, Equal> idle_;
+  std::unordered_map<PoolKey, Idle, PoolKeyHash, PoolKeyEqual> idle_;
 };
 
 }  // namespace switchyard::net
