@@ -12,7 +12,7 @@ debs=(
   clang-14 clang-format-14 libclang-rt-14-dev
   libgoogle-perftools-dev
   libhiredis-dev redis-server
-  libnghttp2-dev nghttp2-client
+  libnghttp2-dev nghttp2-client nghttp2-server
   nginx-light wrk
 )
 missing=()

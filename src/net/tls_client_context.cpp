@@ -52,6 +52,19 @@ bool configureServerIdentity(SSL* ssl, const std::string& serverName) {
   return SSL_set1_host(ssl, serverName.c_str()) == 1;
 }
 
+bool offerHttp2(SSL* ssl) {
+  static constexpr unsigned char kProtocols[] = {2,   'h', '2', 8,   'h', 't',
+                                                 't', 'p', '/', '1', '.', '1'};
+  return SSL_set_alpn_protos(ssl, kProtocols, sizeof kProtocols) == 0;  // 0 is success here
+}
+
+bool choseHttp2(SSL* ssl) {
+  const unsigned char* chosen = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(ssl, &chosen, &length);
+  return length == 2 && chosen[0] == 'h' && chosen[1] == '2';
+}
+
 std::string tlsFailureReason(SSL* ssl, const boost::system::error_code& ec) {
   std::string reason = ec.message();
   const long verify = SSL_get_verify_result(ssl);

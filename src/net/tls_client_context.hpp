@@ -43,6 +43,12 @@ class TlsContextCache {
 // peer certificate must match. Returns false if OpenSSL refused the name.
 bool configureServerIdentity(ssl_st* ssl, const std::string& serverName);
 
+// Offers h2 and http/1.1 by ALPN, h2 first. Returns false if OpenSSL refused the list.
+bool offerHttp2(ssl_st* ssl);
+
+// After the handshake: whether the server chose h2 (no ALPN answer means HTTP/1.1).
+bool choseHttp2(ssl_st* ssl);
+
 // Why a handshake failed, in OpenSSL's words, e.g. "certificate verify failed (SSL routines):
 // unable to get local issuer certificate".
 std::string tlsFailureReason(ssl_st* ssl, const boost::system::error_code& ec);
