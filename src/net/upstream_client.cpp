@@ -20,11 +20,14 @@
 #include "asio/read_message.hpp"
 #include "net/connection_pool.hpp"
 #include "net/dns_cache.hpp"
+#include "net/h2_connection.hpp"
+#include "net/h2_pool.hpp"
 #include "net/inbound_response_parser.hpp"
 #include "net/request_head.hpp"
 #include "net/stream_watchdog.hpp"
 #include "net/tls_client_context.hpp"
 #include "net/upstream_connection.hpp"
+#include "net/wakeup.hpp"
 
 namespace switchyard::net {
 
@@ -262,35 +265,66 @@ struct UpstreamClient::Impl {
       : executor(std::move(ex)),
         dns(std::move(d)),
         options(o),
-        pool(std::make_shared<ConnectionPool>(o.maxIdlePerKey, o.idleTimeout)) {}
+        pool(std::make_shared<ConnectionPool>(o.maxIdlePerKey, o.idleTimeout)),
+        h2Settings{o.h2StreamWindow, o.h2ConnectionWindow, o.headerLimit} {}
 
   asio::any_io_executor executor;
   std::shared_ptr<DnsCache> dns;
   UpstreamClientOptions options;
   std::shared_ptr<ConnectionPool> pool;  // open streams hold it weakly to give connections back
   TlsContextCache tlsContexts;
+  H2Settings h2Settings;
+  H2Pool h2;
   UpstreamClientStats stats;
 
-  asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> connect(
-      const UpstreamTarget& target, Deadline& deadline);
-  asio::awaitable<core::Result<void>> handshake(UpstreamConnection& connection,
-                                                const UpstreamTarget& target, Deadline& deadline);
+  // Where a request goes: `http2`, a stream on that connection; otherwise HTTP/1.1, on `fresh`
+  // (a connection just opened whose server chose http/1.1) or from the pool.
+  struct Route {
+    std::shared_ptr<H2Connection> http2;
+    std::unique_ptr<UpstreamConnection> fresh;
+  };
 
-  // Gets a connection (pooled or new), writes the request and reads the response head (or the
-  // whole response). A reused connection that fails before any response byte arrived is dropped
-  // and the request sent once more on a new one: the peer closed it while it sat idle.
+  asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> connect(
+      const UpstreamTarget& target, Deadline& deadline, bool offerHttp2);
+  asio::awaitable<core::Result<void>> handshake(UpstreamConnection& connection,
+                                                const UpstreamTarget& target, Deadline& deadline,
+                                                bool offerHttp2);
+
+  bool mayUseHttp2(const UpstreamTarget& target) const { return target.tls && options.http2; }
+  // The route of a request to a TLS origin when it is known at once: an HTTP/2 connection with
+  // room, or HTTP/1.1 for an origin known to speak only that; nullopt when route() must wait or
+  // connect.
+  std::optional<Route> routeNow(const UpstreamTarget& target, H2Pool::Origin& origin);
+  // The route, waiting for the room a connect under way will bring, or opening a connection
+  // offering h2 itself.
+  asio::awaitable<core::Result<Route>> route(const UpstreamTarget& target, H2Pool::Origin& origin,
+                                             Deadline& deadline);
+  void sweepHttp2(ConnectionPool::Clock::time_point now);
+
+  // Gets a connection (`fresh`, pooled or new), writes the request and reads the response head (or
+  // the whole response). A reused connection that fails before any response byte arrived is
+  // dropped and the request sent once more on a new one: the peer closed it while it sat idle.
   template <class Parser>
   asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> exchange(
       const UpstreamTarget& target, const WireRequest& request, std::optional<Parser>& parser,
-      bool wholeMessage, Deadline& deadline);
+      bool wholeMessage, Deadline& deadline, std::unique_ptr<UpstreamConnection> fresh);
+
+  // Opens `stream` on `connection` and waits for its head (or its whole response).
+  asio::awaitable<core::Result<void>> exchangeHttp2(H2Connection& connection, H2Stream& stream,
+                                                    const UpstreamTarget& target,
+                                                    const core::OutboundRequest& request,
+                                                    bool wholeMessage, Deadline& deadline);
 
   asio::awaitable<core::Result<core::InboundResponse>> fetch(const UpstreamTarget& target,
                                                              const core::OutboundRequest& request,
                                                              Deadline& deadline);
+  asio::awaitable<core::Result<core::InboundResponse>> fetchHttp1(
+      const UpstreamTarget& target, const core::OutboundRequest& request,
+      std::unique_ptr<UpstreamConnection> fresh, Deadline& deadline);
 };
 
 asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::Impl::connect(
-    const UpstreamTarget& target, Deadline& deadline) {
+    const UpstreamTarget& target, Deadline& deadline, bool offerHttp2) {
   deadline.phase = Phase::Resolve;
   auto addresses = co_await resolveWithin(*dns, target.host, deadline);
   if (!addresses) co_return addresses.error();
@@ -310,7 +344,7 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     connection->plain().set_option(tcp::no_delay(true), ignored);
     if (target.tls) {
       deadline.active = connection.get();
-      auto handshaken = co_await handshake(*connection, target, deadline);
+      auto handshaken = co_await handshake(*connection, target, deadline, offerHttp2);
       deadline.active = nullptr;
       if (options.observer) options.observer->onTlsHandshake(target, handshaken.has_value());
       if (!handshaken) co_return handshaken.error();
@@ -323,7 +357,8 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
 
 asio::awaitable<core::Result<void>> UpstreamClient::Impl::handshake(UpstreamConnection& connection,
                                                                     const UpstreamTarget& target,
-                                                                    Deadline& deadline) {
+                                                                    Deadline& deadline,
+                                                                    bool offerHttp2) {
   deadline.phase = Phase::Handshake;
   const std::string& serverName = serverNameOf(target);
   auto context = tlsContexts.contextFor(target.tls->caPem);
@@ -337,6 +372,11 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::handshake(UpstreamConn
     co_return Error::make(ErrorKind::UpstreamTls, "TLS to " + endpointText(target) +
                                                       ": invalid server name '" + serverName + "'");
   }
+  if (offerHttp2 && !net::offerHttp2(stream.native_handle())) {
+    ++stats.tlsFailures;
+    co_return Error::make(ErrorKind::UpstreamTls,
+                          "TLS to " + endpointText(target) + ": ALPN list refused");
+  }
   error_code ec;
   co_await stream.async_handshake(kRedirect(ec));
   if (ec) {
@@ -349,21 +389,110 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::handshake(UpstreamConn
   co_return core::Result<void>();
 }
 
+namespace {
+
+// A server that chose http/1.1 is asked again, by the next new connection, after this long: it
+// may have learnt h2 since.
+constexpr auto kHttp1Memory = std::chrono::minutes(5);
+
+}  // namespace
+
+std::optional<UpstreamClient::Impl::Route> UpstreamClient::Impl::routeNow(
+    const UpstreamTarget& target, H2Pool::Origin& origin) {
+  const auto now = ConnectionPool::Clock::now();
+  H2Pool::SweepCounts counts;
+  auto connection = h2.withRoom(origin, now, counts);
+  stats.h2GoAways += counts.goAways;
+  if (connection) {
+    ++stats.poolHits;
+    if (options.observer) options.observer->onConnectionReused(target);
+    return Route{std::move(connection), nullptr};
+  }
+  if (origin.protocol == H2Pool::Protocol::Http1) {
+    if (now < origin.http1Until) return Route{};
+    origin.protocol = H2Pool::Protocol::Unknown;
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<core::Result<UpstreamClient::Impl::Route>> UpstreamClient::Impl::route(
+    const UpstreamTarget& target, H2Pool::Origin& origin, Deadline& deadline) {
+  using Protocol = H2Pool::Protocol;
+  for (;;) {
+    if (auto known = routeNow(target, origin)) co_return std::move(*known);
+    if (H2Pool::roomExpected(origin)) {
+      // Another request is opening a connection here, or a new one has not told its stream limit
+      // yet: its room is worth waiting for, one more connection per request is not.
+      deadline.phase = Phase::Connect;
+      const std::uint64_t failures = origin.connectFailures;
+      const std::shared_ptr<WaitList> waiters = origin.waiters;
+      Wakeup wakeup(executor);
+      {
+        WaitList::Registration registered(*waiters, wakeup);
+        co_await wakeup.waitUntil(deadline.until);
+      }
+      if (ConnectionPool::Clock::now() >= deadline.until) {
+        deadline.expired = true;
+        co_return Error::make(ErrorKind::UpstreamTimeout, "waiting for a connection");
+      }
+      if (origin.connectFailures != failures && origin.lastFailure) co_return *origin.lastFailure;
+      continue;
+    }
+
+    ++stats.poolMisses;
+    ++origin.connecting;
+    auto opened = co_await connect(target, deadline, /*offerHttp2=*/true);
+    --origin.connecting;
+    if (!opened) {
+      ++origin.connectFailures;
+      origin.lastFailure = opened.error();
+      origin.waiters->notifyAll();
+      co_return opened.error();
+    }
+    if (!choseHttp2((*opened)->tls().native_handle())) {
+      ++stats.http1Fallbacks;
+      origin.protocol = Protocol::Http1;
+      origin.http1Until = ConnectionPool::Clock::now() + kHttp1Memory;
+      origin.waiters->notifyAll();  // they go the HTTP/1.1 way too
+      co_return Route{nullptr, std::move(*opened)};
+    }
+    ++stats.h2Connections;
+    origin.protocol = Protocol::Http2;
+    auto connection =
+        H2Connection::start(std::move(*opened), endpointText(target), h2Settings, origin.waiters);
+    origin.connections.push_back(connection);
+    origin.waiters->notifyAll();  // they wait on for its SETTINGS: its first stream is ours
+    co_return Route{std::move(connection), nullptr};
+  }
+}
+
+void UpstreamClient::Impl::sweepHttp2(ConnectionPool::Clock::time_point now) {
+  H2Pool::SweepCounts counts;
+  h2.sweep(now, {options.idleTimeout, options.h2PingAfter, options.h2PingTimeout}, counts);
+  stats.h2GoAways += counts.goAways;
+  stats.h2PingTimeouts += counts.pingTimeouts;
+}
+
 template <class Parser>
 asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::Impl::exchange(
     const UpstreamTarget& target, const WireRequest& request, std::optional<Parser>& parser,
-    bool wholeMessage, Deadline& deadline) {
+    bool wholeMessage, Deadline& deadline, std::unique_ptr<UpstreamConnection> fresh) {
   const PoolKeyView key = keyOf(target);
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<UpstreamConnection> connection;
-    if (attempt == 0) connection = pool->checkout(key, ConnectionPool::Clock::now());
-    const bool reused = connection != nullptr;
+    bool reused = false;
+    if (attempt == 0 && fresh) {
+      connection = std::move(fresh);  // counted as a miss where it was opened
+    } else if (attempt == 0) {
+      connection = pool->checkout(key, ConnectionPool::Clock::now());
+      reused = connection != nullptr;
+    }
     if (reused) {
       ++stats.poolHits;
       if (options.observer) options.observer->onConnectionReused(target);
-    } else {
+    } else if (!connection) {
       ++stats.poolMisses;
-      auto opened = co_await connect(target, deadline);
+      auto opened = co_await connect(target, deadline, /*offerHttp2=*/false);
       if (!opened) co_return opened.error();
       connection = std::move(*opened);
     }
@@ -395,13 +524,69 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
   }
 }
 
+asio::awaitable<core::Result<void>> UpstreamClient::Impl::exchangeHttp2(
+    H2Connection& connection, H2Stream& stream, const UpstreamTarget& target,
+    const core::OutboundRequest& request, bool wholeMessage, Deadline& deadline) {
+  deadline.phase = Phase::Exchange;
+  const std::uint64_t bodyLimit =
+      wholeMessage ? options.bodyLimit : std::numeric_limits<std::uint64_t>::max();
+  auto submitted =
+      target.authority.empty()
+          ? connection.submit(stream, request, authorityOf(target), wholeMessage, bodyLimit)
+          : connection.submit(stream, request, target.authority, wholeMessage, bodyLimit);
+  if (!submitted) co_return submitted.error();
+  ++stats.h2Streams;
+  while (!stream.failed() && !stream.complete() && (wholeMessage || !stream.headReceived())) {
+    if (ConnectionPool::Clock::now() >= deadline.until) {
+      deadline.expired = true;
+      stream.cancel(Error::make(ErrorKind::UpstreamTimeout, "deadline"));
+      co_return stream.failure();
+    }
+    co_await stream.waitUntil(deadline.until);
+  }
+  if (!stream.failed()) co_return core::Result<void>();
+  if (!stream.notProcessed() && stream.failure().kind == ErrorKind::UpstreamReset) ++stats.h2Resets;
+  co_return stream.failure();
+}
+
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch(
     const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
+  H2Pool::Origin& origin = h2.origin(keyOf(target));
+  for (int attempt = 0;; ++attempt) {
+    auto known = routeNow(target, origin);
+    core::Result<Route> routed = Error();
+    if (known) {
+      routed = std::move(*known);
+    } else {
+      routed = co_await route(target, origin, deadline);
+    }
+    if (!routed) co_return routed.error();
+    if (!routed->http2)
+      co_return co_await fetchHttp1(target, request, std::move(routed->fresh), deadline);
+    H2Stream stream(executor);
+    auto exchanged =
+        co_await exchangeHttp2(*routed->http2, stream, target, request, true, deadline);
+    if (exchanged) {
+      co_return core::InboundResponse{stream.status(), std::move(stream.headers()),
+                                      std::move(stream.body())};
+    }
+    if (stream.notProcessed() && attempt == 0 && !deadline.expired) {
+      ++stats.h2Retries;
+      continue;
+    }
+    co_return exchanged.error();
+  }
+}
+
+asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetchHttp1(
+    const UpstreamTarget& target, const core::OutboundRequest& request,
+    std::unique_ptr<UpstreamConnection> fresh, Deadline& deadline) {
   WireRequest wire;
   if (auto prepared = prepareWireRequest(wire, target, request); !prepared)
     co_return prepared.error();
   std::optional<InboundResponseParser> parser;
-  auto connection = co_await exchange(target, wire, parser, /*wholeMessage=*/true, deadline);
+  auto connection =
+      co_await exchange(target, wire, parser, /*wholeMessage=*/true, deadline, std::move(fresh));
   if (!connection) co_return connection.error();
 
   const bool reusable = parser->keepAlive() && !parser->need_eof();
@@ -428,9 +613,17 @@ UpstreamClient::~UpstreamClient() = default;
 
 const UpstreamClientStats& UpstreamClient::stats() const { return impl_->stats; }
 
-std::size_t UpstreamClient::idleConnections() const { return impl_->pool->idleCount(); }
+std::size_t UpstreamClient::idleConnections() const {
+  return impl_->pool->idleCount() + impl_->h2.idleCount();
+}
 
-void UpstreamClient::sweepIdleConnections() { impl_->pool->sweep(ConnectionPool::Clock::now()); }
+std::size_t UpstreamClient::http2Connections() const { return impl_->h2.openCount(); }
+
+void UpstreamClient::sweepIdleConnections() {
+  const auto now = ConnectionPool::Clock::now();
+  impl_->pool->sweep(now);
+  impl_->sweepHttp2(now);
+}
 
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     const UpstreamTarget& target, const core::OutboundRequest& request,
@@ -440,7 +633,13 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
   Watchdog watchdog(impl.executor, timeout);
   Deadline& deadline = watchdog.deadline();
   try {
-    auto response = co_await impl.fetch(target, request, deadline);
+    // (No co_await inside a conditional expression: GCC 12 mishandles its temporaries.)
+    core::Result<core::InboundResponse> response = Error();
+    if (impl.mayUseHttp2(target)) {
+      response = co_await impl.fetch(target, request, deadline);
+    } else {
+      response = co_await impl.fetchHttp1(target, request, nullptr, deadline);
+    }
     if (!deadline.expired) co_return response;
   } catch (const std::exception& e) {
     co_return Error::make(ErrorKind::Internal, std::string("upstream client: ") + e.what());
@@ -452,34 +651,13 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
 // ---------------------------------------------------------------------------------------------
 
 struct UpstreamStream::State {
-  explicit State(const asio::any_io_executor& executor) : watchdog(executor) {}
+  virtual ~State() = default;
+  virtual asio::awaitable<core::Result<std::optional<std::string_view>>> next(
+      std::chrono::milliseconds idleTimeout) = 0;
+  virtual void cancel() noexcept = 0;
 
-  std::weak_ptr<ConnectionPool> pool;
-  UpstreamTarget target;  // owned copy: the pool key and error messages outlive the call
-  std::unique_ptr<UpstreamConnection> connection;  // null once the body ended or failed
-  std::optional<StreamParser> parser;
   unsigned status = 0;
   std::vector<core::Header> headers;
-  std::vector<char> piece;  // what next() hands out; no storage while waiting (see readSome)
-  std::optional<Error> failure;
-  StreamWatchdog watchdog;  // bounds each next()
-
-  void finish() {
-    auto owner = pool.lock();
-    if (owner && parser->get().keep_alive() && !parser->need_eof()) {
-      owner->checkin(keyOf(target), std::move(connection), ConnectionPool::Clock::now());
-    } else {
-      connection->close();
-    }
-    connection.reset();
-  }
-
-  void fail(Error error) {
-    watchdog.disarm();
-    connection->close();
-    connection.reset();
-    failure = std::move(error);
-  }
 };
 
 namespace {
@@ -523,6 +701,125 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
   }
 }
 
+// The body of an HTTP/1.1 response, read straight from its connection.
+struct Http1Stream final : UpstreamStream::State {
+  explicit Http1Stream(const asio::any_io_executor& executor) : watchdog(executor) {}
+  ~Http1Stream() override {
+    if (connection) connection->close();
+  }
+
+  std::weak_ptr<ConnectionPool> pool;
+  UpstreamTarget target;  // owned copy: the pool key and error messages outlive the call
+  std::unique_ptr<UpstreamConnection> connection;  // null once the body ended or failed
+  std::optional<StreamParser> parser;
+  std::vector<char> piece;  // what next() hands out; no storage while waiting (see readSome)
+  std::optional<Error> failure;
+  StreamWatchdog watchdog;  // bounds each next()
+
+  void finish() {
+    auto owner = pool.lock();
+    if (owner && parser->get().keep_alive() && !parser->need_eof()) {
+      owner->checkin(keyOf(target), std::move(connection), ConnectionPool::Clock::now());
+    } else {
+      connection->close();
+    }
+    connection.reset();
+  }
+
+  void fail(Error error) {
+    watchdog.disarm();
+    connection->close();
+    connection.reset();
+    failure = std::move(error);
+  }
+
+  void cancel() noexcept override {
+    if (connection) connection->close();
+  }
+
+  asio::awaitable<core::Result<std::optional<std::string_view>>> next(
+      std::chrono::milliseconds idleTimeout) override {
+    if (failure) co_return *failure;
+    if (!connection) co_return std::optional<std::string_view>();
+
+    StreamParser& p = *parser;
+    while (!p.is_done()) {
+      watchdog.arm(*connection, idleTimeout);
+      error_code ec;
+      try {
+        co_await readSome(*connection, p, piece, ec);
+      } catch (const std::exception& e) {
+        fail(Error::make(ErrorKind::Internal, std::string("upstream stream: ") + e.what()));
+        co_return *failure;
+      }
+      watchdog.disarm();
+      if (watchdog.expired()) {
+        fail(Error::make(ErrorKind::UpstreamTimeout,
+                         "no data from " + endpointText(target) + " for " +
+                             std::to_string(idleTimeout.count()) + " ms while streaming"));
+        co_return *failure;
+      }
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) {
+        fail(exchangeError(target, ec, std::numeric_limits<std::uint64_t>::max()));
+        co_return *failure;
+      }
+      const std::size_t received = piece.size() - p.get().body().size;
+      if (received > 0)
+        co_return std::optional<std::string_view>(std::string_view(piece.data(), received));
+    }
+    finish();
+    co_return std::optional<std::string_view>();
+  }
+};
+
+// The body of an HTTP/2 response: what the connection gathered for the stream, handed out as it
+// comes. The stream's window is given back only when the reader asks for more, so the peer sends
+// no faster than the reader reads.
+struct Http2Stream final : UpstreamStream::State {
+  Http2Stream(const asio::any_io_executor& executor, std::string peer)
+      : stream(executor), peer(std::move(peer)) {}
+
+  H2Stream stream;
+  std::string peer;   // for error messages
+  std::string piece;  // what next() handed out last; empty (no storage) while waiting
+  std::optional<Error> failure;
+
+  void cancel() noexcept override {
+    stream.cancel(Error::make(ErrorKind::UpstreamReset, "stream to " + peer + " cancelled"));
+  }
+
+  asio::awaitable<core::Result<std::optional<std::string_view>>> next(
+      std::chrono::milliseconds idleTimeout) override {
+    if (failure) co_return *failure;
+    stream.consumed(piece.size());  // the reader is done with it: the peer may send as much again
+    const auto until = ConnectionPool::Clock::now() + idleTimeout;
+    for (;;) {
+      std::string& body = stream.body();
+      if (!body.empty()) {
+        piece.swap(body);
+        body.clear();
+        co_return std::optional<std::string_view>(piece);
+      }
+      std::string().swap(piece);
+      std::string().swap(body);
+      if (stream.complete()) co_return std::optional<std::string_view>();
+      if (stream.failed()) {
+        failure = stream.failure();
+        co_return *failure;
+      }
+      if (ConnectionPool::Clock::now() >= until) {
+        failure = Error::make(ErrorKind::UpstreamTimeout, "no data from " + peer + " for " +
+                                                              std::to_string(idleTimeout.count()) +
+                                                              " ms while streaming");
+        stream.cancel(*failure);
+        co_return *failure;
+      }
+      co_await stream.waitUntil(until);
+    }
+  }
+};
+
 }  // namespace
 
 asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
@@ -530,83 +827,80 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
     std::chrono::milliseconds headTimeout) {
   Impl& impl = *impl_;
   ++impl.stats.requests;
-  auto state = std::make_unique<UpstreamStream::State>(impl.executor);
-  state->pool = impl.pool;
-  state->target = target;
-  WireRequest wire;
-  if (auto prepared = prepareWireRequest(wire, target, request); !prepared)
-    co_return prepared.error();
-
   Watchdog watchdog(impl.executor, headTimeout);
   Deadline& deadline = watchdog.deadline();
   try {
-    auto connection = co_await impl.exchange(state->target, wire, state->parser,
-                                             /*wholeMessage=*/false, deadline);
-    if (deadline.expired) {
-      ++impl.stats.timeouts;
-      co_return timeoutError(target, deadline, headTimeout);
+    H2Pool::Origin* origin = impl.mayUseHttp2(target) ? &impl.h2.origin(keyOf(target)) : nullptr;
+    for (int attempt = 0;; ++attempt) {
+      std::optional<Impl::Route> known =
+          origin ? impl.routeNow(target, *origin) : std::optional<Impl::Route>(Impl::Route{});
+      core::Result<Impl::Route> routed = Error();
+      if (known) {
+        routed = std::move(*known);
+      } else {
+        routed = co_await impl.route(target, *origin, deadline);
+      }
+      if (deadline.expired) break;
+      if (!routed) co_return routed.error();
+
+      if (!routed->http2) {
+        auto state = std::make_unique<Http1Stream>(impl.executor);
+        state->pool = impl.pool;
+        state->target = target;
+        WireRequest wire;
+        if (auto prepared = prepareWireRequest(wire, target, request); !prepared)
+          co_return prepared.error();
+        auto connection =
+            co_await impl.exchange(state->target, wire, state->parser,
+                                   /*wholeMessage=*/false, deadline, std::move(routed->fresh));
+        if (deadline.expired) break;
+        if (!connection) co_return connection.error();
+        state->connection = std::move(*connection);
+        const auto& head = state->parser->get();
+        state->status = head.result_int();
+        state->headers = headersOf(head.base());
+        co_return UpstreamStream(std::move(state));
+      }
+
+      auto state = std::make_unique<Http2Stream>(impl.executor, endpointText(target));
+      auto exchanged = co_await impl.exchangeHttp2(*routed->http2, state->stream, target, request,
+                                                   /*wholeMessage=*/false, deadline);
+      if (deadline.expired) break;
+      if (!exchanged) {
+        if (state->stream.notProcessed() && attempt == 0) {
+          ++impl.stats.h2Retries;
+          continue;
+        }
+        co_return exchanged.error();
+      }
+      state->stream.keepRequestBody();  // the caller may drop its request now
+      state->status = state->stream.status();
+      state->headers = std::move(state->stream.headers());
+      co_return UpstreamStream(std::move(state));
     }
-    if (!connection) co_return connection.error();
-    state->connection = std::move(*connection);
   } catch (const std::exception& e) {
     co_return Error::make(ErrorKind::Internal, std::string("upstream client: ") + e.what());
   }
-  const auto& head = state->parser->get();
-  state->status = head.result_int();
-  state->headers = headersOf(head.base());
-  co_return UpstreamStream(std::move(state));
+  ++impl.stats.timeouts;
+  co_return timeoutError(target, deadline, headTimeout);
 }
 
 UpstreamStream::UpstreamStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
 UpstreamStream::UpstreamStream(UpstreamStream&&) noexcept = default;
 UpstreamStream& UpstreamStream::operator=(UpstreamStream&&) noexcept = default;
-
-UpstreamStream::~UpstreamStream() {
-  if (state_ && state_->connection) state_->connection->close();
-}
+UpstreamStream::~UpstreamStream() = default;
 
 unsigned UpstreamStream::status() const { return state_->status; }
 
 const std::vector<core::Header>& UpstreamStream::headers() const { return state_->headers; }
 
 void UpstreamStream::cancel() noexcept {
-  if (state_ && state_->connection) state_->connection->close();
+  if (state_) state_->cancel();
 }
 
 asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::next(
     std::chrono::milliseconds idleTimeout) {
-  State& s = *state_;
-  if (s.failure) co_return *s.failure;
-  if (!s.connection) co_return std::optional<std::string_view>();
-
-  StreamParser& parser = *s.parser;
-  while (!parser.is_done()) {
-    s.watchdog.arm(*s.connection, idleTimeout);
-    error_code ec;
-    try {
-      co_await readSome(*s.connection, parser, s.piece, ec);
-    } catch (const std::exception& e) {
-      s.fail(Error::make(ErrorKind::Internal, std::string("upstream stream: ") + e.what()));
-      co_return *s.failure;
-    }
-    s.watchdog.disarm();
-    if (s.watchdog.expired()) {
-      s.fail(Error::make(ErrorKind::UpstreamTimeout,
-                         "no data from " + endpointText(s.target) + " for " +
-                             std::to_string(idleTimeout.count()) + " ms while streaming"));
-      co_return *s.failure;
-    }
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      s.fail(exchangeError(s.target, ec, std::numeric_limits<std::uint64_t>::max()));
-      co_return *s.failure;
-    }
-    const std::size_t received = s.piece.size() - parser.get().body().size;
-    if (received > 0)
-      co_return std::optional<std::string_view>(std::string_view(s.piece.data(), received));
-  }
-  s.finish();
-  co_return std::optional<std::string_view>();
+  return state_->next(idleTimeout);
 }
 
 }  // namespace switchyard::net

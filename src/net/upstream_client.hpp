@@ -1,7 +1,11 @@
 #pragma once
-// HTTP/1.1 client for upstream calls: per-thread keep-alive pools, TLS exactly as BackendTLSPolicy
-// says, and failures told apart (DNS, connect, TLS, reset, timeout) so the fallback can act on
-// them.
+// Client for upstream calls: per-thread pools, TLS exactly as BackendTLSPolicy says, and failures
+// told apart (DNS, connect, TLS, reset, timeout) so the fallback can act on them.
+//
+// A TLS upstream is offered h2 by ALPN: when it takes it, requests are streams on a few HTTP/2
+// connections per origin (a new one when the peer's SETTINGS_MAX_CONCURRENT_STREAMS are all in
+// use); otherwise, and for plaintext upstreams, they go over pooled HTTP/1.1 keep-alive
+// connections. Callers see the same API, errors and deadlines either way.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -57,6 +61,15 @@ struct UpstreamClientOptions {
   std::uint64_t bodyLimit = std::uint64_t{64} << 20;
   std::uint32_t headerLimit = 64 * 1024;
   UpstreamObserver* observer = nullptr;  // must outlive the client
+  // HTTP/2 (TLS upstreams only; false: offer no ALPN, HTTP/1.1 as before).
+  bool http2 = true;
+  std::uint32_t h2StreamWindow = 1u << 20;  // what one stream may hold unread (its reader's pace)
+  std::uint32_t h2ConnectionWindow = 16u << 20;
+  // An HTTP/2 connection without streams is pinged after this long, and closed when the PING is
+  // not answered within h2PingTimeout (checked by sweepIdleConnections()); idleTimeout closes it
+  // in any case.
+  std::chrono::milliseconds h2PingAfter{30'000};
+  std::chrono::milliseconds h2PingTimeout{5'000};
 };
 
 // Per-client (so per-thread) counters; read by the metrics exporter on the owning thread.
@@ -70,6 +83,16 @@ struct UpstreamClientStats {
   std::uint64_t tlsFailures = 0;      // failed TLS handshakes (including verification)
   std::uint64_t staleRetries = 0;     // reused connection found closed, request resent on a new one
   std::uint64_t timeouts = 0;         // exchanges ended by their deadline
+  // HTTP/2. requests, poolHits and poolMisses count its requests too (a stream on an open
+  // connection is a pool hit); connects and tlsHandshakes its connections.
+  std::uint64_t h2Connections = 0;   // TLS connections on which the server chose h2
+  std::uint64_t http1Fallbacks = 0;  // TLS connects offering h2 where the server chose http/1.1
+  std::uint64_t h2Streams = 0;       // streams opened (a request sent again counts twice)
+  std::uint64_t h2Retries = 0;       // requests sent again because the peer had not processed them
+  std::uint64_t h2Resets = 0;   // streams reset by the peer or lost with their connection before
+                                // their response (openStream: its head) was in
+  std::uint64_t h2GoAways = 0;  // connections retired after the peer's GOAWAY
+  std::uint64_t h2PingTimeouts = 0;  // idle connections closed for an unanswered PING
 };
 
 class UpstreamStream;
@@ -85,8 +108,20 @@ class UpstreamClient {
   UpstreamClient& operator=(const UpstreamClient&) = delete;
 
   // Sends the request and reads the whole response. A reused keep-alive connection that turns out
-  // to be closed is retried once on a fresh one. Errors: UpstreamDns, UpstreamConnect, UpstreamTls,
-  // UpstreamReset, UpstreamTimeout (the whole exchange is bounded by `timeout`).
+  // to be closed is retried once on a fresh one; so is an HTTP/2 stream the peer did not process.
+  // Errors: UpstreamDns, UpstreamConnect, UpstreamTls, UpstreamReset, UpstreamTimeout (the whole
+  // exchange is bounded by `timeout`), UpstreamBadResponse (over bodyLimit, malformed).
+  //
+  // Over HTTP/2, UpstreamReset says in its message which of these it was, for logs and the
+  // fallback alike:
+  //   "HTTP/2 stream refused by H (REFUSED_STREAM): request not processed"
+  //   "HTTP/2 connection to H going away (GOAWAY C, last stream N): request not processed"
+  //   "connection to H lost before the request was sent: ..."
+  //   "connection to H closed while idle, before the request was answered: ..."
+  //                                    (these four are safe to send again, and were, once, already)
+  //   "HTTP/2 stream reset by H (RST_STREAM C) before a complete response"
+  //   "HTTP/2 connection to H ended by GOAWAY (C) before a complete response"
+  //   "connection to H closed before a complete response: ..."     (as over HTTP/1.1)
   boost::asio::awaitable<core::Result<core::InboundResponse>> send(
       const UpstreamTarget& target, const core::OutboundRequest& request,
       std::chrono::milliseconds timeout);
@@ -99,11 +134,13 @@ class UpstreamClient {
       std::chrono::milliseconds headTimeout);
 
   const UpstreamClientStats& stats() const;
-  std::size_t idleConnections() const;  // pooled connections currently kept open
+  std::size_t idleConnections() const;   // pooled connections currently kept open, without streams
+  std::size_t http2Connections() const;  // HTTP/2 connections open, with streams or not
 
-  // Closes pooled connections idle for longer than options.idleTimeout. The pool also does this as
-  // it is used; a worker that may go quiet calls this from its own periodic tick, so the client
-  // never keeps a timer pending (an io_context with only idle connections can still run dry).
+  // Closes pooled connections idle for longer than options.idleTimeout, and pings idle HTTP/2 ones
+  // (h2PingAfter, h2PingTimeout). The pools also tidy up as they are used; a worker that may go
+  // quiet calls this from its own periodic tick, so the client never keeps a timer pending (an
+  // io_context with only idle connections can still run dry).
   void sweepIdleConnections();
 
  private:
@@ -111,13 +148,14 @@ class UpstreamClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// A response whose body is read as it arrives. Use on the client's thread; if the client is gone
-// when the body ends, the connection is simply closed.
+// A response whose body is read as it arrives, over HTTP/1.1 or as an HTTP/2 stream. Use on the
+// client's thread; if the client is gone when the body ends, an HTTP/1.1 connection is simply
+// closed.
 class UpstreamStream {
  public:
   UpstreamStream(UpstreamStream&&) noexcept;
   UpstreamStream& operator=(UpstreamStream&&) noexcept;
-  ~UpstreamStream();  // an unfinished body closes the connection
+  ~UpstreamStream();  // an unfinished body closes the connection (HTTP/2: resets the stream)
 
   unsigned status() const;
   const std::vector<core::Header>& headers() const;
@@ -125,15 +163,17 @@ class UpstreamStream {
 
   // The next piece of the body as received (chunked framing removed), or nullopt once the body is
   // complete. The view stays valid until the next call. Each call is bounded by `idleTimeout`
-  // (UpstreamTimeout); a connection that ends early gives UpstreamReset.
+  // (UpstreamTimeout); a connection that ends early gives UpstreamReset. Over HTTP/2 the peer may
+  // send more only as pieces are taken: a reader that stops holds at most h2StreamWindow bytes.
   boost::asio::awaitable<core::Result<std::optional<std::string_view>>> next(
       std::chrono::milliseconds idleTimeout);
 
-  // Abandons the response: closes the connection now (the upstream sees the disconnect), and a
-  // next() in progress completes with an error. For a client that went away.
+  // Abandons the response: closes the connection now (HTTP/2: RST_STREAM CANCEL, the connection
+  // stays for others), so the upstream stops, and a next() in progress completes with an error.
+  // For a client that went away.
   void cancel() noexcept;
 
-  struct State;
+  struct State;  // one implementation per protocol
   explicit UpstreamStream(std::unique_ptr<State> state);
 
  private:
