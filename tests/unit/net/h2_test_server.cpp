@@ -275,11 +275,16 @@ asio::awaitable<void> H2TestServer::serve(tcp::socket socket, int index) {
     }
     if (!nghttp2_session_want_read(session.session) && !nghttp2_session_want_write(session.session))
       break;
-    if (session.closeWhenIdle && session.streams.empty()) break;
+    if (session.closeWhenIdle && session.streams.empty()) break;  // as an idle timeout does
     const std::size_t n = co_await stream.async_read_some(asio::buffer(buffer), redirect(ec));
     if (ec) break;
     if (nghttp2_session_mem_recv(session.session, buffer.data(), n) < 0) break;
   }
+  // A FIN, then whatever the client still sends is read and dropped until it closes too: closing
+  // with unread bytes would send a RST, which may destroy the end of a response before the client
+  // has read it.
+  stream.lowest_layer().shutdown(tcp::socket::shutdown_send, ec);
+  while (!ec) co_await stream.next_layer().async_read_some(asio::buffer(buffer), redirect(ec));
   stream.lowest_layer().close(ec);
 }
 
