@@ -120,6 +120,24 @@ bool TlsSocket::hasPending() const noexcept { return SSL_has_pending(ssl_) == 1;
 
 void TlsSocket::releaseBuffers() noexcept { SSL_free_buffers(ssl_); }  // 0: in use, kept
 
+std::size_t TlsSocket::readSomeNow(asio::mutable_buffer buffer, error_code& ec, bool& wantsWrite) {
+  std::size_t bytes = 0;
+  ec = {};
+  const Want want = tryRead(buffer, bytes, ec);
+  wantsWrite = want == Want::Write;
+  if (want != Want::Nothing) ec = asio::error::would_block;
+  return bytes;
+}
+
+std::size_t TlsSocket::writeSomeNow(asio::const_buffer buffer, error_code& ec, bool& wantsRead) {
+  std::size_t bytes = 0;
+  ec = {};
+  const Want want = tryWrite(std::span(&buffer, 1), bytes, ec);
+  wantsRead = want == Want::Read;
+  if (want != Want::Nothing) ec = asio::error::would_block;
+  return bytes;
+}
+
 TlsSocket::Want TlsSocket::tryHandshake(error_code& ec) {
   ERR_clear_error();
   transportError_ = 0;

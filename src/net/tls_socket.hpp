@@ -49,6 +49,16 @@ class TlsSocket {
   // Gives back OpenSSL's record buffers unless they hold something; for a stream about to wait.
   void releaseBuffers() noexcept;
 
+  // One try of async_read_some / async_write_some, now, with no wait and no completion to run:
+  // for a caller that already knows the socket is ready (an HTTP/2 connection draining what a
+  // readiness wait announced). asio::error::would_block in `ec` means: wait for the socket to be
+  // readable (or writable, when `wantsWrite` / `wantsRead` says the other way round: TLS needs it
+  // first), then try again. A write not finished this way must be retried with the same bytes.
+  std::size_t readSomeNow(boost::asio::mutable_buffer buffer, boost::system::error_code& ec,
+                          bool& wantsWrite);
+  std::size_t writeSomeNow(boost::asio::const_buffer buffer, boost::system::error_code& ec,
+                           bool& wantsRead);
+
   // void(error_code)
   template <class Token>
   auto async_handshake(Token&& token) {
