@@ -1,7 +1,10 @@
 #include "net/h2_connection.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cstring>
@@ -21,10 +24,12 @@ using core::ErrorKind;
 
 namespace {
 
-// One TLS record's worth of plaintext, read at once into the connection's buffer.
-constexpr std::size_t kReadSize = 16 * 1024;
+// A write buffer grown past this by an upload is given back once it is written.
+constexpr std::size_t kWriteKeep = 16 * 1024;
 // Frames gathered into one write; more goes in the next one.
 constexpr std::size_t kWriteBatch = 64 * 1024;
+// Records read at one wake-up before the connection lets others run.
+constexpr int kRecordsPerWake = 16;
 // Before the peer's SETTINGS: what nghttp2 itself assumes (RFC 9113 recommends at least 100).
 constexpr std::uint32_t kAssumedConcurrentStreams = 100;
 
@@ -275,14 +280,20 @@ struct H2Connection::Callbacks {
 // ---------------------------------------------------------------------------------------------
 
 H2Connection::H2Connection(std::unique_ptr<UpstreamConnection> transport, std::string peer,
-                           const H2Settings& settings, std::shared_ptr<WaitList> waiters)
+                           const H2Settings& settings, std::shared_ptr<WaitList> waiters,
+                           std::shared_ptr<H2ReadBuffer> readBuffer)
     : transport_(std::move(transport)),
       peer_(std::move(peer)),
       settings_(settings),
       waiters_(std::move(waiters)),
+      readBuffer_(std::move(readBuffer)),
       idleSince_(Clock::now()) {
   if (nghttp2_session_client_new2(&session_, Callbacks::table(), this, options()) != 0)
     throw std::bad_alloc();
+  // Every read here drains until the socket is empty and checks what OpenSSL holds before waiting
+  // (startReading, peerSpokeWhileIdle), so OpenSSL may read ahead: one recv for all the records
+  // that came, instead of two per record (header, then body).
+  SSL_set_read_ahead(transport_->tls().native_handle(), 1);
   const nghttp2_settings_entry entries[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings_.streamWindow},
@@ -299,9 +310,10 @@ H2Connection::H2Connection(std::unique_ptr<UpstreamConnection> transport, std::s
 
 std::shared_ptr<H2Connection> H2Connection::start(std::unique_ptr<UpstreamConnection> transport,
                                                   std::string peer, const H2Settings& settings,
-                                                  std::shared_ptr<WaitList> waiters) {
-  std::shared_ptr<H2Connection> connection(
-      new H2Connection(std::move(transport), std::move(peer), settings, std::move(waiters)));
+                                                  std::shared_ptr<WaitList> waiters,
+                                                  std::shared_ptr<H2ReadBuffer> readBuffer) {
+  std::shared_ptr<H2Connection> connection(new H2Connection(
+      std::move(transport), std::move(peer), settings, std::move(waiters), std::move(readBuffer)));
   connection->flush();  // the preface and our SETTINGS go out now, with the first request if any
   return connection;
 }
@@ -436,13 +448,6 @@ void H2Connection::resetStream(H2Stream& stream, Error error) {
   // Called from inside nghttp2: the RST goes out with the next flush, right after.
 }
 
-bool H2Connection::peerSpokeWhileIdle() {
-  if (closed_) return true;
-  if (!transport_->transportHasPending() && !transport_->unusable()) return false;
-  startReading();
-  return true;
-}
-
 void H2Connection::ping(Clock::time_point now) {
   if (closed_ || pingSentAt_) return;
   auto keep = shared_from_this();
@@ -466,54 +471,121 @@ bool H2Connection::wantsRead() const {
   return !closed_ && (!slots_.empty() || pingSentAt_) && nghttp2_session_want_read(session_);
 }
 
+// Reads wait for readiness, then take every record there is (up to kRecordsPerWake) with one
+// try each: no read operation and no completion handler per record, and no try on a socket
+// known to be empty.
+// The first read after a request goes out is tried from the executor, after what is queued there:
+// on a fast path the answer is often in by then, and a try is cheaper than arming a readiness wait
+// (an epoll_ctl). Also covers what OpenSSL holds, which the socket's readiness would not announce.
 void H2Connection::startReading() {
   if (reading_ || closed_) return;
   reading_ = true;
-  readBuffer_.resize(kReadSize);
-  transport_->tls().async_read_some(
-      asio::buffer(readBuffer_),
-      [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-        self->onRead(ec, bytes);
-      });
+  asio::post(transport_->socket().get_executor(),
+             [self = shared_from_this()] { self->onReadable({}); });
 }
 
-void H2Connection::onRead(const error_code& ec, std::size_t bytes) {
+void H2Connection::waitReadable(bool forWrite) {
+  using Socket = UpstreamConnection::Socket;
+  transport_->socket().async_wait(
+      forWrite ? Socket::wait_write : Socket::wait_read,
+      [self = shared_from_this()](const error_code& ec) { self->onReadable(ec); });
+}
+
+H2Connection::Drained H2Connection::drain(bool onlyWhileWanted) {
+  for (int records = 0;; ++records) {
+    // What OpenSSL already holds is taken in any case: it costs no syscall, and left there it
+    // would make the connection look as if its peer had spoken while idle.
+    if (onlyWhileWanted && !wantsRead() && !transport_->transportHasPending())
+      return Drained::Unwanted;
+    if (records == kRecordsPerWake) return Drained::Limit;
+    error_code ec;
+    bool wantsWrite = false;
+    const std::size_t bytes =
+        transport_->tls().readSomeNow(asio::buffer(readBuffer_->bytes), ec, wantsWrite);
+    if (ec == asio::error::would_block) return wantsWrite ? Drained::WantsWrite : Drained::Empty;
+    if (ec) {
+      failTransport(ec);
+      return Drained::Failed;
+    }
+    ++reads_;
+    const auto* data = reinterpret_cast<const std::uint8_t*>(readBuffer_->bytes.data());
+    const ssize_t used = nghttp2_session_mem_recv(session_, data, bytes);
+    if (used < 0) {
+      failProtocol(used);
+      return Drained::Failed;
+    }
+  }
+}
+
+void H2Connection::onReadable(const error_code& ec) {
   reading_ = false;
   if (closed_) return;
   if (ec) return failTransport(ec);
-  ++reads_;
-  const auto* data = reinterpret_cast<const std::uint8_t*>(readBuffer_.data());
-  const ssize_t used = nghttp2_session_mem_recv(session_, data, bytes);
-  if (used < 0) return failProtocol(used);
+  const Drained drained = drain(/*onlyWhileWanted=*/true);
+  if (drained == Drained::Failed) return;
+  afterDrain(drained);
+}
+
+void H2Connection::afterDrain(Drained drained) {
   flush();
-  if (wantsRead()) {
-    startReading();
+  if (closed_ || reading_) return;
+  if (!wantsRead()) return finishIfDone();
+  reading_ = true;
+  if (drained == Drained::Limit) {  // let the worker's other connections have a turn
+    asio::post(transport_->socket().get_executor(),
+               [self = shared_from_this()] { self->onReadable({}); });
   } else {
-    std::vector<char>().swap(readBuffer_);  // idle: no buffer held
-    finishIfDone();
+    waitReadable(drained == Drained::WantsWrite);
   }
 }
 
+bool H2Connection::usableAfterIdle(bool peek) {
+  if (closed_) return false;
+  if (reading_ || !(transport_->transportHasPending() || (peek && transport_->unusable())))
+    return !goingAway();
+  auto keep = shared_from_this();
+  const Drained drained = drain(/*onlyWhileWanted=*/false);
+  if (drained != Drained::Failed) afterDrain(drained);
+  return !goingAway();
+}
+
+// Writes what nghttp2 has queued, tried at once; only what the socket does not take waits for an
+// async_write (one at a time, on writeBuffer_, which nothing touches meanwhile).
 void H2Connection::flush() {
   if (writing_ || closed_) return;
-  writeBuffer_.clear();
   for (;;) {
-    const std::uint8_t* data = nullptr;
-    const ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n < 0) return failProtocol(n);
-    if (n == 0) break;
-    writeBuffer_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-    if (writeBuffer_.size() >= kWriteBatch) break;
+    writeBuffer_.clear();
+    for (;;) {
+      const std::uint8_t* data = nullptr;
+      const ssize_t n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) return failProtocol(n);
+      if (n == 0) break;
+      writeBuffer_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+      if (writeBuffer_.size() >= kWriteBatch) break;
+    }
+    if (writeBuffer_.empty()) {
+      if (writeBuffer_.capacity() > kWriteKeep) std::string().swap(writeBuffer_);
+      return finishIfDone();
+    }
+    std::size_t written = 0;
+    while (written < writeBuffer_.size()) {
+      error_code ec;
+      bool wantsRead = false;
+      written += transport_->tls().writeSomeNow(
+          asio::buffer(writeBuffer_.data() + written, writeBuffer_.size() - written), ec,
+          wantsRead);
+      if (ec == asio::error::would_block) break;
+      if (ec) return failTransport(ec);
+    }
+    if (written < writeBuffer_.size()) {
+      writing_ = true;
+      asio::async_write(
+          transport_->tls(),
+          asio::buffer(writeBuffer_.data() + written, writeBuffer_.size() - written),
+          [self = shared_from_this()](const error_code& ec, std::size_t) { self->onWritten(ec); });
+      return;
+    }
   }
-  if (writeBuffer_.empty()) {
-    if (writeBuffer_.capacity() > kReadSize)
-      std::string().swap(writeBuffer_);  // after a big upload
-    return finishIfDone();
-  }
-  writing_ = true;
-  asio::async_write(
-      transport_->tls(), asio::buffer(writeBuffer_),
-      [self = shared_from_this()](const error_code& ec, std::size_t) { self->onWritten(ec); });
 }
 
 void H2Connection::onWritten(const error_code& ec) {

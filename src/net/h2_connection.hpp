@@ -19,6 +19,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,12 @@ struct H2Settings {
   std::uint32_t streamWindow = 1u << 20;       // SETTINGS_INITIAL_WINDOW_SIZE we announce
   std::uint32_t connectionWindow = 16u << 20;  // our connection-level receive window
   std::uint32_t headerLimit = 64 * 1024;       // response header list size (RFC 7541 sizes)
+};
+
+// What a worker's HTTP/2 connections read into: each read is handed to nghttp2 at once, on the
+// worker's thread, so one buffer serves them all and no connection holds one of its own.
+struct H2ReadBuffer {
+  std::array<char, 16 * 1024> bytes;  // a TLS record's plaintext at most
 };
 
 // One request on an H2Connection, from submit to the end of its response. Not movable: the
@@ -115,7 +122,8 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   // Throws std::bad_alloc.
   static std::shared_ptr<H2Connection> start(std::unique_ptr<UpstreamConnection> transport,
                                              std::string peer, const H2Settings& settings,
-                                             std::shared_ptr<WaitList> waiters);
+                                             std::shared_ptr<WaitList> waiters,
+                                             std::shared_ptr<H2ReadBuffer> readBuffer);
   ~H2Connection();
   H2Connection(const H2Connection&) = delete;
   H2Connection& operator=(const H2Connection&) = delete;
@@ -137,10 +145,10 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   std::size_t activeStreams() const { return slots_.size(); }
   Clock::time_point idleSince() const { return idleSince_; }
 
-  // For a connection that sat idle: true when the peer sent something meanwhile or closed it. Its
-  // bytes are then read (a GOAWAY, a PING, the end), and the connection should not take a stream
-  // until they have been.
-  bool peerSpokeWhileIdle();
+  // For a connection without streams: reads what the peer sent meanwhile (a GOAWAY, a PING, its
+  // close), if anything, and says whether the connection may still take streams. What OpenSSL
+  // holds is always read; the socket is peeked at (a syscall) only when `peek`.
+  bool usableAfterIdle(bool peek);
 
   // PING liveness for an idle connection.
   void ping(Clock::time_point now);
@@ -166,7 +174,8 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   struct Callbacks;
 
   H2Connection(std::unique_ptr<UpstreamConnection> transport, std::string peer,
-               const H2Settings& settings, std::shared_ptr<WaitList> waiters);
+               const H2Settings& settings, std::shared_ptr<WaitList> waiters,
+               std::shared_ptr<H2ReadBuffer> readBuffer);
 
   Slot* slotOf(std::int32_t id);
   H2Stream* streamOf(std::int32_t id);
@@ -176,8 +185,15 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   void consume(H2Stream& stream, std::size_t bytes);
   void resetStream(H2Stream& stream, core::Error error);  // we give up on a response
 
+  // How a drain() stopped.
+  enum class Drained { Empty, WantsWrite, Unwanted, Limit, Failed };
+  // Reads what is there now, record by record, into nghttp2: until the socket is empty, or (when
+  // `onlyWhileWanted`) nothing more is expected, or kRecordsPerWake records were read.
+  Drained drain(bool onlyWhileWanted);
+  void afterDrain(Drained drained);  // flushes, then waits for more, or stops when idle
   void startReading();
-  void onRead(const boost::system::error_code& ec, std::size_t bytes);
+  void waitReadable(bool forWrite);
+  void onReadable(const boost::system::error_code& ec);
   void flush();  // writes what nghttp2 has queued, one async_write at a time
   void onWritten(const boost::system::error_code& ec);
   bool wantsRead() const;
@@ -195,15 +211,15 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   std::shared_ptr<WaitList> waiters_;
   nghttp2_session* session_ = nullptr;
   std::vector<Slot> slots_;  // streams nghttp2 has not closed, by id (ids only grow)
-  std::vector<char> readBuffer_;
+  std::shared_ptr<H2ReadBuffer> readBuffer_;  // the worker's, shared
   std::string writeBuffer_;
   // nghttp2's request headers: lower-cased names and the values, and the nv array pointing at
   // them; reused by every request on the connection.
   std::string scratch_;
   std::vector<nghttp2_nv> nv_;
   std::uint64_t reads_ = 0;  // reads that brought bytes
-  bool reading_ = false;
-  bool writing_ = false;
+  bool reading_ = false;     // a readiness wait (or its posted stand-in) is pending
+  bool writing_ = false;     // an async_write of writeBuffer_ is pending
   bool closed_ = false;
   bool settingsReceived_ = false;
   bool goingAway_ = false;

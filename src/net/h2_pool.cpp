@@ -21,16 +21,14 @@ std::shared_ptr<H2Connection> H2Pool::withRoom(Origin& origin, Clock::time_point
   std::shared_ptr<H2Connection> found;
   for (auto it = connections.begin(); it != connections.end();) {
     H2Connection& connection = **it;
+    if (!found && connection.activeStreams() == 0)
+      connection.usableAfterIdle(now - connection.idleSince() >= kPeekAfterIdle);
     if (connection.goingAway()) {
       if (connection.goAwayReceived()) ++counts.goAways;
       it = connections.erase(it);  // its open streams keep it until they end
       continue;
     }
-    if (!found && connection.hasRoom() &&
-        !(connection.activeStreams() == 0 && now - connection.idleSince() >= kPeekAfterIdle &&
-          connection.peerSpokeWhileIdle())) {
-      found = *it;
-    }
+    if (!found && connection.hasRoom()) found = *it;
     ++it;
   }
   return found;

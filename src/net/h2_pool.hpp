@@ -53,8 +53,7 @@ class H2Pool {
   Origin& origin(const PoolKeyView& key);
 
   // The oldest connection of `origin` with room for a stream, or null. Connections that closed or
-  // go away are dropped on the way; one that sat idle and heard from its peer meanwhile is left
-  // to read what it heard, and skipped this time.
+  // go away are dropped on the way; an idle one first reads what its peer sent meanwhile.
   std::shared_ptr<H2Connection> withRoom(Origin& origin, Clock::time_point now,
                                          SweepCounts& counts);
 

@@ -274,6 +274,7 @@ struct UpstreamClient::Impl {
   std::shared_ptr<ConnectionPool> pool;  // open streams hold it weakly to give connections back
   TlsContextCache tlsContexts;
   H2Settings h2Settings;
+  std::shared_ptr<H2ReadBuffer> h2ReadBuffer = std::make_shared<H2ReadBuffer>();
   H2Pool h2;
   UpstreamClientStats stats;
 
@@ -458,8 +459,8 @@ asio::awaitable<core::Result<UpstreamClient::Impl::Route>> UpstreamClient::Impl:
     }
     ++stats.h2Connections;
     origin.protocol = Protocol::Http2;
-    auto connection =
-        H2Connection::start(std::move(*opened), endpointText(target), h2Settings, origin.waiters);
+    auto connection = H2Connection::start(std::move(*opened), endpointText(target), h2Settings,
+                                          origin.waiters, h2ReadBuffer);
     origin.connections.push_back(connection);
     origin.waiters->notifyAll();  // they wait on for its SETTINGS: its first stream is ours
     co_return Route{std::move(connection), nullptr};
@@ -536,7 +537,11 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::exchangeHttp2(
           : connection.submit(stream, request, target.authority, wholeMessage, bodyLimit);
   if (!submitted) co_return submitted.error();
   ++stats.h2Streams;
-  while (!stream.failed() && !stream.complete() && (wholeMessage || !stream.headReceived())) {
+  // A stream's head is enough for openStream(): what came after it, an error too, is next()'s.
+  const auto answered = [&] {
+    return stream.complete() || (!wholeMessage && stream.headReceived());
+  };
+  while (!stream.failed() && !answered()) {
     if (ConnectionPool::Clock::now() >= deadline.until) {
       deadline.expired = true;
       stream.cancel(Error::make(ErrorKind::UpstreamTimeout, "deadline"));
@@ -544,7 +549,7 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::exchangeHttp2(
     }
     co_await stream.waitUntil(deadline.until);
   }
-  if (!stream.failed()) co_return core::Result<void>();
+  if (answered()) co_return core::Result<void>();
   if (!stream.notProcessed() && stream.failure().kind == ErrorKind::UpstreamReset) ++stats.h2Resets;
   co_return stream.failure();
 }
