@@ -128,8 +128,9 @@ int main(int argc, char** argv) {
     return measure(ioc, client, target, request, concurrency, count);
   };
 
-  std::printf("| concurrency | HTTP/1.1 CPU µs/req | HTTP/2 CPU µs/req | HTTP/2 ÷ HTTP/1.1 | "
-              "HTTP/1.1 wall µs/req | HTTP/2 wall µs/req | TLS handshakes h1 / h2 |\n");
+  std::printf(
+      "| concurrency | HTTP/1.1 CPU µs/req | HTTP/2 CPU µs/req | HTTP/2 ÷ HTTP/1.1 | "
+      "HTTP/1.1 wall µs/req | HTTP/2 wall µs/req | TLS handshakes h1 / h2 |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const int concurrency : concurrencies) {
     // Warm-up: connections open, allocator and caches warm.
@@ -156,12 +157,10 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(h2.stats().tlsHandshakes));
   }
   const auto& s = h2.stats();
-  std::fprintf(stderr,
-               "h2: connections %llu, streams %llu, retries %llu, resets %llu, goaways %llu\n",
-               static_cast<unsigned long long>(s.h2Connections),
-               static_cast<unsigned long long>(s.h2Streams),
-               static_cast<unsigned long long>(s.h2Retries),
-               static_cast<unsigned long long>(s.h2Resets),
-               static_cast<unsigned long long>(s.h2GoAways));
+  std::fprintf(
+      stderr, "h2: connections %llu, streams %llu, retries %llu, resets %llu, goaways %llu\n",
+      static_cast<unsigned long long>(s.h2Connections),
+      static_cast<unsigned long long>(s.h2Streams), static_cast<unsigned long long>(s.h2Retries),
+      static_cast<unsigned long long>(s.h2Resets), static_cast<unsigned long long>(s.h2GoAways));
   return 0;
 }

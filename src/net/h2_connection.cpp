@@ -290,9 +290,9 @@ H2Connection::H2Connection(std::unique_ptr<UpstreamConnection> transport, std::s
       idleSince_(Clock::now()) {
   if (nghttp2_session_client_new2(&session_, Callbacks::table(), this, options()) != 0)
     throw std::bad_alloc();
-  // Every read here drains until the socket is empty and checks what OpenSSL holds before waiting
-  // (startReading, peerSpokeWhileIdle), so OpenSSL may read ahead: one recv for all the records
-  // that came, instead of two per record (header, then body).
+  // Every read here drains until the socket is empty, and what OpenSSL holds is looked at before
+  // any wait (startReading, usableAfterIdle), so OpenSSL may read ahead: one recv for all the
+  // records that came, instead of two per record (header, then body).
   SSL_set_read_ahead(transport_->tls().native_handle(), 1);
   const nghttp2_settings_entry entries[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
@@ -358,6 +358,10 @@ H2Stream* H2Connection::release(std::int32_t id, bool* sent) {
 core::Result<void> H2Connection::submit(H2Stream& stream, const core::OutboundRequest& request,
                                         std::string_view authority, bool wholeMessage,
                                         std::uint64_t bodyLimit) {
+  if (closed_) {  // it failed between its handshake and this first request
+    return Error::make(ErrorKind::UpstreamReset,
+                       "connection to " + peer_ + " closed before the request was sent");
+  }
   if (!hasRoom()) {
     return Error::make(
         ErrorKind::Internal,

@@ -1,14 +1,16 @@
 #pragma once
 // One HTTP/2 connection to an upstream (TLS, ALPN h2), on nghttp2. The session is fed from the
-// connection's socket and drained into it with plain Asio callbacks on the worker's executor: no
-// lock, no coroutine of its own, one async_write at a time carrying every frame nghttp2 has ready.
+// connection's socket and drained into it with plain Asio callbacks on the worker's executor (no
+// lock, no coroutine of its own): a readiness wait, then every record there is, one try each;
+// every frame nghttp2 has ready written at once, and only what the socket does not take left to
+// one async_write at a time.
 // Each request is an H2Stream, owned by whoever waits for its answer; the connection points at it
 // only while nghttp2 has the stream open.
 //
 // Reads run only while something is expected (an open stream, an unanswered PING): an idle
 // connection keeps no operation pending, like an idle HTTP/1.1 one in the pool, so an io_context
 // with nothing but idle connections still runs dry. What the peer sent meanwhile (a GOAWAY, a
-// PING, its close) is read before the connection takes another stream (peerSpokeWhileIdle).
+// PING, its close) is read before the connection takes another stream (usableAfterIdle).
 //
 // Flow control: the connection window is handed back as DATA arrives, so one stalled stream never
 // stalls the others; a stream's window only as its reader takes the data (H2Stream::consumed), so
