@@ -87,6 +87,26 @@ H2Stream::~H2Stream() {
   if (attached_) connection_->abandon(*this);
 }
 
+bool H2Stream::takePiece(std::string& out) {
+  if (piecesTaken_ == pieces_.size()) return false;
+  const std::size_t size = pieces_[piecesTaken_++];
+  out.assign(body_, bodyTaken_, size);
+  bodyTaken_ += size;
+  if (piecesTaken_ == pieces_.size()) {  // all handed out: start over at the front
+    body_.clear();
+    pieces_.clear();
+    piecesTaken_ = 0;
+    bodyTaken_ = 0;
+  }
+  return true;
+}
+
+void H2Stream::releaseBody() {
+  if (piecesTaken_ != pieces_.size()) return;
+  std::string().swap(body_);
+  std::vector<std::uint32_t>().swap(pieces_);
+}
+
 void H2Stream::consumed(std::size_t bytes) {
   if (attached_ && bytes != 0) connection_->consume(*this, bytes);
 }
@@ -209,6 +229,7 @@ struct H2Connection::Callbacks {
       nghttp2_session_consume_stream(session, id, length);
     }
     stream->body_.append(reinterpret_cast<const char*>(data), length);
+    if (!stream->wholeMessage_) stream->pieces_.push_back(static_cast<std::uint32_t>(length));
     if (!stream->wholeMessage_) stream->wakeup_.notify();
     return 0;
   }

@@ -74,15 +74,22 @@ class H2Stream {
 
   unsigned status() const { return status_; }
   std::vector<core::Header>& headers() { return headers_; }
-  // Body received and not taken yet. A streaming reader takes it and calls consumed() once done.
+  // A unary call's body, whole once complete().
   std::string& body() { return body_; }
+
+  // Streaming: the next piece of body as it came (a DATA frame, or the part of one a read
+  // brought), copied into `out`; false when none is waiting. Pieces are not merged, so a reader
+  // sees an upstream's events as it sent them, as over HTTP/1.1 (where a chunk is a piece).
+  bool takePiece(std::string& out);
+  // Gives back the storage of pieces taken, for a stream about to wait.
+  void releaseBody();
 
   // Until something happens to the stream, or `until`; callers check what they wait for again.
   boost::asio::awaitable<void> waitUntil(Clock::time_point until) {
     return wakeup_.waitUntil(until);
   }
 
-  // The reader is done with `bytes` it took out of body(): the peer may send that much more.
+  // The reader is done with `bytes` it took (takePiece): the peer may send that much more.
   void consumed(std::size_t bytes);
 
   // Resets the stream (RST_STREAM CANCEL) if still open, ends it with `reason`, wakes a waiter.
@@ -105,6 +112,9 @@ class H2Stream {
   std::vector<core::Header> headers_;
   std::size_t headerBytes_ = 0;
   std::string body_;
+  std::vector<std::uint32_t> pieces_;  // streaming: sizes of the pieces in body_, in order
+  std::size_t piecesTaken_ = 0;
+  std::size_t bodyTaken_ = 0;  // bytes of body_ handed out already
   bool headDone_ = false;
   bool ended_ = false;
   bool notProcessed_ = false;

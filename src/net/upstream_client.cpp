@@ -778,9 +778,9 @@ struct Http1Stream final : UpstreamStream::State {
   }
 };
 
-// The body of an HTTP/2 response: what the connection gathered for the stream, handed out as it
-// comes. The stream's window is given back only when the reader asks for more, so the peer sends
-// no faster than the reader reads.
+// The body of an HTTP/2 response: what the connection gathered for the stream, handed out piece by
+// piece as it came. The stream's window is given back only when the reader asks for more, so the
+// peer sends no faster than the reader reads.
 struct Http2Stream final : UpstreamStream::State {
   Http2Stream(const asio::any_io_executor& executor, std::string peer)
       : stream(executor), peer(std::move(peer)) {}
@@ -791,7 +791,9 @@ struct Http2Stream final : UpstreamStream::State {
   std::optional<Error> failure;
 
   void cancel() noexcept override {
-    stream.cancel(Error::make(ErrorKind::UpstreamReset, "stream to " + peer + " cancelled"));
+    if (!failure)
+      failure = Error::make(ErrorKind::UpstreamReset, "stream to " + peer + " cancelled");
+    stream.cancel(*failure);  // nothing more is handed out, what is buffered neither
   }
 
   asio::awaitable<core::Result<std::optional<std::string_view>>> next(
@@ -800,14 +802,10 @@ struct Http2Stream final : UpstreamStream::State {
     stream.consumed(piece.size());  // the reader is done with it: the peer may send as much again
     const auto until = ConnectionPool::Clock::now() + idleTimeout;
     for (;;) {
-      std::string& body = stream.body();
-      if (!body.empty()) {
-        piece.swap(body);
-        body.clear();
-        co_return std::optional<std::string_view>(piece);
-      }
+      if (failure) co_return *failure;  // cancelled while waiting
+      if (stream.takePiece(piece)) co_return std::optional<std::string_view>(piece);
       std::string().swap(piece);
-      std::string().swap(body);
+      stream.releaseBody();
       if (stream.complete()) co_return std::optional<std::string_view>();
       if (stream.failed()) {
         failure = stream.failure();

@@ -129,8 +129,11 @@ struct H2TestServer::Session {
     Session& s = self(user);
     if (frame->hd.type != NGHTTP2_DATA) return 0;
     auto it = s.streams.find(frame->hd.stream_id);
-    if (it != s.streams.end() && it->second.action.goAwayErrorMidBody)
-      s.terminateAfter = frame->hd.stream_id;
+    if (it == s.streams.end()) return 0;
+    const Stream& stream = it->second;
+    if (stream.action.goAwayErrorMidBody) s.terminateAfter = frame->hd.stream_id;
+    if (stream.action.resetAfterChunks && stream.chunk == stream.action.chunks.size())
+      s.resetAfter = frame->hd.stream_id;
     return 0;
   }
 
@@ -156,7 +159,8 @@ struct H2TestServer::Session {
       }
       if (n > 0 || stream.chunk < chunks.size()) return static_cast<ssize_t>(n);
     }
-    if (stream.action.hangAfterChunks || stream.action.goAwayErrorMidBody)
+    if (stream.action.hangAfterChunks || stream.action.goAwayErrorMidBody ||
+        stream.action.resetAfterChunks)
       return NGHTTP2_ERR_DEFERRED;
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     return 0;
@@ -211,6 +215,7 @@ struct H2TestServer::Session {
   std::int32_t goAwayLast = -1;
   std::int32_t terminateAfter = 0;  // a stream whose first DATA went out: GOAWAY with an error
   bool closeWhenIdle = false;
+  std::int32_t resetAfter = 0;  // a stream whose last chunk went out: RST_STREAM INTERNAL_ERROR
 };
 
 H2TestServer::H2TestServer(H2ServerScript script, const emulator::PemCertificate& certificate,
@@ -267,6 +272,11 @@ asio::awaitable<void> H2TestServer::serve(tcp::socket socket, int index) {
       co_await asio::async_write(stream, asio::buffer(data, static_cast<std::size_t>(n)),
                                  redirect(ec));
       if (ec) co_return;
+      if (session.resetAfter != 0) {
+        nghttp2_submit_rst_stream(session.session, NGHTTP2_FLAG_NONE, session.resetAfter,
+                                  NGHTTP2_INTERNAL_ERROR);
+        session.resetAfter = 0;
+      }
       if (session.terminateAfter != 0) {
         nghttp2_session_terminate_session2(session.session, session.terminateAfter,
                                            NGHTTP2_INTERNAL_ERROR);

@@ -52,6 +52,8 @@ struct H2ServerAction {
   bool goAwayAfter = false;
   // After the first chunk went out: GOAWAY with INTERNAL_ERROR and the connection closed.
   bool goAwayErrorMidBody = false;
+  // After the last chunk went out: RST_STREAM INTERNAL_ERROR (a stream cut mid-way).
+  bool resetAfterChunks = false;
   // Once the response is out and no other stream is open: the TCP connection closed, no GOAWAY
   // (a peer's idle timeout, as the client sees it).
   bool closeAfter = false;

@@ -62,7 +62,7 @@ class UpstreamHttp2Test : public ::testing::Test {
   }
 
   static UpstreamTarget target(std::uint16_t port) {
-    return UpstreamTarget{"127.0.0.1", port, TlsSettings{kServerName, ca_->certPem}};
+    return UpstreamTarget{"127.0.0.1", port, TlsSettings{kServerName, ca_->certPem}, ""};
   }
   static core::OutboundRequest get(std::string path) {
     core::OutboundRequest request;
@@ -433,6 +433,31 @@ TEST_F(UpstreamHttp2Test, GoAwayWithErrorMidBodyIsReset) {
                                         "response"),
             std::string::npos)
       << second.error().message;
+}
+
+TEST_F(UpstreamHttp2Test, PiecesComeAsTheUpstreamSentThemThenTheReset) {
+  // Three events and a RST_STREAM, all in one read: the reader still gets the events one by one
+  // (a translator relays the good ones before it meets the failure), then the reset.
+  H2TestServer server(
+      [](const H2ServerRequest&) {
+        H2ServerAction action;
+        action.chunks = {"data: 1\n\n", "data: 2\n\n", "data: 3\n\n"};
+        action.resetAfterChunks = true;
+        return action;
+      },
+      *serverCert_);
+  auto stream = open(target(server.port()), get("/sse"));
+  ASSERT_TRUE(stream) << stream.error().message;
+  for (const char* expected : {"data: 1\n\n", "data: 2\n\n", "data: 3\n\n"}) {
+    auto piece = next(*stream);
+    ASSERT_TRUE(piece && *piece) << (piece ? "end" : piece.error().message);
+    EXPECT_EQ(**piece, expected);
+  }
+  auto end = next(*stream);
+  ASSERT_FALSE(end);
+  EXPECT_EQ(end.error().kind, ErrorKind::UpstreamReset);
+  EXPECT_NE(end.error().message.find("RST_STREAM INTERNAL_ERROR"), std::string::npos)
+      << end.error().message;
 }
 
 TEST_F(UpstreamHttp2Test, DeadlineResetsOnlyItsStream) {
