@@ -241,6 +241,7 @@ struct H2Connection::Callbacks {
     if (stream->ended_) {
       stream->wakeup_.notify();  // complete, whatever came after END_STREAM
     } else if (code == NGHTTP2_REFUSED_STREAM) {
+      stream->goneAway_ = c.goingAway_ && id > c.goAwayLastId_;
       stream->fail(c.refusedError(id), /*notProcessed=*/true);
     } else {
       stream->fail(c.resetError(code), /*notProcessed=*/false);
@@ -260,6 +261,7 @@ struct H2Connection::Callbacks {
     H2Connection& c = self(user);
     H2Stream* stream = c.release(frame->hd.stream_id);
     if (!stream) return 0;
+    stream->goneAway_ = reason == NGHTTP2_ERR_START_STREAM_NOT_ALLOWED;
     stream->fail(
         Error::make(ErrorKind::UpstreamReset, reason == NGHTTP2_ERR_START_STREAM_NOT_ALLOWED
                                                   ? c.refusedError(frame->hd.stream_id).message

@@ -71,6 +71,9 @@ class H2Stream {
   // The peer did not process the request (REFUSED_STREAM, a stream above a GOAWAY's last stream
   // id, or a request that never left): sending it again is safe.
   bool notProcessed() const { return notProcessed_; }
+  // ... because its connection was going away (above the GOAWAY's last stream, or not sent after
+  // it): the next connection may well take it, whatever this one did.
+  bool goneAway() const { return goneAway_; }
 
   unsigned status() const { return status_; }
   std::vector<core::Header>& headers() { return headers_; }
@@ -118,6 +121,7 @@ class H2Stream {
   bool headDone_ = false;
   bool ended_ = false;
   bool notProcessed_ = false;
+  bool goneAway_ = false;
   std::optional<core::Error> failure_;
   std::string_view requestBody_;  // what the DATA frames carry; the caller's until keepRequestBody
   std::size_t requestSent_ = 0;

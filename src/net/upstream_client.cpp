@@ -554,10 +554,26 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::exchangeHttp2(
   co_return stream.failure();
 }
 
+namespace {
+
+// How often a request the peer did not process goes again. After a GOAWAY, the next connection
+// has not gone away and will likely take it, but a peer that sends GOAWAY every few streams
+// (a deploy draining its servers) can turn away a whole burst more than once; the request's
+// deadline bounds the retries as well. After REFUSED_STREAM, or a connection lost before the
+// request was sent, once: a peer that refuses again is left to the caller's fallback.
+constexpr int kGoneAwayRetries = 8;
+
+bool mayGoAgain(const H2Stream& stream, int retries, const Deadline& deadline) {
+  if (!stream.notProcessed() || deadline.expired) return false;
+  return retries < (stream.goneAway() ? kGoneAwayRetries : 1);
+}
+
+}  // namespace
+
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch(
     const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
   H2Pool::Origin& origin = h2.origin(keyOf(target));
-  for (int attempt = 0;; ++attempt) {
+  for (int retries = 0;; ++retries) {
     auto known = routeNow(target, origin);
     core::Result<Route> routed = Error();
     if (known) {
@@ -575,7 +591,7 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch
       co_return core::InboundResponse{stream.status(), std::move(stream.headers()),
                                       std::move(stream.body())};
     }
-    if (stream.notProcessed() && attempt == 0 && !deadline.expired) {
+    if (mayGoAgain(stream, retries, deadline)) {
       ++stats.h2Retries;
       continue;
     }
@@ -834,7 +850,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
   Deadline& deadline = watchdog.deadline();
   try {
     H2Pool::Origin* origin = impl.mayUseHttp2(target) ? &impl.h2.origin(keyOf(target)) : nullptr;
-    for (int attempt = 0;; ++attempt) {
+    for (int retries = 0;; ++retries) {
       std::optional<Impl::Route> known =
           origin ? impl.routeNow(target, *origin) : std::optional<Impl::Route>(Impl::Route{});
       core::Result<Impl::Route> routed = Error();
@@ -870,7 +886,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
                                                    /*wholeMessage=*/false, deadline);
       if (deadline.expired) break;
       if (!exchanged) {
-        if (state->stream.notProcessed() && attempt == 0) {
+        if (mayGoAgain(state->stream, retries, deadline)) {
           ++impl.stats.h2Retries;
           continue;
         }

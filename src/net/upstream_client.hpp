@@ -108,7 +108,8 @@ class UpstreamClient {
   UpstreamClient& operator=(const UpstreamClient&) = delete;
 
   // Sends the request and reads the whole response. A reused keep-alive connection that turns out
-  // to be closed is retried once on a fresh one; so is an HTTP/2 stream the peer did not process.
+  // to be closed is retried once on a fresh one; so is an HTTP/2 stream the peer did not process
+  // (after a GOAWAY, up to 8 times: the next connection had not gone away).
   // Errors: UpstreamDns, UpstreamConnect, UpstreamTls, UpstreamReset, UpstreamTimeout (the whole
   // exchange is bounded by `timeout`), UpstreamBadResponse (over bodyLimit, malformed).
   //
@@ -118,7 +119,8 @@ class UpstreamClient {
   //   "HTTP/2 connection to H going away (GOAWAY C, last stream N): request not processed"
   //   "connection to H lost before the request was sent: ..."
   //   "connection to H closed while idle, before the request was answered: ..."
-  //                                    (these four are safe to send again, and were, once, already)
+  //                   (these four are safe to send again, and were already: once, or after a
+  //                    GOAWAY up to 8 times)
   //   "HTTP/2 stream reset by H (RST_STREAM C) before a complete response"
   //   "HTTP/2 connection to H ended by GOAWAY (C) before a complete response"
   //   "connection to H closed before a complete response: ..."     (as over HTTP/1.1)
