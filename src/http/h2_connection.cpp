@@ -139,6 +139,12 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   Signal drained_;  // pending bytes taken by nghttp2, or the stream ended
   std::string pending_;
   std::size_t offset_ = 0;
+  // Where each write() (and beginStream's first chunk) ends in pending_: each goes out as a DATA
+  // frame of its own, as each is a chunk of its own over HTTP/1.1, so a client reading frame by
+  // frame sees the writes as they were made.
+  std::vector<std::size_t> writeEnds_;
+  std::size_t writesSent_ = 0;
+  bool abortWhenSent_ = false;  // abort() came with bytes still held: they go first
   std::function<void()> closeCallback_;
   std::uint64_t bytesSent_ = 0;
   bool started_ = false;
@@ -280,8 +286,11 @@ void H2Stream::pushData(std::string_view data) {
   if (offset_ == pending_.size()) {
     pending_.clear();
     offset_ = 0;
+    writeEnds_.clear();
+    writesSent_ = 0;
   }
   pending_.append(data);
+  if (!data.empty()) writeEnds_.push_back(pending_.size());
   if (deferred_) {
     deferred_ = false;
     nghttp2_session_resume_data(session_.nghttp2(), id_);
@@ -312,6 +321,9 @@ asio::awaitable<bool> H2Stream::beginStream(unsigned status, std::string_view co
                                             HeaderList headers, std::string_view firstChunk) {
   pending_.assign(firstChunk);
   offset_ = 0;
+  writeEnds_.clear();
+  writesSent_ = 0;
+  if (!firstChunk.empty()) writeEnds_.push_back(pending_.size());
   if (!submitHead(status, contentType, headers, true, true, 0)) co_return false;
   co_await waitBelow(kStreamBufferLimit);
   co_return !closed_ && !failed_;
@@ -341,17 +353,35 @@ void H2Stream::reset(std::uint32_t code) {
   session_.wakeWriter();
 }
 
-void H2Stream::abort() { reset(NGHTTP2_INTERNAL_ERROR); }
+// What was written before goes out first, as over HTTP/1.1 where it is on the wire already: an
+// RST_STREAM queued now would pass it and be all the client sees. readData() resets the stream
+// once the bytes held are taken.
+void H2Stream::abort() {
+  if (started_ && held() != 0 && !closed_ && !failed_) {
+    abortWhenSent_ = true;
+    session_.wakeWriter();
+    return;
+  }
+  reset(NGHTTP2_INTERNAL_ERROR);
+}
 void H2Stream::refuse() { reset(NGHTTP2_REFUSED_STREAM); }
 
 ssize_t H2Stream::readData(std::uint8_t* buffer, std::size_t length, std::uint32_t* flags) {
-  const std::size_t n = std::min(held(), length);
+  if (abortWhenSent_ && held() == 0) {
+    failed_ = true;
+    drained_.notify();
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // nghttp2 resets it: RST_STREAM INTERNAL_ERROR
+  }
+  std::size_t n = std::min(held(), length);
+  if (writesSent_ < writeEnds_.size()) n = std::min(n, writeEnds_[writesSent_] - offset_);
   if (n != 0) {
     std::memcpy(buffer, pending_.data() + offset_, n);
     offset_ += n;
+    if (writesSent_ < writeEnds_.size() && offset_ == writeEnds_[writesSent_]) ++writesSent_;
     drained_.notify();
   }
   if (held() == 0) {
+    if (abortWhenSent_) return static_cast<ssize_t>(n);  // the reset comes at the next call
     if (lastQueued_) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
     } else if (n == 0) {
