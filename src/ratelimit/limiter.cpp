@@ -109,32 +109,33 @@ asio::awaitable<void> Limiter::check(const config::Route& route, const RouteLoca
     }
     const auto executor = co_await asio::this_coro::executor;
     std::optional<core::Error> failure;
-    counts_.clear();
+    // In this request's frame, not the limiter's: replies read together run their handlers one
+    // after the other before any of the waiting requests resumes.
+    std::vector<std::uint64_t> counts;
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
         [&](auto handler) {
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          redis_->incrementWindows(updates,
-                                   [this, shared, &failure,
-                                    executor](core::Result<std::span<const std::uint64_t>> counts) {
-                                     if (counts) {
-                                       counts_.assign(counts->begin(), counts->end());
-                                     } else {
-                                       failure = counts.error();
-                                     }
-                                     // Resumed from the loop, not from inside the client's reply
-                                     // processing.
-                                     asio::post(executor, std::move(*shared));
-                                   });
+          redis_->incrementWindows(updates, [shared, &failure, &counts, executor](
+                                                core::Result<std::span<const std::uint64_t>> got) {
+            if (got) {
+              counts.assign(got->begin(), got->end());
+            } else {
+              failure = got.error();
+            }
+            // Resumed from the loop, not from inside the client's reply
+            // processing.
+            asio::post(executor, std::move(*shared));
+          });
         },
         asio::use_awaitable);
     for (std::size_t k = 0; k < viaRedis.size(); ++k) {
       RuleResult& result = decision.rules[viaRedis[k]];
       const RateLimitRule& rule = *result.rule;
-      if (failure || k >= counts_.size()) {
+      if (failure || k >= counts.size()) {
         result.outcome = rule.failClosed ? Outcome::FailClosed : Outcome::FailOpen;
         continue;
       }
-      result.count = counts_[k];
+      result.count = counts[k];
       if (refuses(result.count, rule.requestCost, rule.requests))
         result.outcome = rule.shadowMode ? Outcome::ShadowLimited : Outcome::Limited;
     }

@@ -80,8 +80,7 @@ class Limiter {
   redis::RedisClient* redis_;
   std::string prefix_;
   std::vector<std::string_view> distinct_;  // scratch, per call
-  std::vector<std::string> keys_;           // scratch, per call
-  std::vector<std::uint64_t> counts_;       // scratch, per call
+  std::vector<std::string> keys_;  // scratch: Redis copies the keys before check() suspends
 };
 
 // The cost of a request's answer under `cost` (an llmRequestCosts entry).
