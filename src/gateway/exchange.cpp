@@ -407,7 +407,7 @@ asio::awaitable<bool> Exchange::admit() {
   view.path = http::pathOf(info_.path);
   view.clientAddress = info_.downstreamAddress;
   view.parseAddress();
-  co_await services_.limiter->check(*route_, local, view, services_.clock.nowSeconds(), rateLimit_);
+  co_await services_.limiter->check(*route_, local, view, services_.clock.now(), rateLimit_);
   if (rateLimit_.rules.empty()) co_return true;
   info_.rateLimitRoute = route_->name;
   info_.rateLimits.reserve(rateLimit_.rules.size());
@@ -449,7 +449,7 @@ void Exchange::chargeResponse() {
   inputs.outputTokens = count(usage.completionTokens);
   inputs.totalTokens = count(usage.totalTokens);
   inputs.reasoningTokens = count(usage.reasoningTokens);
-  services_.limiter->chargeResponse(*route_, inputs, services_.clock.nowSeconds(), rateLimit_);
+  services_.limiter->chargeResponse(*route_, inputs, services_.clock.now(), rateLimit_);
   for (std::size_t i = 0; i < rateLimit_.rules.size() && i < info_.rateLimits.size(); ++i)
     info_.rateLimits[i].responseCost = rateLimit_.rules[i].responseCost;
 }

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "ratelimit/counter_estimates.hpp"
 #include "ratelimit/counter_key.hpp"
 #include "ratelimit/window.hpp"
 #include "redis/redis_client.hpp"
@@ -19,10 +20,12 @@ using config::RateLimitRule;
 
 namespace {
 
-std::uint32_t ttlOf(const Window& window, std::int64_t now) {
-  // The key names its window, so it only has to outlive it; a second more covers clock skew
-  // between replicas.
-  return static_cast<std::uint32_t>(window.resetAfter(now) + 1);
+std::int64_t secondsOf(Limiter::TimePoint now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+}
+
+Outcome unreachable(const RateLimitRule& rule) {
+  return rule.failClosed ? Outcome::FailClosed : Outcome::FailOpen;
 }
 
 }  // namespace
@@ -65,23 +68,27 @@ core::Error Decision::error() const {
 }
 
 Limiter::Limiter(redis::RedisClient* redis, std::string keyPrefix)
-    : redis_(redis), prefix_(std::move(keyPrefix)) {}
+    : redis_(redis),
+      estimates_(redis ? std::make_shared<CounterEstimates>(*redis) : nullptr),
+      prefix_(std::move(keyPrefix)) {}
+
+Limiter::~Limiter() = default;
 
 asio::awaitable<void> Limiter::check(const config::Route& route, const RouteLocalCounters& local,
-                                     const RequestView& request, std::int64_t now,
+                                     const RequestView& request, TimePoint now,
                                      Decision& decision) {
+  const std::int64_t nowSeconds = secondsOf(now);
   decision.rules.clear();
-  keys_.clear();
-  std::vector<std::size_t> viaRedis;  // indexes into decision.rules
+  bool waitForRedis = false;
   for (std::size_t i = 0; i < route.rateLimits.size(); ++i) {
     const RateLimitRule& rule = route.rateLimits[i];
     distinct_.clear();
     if (!ruleApplies(rule, request, distinct_)) continue;
-    const Window window = windowAt(rule.unit, now);
-    RuleResult result;
+    const Window window = windowAt(rule.unit, nowSeconds);
+    RuleResult& result = decision.rules.emplace_back();
     result.rule = &rule;
     result.windowSeconds = window.seconds;
-    result.resetSeconds = window.resetAfter(now);
+    result.resetSeconds = window.resetAfter(nowSeconds);
     result.requestCost = rule.requestCost;
     LocalRule* counters = i < local.rules.size() ? local.rules[i].get() : nullptr;
     if (counters) {
@@ -89,55 +96,72 @@ asio::awaitable<void> Limiter::check(const config::Route& route, const RouteLoca
       const auto hit = result.local->hit(window.index(), rule.requestCost, rule.requests);
       result.count = hit.count;
       if (hit.refused) result.outcome = rule.shadowMode ? Outcome::ShadowLimited : Outcome::Limited;
-    } else {
-      appendCounterStem(result.stem, prefix_, rule, route.name, distinct_);
-      std::string key = result.stem;
-      appendWindowStart(key, window.start);
-      keys_.push_back(std::move(key));
-      viaRedis.push_back(decision.rules.size());
+      continue;
     }
-    decision.rules.push_back(std::move(result));
+    appendCounterStem(result.stem, prefix_, rule, route.name, distinct_);
+    if (!estimates_) {  // neither in process nor in Redis: cannot happen once configured
+      result.outcome = unreachable(rule);
+      continue;
+    }
+    key_.assign(result.stem);
+    appendWindowStart(key_, window.start);
+    CounterEstimate& estimate =
+        estimates_->at(key_, window.start + window.seconds, rule.requests, now);
+    if (estimates_->admits(estimate, rule.requestCost, rule.requests, now)) {
+      // Far from the limit: never refused here, the cost goes with the next batch.
+      estimates_->add(estimate, rule.requestCost);
+      result.count = estimate.estimate();
+    } else {
+      result.waitedForRedis = true;
+      result.waitingOn = &estimate;
+      result.sent = estimates_->beginWait(estimate, rule.requestCost);
+      waitForRedis = true;
+    }
   }
 
-  if (!viaRedis.empty()) {
-    std::vector<redis::WindowUpdate> updates;
-    updates.reserve(viaRedis.size());
-    for (std::size_t k = 0; k < viaRedis.size(); ++k) {
-      const RuleResult& result = decision.rules[viaRedis[k]];
-      updates.push_back(
-          {keys_[k], result.requestCost, ttlOf(windowAt(result.rule->unit, now), now)});
+  if (waitForRedis) {
+    updates_.clear();
+    for (const RuleResult& result : decision.rules) {
+      if (result.waitingOn)
+        updates_.push_back(
+            {result.waitingOn->key, result.sent, ttlUntil(result.waitingOn->windowEnd, now)});
     }
     const auto executor = co_await asio::this_coro::executor;
-    std::optional<core::Error> failure;
-    // In this request's frame, not the limiter's: replies read together run their handlers one
-    // after the other before any of the waiting requests resumes.
-    std::vector<std::uint64_t> counts;
+    bool failed = false;
+    // The answer is written into this request's own decision: replies read together run their
+    // handlers one after the other before any of the waiting requests resumes.
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
         [&](auto handler) {
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          redis_->incrementWindows(updates, [shared, &failure, &counts, executor](
-                                                core::Result<std::span<const std::uint64_t>> got) {
-            if (got) {
-              counts.assign(got->begin(), got->end());
-            } else {
-              failure = got.error();
-            }
-            // Resumed from the loop, not from inside the client's reply
-            // processing.
-            asio::post(executor, std::move(*shared));
-          });
+          redis_->incrementWindows(
+              updates_, [shared, &decision, &failed, estimates = estimates_, now,
+                         executor](core::Result<std::span<const std::uint64_t>> got) {
+                std::size_t k = 0;
+                for (RuleResult& result : decision.rules) {
+                  if (!result.waitingOn) continue;
+                  if (got && k < got->size()) {
+                    result.count = (*got)[k];
+                    estimates->answered(*result.waitingOn, result.sent, result.count, now);
+                  } else {
+                    failed = true;
+                    estimates->failed(*result.waitingOn, result.sent);
+                  }
+                  result.waitingOn = nullptr;
+                  ++k;
+                }
+                // Resumed from the loop, not from inside the client's reply processing.
+                asio::post(executor, std::move(*shared));
+              });
         },
         asio::use_awaitable);
-    for (std::size_t k = 0; k < viaRedis.size(); ++k) {
-      RuleResult& result = decision.rules[viaRedis[k]];
+    for (RuleResult& result : decision.rules) {
+      if (!result.waitedForRedis) continue;
       const RateLimitRule& rule = *result.rule;
-      if (failure || k >= counts.size()) {
-        result.outcome = rule.failClosed ? Outcome::FailClosed : Outcome::FailOpen;
-        continue;
-      }
-      result.count = counts[k];
-      if (refuses(result.count, rule.requestCost, rule.requests))
+      if (failed) {
+        result.outcome = unreachable(rule);
+      } else if (refuses(result.count, rule.requestCost, rule.requests)) {
         result.outcome = rule.shadowMode ? Outcome::ShadowLimited : Outcome::Limited;
+      }
     }
   }
 
@@ -187,11 +211,9 @@ core::Result<std::uint64_t> costOf(const config::LlmRequestCost& cost, const cel
   return std::uint64_t{0};
 }
 
-void Limiter::chargeResponse(const config::Route& route, const cel::Inputs& usage, std::int64_t now,
+void Limiter::chargeResponse(const config::Route& route, const cel::Inputs& usage, TimePoint now,
                              Decision& decision) {
-  std::vector<redis::WindowUpdate> updates;
-  keys_.clear();
-  keys_.reserve(decision.rules.size());
+  const std::int64_t nowSeconds = secondsOf(now);
   for (RuleResult& result : decision.rules) {
     const RateLimitRule& rule = *result.rule;
     using From = RateLimitRule::ResponseCost::From;
@@ -206,19 +228,17 @@ void Limiter::chargeResponse(const config::Route& route, const cel::Inputs& usag
     }
     if (cost == 0) continue;
     result.responseCost = cost;
-    const Window window = windowAt(rule.unit, now);
+    const Window window = windowAt(rule.unit, nowSeconds);
     if (result.local) {
       result.local->add(window.index(), cost);
-    } else if (!result.stem.empty() && redis_) {
-      std::string key = result.stem;
-      appendWindowStart(key, window.start);
-      keys_.push_back(std::move(key));
-      updates.push_back({keys_.back(), cost, ttlOf(window, now)});
+    } else if (!result.stem.empty() && estimates_) {
+      // Failures are counted by the client's observer; nobody waits for the answer.
+      key_.assign(result.stem);
+      appendWindowStart(key_, window.start);
+      estimates_->add(estimates_->at(key_, window.start + window.seconds, rule.requests, now),
+                      cost);
     }
   }
-  // Failures are counted by the client's observer; nobody waits for the answer.
-  if (!updates.empty())
-    redis_->incrementWindows(updates, [](core::Result<std::span<const std::uint64_t>>) {});
 }
 
 }  // namespace switchyard::ratelimit

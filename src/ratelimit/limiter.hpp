@@ -1,7 +1,8 @@
 #pragma once
 // One worker's rate limiter: decides whether a request may go upstream (every rule of its route
-// that applies, Global ones in one Redis round trip on the worker's own connection, the rest on
-// lock-free process counters) and charges response costs once the answer has gone out.
+// that applies, Global ones on the worker's estimate of their Redis counters while far from the
+// limit, else in one Redis round trip on the worker's own connection (counter_estimates.hpp), the
+// rest on lock-free process counters) and charges response costs once the answer has gone out.
 //
 // Redis unreachable (not connected, timeout, error): a Global rule fails open (the request
 // passes, outcome FailOpen) unless it asks to fail closed (outcome FailClosed, the request is
@@ -9,7 +10,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,7 +28,8 @@
 
 namespace switchyard::redis {
 class RedisClient;
-}
+struct WindowUpdate;
+}  // namespace switchyard::redis
 
 namespace switchyard::ratelimit {
 
@@ -34,6 +38,9 @@ enum class Outcome { Allowed, Limited, ShadowLimited, FailOpen, FailClosed };
 std::string_view outcomeName(Outcome outcome);
 
 // One rule that applied to a request.
+class CounterEstimates;
+struct CounterEstimate;
+
 struct RuleResult {
   const config::RateLimitRule* rule = nullptr;
   Outcome outcome = Outcome::Allowed;
@@ -44,6 +51,10 @@ struct RuleResult {
   std::uint64_t responseCost = 0;  // once charged
   std::string stem;                // Redis key without the window (Global via Redis)
   LocalCounter* local = nullptr;   // counted in this process
+  bool waitedForRedis = false;     // Global via Redis: decided on Redis's answer, not the estimate
+  // While the request waits for Redis: the estimate to update and what was sent for it.
+  CounterEstimate* waitingOn = nullptr;
+  std::uint64_t sent = 0;
 };
 
 struct Decision {
@@ -62,25 +73,30 @@ class Limiter {
   // `redis` may be null (no Redis configured); it must outlive the limiter.
   explicit Limiter(redis::RedisClient* redis,
                    std::string keyPrefix = std::string(kDefaultKeyPrefix));
+  ~Limiter();
+
+  using TimePoint = std::chrono::system_clock::time_point;
 
   // Decides on `request` for `route`; `local` holds the route's process counters (indexed like
-  // route.rateLimits). `now` is Unix seconds. At most one Redis round trip.
+  // route.rateLimits). At most one Redis round trip, none when every rule passes on its estimate.
   boost::asio::awaitable<void> check(const config::Route& route, const RouteLocalCounters& local,
-                                     const RequestView& request, std::int64_t now,
-                                     Decision& decision);
+                                     const RequestView& request, TimePoint now, Decision& decision);
 
   // Charges each applying rule's response cost (from the route's costs and `usage`) and records
-  // it in the decision. Redis is told without waiting for its answer.
-  void chargeResponse(const config::Route& route, const cel::Inputs& usage, std::int64_t now,
+  // it in the decision. Redis is told without waiting for its answer, batched with other updates.
+  void chargeResponse(const config::Route& route, const cel::Inputs& usage, TimePoint now,
                       Decision& decision);
 
   bool hasRedis() const { return redis_ != nullptr; }
 
  private:
   redis::RedisClient* redis_;
+  std::shared_ptr<CounterEstimates> estimates_;  // with redis_; its flushes keep it alive
   std::string prefix_;
-  std::vector<std::string_view> distinct_;  // scratch, per call
-  std::vector<std::string> keys_;  // scratch: Redis copies the keys before check() suspends
+  // Scratch of one call, reused: Redis copies keys and updates before check() suspends.
+  std::vector<std::string_view> distinct_;
+  std::string key_;
+  std::vector<redis::WindowUpdate> updates_;
 };
 
 // The cost of a request's answer under `cost` (an llmRequestCosts entry).

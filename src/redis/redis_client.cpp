@@ -165,6 +165,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     if (!commandTimerArmed_) armCommandTimer(pending_.back().sent + options_.commandTimeout);
   }
 
+  const asio::any_io_executor& executor() const { return executor_; }
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
   std::string_view lastError() const { return lastError_; }
   std::size_t inFlight() const { return pending_.size(); }
@@ -521,6 +522,8 @@ void RedisClient::incrementWindow(std::string_view key, std::uint64_t by, std::u
 void RedisClient::incrementWindows(std::span<const WindowUpdate> updates, CountsHandler handler) {
   impl_->submit(updates, Impl::Handler(std::in_place_type<CountsHandler>, std::move(handler)));
 }
+
+asio::any_io_executor RedisClient::executor() const { return impl_->executor(); }
 
 bool RedisClient::connected() const { return impl_->connected(); }
 

@@ -108,6 +108,9 @@ class RedisClient {
   // Several counters (several rules) in one transaction and one round trip; values in order.
   void incrementWindows(std::span<const WindowUpdate> updates, CountsHandler handler);
 
+  // Where handlers run: the worker's loop.
+  boost::asio::any_io_executor executor() const;
+
   // Ready for commands (AUTH and SELECT done). Readable from any thread, e.g. by a metrics scrape.
   bool connected() const;
   // Why the last connection or attempt failed (empty before any failure).

@@ -44,7 +44,8 @@ void check(boost::asio::io_context& ioc, Limiter& limiter, const config::Route& 
   boost::asio::co_spawn(
       ioc,
       [&]() -> boost::asio::awaitable<void> {
-        co_await limiter.check(route, local, anyRequest(), 1704067290, decision);
+        co_await limiter.check(route, local, anyRequest(),
+                               std::chrono::system_clock::from_time_t(1704067290), decision);
         done = true;
       },
       boost::asio::detached);
