@@ -69,8 +69,8 @@ void CounterEstimates::add(CounterEstimate& estimate, std::uint64_t by) {
   }
   // An exact limit's increment goes at once, as an increment always did; one that has used half
   // its slice too, so that the next answer frees the slice before the requests run out of it.
-  const bool now = estimate.limit < kExactBelow ||
-                   estimate.unconfirmed() >= estimate.limit / kSliceDivisor / 2;
+  const bool now =
+      estimate.limit < kExactBelow || estimate.unconfirmed() >= estimate.limit / kSliceDivisor / 2;
   if (now) {
     if (flushPosted_) return;
     flushPosted_ = true;
@@ -133,8 +133,8 @@ void CounterEstimates::flush() {
   if (!batch.empty()) {
     // The time of the latest request stands for the time sent: no later than the real one.
     redis_.incrementWindows(
-        updates_, [self = shared_from_this(), batch = std::move(batch), sentAt = lastNow_](
-                      core::Result<std::span<const std::uint64_t>> counts) {
+        updates_, [self = shared_from_this(), batch = std::move(batch),
+                   sentAt = lastNow_](core::Result<std::span<const std::uint64_t>> counts) {
           if (counts && counts->size() == batch.size()) {
             self->batchAnswered(batch, *counts, sentAt);
           } else {

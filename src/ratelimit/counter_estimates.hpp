@@ -10,7 +10,8 @@
 // The rule (admitsLocally), for a rule of `limit` requests and a request of `cost`:
 //   - limit >= kExactBelow (smaller limits are always exact), and
 //   - Redis answered for this key within kMaxAge, on the connection still up (the answer to any
-//     update, batched or not, counts; a failed update or a lost connection makes the view stale), and
+//     update, batched or not, counts; a failed update or a lost connection makes the view stale),
+//     and
 //   - what this worker added and Redis has not confirmed, plus cost, stays within the slice,
 //     limit / kSliceDivisor, and
 //   - the estimate after the cost leaves at least the reserve, limit / kReserveDivisor.
@@ -45,16 +46,16 @@ namespace switchyard::ratelimit {
 using TimePoint = std::chrono::system_clock::time_point;
 
 struct CounterEstimate {
-  std::string_view key;         // the Redis key, held by the table
-  std::uint64_t confirmed = 0;  // the count in Redis's latest answer for this key
-  std::uint64_t inFlight = 0;   // sent to Redis, not answered yet
-  std::uint64_t unsent = 0;     // added here, waiting for the next flush
-  TimePoint answeredFor{};      // when the update that Redis answered last was sent; {}: never
+  std::string_view key;          // the Redis key, held by the table
+  std::uint64_t confirmed = 0;   // the count in Redis's latest answer for this key
+  std::uint64_t inFlight = 0;    // sent to Redis, not answered yet
+  std::uint64_t unsent = 0;      // added here, waiting for the next flush
+  TimePoint answeredFor{};       // when the update that Redis answered last was sent; {}: never
   std::uint64_t connection = 0;  // the connection that answered (RedisClientStats::connects)
-  std::int64_t windowEnd = 0;   // Unix seconds: the key's expiry is set from it
-  std::uint64_t limit = 0;      // the rule's, to judge how soon a flush must go
-  std::uint32_t waiting = 0;    // requests waiting for an answer that names this entry
-  bool listed = false;          // in the flush list
+  std::int64_t windowEnd = 0;    // Unix seconds: the key's expiry is set from it
+  std::uint64_t limit = 0;       // the rule's, to judge how soon a flush must go
+  std::uint32_t waiting = 0;     // requests waiting for an answer that names this entry
+  bool listed = false;           // in the flush list
 
   std::uint64_t unconfirmed() const { return inFlight + unsent; }
   std::uint64_t estimate() const { return confirmed + inFlight + unsent; }
@@ -121,9 +122,9 @@ class CounterEstimates : public std::enable_shared_from_this<CounterEstimates> {
   boost::asio::any_io_executor executor_;
   boost::asio::steady_timer timer_;
   Entries entries_;
-  std::vector<CounterEstimate*> listed_;       // entries with unsent increments
-  std::vector<redis::WindowUpdate> updates_;   // scratch of flush()
-  TimePoint lastNow_{};                        // the latest time a caller gave
+  std::vector<CounterEstimate*> listed_;      // entries with unsent increments
+  std::vector<redis::WindowUpdate> updates_;  // scratch of flush()
+  TimePoint lastNow_{};                       // the latest time a caller gave
   bool timerArmed_ = false;
   bool flushPosted_ = false;
   std::size_t sweepAbove_ = 1024;

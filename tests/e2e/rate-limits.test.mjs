@@ -13,6 +13,7 @@ import { vertexBackend } from './lib/manifests.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const TOKEN_BUDGET = 400;  // tokens per hour per tenant, shared by both replicas
+const HOT_LIMIT = 2000;  // requests per hour, hammered by both replicas at once
 const run = Math.random().toString(36).slice(2, 8);
 
 let redis;
@@ -128,6 +129,11 @@ spec:
   yaml += aiRoute('outage', [`outage-${run}`]);
   yaml += policy('outage', `
         - limit: {requests: 2, unit: Hour}`);
+
+  // A busy limit: large enough (>= 1000) for each worker to admit on its estimate far from it.
+  yaml += aiRoute('hot', [`hot-${run}`]);
+  yaml += policy('hot', `
+        - limit: {requests: ${HOT_LIMIT}, unit: Hour}`);
 
   // The Anthropic Messages API: 1 request an hour.
   yaml += aiRoute('claude-limited', [SONNET], { backend: 'claude' });
@@ -316,6 +322,39 @@ test('shadow mode never refuses but counts what it would have refused', async ()
   const shadowed = (await metric(replicas[0], 'switchyard_ratelimit_requests_total', { rule: 'default/shadow/global/0', outcome: 'shadow_limited' })) +
     (await metric(replicas[1], 'switchyard_ratelimit_requests_total', { rule: 'default/shadow/global/0', outcome: 'shadow_limited' }));
   assert.equal(shadowed, 3);
+});
+
+test('two replicas hammering a large limit admit at least the limit and at most one slice more each', async () => {
+  // Far from the limit each replica admits on its estimate and sends its increments in batches; a
+  // replica's estimate is good for at most limit/64 requests Redis has not yet counted
+  // (src/ratelimit/counter_estimates.hpp), so with one worker each the window admits at most
+  // limit + 2 × limit/64.
+  const roundTrips = async () =>
+    (await metric(replicas[0], 'switchyard_ratelimit_redis_rtt_seconds_count', {})) +
+    (await metric(replicas[1], 'switchyard_ratelimit_redis_rtt_seconds_count', {}));
+  const roundTripsBefore = await roundTrips();
+  let admitted = 0;
+  let refused = 0;
+  const loop = async (replica) => {
+    for (;;) {
+      const res = await chat(replica, `hot-${run}`);
+      if (res.status === 429) { refused += 1; return; }
+      assert.equal(res.status, 200, res.body);
+      admitted += 1;
+    }
+  };
+  const loops = [];
+  for (let i = 0; i < 16; ++i) loops.push(loop(replicas[i % 2]));
+  await Promise.all(loops);
+  const bound = HOT_LIMIT + 2 * Math.floor(HOT_LIMIT / 64);
+  console.log(`limit ${HOT_LIMIT}: admitted ${admitted}, refused ${refused}, bound ${bound}`);
+  assert.ok(admitted >= HOT_LIMIT, `admitted ${admitted}`);
+  assert.ok(admitted <= bound, `admitted ${admitted} > ${bound}`);
+  // Most requests did not wait for Redis: far fewer round trips (batches and the checks near the
+  // limit) than requests.
+  const trips = (await roundTrips()) - roundTripsBefore;
+  console.log(`Redis round trips of both replicas: ${trips} for ${admitted + refused} requests`);
+  assert.ok(trips < (admitted + refused) / 2, `${trips} round trips`);
 });
 
 test('429 in the Anthropic envelope on /anthropic/v1/messages', async () => {

@@ -65,7 +65,8 @@ class LimiterWithRedis : public ::testing::Test {
   std::unique_ptr<redis::RedisClient> connect(std::chrono::milliseconds timeout = 2s) {
     redis::RedisClientOptions options;
     options.commandTimeout = timeout;
-    auto client = std::make_unique<redis::RedisClient>(ioc_.get_executor(), urlOf(server_), options);
+    auto client =
+        std::make_unique<redis::RedisClient>(ioc_.get_executor(), urlOf(server_), options);
     EXPECT_TRUE(runUntil(ioc_, [&] { return client->connected(); })) << client->lastError();
     return client;
   }
@@ -223,7 +224,8 @@ TEST_F(LimiterWithRedis, TwoReplicasAdmitAtMostTheLimitPlusOneSliceEach) {
           asio::detached);
     }
   }
-  ASSERT_TRUE(runUntil(ioc_, [&] { return running == 0; }, 60s));
+  ASSERT_TRUE(runUntil(
+      ioc_, [&] { return running == 0; }, 60s));
   const std::uint64_t bound = kLimit + 2 * (kLimit / CounterEstimates::kSliceDivisor);
   std::printf("limit %llu: admitted %llu (%llu on the estimate), bound %llu\n",
               static_cast<unsigned long long>(kLimit), static_cast<unsigned long long>(admitted),
