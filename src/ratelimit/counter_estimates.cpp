@@ -52,6 +52,8 @@ CounterEstimate& CounterEstimates::at(std::string_view key, std::int64_t windowE
   lastNow_ = now;
   auto it = entries_.find(key);
   if (it == entries_.end()) {
+    // Only a new key grows the table (Distinct selectors make one per client).
+    if (entries_.size() >= sweepAbove_) sweep();
     it = entries_.emplace(std::string(key), CounterEstimate{}).first;
     it->second.key = it->first;
     it->second.windowEnd = windowEnd;
@@ -142,7 +144,6 @@ void CounterEstimates::flush() {
           }
         });
   }
-  if (entries_.size() > sweepAbove_) sweep();
 }
 
 void CounterEstimates::batchAnswered(const Batch& batch, std::span<const std::uint64_t> counts,

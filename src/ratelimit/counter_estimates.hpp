@@ -19,9 +19,13 @@
 // local admissions, so each worker admits at most one slice that Redis has not yet counted: with W
 // workers counting a key (all replicas together) a window admits at most limit + W × slice
 // (e.g. 2 replicas of one worker: limit + limit/32), and response costs are charged as they come,
-// as without the estimate.
+// as without the estimate. A request cost of 0 (a token budget checked before the call, charged
+// after it) reserves nothing, with or without the estimate; what the estimate adds is that the
+// count it reads may be kMaxAge old (on a busy worker, one batch: kFlushInterval and a round trip).
 //
-// Threads: one per worker, on the Redis client's executor. Entries live until they are idle.
+// Threads: one per worker, on the Redis client's executor. An entry lives while it is useful
+// (fresh, or with increments in flight or waited for); the idle ones are swept whenever the table
+// doubles.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>

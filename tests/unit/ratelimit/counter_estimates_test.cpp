@@ -3,6 +3,11 @@
 #include "ratelimit/counter_estimates.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+
+#include <string>
+
+#include "redis/redis_client.hpp"
 
 namespace switchyard::ratelimit {
 namespace {
@@ -60,6 +65,21 @@ TEST(CounterEstimates, KeysOutliveTheirWindowByOneSecond) {
   const TimePoint now = std::chrono::system_clock::from_time_t(1000);
   EXPECT_EQ(ttlUntil(1060, now), 61u);
   EXPECT_EQ(ttlUntil(1000, now), 2u);  // the window is over: as short as the limiter makes it
+}
+
+TEST(CounterEstimates, IdleEntriesAreForgottenSoOneKeyPerClientCannotGrowTheTable) {
+  boost::asio::io_context ioc;
+  redis::RedisUrl url;
+  url.host = "127.0.0.1";
+  url.port = 1;  // never connects: nothing is ever answered
+  redis::RedisClient client(ioc.get_executor(), url);
+  auto estimates = std::make_shared<CounterEstimates>(client);
+  std::size_t largest = 0;
+  for (int i = 0; i < 20000; ++i) {
+    estimates->at("user-" + std::to_string(i), 1704070800, 10, kAnswered);
+    largest = std::max(largest, estimates->size());
+  }
+  EXPECT_LE(largest, 2048u);
 }
 
 }  // namespace
