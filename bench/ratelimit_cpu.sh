@@ -4,12 +4,14 @@
 # rounds interleaved (none, both, response, request, none, ...):
 #   none      no rate limit (no --redis-url)
 #   both      one Global rule on the route (BackendTrafficPolicy rateLimit), request cost 1 and a
-#             response cost from an llmRequestCost (TotalToken): a Redis round trip before the
-#             upstream call, and the charge sent after the answer
-#   response  the same rule with request cost 0: the check still reads the counter (one round trip,
-#             INCRBY 0), the answer's tokens are charged after it
+#             response cost from an llmRequestCost (TotalToken): the check before the upstream
+#             call, and the charge after the answer
+#   response  the same rule with request cost 0: the check still reads the counter, the answer's
+#             tokens are charged after it
 #   request   request cost 1, no response cost: `both` minus the charge after the answer
-# The limit (10^12 an hour) never refuses. The three limited gateways share one redis-server started
+# The limit (10^12 an hour) never refuses, and is far enough for every check after a worker's first
+# to pass on its estimate of the counter, the increments going to Redis in batches
+# (src/ratelimit/counter_estimates.hpp); the first check waits for Redis. The three limited gateways share one redis-server started
 # here (`--save '' --appendonly no`). CPU = utime+stime of the gateway process (and of redis-server,
 # separately) over its wrk runs ÷ requests; latency = wrk's p50/p99 per round.
 #   bench/ratelimit_cpu.sh   (SWITCHYARD=path ROUNDS=4 DURATION=4s C="1 16 64")
