@@ -230,7 +230,7 @@ TEST_F(LimiterWithRedis, TwoReplicasAdmitAtMostTheLimitPlusOneSliceEach) {
   std::printf("limit %llu: admitted %llu (%llu on the estimate), bound %llu\n",
               static_cast<unsigned long long>(kLimit), static_cast<unsigned long long>(admitted),
               static_cast<unsigned long long>(local), static_cast<unsigned long long>(bound));
-  EXPECT_GT(local, kLimit / 2) << "most requests passed without waiting for Redis";
+  EXPECT_GT(local, kLimit / 4) << "many requests passed without waiting for Redis";
   EXPECT_GE(admitted, kLimit);
   EXPECT_LE(admitted, bound);
   // Every admitted and refused request is counted once the last batches are answered.
