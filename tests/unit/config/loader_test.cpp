@@ -230,6 +230,10 @@ TEST(LoaderTest, ClientTrafficPolicyTimeouts) {
   ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
   EXPECT_EQ(result.snapshot->listener.requestReceivedTimeout, std::chrono::seconds(10));
   EXPECT_EQ(result.snapshot->listener.idleTimeout, std::chrono::hours(1));
+  const auto json = boost::json::serialize(dumpSnapshot(*result.snapshot));
+  EXPECT_NE(json.find("\"requestReceivedTimeoutMs\":10000,\"idleTimeoutMs\":3600000"),
+            std::string::npos)
+      << json;
 
   result = loadPaths({dir.write("off.yaml", policy("a", "{requestReceivedTimeout: 0s}") +
                                                 policy("b", "{requestReceivedTimeout: 10s}"))});
