@@ -309,14 +309,16 @@ asio::awaitable<void> H2Stream::waitBelow(std::size_t limit) {
 
 asio::awaitable<bool> H2Stream::send(unsigned status, std::string_view contentType,
                                      std::string body, HeaderList headers) {
-  const bool hasBody = !body.empty();
+  // A HEAD answer says how long the body would be and sends none (RFC 9110 §9.3.2).
+  const bool headOnly = request.method() == boost::beast::http::verb::head;
+  const std::size_t length = body.size();
+  const bool hasBody = length != 0 && !headOnly;
   if (hasBody) {
     pending_ = std::move(body);
     offset_ = 0;
   }
   lastQueued_ = true;
-  if (!submitHead(status, contentType, headers, hasBody, false, pending_.size() - offset_))
-    co_return false;
+  if (!submitHead(status, contentType, headers, hasBody, false, length)) co_return false;
   // Done when the last frame went out (or could not): the handler's bytesSent() is then whole.
   while (!done_ && !closed_ && !failed_) co_await drained_.wait();
   co_return done_;

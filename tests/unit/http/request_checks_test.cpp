@@ -30,16 +30,18 @@ Checked check(const std::string& head) {
 }
 
 TEST(RequestChecks, AnOrdinaryRequestPasses) {
-  const auto c = check("POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n");
+  const auto c =
+      check("POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n");
   EXPECT_FALSE(c.refusal);
   EXPECT_EQ(c.request.target(), "/v1/chat/completions");
 }
 
 TEST(RequestChecks, TransferEncodingMustEndInChunked) {
-  EXPECT_FALSE(check("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").refusal);
+  EXPECT_FALSE(
+      check("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").refusal);
   for (const char* coding : {"gzip", "chunked, gzip", "identity"}) {
-    const auto c =
-        check(std::string("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ") + coding + "\r\n\r\n");
+    const auto c = check(std::string("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ") + coding +
+                         "\r\n\r\n");
     EXPECT_EQ(c.refusal.status, 400u) << coding;
   }
 }
@@ -51,7 +53,8 @@ TEST(RequestChecks, Http11NeedsExactlyOneHost) {
 }
 
 TEST(RequestChecks, AbsoluteFormBecomesOriginFormAndItsAuthorityTheHost) {
-  const auto c = check("POST http://gw.example:8080/v1/chat/completions?x=1 HTTP/1.1\r\nHost: other\r\n\r\n");
+  const auto c =
+      check("POST http://gw.example:8080/v1/chat/completions?x=1 HTTP/1.1\r\nHost: other\r\n\r\n");
   EXPECT_FALSE(c.refusal);
   EXPECT_EQ(c.request.target(), "/v1/chat/completions?x=1");
   EXPECT_EQ(c.request[bhttp::field::host], "gw.example:8080");

@@ -515,5 +515,14 @@ TEST_F(ServerTest, Http2MoreThan100HeaderFieldsGet431) {
   EXPECT_EQ(handled_.load(), 0);
 }
 
+TEST_F(ServerTest, Http2HeadAnswerHasNoData) {
+  startServer();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
+  const auto out = curlHttp2("-I " + url);
+  EXPECT_NE(out.find("content-length: 5\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.size() - 6), "\n2 200") << out;
+  EXPECT_EQ(out.find("error"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace switchyard::http
