@@ -4,28 +4,33 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { startEmulator, startGateway, makeTempDir, writeFile } from './lib/harness.mjs';
 import { writeEmulatorSetup } from './lib/manifests.mjs';
 
 let emulator;
+let dir;
+let args;     // the gateway's, for the emulator route
+let env;
 let gateway;  // default timeouts
 let strict;   // a ClientTrafficPolicy with short timeouts
 
-before(async () => {
-  const dir = await makeTempDir();
-  emulator = await startEmulator({ dir });
-  const args = await writeEmulatorSetup(dir, emulator);
-  const env = { SSL_CERT_FILE: emulator.trustBundle };
-  gateway = await startGateway({ args, env });
-  await writeFile(`${dir}/client-policy.yaml`, `
+const clientPolicy = (http) => `
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: ClientTrafficPolicy
 metadata: {name: short-timeouts}
 spec:
   timeout:
-    http: {requestReceivedTimeout: 1s, idleTimeout: 1500ms}
-`);
+    http: ${http}
+`;
+
+before(async () => {
+  dir = await makeTempDir();
+  emulator = await startEmulator({ dir });
+  args = await writeEmulatorSetup(dir, emulator);
+  env = { SSL_CERT_FILE: emulator.trustBundle };
+  gateway = await startGateway({ args, env });
+  await writeFile(`${dir}/client-policy.yaml`, clientPolicy('{requestReceivedTimeout: 1s, idleTimeout: 1500ms}'));
   strict = await startGateway({ args: [...args, '-c', `${dir}/client-policy.yaml`], env });
 });
 
@@ -167,13 +172,8 @@ test('headers sent a byte at a time get 408 when requestReceivedTimeout runs out
 });
 
 test('a body that stops coming gets 408 when requestReceivedTimeout runs out', async () => {
-  const conn = connect(strict.port);
-  await conn.ready;
-  const body = chatBody();
-  await conn.send('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
-    `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
-  assert.ok(await conn.closed(4000), 'closed by the gateway');
-  assert.equal(responses(conn.text).list[0]?.status, 408, conn.text);
+  const seconds = await secondsTo408(strict.port);
+  assert.ok(seconds >= 0.9 && seconds < 3, `answered after ${seconds} s (policy: 1s)`);
 });
 
 test('the policy idleTimeout closes a connection that sends nothing', async () => {
@@ -184,6 +184,42 @@ test('the policy idleTimeout closes a connection that sends nothing', async () =
   const seconds = (conn.closedAt - started) / 1000;
   assert.ok(seconds >= 1.4 && seconds < 4, `closed after ${seconds} s (policy: 1500ms)`);
   assert.equal(conn.text, '', 'nothing is answered to a connection that asked nothing');
+});
+
+// A request whose body stops after 10 bytes: how long until the gateway at `port` answers 408.
+async function secondsTo408(port) {
+  const conn = connect(port);
+  await conn.ready;
+  const started = Date.now();
+  const body = chatBody();
+  await conn.send('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+  assert.ok(await conn.closed(10000), 'closed by the gateway');
+  assert.equal(responses(conn.text).list[0]?.status, 408, conn.text);
+  return (conn.closedAt - started) / 1000;
+}
+
+test('a reload that changes requestReceivedTimeout applies to the next request', async () => {
+  const file = `${dir}/reloaded-policy.yaml`;
+  await writeFile(file, clientPolicy('{requestReceivedTimeout: 500ms}'));
+  const own = await startGateway({ args: [...args, '-c', file], env });
+  try {
+    const before = await secondsTo408(own.port);
+    assert.ok(before >= 0.4 && before < 2, `first: ${before} s`);
+    await writeFile(`${file}.tmp`, clientPolicy('{requestReceivedTimeout: 2500ms}'));
+    await rename(`${file}.tmp`, file);
+    const edited = Date.now();
+    for (;;) {
+      const dump = await (await fetch(`${own.adminUrl}/config_dump`)).json();
+      if (dump.listener.requestReceivedTimeoutMs === 2500) break;
+      assert.ok(Date.now() - edited < 5000, 'the reload shows in /config_dump');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const after = await secondsTo408(own.port);
+    assert.ok(after >= 2.4 && after < 4, `after the reload: ${after} s`);
+  } finally {
+    await own.stop();
+  }
 });
 
 test('by default a head left half-sent gets 408 within the header timeout (10 s)', async () => {
