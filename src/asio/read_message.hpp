@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace switchyard::io {
 
@@ -30,19 +31,25 @@ boost::system::error_code endOfStream(Parser& parser) {
   return ec;
 }
 
+inline constexpr std::size_t kUnbounded = std::numeric_limits<std::size_t>::max();
+
 // Parses what `buffer` holds and reads once more whenever the parser needs more, until it takes a
 // step. At least `minRead` bytes are asked for in one read; `received`, if given, counts the bytes
-// read from the stream.
+// read from the stream. Beast bounds the head by its header_limit, but waits without bound for the
+// end of a chunk's size line (its extensions) and of the trailer section: more than `maxUnparsed`
+// bytes it cannot yet parse end the read with buffer_overflow instead of growing the buffer.
 template <class Stream, class Parser>
 boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream,
                                                             boost::beast::flat_buffer& buffer,
                                                             Parser& parser, std::size_t minRead,
-                                                            std::uint64_t* received = nullptr) {
+                                                            std::uint64_t* received = nullptr,
+                                                            std::size_t maxUnparsed = kUnbounded) {
   boost::system::error_code ec;
   for (;;) {
     if (buffer.size() != 0) {
       buffer.consume(parser.put(buffer.cdata(), ec));
       if (ec != boost::beast::http::error::need_more) co_return ec;
+      if (buffer.size() > maxUnparsed) co_return boost::beast::http::error::buffer_overflow;
       ec = {};
     }
     const auto space = buffer.prepare(std::max(boost::beast::read_size(buffer, kMaxRead), minRead));
@@ -57,13 +64,11 @@ boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream,
 
 // Parses until the parser holds the whole message, or only its head (`headOnly`).
 template <class Stream, class Parser>
-boost::asio::awaitable<boost::system::error_code> readMessage(Stream& stream,
-                                                              boost::beast::flat_buffer& buffer,
-                                                              Parser& parser, bool headOnly,
-                                                              std::size_t minRead,
-                                                              std::uint64_t* received = nullptr) {
+boost::asio::awaitable<boost::system::error_code> readMessage(
+    Stream& stream, boost::beast::flat_buffer& buffer, Parser& parser, bool headOnly,
+    std::size_t minRead, std::uint64_t* received = nullptr, std::size_t maxUnparsed = kUnbounded) {
   while (headOnly ? !parser.is_header_done() : !parser.is_done()) {
-    const auto ec = co_await parseSome(stream, buffer, parser, minRead, received);
+    const auto ec = co_await parseSome(stream, buffer, parser, minRead, received, maxUnparsed);
     if (ec) co_return ec;
   }
   co_return boost::system::error_code();

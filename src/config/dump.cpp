@@ -255,7 +255,10 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   for (const auto& warning : snapshot.warnings)
     warnings.push_back(boost::json::string(warning.format()));
   return boost::json::object{
-      {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes}}},
+      {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes},
+                                       {"requestReceivedTimeoutMs",
+                                        snapshot.listener.requestReceivedTimeout.count()},
+                                       {"idleTimeoutMs", snapshot.listener.idleTimeout.count()}}},
       {"routes", std::move(routes)},
       {"backends", std::move(backends)},
       {"warnings", std::move(warnings)}};

@@ -125,6 +125,8 @@ struct TrafficPolicyManifest {
 struct ClientPolicyManifest {
   ObjectMeta meta;
   std::optional<std::uint64_t> bufferLimit;
+  std::optional<Millis> requestReceivedTimeout;  // timeout.http
+  std::optional<Millis> idleTimeout;
 };
 
 // Secret (data decoded, stringData merged over it) or ConfigMap (data).

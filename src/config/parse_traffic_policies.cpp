@@ -68,6 +68,11 @@ void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
   ClientPolicyManifest policy;
   policy.meta = std::move(meta);
   if (spec["connection"].map()) policy.bufferLimit = spec["connection"]["bufferLimit"].quantity();
+  if (spec["timeout"].map() && spec["timeout"]["http"].map()) {
+    const auto http = spec["timeout"]["http"];
+    policy.requestReceivedTimeout = http["requestReceivedTimeout"].duration();
+    policy.idleTimeout = http["idleTimeout"].duration();
+  }
   out.clientPolicies.push_back(std::move(policy));
 }
 

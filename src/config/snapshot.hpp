@@ -281,6 +281,9 @@ struct Route {
 
 struct ListenerSettings {
   std::uint64_t bodyLimitBytes = 50ull * 1024 * 1024;  // ClientTrafficPolicy connection.bufferLimit
+  // ClientTrafficPolicy timeout.http; zero turns one off, as in Envoy.
+  Millis requestReceivedTimeout{60'000};  // a request's first byte to its last
+  Millis idleTimeout{300'000};            // a client connection with no request in flight
 };
 
 struct Snapshot {

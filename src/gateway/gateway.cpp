@@ -35,6 +35,15 @@ boost::asio::ip::tcp::endpoint parseListenAddress(const std::string& text) {
   return {address, static_cast<unsigned short>(port)};
 }
 
+namespace {
+
+// A ClientTrafficPolicy timeout of zero turns it off (as in Envoy): a year is as good as never.
+std::chrono::milliseconds orNever(std::chrono::milliseconds timeout) {
+  return timeout.count() == 0 ? std::chrono::hours(24 * 365) : timeout;
+}
+
+}  // namespace
+
 Gateway::Gateway(GatewayOptions options)
     : options_(std::move(options)),
       dns_(std::make_shared<net::DnsCache>()),
@@ -200,6 +209,12 @@ void Gateway::start() {
     const auto runtime = runtime_.current();  // null until the first configuration (kubernetes)
     return runtime ? runtime->snapshot->listener.bodyLimitBytes
                    : config::ListenerSettings{}.bodyLimitBytes;
+  };
+  options.timeouts = [this] {
+    const auto runtime = runtime_.current();
+    const auto listener = runtime ? runtime->snapshot->listener : config::ListenerSettings{};
+    return http::ClientTimeouts{.requestReceived = orNever(listener.requestReceivedTimeout),
+                                .idle = orNever(listener.idleTimeout)};
   };
   server_ = std::make_unique<http::Server>(options, [this](boost::asio::io_context& ioc) {
     return std::make_unique<GatewayHandler>(services_, ioc);

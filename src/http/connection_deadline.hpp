@@ -26,6 +26,13 @@ class ConnectionDeadline {
   ConnectionDeadline& operator=(const ConnectionDeadline&) = delete;
 
   void expiresAfter(Clock::duration timeout) { expiresAt(Clock::now() + timeout); }
+  void expiresAt(Clock::time_point deadline) {
+    state_->expired = false;
+    state_->deadline = deadline;
+    if (state_->armed && state_->armedFor <= deadline)
+      return;  // it wakes first, sleeps on to the new time
+    arm(timer_, state_, deadline);
+  }
   void expiresNever() { state_->deadline = Clock::time_point::max(); }
   bool expired() const { return state_->expired; }
 
@@ -40,14 +47,6 @@ class ConnectionDeadline {
     bool armed = false;
     bool expired = false;
   };
-
-  void expiresAt(Clock::time_point deadline) {
-    state_->expired = false;
-    state_->deadline = deadline;
-    if (state_->armed && state_->armedFor <= deadline)
-      return;  // it wakes first, sleeps on to the new time
-    arm(timer_, state_, deadline);
-  }
 
   static void arm(boost::asio::steady_timer& timer, const std::shared_ptr<State>& state,
                   Clock::time_point at) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "http/request_checks.hpp"
 #include "http/worker.hpp"
 
 namespace switchyard::http {
@@ -118,7 +119,9 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   RequestContext context;
   Clock::time_point opened;
   std::uint64_t headerBytes = 0;
+  std::size_t headerCount = 0;  // regular fields, not pseudo-headers
   bool headersTooLarge = false;
+  bool tooManyHeaders = false;
   bool requestComplete_ = false;
   bool answered_ = false;        // a protocol error was answered: no handler runs
   std::uint64_t discarded_ = 0;  // request body bytes dropped after that answer
@@ -163,6 +166,7 @@ class Session {
           std::string remote)
       : worker(worker),
         options(options),
+        timeouts(options.timeouts()),
         socket(socket),
         remote(std::move(remote)),
         writerWake(socket.get_executor()),
@@ -192,6 +196,7 @@ class Session {
 
   Server::Worker& worker;
   const ServerOptions& options;
+  const ClientTimeouts timeouts;  // as they were when the connection opened
   tcp::socket& socket;
   std::string remote;
   Signal writerWake;
@@ -304,14 +309,16 @@ asio::awaitable<void> H2Stream::waitBelow(std::size_t limit) {
 
 asio::awaitable<bool> H2Stream::send(unsigned status, std::string_view contentType,
                                      std::string body, HeaderList headers) {
-  const bool hasBody = !body.empty();
+  // A HEAD answer says how long the body would be and sends none (RFC 9110 §9.3.2).
+  const bool headOnly = request.method() == boost::beast::http::verb::head;
+  const std::size_t length = body.size();
+  const bool hasBody = length != 0 && !headOnly;
   if (hasBody) {
     pending_ = std::move(body);
     offset_ = 0;
   }
   lastQueued_ = true;
-  if (!submitHead(status, contentType, headers, hasBody, false, pending_.size() - offset_))
-    co_return false;
+  if (!submitHead(status, contentType, headers, hasBody, false, length)) co_return false;
   // Done when the last frame went out (or could not): the handler's bytesSent() is then whole.
   while (!done_ && !closed_ && !failed_) co_await drained_.wait();
   co_return done_;
@@ -530,12 +537,12 @@ void Session::streamIdle() {
 
 Clock::time_point Session::nextDeadline(Clock::time_point now) const {
   if (streams_.empty() && handlers == 0 && writeStarted == Clock::time_point::max())
-    return idleSince + options.idleTimeout;
+    return idleSince + timeouts.idle;
   // Busy: wake at least once per write timeout to see a write that does not progress.
   auto next = now + kWriteTimeout;
   for (const auto& [id, stream] : streams_)
     if (stream->waitingForRequest())
-      next = std::min(next, stream->opened + options.requestReadTimeout);
+      next = std::min(next, stream->opened + timeouts.requestReceived);
   return next;
 }
 
@@ -544,12 +551,12 @@ void Session::checkDeadlines(Clock::time_point now) {
     connectionLost();
     return;
   }
-  if (streams_.empty() && handlers == 0 && now >= idleSince + options.idleTimeout) {
+  if (streams_.empty() && handlers == 0 && now >= idleSince + timeouts.idle) {
     drain();
     return;
   }
   for (auto& [id, stream] : streams_)
-    if (stream->waitingForRequest() && now >= stream->opened + options.requestReadTimeout)
+    if (stream->waitingForRequest() && now >= stream->opened + timeouts.requestReceived)
       stream->respondError(408, "request not received in time");
 }
 
@@ -564,8 +571,7 @@ int Session::onBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame
   stream->context.requestIndex = ++self.streamsSeen_;
   nghttp2_session_set_stream_user_data(session, id, stream.get());
   // A stream from an idle connection may be due before the idle deadline the timer waits for.
-  if (self.streams_.empty() &&
-      stream->opened + self.options.requestReadTimeout < self.timer.expiry())
+  if (self.streams_.empty() && stream->opened + self.timeouts.requestReceived < self.timer.expiry())
     self.timer.cancel();
   self.streams_.emplace(id, std::move(stream));
   if (self.options.http2GoawayAfterStreams != 0 &&
@@ -583,7 +589,7 @@ int Session::onHeader(nghttp2_session* session, const nghttp2_frame* frame,
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
   auto* stream =
       static_cast<H2Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
-  if (!stream || stream->headersTooLarge) return 0;
+  if (!stream || stream->headersTooLarge || stream->tooManyHeaders) return 0;
   // The size HTTP/2 counts for a header list (RFC 9113 §6.5.2), against the HTTP/1.1 head limit.
   stream->headerBytes += nameLength + valueLength + 32;
   if (stream->headerBytes > self.options.headerLimit) {
@@ -600,6 +606,10 @@ int Session::onHeader(nghttp2_session* session, const nghttp2_frame* frame,
   } else if (n == ":authority") {
     request.set(boost::beast::http::field::host, v);
   } else if (!n.empty() && n.front() != ':') {
+    if (++stream->headerCount > kMaxHeaderCount) {
+      stream->tooManyHeaders = true;
+      return 0;
+    }
     if (n == "host" && request.count(boost::beast::http::field::host)) return 0;
     request.insert(n, v);
   }
@@ -617,6 +627,8 @@ int Session::onFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, v
     if (stream->headersTooLarge) {
       stream->respondError(431, "request headers exceed the limit of " +
                                     std::to_string(self.options.headerLimit) + " bytes");
+    } else if (stream->tooManyHeaders) {
+      stream->respondError(431, "request has more than 100 header fields");
     } else if (const auto length = stream->request.find(boost::beast::http::field::content_length);
                length != stream->request.end()) {
       std::uint64_t declared = 0;

@@ -54,7 +54,8 @@ void writeResponseHead(std::string& out, const ResponseHead& head) {
   if (!handlerSets(head.headers, "server")) appendField(out, "Server", "switchyard");
   if (!handlerSets(head.headers, "content-type"))
     appendField(out, "Content-Type", head.contentType);
-  if (head.chunked && !handlerSets(head.headers, "cache-control"))
+  const bool stream = head.chunked || head.untilClose;
+  if (stream && !handlerSets(head.headers, "cache-control"))
     appendField(out, "Cache-Control", "no-cache");
   if (head.headers) {
     for (const auto& [name, value] : *head.headers) {
@@ -64,9 +65,12 @@ void writeResponseHead(std::string& out, const ResponseHead& head) {
     }
   }
   // HTTP/1.1 keeps a connection open unless told otherwise; HTTP/1.0 closes it unless told so.
-  if (head.version == 10 && head.keepAlive) appendField(out, "Connection", "keep-alive");
-  if (head.version != 10 && !head.keepAlive) appendField(out, "Connection", "close");
-  if (head.chunked) {
+  const bool keepAlive = head.keepAlive && !head.untilClose;
+  if (head.version == 10 && keepAlive) appendField(out, "Connection", "keep-alive");
+  if (head.version != 10 && !keepAlive) appendField(out, "Connection", "close");
+  if (head.untilClose) {
+    // no framing field: the connection's end is the body's
+  } else if (head.chunked) {
     appendField(out, "Transfer-Encoding", "chunked");
   } else {
     out.append("Content-Length: ");

@@ -18,7 +18,10 @@ struct ResponseHead {
   const HeaderList* headers =
       nullptr;  // the handler's own; one of the same name replaces a default
   bool keepAlive = true;
-  bool chunked = false;           // a stream: Transfer-Encoding: chunked, Cache-Control: no-cache
+  bool chunked = false;  // a stream: Transfer-Encoding: chunked, Cache-Control: no-cache
+  // A stream to an HTTP/1.0 client, which knows no chunked coding: no length at all, the body ends
+  // with the connection (RFC 9112 §6.3). Implies keepAlive = false.
+  bool untilClose = false;
   std::size_t contentLength = 0;  // when not chunked
 };
 

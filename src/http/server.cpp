@@ -27,6 +27,7 @@
 #include "http/connection_deadline.hpp"
 #include "http/h2_connection.hpp"
 #include "http/read_request.hpp"
+#include "http/request_checks.hpp"
 #include "http/response_head.hpp"
 #include "http/worker.hpp"
 
@@ -79,14 +80,16 @@ struct Connection {
 template <class Stream>
 class StreamWriter final : public ResponseWriter {
  public:
-  // `stopping` turns keep-alive off for responses that start after shutdown began.
+  // `stopping` turns keep-alive off for responses that start after shutdown began. `headOnly`:
+  // the answer to a HEAD request, whose head says what a GET would get and which has no body.
   StreamWriter(Stream& stream, Connection& connection, unsigned version, bool keepAlive,
-               const bool& stopping)
+               const bool& stopping, bool headOnly = false)
       : stream_(stream),
         connection_(connection),
         version_(version),
         keepAlive_(keepAlive),
-        stopping_(stopping) {}
+        stopping_(stopping),
+        headOnly_(headOnly) {}
 
   asio::awaitable<bool> send(unsigned status, std::string_view contentType, std::string body,
                              HeaderList headers) override {
@@ -98,23 +101,25 @@ class StreamWriter final : public ResponseWriter {
                                          .keepAlive = keepAlive_,
                                          .contentLength = body.size()});
     started_ = true;
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(connection_.head),
-                                                    asio::buffer(body)};
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(connection_.head), asio::buffer(body.data(), headOnly_ ? 0 : body.size())};
     co_return co_await writeAll(buffers);
   }
 
   asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
                                     HeaderList headers, std::string_view firstChunk) override {
-    keepAlive_ = keepAlive_ && !stopping_;
+    untilClose_ = version_ == 10;  // HTTP/1.0 knows no chunked coding
+    keepAlive_ = keepAlive_ && !stopping_ && !untilClose_;
     writeResponseHead(connection_.head, {.version = version_,
                                          .status = status,
                                          .contentType = contentType,
                                          .headers = &headers,
                                          .keepAlive = keepAlive_,
-                                         .chunked = true});
+                                         .chunked = !untilClose_,
+                                         .untilClose = untilClose_});
     started_ = true;
-    streaming_ = true;
-    if (firstChunk.empty()) {
+    streaming_ = !headOnly_;
+    if (firstChunk.empty() || headOnly_) {
       const std::array<asio::const_buffer, 1> buffers{asio::buffer(connection_.head)};
       co_return co_await writeAll(buffers);
     }
@@ -126,13 +131,17 @@ class StreamWriter final : public ResponseWriter {
 
   asio::awaitable<bool> write(std::string_view data) override {
     if (failed_) co_return false;
-    if (data.empty()) co_return true;
+    if (data.empty() || headOnly_) co_return true;
     const auto buffers = frameChunk(data);  // named: GCC 12 mishandles temporaries in co_await
     co_return co_await writeAll(buffers);
   }
 
   asio::awaitable<bool> endStream() override {
     if (failed_) co_return false;
+    if (headOnly_ || untilClose_) {  // nothing marks the end: no body, or the connection's close
+      streaming_ = false;
+      co_return true;
+    }
     const std::array<asio::const_buffer, 1> buffers{
         asio::buffer(kLastChunk.data(), kLastChunk.size())};
     const bool ok = co_await writeAll(buffers);
@@ -196,8 +205,9 @@ class StreamWriter final : public ResponseWriter {
     });
   }
   // `data` as one chunk of a chunked body: size line, data, CRLF (the size line lives in chunkLine_
-  // until the next chunk).
+  // until the next chunk). A body that ends with the connection has no framing: `data` alone.
   std::array<asio::const_buffer, 3> frameChunk(std::string_view data) {
+    if (untilClose_) return {asio::buffer(data.data(), data.size()), {}, {}};
     const std::size_t lineSize = chunkSizeLine(chunkLine_, data.size());
     return {asio::buffer(chunkLine_.data(), lineSize), asio::buffer(data.data(), data.size()),
             asio::buffer(kChunkEnd.data(), kChunkEnd.size())};
@@ -227,6 +237,8 @@ class StreamWriter final : public ResponseWriter {
   const bool& stopping_;
   std::shared_ptr<CloseWatch> closeWatch_;  // shared with a pending wait, which may outlive us
   std::array<char, 20> chunkLine_{};
+  bool headOnly_;
+  bool untilClose_ = false;
   bool watchAllowed_ = false;
   bool watching_ = false;
   bool started_ = false;
@@ -237,13 +249,39 @@ class StreamWriter final : public ResponseWriter {
 
 // Status for a request the server could not read; 0 = just close the connection.
 unsigned statusForReadError(const beast::error_code& ec, bool anyBytes) {
-  if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow) return 413;
+  if (ec == bhttp::error::body_limit) return 413;
   if (ec == bhttp::error::header_limit) return 431;
   if (ec == beast::error::timeout) return anyBytes ? 408 : 0;
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
       ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
     return 0;
   return anyBytes ? 400 : 0;
+}
+
+std::string readErrorMessage(unsigned status, const beast::error_code& ec,
+                             const ServerOptions& options, std::uint64_t bodyLimit) {
+  if (status == 413)
+    return "request body exceeds the limit of " + std::to_string(bodyLimit) + " bytes";
+  if (status == 431)
+    return "request headers exceed the limit of " + std::to_string(options.headerLimit) + " bytes";
+  if (status == 408) return "request not received in time";
+  if (ec == bhttp::error::buffer_overflow)
+    return "a chunk extension or the trailer section exceeds the limit of " +
+           std::to_string(options.headerLimit) + " bytes";
+  return "malformed HTTP request: " + ec.message();
+}
+
+// Answers a request the server turns away before any handler saw it, and ends the connection: the
+// rest of what the client sent cannot be told apart from a next request.
+template <class Stream>
+asio::awaitable<void> refuse(Stream& stream, Connection& connection, Server::Worker& worker,
+                             unsigned status, std::string_view message, bool headOnly) {
+  std::string body, contentType;
+  worker.handler->renderProtocolError(status, message, body, contentType);
+  StreamWriter<Stream> writer(stream, connection, 11, false, worker.stopping, headOnly);
+  co_await writer.send(status, contentType, std::move(body), {});
+  beast::error_code ignored;
+  lowest(stream).shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 template <class Stream>
@@ -254,48 +292,66 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
   auto& deadline = connection.deadline;
   for (std::uint64_t requestIndex = 1;; ++requestIndex) {
     if (worker.stopping) co_return;
+    const ClientTimeouts timeouts = options.timeouts();
+    const std::uint64_t bodyLimit = options.bodyLimit();
+    ChunkExtensionBudget extensionBudget(bodyLimit);
     RequestParser parser;
     parser.header_limit(options.headerLimit);
-    parser.body_limit(options.bodyLimit());
+    parser.body_limit(bodyLimit);
 
-    // Idle: waiting for the head of the next request. Registered so shutdown can close it.
-    deadline.expiresAfter(buffer.size() ? options.requestReadTimeout : options.idleTimeout);
+    // Idle until the next request's first byte, then its head is due within the header timeout
+    // and the whole request within requestReceived. Registered so shutdown can close it.
     std::uint64_t received = 0;
     borrowReadBuffer(worker, buffer);
     auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
-    beast::error_code ec =
-        co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
+    beast::error_code ec;
+    if (buffer.size() == 0) {
+      deadline.expiresAfter(timeouts.idle);
+      ec = co_await readFirstBytes(stream, buffer, deadline, received);
+    }
+    const auto firstByte = ConnectionDeadline::Clock::now();
+    const auto requestDue = firstByte + timeouts.requestReceived;
+    if (!ec) {
+      deadline.expiresAt(std::min(requestDue, firstByte + options.headerTimeout));
+      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
+    }
     worker.idle.erase(idleIt);
 
+    bool headOnly = false;
     if (!ec) {
-      const auto& head = parser.get();
-      if (head[bhttp::field::expect] == "100-continue") {
+      auto& head = parser.get();
+      headOnly = head.method() == bhttp::verb::head;
+      if (const auto refusal = checkRequestHead(head, parser.chunked())) {
+        if (worker.handler)
+          co_await refuse(stream, connection, worker, refusal.status, refusal.message, headOnly);
+        co_return;
+      }
+      if (expectsContinue(head)) {
         deadline.expiresAfter(kWriteTimeout);
         auto [contEc, contN] =
             co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
                                        asio::as_tuple(use_awaitable));
         if (contEc) co_return;
       }
-      deadline.expiresAfter(options.requestReadTimeout);
+      deadline.expiresAt(requestDue);
       parser.eager(true);
-      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/false, deadline, received);
+      if (parser.chunked()) parser.on_chunk_header(extensionBudget);
+      // A chunk line or a trailer section may be as long as a head, no longer.
+      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/false, deadline, received,
+                                options.headerLimit);
+      if (!ec && parser.chunked()) {  // trailers count as fields
+        if (const auto refusal = checkFieldCount(parser.get())) {
+          if (worker.handler)
+            co_await refuse(stream, connection, worker, refusal.status, refusal.message, headOnly);
+          co_return;
+        }
+      }
     }
     if (ec) {
       const unsigned status = statusForReadError(ec, received > 0 || parser.got_some());
       if (status == 0 || !worker.handler) co_return;
-      std::string body, contentType;
-      const std::string message = status == 413 ? "request body exceeds the limit of " +
-                                                      std::to_string(options.bodyLimit()) + " bytes"
-                                  : status == 431
-                                      ? "request headers exceed the limit of " +
-                                            std::to_string(options.headerLimit) + " bytes"
-                                  : status == 408 ? "request not received in time"
-                                                  : "malformed HTTP request: " + ec.message();
-      worker.handler->renderProtocolError(status, message, body, contentType);
-      StreamWriter<Stream> writer(stream, connection, 11, false, worker.stopping);
-      co_await writer.send(status, contentType, std::move(body), {});
-      beast::error_code ignored;
-      socket.shutdown(tcp::socket::shutdown_send, ignored);
+      co_await refuse(stream, connection, worker, status,
+                      readErrorMessage(status, ec, options, bodyLimit), headOnly);
       co_return;
     }
 
@@ -303,7 +359,8 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
     Request request = parser.release();
     if (buffer.size() == 0) returnReadBuffer(worker, buffer);
     const bool keepAlive = request.keep_alive() && !worker.stopping;
-    StreamWriter<Stream> writer(stream, connection, request.version(), keepAlive, worker.stopping);
+    StreamWriter<Stream> writer(stream, connection, request.version(), keepAlive, worker.stopping,
+                                headOnly);
     RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
     ++worker.activeRequests;
     if (buffer.size() == 0) writer.allowCloseWatch();
@@ -347,7 +404,7 @@ std::string remoteAddressOf(tcp::socket& socket) {
 asio::awaitable<bool> startsWithHttp2Preface(tcp::socket& socket, Server::Worker& worker,
                                              ConnectionDeadline& deadline,
                                              const ServerOptions& options) {
-  deadline.expiresAfter(options.idleTimeout);
+  deadline.expiresAfter(options.timeouts().idle);
   auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
   auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(use_awaitable));
   worker.idle.erase(idleIt);

@@ -83,6 +83,12 @@ class Handler {
                                    std::string& contentType) = 0;
 };
 
+// ClientTrafficPolicy spec.timeout.http, as Envoy Gateway defines them.
+struct ClientTimeouts {
+  std::chrono::milliseconds requestReceived{60'000};  // a request's first byte to its last
+  std::chrono::milliseconds idle{300'000};            // a connection with no request in flight
+};
+
 struct ServerOptions {
   boost::asio::ip::tcp::endpoint listen;
   int workers = 1;
@@ -91,8 +97,12 @@ struct ServerOptions {
     return std::uint64_t{50} << 20;
   };  // read per request
   std::uint32_t headerLimit = 64 * 1024;
-  std::chrono::milliseconds requestReadTimeout{60'000};  // whole request head + body
-  std::chrono::milliseconds idleTimeout{300'000};        // keep-alive with no request
+  // Read when a connection waits for its next request (HTTP/2: when it opens), so a reload
+  // applies to the next one.
+  std::function<ClientTimeouts()> timeouts = [] { return ClientTimeouts{}; };
+  // A request's head must have come this soon after its first byte (and within requestReceived):
+  // a client that sends its headers a byte at a time (slowloris) holds a connection no longer.
+  std::chrono::milliseconds headerTimeout{10'000};
   // HTTP/2 for clients: h2 offered by ALPN on TLS, h2c with prior knowledge on plaintext.
   bool http2 = true;
   std::uint32_t http2MaxConcurrentStreams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS, per connection

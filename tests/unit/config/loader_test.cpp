@@ -210,6 +210,43 @@ TEST(LoaderTest, DumpIsRedacted) {
   EXPECT_NE(json.find("\"bodyLimitBytes\":8388608"), std::string::npos) << json;
 }
 
+// ClientTrafficPolicy timeout.http: the most lenient of several wins (as bufferLimit's largest),
+// and zero, which turns a timeout off, is the most lenient of all.
+TEST(LoaderTest, ClientTrafficPolicyTimeouts) {
+  const auto policy = [](const std::string& name, const std::string& http) {
+    return "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\n"
+           "metadata: {name: " +
+           name + "}\nspec:\n  timeout:\n    http: " + http + "\n";
+  };
+  TempDir dir;
+  auto result = loadPaths({dir.write("none.yaml", policy("none", "{}"))});
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  EXPECT_EQ(result.snapshot->listener.requestReceivedTimeout, std::chrono::seconds(60));
+  EXPECT_EQ(result.snapshot->listener.idleTimeout, std::chrono::seconds(300));
+
+  result = loadPaths(
+      {dir.write("two.yaml", policy("a", "{requestReceivedTimeout: 5s, idleTimeout: 1h}") +
+                                 policy("b", "{requestReceivedTimeout: 10s}"))});
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  EXPECT_EQ(result.snapshot->listener.requestReceivedTimeout, std::chrono::seconds(10));
+  EXPECT_EQ(result.snapshot->listener.idleTimeout, std::chrono::hours(1));
+  const auto json = boost::json::serialize(dumpSnapshot(*result.snapshot));
+  EXPECT_NE(json.find("\"requestReceivedTimeoutMs\":10000,\"idleTimeoutMs\":3600000"),
+            std::string::npos)
+      << json;
+
+  result = loadPaths({dir.write("off.yaml", policy("a", "{requestReceivedTimeout: 0s}") +
+                                                policy("b", "{requestReceivedTimeout: 10s}"))});
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  EXPECT_EQ(result.snapshot->listener.requestReceivedTimeout, std::chrono::milliseconds(0));
+
+  result = loadPaths({dir.write("bad.yaml", policy("a", "{idleTimeout: soon}"))});
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(testing::allDiagnostics(result).find("spec.timeout.http.idleTimeout"),
+            std::string::npos)
+      << testing::allDiagnostics(result);
+}
+
 TEST(LoaderTest, FolderLoadsYamlAndYmlSorted) {
   const auto result = loadPaths({fixture("folder")});
   ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);

@@ -198,7 +198,7 @@ TEST_F(ServerTest, StreamHeadCarriesTheFirstChunk) {
 
 TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
   ServerOptions options;
-  options.idleTimeout = std::chrono::milliseconds(100);
+  options.timeouts = [] { return ClientTimeouts{.idle = std::chrono::milliseconds(100)}; };
   startServer(options);
   auto socket = connect();
   EXPECT_TRUE(closedByServerWithin(socket, std::chrono::seconds(5)));
@@ -206,7 +206,9 @@ TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
 
 TEST_F(ServerTest, RequestNotCompletedInTimeGets408) {
   ServerOptions options;
-  options.requestReadTimeout = std::chrono::milliseconds(150);
+  options.timeouts = [] {
+    return ClientTimeouts{.requestReceived = std::chrono::milliseconds(150)};
+  };
   startServer(options);
   auto socket = connect();
   const auto started = std::chrono::steady_clock::now();
@@ -221,7 +223,7 @@ TEST_F(ServerTest, RequestNotCompletedInTimeGets408) {
 // idle timeout keep the connection open for far longer than the timeout itself.
 TEST_F(ServerTest, KeepAliveOutlivesTheIdleTimeoutWhileRequestsKeepComing) {
   ServerOptions options;
-  options.idleTimeout = std::chrono::milliseconds(200);
+  options.timeouts = [] { return ClientTimeouts{.idle = std::chrono::milliseconds(200)}; };
   startServer(options);
   auto socket = connect();
   for (int i = 0; i < 6; ++i) {
@@ -243,8 +245,8 @@ TEST_F(ServerTest, ResponseHeadIsHttp10AwareAndFramedByTheServer) {
   EXPECT_EQ(reply.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << reply;
   EXPECT_NE(reply.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << reply;
   EXPECT_NE(reply.find("\r\nContent-Length: 7\r\n\r\necho:hi"), std::string::npos) << reply;
-  const auto last =
-      exchange(socket, "POST /x HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz");
+  const auto last = exchange(
+      socket, "POST /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz");
   EXPECT_NE(last.find("\r\nConnection: close\r\n"), std::string::npos) << last;
 }
 
@@ -336,7 +338,9 @@ TEST_F(ServerTest, Http2LimitsMatchHttp11) {
 
 TEST_F(ServerTest, Http2StreamWhoseBodyNeverEndsGets408) {
   ServerOptions options;
-  options.requestReadTimeout = std::chrono::milliseconds(200);
+  options.timeouts = [] {
+    return ClientTimeouts{.requestReceived = std::chrono::milliseconds(200)};
+  };
   startServer(options);
   const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
   // An upload from a pipe that stays open for a second.
@@ -365,6 +369,159 @@ TEST_F(ServerTest, Http2HandlerLearnsThatTheClientWentAway) {
          std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
     std::this_thread::yield();
   EXPECT_EQ(closesSeen.load(), before + 1);
+}
+
+// Beast waits for the end of a chunk's size line and of the trailer section without bound; the
+// server refuses either once it is longer than a head may be.
+TEST_F(ServerTest, ChunkExtensionLongerThanTheHeaderLimitIsRefused) {
+  ServerOptions options;
+  options.headerLimit = 1024;
+  startServer(options);
+  auto socket = connect();
+  const auto reply = exchange(socket,
+                              "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "2;" +
+                                  std::string(4096, 'e'));
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("chunk extension or the trailer section exceeds the limit of 1024 bytes"),
+            std::string::npos)
+      << reply;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(ServerTest, TrailerSectionLongerThanTheHeaderLimitIsRefused) {
+  ServerOptions options;
+  options.headerLimit = 1024;
+  startServer(options);
+  auto socket = connect();
+  std::string trailers;
+  for (int i = 0; i < 100; ++i)
+    trailers += "x-t" + std::to_string(i) + ": " + std::string(30, 't') + "\r\n";
+  const auto reply = exchange(
+      socket, "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n" +
+                  trailers);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(ServerTest, ChunkExtensionsCountTowardTheBodyLimit) {
+  ServerOptions options;
+  options.bodyLimit = [] { return std::uint64_t{100}; };
+  startServer(options);
+  auto socket = connect();
+  std::string chunks;
+  for (int i = 0; i < 10; ++i) chunks += "1;" + std::string(20, 'e') + "\r\nx\r\n";
+  const auto reply = exchange(
+      socket, "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(ServerTest, TrailersCountTowardTheHeaderCount) {
+  startServer();
+  auto socket = connect();
+  std::string trailers;
+  for (int i = 0; i < 60; ++i) trailers += "x-t" + std::to_string(i) + ": v\r\n";
+  std::string fields;
+  for (int i = 0; i < 50; ++i) fields += "x-h" + std::to_string(i) + ": v\r\n";
+  const auto reply =
+      exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n" + fields +
+                           "\r\n2\r\nhi\r\n0\r\n" + trailers + "\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 431 ", 0), 0u) << reply;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+// A client that sends its head a byte at a time is cut off by the header timeout, not the (long)
+// idle or request timeouts.
+TEST_F(ServerTest, SlowHeadGets408AfterTheHeaderTimeout) {
+  ServerOptions options;
+  options.headerTimeout = std::chrono::milliseconds(300);
+  startServer(options);
+  auto socket = connect();
+  const auto started = std::chrono::steady_clock::now();
+  const std::string head = "GET /x HTTP/1.1\r\nHost: a\r\n";
+  for (char c : head) {
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(&c, 1), ec);
+    if (ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (socket.available() > 0) break;  // answered: a write now would draw a reset
+  }
+  std::string reply;
+  char buf[4096];
+  boost::system::error_code ec;
+  while (!ec) reply.append(buf, socket.read_some(asio::buffer(buf), ec));
+  EXPECT_EQ(reply.rfind("HTTP/1.1 408 ", 0), 0u) << reply;
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(290));
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+}
+
+TEST_F(ServerTest, HeadAnswerHasNoBodyAndKeepsTheConnectionInStep) {
+  startServer();
+  auto socket = connect();
+  const auto reply = exchange(socket,
+                              "HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n"
+                              "HEAD /stream HTTP/1.1\r\nHost: a\r\n\r\n"
+                              "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi",
+                              "echo:hi");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Content-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\n"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Transfer-Encoding: chunked\r\n\r\nHTTP/1.1 200 OK\r\n"), std::string::npos)
+      << reply;
+  EXPECT_EQ(reply.substr(reply.size() - 11), "\r\n\r\necho:hi") << reply;
+}
+
+TEST_F(ServerTest, StreamToAnHttp10ClientEndsWithTheConnection) {
+  startServer();
+  auto socket = connect();
+  const auto reply = exchange(socket, "GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  const auto body = reply.substr(reply.find("\r\n\r\n") + 4);
+  EXPECT_EQ(body, "data: 0\n\ndata: 1\n\ndata: 2\n\n") << reply;
+  EXPECT_EQ(reply.find("Transfer-Encoding"), std::string::npos) << reply;
+  EXPECT_EQ(reply.find("Content-Length"), std::string::npos) << reply;
+  EXPECT_EQ(reply.find("keep-alive"), std::string::npos) << reply;
+}
+
+TEST_F(ServerTest, RefusalsFromTheHeadRules) {
+  startServer();
+  const std::pair<std::string, std::string> cases[] = {
+      {"GET /x HTTP/1.1\r\n\r\n", "HTTP/1.1 400 "},
+      {"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nGET /x HTTP/1.1\r\nHost: "
+       "a\r\n\r\n",
+       "HTTP/1.1 400 "},
+      {"POST /x HTTP/1.1\r\nHost: a\r\nExpect: nothing\r\nContent-Length: 1\r\n\r\n",
+       "HTTP/1.1 417 "},
+  };
+  for (const auto& [request, status] : cases) {
+    auto socket = connect();
+    const auto reply = exchange(socket, request);
+    EXPECT_EQ(reply.rfind(status, 0), 0u) << reply;
+    EXPECT_EQ(reply.find("\nHTTP/1.1"), std::string::npos) << "one answer only: " << reply;
+  }
+  auto socket = connect();
+  const auto reply = exchange(
+      socket, "POST http://h/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", "echo:hi");
+  EXPECT_NE(reply.find("echo:hi"), std::string::npos) << reply;
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(ServerTest, Http2MoreThan100HeaderFieldsGet431) {
+  startServer();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
+  std::string flags;
+  for (int i = 0; i < 101; ++i) flags += "-H 'x-h" + std::to_string(i) + ": v' ";
+  EXPECT_EQ(curlHttp2(flags + url), "error 431: request has more than 100 header fields\n2 431");
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(ServerTest, Http2HeadAnswerHasNoData) {
+  startServer();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
+  const auto out = curlHttp2("-I " + url);
+  EXPECT_NE(out.find("content-length: 5\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.size() - 6), "\n2 200") << out;
+  EXPECT_EQ(out.find("error"), std::string::npos) << out;
 }
 
 }  // namespace
