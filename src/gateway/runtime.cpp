@@ -4,6 +4,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <functional>
+
 #include "gateway/credential_store.hpp"
 #include "route/router.hpp"
 
@@ -35,7 +38,23 @@ std::string renderModels(const config::Snapshot& snapshot, std::int64_t nowSecon
   return boost::json::serialize(list);
 }
 
+std::vector<std::string> configuredModelsOf(const config::Snapshot& snapshot) {
+  std::vector<std::string> names;
+  for (auto& model : route::listModels(snapshot)) names.push_back(std::move(model.id));
+  for (const auto& route : snapshot.routes)
+    for (const auto& rule : route.rules)
+      for (const auto& ref : rule.backendRefs)
+        if (!ref.modelNameOverride.empty()) names.push_back(ref.modelNameOverride);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 }  // namespace
+
+bool Runtime::isConfiguredModel(std::string_view model) const {
+  return std::binary_search(configuredModels.begin(), configuredModels.end(), model, std::less<>());
+}
 
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
@@ -75,6 +94,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
     runtime->backends.emplace(backend.get(), std::move(rt));
   }
   runtime->modelsBody = renderModels(*snapshot, nowSeconds);
+  runtime->configuredModels = configuredModelsOf(*snapshot);
   runtime->routes = route::RouteTable(*snapshot);
   runtime->localLimits = limits.attach(*snapshot, globalLimitsInProcess);
   runtime->snapshot = std::move(snapshot);

@@ -38,6 +38,10 @@ struct Runtime {
   route::RouteTable routes;  // over *snapshot, declared after it: built at load, not per request
   std::unordered_map<const config::ServiceBackend*, BackendRuntime> backends;
   std::string modelsBody;  // GET /v1/models, rendered once
+  // The model names the configuration spells out (Exact x-ai-eg-model values, modelNameOverrides),
+  // sorted: metrics label a request with its model only when it is one of these.
+  std::vector<std::string> configuredModels;
+  bool isConfiguredModel(std::string_view model) const;
   // Per route (like snapshot->routes): the counters of the rules counted in this process.
   std::vector<ratelimit::RouteLocalCounters> localLimits;
 };
