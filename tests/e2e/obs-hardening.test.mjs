@@ -1,5 +1,6 @@
 // What a client sends cannot grow what the gateway reports: metric labels carry only model names the
-// configuration spells out (others share `_OTHER`).
+// configuration spells out (others share `_OTHER`), and access-log fields copied from the request are
+// cut at 1,024 bytes with a marker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -88,3 +89,19 @@ test('unknown model names, however long or many, share one label; the scrape sta
   assert.ok(!/switchyard_metric_overflow_total/.test(text), 'nothing overflowed');
 });
 
+test('access-log fields copied from the request are cut at 1,024 bytes and marked', async (t) => {
+  const agent = `agent/${'a'.repeat(30000)}`;
+  const path = `/v1/chat/completions?${'q'.repeat(30000)}`;
+  const model = `long-${'m'.repeat(1 << 20)}`;
+  const res = await chat(model, { 'user-agent': agent }, path);
+  assert.equal(res.status, 404);
+
+  const line = await gateway.process.waitForLine((l, stream) =>
+    (stream === 'stdout' && l.includes('"response_code":404') && l.includes('"user-agent":"agent/') ? l : undefined), 10000);
+  t.diagnostic(`access-log line: ${line.length} bytes`);
+  assert.ok(line.length < 8 * 1024, `the line is ${line.length} bytes`);
+  const entry = JSON.parse(line);
+  assert.equal(entry['user-agent'], `${agent.slice(0, 1024)}...[truncated: ${agent.length} bytes]`);
+  assert.equal(entry['x-envoy-origin-path'], `${path.slice(0, 1024)}...[truncated: ${path.length} bytes]`);
+  assert.equal(entry['gen_ai.request.model'], `${model.slice(0, 1024)}...[truncated: ${model.length} bytes]`);
+});
