@@ -56,6 +56,21 @@ bool Runtime::isConfiguredModel(std::string_view model) const {
   return std::binary_search(configuredModels.begin(), configuredModels.end(), model, std::less<>());
 }
 
+std::vector<std::string> credentialErrorsAdded(const Runtime& next, const Runtime* running) {
+  std::vector<std::string> known;
+  if (running) {
+    for (const auto& [config, backend] : running->backends)
+      if (!backend.credentialError.empty()) known.push_back(backend.credentialError);
+  }
+  std::vector<std::string> added;
+  for (const auto& [config, backend] : next.backends) {
+    const auto& error = backend.credentialError;
+    if (error.empty() || std::find(known.begin(), known.end(), error) != known.end()) continue;
+    if (std::find(added.begin(), added.end(), error) == added.end()) added.push_back(error);
+  }
+  return added;
+}
+
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
@@ -84,6 +99,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
       auto signer = credentials.signerFor(cred);
       if (signer) {
         rt.signer = signer->signer;
+        rt.tokens = signer->tokens;
         if (rt.project.empty()) rt.project = signer->defaultProject;
       } else {
         rt.credentialError = signer.error().message;

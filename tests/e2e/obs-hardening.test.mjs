@@ -1,12 +1,13 @@
 // What a client sends cannot grow what the gateway reports: metric labels carry only model names the
 // configuration spells out (others share `_OTHER`), and access-log fields copied from the request are
-// cut at 1,024 bytes with a marker.
+// cut at 1,024 bytes with a marker. Credentials: a reload that brings a key that cannot be used is
+// refused, and /readyz says so when no backend of a rule can get a token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { startEmulator, startGateway, makeTempDir, request } from './lib/harness.mjs';
-import { writeEmulatorSetup } from './lib/manifests.mjs';
+import { startEmulator, startGateway, makeTempDir, writeFile, request } from './lib/harness.mjs';
+import { emulatorManifest, vertexBackend, writeEmulatorSetup } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
@@ -104,4 +105,158 @@ test('access-log fields copied from the request are cut at 1,024 bytes and marke
   assert.equal(entry['user-agent'], `${agent.slice(0, 1024)}...[truncated: ${agent.length} bytes]`);
   assert.equal(entry['x-envoy-origin-path'], `${path.slice(0, 1024)}...[truncated: ${path.length} bytes]`);
   assert.equal(entry['gen_ai.request.model'], `${model.slice(0, 1024)}...[truncated: ${model.length} bytes]`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Credentials on reload, and readiness.
+
+async function gatewayOn(dir, manifest) {
+  await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
+  await writeFile(`${dir}/routes.yaml`, manifest ?? emulatorManifest(emulator));
+  return startGateway({
+    args: ['-c', `${dir}/routes.yaml`, '--secrets-dir', `${dir}/secrets`],
+    env: { SSL_CERT_FILE: emulator.trustBundle },
+  });
+}
+
+async function readyz(gw, { until, timeoutMs = 15000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await request(`${gw.adminUrl}/readyz`);
+    if (!until || res.status === until || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// SIGHUP, then the `n`th line of stderr that says how a reload ended.
+async function reloadAndWait(gw, n) {
+  const ended = (l) => l.includes('reload failed') || l.includes('configuration reloaded');
+  gw.process.child.kill('SIGHUP');
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const lines = gw.process.stderrLines.filter(ended);
+    if (lines.length >= n) return lines[n - 1];
+    if (Date.now() > deadline) throw new Error(`no end of reload ${n}\n${gw.process.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const ask = (client, content) => client.chat.completions.create({
+  model: 'gemini-2.5-flash', messages: [{ role: 'user', content }],
+});
+
+test('a reload with a service-account key that cannot be parsed is refused; the old one keeps serving', async () => {
+  const dir = await makeTempDir();
+  const gw = await gatewayOn(dir);
+  try {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    assert.match((await ask(client, 'before')).choices[0].message.content, /before/);
+    assert.equal((await readyz(gw, { until: 200 })).status, 200);
+
+    const key = `${dir}/secrets/sa/service_account.json`;
+    const sa = emulator.serviceAccount;
+    // Not JSON at all; then JSON with every field, but a private key that is no key.
+    const corrupt = [
+      emulator.serviceAccountJson.slice(0, 200),
+      JSON.stringify({ ...sa, private_key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' }),
+    ];
+    for (const [i, text] of corrupt.entries()) {
+      await writeFile(key, text);
+      const outcome = await reloadAndWait(gw, i + 1);
+      assert.match(outcome, /reload failed; keeping the running configuration/, gw.process.output());
+      assert.match((await ask(client, `after ${i}`)).choices[0].message.content, new RegExp(`after ${i}`));
+      assert.equal((await readyz(gw)).status, 200);
+    }
+    const diagnostics = gw.process.stderrLines.filter((l) => l.includes('credential cannot be used'));
+    assert.equal(diagnostics.length, 2, gw.process.output());
+    for (const line of diagnostics) {
+      assert.match(line, /policy default\/gcp/);
+      assert.ok(!line.includes('PRIVATE KEY') && !line.includes(sa.private_key_id), 'no secret in the log');
+    }
+    const metrics = (await request(`${gw.adminUrl}/metrics`)).body;
+    assert.match(metrics, /^switchyard_config_reloads_total\{outcome="error"\} 2$/m);
+
+    // The good key again: the reload goes through.
+    await writeFile(key, emulator.serviceAccountJson);
+    assert.match(await reloadAndWait(gw, 3), /configuration reloaded/);
+    assert.match((await ask(client, 'fixed')).choices[0].message.content, /fixed/);
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('/readyz names the policy whose token endpoint refuses it, and is ready again once a token is minted', async (t) => {
+  const dir = await makeTempDir();
+  const gw = await gatewayOn(dir);
+  try {
+    assert.equal((await readyz(gw, { until: 200 })).status, 200);
+    // A key that parses (the same account, written differently, so a credential of its own) while
+    // the token endpoint refuses every grant.
+    await emulator.addFault({ model: 'token', fault: { status: 400 }, count: -1 });
+    await writeFile(`${dir}/secrets/sa/service_account.json`, JSON.stringify(emulator.serviceAccount, null, 2));
+    assert.match(await reloadAndWait(gw, 1), /configuration reloaded/);
+
+    const unready = await readyz(gw, { until: 503 });
+    assert.equal(unready.status, 503, unready.body);
+    t.diagnostic(unready.body.trim());
+    assert.match(unready.body, /^not ready: no backend of route default\/r rule 0 can get a credential: /);
+    assert.match(unready.body, /policy default\/gcp/);
+    assert.ok(!unready.body.includes('PRIVATE KEY') && !unready.body.includes(emulator.serviceAccount.private_key_id),
+      'no secret in the reason');
+    // The listener is not told: the reason is for the orchestrator, on the admin address only.
+    assert.equal((await request(`${gw.url}/readyz`)).status, 404);
+
+    await emulator.clearFaults();
+    const ready = await readyz(gw, { until: 200, timeoutMs: 20000 });
+    assert.equal(ready.status, 200, ready.body);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    assert.match((await ask(client, 'minted')).choices[0].message.content, /minted/);
+  } finally {
+    await emulator.clearFaults();
+    await gw.stop();
+  }
+});
+
+test('a rule served through a fallback whose credential works stays ready', async () => {
+  const dir = await makeTempDir();
+  const stranger = { ...emulator.serviceAccount, client_email: 'stranger@p.iam.gserviceaccount.com' };
+  await writeFile(`${dir}/secrets/stranger/service_account.json`, JSON.stringify(stranger));
+  const manifest = `${emulatorManifest(emulator)}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: fo}
+spec:
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: fo}]}]
+      backendRefs: [{name: primary, modelNameOverride: gemini-2.5-flash, priority: 0}, {name: emu, modelNameOverride: gemini-2.5-flash, priority: 1}]
+${vertexBackend('primary', { port: emulator.port }).trim()}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: {name: stranger}
+spec:
+  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: primary}]
+  type: GCPCredentials
+  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: stranger}}}
+`;
+  const gw = await gatewayOn(dir, manifest);
+  try {
+    assert.equal((await readyz(gw, { until: 200 })).status, 200);
+    // The primary's account is unknown to the token endpoint: wait until it failed twice in a row.
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline) {
+      const metrics = (await request(`${gw.adminUrl}/metrics`)).body;
+      const failed = Number(/^switchyard_token_fetches_total\{outcome="error"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+      if (failed >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const res = await readyz(gw);
+    assert.equal(res.status, 200, res.body);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const answer = await client.chat.completions.create({ model: 'fo', messages: [{ role: 'user', content: 'via fallback' }] });
+    assert.match(answer.choices[0].message.content, /via fallback/);
+  } finally {
+    await gw.stop();
+  }
 });
