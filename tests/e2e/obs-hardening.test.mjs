@@ -260,3 +260,42 @@ spec:
     await gw.stop();
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Spans: identifiers copied from the request are cut like the access log's fields.
+
+test('span names and identifier attributes copied from the request are cut at 1,024 bytes', async () => {
+  const { startOtlpReceiver, SpanKind } = await import('./lib/otlp-receiver.mjs');
+  const receiver = await startOtlpReceiver();
+  const dir = await makeTempDir();
+  await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
+  await writeFile(`${dir}/routes.yaml`, emulatorManifest(emulator));
+  const gw = await startGateway({
+    args: ['-c', `${dir}/routes.yaml`, '--secrets-dir', `${dir}/secrets`],
+    env: {
+      SSL_CERT_FILE: emulator.trustBundle,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      AI_GATEWAY_TRACING_SEMCONV: 'gen_ai',
+    },
+  });
+  try {
+    const model = `long-${'m'.repeat(1 << 20)}`;
+    const session = `s-${'s'.repeat(30000)}`;
+    const res = await request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'agent-session-id': session },
+      body: { model, messages: [{ role: 'user', content: 'hi' }] },
+    });
+    assert.equal(res.status, 404);
+    const [span] = (await receiver.waitForSpans(1)).filter((s) => s.kind === SpanKind.SERVER);
+    const cut = (text) => `${text.slice(0, 1024)}...[truncated: ${text.length} bytes]`;
+    assert.equal(span.name, `chat ${cut(model)}`);
+    assert.equal(span.attributes['gen_ai.request.model'], cut(model));
+    assert.equal(span.attributes['session.id'], cut(session));
+    assert.equal(span.attributes['gen_ai.conversation.id'], cut(session));
+  } finally {
+    await gw.stop();
+    await receiver.close();
+  }
+});
