@@ -91,19 +91,17 @@ bool validMetricName(std::string_view name) {
   return true;
 }
 
-bool validLabelName(std::string_view name) {
-  return validMetricName(name) && name.find(':') == std::string_view::npos &&
-         !name.starts_with("__");
-}
-
-}  // namespace
-
-namespace {
 bool anyTooLong(std::span<const std::string_view> values) {
   for (const auto value : values)
     if (value.size() > kMaxLabelValueBytes) return true;
   return false;
 }
+
+bool validLabelName(std::string_view name) {
+  return validMetricName(name) && name.find(':') == std::string_view::npos &&
+         !name.starts_with("__");
+}
+
 }  // namespace
 
 // A key with a value too long is never looked up, so hashing it would be wasted work.
@@ -179,7 +177,7 @@ Cell& MetricsShard::insert(Table& table, const LabelKey& labels) {
   }
 }
 
-// The one series of a family whose values are all "overflow"; it counts against no limit.
+// The one series of a family whose values are all "overflow", created on first need.
 template <class Cell>
 Cell& MetricsShard::overflow(Table& table) {
   table.overflowed.add();
