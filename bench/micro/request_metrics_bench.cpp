@@ -16,6 +16,7 @@ gateway::RequestInfo streamedEntry(std::chrono::steady_clock::time_point started
   entry.responseCode = 200;
   entry.duration = std::chrono::microseconds(41'200);
   entry.requestModel = "gemini-2.5-flash";
+  entry.requestModelConfigured = true;  // as the exchange finds it in the configuration
   entry.responseModel = "gemini-2.5-flash-001";
   entry.backend = "default/vertex";
   entry.provider = "gcp.vertex_ai";

@@ -259,6 +259,17 @@ void TokenCache::invalidate(std::string_view rejectedToken) {
 
 std::string TokenCache::describe() const { return state_->name; }
 
+TokenCache::Status TokenCache::status() const {
+  Status status;
+  std::lock_guard lock(state_->mutex);
+  const auto current = state_->entry.load(std::memory_order_acquire);
+  status.usable = state_->usable(current.get(), state_->clock.now());
+  status.obtainedBefore = state_->successes.load(std::memory_order_relaxed) > 0;
+  status.failuresInARow = state_->consecutiveFailures;
+  if (state_->lastError) status.lastError = state_->lastError->message;
+  return status;
+}
+
 std::uint64_t TokenCache::fetches() const {
   return state_->fetches.load(std::memory_order_relaxed);
 }

@@ -62,6 +62,15 @@ class TokenCache {
 
   std::string describe() const;
 
+  // Where the cache stands, for readiness (any thread; never a token).
+  struct Status {
+    bool usable = false;          // holds a token usable now
+    bool obtainedBefore = false;  // some fetch has brought a token
+    int failuresInARow = 0;       // fetches failed since the last success
+    std::string lastError;        // the latest failure, naming the credential; empty after success
+  };
+  Status status() const;
+
   // For metrics and tests.
   std::uint64_t fetches() const;                      // fetches started
   std::uint64_t failures() const;                     // fetches that failed

@@ -39,6 +39,21 @@ std::string_view isoTime(std::array<char, 24>& buf, std::chrono::system_clock::t
   return {buf.data(), buf.size()};
 }
 
+// Values copied from the request, or from an upstream's answer, are cut to this many bytes (before
+// JSON escaping, at a UTF-8 character boundary) and marked, so that no client makes a line long.
+constexpr std::size_t kMaxCopiedFieldBytes = 1024;
+
+// The longest prefix of `value` no longer than kMaxCopiedFieldBytes that ends between characters.
+std::string_view cutAtCharacter(std::string_view value) {
+  std::size_t end = kMaxCopiedFieldBytes;
+  const auto continuation = [&](std::size_t i) {
+    return (static_cast<unsigned char>(value[i]) & 0xC0) == 0x80;
+  };
+  // At most three continuation bytes follow a lead byte; past that it was not UTF-8 anyway.
+  for (int back = 0; back < 3 && end > 0 && continuation(end); ++back) --end;
+  return value.substr(0, end);
+}
+
 // The line is a fixed shape: each key is written together with the punctuation around it as one
 // literal run, and only values go through escaping (JsonWriter placed commas and wrote keys one
 // piece at a time; the line was an eighth of the gateway's instructions per request).
@@ -67,6 +82,26 @@ class LineWriter {
     }
     return *this;
   }
+  // A value copied from a client or an upstream: at most kMaxCopiedFieldBytes of it, then
+  // `...[truncated: N bytes]` with its full length.
+  LineWriter& copied(std::string_view value) {  // inside quotes the run opened
+    if (value.size() <= kMaxCopiedFieldBytes) return text(value);
+    text(cutAtCharacter(value));
+    out_.append("...[truncated: ");
+    core::appendJsonInteger(out_, static_cast<std::int64_t>(value.size()));
+    out_.append(" bytes]");
+    return *this;
+  }
+  LineWriter& copiedOrNull(std::string_view value) {  // a run that ends with `:`
+    if (value.empty()) {
+      out_.append("null");
+    } else {
+      out_ += '"';
+      copied(value);
+      out_ += '"';
+    }
+    return *this;
+  }
 
  private:
   std::string& out_;
@@ -80,8 +115,8 @@ void appendAccessLogLine(std::string& out, const RequestInfo& e) {
   std::array<char, 24> time;
   LineWriter line(out);
   line.run(R"({"start_time":")").text(isoTime(time, e.start));
-  line.run(R"(","method":")").text(e.method);
-  line.run(R"(","x-envoy-origin-path":")").text(e.path);
+  line.run(R"(","method":")").copied(e.method);
+  line.run(R"(","x-envoy-origin-path":")").copied(e.path);
   line.run(R"(","protocol":")").text(e.protocol);
   line.run(R"(","response_code":)").number(e.responseCode);
   line.run(R"(,"response_flags":")")
@@ -92,12 +127,13 @@ void appendAccessLogLine(std::string& out, const RequestInfo& e) {
   line.run(R"(,"duration_us":)").number(e.duration.count());
   line.run(R"(,"upstream_host":)").textOrNull(e.upstreamHost);
   line.run(R"(,"upstream_cluster":)").textOrNull(e.upstreamCluster);
-  line.run(R"(,"upstream_transport_failure_reason":)").textOrNull(e.upstreamTransportFailureReason);
-  line.run(R"(,"x-request-id":")").text(e.requestId);
-  line.run(R"(","user-agent":)").textOrNull(e.userAgent);
-  line.run(R"(,"gen_ai.request.model":)").textOrNull(e.requestModel);
+  line.run(R"(,"upstream_transport_failure_reason":)")
+      .copiedOrNull(e.upstreamTransportFailureReason);
+  line.run(R"(,"x-request-id":")").copied(e.requestId);
+  line.run(R"(","user-agent":)").copiedOrNull(e.userAgent);
+  line.run(R"(,"gen_ai.request.model":)").copiedOrNull(e.requestModel);
   line.run(R"(,"gen_ai.request.model_override":)").textOrNull(e.modelOverride);
-  line.run(R"(,"gen_ai.response.model":)").textOrNull(e.responseModel);
+  line.run(R"(,"gen_ai.response.model":)").copiedOrNull(e.responseModel);
   line.run(R"(,"gen_ai.usage.input_tokens":)").number(e.usage.promptTokens);
   line.run(R"(,"gen_ai.usage.output_tokens":)").number(e.usage.completionTokens);
   line.run(R"(,"gen_ai.usage.total_tokens":)").number(e.usage.totalTokens);

@@ -1,6 +1,8 @@
 #pragma once
 // One JSON line per request (read from its RequestInfo), Envoy's field names where they exist plus
-// the AI fields. Lines are
+// the AI fields. A value copied from the request or from an upstream's answer (method, path,
+// user-agent, x-request-id, models, transport failure reason) keeps at most 1,024 bytes, then reads
+// `...[truncated: N bytes]`, so a line stays a few KiB whatever a client sends. Lines are
 // appended to a per-worker buffer and handed in batches to the LogWriter thread, so a request never
 // waits on stdout.
 

@@ -34,7 +34,7 @@ struct CredentialStore::Impl {
     auto tokens = std::make_shared<auth::TokenCache>(*source, authThread.executor(), clock);
     tokens->prefetch();  // so the first request finds a token
     tokenCaches.push_back(tokens);
-    return ResolvedSigner{std::make_shared<auth::GcpSigner>(std::move(tokens)), std::move(project)};
+    return ResolvedSigner{std::make_shared<auth::GcpSigner>(tokens), std::move(project), tokens};
   }
 };
 
@@ -92,7 +92,8 @@ core::Result<ResolvedSigner> CredentialStore::signerFor(const config::Credential
     }
     case Type::ApiKey:
       made = ResolvedSigner{
-          std::make_shared<auth::ApiKeySigner>(credential.apiKey, "API key (" + owner + ")"), ""};
+          std::make_shared<auth::ApiKeySigner>(credential.apiKey, "API key (" + owner + ")"), "",
+          nullptr};
       break;
   }
   if (made) impl_->signers.emplace(std::move(material), *made);
@@ -107,19 +108,6 @@ TokenFetchCounts CredentialStore::tokenFetches() const {
     counts.failed += cache->failures();
   }
   return counts;
-}
-
-std::string CredentialStore::tokenReadiness(std::chrono::system_clock::time_point now) const {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->tokenCaches.empty()) return {};
-  std::string waiting;
-  for (const auto& cache : impl_->tokenCaches) {
-    const auto token = cache->cached();
-    if (token && token->expiresAt > now) return {};
-    if (!waiting.empty()) waiting += ", ";
-    waiting += cache->describe();
-  }
-  return "no access token obtained yet for " + waiting;
 }
 
 }  // namespace switchyard::gateway

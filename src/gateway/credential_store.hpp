@@ -17,6 +17,10 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
+namespace switchyard::auth {
+class TokenCache;
+}
+
 namespace switchyard::net {
 class DnsCache;
 }
@@ -26,6 +30,7 @@ namespace switchyard::gateway {
 struct ResolvedSigner {
   std::shared_ptr<auth::RequestSigner> signer;
   std::string defaultProject;  // the service account key's project_id, for Vertex URLs
+  std::shared_ptr<const auth::TokenCache> tokens;  // null: the signer needs no token (API key)
 };
 
 struct TokenFetchCounts {
@@ -44,10 +49,6 @@ class CredentialStore {
 
   // Token fetches of every service-account credential so far (for metrics; any thread).
   TokenFetchCounts tokenFetches() const;
-
-  // For /readyz: empty when no credential needs a token or at least one holds a token valid at
-  // `now`; otherwise why not (naming credentials, never secrets). Any thread.
-  std::string tokenReadiness(std::chrono::system_clock::time_point now) const;
 
  private:
   struct Impl;

@@ -61,6 +61,7 @@ Exchange::Exchange(const Runtime& runtime, const api::EndpointSpec& endpoint,
 asio::awaitable<void> Exchange::run() {
   info_.operation = endpoint_.operationName;
   info_.requestModel = request_.model;
+  info_.requestModelConfigured = runtime_.isConfiguredModel(request_.model);
   info_.stream = request_.stream;
 
   // Route: the body's model is the x-ai-eg-model header, whatever the client sent.

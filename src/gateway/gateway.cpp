@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/json_writer.hpp"
+#include "gateway/readiness.hpp"
 #include "net/dns_cache.hpp"
 #include "telemetry/otlp_http_exporter.hpp"
 #include "telemetry/prometheus_text.hpp"
@@ -154,13 +155,14 @@ std::shared_ptr<const Runtime> Gateway::runtimeOf(
 bool Gateway::load() {
   auto runtime = loadRuntime();
   if (!runtime) return false;
+  refusedForCredentials(**runtime);  // logged; served anyway (nothing older to keep)
   runtime_.publish(*runtime);
   return true;
 }
 
 bool Gateway::reload() {
   auto runtime = loadRuntime();
-  if (!runtime) {
+  if (!runtime || refusedForCredentials(**runtime)) {
     reloads_.failed.fetch_add(1, std::memory_order_relaxed);
     std::cerr
         << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
@@ -168,6 +170,19 @@ bool Gateway::reload() {
   }
   publishReload(*runtime);
   return true;
+}
+
+// A reload may not break a credential that works now (or bring a new broken one): requests to its
+// backends would all fail while the old configuration served them.
+bool Gateway::refusedForCredentials(const Runtime& next) const {
+  const auto running = runtime_.current();
+  const auto added = credentialErrorsAdded(next, running.get());
+  for (const auto& error : added) {
+    std::string line = R"({"level":"error","msg":"credential cannot be used","error":")";
+    core::appendJsonEscaped(line, error);
+    std::cerr << line << "\"}\n";
+  }
+  return !added.empty();
 }
 
 void Gateway::publishReload(std::shared_ptr<const Runtime> runtime) {
@@ -190,6 +205,12 @@ bool Gateway::apply(const config::LoadResult& result) {
     return false;
   }
   auto runtime = runtimeOf(result.snapshot);
+  if (refusedForCredentials(*runtime) && !initial) {
+    reloads_.failed.fetch_add(1, std::memory_order_relaxed);
+    std::cerr
+        << "{\"level\":\"error\",\"msg\":\"reload failed; keeping the running configuration\"}\n";
+    return false;
+  }
   if (initial) {
     runtime_.publish(std::move(runtime));
     std::cerr << "{\"level\":\"info\",\"msg\":\"configuration loaded\"}\n";
@@ -245,8 +266,9 @@ std::uint16_t Gateway::port() const { return server_ ? server_->port() : 0; }
 std::uint16_t Gateway::adminPort() const { return adminServer_ ? adminServer_->port() : 0; }
 std::string Gateway::notReadyBecause() const {
   if (!server_ || server_->port() == 0) return "the listener is not up";
-  if (!runtime_.current()) return "no configuration loaded";
-  return credentials_.tokenReadiness(clock_.now());
+  const auto runtime = runtime_.current();
+  if (!runtime) return "no configuration loaded";
+  return credentialsNotReadyBecause(*runtime);
 }
 
 }  // namespace switchyard::gateway

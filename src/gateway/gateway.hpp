@@ -68,6 +68,10 @@ class Gateway {
   std::optional<std::shared_ptr<const Runtime>> loadRuntime();
   std::shared_ptr<const Runtime> runtimeOf(std::shared_ptr<const config::Snapshot> snapshot);
   void publishReload(std::shared_ptr<const Runtime> runtime);
+  // Logs the credential errors `next` adds to the running configuration; true when there are any
+  // (a reload is then refused). At start-up they are only logged: the backends answer 503 and
+  // /readyz names them.
+  bool refusedForCredentials(const Runtime& next) const;
   // Trace export from the OTEL_* / OPENINFERENCE_* environment; off when no endpoint is set.
   void startTracing();
 

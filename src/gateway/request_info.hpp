@@ -45,6 +45,7 @@ struct RequestInfo {
   std::string_view userAgent;
   std::string_view downstreamAddress;  // the client's IP address, as text
   std::string requestModel;            // owned: the parsed request is gone when the line is written
+  bool requestModelConfigured = false;  // a name the configuration spells out (metric labels)
   std::string modelOverride;
   std::string responseModel;
   std::string backend;

@@ -69,6 +69,27 @@ std::string_view errorTypeOf(const RequestInfo& log, std::array<char, 12>& buffe
   return {};
 }
 
+// Model labels carry only names the configuration spells out; a client's other model names share
+// this value (OpenTelemetry's choice for an HTTP method it does not know), so that neither their
+// number nor their length reaches the scrape.
+constexpr std::string_view kOtherModel = "_OTHER";
+// An answer's model names what the backend ran; kept when the backend was asked for a configured
+// name (its answers then vary only as the backend does) and it is of a sane length.
+constexpr std::size_t kMaxResponseModelLabel = 128;
+
+std::string_view originalModelLabel(const RequestInfo& log) {
+  if (log.requestModel.empty() || log.requestModelConfigured) return log.requestModel;
+  return kOtherModel;
+}
+
+std::string_view responseModelLabel(const RequestInfo& log) {
+  if (log.responseModel.empty()) return {};
+  const bool askedConfigured = log.requestModelConfigured || !log.modelOverride.empty();
+  if (askedConfigured && log.responseModel.size() <= kMaxResponseModelLabel)
+    return log.responseModel;
+  return kOtherModel;
+}
+
 }  // namespace
 
 GatewayMetrics::GatewayMetrics(telemetry::MetricsRegistry& r)
@@ -176,11 +197,13 @@ void RequestMetrics::onResponse(unsigned status) {
 void RequestMetrics::onGenAiRequest(const RequestInfo& log,
                                     std::chrono::steady_clock::time_point started) {
   std::array<char, 12> errorBuffer;
+  const std::string_view originalModel = originalModelLabel(log);
   const std::string_view requestModel =
-      log.modelOverride.empty() ? log.requestModel : log.modelOverride;
-  const std::array<std::string_view, 6> labels{log.operation,     log.provider,
-                                               log.requestModel,  requestModel,
-                                               log.responseModel, errorTypeOf(log, errorBuffer)};
+      log.modelOverride.empty() ? originalModel : std::string_view(log.modelOverride);
+  const std::array<std::string_view, 6> labels{
+      log.operation,           log.provider,
+      originalModel,           requestModel,
+      responseModelLabel(log), errorTypeOf(log, errorBuffer)};
   const LabelKey key(labels);
   const double duration = Seconds(log.duration).count();
   shard_.histogram(metrics_.requestDuration, key).observe(duration);

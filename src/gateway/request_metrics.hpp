@@ -6,6 +6,10 @@
 // The gen_ai.server.* histograms are emitted as the server its callers talk to: request duration
 // is the whole request as the gateway served it, time to first token is until the first streamed
 // event went out, time per output token is (duration - time to first token) / (output tokens - 1).
+//
+// Every label value is bounded: models only as the configuration names them (any other model a
+// client sends is `_OTHER`; an answer's model only when the backend was asked for a configured
+// name), backends, routes and rules as configured, statuses and kinds from fixed sets.
 
 #include <atomic>
 #include <chrono>

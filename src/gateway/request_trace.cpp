@@ -94,7 +94,7 @@ void RequestTrace::beginAttempt(const BackendRuntime& backend, std::string_view 
   span.add("server.address", backend.target.host);
   span.add("server.port", static_cast<std::int64_t>(backend.target.port));
   span.add("switchyard.attempt.number", static_cast<std::int64_t>(attempts_.size() + 1));
-  span.add("llm.model_name", std::string(upstreamModel));
+  span.add("llm.model_name", telemetry::cappedIdentifier(upstreamModel));
   attempt_ = std::move(span);
   provider_ = &backend.provider->descriptor;
   upstreamModel_ = upstreamModel;

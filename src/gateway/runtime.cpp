@@ -4,6 +4,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <functional>
+
 #include "gateway/credential_store.hpp"
 #include "route/router.hpp"
 
@@ -35,7 +38,38 @@ std::string renderModels(const config::Snapshot& snapshot, std::int64_t nowSecon
   return boost::json::serialize(list);
 }
 
+std::vector<std::string> configuredModelsOf(const config::Snapshot& snapshot) {
+  std::vector<std::string> names;
+  for (auto& model : route::listModels(snapshot)) names.push_back(std::move(model.id));
+  for (const auto& route : snapshot.routes)
+    for (const auto& rule : route.rules)
+      for (const auto& ref : rule.backendRefs)
+        if (!ref.modelNameOverride.empty()) names.push_back(ref.modelNameOverride);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 }  // namespace
+
+bool Runtime::isConfiguredModel(std::string_view model) const {
+  return std::binary_search(configuredModels.begin(), configuredModels.end(), model, std::less<>());
+}
+
+std::vector<std::string> credentialErrorsAdded(const Runtime& next, const Runtime* running) {
+  std::vector<std::string> known;
+  if (running) {
+    for (const auto& [config, backend] : running->backends)
+      if (!backend.credentialError.empty()) known.push_back(backend.credentialError);
+  }
+  std::vector<std::string> added;
+  for (const auto& [config, backend] : next.backends) {
+    const auto& error = backend.credentialError;
+    if (error.empty() || std::find(known.begin(), known.end(), error) != known.end()) continue;
+    if (std::find(added.begin(), added.end(), error) == added.end()) added.push_back(error);
+  }
+  return added;
+}
 
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
@@ -65,6 +99,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
       auto signer = credentials.signerFor(cred);
       if (signer) {
         rt.signer = signer->signer;
+        rt.tokens = signer->tokens;
         if (rt.project.empty()) rt.project = signer->defaultProject;
       } else {
         rt.credentialError = signer.error().message;
@@ -75,6 +110,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
     runtime->backends.emplace(backend.get(), std::move(rt));
   }
   runtime->modelsBody = renderModels(*snapshot, nowSeconds);
+  runtime->configuredModels = configuredModelsOf(*snapshot);
   runtime->routes = route::RouteTable(*snapshot);
   runtime->localLimits = limits.attach(*snapshot, globalLimitsInProcess);
   runtime->snapshot = std::move(snapshot);

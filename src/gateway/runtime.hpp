@@ -7,7 +7,9 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/request_signer.hpp"
 #include "config/snapshot.hpp"
@@ -17,14 +19,19 @@
 #include "route/outlier_detector.hpp"
 #include "route/router.hpp"
 
+namespace switchyard::auth {
+class TokenCache;
+}
+
 namespace switchyard::gateway {
 
 class CredentialStore;
 
 struct BackendRuntime {
   std::shared_ptr<const config::ServiceBackend> config;
-  const providers::Provider* provider = nullptr;  // from the registry; lives for the process
-  std::shared_ptr<auth::RequestSigner> signer;    // null: the backend has no credential
+  const providers::Provider* provider = nullptr;   // from the registry; lives for the process
+  std::shared_ptr<auth::RequestSigner> signer;     // null: the backend has no credential
+  std::shared_ptr<const auth::TokenCache> tokens;  // the signer's tokens (null: needs none)
   std::string credentialError;  // set when the credential cannot be used (reported per request)
   net::UpstreamTarget target;
   std::string hostLabel;                  // host:port, for logs
@@ -38,9 +45,17 @@ struct Runtime {
   route::RouteTable routes;  // over *snapshot, declared after it: built at load, not per request
   std::unordered_map<const config::ServiceBackend*, BackendRuntime> backends;
   std::string modelsBody;  // GET /v1/models, rendered once
+  // The model names the configuration spells out (Exact x-ai-eg-model values, modelNameOverrides),
+  // sorted: metrics label a request with its model only when it is one of these.
+  std::vector<std::string> configuredModels;
+  bool isConfiguredModel(std::string_view model) const;
   // Per route (like snapshot->routes): the counters of the rules counted in this process.
   std::vector<ratelimit::RouteLocalCounters> localLimits;
 };
+
+// The credential errors of `next` that `running` (null: none yet) does not have already: a reload
+// that brings any is refused, while one that keeps a credential broken since start-up is not.
+std::vector<std::string> credentialErrorsAdded(const Runtime& next, const Runtime* running);
 
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,

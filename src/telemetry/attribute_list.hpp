@@ -16,6 +16,14 @@
 
 namespace switchyard::telemetry {
 
+// Identifiers copied from a request or an answer (model names, mapped headers, user ids) keep at
+// most this many bytes, cut between characters, then `...[truncated: N bytes]`, as in the access
+// log: no client makes a span megabytes long through them. Captured content (messages,
+// input.value) is not an identifier; its own settings govern it.
+inline constexpr std::size_t kMaxIdentifierBytes = 1024;
+void appendIdentifier(std::string& out, std::string_view value);
+std::string cappedIdentifier(std::string_view value);
+
 class AttributeList {
  public:
   using Value = std::variant<std::string, std::int64_t, double, bool, std::vector<std::string>,
@@ -29,6 +37,9 @@ class AttributeList {
   // One name a kind: a `const char*` would otherwise quietly pick the bool overload.
   void addString(std::string key, std::string_view value) {
     entries_.push_back({std::move(key), std::string(value)});
+  }
+  void addIdentifier(std::string key, std::string_view value) {
+    entries_.push_back({std::move(key), cappedIdentifier(value)});
   }
   void addOwnedString(std::string key, std::string value) {
     entries_.push_back({std::move(key), std::move(value)});

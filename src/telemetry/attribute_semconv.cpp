@@ -43,7 +43,7 @@ void addRequestIdentityAttributes(const AttributeSettings& settings, const ChatR
       const auto value = request.header(mapping.header);
       if (value.empty() || std::find(added.begin(), added.end(), mapping.attribute) != added.end())
         continue;
-      out.addString(mapping.attribute, value);
+      out.addIdentifier(mapping.attribute, value);
       added.push_back(mapping.attribute);
       if (mapping.attribute == "session.id") session = value;
     }
@@ -51,9 +51,9 @@ void addRequestIdentityAttributes(const AttributeSettings& settings, const ChatR
   if (std::find(added.begin(), added.end(), "user.id") == added.end()) {
     auto user = core::stringField(&request.body, "safety_identifier");
     if (user.empty()) user = core::stringField(&request.body, "user");
-    if (!user.empty()) out.addString("user.id", user);
+    if (!user.empty()) out.addIdentifier("user.id", user);
   }
-  if (genAi(settings) && !session.empty()) out.addString("gen_ai.conversation.id", session);
+  if (genAi(settings) && !session.empty()) out.addIdentifier("gen_ai.conversation.id", session);
 }
 
 std::string chatSpanName(const AttributeSettings& settings, std::string_view requestModel) {

@@ -142,7 +142,7 @@ void addOpenInferenceResponse(const Redaction& redaction, const json::object& re
 void addGenAiRequest(const EmbeddingsRequestView& request, AttributeList& out) {
   out.addString("gen_ai.operation.name", "embeddings");
   if (const auto model = stringField(&request.body, "model"); !model.empty())
-    out.addString("gen_ai.request.model", model);
+    out.addIdentifier("gen_ai.request.model", model);
   if (const auto format = stringField(&request.body, "encoding_format"); !format.empty())
     out.addStrings("gen_ai.request.encoding_formats", {std::string(format)});
 }
@@ -151,7 +151,7 @@ void addGenAiRequest(const EmbeddingsRequestView& request, AttributeList& out) {
 // switches have nothing to hide here.
 void addGenAiResponse(const json::object& response, AttributeList& out) {
   if (const auto model = stringField(&response, "model"); !model.empty())
-    out.addString("gen_ai.response.model", model);
+    out.addIdentifier("gen_ai.response.model", model);
   const auto counts = readTokenCounts(objectField(&response, "usage"));
   if (counts.prompt) out.addInt("gen_ai.usage.input_tokens", *counts.prompt);
   // The length of the vectors returned (all have the same), base64 ones counted without decoding.
@@ -168,7 +168,7 @@ void addGenAiResponse(const json::object& response, AttributeList& out) {
 std::string embeddingsSpanName(const AttributeSettings& settings, std::string_view requestModel) {
   if (!genAi(settings)) return "CreateEmbeddings";
   std::string name = "embeddings";
-  if (!requestModel.empty()) name.append(" ").append(requestModel);
+  if (!requestModel.empty()) appendIdentifier(name.append(" "), requestModel);
   return name;
 }
 
@@ -187,7 +187,7 @@ void addEmbeddingsBackendAttributes(const AttributeSettings& settings, const Pro
   if (genAi(settings)) {
     genai::addBackendAttributes(provider, out);
   } else if (!upstreamModel.empty()) {
-    out.addString("embedding.model_name", upstreamModel);
+    out.addIdentifier("embedding.model_name", upstreamModel);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -222,9 +223,9 @@ std::string outputMessages(const Redaction& redaction, const json::array& choice
 
 std::string spanName(std::string_view requestModel) {
   std::string name;
-  name.reserve(5 + requestModel.size());
+  name.reserve(5 + std::min(requestModel.size(), kMaxIdentifierBytes + 32));
   name.append("chat");
-  if (!requestModel.empty()) name.append(" ").append(requestModel);
+  if (!requestModel.empty()) appendIdentifier(name.append(" "), requestModel);
   return name;
 }
 
@@ -233,7 +234,7 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
   const auto& body = request.body;
   out.addString("gen_ai.operation.name", "chat");
   if (const auto model = stringField(&body, "model"); !model.empty())
-    out.addString("gen_ai.request.model", model);
+    out.addIdentifier("gen_ai.request.model", model);
   auto maxTokens = integer(body, "max_completion_tokens");
   if (!maxTokens) maxTokens = integer(body, "max_tokens");
   if (maxTokens) out.addInt("gen_ai.request.max_tokens", *maxTokens);
@@ -271,7 +272,7 @@ void addResponseAttributes(const Redaction& redaction, const json::object& compl
   if (const auto id = stringField(&completion, "id"); !id.empty())
     out.addString("gen_ai.response.id", id);
   if (const auto model = stringField(&completion, "model"); !model.empty())
-    out.addString("gen_ai.response.model", model);
+    out.addIdentifier("gen_ai.response.model", model);
   const auto* choices = arrayField(&completion, "choices");
   if (choices) {
     std::vector<std::string> reasons;

@@ -91,6 +91,12 @@ bool validMetricName(std::string_view name) {
   return true;
 }
 
+bool anyTooLong(std::span<const std::string_view> values) {
+  for (const auto value : values)
+    if (value.size() > kMaxLabelValueBytes) return true;
+  return false;
+}
+
 bool validLabelName(std::string_view name) {
   return validMetricName(name) && name.find(':') == std::string_view::npos &&
          !name.starts_with("__");
@@ -98,8 +104,11 @@ bool validLabelName(std::string_view name) {
 
 }  // namespace
 
+// A key with a value too long is never looked up, so hashing it would be wasted work.
 LabelKey::LabelKey(std::span<const std::string_view> values)
-    : values_(values), hash_(hashValues(values)) {}
+    : values_(values), tooLong_(anyTooLong(values)) {
+  hash_ = tooLong_ ? 0 : hashValues(values);
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -116,6 +125,7 @@ struct MetricsShard::Table {
   SeriesMap<Gauge> gauges;
   SeriesMap<Histogram> histograms;
   void* overflow = nullptr;  // the overflow series once created, so overflowing stays cheap
+  Counter overflowed;        // records sent to it
 
   template <class Cell>
   SeriesMap<Cell>& map() {
@@ -141,6 +151,7 @@ template <class Cell>
 Cell& MetricsShard::find(std::uint32_t family, const LabelKey& labels) {
   Table& table = *tables_[family];
   auto& map = table.map<Cell>();
+  if (labels.tooLong()) return overflow<Cell>(table);
   const auto found = map.find(labels);
   if (found != map.end()) return found->second;
   return insert<Cell>(table, labels);
@@ -149,16 +160,33 @@ Cell& MetricsShard::find(std::uint32_t family, const LabelKey& labels) {
 template <class Cell>
 Cell& MetricsShard::insert(Table& table, const LabelKey& labels) {
   auto& map = table.map<Cell>();
-  const bool full = map.size() >= maxSeries_;
-  if (full && table.overflow) return *static_cast<Cell*>(table.overflow);
+  if (map.size() >= maxSeries_) return overflow<Cell>(table);
   SeriesKey key;
-  if (full) {
-    key.values.assign(table.family.labelNames.size(), std::string(kOverflow));
-  } else {
-    key.values = ownedValues(table.family, labels.values());
+  key.values = ownedValues(table.family, labels.values());
+  key.hash = labels.hash();  // ownedValues keeps the values as they were hashed
+  if (key.values.size() != labels.values().size()) {
+    const std::vector<std::string_view> views(key.values.begin(), key.values.end());
+    key.hash = hashValues(views);
   }
+  std::lock_guard lock(mutex_);
+  if constexpr (std::is_same_v<Cell, Histogram>) {
+    return map.try_emplace(std::move(key), std::span<const double>(table.family.bounds))
+        .first->second;
+  } else {
+    return map.try_emplace(std::move(key)).first->second;
+  }
+}
+
+// The one series of a family whose values are all "overflow", created on first need.
+template <class Cell>
+Cell& MetricsShard::overflow(Table& table) {
+  table.overflowed.add();
+  if (table.overflow) return *static_cast<Cell*>(table.overflow);
+  SeriesKey key;
+  key.values.assign(table.family.labelNames.size(), std::string(kOverflow));
   const std::vector<std::string_view> views(key.values.begin(), key.values.end());
   key.hash = hashValues(views);
+  auto& map = table.map<Cell>();
   Cell* cell = nullptr;
   {
     std::lock_guard lock(mutex_);
@@ -169,7 +197,7 @@ Cell& MetricsShard::insert(Table& table, const LabelKey& labels) {
       cell = &map.try_emplace(std::move(key)).first->second;
     }
   }
-  if (full) table.overflow = cell;
+  table.overflow = cell;
   return *cell;
 }
 
@@ -194,10 +222,20 @@ void MetricsShard::collect(std::uint32_t family, SeriesByLabels& merged) const {
     merged[key.values].histogram.merge(cell.snapshot());
 }
 
+std::uint64_t MetricsShard::overflowed(std::uint32_t family) const {
+  return tables_[family]->overflowed.value();
+}
+
 // ---------------------------------------------------------------------------------------------
 
 MetricsRegistry::MetricsRegistry(std::size_t maxSeriesPerFamily)
-    : maxSeriesPerFamily_(std::max<std::size_t>(1, maxSeriesPerFamily)) {}
+    : maxSeriesPerFamily_(std::max<std::size_t>(1, maxSeriesPerFamily)),
+      overflowFamily_{"switchyard_metric_overflow_total",
+                      "Records sent to a family's overflow series (its series limit was reached or "
+                      "a label value was too long), by family.",
+                      MetricType::Counter,
+                      {"metric"},
+                      {}} {}
 
 MetricsRegistry::~MetricsRegistry() = default;
 
@@ -292,12 +330,18 @@ std::vector<FamilySnapshot> MetricsRegistry::collect() const {
   };
   // Callbacks run outside the lock: they take locks of their own and may be slow.
   std::vector<std::pair<const MetricFamily*, Collect>> callbacks;
+  SeriesByLabels overflowed;
   {
     std::lock_guard lock(mutex_);
     for (std::uint32_t i = 0; i < families_.size(); ++i) {
       SeriesByLabels merged;
-      for (const auto& shard : shards_) shard->collect(i, merged);
+      std::uint64_t dropped = 0;
+      for (const auto& shard : shards_) {
+        shard->collect(i, merged);
+        dropped += shard->overflowed(i);
+      }
       publish(*families_[i], merged);
+      if (dropped != 0) overflowed[{families_[i]->name}].value = double(dropped);
     }
     for (const auto& callback : callbacks_)
       callbacks.emplace_back(callback.family.get(), callback.collect);
@@ -308,6 +352,7 @@ std::vector<FamilySnapshot> MetricsRegistry::collect() const {
     collect(sink);
     publish(*family, merged);
   }
+  publish(overflowFamily_, overflowed);
   return out;
 }
 

@@ -35,6 +35,10 @@ struct MetricFamily {
   std::vector<double> bounds;  // histograms: strictly ascending finite upper bounds
 };
 
+// The longest label value a series keeps: a longer one records into the overflow series (callers
+// bound what they pass; this is the backstop for one they missed).
+inline constexpr std::size_t kMaxLabelValueBytes = 1024;
+
 // Label values in the family's label order, hashed once so that one key can look up several
 // families with the same labels. Holds views: the values must outlive the key.
 class LabelKey {
@@ -42,10 +46,12 @@ class LabelKey {
   explicit LabelKey(std::span<const std::string_view> values);
   std::span<const std::string_view> values() const { return values_; }
   std::size_t hash() const { return hash_; }
+  bool tooLong() const { return tooLong_; }  // a value exceeds kMaxLabelValueBytes (not hashed)
 
  private:
   std::span<const std::string_view> values_;
   std::size_t hash_;
+  bool tooLong_ = false;
 };
 
 // Cells written by their shard's owner only (load + store, no lock prefix), read by any thread.
@@ -121,8 +127,10 @@ class MetricsShard {
   MetricsShard& operator=(const MetricsShard&) = delete;
 
   // Owning thread only. The series with these label values, created on first use. A family that
-  // already holds the registry's series limit sends new label values to one series whose values
-  // are all "overflow", so a client inventing model names cannot grow memory without bound.
+  // already holds the registry's series limit, or a value longer than kMaxLabelValueBytes, sends
+  // the record to one series whose values are all "overflow", so a client inventing model names
+  // cannot grow memory or the scrape without bound. Such records are counted per family
+  // (switchyard_metric_overflow_total).
   Counter& counter(CounterId family, const LabelKey& labels);
   Gauge& gauge(GaugeId family, const LabelKey& labels);
   Histogram& histogram(HistogramId family, const LabelKey& labels);
@@ -145,8 +153,12 @@ class MetricsShard {
   Cell& find(std::uint32_t family, const LabelKey& labels);
   template <class Cell>
   Cell& insert(Table& table, const LabelKey& labels);
+  template <class Cell>
+  Cell& overflow(Table& table);
   // Adds this shard's series of `family` into `merged` (under the shard's mutex).
   void collect(std::uint32_t family, SeriesByLabels& merged) const;
+  // Records of `family` sent to its overflow series (any thread).
+  std::uint64_t overflowed(std::uint32_t family) const;
 
   std::size_t maxSeries_;
   mutable std::mutex mutex_;                    // inserting a series (owner) and scraping
@@ -181,7 +193,8 @@ class MetricsRegistry {
   void addCallbackCounter(std::string name, std::string help, std::function<double()> read);
   void addCallbackGauge(std::string name, std::string help, std::function<double()> read);
 
-  // Every family with at least one series, summed over the shards, in registration order.
+  // Every family with at least one series, summed over the shards, in registration order; then,
+  // when any record overflowed, switchyard_metric_overflow_total{metric} counting them.
   std::vector<FamilySnapshot> collect() const;
 
  private:
@@ -193,6 +206,7 @@ class MetricsRegistry {
   std::uint32_t addShardFamily(MetricFamily family);
 
   const std::size_t maxSeriesPerFamily_;
+  const MetricFamily overflowFamily_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<MetricFamily>> families_;  // shard families, by id
   std::vector<std::unique_ptr<MetricsShard>> shards_;

@@ -181,7 +181,7 @@ void addRequestAttributes(const Redaction& redaction, const ChatRequestView& req
   const auto& body = request.body;
   out.addString("openinference.span.kind", "LLM");
   if (const auto model = stringField(&body, "model"); !model.empty())
-    out.addString("llm.request.model_name", model);
+    out.addIdentifier("llm.request.model_name", model);
   if (!redaction.hideLlmInvocationParameters) {
     if (auto parameters = invocationParameters(body))
       out.addOwnedString("llm.invocation_parameters", std::move(*parameters));
@@ -205,13 +205,13 @@ void addBackendAttributes(const ProviderKind& provider, std::string_view upstrea
                           AttributeList& out) {
   out.addString("llm.system", provider.openInferenceSystem);
   out.addString("llm.provider", provider.openInferenceProvider);
-  if (!upstreamModel.empty()) out.addString("llm.model_name", upstreamModel);
+  if (!upstreamModel.empty()) out.addIdentifier("llm.model_name", upstreamModel);
 }
 
 void addResponseAttributes(const Redaction& redaction, const json::object& completion,
                            std::string_view completionJson, AttributeList& out) {
   if (const auto model = stringField(&completion, "model"); !model.empty())
-    out.addString("llm.response.model_name", model);
+    out.addIdentifier("llm.response.model_name", model);
   out.addString("output.value", shown(redaction.hideOutputs, completionJson));
   if (!redaction.hideOutputs) out.addString("output.mime_type", kJsonMimeType);
   if (const auto* choices = arrayField(&completion, "choices")) {

@@ -19,7 +19,7 @@ std::string passthroughSpanName(const AttributeSettings& settings,
                                 std::string_view requestModel) {
   if (!genAi(settings)) return std::string(openInferenceName);
   std::string name(operation);
-  if (!requestModel.empty()) name.append(" ").append(requestModel);
+  if (!requestModel.empty()) appendIdentifier(name.append(" "), requestModel);
   return name;
 }
 
@@ -28,7 +28,7 @@ void addPassthroughRequestAttributes(const AttributeSettings& settings, std::str
                                      AttributeList& out) {
   if (genAi(settings)) {
     out.addString("gen_ai.operation.name", operation);
-    out.addString("gen_ai.request.model", requestModel);
+    out.addIdentifier("gen_ai.request.model", requestModel);
   } else {
     out.addString("openinference.span.kind", "LLM");
     const bool hidden = settings.redaction.hideInputs;
@@ -49,7 +49,8 @@ void addPassthroughResponseAttributes(const AttributeSettings& settings, std::st
 void addPassthroughUsageAttributes(const AttributeSettings& settings, const PassthroughUsage& usage,
                                    AttributeList& out) {
   if (genAi(settings)) {
-    if (!usage.responseModel.empty()) out.addString("gen_ai.response.model", usage.responseModel);
+    if (!usage.responseModel.empty())
+      out.addIdentifier("gen_ai.response.model", usage.responseModel);
     out.addInt("gen_ai.usage.input_tokens", usage.input);
     out.addInt("gen_ai.usage.output_tokens", usage.output);
     return;

@@ -54,7 +54,7 @@ test('not ready, saying why, while no token can be obtained; alive all the same'
     await new Promise((r) => setTimeout(r, 500));  // the first fetch has failed by now
     const res = await readyz(gateway);
     assert.equal(res.status, 503);
-    assert.match(res.body, /^not ready: no access token obtained yet for /);
+    assert.match(res.body, /^not ready: no backend of route default\/r rule 0 can get a credential: no access token .*\(policy default\/gcp\)/);
     assert.ok(!res.body.includes('PRIVATE KEY') && !res.body.includes(emulator.serviceAccount.private_key_id),
       'no secret in the reason');
     assert.equal((await request(`${gateway.adminUrl}/healthz`)).status, 200);

@@ -64,6 +64,47 @@ TEST(AccessLogLine, IsOneJsonObjectWithEnvoyAndAiFields) {
   EXPECT_EQ(attempts[1].at("duration_us").as_int64(), 3400);
 }
 
+std::string textOf(const boost::json::object& o, std::string_view key) {
+  return std::string(o.at(key).as_string());
+}
+
+TEST(AccessLogLine, FieldsCopiedFromTheRequestAreCutAndMarked) {
+  RequestInfo e = sampleEntry();
+  const std::string path = "/v1/chat/completions?" + std::string(60'000, 'p');
+  const std::string agent(60'000, 'a');
+  const std::string method(5'000, 'M');
+  // The cut falls inside a two-byte character (at byte 1024): it ends before it instead.
+  const std::string model = std::string(1023, 'm') + "\xc3\xa9" + std::string(10 << 20, 'm');
+  const std::string answered(2'000, 'r');
+  e.path = path;
+  e.userAgent = agent;
+  e.method = method;
+  e.requestModel = model;
+  e.responseModel = answered;
+  e.upstreamTransportFailureReason = std::string(3'000, 'f');
+
+  const auto line = formatAccessLogLine(e);
+  EXPECT_LT(line.size(), 8 * 1024u);
+  boost::system::error_code ec;
+  const auto parsed = boost::json::parse(line, ec);
+  ASSERT_FALSE(ec) << line.substr(0, 200);
+  const auto& o = parsed.as_object();
+  EXPECT_EQ(textOf(o, "x-envoy-origin-path"),
+            path.substr(0, 1024) + "...[truncated: " + std::to_string(path.size()) + " bytes]");
+  EXPECT_EQ(textOf(o, "user-agent"), std::string(1024, 'a') + "...[truncated: 60000 bytes]");
+  EXPECT_EQ(textOf(o, "method"), std::string(1024, 'M') + "...[truncated: 5000 bytes]");
+  EXPECT_EQ(textOf(o, "gen_ai.request.model"),
+            std::string(1023, 'm') + "...[truncated: " + std::to_string(model.size()) + " bytes]");
+  EXPECT_EQ(textOf(o, "gen_ai.response.model"),
+            std::string(1024, 'r') + "...[truncated: 2000 bytes]");
+  EXPECT_EQ(o.at("upstream_transport_failure_reason").as_string().size(),
+            1024 + std::string_view("...[truncated: 3000 bytes]").size());
+  // A value at the limit is kept whole.
+  e = sampleEntry();
+  const std::string exact(1024, 'x');
+  e.userAgent = exact;
+  EXPECT_EQ(textOf(boost::json::parse(formatAccessLogLine(e)).as_object(), "user-agent"), exact);
+}
 TEST(AccessLogLine, EmptyValuesAreNullAndErrorsNamed) {
   RequestInfo e;
   e.errorType = "upstream_timeout";

@@ -38,6 +38,7 @@ class RequestMetricsTest : public ::testing::Test {
     RequestInfo log;
     log.responseCode = 200;
     log.requestModel = "virtual";
+    log.requestModelConfigured = true;
     log.modelOverride = "gemini-2.5-flash";
     log.responseModel = "gemini-2.5-flash-001";
     log.backend = backend;
@@ -97,6 +98,7 @@ TEST_F(RequestMetricsTest, StreamRecordsFirstTokenAndTimePerLaterToken) {
 TEST_F(RequestMetricsTest, FailuresCarryTheirErrorTypeAndNoTokens) {
   RequestInfo rateLimited;
   rateLimited.requestModel = "m";
+  rateLimited.requestModelConfigured = true;
   rateLimited.responseCode = 429;
   rateLimited.errorType = "upstream_status";
   rateLimited.provider = "gcp.vertex_ai";
@@ -133,6 +135,42 @@ TEST_F(RequestMetricsTest, FailuresCarryTheirErrorTypeAndNoTokens) {
             1u);
   EXPECT_EQ(seriesCount("gen_ai_server_time_per_output_token_seconds"), 0u);
   EXPECT_EQ(seriesCount("gen_ai_client_token_usage"), 0u);
+}
+
+TEST_F(RequestMetricsTest, ModelsTheConfigurationDoesNotNameShareOneLabel) {
+  // A huge unknown model (a 404), and many small ones: one series between them.
+  RequestInfo unknown;
+  unknown.responseCode = 404;
+  unknown.errorType = "model_not_found";
+  unknown.requestModel = std::string(1 << 20, 'm');
+  metrics.onGenAiRequest(unknown, started_);
+  for (int i = 0; i < 100; ++i) {
+    unknown.requestModel = "no-such-model-" + std::to_string(i);
+    metrics.onGenAiRequest(unknown, started_);
+  }
+  EXPECT_EQ(seriesCount("gen_ai_server_request_duration_seconds"), 1u);
+  const Labels other{"chat", "", "_OTHER", "_OTHER", "", "model_not_found"};
+  EXPECT_EQ(series("gen_ai_server_request_duration_seconds", other)->histogram.count(), 101u);
+
+  // A route matched by a regular expression, answered by a backend that echoes the model: the
+  // override (configured) keeps its label, the echo of an unknown name does not.
+  RequestInfo echoed = answered("default/a");
+  echoed.requestModelConfigured = false;
+  echoed.requestModel = "gpt-" + std::string(5000, 'x');
+  echoed.modelOverride.clear();
+  echoed.responseModel = echoed.requestModel;
+  metrics.onGenAiRequest(echoed, started_);
+  EXPECT_NE(series("gen_ai_server_request_duration_seconds",
+                   {"chat", "gcp.vertex_ai", "_OTHER", "_OTHER", "_OTHER", ""}),
+            nullptr);
+  echoed.modelOverride = "gemini-2.5-flash";
+  echoed.responseModel = std::string(200, 'r');  // asked for a configured name, but too long
+  metrics.onGenAiRequest(echoed, started_);
+  EXPECT_NE(series("gen_ai_server_request_duration_seconds",
+                   {"chat", "gcp.vertex_ai", "_OTHER", "gemini-2.5-flash", "_OTHER", ""}),
+            nullptr);
+  // Nothing went to the registry's overflow backstop.
+  EXPECT_EQ(seriesCount("switchyard_metric_overflow_total"), 0u);
 }
 
 TEST_F(RequestMetricsTest, FallbacksAreAttemptsAwayFromTheFirstChoice) {

@@ -87,10 +87,32 @@ TEST(MetricsRegistryTest, TooManySeriesGoToOneOverflowSeries) {
   shard.counter(byModel, {"model-0", "chat"}).add();  // an existing series keeps counting
 
   const auto families = registry.collect();
-  ASSERT_EQ(families.size(), 1u);
+  ASSERT_EQ(families.size(), 2u);  // and switchyard_metric_overflow_total
   EXPECT_EQ(families[0].series.size(), 4u);
   EXPECT_EQ(valueOf(families, "by_model_total", {"model-0", "chat"}), 2);
   EXPECT_EQ(valueOf(families, "by_model_total", {"overflow", "overflow"}), 7);
+  // What overflowed is counted per family.
+  EXPECT_EQ(valueOf(families, "switchyard_metric_overflow_total", {"by_model_total"}), 7);
+}
+
+TEST(MetricsRegistryTest, TooLongLabelValuesGoToTheOverflowSeries) {
+  MetricsRegistry registry;
+  const auto byModel = registry.addCounter("by_model_total", "By model.", {"model"});
+  const auto latency = registry.addHistogram("latency_seconds", "Latency.", {"model"}, {1});
+  auto& shard = registry.addShard();
+  const std::string huge(kMaxLabelValueBytes + 1, 'x');
+  const std::string longest(kMaxLabelValueBytes, 'y');
+  shard.counter(byModel, {huge}).add();
+  shard.counter(byModel, {huge}).add();
+  shard.counter(byModel, {longest}).add();
+  shard.histogram(latency, {huge}).observe(0.5);
+
+  const auto families = registry.collect();
+  EXPECT_EQ(valueOf(families, "by_model_total", {"overflow"}), 2);
+  EXPECT_EQ(valueOf(families, "by_model_total", {longest}), 1);
+  EXPECT_EQ(findSeries(families, "latency_seconds", {"overflow"})->histogram.count(), 1u);
+  EXPECT_EQ(valueOf(families, "switchyard_metric_overflow_total", {"by_model_total"}), 2);
+  EXPECT_EQ(valueOf(families, "switchyard_metric_overflow_total", {"latency_seconds"}), 1);
 }
 
 TEST(MetricsRegistryTest, CallbacksAreReadAtScrapeTimeAndAddedUp) {
