@@ -151,8 +151,11 @@ asio::awaitable<void> sendEndlessBody(EmulatorServices& services, const Fault& f
   }
   const std::string piece(kPiece, 'x');
   while (!services.stopping) {
-    if (fault.bodyPause.count() > 0) co_await sleepFor(fault.bodyPause);
-    if (!co_await writer.write(piece)) break;
+    // The pause is cut short when the client leaves, so the test sees it leave at once.
+    for (auto paused = std::chrono::milliseconds(0);
+         paused < fault.bodyPause && !writer.clientClosed(); paused += kHangPoll)
+      co_await sleepFor(std::min(kHangPoll, fault.bodyPause - paused));
+    if (writer.clientClosed() || !co_await writer.write(piece)) break;
     services.stats.endlessBodyWritten(piece.size());
   }
   if (!services.stopping) services.stats.clientDisconnect();
