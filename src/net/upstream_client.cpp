@@ -14,6 +14,7 @@
 
 #include <array>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -66,9 +67,19 @@ std::string_view phaseText(Phase phase) {
 struct Deadline {
   std::chrono::steady_clock::time_point until;
   UpstreamConnection* active = nullptr;  // what the watchdog closes when time runs out
+  H2Stream* stream = nullptr;            // what UpstreamCancel resets, over HTTP/2
   Phase phase = Phase::Resolve;
   bool expired = false;
+  bool cancelled = false;  // by the caller's UpstreamCancel
 };
+
+// What UpstreamCancel::cancel() does to the call in flight: ends whatever it waits on at once.
+void cancelCall(Deadline& deadline) {
+  deadline.cancelled = true;
+  if (deadline.active) deadline.active->close();
+  if (deadline.stream)
+    deadline.stream->cancel(Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller"));
+}
 
 // Bounds one exchange in time with a plain timer callback: when it fires it closes the active
 // connection, which ends every pending operation on it at once, whichever layer (TCP, TLS, Beast)
@@ -266,7 +277,7 @@ struct UpstreamClient::Impl {
         dns(std::move(d)),
         options(o),
         pool(std::make_shared<ConnectionPool>(o.maxIdlePerKey, o.idleTimeout)),
-        h2Settings{o.h2StreamWindow, o.h2ConnectionWindow, o.headerLimit} {}
+        h2Settings{o.h2StreamWindow, o.h2ConnectionWindow, o.headerLimit, o.errorBodyLimit} {}
 
   asio::any_io_executor executor;
   std::shared_ptr<DnsCache> dns;
@@ -504,6 +515,8 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     prepareParser(*parser, request, options.headerLimit,
                   wholeMessage ? options.bodyLimit : std::numeric_limits<std::uint64_t>::max(),
                   wholeMessage);
+    if constexpr (std::is_same_v<Parser, InboundResponseParser>)
+      parser->limitErrorBody(options.errorBodyLimit);
     error_code ec;
     if (connection->isTls()) {
       ec = co_await transfer(connection->tls(), connection->buffer(), request, *parser,
@@ -514,10 +527,13 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     }
     deadline.active = nullptr;
     if (!ec) co_return connection;
+    if constexpr (std::is_same_v<Parser, InboundResponseParser>) {
+      if (parser->errorBodyCut()) co_return connection;  // the caller closes it
+    }
 
     connection->close();
     const bool nothingReceived = !parser->got_some() && connection->buffer().size() == 0;
-    if (reused && nothingReceived && attempt == 0 && !deadline.expired) {
+    if (reused && nothingReceived && attempt == 0 && !deadline.expired && !deadline.cancelled) {
       ++stats.staleRetries;
       continue;
     }
@@ -541,14 +557,16 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::exchangeHttp2(
   const auto answered = [&] {
     return stream.complete() || (!wholeMessage && stream.headReceived());
   };
+  deadline.stream = &stream;
   while (!stream.failed() && !answered()) {
     if (ConnectionPool::Clock::now() >= deadline.until) {
       deadline.expired = true;
       stream.cancel(Error::make(ErrorKind::UpstreamTimeout, "deadline"));
-      co_return stream.failure();
+      break;
     }
     co_await stream.waitUntil(deadline.until);
   }
+  deadline.stream = nullptr;
   if (answered()) co_return core::Result<void>();
   if (!stream.notProcessed() && stream.failure().kind == ErrorKind::UpstreamReset) ++stats.h2Resets;
   co_return stream.failure();
@@ -564,7 +582,7 @@ namespace {
 constexpr int kGoneAwayRetries = 8;
 
 bool mayGoAgain(const H2Stream& stream, int retries, const Deadline& deadline) {
-  if (!stream.notProcessed() || deadline.expired) return false;
+  if (!stream.notProcessed() || deadline.expired || deadline.cancelled) return false;
   return retries < (stream.goneAway() ? kGoneAwayRetries : 1);
 }
 
@@ -610,7 +628,7 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch
       co_await exchange(target, wire, parser, /*wholeMessage=*/true, deadline, std::move(fresh));
   if (!connection) co_return connection.error();
 
-  const bool reusable = parser->keepAlive() && !parser->need_eof();
+  const bool reusable = parser->keepAlive() && !parser->need_eof() && !parser->errorBodyCut();
   core::InboundResponse response = parser->takeResponse();
 
   if (reusable) {
@@ -646,13 +664,28 @@ void UpstreamClient::sweepIdleConnections() {
   impl_->sweepHttp2(now);
 }
 
+void UpstreamCancel::cancel() noexcept {
+  if (cancelled_) return;
+  cancelled_ = true;
+  if (call_) cancelCall(*static_cast<Deadline*>(call_));
+}
+
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     const UpstreamTarget& target, const core::OutboundRequest& request,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout, UpstreamCancel* cancel) {
   Impl& impl = *impl_;
   ++impl.stats.requests;
+  if (cancel && cancel->cancelled())
+    co_return Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller");
   Watchdog watchdog(impl.executor, timeout);
   Deadline& deadline = watchdog.deadline();
+  struct Bind {  // the cancel reaches this call's deadline only while the call runs
+    UpstreamCancel* cancel;
+    ~Bind() {
+      if (cancel) cancel->call_ = nullptr;
+    }
+  } bind{cancel};
+  if (cancel) cancel->call_ = &deadline;
   try {
     // (No co_await inside a conditional expression: GCC 12 mishandles its temporaries.)
     core::Result<core::InboundResponse> response = Error();
@@ -661,6 +694,8 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     } else {
       response = co_await impl.fetchHttp1(target, request, nullptr, deadline);
     }
+    if (deadline.cancelled)
+      co_return Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller");
     if (!deadline.expired) co_return response;
   } catch (const std::exception& e) {
     co_return Error::make(ErrorKind::Internal, std::string("upstream client: ") + e.what());

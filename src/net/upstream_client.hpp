@@ -59,6 +59,9 @@ struct UpstreamClientOptions {
   std::chrono::milliseconds idleTimeout{60'000};  // a pooled connection unused this long is closed
   std::size_t maxIdlePerKey = 64;                 // idle connections kept per (host, port, TLS)
   std::uint64_t bodyLimit = std::uint64_t{64} << 20;
+  // send(): what is kept of a non-2xx answer's body. Past it the body is cut short and the
+  // connection (HTTP/2: the stream) dropped, so an endless error body costs no more than this.
+  std::uint64_t errorBodyLimit = 64 * 1024;
   std::uint32_t headerLimit = 64 * 1024;
   UpstreamObserver* observer = nullptr;  // must outlive the client
   // HTTP/2 (TLS upstreams only; false: offer no ALPN, HTTP/1.1 as before).
@@ -97,6 +100,20 @@ struct UpstreamClientStats {
 
 class UpstreamStream;
 
+// Lets a caller abandon a send() in flight, e.g. when its own client went away: cancel() closes the
+// call's connection (HTTP/2: resets its stream) at once, and send() ends with UpstreamReset. Used
+// on the client's thread; outlives the send() it is given to. No cost unless cancelled.
+class UpstreamCancel {
+ public:
+  void cancel() noexcept;
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  friend class UpstreamClient;
+  void* call_ = nullptr;  // the send() in flight, if any
+  bool cancelled_ = false;
+};
+
 // One per worker thread (not thread-safe); all pools and TLS contexts it owns are thread-local.
 class UpstreamClient {
  public:
@@ -124,9 +141,12 @@ class UpstreamClient {
   //   "HTTP/2 stream reset by H (RST_STREAM C) before a complete response"
   //   "HTTP/2 connection to H ended by GOAWAY (C) before a complete response"
   //   "connection to H closed before a complete response: ..."     (as over HTTP/1.1)
+  //
+  // A non-2xx answer's body is kept up to options.errorBodyLimit (see there). `cancel`, if given,
+  // may end the call early (UpstreamCancel).
   boost::asio::awaitable<core::Result<core::InboundResponse>> send(
       const UpstreamTarget& target, const core::OutboundRequest& request,
-      std::chrono::milliseconds timeout);
+      std::chrono::milliseconds timeout, UpstreamCancel* cancel = nullptr);
 
   // Sends the request and reads only the response head; the body is then read piece by piece from
   // the returned stream (SSE). `headTimeout` bounds everything up to the end of the head. Same
