@@ -149,6 +149,7 @@ asio::awaitable<void> sendEndlessBody(EmulatorServices& services, const Fault& f
     services.stats.clientDisconnect();
     co_return;
   }
+  writer.onClientClose([] {});  // the server watches for the close only when asked
   const std::string piece(kPiece, 'x');
   while (!services.stopping) {
     // The pause is cut short when the client leaves, so the test sees it leave at once.
@@ -173,6 +174,7 @@ static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, 
   services.stats.faultInjected();
   if (fault.delay.count() > 0) co_await sleepFor(fault.delay);
   if (fault.hang) {
+    writer.onClientClose([] {});  // the server watches for the close only when asked
     const auto generation = services.releaseGeneration.load();
     while (!services.stopping && services.releaseGeneration.load() == generation) {
       if (writer.clientClosed()) {
