@@ -664,6 +664,27 @@ void UpstreamClient::sweepIdleConnections() {
   impl_->sweepHttp2(now);
 }
 
+// The cancel reaches a call's deadline only while the call runs.
+struct UpstreamClient::CancelBinding {
+  CancelBinding(UpstreamCancel* cancel, void* call) : cancel(cancel) {
+    if (cancel) cancel->call_ = call;
+  }
+  ~CancelBinding() {
+    if (cancel) cancel->call_ = nullptr;
+  }
+  CancelBinding(const CancelBinding&) = delete;
+  CancelBinding& operator=(const CancelBinding&) = delete;
+  UpstreamCancel* cancel;
+};
+
+namespace {
+
+Error cancelledError() {
+  return Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller");
+}
+
+}  // namespace
+
 void UpstreamCancel::cancel() noexcept {
   if (cancelled_) return;
   cancelled_ = true;
@@ -675,17 +696,10 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     std::chrono::milliseconds timeout, UpstreamCancel* cancel) {
   Impl& impl = *impl_;
   ++impl.stats.requests;
-  if (cancel && cancel->cancelled())
-    co_return Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller");
+  if (cancel && cancel->cancelled()) co_return cancelledError();
   Watchdog watchdog(impl.executor, timeout);
   Deadline& deadline = watchdog.deadline();
-  struct Bind {  // the cancel reaches this call's deadline only while the call runs
-    UpstreamCancel* cancel;
-    ~Bind() {
-      if (cancel) cancel->call_ = nullptr;
-    }
-  } bind{cancel};
-  if (cancel) cancel->call_ = &deadline;
+  CancelBinding bound(cancel, &deadline);
   try {
     // (No co_await inside a conditional expression: GCC 12 mishandles its temporaries.)
     core::Result<core::InboundResponse> response = Error();
@@ -694,8 +708,7 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     } else {
       response = co_await impl.fetchHttp1(target, request, nullptr, deadline);
     }
-    if (deadline.cancelled)
-      co_return Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller");
+    if (deadline.cancelled) co_return cancelledError();
     if (!deadline.expired) co_return response;
   } catch (const std::exception& e) {
     co_return Error::make(ErrorKind::Internal, std::string("upstream client: ") + e.what());
@@ -878,11 +891,13 @@ struct Http2Stream final : UpstreamStream::State {
 
 asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
     const UpstreamTarget& target, const core::OutboundRequest& request,
-    std::chrono::milliseconds headTimeout) {
+    std::chrono::milliseconds headTimeout, UpstreamCancel* cancel) {
   Impl& impl = *impl_;
   ++impl.stats.requests;
+  if (cancel && cancel->cancelled()) co_return cancelledError();
   Watchdog watchdog(impl.executor, headTimeout);
   Deadline& deadline = watchdog.deadline();
+  CancelBinding bound(cancel, &deadline);
   try {
     H2Pool::Origin* origin = impl.mayUseHttp2(target) ? &impl.h2.origin(keyOf(target)) : nullptr;
     for (int retries = 0;; ++retries) {
@@ -894,6 +909,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
       } else {
         routed = co_await impl.route(target, *origin, deadline);
       }
+      if (deadline.cancelled) co_return cancelledError();
       if (deadline.expired) break;
       if (!routed) co_return routed.error();
 
@@ -907,6 +923,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
         auto connection =
             co_await impl.exchange(state->target, wire, state->parser,
                                    /*wholeMessage=*/false, deadline, std::move(routed->fresh));
+        if (deadline.cancelled) co_return cancelledError();
         if (deadline.expired) break;
         if (!connection) co_return connection.error();
         state->connection = std::move(*connection);
@@ -919,6 +936,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
       auto state = std::make_unique<Http2Stream>(impl.executor, endpointText(target));
       auto exchanged = co_await impl.exchangeHttp2(*routed->http2, state->stream, target, request,
                                                    /*wholeMessage=*/false, deadline);
+      if (deadline.cancelled) co_return cancelledError();
       if (deadline.expired) break;
       if (!exchanged) {
         if (mayGoAgain(state->stream, retries, deadline)) {

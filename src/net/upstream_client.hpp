@@ -110,7 +110,7 @@ class UpstreamCancel {
 
  private:
   friend class UpstreamClient;
-  void* call_ = nullptr;  // the send() in flight, if any
+  void* call_ = nullptr;  // the call in flight (its deadline), if any
   bool cancelled_ = false;
 };
 
@@ -150,10 +150,11 @@ class UpstreamClient {
 
   // Sends the request and reads only the response head; the body is then read piece by piece from
   // the returned stream (SSE). `headTimeout` bounds everything up to the end of the head. Same
-  // errors and same stale-connection retry as send().
+  // errors and same stale-connection retry as send(); `cancel` as there, until the head is in
+  // (then UpstreamStream::cancel()).
   boost::asio::awaitable<core::Result<UpstreamStream>> openStream(
       const UpstreamTarget& target, const core::OutboundRequest& request,
-      std::chrono::milliseconds headTimeout);
+      std::chrono::milliseconds headTimeout, UpstreamCancel* cancel = nullptr);
 
   const UpstreamClientStats& stats() const;
   std::size_t idleConnections() const;   // pooled connections currently kept open, without streams
@@ -167,6 +168,7 @@ class UpstreamClient {
 
  private:
   struct Impl;
+  struct CancelBinding;
   std::unique_ptr<Impl> impl_;
 };
 
