@@ -43,8 +43,8 @@ constexpr std::array<std::string_view, 7> kCredentialHeaders = {
     "set-cookie",          "api-key",       "cookie"};
 
 // Where an echoed credential header's value starts and ends at `at` ({0, 0}: none). Matches
-// `name: value`, `name=value` and JSON's `"name": "value"`; the value runs to the end of its quotes,
-// or of its line, field (`;`, `,`, `&`) or JSON string.
+// `name: value`, `name=value` and JSON's `"name": "value"`; the value runs to the end of its
+// quotes, or of its line, field (`;`, `,`, `&`) or JSON string.
 std::pair<std::size_t, std::size_t> headerValueAt(std::string_view text, std::size_t at) {
   if (!atWordStart(text, at)) return {0, 0};
   for (const std::string_view name : kCredentialHeaders) {
