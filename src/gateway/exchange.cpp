@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <functional>
+#include <optional>
 
 #include "gateway/credential_scrub.hpp"
 #include "gateway/error_response.hpp"
@@ -30,6 +31,8 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 // What the access log says of a request whose client left before any answer (nginx's code; Envoy
 // logs 0 with the same DC flag).
 constexpr unsigned kClientClosedRequest = 499;
+// How long a unary call runs before the gateway watches for its client leaving.
+constexpr auto kWatchClientAfter = std::chrono::milliseconds(100);
 
 std::string_view headerOf(const http::Request& request, std::string_view name) {
   const auto value = request[boost::beast::string_view(name.data(), name.size())];
@@ -280,12 +283,19 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   const auto sent = SteadyClock::now();
   using Response = core::Result<core::InboundResponse>;
   boost::container::small_vector<Response, 1> responses;
-  // A client that goes away stops the upstream calls at once, not at their deadline.
+  // A client that goes away stops the upstream calls, not their deadline. Watching the client
+  // costs syscalls, so it starts only once a call has lasted kWatchClientAfter: a quick answer
+  // pays nothing, a long one (most model calls) a little for its whole length.
   boost::container::small_vector<net::UpstreamCancel, 1> cancels(attempt.calls.size());
-  CancelOnClientClose hook(writer_, [&cancels] {
+  std::optional<CancelOnClientClose> watch;
+  const auto cancelAll = [&cancels] {
     for (auto& cancel : cancels) cancel.cancel();
-  });
-  if (writer_.clientClosed()) co_return clientLeft(attempt);
+  };
+  for (auto& cancel : cancels) {
+    cancel.whenSlow(kWatchClientAfter, [this, &watch, &cancelAll] {
+      if (!watch) watch.emplace(writer_, cancelAll);
+    });
+  }
   if (attempt.calls.size() == 1) {
     responses.push_back(co_await services_.upstream.send(backend.target, attempt.calls.front(),
                                                          attemptTime(), &cancels.front()));
@@ -311,6 +321,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
     }
   }
   info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
+  watch.reset();
   if (writer_.clientClosed()) co_return clientLeft(attempt);
 
   boost::container::small_vector<std::string_view, 1> bodies;

@@ -13,6 +13,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include <array>
+#include <functional>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -88,14 +89,21 @@ void cancelCall(Deadline& deadline) {
 // that is not on a connection, a DNS lookup, bounds itself by `until` (see resolveWithin).
 class Watchdog {
  public:
-  Watchdog(const asio::any_io_executor& executor, std::chrono::milliseconds timeout)
-      : state_(std::make_shared<State>()), timer_(executor, timeout) {
+  // `slowHook`, if any, runs when `slowAfter` (< timeout) has passed, from the same timer, which
+  // then waits on for the deadline.
+  Watchdog(const asio::any_io_executor& executor, std::chrono::milliseconds timeout,
+           std::function<void()>* slowHook = nullptr,
+           std::chrono::milliseconds slowAfter = std::chrono::milliseconds(0))
+      : state_(std::make_shared<State>()), timer_(executor) {
     state_->deadline.until = std::chrono::steady_clock::now() + timeout;
-    timer_.async_wait([state = state_](const error_code& ec) {
-      if (ec || state->disarmed) return;
-      state->deadline.expired = true;
-      if (state->deadline.active) state->deadline.active->close();
-    });
+    state_->timer = &timer_;
+    if (slowHook && *slowHook && slowAfter < timeout) {
+      state_->slowHook = slowHook;
+      timer_.expires_after(slowAfter);
+    } else {
+      timer_.expires_at(state_->deadline.until);
+    }
+    timer_.async_wait([state = state_](const error_code& ec) { onTimer(state, ec); });
   }
   ~Watchdog() {
     state_->disarmed = true;  // the exchange is over: its connection may be gone or pooled
@@ -110,7 +118,23 @@ class Watchdog {
   struct State {
     Deadline deadline;
     bool disarmed = false;
+    asio::steady_timer* timer = nullptr;        // valid while not disarmed
+    std::function<void()>* slowHook = nullptr;  // the caller's, valid while not disarmed
   };
+
+  static void onTimer(const std::shared_ptr<State>& state, const error_code& ec) {
+    if (ec || state->disarmed) return;
+    if (auto* hook = std::exchange(state->slowHook, nullptr)) {
+      (*hook)();
+      if (state->disarmed) return;  // the hook may cancel the call, which may end it
+      state->timer->expires_at(state->deadline.until);
+      state->timer->async_wait([state](const error_code& ec) { onTimer(state, ec); });
+      return;
+    }
+    state->deadline.expired = true;
+    if (state->deadline.active) state->deadline.active->close();
+  }
+
   std::shared_ptr<State>
       state_;  // shared with the timer's callback, which may run after we are gone
   asio::steady_timer timer_;
@@ -697,7 +721,8 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
   Impl& impl = *impl_;
   ++impl.stats.requests;
   if (cancel && cancel->cancelled()) co_return cancelledError();
-  Watchdog watchdog(impl.executor, timeout);
+  Watchdog watchdog(impl.executor, timeout, cancel ? &cancel->slowHook_ : nullptr,
+                    cancel ? cancel->slowAfter_ : std::chrono::milliseconds(0));
   Deadline& deadline = watchdog.deadline();
   CancelBinding bound(cancel, &deadline);
   try {

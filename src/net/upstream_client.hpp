@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,10 +109,20 @@ class UpstreamCancel {
   void cancel() noexcept;
   bool cancelled() const { return cancelled_; }
 
+  // `hook` runs once if a send() given this cancel is still in flight `after` it started. It runs
+  // from the call's own deadline timer (no timer of its own), so a caller can start watching its
+  // client, which costs syscalls, for the calls that last only.
+  void whenSlow(std::chrono::milliseconds after, std::function<void()> hook) {
+    slowAfter_ = after;
+    slowHook_ = std::move(hook);
+  }
+
  private:
   friend class UpstreamClient;
   void* call_ = nullptr;  // the call in flight (its deadline), if any
   bool cancelled_ = false;
+  std::chrono::milliseconds slowAfter_{0};
+  std::function<void()> slowHook_;
 };
 
 // One per worker thread (not thread-safe); all pools and TLS contexts it owns are thread-local.
