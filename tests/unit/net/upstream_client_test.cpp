@@ -291,6 +291,32 @@ TEST_F(UpstreamClientTest, CancelEndsASendInFlightAtOnce) {
   EXPECT_EQ(server.connections(), 1);
 }
 
+TEST_F(UpstreamClientTest, WhenSlowRunsOnlyForACallStillInFlight) {
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo&) {
+    if (request.target() == "/hang") return ServerAction::of(ServerAction::Kind::Hang);
+    ServerAction action;
+    action.body = "quick";
+    return action;
+  });
+  int quickHooks = 0;
+  UpstreamCancel quick;
+  quick.whenSlow(2s, [&] { ++quickHooks; });
+  auto answered = testing::runAwaitable(ioc_, client_->send(plain(server), get(), 10s, &quick));
+  ASSERT_TRUE(answered) << answered.error().message;
+  EXPECT_EQ(quickHooks, 0);
+
+  int slowHooks = 0;
+  UpstreamCancel slow;
+  slow.whenSlow(50ms, [&] {
+    ++slowHooks;
+    slow.cancel();  // as a caller whose client has gone
+  });
+  auto hung = testing::runAwaitable(ioc_, client_->send(plain(server), get("/hang"), 30s, &slow));
+  ASSERT_FALSE(hung);
+  EXPECT_EQ(hung.error().kind, ErrorKind::UpstreamReset) << hung.error().message;
+  EXPECT_EQ(slowHooks, 1);
+}
+
 TEST_F(UpstreamClientTest, RefusedPortIsConnectError) {
   std::uint16_t port;
   {
