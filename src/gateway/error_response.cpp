@@ -43,7 +43,7 @@ Error clientFacing(const Error& error) {
       shown.message = "the backend could not be reached";
       break;
     case ErrorKind::UpstreamTls:
-      shown.message = "a secure connection to the backend could not be established";
+      shown.message = "the TLS handshake with the backend failed (certificate or protocol)";
       break;
     case ErrorKind::UpstreamReset:
       shown.message = "the backend closed the connection before a complete response";
