@@ -443,8 +443,10 @@ Exchange::AttemptResult Exchange::failed(Attempt& attempt, const Error& error) {
   info_.recordAttempt(backend.config->name, backend.hostLabel,
                       backend.provider->descriptor.genAiProviderName, attemptOutcome(error),
                       since(attempt.started));
+  // The client is told these in general words (clientFacing); the log keeps the host, the token
+  // endpoint and the policy.
   if (error.kind == ErrorKind::UpstreamTls || error.kind == ErrorKind::UpstreamConnect ||
-      error.kind == ErrorKind::UpstreamDns)
+      error.kind == ErrorKind::UpstreamDns || error.kind == ErrorKind::CredentialUnavailable)
     info_.upstreamTransportFailureReason = error.message;
   lastError_ = error;
   if (trace_) trace_->endAttempt(info_.attempts.back().outcome, &error);

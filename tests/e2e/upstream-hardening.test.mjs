@@ -244,6 +244,7 @@ for (const tls of [true, false]) {
         const log = await lastLog(name);
         assert.ok(log.attempts.length >= 1);
         if (name === 'leaky-dns') assert.match(log.upstream_transport_failure_reason ?? '', /vertex-internal/);
+        if (name === 'nocred') assert.match(log.upstream_transport_failure_reason ?? '', new RegExp(policyName));
       });
     }
   });
