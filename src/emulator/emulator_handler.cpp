@@ -125,19 +125,64 @@ std::optional<GoogleError> authorizationError(http::Request& request, TokenServi
   return error;
 }
 
+// The message of an echo_headers fault: every request header as it came, as a careless upstream
+// (or a proxy in front of one) might put them in an error.
+std::string echoedHeaders(const http::Request& request) {
+  std::string text = "emulator fault: request headers were";
+  for (const auto& field : request) {
+    text.append(" ").append(field.name_string()).append(": ").append(field.value()).append(";");
+  }
+  return text;
+}
+
+// An error answer whose body never ends: the opening of Google's envelope, then filler pieces
+// until the client leaves (or the emulator stops).
+asio::awaitable<void> sendEndlessBody(EmulatorServices& services, const Fault& fault,
+                                      http::ResponseWriter& writer) {
+  constexpr std::size_t kPiece = 16 * 1024;
+  Headers headers;
+  if (fault.retryAfterSeconds >= 0)
+    headers.emplace_back("Retry-After", std::to_string(fault.retryAfterSeconds));
+  const std::string opening = "{\"error\":{\"code\":" + std::to_string(fault.status) +
+                              ",\"message\":\"emulator fault: endless body ";
+  if (!co_await writer.beginStream(fault.status, kJson, std::move(headers), opening)) {
+    services.stats.clientDisconnect();
+    co_return;
+  }
+  writer.onClientClose([] {});  // the server watches for the close only when asked
+  const std::string piece(kPiece, 'x');
+  while (!services.stopping) {
+    // The pause is cut short when the client leaves, so the test sees it leave at once.
+    for (auto paused = std::chrono::milliseconds(0);
+         paused < fault.bodyPause && !writer.clientClosed(); paused += kHangPoll)
+      co_await sleepFor(std::min(kHangPoll, fault.bodyPause - paused));
+    if (writer.clientClosed() || !co_await writer.write(piece)) break;
+    services.stats.endlessBodyWritten(piece.size());
+  }
+  if (!services.stopping) services.stats.clientDisconnect();
+  writer.abort();
+}
+
 }  // namespace
 
 // What a fault does before the answer is made: wait, hang, drop the connection or answer an error.
 // Returns whether the request should go on.
 static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, const Fault& fault,
+                                                    const http::Request& request,
                                                     http::ResponseWriter& writer, ErrorForm form) {
   if (fault.empty()) co_return true;
   services.stats.faultInjected();
   if (fault.delay.count() > 0) co_await sleepFor(fault.delay);
   if (fault.hang) {
+    writer.onClientClose([] {});  // the server watches for the close only when asked
     const auto generation = services.releaseGeneration.load();
-    while (!services.stopping && services.releaseGeneration.load() == generation)
+    while (!services.stopping && services.releaseGeneration.load() == generation) {
+      if (writer.clientClosed()) {
+        services.stats.clientDisconnect();  // the caller gave up on the hung request
+        co_return false;
+      }
       co_await sleepFor(kHangPoll);
+    }
     writer.abort();
     co_return false;
   }
@@ -147,6 +192,16 @@ static asio::awaitable<bool> applyFaultBeforeAnswer(EmulatorServices& services, 
   }
   if (fault.refuseStream) {
     writer.refuse();
+    co_return false;
+  }
+  if (fault.status != 0 && fault.endlessBody) {
+    co_await sendEndlessBody(services, fault, writer);
+    co_return false;
+  }
+  if (fault.status != 0 && fault.echoHeaders) {
+    GoogleError error{fault.status, echoedHeaders(request), {}};
+    co_await sendGoogleError(writer, std::move(error), form == ErrorForm::kGoogleArray,
+                             fault.retryAfterSeconds, fault.chunkedBody);
     co_return false;
   }
   if (fault.status != 0) {
@@ -238,7 +293,8 @@ asio::awaitable<void> EmulatorHandler::handleToken(http::Request& request,
                                                    http::ResponseWriter& writer) {
   services_.stats.tokenRequest();
   if (auto fault = services_.faults.take(FaultTable::kTokenEndpoint)) {
-    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, ErrorForm::kOAuth)) co_return;
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, request, writer, ErrorForm::kOAuth))
+      co_return;
   }
   if (request.method() != bhttp::verb::post) {
     Headers allow{{"Allow", "POST"}};
@@ -275,7 +331,7 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
   Fault answerFault;
   if (auto fault = services_.faults.take(call.model)) {
     const ErrorForm form = call.stream ? ErrorForm::kGoogleArray : ErrorForm::kGoogle;
-    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, form)) co_return;
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, request, writer, form)) co_return;
     answerFault = *fault;
   }
 
@@ -318,7 +374,7 @@ asio::awaitable<void> EmulatorHandler::handleGenerate(http::Request& request,
     co_return;
   }
   const ErrorForm form = call.stream ? ErrorForm::kGoogleArray : ErrorForm::kGoogle;
-  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, form)) co_return;
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, request, writer, form)) co_return;
   answerFault.merge(*directive);
 
   if (call.countTokens) {
@@ -366,7 +422,8 @@ asio::awaitable<void> EmulatorHandler::handlePredict(http::Request& request,
 
   Fault answerFault;
   if (auto fault = services_.faults.take(call.model)) {
-    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, ErrorForm::kGoogle)) co_return;
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, request, writer, ErrorForm::kGoogle))
+      co_return;
     answerFault = *fault;
   }
   if (request.method() != bhttp::verb::post) {
@@ -401,7 +458,7 @@ asio::awaitable<void> EmulatorHandler::handlePredict(http::Request& request,
     co_await sendGoogleError(writer, 400, std::move(message), false);
     co_return;
   }
-  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, ErrorForm::kGoogle))
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, request, writer, ErrorForm::kGoogle))
     co_return;
   answerFault.merge(*directive);
 
@@ -429,7 +486,7 @@ asio::awaitable<void> EmulatorHandler::handleClaude(http::Request& request,
 
   Fault answerFault;
   if (auto fault = services_.faults.take(call.model)) {
-    if (!co_await applyFaultBeforeAnswer(services_, *fault, writer, ErrorForm::kAnthropic))
+    if (!co_await applyFaultBeforeAnswer(services_, *fault, request, writer, ErrorForm::kAnthropic))
       co_return;
     answerFault = *fault;
   }
@@ -470,7 +527,8 @@ asio::awaitable<void> EmulatorHandler::handleClaude(http::Request& request,
     co_await sendAnthropicError(writer, std::move(error));
     co_return;
   }
-  if (!co_await applyFaultBeforeAnswer(services_, *directive, writer, ErrorForm::kAnthropic))
+  if (!co_await applyFaultBeforeAnswer(services_, *directive, request, writer,
+                                       ErrorForm::kAnthropic))
     co_return;
   answerFault.merge(*directive);
 

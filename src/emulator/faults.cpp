@@ -73,6 +73,18 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
     auto v = number(0, 1'000'000);
     if (!v) return v.error();
     fault.streamErrorAfter = static_cast<int>(*v);
+  } else if (key == "body_pause_ms") {
+    auto v = number(0, kMaxMs);
+    if (!v) return v.error();
+    fault.bodyPause = std::chrono::milliseconds(*v);
+  } else if (key == "endless_body") {
+    auto v = flag();
+    if (!v) return v.error();
+    fault.endlessBody = *v;
+  } else if (key == "echo_headers") {
+    auto v = flag();
+    if (!v) return v.error();
+    fault.echoHeaders = *v;
   } else if (key == "google_error") {
     auto v = flag();
     if (!v) return v.error();
@@ -104,7 +116,8 @@ boost::system::result<void, FaultSyntaxError> apply(Fault& fault, std::string_vi
 bool Fault::empty() const {
   return status == 0 && retryAfterSeconds < 0 && delay.count() == 0 && !hang && !reset &&
          !refuseStream && !chunkedBody && streamPause.count() == 0 && streamResetAfter < 0 &&
-         streamMalformedAfter < 0 && streamErrorAfter < 0 && !googleError;
+         streamMalformedAfter < 0 && streamErrorAfter < 0 && !googleError && !endlessBody &&
+         bodyPause.count() == 0 && !echoHeaders;
 }
 
 void Fault::merge(const Fault& other) {
@@ -120,6 +133,9 @@ void Fault::merge(const Fault& other) {
   if (other.streamMalformedAfter >= 0) streamMalformedAfter = other.streamMalformedAfter;
   if (other.streamErrorAfter >= 0) streamErrorAfter = other.streamErrorAfter;
   googleError = googleError || other.googleError;
+  endlessBody = endlessBody || other.endlessBody;
+  if (other.bodyPause.count()) bodyPause = other.bodyPause;
+  echoHeaders = echoHeaders || other.echoHeaders;
 }
 
 boost::system::result<Fault, FaultSyntaxError> parseFaultDirectives(std::string_view text) {

@@ -31,6 +31,11 @@ struct Fault {
   int streamMalformedAfter = -1;             // after this many events send a non-JSON data line
   int streamErrorAfter = -1;  // Claude: after this many events an `event: error` (overloaded_error)
   bool googleError = false;   // Claude: answer `status` in Google's envelope, not Anthropic's
+  // With `status`: an error body that never ends (pieces until the client leaves), each piece
+  // after `bodyPause`; for the gateway's deadline and size cap on error bodies.
+  bool endlessBody = false;
+  std::chrono::milliseconds bodyPause{0};
+  bool echoHeaders = false;  // with `status`: the error message repeats the request's headers
 
   bool empty() const;
   // Keys set in `other` override this one's.

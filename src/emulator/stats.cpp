@@ -31,6 +31,7 @@ std::string renderStats(const Stats& stats) {
   out["faults_injected"] = stats.faultsInjected;
   out["connections_accepted"] = stats.connectionsAccepted;
   out["client_disconnects"] = stats.clientDisconnects;
+  out["endless_body_bytes"] = stats.endlessBodyBytes;
   out["last_request_path"] = stats.lastRequestPath;
   json::object headers;
   for (const auto& [name, value] : stats.lastRequestHeaders) headers[name] = value;
@@ -103,6 +104,11 @@ void StatsRecorder::faultInjected() {
 void StatsRecorder::clientDisconnect() {
   std::lock_guard lock(mutex_);
   ++stats_.clientDisconnects;
+}
+
+void StatsRecorder::endlessBodyWritten(std::uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  stats_.endlessBodyBytes += bytes;
 }
 
 void StatsRecorder::reset() {

@@ -26,7 +26,9 @@ struct Stats {
   std::map<std::string, std::uint64_t> countTokensRequests;  // by URL model id
   std::uint64_t faultsInjected = 0;
   std::uint64_t connectionsAccepted = 0;  // TLS handshakes started (0 when plaintext)
-  std::uint64_t clientDisconnects = 0;    // a stream write the client was gone for
+  // A stream write the client was gone for, or a hung / endless-body fault whose client left.
+  std::uint64_t clientDisconnects = 0;
+  std::uint64_t endlessBodyBytes = 0;  // body bytes written by endless_body faults
   std::string lastRequestPath;
   std::vector<std::pair<std::string, std::string>> lastRequestHeaders;  // names lower-cased
   std::string lastRequestBody;
@@ -36,8 +38,8 @@ struct Stats {
 //  "stream_requests", "predict_requests": {model: n}, "predict_requests_total",
 //  "claude_requests": {model: n}, "claude_requests_total", "count_tokens_requests": {model: n},
 //  "count_tokens_requests_total", "faults_injected",
-//  "connections_accepted", "client_disconnects", "last_request_path", "last_request_headers":
-//  {name: value}, "last_request_body"}.
+//  "connections_accepted", "client_disconnects", "endless_body_bytes", "last_request_path",
+//  "last_request_headers": {name: value}, "last_request_body"}.
 std::string renderStats(const Stats& stats);
 
 // Thread-safe recorder shared by the worker handlers.
@@ -61,6 +63,7 @@ class StatsRecorder {
                           std::string_view body);
   void faultInjected();
   void clientDisconnect();
+  void endlessBodyWritten(std::uint64_t bytes);
   void reset();
   Stats snapshot() const;
 

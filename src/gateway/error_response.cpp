@@ -1,5 +1,7 @@
 #include "gateway/error_response.hpp"
 
+#include "gateway/credential_scrub.hpp"
+
 namespace switchyard::gateway {
 
 using core::Error;
@@ -33,6 +35,35 @@ std::string attemptOutcome(const Error& error) {
   return std::string(core::kindName(error.kind));
 }
 
+Error clientFacing(const Error& error) {
+  Error shown = error;
+  switch (error.kind) {
+    case ErrorKind::UpstreamDns:
+    case ErrorKind::UpstreamConnect:
+      shown.message = "the backend could not be reached";
+      break;
+    case ErrorKind::UpstreamTls:
+      shown.message = "the TLS handshake with the backend failed (certificate or protocol)";
+      break;
+    case ErrorKind::UpstreamReset:
+      shown.message = "the backend closed the connection before a complete response";
+      break;
+    case ErrorKind::UpstreamTimeout:
+      shown.message = "the backend did not answer within the request timeout";
+      break;
+    case ErrorKind::UpstreamBadResponse:
+      shown.message = "the backend's response could not be read";
+      break;
+    case ErrorKind::CredentialUnavailable:
+      shown.message = "no credential for the backend could be obtained";
+      break;
+    default:
+      scrubCredentials(shown.message);
+      break;
+  }
+  return shown;
+}
+
 boost::asio::awaitable<void> respondError(http::ResponseWriter& writer, RequestInfo& info,
                                           const Error& error, std::string (*render)(const Error&),
                                           http::HeaderList headers) {
@@ -42,7 +73,8 @@ boost::asio::awaitable<void> respondError(http::ResponseWriter& writer, RequestI
   headers.emplace_back("x-request-id", std::string(info.requestId));
   if (error.retryAfterSeconds >= 0)
     headers.emplace_back("retry-after", std::to_string(error.retryAfterSeconds));
-  co_await writer.send(info.responseCode, kJsonContentType, render(error), std::move(headers));
+  co_await writer.send(info.responseCode, kJsonContentType, render(clientFacing(error)),
+                       std::move(headers));
 }
 
 }  // namespace switchyard::gateway

@@ -22,7 +22,14 @@ std::string_view responseFlagFor(const core::Error& error);
 // How an attempt ended, for the access log and metrics ("status_503", "upstream_connect", ...).
 std::string attemptOutcome(const core::Error& error);
 
-// Sends `error` rendered by `render` (an endpoint's envelope) with `headers` plus x-request-id.
+// What a client may be told of `error`: failures on the way to a backend (DNS, connect, TLS, reset,
+// timeout, unreadable answer, no credential) in words of their own, which name no host, backend,
+// token endpoint or policy; any other message without credential-shaped text (scrubCredentials).
+// The full error stays in the access log's transport failure reason and in traces.
+core::Error clientFacing(const core::Error& error);
+
+// Sends clientFacing(`error`) rendered by `render` (an endpoint's envelope) with `headers` plus
+// x-request-id.
 boost::asio::awaitable<void> respondError(http::ResponseWriter& writer, RequestInfo& info,
                                           const core::Error& error,
                                           std::string (*render)(const core::Error&),

@@ -7,6 +7,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <functional>
+#include <optional>
+
+#include "gateway/credential_scrub.hpp"
 #include "gateway/error_response.hpp"
 #include "gateway/request_mutation.hpp"
 #include "gateway/stream_relay.hpp"
@@ -24,6 +28,11 @@ namespace {
 constexpr auto kDefaultRequestTimeout = std::chrono::seconds(60);
 constexpr auto kDefaultStreamIdleTimeout = std::chrono::seconds(300);
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
+// What the access log says of a request whose client left before any answer (nginx's code; Envoy
+// logs 0 with the same DC flag).
+constexpr unsigned kClientClosedRequest = 499;
+// How long a unary call runs before the gateway watches for its client leaving.
+constexpr auto kWatchClientAfter = std::chrono::milliseconds(100);
 
 std::string_view headerOf(const http::Request& request, std::string_view name) {
   const auto value = request[boost::beast::string_view(name.data(), name.size())];
@@ -33,6 +42,21 @@ std::string_view headerOf(const http::Request& request, std::string_view name) {
 std::chrono::microseconds since(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start);
 }
+
+// Runs `onClose` if the client leaves while this lives; unhooks on every way out, before what the
+// callback touches is gone.
+struct CancelOnClientClose {
+  CancelOnClientClose(http::ResponseWriter& writer, std::function<void()> onClose)
+      : writer(writer) {
+    writer.onClientClose(std::move(onClose));
+  }
+  ~CancelOnClientClose() {
+    writer.onClientClose([] {});
+  }
+  CancelOnClientClose(const CancelOnClientClose&) = delete;
+  CancelOnClientClose& operator=(const CancelOnClientClose&) = delete;
+  http::ResponseWriter& writer;
+};
 
 }  // namespace
 
@@ -98,8 +122,10 @@ asio::awaitable<void> Exchange::run() {
     }
   };
 
-  // Attempts, until one answers or the sequence says stop; never after the first byte sent.
+  // Attempts, until one answers or the sequence says stop; never after the first byte sent, nor
+  // for a client that left.
   for (;;) {
+    if (writer_.clientClosed()) break;
     const auto step = attempts.next(SteadyClock::now());
     logSkipped();
     if (!step) break;
@@ -121,6 +147,11 @@ asio::awaitable<void> Exchange::run() {
     }
   }
   if (writer_.started()) co_return;
+  if (writer_.clientClosed()) {  // nobody to answer: logged as a downstream disconnect
+    info_.responseCode = kClientClosedRequest;
+    info_.responseFlags = "DC";
+    co_return;
+  }
   if (attempts.stopReason() == "no_backend") {
     lastError_ = Error::make(ErrorKind::NoBackendAvailable,
                              "no backend is available for model " + std::string(request_.model));
@@ -147,11 +178,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
   if (!translator) {
     // A rule may mix schemas: a backend whose schema does not serve this endpoint is a failed
     // attempt, so the next backend of the rule may serve it.
-    const Error error = Error::make(
-        ErrorKind::NoBackendAvailable,
-        "backend " + backend->config->name + " (schema " +
-            std::string(backend->provider ? backend->provider->descriptor.schemaName : "?") +
-            ") does not serve " + std::string(endpoint_.path));
+    // The client is told which model and path, not which backend (the access log's attempt says).
+    const Error error = Error::make(ErrorKind::NoBackendAvailable,
+                                    "a backend of model " + std::string(request_.model) +
+                                        " does not serve " + std::string(endpoint_.path));
     info_.recordAttempt(backend->config->name, backend->hostLabel,
                         backend->provider ? backend->provider->descriptor.genAiProviderName : "",
                         "unsupported_endpoint", {});
@@ -254,9 +284,22 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   const auto sent = SteadyClock::now();
   using Response = core::Result<core::InboundResponse>;
   boost::container::small_vector<Response, 1> responses;
+  // A client that goes away stops the upstream calls, not their deadline. Watching the client
+  // costs syscalls, so it starts only once a call has lasted kWatchClientAfter: a quick answer
+  // pays nothing, a long one (most model calls) a little for its whole length.
+  boost::container::small_vector<net::UpstreamCancel, 1> cancels(attempt.calls.size());
+  std::optional<CancelOnClientClose> watch;
+  const auto cancelAll = [&cancels] {
+    for (auto& cancel : cancels) cancel.cancel();
+  };
+  for (auto& cancel : cancels) {
+    cancel.whenSlow(kWatchClientAfter, [this, &watch, &cancelAll] {
+      if (!watch) watch.emplace(writer_, cancelAll);
+    });
+  }
   if (attempt.calls.size() == 1) {
-    responses.push_back(
-        co_await services_.upstream.send(backend.target, attempt.calls.front(), attemptTime()));
+    responses.push_back(co_await services_.upstream.send(backend.target, attempt.calls.front(),
+                                                         attemptTime(), &cancels.front()));
   } else {
     // Several calls (a batch over the upstream's size limit): all at once, answers kept in order.
     const auto executor = co_await asio::this_coro::executor;
@@ -265,9 +308,11 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
     std::vector<Op> ops;
     ops.reserve(attempt.calls.size());
     const auto timeout = attemptTime();
-    for (const auto& call : attempt.calls)
-      ops.push_back(asio::co_spawn(executor, services_.upstream.send(backend.target, call, timeout),
-                                   asio::deferred));
+    for (std::size_t i = 0; i < attempt.calls.size(); ++i) {
+      ops.push_back(asio::co_spawn(
+          executor, services_.upstream.send(backend.target, attempt.calls[i], timeout, &cancels[i]),
+          asio::deferred));
+    }
     auto [order, exceptions, results] =
         co_await asio::experimental::make_parallel_group(std::move(ops))
             .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
@@ -277,6 +322,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
     }
   }
   info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
+  watch.reset();
+  if (writer_.clientClosed()) co_return clientLeft(attempt);
 
   boost::container::small_vector<std::string_view, 1> bodies;
   for (auto& response : responses) {
@@ -312,26 +359,23 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
     co_return AttemptResult::Abandoned;
   }
   const auto sent = SteadyClock::now();
-  auto opened =
-      co_await services_.upstream.openStream(backend.target, attempt.calls.front(), attemptTime());
+  core::Result<net::UpstreamStream> opened = Error();
+  {
+    net::UpstreamCancel cancel;  // a client that goes away while the head is awaited
+    CancelOnClientClose hook(writer_, [&cancel] { cancel.cancel(); });
+    if (writer_.clientClosed()) co_return clientLeft(attempt);
+    opened = co_await services_.upstream.openStream(backend.target, attempt.calls.front(),
+                                                    attemptTime(), &cancel);
+  }
   info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
+  if (writer_.clientClosed()) co_return clientLeft(attempt);
   if (!opened) co_return failed(attempt, opened.error());
   net::UpstreamStream& stream = *opened;
 
   const std::chrono::milliseconds idleLimit =
       rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
-  if (stream.status() < 200 || stream.status() > 299) {
-    // An error answer before any event: read it (bounded) and classify it; fallback stays possible.
-    std::string body;
-    for (;;) {
-      const auto waited = SteadyClock::now();
-      auto piece = co_await stream.next(std::min(idleLimit, attemptTime()));
-      info_.upstreamWait += SteadyClock::now() - waited;
-      if (!piece || !*piece) break;
-      if (body.size() < kMaxErrorBody) body.append(**piece);
-    }
-    co_return failedWithStatus(attempt, stream.status(), stream.headers(), body);
-  }
+  if (stream.status() < 200 || stream.status() > 299)
+    co_return co_await failedWithStream(attempt, stream, idleLimit);
   // The stream is on: this request is not sent again (the 401 retry happens before this point), so
   // its body and headers need not stay for the life of the stream.
   attempt.calls.front() = core::OutboundRequest();
@@ -347,9 +391,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
       info_.usage = translator->usage();
       co_return AttemptResult::Answered;
     case StreamRelay::Outcome::ClientLeft:
-      failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
-      info_.responseFlags = "DC";
-      co_return AttemptResult::Abandoned;
+      co_return clientLeft(attempt);
     case StreamRelay::Outcome::Failed:
       break;
   }
@@ -358,10 +400,43 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   co_return failed(attempt, relay.error());
 }
 
+asio::awaitable<Exchange::AttemptResult> Exchange::failedWithStream(
+    Attempt& attempt, net::UpstreamStream& stream, std::chrono::milliseconds idleLimit) {
+  // An error answer before any event: fallback stays possible. The body is read only until the
+  // attempt's deadline and up to kMaxErrorBody, so an upstream whose error body never ends neither
+  // holds the request past its timeout nor keeps the worker reading; a client that leaves cancels.
+  CancelOnClientClose hook(writer_, [&stream] { stream.cancel(); });
+  std::string body;
+  for (;;) {
+    const auto left = attemptTime();
+    if (left.count() <= 0 || body.size() >= kMaxErrorBody) {
+      stream.cancel();  // what we have says enough; the rest is not read
+      break;
+    }
+    const auto waited = SteadyClock::now();
+    auto piece = co_await stream.next(std::min(idleLimit, left));
+    info_.upstreamWait += SteadyClock::now() - waited;
+    if (writer_.clientClosed()) co_return clientLeft(attempt);
+    if (!piece || !*piece) break;
+    body.append(piece->value().substr(0, kMaxErrorBody - body.size()));
+  }
+  co_return failedWithStatus(attempt, stream.status(), stream.headers(), body);
+}
+
+Exchange::AttemptResult Exchange::clientLeft(Attempt& attempt) {
+  failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
+  info_.responseFlags = "DC";
+  return AttemptResult::Abandoned;
+}
+
 Exchange::AttemptResult Exchange::failedWithStatus(Attempt& attempt, unsigned status,
                                                    const std::vector<core::Header>& headers,
                                                    std::string_view body) {
-  return failed(attempt, attempt.translator.translateError(status, headers, body));
+  // An upstream that echoes the request's headers would hand out the gateway's credential: what
+  // it said is scrubbed before the client, the traces or the logs see any of it (errors only).
+  std::string scrubbed(body);
+  scrubCredentials(scrubbed);
+  return failed(attempt, attempt.translator.translateError(status, headers, scrubbed));
 }
 
 Exchange::AttemptResult Exchange::failed(Attempt& attempt, const Error& error) {
@@ -369,8 +444,10 @@ Exchange::AttemptResult Exchange::failed(Attempt& attempt, const Error& error) {
   info_.recordAttempt(backend.config->name, backend.hostLabel,
                       backend.provider->descriptor.genAiProviderName, attemptOutcome(error),
                       since(attempt.started));
+  // The client is told these in general words (clientFacing); the log keeps the host, the token
+  // endpoint and the policy.
   if (error.kind == ErrorKind::UpstreamTls || error.kind == ErrorKind::UpstreamConnect ||
-      error.kind == ErrorKind::UpstreamDns)
+      error.kind == ErrorKind::UpstreamDns || error.kind == ErrorKind::CredentialUnavailable)
     info_.upstreamTransportFailureReason = error.message;
   lastError_ = error;
   if (trace_) trace_->endAttempt(info_.attempts.back().outcome, &error);

@@ -56,6 +56,13 @@ class Exchange {
   AttemptResult failedWithStatus(Attempt& attempt, unsigned status,
                                  const std::vector<core::Header>& headers, std::string_view body);
   AttemptResult failed(Attempt& attempt, const core::Error& error);
+  // The client went away during the attempt: nobody to answer, nothing to fall back for.
+  AttemptResult clientLeft(Attempt& attempt);
+  // An error answer's body, read under the attempt's deadline and up to kMaxErrorBody, then
+  // classified; the stream is dropped if the body goes on longer.
+  boost::asio::awaitable<AttemptResult> failedWithStream(Attempt& attempt,
+                                                         net::UpstreamStream& stream,
+                                                         std::chrono::milliseconds idleLimit);
   void succeeded(Attempt& attempt);
   const BackendRuntime* backendOf(const config::BackendRef& ref) const;
   boost::asio::awaitable<void> respondError(const core::Error& error,

@@ -1,5 +1,7 @@
 #include "gateway/stream_relay.hpp"
 
+#include "gateway/error_response.hpp"
+
 namespace switchyard::gateway {
 
 namespace asio = boost::asio;
@@ -60,9 +62,10 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::fail(Error error) {
   info_.responseCode = 200;
   info_.errorType = core::kindName(error_.kind);
   if (trace_) trace_->onError(error_);
+  const Error shown = clientFacing(error_);
   std::string closing;
-  if (!translator_.closeWithError(endpoint_.renderError(error_), closing))
-    closing = endpoint_.renderStreamError(error_);
+  if (!translator_.closeWithError(endpoint_.renderError(shown), closing))
+    closing = endpoint_.renderStreamError(shown);
   co_await writer_.write(closing);
   co_await writer_.endStream();
   co_return Outcome::Failed;

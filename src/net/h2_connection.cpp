@@ -220,6 +220,16 @@ struct H2Connection::Callbacks {
     H2Stream* stream = c.streamOf(id);
     if (!stream || stream->failure_) return 0;
     if (stream->wholeMessage_) {
+      const bool success = stream->status_ >= 200 && stream->status_ <= 299;
+      if (!success && stream->body_.size() + length > c.settings_.errorBodyLimit) {
+        const auto room = static_cast<std::size_t>(
+            c.settings_.errorBodyLimit -
+            std::min<std::uint64_t>(stream->body_.size(), c.settings_.errorBodyLimit));
+        stream->body_.append(reinterpret_cast<const char*>(data), room);
+        nghttp2_session_consume_stream(session, id, length);
+        c.cutErrorBody(*stream);
+        return 0;
+      }
       if (stream->body_.size() + length > stream->bodyLimit_) {
         c.resetStream(*stream, Error::make(ErrorKind::UpstreamBadResponse,
                                            "response from " + c.peer_ + " exceeds " +
@@ -473,6 +483,15 @@ void H2Connection::resetStream(H2Stream& stream, Error error) {
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id_, NGHTTP2_CANCEL);
   stream.fail(std::move(error), /*notProcessed=*/false);
   // Called from inside nghttp2: the RST goes out with the next flush, right after.
+}
+
+void H2Connection::cutErrorBody(H2Stream& stream) {
+  if (Slot* slot = slotOf(stream.id_)) slot->stream = nullptr;
+  stream.attached_ = false;
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id_, NGHTTP2_CANCEL);
+  stream.ended_ = true;
+  stream.errorBodyCut_ = true;
+  stream.wakeup_.notify();
 }
 
 void H2Connection::ping(Clock::time_point now) {

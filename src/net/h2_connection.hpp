@@ -45,6 +45,9 @@ struct H2Settings {
   std::uint32_t streamWindow = 1u << 20;       // SETTINGS_INITIAL_WINDOW_SIZE we announce
   std::uint32_t connectionWindow = 16u << 20;  // our connection-level receive window
   std::uint32_t headerLimit = 64 * 1024;       // response header list size (RFC 7541 sizes)
+  // A unary call's non-2xx body is cut after this many bytes: the stream is reset (CANCEL) and
+  // the call complete, with H2Stream::errorBodyCut() set.
+  std::uint64_t errorBodyLimit = 64 * 1024;
 };
 
 // What a worker's HTTP/2 connections read into: each read is handed to nghttp2 at once, on the
@@ -66,6 +69,8 @@ class H2Stream {
 
   bool headReceived() const { return headDone_; }
   bool complete() const { return ended_ && !failure_; }  // END_STREAM: every body byte is in
+  // A unary call's error body was cut at H2Settings::errorBodyLimit (complete() all the same).
+  bool errorBodyCut() const { return errorBodyCut_; }
   bool failed() const { return failure_.has_value(); }
   const core::Error& failure() const { return *failure_; }
   // The peer did not process the request (REFUSED_STREAM, a stream above a GOAWAY's last stream
@@ -120,6 +125,7 @@ class H2Stream {
   std::size_t bodyTaken_ = 0;  // bytes of body_ handed out already
   bool headDone_ = false;
   bool ended_ = false;
+  bool errorBodyCut_ = false;
   bool notProcessed_ = false;
   bool goneAway_ = false;
   std::optional<core::Error> failure_;
@@ -200,6 +206,7 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   void abandon(H2Stream& stream);  // the owner lets go: RST_STREAM CANCEL
   void consume(H2Stream& stream, std::size_t bytes);
   void resetStream(H2Stream& stream, core::Error error);  // we give up on a response
+  void cutErrorBody(H2Stream& stream);  // we have enough of an error body: reset, but complete
 
   // How a drain() stopped.
   enum class Drained { Empty, WantsWrite, Unwanted, Limit, Failed };

@@ -65,19 +65,33 @@ void InboundResponseParser::on_field_impl(field known, string_view name, string_
 
 void InboundResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& length,
                                               error_code&) {
-  // The parser has already held `length` against the body limit.
-  if (length) response_.body.reserve(static_cast<std::size_t>(*length));
+  // The parser has already held `length` against the body limit; an error body, against its own.
+  if (!length) return;
+  const bool success = response_.status >= 200 && response_.status <= 299;
+  response_.body.reserve(
+      static_cast<std::size_t>(success ? *length : std::min(*length, errorBodyLimit_)));
 }
 
-std::size_t InboundResponseParser::on_body_impl(string_view body, error_code&) {
-  response_.body.append(body);
-  return body.size();
+std::size_t InboundResponseParser::takeBody(string_view body, error_code& ec) {
+  const bool success = response_.status >= 200 && response_.status <= 299;
+  if (success || response_.body.size() + body.size() <= errorBodyLimit_) {
+    response_.body.append(body);
+    return body.size();
+  }
+  const std::size_t room = static_cast<std::size_t>(errorBodyLimit_ - response_.body.size());
+  response_.body.append(body.substr(0, room));
+  errorBodyCut_ = true;
+  ec = http::error::body_limit;
+  return room;
+}
+
+std::size_t InboundResponseParser::on_body_impl(string_view body, error_code& ec) {
+  return takeBody(body, ec);
 }
 
 std::size_t InboundResponseParser::on_chunk_body_impl(std::uint64_t, string_view body,
-                                                      error_code&) {
-  response_.body.append(body);
-  return body.size();
+                                                      error_code& ec) {
+  return takeBody(body, ec);
 }
 
 }  // namespace switchyard::net

@@ -21,6 +21,12 @@ class InboundResponseParser : public boost::beast::http::basic_parser<false> {
 
   core::InboundResponse takeResponse() { return std::move(response_); }
 
+  // An answer that is not 2xx keeps at most `limit` bytes of its body: past them the parse stops
+  // with http::error::body_limit and errorBodyCut() says the body was cut short on purpose (the
+  // connection is not reused). An upstream's error body may be endless; its start says enough.
+  void limitErrorBody(std::uint64_t limit) { errorBodyLimit_ = limit; }
+  bool errorBodyCut() const { return errorBodyCut_; }
+
  private:
   using error_code = boost::system::error_code;
   using field = boost::beast::http::field;
@@ -37,7 +43,11 @@ class InboundResponseParser : public boost::beast::http::basic_parser<false> {
   std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override;
   void on_finish_impl(error_code&) override {}
 
+  std::size_t takeBody(string_view body, error_code& ec);
+
   core::InboundResponse response_;
+  std::uint64_t errorBodyLimit_ = UINT64_MAX;
+  bool errorBodyCut_ = false;
   int version_ = 11;
   // The first Connection field's tokens: Beast's message looked at that one only.
   bool connectionSeen_ = false;

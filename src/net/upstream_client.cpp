@@ -13,7 +13,9 @@
 #include <boost/beast/http/parser.hpp>
 
 #include <array>
+#include <functional>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -66,9 +68,19 @@ std::string_view phaseText(Phase phase) {
 struct Deadline {
   std::chrono::steady_clock::time_point until;
   UpstreamConnection* active = nullptr;  // what the watchdog closes when time runs out
+  H2Stream* stream = nullptr;            // what UpstreamCancel resets, over HTTP/2
   Phase phase = Phase::Resolve;
   bool expired = false;
+  bool cancelled = false;  // by the caller's UpstreamCancel
 };
+
+// What UpstreamCancel::cancel() does to the call in flight: ends whatever it waits on at once.
+void cancelCall(Deadline& deadline) {
+  deadline.cancelled = true;
+  if (deadline.active) deadline.active->close();
+  if (deadline.stream)
+    deadline.stream->cancel(Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller"));
+}
 
 // Bounds one exchange in time with a plain timer callback: when it fires it closes the active
 // connection, which ends every pending operation on it at once, whichever layer (TCP, TLS, Beast)
@@ -77,14 +89,21 @@ struct Deadline {
 // that is not on a connection, a DNS lookup, bounds itself by `until` (see resolveWithin).
 class Watchdog {
  public:
-  Watchdog(const asio::any_io_executor& executor, std::chrono::milliseconds timeout)
-      : state_(std::make_shared<State>()), timer_(executor, timeout) {
+  // `slowHook`, if any, runs when `slowAfter` (< timeout) has passed, from the same timer, which
+  // then waits on for the deadline.
+  Watchdog(const asio::any_io_executor& executor, std::chrono::milliseconds timeout,
+           std::function<void()>* slowHook = nullptr,
+           std::chrono::milliseconds slowAfter = std::chrono::milliseconds(0))
+      : state_(std::make_shared<State>()), timer_(executor) {
     state_->deadline.until = std::chrono::steady_clock::now() + timeout;
-    timer_.async_wait([state = state_](const error_code& ec) {
-      if (ec || state->disarmed) return;
-      state->deadline.expired = true;
-      if (state->deadline.active) state->deadline.active->close();
-    });
+    state_->timer = &timer_;
+    if (slowHook && *slowHook && slowAfter < timeout) {
+      state_->slowHook = slowHook;
+      timer_.expires_after(slowAfter);
+    } else {
+      timer_.expires_at(state_->deadline.until);
+    }
+    timer_.async_wait([state = state_](const error_code& ec) { onTimer(state, ec); });
   }
   ~Watchdog() {
     state_->disarmed = true;  // the exchange is over: its connection may be gone or pooled
@@ -99,7 +118,23 @@ class Watchdog {
   struct State {
     Deadline deadline;
     bool disarmed = false;
+    asio::steady_timer* timer = nullptr;        // valid while not disarmed
+    std::function<void()>* slowHook = nullptr;  // the caller's, valid while not disarmed
   };
+
+  static void onTimer(const std::shared_ptr<State>& state, const error_code& ec) {
+    if (ec || state->disarmed) return;
+    if (auto* hook = std::exchange(state->slowHook, nullptr)) {
+      (*hook)();
+      if (state->disarmed) return;  // the hook may cancel the call, which may end it
+      state->timer->expires_at(state->deadline.until);
+      state->timer->async_wait([state](const error_code& ec) { onTimer(state, ec); });
+      return;
+    }
+    state->deadline.expired = true;
+    if (state->deadline.active) state->deadline.active->close();
+  }
+
   std::shared_ptr<State>
       state_;  // shared with the timer's callback, which may run after we are gone
   asio::steady_timer timer_;
@@ -266,7 +301,7 @@ struct UpstreamClient::Impl {
         dns(std::move(d)),
         options(o),
         pool(std::make_shared<ConnectionPool>(o.maxIdlePerKey, o.idleTimeout)),
-        h2Settings{o.h2StreamWindow, o.h2ConnectionWindow, o.headerLimit} {}
+        h2Settings{o.h2StreamWindow, o.h2ConnectionWindow, o.headerLimit, o.errorBodyLimit} {}
 
   asio::any_io_executor executor;
   std::shared_ptr<DnsCache> dns;
@@ -504,6 +539,8 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     prepareParser(*parser, request, options.headerLimit,
                   wholeMessage ? options.bodyLimit : std::numeric_limits<std::uint64_t>::max(),
                   wholeMessage);
+    if constexpr (std::is_same_v<Parser, InboundResponseParser>)
+      parser->limitErrorBody(options.errorBodyLimit);
     error_code ec;
     if (connection->isTls()) {
       ec = co_await transfer(connection->tls(), connection->buffer(), request, *parser,
@@ -514,10 +551,13 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     }
     deadline.active = nullptr;
     if (!ec) co_return connection;
+    if constexpr (std::is_same_v<Parser, InboundResponseParser>) {
+      if (parser->errorBodyCut()) co_return connection;  // the caller closes it
+    }
 
     connection->close();
     const bool nothingReceived = !parser->got_some() && connection->buffer().size() == 0;
-    if (reused && nothingReceived && attempt == 0 && !deadline.expired) {
+    if (reused && nothingReceived && attempt == 0 && !deadline.expired && !deadline.cancelled) {
       ++stats.staleRetries;
       continue;
     }
@@ -541,14 +581,16 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::exchangeHttp2(
   const auto answered = [&] {
     return stream.complete() || (!wholeMessage && stream.headReceived());
   };
+  deadline.stream = &stream;
   while (!stream.failed() && !answered()) {
     if (ConnectionPool::Clock::now() >= deadline.until) {
       deadline.expired = true;
       stream.cancel(Error::make(ErrorKind::UpstreamTimeout, "deadline"));
-      co_return stream.failure();
+      break;
     }
     co_await stream.waitUntil(deadline.until);
   }
+  deadline.stream = nullptr;
   if (answered()) co_return core::Result<void>();
   if (!stream.notProcessed() && stream.failure().kind == ErrorKind::UpstreamReset) ++stats.h2Resets;
   co_return stream.failure();
@@ -564,7 +606,7 @@ namespace {
 constexpr int kGoneAwayRetries = 8;
 
 bool mayGoAgain(const H2Stream& stream, int retries, const Deadline& deadline) {
-  if (!stream.notProcessed() || deadline.expired) return false;
+  if (!stream.notProcessed() || deadline.expired || deadline.cancelled) return false;
   return retries < (stream.goneAway() ? kGoneAwayRetries : 1);
 }
 
@@ -610,7 +652,7 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch
       co_await exchange(target, wire, parser, /*wholeMessage=*/true, deadline, std::move(fresh));
   if (!connection) co_return connection.error();
 
-  const bool reusable = parser->keepAlive() && !parser->need_eof();
+  const bool reusable = parser->keepAlive() && !parser->need_eof() && !parser->errorBodyCut();
   core::InboundResponse response = parser->takeResponse();
 
   if (reusable) {
@@ -646,13 +688,43 @@ void UpstreamClient::sweepIdleConnections() {
   impl_->sweepHttp2(now);
 }
 
+// The cancel reaches a call's deadline only while the call runs.
+struct UpstreamClient::CancelBinding {
+  CancelBinding(UpstreamCancel* cancel, void* call) : cancel(cancel) {
+    if (cancel) cancel->call_ = call;
+  }
+  ~CancelBinding() {
+    if (cancel) cancel->call_ = nullptr;
+  }
+  CancelBinding(const CancelBinding&) = delete;
+  CancelBinding& operator=(const CancelBinding&) = delete;
+  UpstreamCancel* cancel;
+};
+
+namespace {
+
+Error cancelledError() {
+  return Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller");
+}
+
+}  // namespace
+
+void UpstreamCancel::cancel() noexcept {
+  if (cancelled_) return;
+  cancelled_ = true;
+  if (call_) cancelCall(*static_cast<Deadline*>(call_));
+}
+
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     const UpstreamTarget& target, const core::OutboundRequest& request,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout, UpstreamCancel* cancel) {
   Impl& impl = *impl_;
   ++impl.stats.requests;
-  Watchdog watchdog(impl.executor, timeout);
+  if (cancel && cancel->cancelled()) co_return cancelledError();
+  Watchdog watchdog(impl.executor, timeout, cancel ? &cancel->slowHook_ : nullptr,
+                    cancel ? cancel->slowAfter_ : std::chrono::milliseconds(0));
   Deadline& deadline = watchdog.deadline();
+  CancelBinding bound(cancel, &deadline);
   try {
     // (No co_await inside a conditional expression: GCC 12 mishandles its temporaries.)
     core::Result<core::InboundResponse> response = Error();
@@ -661,6 +733,7 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
     } else {
       response = co_await impl.fetchHttp1(target, request, nullptr, deadline);
     }
+    if (deadline.cancelled) co_return cancelledError();
     if (!deadline.expired) co_return response;
   } catch (const std::exception& e) {
     co_return Error::make(ErrorKind::Internal, std::string("upstream client: ") + e.what());
@@ -843,11 +916,13 @@ struct Http2Stream final : UpstreamStream::State {
 
 asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
     const UpstreamTarget& target, const core::OutboundRequest& request,
-    std::chrono::milliseconds headTimeout) {
+    std::chrono::milliseconds headTimeout, UpstreamCancel* cancel) {
   Impl& impl = *impl_;
   ++impl.stats.requests;
+  if (cancel && cancel->cancelled()) co_return cancelledError();
   Watchdog watchdog(impl.executor, headTimeout);
   Deadline& deadline = watchdog.deadline();
+  CancelBinding bound(cancel, &deadline);
   try {
     H2Pool::Origin* origin = impl.mayUseHttp2(target) ? &impl.h2.origin(keyOf(target)) : nullptr;
     for (int retries = 0;; ++retries) {
@@ -859,6 +934,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
       } else {
         routed = co_await impl.route(target, *origin, deadline);
       }
+      if (deadline.cancelled) co_return cancelledError();
       if (deadline.expired) break;
       if (!routed) co_return routed.error();
 
@@ -872,6 +948,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
         auto connection =
             co_await impl.exchange(state->target, wire, state->parser,
                                    /*wholeMessage=*/false, deadline, std::move(routed->fresh));
+        if (deadline.cancelled) co_return cancelledError();
         if (deadline.expired) break;
         if (!connection) co_return connection.error();
         state->connection = std::move(*connection);
@@ -884,6 +961,7 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
       auto state = std::make_unique<Http2Stream>(impl.executor, endpointText(target));
       auto exchanged = co_await impl.exchangeHttp2(*routed->http2, state->stream, target, request,
                                                    /*wholeMessage=*/false, deadline);
+      if (deadline.cancelled) co_return cancelledError();
       if (deadline.expired) break;
       if (!exchanged) {
         if (mayGoAgain(state->stream, retries, deadline)) {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ struct UpstreamClientOptions {
   std::chrono::milliseconds idleTimeout{60'000};  // a pooled connection unused this long is closed
   std::size_t maxIdlePerKey = 64;                 // idle connections kept per (host, port, TLS)
   std::uint64_t bodyLimit = std::uint64_t{64} << 20;
+  // send(): what is kept of a non-2xx answer's body. Past it the body is cut short and the
+  // connection (HTTP/2: the stream) dropped, so an endless error body costs no more than this.
+  std::uint64_t errorBodyLimit = 64 * 1024;
   std::uint32_t headerLimit = 64 * 1024;
   UpstreamObserver* observer = nullptr;  // must outlive the client
   // HTTP/2 (TLS upstreams only; false: offer no ALPN, HTTP/1.1 as before).
@@ -97,6 +101,30 @@ struct UpstreamClientStats {
 
 class UpstreamStream;
 
+// Lets a caller abandon a send() in flight, e.g. when its own client went away: cancel() closes the
+// call's connection (HTTP/2: resets its stream) at once, and send() ends with UpstreamReset. Used
+// on the client's thread; outlives the send() it is given to. No cost unless cancelled.
+class UpstreamCancel {
+ public:
+  void cancel() noexcept;
+  bool cancelled() const { return cancelled_; }
+
+  // `hook` runs once if a send() given this cancel is still in flight `after` it started. It runs
+  // from the call's own deadline timer (no timer of its own), so a caller can start watching its
+  // client, which costs syscalls, for the calls that last only.
+  void whenSlow(std::chrono::milliseconds after, std::function<void()> hook) {
+    slowAfter_ = after;
+    slowHook_ = std::move(hook);
+  }
+
+ private:
+  friend class UpstreamClient;
+  void* call_ = nullptr;  // the call in flight (its deadline), if any
+  bool cancelled_ = false;
+  std::chrono::milliseconds slowAfter_{0};
+  std::function<void()> slowHook_;
+};
+
 // One per worker thread (not thread-safe); all pools and TLS contexts it owns are thread-local.
 class UpstreamClient {
  public:
@@ -124,16 +152,20 @@ class UpstreamClient {
   //   "HTTP/2 stream reset by H (RST_STREAM C) before a complete response"
   //   "HTTP/2 connection to H ended by GOAWAY (C) before a complete response"
   //   "connection to H closed before a complete response: ..."     (as over HTTP/1.1)
+  //
+  // A non-2xx answer's body is kept up to options.errorBodyLimit (see there). `cancel`, if given,
+  // may end the call early (UpstreamCancel).
   boost::asio::awaitable<core::Result<core::InboundResponse>> send(
       const UpstreamTarget& target, const core::OutboundRequest& request,
-      std::chrono::milliseconds timeout);
+      std::chrono::milliseconds timeout, UpstreamCancel* cancel = nullptr);
 
   // Sends the request and reads only the response head; the body is then read piece by piece from
   // the returned stream (SSE). `headTimeout` bounds everything up to the end of the head. Same
-  // errors and same stale-connection retry as send().
+  // errors and same stale-connection retry as send(); `cancel` as there, until the head is in
+  // (then UpstreamStream::cancel()).
   boost::asio::awaitable<core::Result<UpstreamStream>> openStream(
       const UpstreamTarget& target, const core::OutboundRequest& request,
-      std::chrono::milliseconds headTimeout);
+      std::chrono::milliseconds headTimeout, UpstreamCancel* cancel = nullptr);
 
   const UpstreamClientStats& stats() const;
   std::size_t idleConnections() const;   // pooled connections currently kept open, without streams
@@ -147,6 +179,7 @@ class UpstreamClient {
 
  private:
   struct Impl;
+  struct CancelBinding;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -29,6 +29,19 @@ TEST(FaultDirectives, ReadsEveryKey) {
   EXPECT_FALSE(fault->reset);
 }
 
+TEST(FaultDirectives, ErrorBodyKeys) {
+  auto fault = parseFaultDirectives(
+      "[[emulator: status=500, endless_body, body_pause_ms=100]] [[emulator: echo_headers]]");
+  ASSERT_TRUE(fault) << fault.error().message;
+  EXPECT_TRUE(fault->endlessBody);
+  EXPECT_EQ(fault->bodyPause.count(), 100);
+  EXPECT_TRUE(fault->echoHeaders);
+  EXPECT_FALSE(fault->empty());
+  auto alone = parseFaultDirectives("[[emulator: echo_headers]]");
+  ASSERT_TRUE(alone);
+  EXPECT_FALSE(alone->empty());
+}
+
 TEST(FaultDirectives, FlagsAndSeveralDirectivesMerge) {
   auto fault = parseFaultDirectives("[[emulator: hang]] and [[emulator:reset=true , delay_ms=5]]");
   ASSERT_TRUE(fault);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -249,6 +250,71 @@ TEST_F(UpstreamClientTest, BodyOverLimitIsBadResponse) {
   auto response = send(plain(server), get());
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().kind, ErrorKind::UpstreamBadResponse) << response.error().message;
+}
+
+TEST_F(UpstreamClientTest, ErrorBodyOverItsLimitIsCutAndTheConnectionNotPooled) {
+  UpstreamClientOptions options;
+  options.errorBodyLimit = 1024;
+  makeClient(options);
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo&) {
+    ServerAction action;
+    action.status = request.target() == "/ok" ? 200 : 500;
+    action.body = std::string(4096, 'x');
+    return action;
+  });
+  auto failed = send(plain(server), get("/fail"));
+  ASSERT_TRUE(failed) << failed.error().message;
+  EXPECT_EQ(failed->status, 500u);
+  EXPECT_EQ(failed->body.size(), 1024u);
+  EXPECT_EQ(client_->idleConnections(), 0u);         // the rest of the body is still on its way
+  auto succeeded = send(plain(server), get("/ok"));  // a success's body has no such limit
+  ASSERT_TRUE(succeeded) << succeeded.error().message;
+  EXPECT_EQ(succeeded->body.size(), 4096u);
+  EXPECT_EQ(client_->idleConnections(), 1u);
+}
+
+TEST_F(UpstreamClientTest, CancelEndsASendInFlightAtOnce) {
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    return ServerAction::of(ServerAction::Kind::Hang);
+  });
+  UpstreamCancel cancel;
+  asio::steady_timer later(ioc_, 100ms);
+  later.async_wait([&](const boost::system::error_code&) { cancel.cancel(); });
+  const auto start = std::chrono::steady_clock::now();
+  auto response = testing::runAwaitable(ioc_, client_->send(plain(server), get(), 30s, &cancel));
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::UpstreamReset) << response.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // not the 30 s deadline
+  EXPECT_EQ(client_->idleConnections(), 0u);
+  auto again = testing::runAwaitable(ioc_, client_->send(plain(server), get(), 1s, &cancel));
+  ASSERT_FALSE(again);  // a cancelled cancel stays cancelled: nothing is sent
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(UpstreamClientTest, WhenSlowRunsOnlyForACallStillInFlight) {
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo&) {
+    if (request.target() == "/hang") return ServerAction::of(ServerAction::Kind::Hang);
+    ServerAction action;
+    action.body = "quick";
+    return action;
+  });
+  int quickHooks = 0;
+  UpstreamCancel quick;
+  quick.whenSlow(2s, [&] { ++quickHooks; });
+  auto answered = testing::runAwaitable(ioc_, client_->send(plain(server), get(), 10s, &quick));
+  ASSERT_TRUE(answered) << answered.error().message;
+  EXPECT_EQ(quickHooks, 0);
+
+  int slowHooks = 0;
+  UpstreamCancel slow;
+  slow.whenSlow(50ms, [&] {
+    ++slowHooks;
+    slow.cancel();  // as a caller whose client has gone
+  });
+  auto hung = testing::runAwaitable(ioc_, client_->send(plain(server), get("/hang"), 30s, &slow));
+  ASSERT_FALSE(hung);
+  EXPECT_EQ(hung.error().kind, ErrorKind::UpstreamReset) << hung.error().message;
+  EXPECT_EQ(slowHooks, 1);
 }
 
 TEST_F(UpstreamClientTest, RefusedPortIsConnectError) {

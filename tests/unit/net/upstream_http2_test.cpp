@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <functional>
@@ -491,6 +492,49 @@ TEST_F(UpstreamHttp2Test, DeadlineResetsOnlyItsStream) {
   EXPECT_EQ(fine->body, "echo:GET /ok ");
   EXPECT_EQ(server.connections(), 1);  // the timeouts cost their streams, not the connection
   EXPECT_EQ(server.resets(), (std::vector<std::uint32_t>{NGHTTP2_CANCEL, NGHTTP2_CANCEL}));
+}
+
+TEST_F(UpstreamHttp2Test, ErrorBodyOverItsLimitIsCutAndOnlyItsStreamReset) {
+  UpstreamClientOptions options;
+  options.errorBodyLimit = 1024;
+  makeClient(options);
+  H2TestServer server(
+      [](const H2ServerRequest& request) {
+        if (request.path != "/fail") return H2TestServer::echo(request);
+        H2ServerAction action = H2ServerAction::respond(std::string(4096, 'x'), 503);
+        action.chunks.push_back(std::string(4096, 'y'));
+        action.hangAfterChunks = true;  // an error body that does not end
+        return action;
+      },
+      *serverCert_);
+  auto failed = send(target(server.port()), get("/fail"), 2s);
+  ASSERT_TRUE(failed) << failed.error().message;
+  EXPECT_EQ(failed->status, 503u);
+  EXPECT_EQ(failed->body, std::string(1024, 'x'));
+  auto fine = send(target(server.port()), get("/ok"));
+  ASSERT_TRUE(fine) << fine.error().message;
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(server.resets(), (std::vector<std::uint32_t>{NGHTTP2_CANCEL}));
+}
+
+TEST_F(UpstreamHttp2Test, CancelResetsAUnaryStreamInFlight) {
+  H2TestServer server(
+      [](const H2ServerRequest& request) {
+        if (request.path == "/hang") return H2ServerAction::of(H2ServerAction::Kind::Hang);
+        return H2TestServer::echo(request);
+      },
+      *serverCert_);
+  UpstreamCancel cancel;
+  asio::steady_timer later(ioc_, 200ms);
+  later.async_wait([&](const boost::system::error_code&) { cancel.cancel(); });
+  auto hung = testing::runUntilComplete(
+      ioc_, client_->send(target(server.port()), get("/hang"), 30s, &cancel));
+  ASSERT_FALSE(hung);
+  EXPECT_EQ(hung.error().kind, ErrorKind::UpstreamReset) << hung.error().message;
+  auto fine = send(target(server.port()), get("/ok"));
+  ASSERT_TRUE(fine) << fine.error().message;
+  EXPECT_EQ(server.connections(), 1);  // the cancel cost its stream, not the connection
+  EXPECT_EQ(server.resets(), (std::vector<std::uint32_t>{NGHTTP2_CANCEL}));
 }
 
 TEST_F(UpstreamHttp2Test, ConnectionClosedWhileIdleIsTransparent) {
