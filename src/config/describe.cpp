@@ -212,6 +212,17 @@ std::string describeRateLimit(const RateLimitRule& rule) {
 std::string describeRoutingTable(const Snapshot& snapshot) {
   std::ostringstream out;
   out << "listener: body limit " << snapshot.listener.bodyLimitBytes << " bytes\n";
+  if (const auto& tls = snapshot.listener.tls) {
+    out << "listener TLS: Gateway " << tls->gateway << " listener " << tls->listener
+        << ", certificate Secret " << tls->secret << ", TLS " << tls->minVersion << " to "
+        << tls->maxVersion << ", ALPN";
+    for (const auto& protocol : tls->alpnProtocols) out << " " << protocol;
+    if (tls->alpnProtocols.empty()) out << " off";
+    if (!tls->clientPolicy.empty()) out << " (ClientTrafficPolicy " << tls->clientPolicy << ")";
+    out << "\n";
+  } else {
+    out << "listener TLS: none (plaintext; h2c with prior knowledge)\n";
+  }
   if (snapshot.routes.empty()) out << "no routes\n";
   for (const auto& route : snapshot.routes) {
     out << "route " << route.name << "\n";

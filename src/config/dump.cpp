@@ -254,11 +254,22 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   boost::json::array warnings;
   for (const auto& warning : snapshot.warnings)
     warnings.push_back(boost::json::string(warning.format()));
-  return boost::json::object{
-      {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes}}},
-      {"routes", std::move(routes)},
-      {"backends", std::move(backends)},
-      {"warnings", std::move(warnings)}};
+  boost::json::object listener{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes}};
+  if (const auto& tls = snapshot.listener.tls) {
+    boost::json::array alpn;
+    for (const auto& protocol : tls->alpnProtocols) alpn.push_back(boost::json::string(protocol));
+    listener["tls"] = boost::json::object{
+        {"gateway", tls->gateway},          {"listener", tls->listener},
+        {"certificateSecret", tls->secret}, {"clientTrafficPolicy", tls->clientPolicy},
+        {"minVersion", tls->minVersion},    {"maxVersion", tls->maxVersion},
+        {"alpnProtocols", std::move(alpn)}};
+  } else {
+    listener["tls"] = nullptr;
+  }
+  return boost::json::object{{"listener", std::move(listener)},
+                             {"routes", std::move(routes)},
+                             {"backends", std::move(backends)},
+                             {"warnings", std::move(warnings)}};
 }
 
 }  // namespace switchyard::config

@@ -40,6 +40,9 @@
 //   its own entries win on the same metadataKey. A missing GatewayConfig, one no Gateway names,
 //   or a route whose Gateways name different ones: Warning.
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit; the largest one wins.
+// - The listener's TLS (resolve_listener.cpp): the first HTTPS Gateway listener's certificate
+//   Secret (tls.crt, tls.key) makes --listen serve TLS; ClientTrafficPolicy spec.tls on its
+//   Gateway sets versions, ciphers and ALPN. A certificate or key that cannot be used is an Error.
 // - headerMutation / bodyMutation: each BackendRef carries the effective set, its own entries
 //   merged over its AIServiceBackend's; on the same header name (any case) or body member the
 //   route level wins, whether it sets or removes. Removals apply before sets.
@@ -189,11 +192,7 @@ std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string&
   applyTrafficPolicies(state, snapshot->routes);
   resolveRateLimits(state, snapshot->routes);
 
-  std::optional<std::uint64_t> bodyLimit;
-  for (const auto& policy : manifests.clientPolicies) {
-    if (policy.bufferLimit) bodyLimit = std::max(bodyLimit.value_or(0), *policy.bufferLimit);
-  }
-  if (bodyLimit) snapshot->listener.bodyLimitBytes = *bodyLimit;
+  resolveListener(state, snapshot->listener);
 
   snapshot->backends.assign(state.enabledInOrder.begin(), state.enabledInOrder.end());
   return snapshot;

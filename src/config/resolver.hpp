@@ -57,6 +57,9 @@ void resolveCosts(ResolveState& state, std::vector<Route>& routes);
 // Route::rateLimits of every route (after resolveCosts: response costs name a route's costs).
 void resolveRateLimits(ResolveState& state, std::vector<Route>& routes);
 
+// The listener's body limit and TLS (the rules are in resolve_listener.cpp).
+void resolveListener(ResolveState& state, ListenerSettings& listener);
+
 // The effective mutations of a backendRef: `routeLevel` merged over `backendLevel`, the route
 // level winning on the same header name (any case) or body member, whether it sets or removes.
 Mutations mergeMutations(const Mutations& routeLevel, const Mutations& backendLevel);

@@ -18,6 +18,10 @@ namespace re2 {
 class RE2;
 }
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace switchyard::cel {
 class Expression;
 }
@@ -279,8 +283,23 @@ struct Route {
   std::vector<RateLimitRule> rateLimits;
 };
 
+// The listener's TLS, from a Gateway's HTTPS listener and its certificate Secret, negotiated as
+// a ClientTrafficPolicy's spec.tls says. The context is built (so the certificate and key are
+// checked) at load.
+struct ListenerTls {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  std::string gateway;       // namespace/name
+  std::string listener;      // the HTTPS listener's name
+  std::string secret;        // namespace/name of the certificate Secret (never its contents)
+  std::string clientPolicy;  // ClientTrafficPolicy namespace/name whose spec.tls applies, or empty
+  std::string minVersion = "Auto";
+  std::string maxVersion = "Auto";
+  std::vector<std::string> alpnProtocols;  // as offered, h2 first
+};
+
 struct ListenerSettings {
   std::uint64_t bodyLimitBytes = 50ull * 1024 * 1024;  // ClientTrafficPolicy connection.bufferLimit
+  std::optional<ListenerTls> tls;                      // none = plaintext
 };
 
 struct Snapshot {
