@@ -55,7 +55,8 @@ std::optional<GatewayListenerEntry> parseListener(const Field& item, const Objec
   listener.port = port.value_or(0);
   listener.protocol = *protocol;
   if (listener.protocol == "HTTP") {
-    if (item["tls"].present()) item["tls"].warning("tls is only read on an HTTPS listener; ignored");
+    if (item["tls"].present())
+      item["tls"].warning("tls is only read on an HTTPS listener; ignored");
     return listener;
   }
   if (listener.protocol != "HTTPS") {

@@ -87,8 +87,8 @@ const ClientPolicyManifest* clientTlsPolicy(ResolveState& state, const GatewayMa
     if (!targetsGateway(policy, *gateway)) continue;
     if (found) {
       state.report(Severity::Warning, policy.tls->where,
-                   "the listener's TLS settings come from ClientTrafficPolicy " + found->meta.key() +
-                       "; ignored");
+                   "the listener's TLS settings come from ClientTrafficPolicy " +
+                       found->meta.key() + "; ignored");
       continue;
     }
     found = &policy;

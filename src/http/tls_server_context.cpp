@@ -117,10 +117,9 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, const 
   const auto& ours = *static_cast<const std::string*>(arg);
   if (ours.empty()) return SSL_TLSEXT_ERR_NOACK;
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, outLength,
-                            reinterpret_cast<const unsigned char*>(ours.data()),
-                            static_cast<unsigned>(ours.size()), in,
-                            inLength) != OPENSSL_NPN_NEGOTIATED)
+  if (SSL_select_next_proto(
+          &selected, outLength, reinterpret_cast<const unsigned char*>(ours.data()),
+          static_cast<unsigned>(ours.size()), in, inLength) != OPENSSL_NPN_NEGOTIATED)
     return SSL_TLSEXT_ERR_NOACK;
   *out = selected;
   return SSL_TLSEXT_ERR_OK;
@@ -138,8 +137,8 @@ core::Result<std::shared_ptr<ssl::context>> makeServerTlsContext(
     const ServerTlsSettings& settings) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = context->native_handle();
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                               SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   const int min = versionNumber(settings.minVersion, TLS1_2_VERSION);
   const int max = versionNumber(settings.maxVersion, TLS1_3_VERSION);
   if (min > max) return failure("minVersion is above maxVersion");
@@ -148,7 +147,8 @@ core::Result<std::shared_ptr<ssl::context>> makeServerTlsContext(
   if (!settings.ciphers.empty()) {
     const std::string list = opensslCipherList(settings.ciphers);
     if (list.empty() || SSL_CTX_set_cipher_list(ctx, list.c_str()) != 1)
-      return failure("none of the ciphers is known to OpenSSL (names like ECDHE-RSA-AES128-GCM-SHA256)");
+      return failure(
+          "none of the ciphers is known to OpenSSL (names like ECDHE-RSA-AES128-GCM-SHA256)");
   }
   if (auto error = useCertificateChain(ctx, settings.certificateChainPem)) return *error;
   if (auto error = usePrivateKey(ctx, settings.privateKeyPem)) return *error;

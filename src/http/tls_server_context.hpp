@@ -24,8 +24,8 @@ constexpr AlpnSet kDefaultAlpn = kAlpnH2 | kAlpnHttp11;
 enum class TlsVersion { Auto, V1_0, V1_1, V1_2, V1_3 };
 
 struct ServerTlsSettings {
-  std::string certificateChainPem;  // leaf first, then intermediates
-  std::string privateKeyPem;        // secret: never put in a message
+  std::string certificateChainPem;           // leaf first, then intermediates
+  std::string privateKeyPem;                 // secret: never put in a message
   TlsVersion minVersion = TlsVersion::Auto;  // Auto: TLS 1.2
   TlsVersion maxVersion = TlsVersion::Auto;  // Auto: TLS 1.3
   std::vector<std::string> ciphers;          // TLS 1.0-1.2 suites (OpenSSL names); empty = default

@@ -41,8 +41,7 @@ TestCertificate makeCertificate() {
     BIO_free(bio);
     return out;
   };
-  TestCertificate out{pem([&](BIO* b) { PEM_write_bio_X509(b, cert); }),
-                      pem([&](BIO* b) {
+  TestCertificate out{pem([&](BIO* b) { PEM_write_bio_X509(b, cert); }), pem([&](BIO* b) {
                         PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
                       })};
   X509_free(cert);
@@ -150,8 +149,9 @@ TEST(ListenerTlsTest, KeyOfAnotherCertificateIsAnErrorAtTheReference) {
 TEST(ListenerTlsTest, HttpListenerBesideHttpsIsNotServed) {
   const auto certificate = makeCertificate();
   TempDir dir;
-  const auto file = dir.write("gw.yaml", gatewayYaml("    - {name: http, protocol: HTTP, port: 80}\n") +
-                                             secretYaml(certificate.certPem, certificate.keyPem));
+  const auto file =
+      dir.write("gw.yaml", gatewayYaml("    - {name: http, protocol: HTTP, port: 80}\n") +
+                               secretYaml(certificate.certPem, certificate.keyPem));
   const auto result = testing::loadPaths({file});
   ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
   const auto* warning = testing::findDiagnostic(result, "not served: switchyard has one client");
@@ -175,8 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, ListenerTlsDiagnosticTest,
     ::testing::Values(
         DiagnosticCase{"SecretMissing", gatewayYaml(), Severity::Error, 9, "Gateway", "default/gw",
-                       "spec.listeners[0].tls.certificateRefs[0]",
-                       "Secret default/cert not found"},
+                       "spec.listeners[0].tls.certificateRefs[0]", "Secret default/cert not found"},
         DiagnosticCase{"NotPem", gatewayYaml() + secretYaml("SECRET-not-pem", "SECRET-not-pem"),
                        Severity::Error, 9, "Gateway", "default/gw",
                        "spec.listeners[0].tls.certificateRefs[0]",
@@ -192,8 +191,8 @@ spec:
       tls:
         mode: Passthrough
 )",
-                       Severity::Error, 9, "Gateway", "default/gw",
-                       "spec.listeners[0].tls.mode", "mode Passthrough is not supported"},
+                       Severity::Error, 9, "Gateway", "default/gw", "spec.listeners[0].tls.mode",
+                       "mode Passthrough is not supported"},
         DiagnosticCase{"HttpsWithoutTls",
                        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: "
                        "{name: gw}\nspec:\n  listeners:\n    - {name: https, protocol: HTTPS}\n",
@@ -210,8 +209,8 @@ spec:
         DiagnosticCase{"TcpListenerSkipped",
                        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: "
                        "{name: gw}\nspec:\n  listeners:\n    - name: tcp\n      protocol: TCP\n",
-                       Severity::Warning, 7, "Gateway", "default/gw",
-                       "spec.listeners[0].protocol", "protocol TCP is not served"},
+                       Severity::Warning, 7, "Gateway", "default/gw", "spec.listeners[0].protocol",
+                       "protocol TCP is not served"},
         DiagnosticCase{"BadMinVersion", kPolicyHead + "  tls: {minVersion: \"1.4\"}\n",
                        Severity::Error, 6, "ClientTrafficPolicy", "default/p",
                        "spec.tls.minVersion", "unknown value \"1.4\""},
