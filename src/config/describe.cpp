@@ -121,6 +121,11 @@ void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) 
     } else {
       out << "none (plaintext)";
     }
+    out << "\n        http: "
+        << (backend.http == BackendHttp::H2c     ? "HTTP/2 with prior knowledge (h2c)"
+            : backend.http == BackendHttp::Http1 ? "HTTP/1.1"
+            : backend.tls                        ? "h2 by ALPN, else HTTP/1.1"
+                                                 : "HTTP/1.1");
     out << "\n        credential: " << describeCredential(backend.credential.get()) << "\n";
     if (!ref->mutations.empty())
       out << "        mutations: " << describeMutations(ref->mutations) << "\n";

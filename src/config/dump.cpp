@@ -89,6 +89,9 @@ boost::json::object dumpBackend(const ServiceBackend& backend) {
   } else {
     out["tls"] = nullptr;
   }
+  out["http"] = backend.http == BackendHttp::H2c     ? "h2c"
+                : backend.http == BackendHttp::Http1 ? "http/1.1"
+                                                     : "auto";
   out["credential"] = dumpCredential(backend.credential.get());
   out["mutations"] = dumpMutations(backend.mutations);
   return out;

@@ -90,6 +90,10 @@ struct ServiceBackendManifest {
 struct BackendManifest {
   ObjectMeta meta;
   std::vector<Endpoint> endpoints;
+  bool h2c = false;                  // appProtocols has gateway.envoyproxy.io/h2c
+  Location h2cWhere;                 // that entry
+  std::optional<bool> alpnOffersH2;  // spec.tls.alpnProtocols given: does it list h2?
+  Location alpnWhere;                // spec.tls.alpnProtocols
 };
 
 struct SecretKeyRef {

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct ResolveState {
   std::map<std::string, TlsEntry> tlsByBackend;                // Backend namespace/name
   std::map<std::string, ServiceBackendEntry> serviceBackends;  // namespace/name, also disabled ones
   std::vector<std::shared_ptr<ServiceBackend>> enabledInOrder;
+  std::set<std::string> httpChecked;  // Backends whose protocol settings were checked once
 
   void report(Severity severity, Location where, std::string message) {
     diagnostics.push_back(Diagnostic{severity, std::move(where), std::move(message)});

@@ -97,6 +97,14 @@ struct Mutations {
 
 // --- end of headerMutation / bodyMutation ---
 
+// Which HTTP the gateway speaks to a backend: Backend spec.appProtocols (h2c) and
+// spec.tls.alpnProtocols (a TLS backend kept on HTTP/1.1).
+enum class BackendHttp {
+  Auto,   // TLS: h2 when the server takes it by ALPN, else HTTP/1.1; plaintext: HTTP/1.1
+  Http1,  // HTTP/1.1 only (TLS: no h2 offered)
+  H2c,    // plaintext HTTP/2 with prior knowledge
+};
+
 struct ServiceBackend {
   std::string name;                               // AIServiceBackend namespace/name
   const providers::Provider* provider = nullptr;  // from the registry, by schema.name
@@ -105,7 +113,8 @@ struct ServiceBackend {
       schemaVersion;        // schema.version, else the provider's default (Anthropic's API version)
   std::string backendName;  // the Backend it points at
   std::vector<Endpoint> endpoints;
-  std::optional<TlsValidation> tls;              // none = plaintext
+  std::optional<TlsValidation> tls;  // none = plaintext
+  BackendHttp http = BackendHttp::Auto;
   std::shared_ptr<const Credential> credential;  // may be null (no policy)
   Mutations mutations;                           // spec.headerMutation / spec.bodyMutation
 };

@@ -37,6 +37,22 @@ std::string renderModels(const config::Snapshot& snapshot, std::int64_t nowSecon
 
 }  // namespace
 
+namespace {
+
+net::UpstreamProtocol upstreamProtocolOf(config::BackendHttp http) {
+  switch (http) {
+    case config::BackendHttp::Http1:
+      return net::UpstreamProtocol::Http1;
+    case config::BackendHttp::H2c:
+      return net::UpstreamProtocol::H2c;
+    case config::BackendHttp::Auto:
+      break;
+  }
+  return net::UpstreamProtocol::Auto;
+}
+
+}  // namespace
+
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
@@ -57,6 +73,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
     if (backend->tls) {
       rt.target.tls = net::TlsSettings{backend->tls->hostname, backend->tls->caPem};
     }
+    rt.target.protocol = upstreamProtocolOf(backend->http);
     rt.target.authority = net::authorityOf(rt.target);
     if (backend->credential) {
       const auto& cred = *backend->credential;
