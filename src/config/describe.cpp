@@ -121,6 +121,11 @@ void describeRule(std::ostringstream& out, const Rule& rule, std::size_t index) 
     } else {
       out << "none (plaintext)";
     }
+    out << "\n        http: "
+        << (backend.http == BackendHttp::H2c     ? "HTTP/2 with prior knowledge (h2c)"
+            : backend.http == BackendHttp::Http1 ? "HTTP/1.1"
+            : backend.tls                        ? "h2 by ALPN, else HTTP/1.1"
+                                                 : "HTTP/1.1");
     out << "\n        credential: " << describeCredential(backend.credential.get()) << "\n";
     if (!ref->mutations.empty())
       out << "        mutations: " << describeMutations(ref->mutations) << "\n";
@@ -212,6 +217,17 @@ std::string describeRateLimit(const RateLimitRule& rule) {
 std::string describeRoutingTable(const Snapshot& snapshot) {
   std::ostringstream out;
   out << "listener: body limit " << snapshot.listener.bodyLimitBytes << " bytes\n";
+  if (const auto& tls = snapshot.listener.tls) {
+    out << "listener TLS: Gateway " << tls->gateway << " listener " << tls->listener
+        << ", certificate Secret " << tls->secret << ", TLS " << tls->minVersion << " to "
+        << tls->maxVersion << ", ALPN";
+    for (const auto& protocol : tls->alpnProtocols) out << " " << protocol;
+    if (tls->alpnProtocols.empty()) out << " off";
+    if (!tls->clientPolicy.empty()) out << " (ClientTrafficPolicy " << tls->clientPolicy << ")";
+    out << "\n";
+  } else {
+    out << "listener TLS: none (plaintext; h2c with prior knowledge)\n";
+  }
   if (snapshot.routes.empty()) out << "no routes\n";
   for (const auto& route : snapshot.routes) {
     out << "route " << route.name << "\n";

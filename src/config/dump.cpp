@@ -89,6 +89,9 @@ boost::json::object dumpBackend(const ServiceBackend& backend) {
   } else {
     out["tls"] = nullptr;
   }
+  out["http"] = backend.http == BackendHttp::H2c     ? "h2c"
+                : backend.http == BackendHttp::Http1 ? "http/1.1"
+                                                     : "auto";
   out["credential"] = dumpCredential(backend.credential.get());
   out["mutations"] = dumpMutations(backend.mutations);
   return out;
@@ -254,14 +257,25 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   boost::json::array warnings;
   for (const auto& warning : snapshot.warnings)
     warnings.push_back(boost::json::string(warning.format()));
-  return boost::json::object{
-      {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes},
-                                       {"requestReceivedTimeoutMs",
-                                        snapshot.listener.requestReceivedTimeout.count()},
-                                       {"idleTimeoutMs", snapshot.listener.idleTimeout.count()}}},
-      {"routes", std::move(routes)},
-      {"backends", std::move(backends)},
-      {"warnings", std::move(warnings)}};
+  boost::json::object listener{
+      {"bodyLimitBytes", snapshot.listener.bodyLimitBytes},
+      {"requestReceivedTimeoutMs", snapshot.listener.requestReceivedTimeout.count()},
+      {"idleTimeoutMs", snapshot.listener.idleTimeout.count()}};
+  if (const auto& tls = snapshot.listener.tls) {
+    boost::json::array alpn;
+    for (const auto& protocol : tls->alpnProtocols) alpn.push_back(boost::json::string(protocol));
+    listener["tls"] = boost::json::object{
+        {"gateway", tls->gateway},          {"listener", tls->listener},
+        {"certificateSecret", tls->secret}, {"clientTrafficPolicy", tls->clientPolicy},
+        {"minVersion", tls->minVersion},    {"maxVersion", tls->maxVersion},
+        {"alpnProtocols", std::move(alpn)}};
+  } else {
+    listener["tls"] = nullptr;
+  }
+  return boost::json::object{{"listener", std::move(listener)},
+                             {"routes", std::move(routes)},
+                             {"backends", std::move(backends)},
+                             {"warnings", std::move(warnings)}};
 }
 
 }  // namespace switchyard::config

@@ -53,10 +53,21 @@ struct RouteManifest {
   std::vector<LlmRequestCost> costs;  // spec.llmRequestCosts, CEL compiled
 };
 
-// Gateway: only which GatewayConfig it names (annotation aigateway.envoyproxy.io/gateway-config,
-// a GatewayConfig in the Gateway's namespace).
+// One of Gateway.spec.listeners[]: HTTP, or HTTPS terminated here with certificates from Secrets.
+struct GatewayListenerEntry {
+  std::string name;
+  std::string protocol;  // HTTP or HTTPS (others are skipped with a Warning)
+  std::int64_t port = 0;
+  std::string hostname;                 // empty = any
+  std::vector<ObjectRef> certificates;  // tls.certificateRefs[] (HTTPS): Secrets, tls.crt/tls.key
+  Location where;
+};
+
+// Gateway: its listeners, and which GatewayConfig it names (annotation
+// aigateway.envoyproxy.io/gateway-config, a GatewayConfig in the Gateway's namespace).
 struct GatewayManifest {
   ObjectMeta meta;
+  std::vector<GatewayListenerEntry> listeners;
   std::string gatewayConfig;  // name; empty = none
   Location gatewayConfigWhere;
 };
@@ -79,6 +90,10 @@ struct ServiceBackendManifest {
 struct BackendManifest {
   ObjectMeta meta;
   std::vector<Endpoint> endpoints;
+  bool h2c = false;                  // appProtocols has gateway.envoyproxy.io/h2c
+  Location h2cWhere;                 // that entry
+  std::optional<bool> alpnOffersH2;  // spec.tls.alpnProtocols given: does it list h2?
+  Location alpnWhere;                // spec.tls.alpnProtocols
 };
 
 struct SecretKeyRef {
@@ -122,11 +137,22 @@ struct TrafficPolicyManifest {
   Location rateLimitWhere;
 };
 
+// ClientTrafficPolicy.spec.tls: how the listener's TLS is negotiated.
+struct ClientTlsEntry {
+  std::string minVersion;  // "Auto", "1.0" ... "1.3"; empty = Auto
+  std::string maxVersion;
+  std::vector<std::string> ciphers;
+  std::optional<std::vector<std::string>> alpnProtocols;  // "h2", "http/1.1", "http/1.0"
+  Location where;
+};
+
 struct ClientPolicyManifest {
   ObjectMeta meta;
+  std::vector<ObjectRef> targets;  // Gateways
   std::optional<std::uint64_t> bufferLimit;
   std::optional<Millis> requestReceivedTimeout;  // timeout.http
   std::optional<Millis> idleTimeout;
+  std::optional<ClientTlsEntry> tls;
 };
 
 // Secret (data decoded, stringData merged over it) or ConfigMap (data).

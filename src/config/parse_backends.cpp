@@ -1,4 +1,5 @@
-// AIServiceBackend (schema and the Backend it points at) and Backend (endpoints).
+// AIServiceBackend (schema and the Backend it points at) and Backend (endpoints, and the HTTP it
+// speaks: spec.appProtocols, spec.tls.alpnProtocols).
 
 #include "config/parsers.hpp"
 
@@ -60,10 +61,61 @@ std::optional<Endpoint> parseEndpoint(const Field& field) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kH2c = "gateway.envoyproxy.io/h2c";
+
+// spec.appProtocols (Envoy Gateway's values): h2c means HTTP/2 with prior knowledge; WebSocket
+// ones say nothing about the HTTP the gateway speaks, so they are only noted.
+void parseAppProtocols(const Field& spec, BackendManifest& backend) {
+  for (const auto& item : spec["appProtocols"].list()) {
+    const auto value = item.str(true);
+    if (!value) continue;
+    if (*value == kH2c) {
+      backend.h2c = true;
+      backend.h2cWhere = item.where();
+    } else if (*value == "gateway.envoyproxy.io/ws" || *value == "gateway.envoyproxy.io/wss") {
+      item.warning(*value + ": switchyard proxies no WebSocket traffic; ignored");
+    } else {
+      item.error("unknown app protocol \"" + *value +
+                 "\" (supported: gateway.envoyproxy.io/h2c, gateway.envoyproxy.io/ws, "
+                 "gateway.envoyproxy.io/wss)");
+    }
+  }
+}
+
+// spec.tls.alpnProtocols: what ALPN offers a TLS backend. Without h2 the backend gets HTTP/1.1.
+// The other spec.tls fields (trust, SNI) come from BackendTLSPolicy here.
+void parseBackendTls(const Field& spec, BackendManifest& backend) {
+  const auto tls = spec["tls"];
+  if (!tls.map()) return;
+  for (const auto& [key, value] : tls.entries()) {
+    if (key != "alpnProtocols")
+      value.warning("not read by switchyard: a Backend's TLS is set by BackendTLSPolicy");
+  }
+  const auto alpn = tls["alpnProtocols"];
+  if (!alpn.present()) return;
+  bool h2 = false;
+  for (const auto& item : alpn.list(true)) {
+    const auto value = item.str(true);
+    if (!value) continue;
+    if (*value == "h2")
+      h2 = true;
+    else if (*value != "http/1.1" && *value != "http/1.0")
+      item.error("unknown value \"" + *value + "\" (supported: h2, http/1.1, http/1.0)");
+  }
+  backend.alpnOffersH2 = h2;
+  backend.alpnWhere = alpn.where();
+}
+
+}  // namespace
+
 void parseBackend(const Field& spec, ObjectMeta meta, Manifests& out) {
   if (!spec.map(true)) return;
   BackendManifest backend;
   backend.meta = std::move(meta);
+  parseAppProtocols(spec, backend);
+  parseBackendTls(spec, backend);
   const auto endpoints = spec["endpoints"].list(true);
   if (spec["endpoints"].present() && endpoints.empty()) {
     spec["endpoints"].error("at least one endpoint is required");

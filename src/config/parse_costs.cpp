@@ -1,5 +1,6 @@
 // llmRequestCosts: AIGatewayRoute.spec.llmRequestCosts[],
-// GatewayConfig.spec.globalLLMRequestCosts[] and the Gateway annotation that names a GatewayConfig.
+// GatewayConfig.spec.globalLLMRequestCosts[] (the Gateway annotation that names a GatewayConfig is
+// read in parse_gateway.cpp).
 // Limits follow Envoy AI Gateway's API (at most 36 route entries; metadataKey unique in a list). A
 // CEL expression is compiled here and evaluated once on sample usage, so a bad one is an Error at
 // its field.
@@ -15,7 +16,6 @@ namespace switchyard::config::detail {
 namespace {
 
 constexpr std::size_t kMaxCosts = 36;
-constexpr std::string_view kGatewayConfigAnnotation = "aigateway.envoyproxy.io/gateway-config";
 
 struct CostTypeName {
   std::string_view name;
@@ -147,26 +147,6 @@ std::vector<LlmRequestCost> parseLlmRequestCosts(const Field& list, const std::s
     out.push_back(std::move(*cost));
   }
   return out;
-}
-
-void parseGateway(const Field& doc, ObjectMeta meta, Manifests& out) {
-  GatewayManifest gateway;
-  gateway.meta = std::move(meta);
-  const auto annotations = doc["metadata"]["annotations"];
-  if (annotations.map()) {
-    for (const auto& [key, value] : annotations.entries()) {
-      if (key != kGatewayConfigAnnotation) continue;
-      const auto name = value.str();
-      if (!name) continue;
-      if (name->empty()) {
-        value.error("names no GatewayConfig (empty value)");
-        continue;
-      }
-      gateway.gatewayConfig = *name;
-      gateway.gatewayConfigWhere = value.where();
-    }
-  }
-  out.gateways.push_back(std::move(gateway));
 }
 
 void parseGatewayConfig(const Field& spec, ObjectMeta meta, Manifests& out) {

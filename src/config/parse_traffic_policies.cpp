@@ -1,5 +1,5 @@
-// BackendTrafficPolicy (retry; rateLimit in parse_rate_limit.cpp) and ClientTrafficPolicy (request
-// body limit).
+// BackendTrafficPolicy (retry; rateLimit in parse_rate_limit.cpp); ClientTrafficPolicy is read in
+// parse_client_policy.cpp.
 
 #include "config/parsers.hpp"
 
@@ -61,19 +61,6 @@ void parseTrafficPolicy(const Field& doc, ObjectMeta meta, Manifests& out) {
   if (spec["retry"].map()) policy.retry = parseRetry(spec["retry"]);
   if (spec["rateLimit"].map()) parseRateLimit(doc, spec["rateLimit"], policy);
   out.trafficPolicies.push_back(std::move(policy));
-}
-
-void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
-  if (!spec.map(true)) return;
-  ClientPolicyManifest policy;
-  policy.meta = std::move(meta);
-  if (spec["connection"].map()) policy.bufferLimit = spec["connection"]["bufferLimit"].quantity();
-  if (spec["timeout"].map() && spec["timeout"]["http"].map()) {
-    const auto http = spec["timeout"]["http"];
-    policy.requestReceivedTimeout = http["requestReceivedTimeout"].duration();
-    policy.idleTimeout = http["idleTimeout"].duration();
-  }
-  out.clientPolicies.push_back(std::move(policy));
 }
 
 }  // namespace switchyard::config::detail

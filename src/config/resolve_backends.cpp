@@ -55,6 +55,30 @@ void resolveTlsPolicies(ResolveState& state) {
   }
 }
 
+namespace {
+
+// h2c is for plaintext and alpnProtocols for TLS; each on the other kind is a Warning, once per
+// Backend however many AIServiceBackends use it.
+BackendHttp backendHttp(ResolveState& state, const BackendManifest& backend, bool tls) {
+  const bool firstUse = state.httpChecked.insert(backend.meta.key()).second;
+  if (tls) {
+    if (backend.h2c && firstUse) {
+      state.report(Severity::Warning, backend.h2cWhere,
+                   "h2c is plaintext HTTP/2, and this Backend has a BackendTLSPolicy: h2 is "
+                   "negotiated by ALPN instead");
+    }
+    return backend.alpnOffersH2.value_or(true) ? BackendHttp::Auto : BackendHttp::Http1;
+  }
+  if (backend.alpnOffersH2 && firstUse) {
+    state.report(Severity::Warning, backend.alpnWhere,
+                 "this Backend has no BackendTLSPolicy, so it is plaintext: alpnProtocols is "
+                 "ignored");
+  }
+  return backend.h2c ? BackendHttp::H2c : BackendHttp::Auto;
+}
+
+}  // namespace
+
 void resolveServiceBackends(ResolveState& state) {
   for (const auto& manifest : state.manifests.serviceBackends) {
     ResolveState::ServiceBackendEntry entry;
@@ -89,6 +113,7 @@ void resolveServiceBackends(ResolveState& state) {
     backend->endpoints = found->second->endpoints;
     if (const auto tls = state.tlsByBackend.find(ref.key()); tls != state.tlsByBackend.end())
       backend->tls = tls->second.validation;
+    backend->http = backendHttp(state, *found->second, backend->tls.has_value());
     entry.backend = backend;
     state.enabledInOrder.push_back(backend);
     state.serviceBackends.emplace(manifest.meta.key(), std::move(entry));

@@ -42,6 +42,9 @@
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit, timeout.http
 //   requestReceivedTimeout and idleTimeout → the listener's; the most lenient one wins (the
 //   largest, and zero, which turns a timeout off), so what any policy admits is admitted.
+// - The listener's TLS (resolve_listener.cpp): the first HTTPS Gateway listener's certificate
+//   Secret (tls.crt, tls.key) makes --listen serve TLS; ClientTrafficPolicy spec.tls on its
+//   Gateway sets versions, ciphers and ALPN. A certificate or key that cannot be used is an Error.
 // - headerMutation / bodyMutation: each BackendRef carries the effective set, its own entries
 //   merged over its AIServiceBackend's; on the same header name (any case) or body member the
 //   route level wins, whether it sets or removes. Removals apply before sets.
@@ -158,27 +161,6 @@ void applyTrafficPolicies(ResolveState& state, std::vector<Route>& routes) {
   }
 }
 
-// The more lenient of two timeouts: zero (off) over any, then the longer.
-Millis lenientTimeout(std::optional<Millis> current, Millis candidate) {
-  if (!current) return candidate;
-  if (current->count() == 0 || candidate.count() == 0) return Millis{0};
-  return std::max(*current, candidate);
-}
-
-void resolveListener(const std::vector<ClientPolicyManifest>& policies, ListenerSettings& out) {
-  std::optional<std::uint64_t> bodyLimit;
-  std::optional<Millis> requestReceived, idle;
-  for (const auto& policy : policies) {
-    if (policy.bufferLimit) bodyLimit = std::max(bodyLimit.value_or(0), *policy.bufferLimit);
-    if (policy.requestReceivedTimeout)
-      requestReceived = lenientTimeout(requestReceived, *policy.requestReceivedTimeout);
-    if (policy.idleTimeout) idle = lenientTimeout(idle, *policy.idleTimeout);
-  }
-  if (bodyLimit) out.bodyLimitBytes = *bodyLimit;
-  if (requestReceived) out.requestReceivedTimeout = *requestReceived;
-  if (idle) out.idleTimeout = *idle;
-}
-
 }  // namespace
 
 std::vector<const GatewayManifest*> attachedGateways(const ResolveState& state,
@@ -212,7 +194,7 @@ std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string&
   applyTrafficPolicies(state, snapshot->routes);
   resolveRateLimits(state, snapshot->routes);
 
-  resolveListener(manifests.clientPolicies, snapshot->listener);
+  resolveListener(state, snapshot->listener);
 
   snapshot->backends.assign(state.enabledInOrder.begin(), state.enabledInOrder.end());
   return snapshot;

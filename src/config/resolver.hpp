@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct ResolveState {
   std::map<std::string, TlsEntry> tlsByBackend;                // Backend namespace/name
   std::map<std::string, ServiceBackendEntry> serviceBackends;  // namespace/name, also disabled ones
   std::vector<std::shared_ptr<ServiceBackend>> enabledInOrder;
+  std::set<std::string> httpChecked;  // Backends whose protocol settings were checked once
 
   void report(Severity severity, Location where, std::string message) {
     diagnostics.push_back(Diagnostic{severity, std::move(where), std::move(message)});
@@ -56,6 +58,9 @@ void resolveCosts(ResolveState& state, std::vector<Route>& routes);
 
 // Route::rateLimits of every route (after resolveCosts: response costs name a route's costs).
 void resolveRateLimits(ResolveState& state, std::vector<Route>& routes);
+
+// The listener's body limit and TLS (the rules are in resolve_listener.cpp).
+void resolveListener(ResolveState& state, ListenerSettings& listener);
 
 // The effective mutations of a backendRef: `routeLevel` merged over `backendLevel`, the route
 // level winning on the same header name (any case) or body member, whether it sets or removes.

@@ -18,6 +18,10 @@ namespace re2 {
 class RE2;
 }
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace switchyard::cel {
 class Expression;
 }
@@ -93,6 +97,14 @@ struct Mutations {
 
 // --- end of headerMutation / bodyMutation ---
 
+// Which HTTP the gateway speaks to a backend: Backend spec.appProtocols (h2c) and
+// spec.tls.alpnProtocols (a TLS backend kept on HTTP/1.1).
+enum class BackendHttp {
+  Auto,   // TLS: h2 when the server takes it by ALPN, else HTTP/1.1; plaintext: HTTP/1.1
+  Http1,  // HTTP/1.1 only (TLS: no h2 offered)
+  H2c,    // plaintext HTTP/2 with prior knowledge
+};
+
 struct ServiceBackend {
   std::string name;                               // AIServiceBackend namespace/name
   const providers::Provider* provider = nullptr;  // from the registry, by schema.name
@@ -101,7 +113,8 @@ struct ServiceBackend {
       schemaVersion;        // schema.version, else the provider's default (Anthropic's API version)
   std::string backendName;  // the Backend it points at
   std::vector<Endpoint> endpoints;
-  std::optional<TlsValidation> tls;              // none = plaintext
+  std::optional<TlsValidation> tls;  // none = plaintext
+  BackendHttp http = BackendHttp::Auto;
   std::shared_ptr<const Credential> credential;  // may be null (no policy)
   Mutations mutations;                           // spec.headerMutation / spec.bodyMutation
 };
@@ -279,11 +292,26 @@ struct Route {
   std::vector<RateLimitRule> rateLimits;
 };
 
+// The listener's TLS, from a Gateway's HTTPS listener and its certificate Secret, negotiated as
+// a ClientTrafficPolicy's spec.tls says. The context is built (so the certificate and key are
+// checked) at load.
+struct ListenerTls {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  std::string gateway;       // namespace/name
+  std::string listener;      // the HTTPS listener's name
+  std::string secret;        // namespace/name of the certificate Secret (never its contents)
+  std::string clientPolicy;  // ClientTrafficPolicy namespace/name whose spec.tls applies, or empty
+  std::string minVersion = "Auto";
+  std::string maxVersion = "Auto";
+  std::vector<std::string> alpnProtocols;  // as offered, h2 first
+};
+
 struct ListenerSettings {
   std::uint64_t bodyLimitBytes = 50ull * 1024 * 1024;  // ClientTrafficPolicy connection.bufferLimit
   // ClientTrafficPolicy timeout.http; zero turns one off, as in Envoy.
   Millis requestReceivedTimeout{60'000};  // a request's first byte to its last
   Millis idleTimeout{300'000};            // a client connection with no request in flight
+  std::optional<ListenerTls> tls;         // none = plaintext
 };
 
 struct Snapshot {

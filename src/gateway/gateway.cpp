@@ -233,9 +233,17 @@ void Gateway::start() {
   };
   options.timeouts = [this] {
     const auto runtime = runtime_.current();
-    const auto listener = runtime ? runtime->snapshot->listener : config::ListenerSettings{};
+    static const config::ListenerSettings kDefaults;
+    const auto& listener = runtime ? runtime->snapshot->listener : kDefaults;
     return http::ClientTimeouts{.requestReceived = orNever(listener.requestReceivedTimeout),
                                 .idle = orNever(listener.idleTimeout)};
+  };
+  // Per connection: TLS when the configuration has an HTTPS Gateway listener, with the
+  // certificate of the configuration current at accept time (a reload rotates it).
+  options.currentTls = [this]() -> std::shared_ptr<boost::asio::ssl::context> {
+    const auto runtime = runtime_.current();
+    if (!runtime || !runtime->snapshot->listener.tls) return nullptr;
+    return runtime->snapshot->listener.tls->context;
   };
   server_ = std::make_unique<http::Server>(options, [this](boost::asio::io_context& ioc) {
     return std::make_unique<GatewayHandler>(services_, ioc);

@@ -52,6 +52,22 @@ std::vector<std::string> configuredModelsOf(const config::Snapshot& snapshot) {
 
 }  // namespace
 
+namespace {
+
+net::UpstreamProtocol upstreamProtocolOf(config::BackendHttp http) {
+  switch (http) {
+    case config::BackendHttp::Http1:
+      return net::UpstreamProtocol::Http1;
+    case config::BackendHttp::H2c:
+      return net::UpstreamProtocol::H2c;
+    case config::BackendHttp::Auto:
+      break;
+  }
+  return net::UpstreamProtocol::Auto;
+}
+
+}  // namespace
+
 bool Runtime::isConfiguredModel(std::string_view model) const {
   return std::binary_search(configuredModels.begin(), configuredModels.end(), model, std::less<>());
 }
@@ -91,6 +107,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
     if (backend->tls) {
       rt.target.tls = net::TlsSettings{backend->tls->hostname, backend->tls->caPem};
     }
+    rt.target.protocol = upstreamProtocolOf(backend->http);
     rt.target.authority = net::authorityOf(rt.target);
     if (backend->credential) {
       const auto& cred = *backend->credential;

@@ -29,6 +29,7 @@
 #include "http/read_request.hpp"
 #include "http/request_checks.hpp"
 #include "http/response_head.hpp"
+#include "http/tls_server_context.hpp"
 #include "http/worker.hpp"
 
 namespace switchyard::http {
@@ -430,10 +431,12 @@ asio::awaitable<void> servePlain(tcp::socket socket, Server::Worker& worker,
   co_await runSession(socket, connection, worker, options, std::move(remote));
 }
 
+// `tls` stays alive as long as the connection: a reload may have replaced it for new ones.
 asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker,
-                               const ServerOptions& options) {
+                               const ServerOptions& options,
+                               std::shared_ptr<asio::ssl::context> tls) {
   std::string remote = remoteAddressOf(socket);
-  TlsStream stream(std::move(socket), *options.tls);
+  TlsStream stream(std::move(socket), *tls);
   Connection connection(stream.next_layer());
   connection.deadline.expiresAfter(kHandshakeTimeout);
   auto [hsEc] = co_await stream.async_handshake(asio::ssl::stream_base::server,
@@ -450,22 +453,6 @@ asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker,
   co_await runSession(stream, connection, worker, options, std::move(remote));
 }
 
-// ALPN on the listener's TLS: h2 when the client offers it (and the server serves it), otherwise
-// http/1.1; a client that offers neither gets no ALPN answer and speaks HTTP/1.1.
-int selectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, const unsigned char* in,
-               unsigned inLength, void* arg) {
-  static constexpr unsigned char kBoth[] = "\x02h2\x08http/1.1";
-  static constexpr unsigned char kHttp11[] = "\x08http/1.1";
-  const bool http2 = arg != nullptr;
-  unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, outLength, http2 ? kBoth : kHttp11,
-                            (http2 ? sizeof kBoth : sizeof kHttp11) - 1, in,
-                            inLength) != OPENSSL_NPN_NEGOTIATED)
-    return SSL_TLSEXT_ERR_NOACK;
-  *out = selected;
-  return SSL_TLSEXT_ERR_OK;
-}
-
 asio::awaitable<void> acceptLoop(Server::Worker& worker, const ServerOptions& options) {
   for (;;) {
     auto [ec, socket] = co_await worker.acceptor.async_accept(asio::as_tuple(use_awaitable));
@@ -473,8 +460,9 @@ asio::awaitable<void> acceptLoop(Server::Worker& worker, const ServerOptions& op
       if (ec == asio::error::operation_aborted || !worker.acceptor.is_open()) co_return;
       continue;  // EMFILE and friends: keep accepting
     }
-    auto session = options.tls ? serveTls(std::move(socket), worker, options)
-                               : servePlain(std::move(socket), worker, options);
+    auto tls = options.currentTls ? options.currentTls() : options.tls;
+    auto session = tls ? serveTls(std::move(socket), worker, options, std::move(tls))
+                       : servePlain(std::move(socket), worker, options);
     asio::co_spawn(worker.ioc, std::move(session), asio::detached);
   }
 }
@@ -490,11 +478,8 @@ Server::~Server() {
 }
 
 void Server::start() {
-  if (options_.tls) {
-    // Any non-null argument means "h2 too".
-    SSL_CTX_set_alpn_select_cb(options_.tls->native_handle(), selectAlpn,
-                               options_.http2 ? static_cast<void*>(this) : nullptr);
-  }
+  if (options_.tls)
+    selectAlpnFrom(*options_.tls, options_.http2 ? kDefaultAlpn : AlpnSet{kAlpnHttp11});
   const int count = std::max(1, options_.workers);
   auto endpoint = options_.listen;
   for (int i = 0; i < count; ++i) {

@@ -93,6 +93,10 @@ struct ServerOptions {
   boost::asio::ip::tcp::endpoint listen;
   int workers = 1;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null = plaintext
+  // When set, asked for each accepted connection instead of `tls`: its TLS context, or null for
+  // plaintext. The configuration decides, so a reload turns TLS on or off or rotates the
+  // certificate for new connections while open ones keep theirs. The context answers ALPN itself.
+  std::function<std::shared_ptr<boost::asio::ssl::context>()> currentTls;
   std::function<std::uint64_t()> bodyLimit = [] {
     return std::uint64_t{50} << 20;
   };  // read per request

@@ -60,6 +60,15 @@ std::set<ObjectKey> referencedData(const ObjectStore& store) {
       if (refs && refs->is_array()) {
         for (const auto& ref : refs->get_array()) addRef(&ref, key.ns, "ConfigMap", out);
       }
+    } else if (key.kind == "Gateway") {
+      // An HTTPS listener's certificate Secrets (the listener's TLS).
+      const auto* listeners = at(spec, "listeners");
+      if (!listeners || !listeners->is_array()) continue;
+      for (const auto& listener : listeners->get_array()) {
+        const auto* refs = at(at(&listener, "tls"), "certificateRefs");
+        if (!refs || !refs->is_array()) continue;
+        for (const auto& ref : refs->get_array()) addRef(&ref, key.ns, "Secret", out);
+      }
     }
   }
   return out;

@@ -326,7 +326,7 @@ H2Connection::H2Connection(std::unique_ptr<UpstreamConnection> transport, std::s
   // Every read here drains until the socket is empty, and what OpenSSL holds is looked at before
   // any wait (startReading, usableAfterIdle), so OpenSSL may read ahead: one recv for all the
   // records that came, instead of two per record (header, then body).
-  SSL_set_read_ahead(transport_->tls().native_handle(), 1);
+  if (transport_->isTls()) SSL_set_read_ahead(transport_->tls().native_handle(), 1);
   const nghttp2_settings_entry entries[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings_.streamWindow},
@@ -547,7 +547,7 @@ H2Connection::Drained H2Connection::drain(bool onlyWhileWanted) {
     error_code ec;
     bool wantsWrite = false;
     const std::size_t bytes =
-        transport_->tls().readSomeNow(asio::buffer(readBuffer_->bytes), ec, wantsWrite);
+        transport_->readSomeNow(asio::buffer(readBuffer_->bytes), ec, wantsWrite);
     if (ec == asio::error::would_block) return wantsWrite ? Drained::WantsWrite : Drained::Empty;
     if (ec) {
       failTransport(ec);
@@ -617,7 +617,7 @@ void H2Connection::flush() {
     while (written < writeBuffer_.size()) {
       error_code ec;
       bool wantsRead = false;
-      written += transport_->tls().writeSomeNow(
+      written += transport_->writeSomeNow(
           asio::buffer(writeBuffer_.data() + written, writeBuffer_.size() - written), ec,
           wantsRead);
       if (ec == asio::error::would_block) break;
@@ -625,10 +625,15 @@ void H2Connection::flush() {
     }
     if (written < writeBuffer_.size()) {
       writing_ = true;
-      asio::async_write(
-          transport_->tls(),
-          asio::buffer(writeBuffer_.data() + written, writeBuffer_.size() - written),
-          [self = shared_from_this()](const error_code& ec, std::size_t) { self->onWritten(ec); });
+      auto rest = asio::buffer(writeBuffer_.data() + written, writeBuffer_.size() - written);
+      auto done = [self = shared_from_this()](const error_code& ec, std::size_t) {
+        self->onWritten(ec);
+      };
+      if (transport_->isTls()) {
+        asio::async_write(transport_->tls(), rest, std::move(done));
+      } else {
+        asio::async_write(transport_->plain(), rest, std::move(done));  // h2c
+      }
       return;
     }
   }

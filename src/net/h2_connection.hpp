@@ -1,5 +1,6 @@
 #pragma once
-// One HTTP/2 connection to an upstream (TLS, ALPN h2), on nghttp2. The session is fed from the
+// One HTTP/2 connection to an upstream (TLS with ALPN h2, or plain TCP with prior knowledge:
+// h2c), on nghttp2. The session is fed from the
 // connection's socket and drained into it with plain Asio callbacks on the worker's executor (no
 // lock, no coroutine of its own): a readiness wait, then every record there is, one try each;
 // every frame nghttp2 has ready written at once, and only what the socket does not take left to

@@ -326,7 +326,10 @@ struct UpstreamClient::Impl {
                                                 const UpstreamTarget& target, Deadline& deadline,
                                                 bool offerHttp2);
 
-  bool mayUseHttp2(const UpstreamTarget& target) const { return target.tls && options.http2; }
+  bool mayUseHttp2(const UpstreamTarget& target) const {
+    if (!target.tls) return target.protocol == UpstreamProtocol::H2c;
+    return options.http2 && target.protocol != UpstreamProtocol::Http1;
+  }
   // The route of a request to a TLS origin when it is known at once: an HTTP/2 connection with
   // room, or HTTP/1.1 for an origin known to speak only that; nullopt when route() must wait or
   // connect.
@@ -485,7 +488,7 @@ asio::awaitable<core::Result<UpstreamClient::Impl::Route>> UpstreamClient::Impl:
       origin.waiters->notifyAll();
       co_return opened.error();
     }
-    if (!choseHttp2((*opened)->tls().native_handle())) {
+    if ((*opened)->isTls() && !choseHttp2((*opened)->tls().native_handle())) {
       ++stats.http1Fallbacks;
       origin.protocol = Protocol::Http1;
       origin.http1Until = ConnectionPool::Clock::now() + kHttp1Memory;

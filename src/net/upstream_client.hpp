@@ -2,10 +2,11 @@
 // Client for upstream calls: per-thread pools, TLS exactly as BackendTLSPolicy says, and failures
 // told apart (DNS, connect, TLS, reset, timeout) so the fallback can act on them.
 //
-// A TLS upstream is offered h2 by ALPN: when it takes it, requests are streams on a few HTTP/2
-// connections per origin (a new one when the peer's SETTINGS_MAX_CONCURRENT_STREAMS are all in
-// use); otherwise, and for plaintext upstreams, they go over pooled HTTP/1.1 keep-alive
-// connections. Callers see the same API, errors and deadlines either way.
+// A TLS upstream is offered h2 by ALPN (unless its protocol says HTTP/1.1): when it takes it,
+// requests are streams on a few HTTP/2 connections per origin (a new one when the peer's
+// SETTINGS_MAX_CONCURRENT_STREAMS are all in use); otherwise, and for plaintext upstreams, they go
+// over pooled HTTP/1.1 keep-alive connections. A plaintext upstream marked h2c gets HTTP/2 with
+// prior knowledge instead. Callers see the same API, errors and deadlines either way.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -32,6 +33,14 @@ struct TlsSettings {
   std::string caPem;  // trusted CAs; empty = OpenSSL's default store (SSL_CERT_FILE/SSL_CERT_DIR)
 };
 
+// Which HTTP a target speaks. Auto: on TLS, h2 when the server takes it by ALPN, else HTTP/1.1
+// (UpstreamClientOptions::http2 permitting); on plaintext, HTTP/1.1.
+enum class UpstreamProtocol {
+  Auto,
+  Http1,  // HTTP/1.1 only: on TLS no ALPN is offered
+  H2c,    // plaintext HTTP/2 with prior knowledge (on TLS: as Auto)
+};
+
 struct UpstreamTarget {
   std::string host;  // DNS name or IP literal
   std::uint16_t port = 0;
@@ -40,6 +49,7 @@ struct UpstreamTarget {
   // The Host header, "host[:port]" (port only when not the scheme's default); authorityOf() when
   // empty. Set once per configured backend so no request builds it.
   std::string authority;
+  UpstreamProtocol protocol = UpstreamProtocol::Auto;  // last: aggregate initializers stay valid
 };
 
 // host, [v6 literal], with ":port" unless it is the scheme's default.
@@ -89,7 +99,7 @@ struct UpstreamClientStats {
   std::uint64_t timeouts = 0;         // exchanges ended by their deadline
   // HTTP/2. requests, poolHits and poolMisses count its requests too (a stream on an open
   // connection is a pool hit); connects and tlsHandshakes its connections.
-  std::uint64_t h2Connections = 0;   // TLS connections on which the server chose h2
+  std::uint64_t h2Connections = 0;   // HTTP/2 connections: h2 chosen by ALPN, or h2c
   std::uint64_t http1Fallbacks = 0;  // TLS connects offering h2 where the server chose http/1.1
   std::uint64_t h2Streams = 0;       // streams opened (a request sent again counts twice)
   std::uint64_t h2Retries = 0;       // requests sent again because the peer had not processed them

@@ -36,6 +36,14 @@ class UpstreamConnection {
   // Received bytes that TLS holds below buffer(): a read can proceed without the socket.
   bool transportHasPending() const { return tls_ && tls_->hasPending(); }
 
+  // One try now on whichever transport this is (TLS or plain TCP), never waiting: would_block
+  // when nothing can be done yet (TlsSocket's readSomeNow/writeSomeNow contract; plain TCP never
+  // wants the other direction). HTTP/2 connections use these on TLS (h2) and plain TCP (h2c).
+  std::size_t readSomeNow(boost::asio::mutable_buffer buffer, boost::system::error_code& ec,
+                          bool& wantsWrite);
+  std::size_t writeSomeNow(boost::asio::const_buffer buffer, boost::system::error_code& ec,
+                           bool& wantsRead);
+
   // True when an idle connection must not be reused: it kept bytes of the last response (framing
   // went wrong) or is closed. No syscall.
   bool unusableAtAGlance();

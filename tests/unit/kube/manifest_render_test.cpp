@@ -116,14 +116,20 @@ TEST(ManifestRenderTest, AnInvalidObjectIsReportedByKindAndNameAndNothingIsServe
   EXPECT_TRUE(named);
 }
 
-TEST(ManifestRenderTest, ReferencedDataIsWhatPoliciesName) {
+TEST(ManifestRenderTest, ReferencedDataIsWhatPoliciesAndHttpsListenersName) {
   ObjectStore store = sampleStore();
   add(store, R"({"apiVersion":"gateway.networking.k8s.io/v1","kind":"BackendTLSPolicy",
     "metadata":{"namespace":"ai","name":"tls"},
     "spec":{"validation":{"hostname":"h","caCertificateRefs":[
       {"kind":"ConfigMap","group":"","name":"ca"},{"kind":"Secret","name":"ca-secret"}]}}})");
+  add(store, R"({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",
+    "metadata":{"namespace":"edge","name":"tls-gw"},
+    "spec":{"listeners":[{"name":"http","protocol":"HTTP","port":80},
+      {"name":"https","protocol":"HTTPS","port":443,
+       "tls":{"certificateRefs":[{"kind":"Secret","name":"listener-cert"}]}}]}})");
   EXPECT_EQ(referencedData(store), (std::set<ObjectKey>{{"ConfigMap", "ai", "ca"},
                                                         {"Secret", "ai", "ca-secret"},
+                                                        {"Secret", "edge", "listener-cert"},
                                                         {"Secret", "ai", "openai-key"}}));
 }
 

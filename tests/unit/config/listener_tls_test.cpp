@@ -1,0 +1,231 @@
+// The listener's TLS from a Gateway's HTTPS listener, its certificate Secret and a
+// ClientTrafficPolicy's spec.tls: what is served, and every mistake at its file, line and field.
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "load_helpers.hpp"
+
+namespace switchyard::config {
+namespace {
+
+using testing::DiagnosticCase;
+using testing::TempDir;
+
+struct TestCertificate {
+  std::string certPem;
+  std::string keyPem;
+};
+
+// A self-signed P-256 certificate for localhost, made in memory.
+TestCertificate makeCertificate() {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_sign(cert, key, EVP_sha256());
+  auto pem = [](auto write) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    write(bio);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<std::size_t>(size));
+    BIO_free(bio);
+    return out;
+  };
+  TestCertificate out{pem([&](BIO* b) { PEM_write_bio_X509(b, cert); }), pem([&](BIO* b) {
+                        PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
+                      })};
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+// YAML flow scalars for PEM text: JSON strings are valid YAML.
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
+std::string gatewayYaml(const std::string& extraListeners = "") {
+  return R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  listeners:
+    - name: https
+      protocol: HTTPS
+      port: 443
+      tls: {mode: Terminate, certificateRefs: [{name: cert}]}
+)" + extraListeners;
+}
+
+std::string secretYaml(const std::string& cert, const std::string& key) {
+  return "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert}\ntype: kubernetes.io/tls\n"
+         "stringData:\n  tls.crt: " +
+         quoted(cert) + "\n  tls.key: " + quoted(key) + "\n";
+}
+
+TEST(ListenerTlsTest, HttpsListenerServesItsCertificateWithPolicySettings) {
+  const auto certificate = makeCertificate();
+  TempDir dir;
+  const auto file = dir.write(
+      "gw.yaml", gatewayYaml() + secretYaml(certificate.certPem, certificate.keyPem) + R"(---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: tls}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+  tls: {minVersion: "1.3", alpnProtocols: [http/1.1]}
+)");
+  const auto result = testing::loadPaths({file});
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  const auto& tls = result.snapshot->listener.tls;
+  ASSERT_TRUE(tls);
+  EXPECT_NE(tls->context, nullptr);
+  EXPECT_EQ(tls->gateway, "default/gw");
+  EXPECT_EQ(tls->listener, "https");
+  EXPECT_EQ(tls->secret, "default/cert");
+  EXPECT_EQ(tls->clientPolicy, "default/tls");
+  EXPECT_EQ(tls->minVersion, "1.3");
+  EXPECT_EQ(tls->alpnProtocols, std::vector<std::string>{"http/1.1"});
+  const auto table = describeRoutingTable(*result.snapshot);
+  EXPECT_NE(table.find("listener TLS: Gateway default/gw listener https, certificate Secret "
+                       "default/cert, TLS 1.3 to Auto, ALPN http/1.1"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("PRIVATE KEY"), std::string::npos);
+}
+
+TEST(ListenerTlsTest, CertificateFromTheSecretsDirAndNoTlsWithoutHttps) {
+  const auto certificate = makeCertificate();
+  TempDir dir;
+  dir.write("secrets/cert/tls.crt", certificate.certPem);
+  dir.write("secrets/cert/tls.key", certificate.keyPem);
+  const auto file = dir.write("gw.yaml", gatewayYaml());
+  const auto result = testing::loadPaths({file}, (dir.path() / "secrets").string());
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  EXPECT_TRUE(result.snapshot->listener.tls);
+
+  const auto plain = dir.write("plain.yaml", R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec: {listeners: [{name: http, protocol: HTTP, port: 80}]}
+)");
+  const auto plainResult = testing::loadPaths({plain});
+  ASSERT_TRUE(plainResult.ok()) << testing::allDiagnostics(plainResult);
+  EXPECT_FALSE(plainResult.snapshot->listener.tls);
+  EXPECT_TRUE(plainResult.diagnostics.empty()) << testing::allDiagnostics(plainResult);
+}
+
+TEST(ListenerTlsTest, KeyOfAnotherCertificateIsAnErrorAtTheReference) {
+  const auto one = makeCertificate();
+  const auto two = makeCertificate();
+  TempDir dir;
+  const auto file = dir.write("gw.yaml", gatewayYaml() + secretYaml(one.certPem, two.keyPem));
+  const auto result = testing::loadPaths({file});
+  ASSERT_FALSE(result.ok());
+  const auto* error = testing::findDiagnostic(result, "does not belong to the certificate");
+  ASSERT_NE(error, nullptr) << testing::allDiagnostics(result);
+  EXPECT_EQ(error->where.line, 9);
+  EXPECT_EQ(error->where.field, "spec.listeners[0].tls.certificateRefs[0]");
+  EXPECT_EQ(testing::allDiagnostics(result).find("PRIVATE KEY"), std::string::npos);
+}
+
+TEST(ListenerTlsTest, HttpListenerBesideHttpsIsNotServed) {
+  const auto certificate = makeCertificate();
+  TempDir dir;
+  const auto file =
+      dir.write("gw.yaml", gatewayYaml("    - {name: http, protocol: HTTP, port: 80}\n") +
+                               secretYaml(certificate.certPem, certificate.keyPem));
+  const auto result = testing::loadPaths({file});
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  const auto* warning = testing::findDiagnostic(result, "not served: switchyard has one client");
+  ASSERT_NE(warning, nullptr) << testing::allDiagnostics(result);
+  EXPECT_EQ(warning->where.line, 10);
+  EXPECT_EQ(warning->where.field, "spec.listeners[1]");
+}
+
+class ListenerTlsDiagnosticTest : public ::testing::TestWithParam<DiagnosticCase> {};
+
+TEST_P(ListenerTlsDiagnosticTest, ReportsAtTheField) { testing::expectDiagnostic(GetParam()); }
+
+const std::string kPolicyHead = R"(apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: p}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+)";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ListenerTlsDiagnosticTest,
+    ::testing::Values(
+        DiagnosticCase{"SecretMissing", gatewayYaml(), Severity::Error, 9, "Gateway", "default/gw",
+                       "spec.listeners[0].tls.certificateRefs[0]", "Secret default/cert not found"},
+        DiagnosticCase{"NotPem", gatewayYaml() + secretYaml("SECRET-not-pem", "SECRET-not-pem"),
+                       Severity::Error, 9, "Gateway", "default/gw",
+                       "spec.listeners[0].tls.certificateRefs[0]",
+                       "the certificate (tls.crt) is not a PEM certificate"},
+        DiagnosticCase{"Passthrough",
+                       R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  listeners:
+    - name: https
+      protocol: HTTPS
+      tls:
+        mode: Passthrough
+)",
+                       Severity::Error, 9, "Gateway", "default/gw", "spec.listeners[0].tls.mode",
+                       "mode Passthrough is not supported"},
+        DiagnosticCase{"HttpsWithoutTls",
+                       "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: "
+                       "{name: gw}\nspec:\n  listeners:\n    - {name: https, protocol: HTTPS}\n",
+                       Severity::Error, 6, "Gateway", "default/gw", "spec.listeners[0].tls",
+                       "an HTTPS listener needs tls.certificateRefs[]"},
+        DiagnosticCase{"CertificateRefNotSecret",
+                       "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: "
+                       "{name: gw}\nspec:\n  listeners:\n    - name: https\n      protocol: "
+                       "HTTPS\n      tls:\n        certificateRefs:\n          - {kind: "
+                       "ConfigMap, name: c}\n",
+                       Severity::Error, 10, "Gateway", "default/gw",
+                       "spec.listeners[0].tls.certificateRefs[0]",
+                       "certificateRefs must reference a Secret"},
+        DiagnosticCase{"TcpListenerSkipped",
+                       "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: "
+                       "{name: gw}\nspec:\n  listeners:\n    - name: tcp\n      protocol: TCP\n",
+                       Severity::Warning, 7, "Gateway", "default/gw", "spec.listeners[0].protocol",
+                       "protocol TCP is not served"},
+        DiagnosticCase{"BadMinVersion", kPolicyHead + "  tls: {minVersion: \"1.4\"}\n",
+                       Severity::Error, 6, "ClientTrafficPolicy", "default/p",
+                       "spec.tls.minVersion", "unknown value \"1.4\""},
+        DiagnosticCase{"BadAlpn", kPolicyHead + "  tls:\n    alpnProtocols:\n      - http/2\n",
+                       Severity::Error, 8, "ClientTrafficPolicy", "default/p",
+                       "spec.tls.alpnProtocols[0]", "unknown value \"http/2\""},
+        DiagnosticCase{"ClientValidationRefused",
+                       kPolicyHead + "  tls:\n    clientValidation: {caCertificateRefs: []}\n",
+                       Severity::Error, 7, "ClientTrafficPolicy", "default/p",
+                       "spec.tls.clientValidation",
+                       "client certificate validation is not supported"},
+        DiagnosticCase{"TlsWithoutHttpsListener", kPolicyHead + "  tls: {minVersion: \"1.3\"}\n",
+                       Severity::Warning, 6, "ClientTrafficPolicy", "default/p", "spec.tls",
+                       "no Gateway has an HTTPS listener"}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace switchyard::config
