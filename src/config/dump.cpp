@@ -255,7 +255,8 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   for (const auto& warning : snapshot.warnings)
     warnings.push_back(boost::json::string(warning.format()));
   return boost::json::object{
-      {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes}}},
+      {"listener", boost::json::object{{"bodyLimitBytes", snapshot.listener.bodyLimitBytes},
+                                       {"connectionLimit", snapshot.listener.connectionLimit}}},
       {"routes", std::move(routes)},
       {"backends", std::move(backends)},
       {"warnings", std::move(warnings)}};

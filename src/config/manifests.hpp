@@ -125,6 +125,7 @@ struct TrafficPolicyManifest {
 struct ClientPolicyManifest {
   ObjectMeta meta;
   std::optional<std::uint64_t> bufferLimit;
+  std::optional<std::uint64_t> connectionLimit;  // connection.connectionLimit.value
 };
 
 // Secret (data decoded, stringData merged over it) or ConfigMap (data).

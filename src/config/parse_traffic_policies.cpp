@@ -68,6 +68,14 @@ void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
   ClientPolicyManifest policy;
   policy.meta = std::move(meta);
   if (spec["connection"].map()) policy.bufferLimit = spec["connection"]["bufferLimit"].quantity();
+  if (const auto limit = spec["connection"]["connectionLimit"]; limit.map()) {
+    const auto value = limit["value"];
+    if (const auto n = value.integer(true); n && *n < 1) {
+      value.error("must be at least 1");
+    } else if (n) {
+      policy.connectionLimit = static_cast<std::uint64_t>(*n);
+    }
+  }
   out.clientPolicies.push_back(std::move(policy));
 }
 

@@ -40,6 +40,7 @@
 //   its own entries win on the same metadataKey. A missing GatewayConfig, one no Gateway names,
 //   or a route whose Gateways name different ones: Warning.
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit; the largest one wins.
+//   connection.connectionLimit.value → listener connection limit; the smallest one wins.
 // - headerMutation / bodyMutation: each BackendRef carries the effective set, its own entries
 //   merged over its AIServiceBackend's; on the same header name (any case) or body member the
 //   route level wins, whether it sets or removes. Removals apply before sets.
@@ -194,6 +195,11 @@ std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string&
     if (policy.bufferLimit) bodyLimit = std::max(bodyLimit.value_or(0), *policy.bufferLimit);
   }
   if (bodyLimit) snapshot->listener.bodyLimitBytes = *bodyLimit;
+  for (const auto& policy : manifests.clientPolicies) {  // the tightest limit wins
+    if (!policy.connectionLimit) continue;
+    auto& limit = snapshot->listener.connectionLimit;
+    limit = limit == 0 ? *policy.connectionLimit : std::min(limit, *policy.connectionLimit);
+  }
 
   snapshot->backends.assign(state.enabledInOrder.begin(), state.enabledInOrder.end());
   return snapshot;

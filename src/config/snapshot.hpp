@@ -281,6 +281,9 @@ struct Route {
 
 struct ListenerSettings {
   std::uint64_t bodyLimitBytes = 50ull * 1024 * 1024;  // ClientTrafficPolicy connection.bufferLimit
+  // ClientTrafficPolicy connection.connectionLimit.value: client connections open at once, over
+  // every worker; 0 = no limit.
+  std::uint64_t connectionLimit = 0;
 };
 
 struct Snapshot {
