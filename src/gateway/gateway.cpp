@@ -107,6 +107,13 @@ Gateway::~Gateway() {
     spanExporter_->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
+void Gateway::logError(std::string_view line) {
+  std::string batch;
+  batch.reserve(line.size() + 1);
+  batch.append(line).push_back('\n');
+  errorLogWriter_.submit(batch);
+}
+
 void Gateway::startTracing() {
   if (!options_.getenv) return;  // an embedded gateway without an environment: no tracing
   // Settings nobody can see working are refused loudly; the gateway still serves without traces.
@@ -241,12 +248,7 @@ void Gateway::start() {
   };
   if (options_.overload.maxHeapBytes > 0)
     options.acceptPaused = [this] { return overload_.heapOverLimit(); };
-  options.log = [this](std::string_view line) {
-    std::string batch;
-    batch.reserve(line.size() + 1);
-    batch.append(line).push_back('\n');
-    errorLogWriter_.submit(batch);
-  };
+  options.log = [this](std::string_view line) { logError(line); };
   server_ = std::make_unique<http::Server>(options, [this](boost::asio::io_context& ioc) {
     return std::make_unique<GatewayHandler>(services_, ioc);
   });

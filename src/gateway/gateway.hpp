@@ -84,6 +84,8 @@ class Gateway {
   void publishReload(std::shared_ptr<const Runtime> runtime);
   // Trace export from the OTEL_* / OPENINFERENCE_* environment; off when no endpoint is set.
   void startTracing();
+  // One JSON line (no newline) to stderr through errorLogWriter_: never blocks.
+  void logError(std::string_view line);
 
   GatewayOptions options_;
   core::SystemClock clock_;
@@ -102,7 +104,7 @@ class Gateway {
   std::unique_ptr<telemetry::Exporter> spanExporter_;  // null: tracing off
   TracingServices tracing_;
   QuietHeapTrim heapTrim_;
-  Overload overload_{options_.overload};
+  Overload overload_{options_.overload, [this](std::string_view line) { logError(line); }};
   GatewayServices services_;
   admin::AdminViews adminViews_;
   std::unique_ptr<http::Server> server_;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <string>
 
 // Defined when the binary is linked with tcmalloc (see CMakeLists.txt); weak, so that builds
 // without it (unit tests, sanitizer builds) fall back to the resident set.
@@ -35,8 +36,11 @@ std::uint64_t heapInUse() {
 
 }  // namespace
 
-Overload::Overload(OverloadLimits limits, std::function<std::uint64_t()> heapBytes)
-    : limits_(limits), readHeap_(heapBytes ? std::move(heapBytes) : heapInUse) {
+Overload::Overload(OverloadLimits limits, std::function<void(std::string_view)> log,
+                   std::function<std::uint64_t()> heapBytes)
+    : limits_(limits),
+      log_(std::move(log)),
+      readHeap_(heapBytes ? std::move(heapBytes) : heapInUse) {
   if (limits_.maxHeapBytes == 0) return;
   sampleHeap();
   watcher_ = std::thread([this] { watchHeap(); });
@@ -67,7 +71,13 @@ Overload::Verdict Overload::tryStartRequest() {
 void Overload::sampleHeap() {
   const std::uint64_t bytes = readHeap_();
   heapBytes_.store(bytes, std::memory_order_relaxed);
-  heapOver_.store(bytes > limits_.maxHeapBytes, std::memory_order_relaxed);
+  const bool over = bytes > limits_.maxHeapBytes;
+  if (over == heapOver_.exchange(over, std::memory_order_relaxed) || !log_) return;
+  log_((over ? std::string(
+                   R"({"level":"warn","msg":"heap over its limit: new requests are shed and )"
+                   R"(no connection is accepted until it falls","heap_bytes":)")
+             : std::string(R"({"level":"info","msg":"heap back under its limit","heap_bytes":)")) +
+       std::to_string(bytes) + R"(,"limit_bytes":)" + std::to_string(limits_.maxHeapBytes) + "}");
 }
 
 void Overload::watchHeap() {

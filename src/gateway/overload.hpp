@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 namespace switchyard::gateway {
@@ -32,8 +33,10 @@ class Overload {
   static constexpr std::chrono::milliseconds kHeapSampleEvery{100};
   static constexpr int kRetryAfterSeconds = 1;
 
-  // `heapBytes` reads the heap size (tests inject it); null: tcmalloc's, else the resident set.
-  explicit Overload(OverloadLimits limits, std::function<std::uint64_t()> heapBytes = nullptr);
+  // `log` gets a JSON line (no newline) as the heap crosses its limit either way. `heapBytes` reads
+  // the heap size (tests inject it); null: tcmalloc's, else the resident set.
+  explicit Overload(OverloadLimits limits, std::function<void(std::string_view)> log = nullptr,
+                    std::function<std::uint64_t()> heapBytes = nullptr);
   ~Overload();
   Overload(const Overload&) = delete;
   Overload& operator=(const Overload&) = delete;
@@ -48,7 +51,9 @@ class Overload {
   // For /metrics (any thread).
   std::uint64_t requestsInFlight() const { return inFlight_.load(std::memory_order_relaxed); }
   std::uint64_t heapBytes() const { return heapBytes_.load(std::memory_order_relaxed); }
-  std::uint64_t shedTooManyRequests() const { return shedRequests_.load(std::memory_order_relaxed); }
+  std::uint64_t shedTooManyRequests() const {
+    return shedRequests_.load(std::memory_order_relaxed);
+  }
   std::uint64_t shedHeap() const { return shedHeap_.load(std::memory_order_relaxed); }
 
  private:
@@ -56,6 +61,7 @@ class Overload {
   void watchHeap();
 
   const OverloadLimits limits_;
+  std::function<void(std::string_view)> log_;
   std::function<std::uint64_t()> readHeap_;
   std::atomic<std::uint64_t> inFlight_{0};
   std::atomic<std::uint64_t> heapBytes_{0};

@@ -181,6 +181,9 @@ test('connectionLimit: the connection past the limit is closed; one closing make
   await writeClientPolicy(dir, '{connectionLimit: {value: 2}}');
   const gateway = await startGateway({ args: [...args, '--workers', '2'], env });
   const held = [await connect(gateway.port), await connect(gateway.port)];
+  // connect() resolves on the kernel's handshake; the gateway takes them a moment later.
+  for (let i = 0; i < 100 && await metric(gateway, 'switchyard_downstream_connections') < 2; i++) await sleep(20);
+  assert.equal(await metric(gateway, 'switchyard_downstream_connections'), 2);
   const third = await connect(gateway.port);
   third.write('GET /v1/models HTTP/1.1\r\nhost: x\r\n\r\n');
   assert.equal(await closedByServer(third), '', 'closed without an answer');
@@ -259,6 +262,7 @@ test('--max-heap: over it requests are shed with 503 + Retry-After and accepting
   assert.equal(shed.status, 503, `heap ${await metric(gateway, 'switchyard_heap_bytes')}`);
   assert.equal(shed.headers['retry-after'], '1');
   assert.equal(JSON.parse(shed.body).error.code, 'overloaded');
+  await gateway.process.waitForLine((l) => (jsonLine(l)?.msg?.startsWith('heap over its limit') ? true : undefined));
   // No new connection is taken meanwhile: it waits in the backlog.
   const waiting = request(`${gateway.url}/v1/models`, { timeoutMs: 10000 });
   const early = await Promise.race([waiting.then(() => 'answered'), sleep(400).then(() => 'waiting')]);
@@ -273,6 +277,8 @@ test('--max-heap: over it requests are shed with 503 + Retry-After and accepting
     await sleep(50);
   }
   assert.equal(ok.status, 200);
+  await gateway.process.waitForLine((l) => (jsonLine(l)?.msg === 'heap back under its limit' ? true : undefined));
+  assert.ok(await metric(gateway, 'switchyard_overload_shed_requests_total{reason="heap"}') >= 1);
   agent.destroy();
   await gateway.stop();
   await emulator.stop();
