@@ -111,6 +111,7 @@ export function spawnSwitchyard(args, { env = {}, ready, timeoutMs = 15000, cwd,
     });
   };
   if (readStdout) attach(child.stdout, stdoutLines, 'stdout');
+  else child.on('exit', () => child.stdout.destroy());  // unread data would keep the pipe open
   attach(child.stderr, stderrLines, 'stderr');
 
   /** Resolves with pred(line, stream)'s first non-undefined value, for lines seen so far or later. */
