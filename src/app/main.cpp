@@ -18,7 +18,7 @@ namespace {
 using namespace switchyard;
 
 constexpr const char* kUsage = R"(usage:
-  switchyard run -c PATH [-c PATH]... [--listen HOST:PORT] [--admin HOST:PORT] [--secrets-dir DIR] [--workers N] [--redis-url URL]
+  switchyard run -c PATH [-c PATH]... [--listen HOST:PORT] [--admin HOST:PORT] [--secrets-dir DIR] [--workers N] [--redis-url URL] [--drain-timeout DURATION] [--access-log-queue SIZE] [--max-requests N] [--max-heap SIZE]
   switchyard run --kubernetes [--kubeconfig F [--context C]] [--namespace NS]... [--gateway NS/NAME] [--listen HOST:PORT] [--admin HOST:PORT] [--workers N] [--redis-url URL]
   switchyard check -c PATH [-c PATH]... [--secrets-dir DIR]
   switchyard demo [--listen HOST:PORT]
@@ -39,6 +39,9 @@ int runEmulatorCommand(const std::string& command, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // std::cerr is tied to std::cout: each write to it would first flush stdout, and so wait on
+  // stdout's lock, held by whatever is blocked writing to a stdout nobody reads.
+  std::cerr.tie(nullptr);
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;

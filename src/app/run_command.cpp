@@ -5,7 +5,10 @@
 #include <string>
 
 #include "app/cli.hpp"
+#include "app/open_file_limit.hpp"
 #include "config/config_watcher.hpp"
+#include "config/units.hpp"
+#include "http/server.hpp"
 #include "kube/config_source.hpp"
 #include "kube/kube_config.hpp"
 #include "redis/redis_url.hpp"
@@ -33,7 +36,27 @@ RunOptions parse(int argc, char** argv, bool allowKubernetes) {
       options.secretsDir = args.value();
     else if (arg == "--redis-url")
       redisUrl = args.value();
-    else if (arg == "--workers") {
+    else if (arg == "--drain-timeout") {
+      const auto drain = config::parseDuration(args.value());
+      if (!drain) throw UsageError("--drain-timeout needs a duration such as 30s or 500ms");
+      options.drainTimeout = *drain;
+    } else if (arg == "--access-log-queue") {
+      const auto bytes = config::parseQuantity(args.value());
+      if (!bytes || *bytes == 0) throw UsageError("--access-log-queue needs a size such as 64Mi");
+      options.accessLogQueueBytes = *bytes;
+    } else if (arg == "--max-requests") {
+      try {
+        const auto n = std::stoll(args.value());
+        if (n < 0) throw std::out_of_range("negative");
+        options.overload.maxRequests = static_cast<std::uint64_t>(n);
+      } catch (...) {
+        throw UsageError("--max-requests needs a number (0: no limit)");
+      }
+    } else if (arg == "--max-heap") {
+      const auto bytes = config::parseQuantity(args.value());
+      if (!bytes) throw UsageError("--max-heap needs a size such as 2Gi (0: no limit)");
+      options.overload.maxHeapBytes = *bytes;
+    } else if (arg == "--workers") {
       try {
         options.workers = std::stoi(args.value());
       } catch (...) {
@@ -87,17 +110,22 @@ core::Result<kube::ClusterAccess> clusterAccess(const KubernetesOptions& options
   return kube::loadInCluster();
 }
 
-// Waits for SIGINT/SIGTERM, then drains for up to 30 s.
-void serveUntilStopped(gateway::Gateway& gateway, const std::function<void()>& beforeStop,
-                       std::function<void()> onReload) {
+// Waits for SIGINT/SIGTERM, then drains for up to `drain`. The exit code: 0 when every request
+// finished in time, 1 when some were cut at the end of the drain time.
+int serveUntilStopped(gateway::Gateway& gateway, std::chrono::milliseconds drain,
+                      const std::function<void()>& beforeStop, std::function<void()> onReload) {
   SignalWatch signals(
       [&] {
-        std::cerr << "{\"level\":\"info\",\"msg\":\"shutting down\"}\n";
+        http::writeLogLine(R"({"level":"info","msg":"shutting down"})");
         beforeStop();
-        gateway.stop(std::chrono::seconds(30));
+        gateway.stop(drain);
       },
       std::move(onReload));
   gateway.join();
+  if (gateway.drainedCleanly()) return 0;
+  http::writeLogLine(
+      R"({"level":"error","msg":"drain time over: requests still running were cut"})");
+  return 1;
 }
 
 void logListening(const gateway::Gateway& gateway) {
@@ -111,6 +139,7 @@ int runFromKubernetes(RunOptions options) {
     std::cerr << "switchyard run: --kubernetes: " << access.error().message << "\n";
     return 2;
   }
+  const auto drain = options.gateway.drainTimeout;
   gateway::Gateway gateway(std::move(options.gateway));
   // Listeners first: /healthz answers and /readyz says 503 until the first sync is loaded.
   gateway.start();
@@ -129,13 +158,12 @@ int runFromKubernetes(RunOptions options) {
     gateway.join();
     return 2;
   }
-  serveUntilStopped(
-      gateway, [&source] { (*source)->stop(); },
+  return serveUntilStopped(
+      gateway, drain, [&source] { (*source)->stop(); },
       [] {
         std::cerr << "{\"level\":\"info\",\"msg\":\"SIGHUP ignored: with --kubernetes every "
                      "change is read from the API\"}\n";
       });
-  return 0;
 }
 
 }  // namespace
@@ -148,18 +176,19 @@ gateway::GatewayOptions parseRunArgs(int argc, char** argv) {
 
 int runRunCommand(int argc, char** argv) {
   RunOptions run = parseRunOptions(argc, argv);
+  if (const auto line = raiseOpenFileLimit(); !line.empty()) http::writeLogLine(line);
   if (run.kubernetes.enabled) return runFromKubernetes(std::move(run));
   gateway::GatewayOptions options = std::move(run.gateway);
   const auto watched = options.configPaths;
+  const auto drain = options.drainTimeout;
   gateway::Gateway gateway(std::move(options));
   if (!gateway.load()) return 2;
   gateway.start();
   // Edits to the manifests (a `kubectl patch` of the guide, a ConfigMap swap) reload on their own.
   config::ConfigWatcher watcher({watched}, [&gateway] { gateway.reload(); });
   logListening(gateway);
-  serveUntilStopped(
-      gateway, [&watcher] { watcher.stop(); }, [&watcher] { watcher.trigger(); });
-  return 0;
+  return serveUntilStopped(
+      gateway, drain, [&watcher] { watcher.stop(); }, [&watcher] { watcher.trigger(); });
 }
 
 }  // namespace switchyard::app

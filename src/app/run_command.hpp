@@ -33,8 +33,9 @@ RunOptions parseRunOptions(int argc, char** argv);
 // Throws UsageError, also for the --kubernetes options.
 gateway::GatewayOptions parseRunArgs(int argc, char** argv);
 
-// argv[1] is "run". Returns the exit code: 0 after a clean stop, 2 if the manifests do not load
-// or (--kubernetes) there is no access to a cluster.
+// argv[1] is "run". Returns the exit code: 0 after a clean stop, 1 when the drain time ran out
+// with requests still running (they were cut), 2 if the manifests do not load or (--kubernetes)
+// there is no access to a cluster.
 int runRunCommand(int argc, char** argv);
 
 }  // namespace switchyard::app

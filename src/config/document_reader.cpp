@@ -90,6 +90,15 @@ void readText(const std::string& file, const std::string& text, std::vector<Sour
 
 void readFile(const std::string& file, const Getenv& getenv, std::vector<SourceDocument>& out,
               std::vector<Diagnostic>& diagnostics) {
+  // Refused before it is read: a huge file (a log, a dump written to the wrong path) would be held
+  // whole in memory, parsed, and held again in every snapshot built from it.
+  std::error_code ec;
+  if (const auto size = fs::file_size(file, ec); !ec && size > kMaxManifestFileBytes) {
+    fileError(diagnostics, file, 0,
+              "file is " + std::to_string(size) + " bytes; a manifest file may be at most " +
+                  std::to_string(kMaxManifestFileBytes) + " bytes (8 MiB): not read");
+    return;
+  }
   std::ifstream in(file, std::ios::binary);
   std::ostringstream raw;
   raw << in.rdbuf();

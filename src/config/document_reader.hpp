@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@
 #include "config/snapshot.hpp"
 
 namespace switchyard::config::detail {
+
+// A manifest file larger than this is refused (an Error), not read.
+constexpr std::uintmax_t kMaxManifestFileBytes = 8u << 20;
 
 struct SourceDocument {
   std::string file;

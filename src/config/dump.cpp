@@ -260,7 +260,8 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   boost::json::object listener{
       {"bodyLimitBytes", snapshot.listener.bodyLimitBytes},
       {"requestReceivedTimeoutMs", snapshot.listener.requestReceivedTimeout.count()},
-      {"idleTimeoutMs", snapshot.listener.idleTimeout.count()}};
+      {"idleTimeoutMs", snapshot.listener.idleTimeout.count()},
+      {"connectionLimit", snapshot.listener.connectionLimit}};
   if (const auto& tls = snapshot.listener.tls) {
     boost::json::array alpn;
     for (const auto& protocol : tls->alpnProtocols) alpn.push_back(boost::json::string(protocol));

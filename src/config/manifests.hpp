@@ -153,6 +153,7 @@ struct ClientPolicyManifest {
   std::optional<Millis> requestReceivedTimeout;  // timeout.http
   std::optional<Millis> idleTimeout;
   std::optional<ClientTlsEntry> tls;
+  std::optional<std::uint64_t> connectionLimit;  // connection.connectionLimit.value
 };
 
 // Secret (data decoded, stringData merged over it) or ConfigMap (data).

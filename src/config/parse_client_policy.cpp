@@ -66,6 +66,14 @@ void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out) {
   policy.meta = std::move(meta);
   policy.targets = readTargetRefs(spec, policy.meta, true);
   if (spec["connection"].map()) policy.bufferLimit = spec["connection"]["bufferLimit"].quantity();
+  if (const auto limit = spec["connection"]["connectionLimit"]; limit.map()) {
+    const auto value = limit["value"];
+    if (const auto n = value.integer(true); n && *n < 1) {
+      value.error("must be at least 1");
+    } else if (n) {
+      policy.connectionLimit = static_cast<std::uint64_t>(*n);
+    }
+  }
   if (spec["timeout"].map() && spec["timeout"]["http"].map()) {
     const auto http = spec["timeout"]["http"];
     policy.requestReceivedTimeout = http["requestReceivedTimeout"].duration();

@@ -177,6 +177,11 @@ void resolveListener(ResolveState& state, ListenerSettings& listener) {
   if (bodyLimit) listener.bodyLimitBytes = *bodyLimit;
   if (requestReceived) listener.requestReceivedTimeout = *requestReceived;
   if (idle) listener.idleTimeout = *idle;
+  for (const auto& policy : state.manifests.clientPolicies) {  // the tightest limit wins
+    if (!policy.connectionLimit) continue;
+    auto& limit = listener.connectionLimit;
+    limit = limit == 0 ? *policy.connectionLimit : std::min(limit, *policy.connectionLimit);
+  }
   listener.tls = resolveTls(state);
 }
 

@@ -41,7 +41,8 @@
 //   or a route whose Gateways name different ones: Warning.
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit, timeout.http
 //   requestReceivedTimeout and idleTimeout → the listener's; the most lenient one wins (the
-//   largest, and zero, which turns a timeout off), so what any policy admits is admitted.
+//   largest, and zero, which turns a timeout off), so what any policy admits is admitted;
+//   connection.connectionLimit.value → listener connection limit; the smallest one wins.
 // - The listener's TLS (resolve_listener.cpp): the first HTTPS Gateway listener's certificate
 //   Secret (tls.crt, tls.key) makes --listen serve TLS; ClientTrafficPolicy spec.tls on its
 //   Gateway sets versions, ciphers and ALPN. A certificate or key that cannot be used is an Error.

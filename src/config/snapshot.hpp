@@ -312,6 +312,9 @@ struct ListenerSettings {
   Millis requestReceivedTimeout{60'000};  // a request's first byte to its last
   Millis idleTimeout{300'000};            // a client connection with no request in flight
   std::optional<ListenerTls> tls;         // none = plaintext
+  // ClientTrafficPolicy connection.connectionLimit.value: client connections open at once, over
+  // every worker; 0 = no limit.
+  std::uint64_t connectionLimit = 0;
 };
 
 struct Snapshot {

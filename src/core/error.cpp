@@ -33,6 +33,8 @@ ErrorSide sideOf(ErrorKind kind) {
     case ErrorKind::NoBackendAvailable:
       return ErrorSide::Upstream;
     case ErrorKind::RateLimitUnavailable:
+    case ErrorKind::Overloaded:
+    case ErrorKind::ShuttingDown:
     case ErrorKind::Internal:
       return ErrorSide::Internal;
   }
@@ -88,6 +90,8 @@ unsigned httpStatusOf(const Error& error) {
     case ErrorKind::CredentialUnavailable:
     case ErrorKind::NoBackendAvailable:
     case ErrorKind::RateLimitUnavailable:
+    case ErrorKind::Overloaded:
+    case ErrorKind::ShuttingDown:
       return 503;
     case ErrorKind::UpstreamTimeout:
       return 504;
@@ -160,6 +164,10 @@ std::string_view kindName(ErrorKind kind) {
       return "no_backend_available";
     case ErrorKind::RateLimitUnavailable:
       return "rate_limit_unavailable";
+    case ErrorKind::Overloaded:
+      return "overloaded";
+    case ErrorKind::ShuttingDown:
+      return "shutting_down";
     case ErrorKind::Internal:
       return "internal_error";
   }
@@ -174,9 +182,9 @@ std::string renderOpenAiError(const Error& error) {
       error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
   if (!error.code.empty()) {
     inner["code"] = error.code;
-  } else if (sideOf(error.kind) == ErrorSide::Upstream || error.kind == ErrorKind::Internal ||
-             error.kind == ErrorKind::RateLimitUnavailable ||
-             error.kind == ErrorKind::ModelNotFound || error.kind == ErrorKind::RateLimited) {
+  } else if (sideOf(error.kind) == ErrorSide::Upstream ||
+             sideOf(error.kind) == ErrorSide::Internal || error.kind == ErrorKind::ModelNotFound ||
+             error.kind == ErrorKind::RateLimited) {
     inner["code"] = kindName(error.kind);
   } else {
     inner["code"] = nullptr;

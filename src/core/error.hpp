@@ -31,6 +31,8 @@ enum class ErrorKind {
   NoBackendAvailable,     // 503: every backend of the rule is unusable
   // Ours.
   RateLimitUnavailable,  // 503: a fail-closed rate limit cannot reach its shared state (Redis)
+  Overloaded,            // 503: shed by the process's own limits (requests in flight, heap)
+  ShuttingDown,          // 503: shutdown's drain time ran out before the request finished
   Internal,              // 500
 };
 

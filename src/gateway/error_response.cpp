@@ -24,6 +24,10 @@ std::string_view responseFlagFor(const Error& error) {
       return "NR";
     case ErrorKind::RateLimited:
       return "RL";
+    case ErrorKind::Overloaded:
+      return "OM";  // Envoy's: the overload manager turned it away
+    case ErrorKind::ShuttingDown:
+      return "LR";  // ended here (a local reset), not by the client or the upstream
     default:
       return "";
   }

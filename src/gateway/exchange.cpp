@@ -383,7 +383,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   http::HeaderList head;
   addQuotaHeaders(head);
   StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_, *attempts_, idleLimit,
-                    std::move(head));
+                    std::move(head), services_.openStreams);
   switch (co_await relay.run()) {
     case StreamRelay::Outcome::Completed:
       succeeded(attempt);

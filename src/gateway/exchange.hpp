@@ -13,6 +13,7 @@
 #include "config/snapshot.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "gateway/open_streams.hpp"
 #include "gateway/request_info.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
@@ -31,6 +32,7 @@ struct ExchangeServices {
   const core::Clock& clock;
   std::minstd_rand& random;
   ratelimit::Limiter* limiter = nullptr;  // null: rate limits are not enforced
+  OpenStreams* openStreams = nullptr;     // null: shutdown cannot cut this worker's streams
 };
 
 class Exchange {

@@ -56,9 +56,43 @@ Gateway::Gateway(GatewayOptions options)
   services_.accessLog = &accessLogWriter_;
   services_.metrics = &gatewayMetrics_;
   addProcessMetrics(metrics_, outliers_, credentials_, reloads_);
+  metrics_.addCallback({"switchyard_log_dropped_lines_total",
+                        "Log lines dropped because their reader (stdout: the access log, stderr: "
+                        "errors) did not keep up.",
+                        telemetry::MetricType::Counter,
+                        {"stream"},
+                        {}},
+                       [this](telemetry::CallbackSink& sink) {
+                         sink.add({"stdout"}, double(accessLogWriter_.droppedLines()));
+                         sink.add({"stderr"}, double(errorLogWriter_.droppedLines()));
+                       });
+  metrics_.addCallback({"switchyard_overload_shed_requests_total",
+                        "Requests answered 503 by the process's own limits, by which limit.",
+                        telemetry::MetricType::Counter,
+                        {"reason"},
+                        {}},
+                       [this](telemetry::CallbackSink& sink) {
+                         sink.add({"heap"}, double(overload_.shedHeap()));
+                         sink.add({"requests"}, double(overload_.shedTooManyRequests()));
+                       });
+  metrics_.addCallbackGauge("switchyard_heap_bytes",
+                            "Heap in use, as last sampled for the heap limit (0: no limit set).",
+                            [this] { return double(overload_.heapBytes()); });
+  metrics_.addCallbackGauge(
+      "switchyard_downstream_connections", "Client connections open now.",
+      [this] { return server_ ? double(server_->connections().open()) : 0.0; });
+  metrics_.addCallbackCounter(
+      "switchyard_downstream_connections_refused_total",
+      "Client connections closed at once: the listener's connectionLimit was reached.",
+      [this] { return server_ ? double(server_->connections().refused()) : 0.0; });
+  metrics_.addCallbackCounter(
+      "switchyard_accept_errors_total",
+      "Failed accepts of client connections (out of file descriptors, ...); each one backs off.",
+      [this] { return server_ ? double(server_->acceptErrors()) : 0.0; });
   startTracing();
   services_.tracing = &tracing_;
   services_.heapTrim = &heapTrim_;
+  services_.overload = &overload_;
   if (options_.redis) {
     services_.redis = &*options_.redis;
     std::string line = R"({"level":"info","msg":"Global rate limits counted in Redis","redis":")";
@@ -81,6 +115,13 @@ Gateway::~Gateway() {
   // The workers are gone: what they submitted gets a bounded chance to reach the collector.
   if (spanExporter_)
     spanExporter_->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
+void Gateway::logError(std::string_view line) {
+  std::string batch;
+  batch.reserve(line.size() + 1);
+  batch.append(line).push_back('\n');
+  errorLogWriter_.submit(batch);
 }
 
 void Gateway::startTracing() {
@@ -245,6 +286,13 @@ void Gateway::start() {
     if (!runtime || !runtime->snapshot->listener.tls) return nullptr;
     return runtime->snapshot->listener.tls->context;
   };
+  options.connectionLimit = [this] {
+    const auto runtime = runtime_.current();
+    return runtime ? runtime->snapshot->listener.connectionLimit : std::uint64_t{0};
+  };
+  if (options_.overload.maxHeapBytes > 0)
+    options.acceptPaused = [this] { return overload_.heapOverLimit(); };
+  options.log = [this](std::string_view line) { logError(line); };
   server_ = std::make_unique<http::Server>(options, [this](boost::asio::io_context& ioc) {
     return std::make_unique<GatewayHandler>(services_, ioc);
   });
@@ -253,6 +301,7 @@ void Gateway::start() {
     http::ServerOptions adminOptions;
     adminOptions.listen = parseListenAddress(options_.admin);
     adminOptions.workers = 1;
+    adminOptions.log = options.log;
     adminServer_ = std::make_unique<http::Server>(adminOptions, [this](boost::asio::io_context&) {
       return std::make_unique<admin::AdminHandler>(adminViews_);
     });
@@ -269,6 +318,8 @@ void Gateway::join() {
   if (server_) server_->join();
   if (adminServer_) adminServer_->join();
 }
+
+bool Gateway::drainedCleanly() const { return !server_ || server_->drainedCleanly(); }
 
 std::uint16_t Gateway::port() const { return server_ ? server_->port() : 0; }
 std::uint16_t Gateway::adminPort() const { return adminServer_ ? adminServer_->port() : 0; }

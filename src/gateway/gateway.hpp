@@ -3,6 +3,8 @@
 // admin listener. Built once by `switchyard run` (and by the demo); owns every process-wide
 // service.
 
+#include <unistd.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -15,6 +17,8 @@
 #include "core/clock.hpp"
 #include "gateway/credential_store.hpp"
 #include "gateway/gateway_handler.hpp"
+#include "gateway/log_writer.hpp"
+#include "gateway/overload.hpp"
 #include "gateway/quiet_heap_trim.hpp"
 #include "gateway/redis_health.hpp"
 #include "gateway/request_metrics.hpp"
@@ -35,10 +39,18 @@ struct GatewayOptions {
   // Where Global rate limits are counted (--redis-url); none: in this process.
   std::optional<redis::RedisUrl> redis;
   std::function<std::optional<std::string>(std::string_view)> getenv;
+  // Access-log bytes waiting for a slow stdout reader before lines are dropped (and counted).
+  std::size_t accessLogQueueBytes = LogWriter::kDefaultMaxQueuedBytes;
+  // SIGTERM: how long requests in flight get to finish before they are cut.
+  std::chrono::milliseconds drainTimeout{30'000};
+  // Requests in flight at once and heap size past which new requests are shed (0: no limit).
+  OverloadLimits overload;
 };
 
 class Gateway {
  public:
+  static constexpr std::size_t kErrorLogQueueBytes = 1u << 20;
+
   explicit Gateway(GatewayOptions options);
   ~Gateway();
 
@@ -55,6 +67,8 @@ class Gateway {
   bool apply(const config::LoadResult& result);
   void stop(std::chrono::milliseconds drain);
   void join();
+  // After join(): false when the drain time ran out with requests still running (they were cut).
+  bool drainedCleanly() const;
 
   std::uint16_t port() const;
   std::uint16_t adminPort() const;
@@ -74,6 +88,8 @@ class Gateway {
   bool refusedForCredentials(const Runtime& next) const;
   // Trace export from the OTEL_* / OPENINFERENCE_* environment; off when no endpoint is set.
   void startTracing();
+  // One JSON line (no newline) to stderr through errorLogWriter_: never blocks.
+  void logError(std::string_view line);
 
   GatewayOptions options_;
   core::SystemClock clock_;
@@ -83,13 +99,16 @@ class Gateway {
   ratelimit::LocalCounterStore localLimits_;
   RedisOutage redisOutage_;
   RuntimeHolder runtime_;
-  LogWriter accessLogWriter_{stdout};
+  // Written through their own threads: a stuck reader of stdout or stderr never blocks a worker.
+  LogWriter accessLogWriter_{STDOUT_FILENO, options_.accessLogQueueBytes};
+  LogWriter errorLogWriter_{STDERR_FILENO, kErrorLogQueueBytes};
   telemetry::MetricsRegistry metrics_;  // outlives the handlers, which record into its shards
   GatewayMetrics gatewayMetrics_{metrics_};
   ReloadCounts reloads_;
   std::unique_ptr<telemetry::Exporter> spanExporter_;  // null: tracing off
   TracingServices tracing_;
   QuietHeapTrim heapTrim_;
+  Overload overload_{options_.overload, [this](std::string_view line) { logError(line); }};
   GatewayServices services_;
   admin::AdminViews adminViews_;
   std::unique_ptr<http::Server> server_;

@@ -43,6 +43,16 @@ Error notConfiguredYet() {
                      "no configuration loaded yet: waiting for the Kubernetes API");
 }
 
+Error overloadedError(Overload::Verdict verdict) {
+  auto error = Error::make(
+      ErrorKind::Overloaded,
+      verdict == Overload::Verdict::HeapOverLimit
+          ? "the gateway is over its memory limit and sheds new requests; retry shortly"
+          : "the gateway is serving as many requests as it allows at once; retry shortly");
+  error.retryAfterSeconds = Overload::kRetryAfterSeconds;
+  return error;
+}
+
 }  // namespace
 
 GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context& ioc)
@@ -66,6 +76,8 @@ GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context
 }
 
 GatewayHandler::~GatewayHandler() { accessLog_.flush(); }
+
+void GatewayHandler::onDrainDeadline() { openStreams_.cutAll(); }
 
 void GatewayHandler::scheduleLogFlush() {
   flushTimer_.expires_after(kLogFlushInterval);
@@ -143,7 +155,18 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   const auto path = http::pathOf(target);
   const api::EndpointMatch endpoint = api::matchEndpoint(path);
   const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
-  if (endpoint.spec) {
+  // The process's own limits come first: a request past them costs nothing more than its answer.
+  const auto verdict =
+      services_.overload ? services_.overload->tryStartRequest() : Overload::Verdict::Admitted;
+  struct Place {
+    Overload* overload;
+    ~Place() {
+      if (overload) overload->requestEnded();
+    }
+  } place{verdict == Overload::Verdict::Admitted ? services_.overload : nullptr};
+  if (verdict != Overload::Verdict::Admitted) {
+    co_await respondError(writer, log, overloadedError(verdict), api::errorRendererFor(path));
+  } else if (endpoint.spec) {
     if (request.method() != bhttp::verb::post) {
       co_await respondError(
           writer, log,
@@ -217,8 +240,8 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     co_await respondError(writer, log, notConfiguredYet(), endpoint.renderError);
     co_return;
   }
-  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock, random_,
-                                          &limiter_};
+  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock,
+                                          random_,   &limiter_,           &openStreams_};
   Exchange exchange(*runtime, endpoint, parsed.request(), request, writer, log, exchangeServices,
                     trace.get());
   RequestMetrics::OpenStream openStream(metrics_, parsed.request().stream);

@@ -11,6 +11,8 @@
 #include "api/endpoint_spec.hpp"
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
+#include "gateway/open_streams.hpp"
+#include "gateway/overload.hpp"
 #include "gateway/quiet_heap_trim.hpp"
 #include "gateway/redis_health.hpp"
 #include "gateway/request_metrics.hpp"
@@ -40,6 +42,7 @@ struct GatewayServices {
   QuietHeapTrim* heapTrim = nullptr;       // null: memory is never trimmed
   const redis::RedisUrl* redis = nullptr;  // null: Global rate limits counted in process
   RedisOutage* redisOutage = nullptr;
+  Overload* overload = nullptr;  // null: no process limits
 };
 
 class GatewayHandler final : public http::Handler {
@@ -51,6 +54,8 @@ class GatewayHandler final : public http::Handler {
                                       http::ResponseWriter& writer) override;
   void renderProtocolError(unsigned status, std::string_view message, std::string& body,
                            std::string& contentType) override;
+  // Streams still relayed end with their error event (and their access-log line).
+  void onDrainDeadline() override;
 
  private:
   // A request to one of the endpoints (chat completions, embeddings): parse, then the exchange.
@@ -73,6 +78,7 @@ class GatewayHandler final : public http::Handler {
   boost::asio::steady_timer flushTimer_;
   std::uint64_t requestCounter_ = 0;
   QuietHeapTrim::Worker* heapTrim_ = nullptr;  // this worker's requests in flight
+  OpenStreams openStreams_;  // its destructor unlinks streams whose frames outlive it
 };
 
 }  // namespace switchyard::gateway

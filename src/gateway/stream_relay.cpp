@@ -11,7 +11,8 @@ using SteadyClock = std::chrono::steady_clock;
 StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
                          http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
                          const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
-                         std::chrono::milliseconds idleLimit, http::HeaderList headHeaders)
+                         std::chrono::milliseconds idleLimit, http::HeaderList headHeaders,
+                         OpenStreams* openStreams)
     : stream_(stream),
       translator_(translator),
       writer_(writer),
@@ -20,7 +21,13 @@ StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslato
       endpoint_(endpoint),
       attempts_(attempts),
       idleLimit_(idleLimit),
-      headHeaders_(std::move(headHeaders)) {}
+      headHeaders_(std::move(headHeaders)),
+      openStreams_(openStreams) {}
+
+void StreamRelay::cutForShutdown() {
+  cutForShutdown_ = true;
+  stream_.cancel();  // the wait for the next upstream piece ends now
+}
 
 std::chrono::milliseconds StreamRelay::idleTimeout() const {
   const auto now = SteadyClock::now();
@@ -38,11 +45,18 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
       writer.onClientClose([] {});
     }
   } unhook{writer_};
+  if (openStreams_) openStreams_->add(*this);  // leaves the set when the relay is destroyed
   for (;;) {
     const auto waited = SteadyClock::now();
     auto piece = co_await stream_.next(idleTimeout());
     info_.upstreamWait += SteadyClock::now() - waited;  // metrics: gateway overhead
     if (writer_.clientClosed()) co_return Outcome::ClientLeft;
+    if (cutForShutdown_) {  // the cut cancelled the stream: next() ended with an error
+      info_.responseFlags = "LR";
+      co_return co_await fail(
+          Error::make(core::ErrorKind::ShuttingDown,
+                      "the gateway is shutting down: its drain time ended before this stream did"));
+    }
     if (!piece) co_return co_await fail(piece.error());
     if (!*piece) break;  // upstream body complete
     if (auto translated = translator_.onBytes(**piece, out_); !translated)

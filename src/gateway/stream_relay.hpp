@@ -11,6 +11,7 @@
 
 #include "api/endpoint_spec.hpp"
 #include "core/error.hpp"
+#include "gateway/open_streams.hpp"
 #include "gateway/request_info.hpp"
 #include "gateway/request_trace.hpp"
 #include "http/server.hpp"
@@ -20,7 +21,7 @@
 
 namespace switchyard::gateway {
 
-class StreamRelay {
+class StreamRelay final : public OpenStreams::Member {
  public:
   enum class Outcome {
     Completed,   // the whole stream reached the client
@@ -34,9 +35,12 @@ class StreamRelay {
   StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
               http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
               const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
-              std::chrono::milliseconds idleLimit, http::HeaderList headHeaders = {});
+              std::chrono::milliseconds idleLimit, http::HeaderList headHeaders = {},
+              OpenStreams* openStreams = nullptr);
 
+  // While it runs the relay is one of `openStreams` (if given): shutdown may cut it.
   boost::asio::awaitable<Outcome> run();
+  void cutForShutdown() override;
   const core::Error& error() const { return error_; }
 
  private:
@@ -56,6 +60,8 @@ class StreamRelay {
   std::string out_;  // the client frames not yet written
   core::Error error_;
   http::HeaderList headHeaders_;  // the stream's head carries them (x-ratelimit-*)
+  OpenStreams* openStreams_;
+  bool cutForShutdown_ = false;
 };
 
 }  // namespace switchyard::gateway

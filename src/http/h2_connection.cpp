@@ -15,7 +15,6 @@
 #include <array>
 #include <charconv>
 #include <cstring>
-#include <iostream>
 #include <unordered_map>
 #include <vector>
 
@@ -688,8 +687,7 @@ asio::awaitable<void> Session::runHandler(std::shared_ptr<H2Stream> stream) {
     co_await worker.handler->handle(stream->request, stream->context, *stream);
   } catch (const std::exception& e) {
     // Last guard: a bug in a handler must not take the process down.
-    std::cerr << "{\"level\":\"error\",\"msg\":\"handler threw\",\"what\":\"" << e.what()
-              << "\"}\n";
+    options.log(handlerThrewLine(e));
     threw = true;
   }
   if (threw && !stream->started()) {

@@ -17,13 +17,15 @@
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <functional>
-#include <iostream>
 #include <list>
 
+#include "core/json_writer.hpp"
 #include "http/connection_deadline.hpp"
 #include "http/h2_connection.hpp"
 #include "http/read_request.hpp"
@@ -44,6 +46,8 @@ namespace {
 
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+// After the drain time: how long requests the handler was told to end get to finish.
+constexpr auto kDrainCutGrace = std::chrono::seconds(2);
 
 using PlainStream = tcp::socket;
 using TlsStream = asio::ssl::stream<tcp::socket>;
@@ -248,6 +252,23 @@ class StreamWriter final : public ResponseWriter {
   std::uint64_t bytesSent_ = 0;
 };
 
+}  // namespace
+
+std::string handlerThrewLine(const std::exception& e) {
+  std::string line = R"({"level":"error","msg":"handler threw","what":")";
+  core::appendJsonEscaped(line, e.what());
+  return line + R"("})";
+}
+
+void writeLogLine(std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + 1);
+  out.append(line).push_back('\n');
+  [[maybe_unused]] const auto n = ::write(STDERR_FILENO, out.data(), out.size());
+}
+
+namespace {
+
 // Status for a request the server could not read; 0 = just close the connection.
 unsigned statusForReadError(const beast::error_code& ec, bool anyBytes) {
   if (ec == bhttp::error::body_limit) return 413;
@@ -370,8 +391,7 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
       co_await worker.handler->handle(request, context, writer);
     } catch (const std::exception& e) {
       // Last guard: a bug in a handler must not take the process down.
-      std::cerr << "{\"level\":\"error\",\"msg\":\"handler threw\",\"what\":\"" << e.what()
-                << "\"}\n";
+      options.log(handlerThrewLine(e));
       threw = true;
     }
     if (threw) {
@@ -453,17 +473,57 @@ asio::awaitable<void> serveTls(tcp::socket socket, Server::Worker& worker,
   co_await runSession(stream, connection, worker, options, std::move(remote));
 }
 
+// Runs one connection's session holding its place in the connection count.
+asio::awaitable<void> countedSession(asio::awaitable<void> session,
+                                     ConnectionAdmission& connections) {
+  struct Place {
+    ConnectionAdmission& connections;
+    ~Place() { connections.close(); }
+  } place{connections};
+  co_await std::move(session);
+}
+
+constexpr auto kPausedAcceptCheck = std::chrono::milliseconds(20);
+
 asio::awaitable<void> acceptLoop(Server::Worker& worker, const ServerOptions& options) {
+  asio::steady_timer pause(worker.ioc);
   for (;;) {
-    auto [ec, socket] = co_await worker.acceptor.async_accept(asio::as_tuple(use_awaitable));
+    // Wait until a connection is there, then decide whether to take it: while accepting is paused
+    // it stays in the backlog (an accept already pending would take one more).
+    auto [waitEc] = co_await worker.acceptor.async_wait(tcp::acceptor::wait_read,
+                                                        asio::as_tuple(use_awaitable));
+    if (waitEc == asio::error::operation_aborted || !worker.acceptor.is_open()) co_return;
+    if (options.acceptPaused && options.acceptPaused()) {
+      pause.expires_after(kPausedAcceptCheck);
+      co_await pause.async_wait(asio::as_tuple(use_awaitable));
+      continue;
+    }
+    tcp::socket socket(worker.ioc);
+    beast::error_code ec;
+    worker.acceptor.accept(socket, ec);  // non-blocking: the wait said one is ready
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) {
-      if (ec == asio::error::operation_aborted || !worker.acceptor.is_open()) co_return;
-      continue;  // EMFILE and friends: keep accepting
+      if (!worker.acceptor.is_open()) co_return;
+      // Out of file descriptors (EMFILE) and friends: the connection stays in the backlog and the
+      // listener readable, so wait before the next try instead of spinning.
+      const auto wait = worker.acceptBackoff.onError(ec, options.log);
+      if (wait.count() > 0) {
+        pause.expires_after(wait);
+        co_await pause.async_wait(asio::as_tuple(use_awaitable));
+      }
+      continue;
+    }
+    worker.acceptBackoff.onAccepted(options.log);
+    if (!worker.connections->tryOpen(options.connectionLimit())) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the connection limit: closed before a byte is read
+      continue;
     }
     auto tls = options.currentTls ? options.currentTls() : options.tls;
     auto session = tls ? serveTls(std::move(socket), worker, options, std::move(tls))
                        : servePlain(std::move(socket), worker, options);
-    asio::co_spawn(worker.ioc, std::move(session), asio::detached);
+    asio::co_spawn(worker.ioc, countedSession(std::move(session), *worker.connections),
+                   asio::detached);
   }
 }
 
@@ -493,11 +553,13 @@ void Server::start() {
     }
     acceptor.bind(endpoint);
     acceptor.listen(asio::socket_base::max_listen_connections);
+    acceptor.non_blocking(true);  // accept() after a wait for readiness (see acceptLoop)
     if (i == 0) {
       port_ = acceptor.local_endpoint().port();
       endpoint.port(port_);  // every worker listens on the same port
     }
     worker->handler = factory_(worker->ioc);
+    worker->connections = &connections_;
     worker->spareBuffers.reserve(kMaxSpareBuffers);
     workers_.push_back(std::move(worker));
   }
@@ -516,12 +578,19 @@ void Server::stop(std::chrono::milliseconds drain) {
       w->acceptor.close(ignored);
       for (auto* idle : w->idle) idle->close(ignored);
       for (auto& goAway : w->drains) goAway();  // HTTP/2: GOAWAY, streams in flight finish
-      // Wait for requests in flight, bounded by the drain time, then stop the loop.
+      // Wait for requests in flight, bounded by the drain time; then the handler ends what still
+      // runs (a stream gets its error event), bounded by a short grace; then stop the loop.
       auto timer = std::make_shared<asio::steady_timer>(w->ioc);
       auto deadline = std::chrono::steady_clock::now() + drain;
       auto poll = std::make_shared<std::function<void()>>();
-      *poll = [w, timer, deadline, poll] {
-        if (w->activeRequests == 0 || std::chrono::steady_clock::now() >= deadline) {
+      *poll = [w, timer, deadline, poll]() mutable {
+        const auto now = std::chrono::steady_clock::now();
+        if (w->activeRequests > 0 && now >= deadline && !w->drainCut) {
+          w->drainCut = true;
+          deadline = now + kDrainCutGrace;
+          if (w->handler) w->handler->onDrainDeadline();
+        }
+        if (w->activeRequests == 0 || now >= deadline) {
           w->ioc.stop();
           *poll = nullptr;  // break the self-reference
           return;
@@ -540,6 +609,17 @@ void Server::join() {
   for (auto& worker : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
   }
+}
+
+bool Server::drainedCleanly() const {
+  return std::none_of(workers_.begin(), workers_.end(),
+                      [](const auto& worker) { return worker->drainCut; });
+}
+
+std::uint64_t Server::acceptErrors() const {
+  std::uint64_t errors = 0;
+  for (const auto& worker : workers_) errors += worker->acceptBackoff.errors();
+  return errors;
 }
 
 }  // namespace switchyard::http

@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/connection_admission.hpp"
+
 namespace boost::asio::ssl {
 class context;
 }
@@ -81,6 +83,10 @@ class Handler {
   // renders it, so every error body has the same shape.
   virtual void renderProtocolError(unsigned status, std::string_view message, std::string& body,
                                    std::string& contentType) = 0;
+  // Shutdown's drain time is over and requests are still running: end them now, each with the
+  // error its client understands (a stream's error event), before the server stops. Runs on the
+  // worker's thread; the server then waits a short grace for them to finish.
+  virtual void onDrainDeadline() {}
 };
 
 // ClientTrafficPolicy spec.timeout.http, as Envoy Gateway defines them.
@@ -88,6 +94,9 @@ struct ClientTimeouts {
   std::chrono::milliseconds requestReceived{60'000};  // a request's first byte to its last
   std::chrono::milliseconds idle{300'000};            // a connection with no request in flight
 };
+
+// One JSON log line (no newline) to stderr with a single write(2): no iostream and no stdio lock.
+void writeLogLine(std::string_view line);
 
 struct ServerOptions {
   boost::asio::ip::tcp::endpoint listen;
@@ -112,6 +121,14 @@ struct ServerOptions {
   std::uint32_t http2MaxConcurrentStreams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS, per connection
   // Test knob (the emulator's): GOAWAY once a connection has opened this many streams; 0 = never.
   std::uint32_t http2GoawayAfterStreams = 0;
+  // A line for the operator (one JSON object, no newline), from a worker thread: must not block.
+  std::function<void(std::string_view)> log = writeLogLine;
+  // Client connections open at once over every worker, read at each accept; 0 = no limit. A
+  // connection past it is closed as soon as it is accepted.
+  std::function<std::uint64_t()> connectionLimit = [] { return std::uint64_t{0}; };
+  // While it says true, no worker accepts: new connections wait in the backlog (memory pressure).
+  // Read before each accept. Null: never paused.
+  std::function<bool()> acceptPaused;
 };
 
 class Server {
@@ -128,12 +145,19 @@ class Server {
   // Stops accepting; lets requests in flight finish up to `drain`, then stops the threads.
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds{0});
   void join();
+  // After join(): false when the drain time ran out with requests still running.
+  bool drainedCleanly() const;
+  // Failed accepts of every worker (out of file descriptors, ...); any thread may read it.
+  std::uint64_t acceptErrors() const;
+  // Client connections open now, and those closed at once for the connection limit.
+  const ConnectionAdmission& connections() const { return connections_; }
 
   struct Worker;  // one thread's io_context, listener and sessions (defined in server.cpp)
 
  private:
   ServerOptions options_;
   HandlerFactory factory_;
+  ConnectionAdmission connections_;  // outlives the workers' sessions, which hold places in it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint16_t port_ = 0;
 };

@@ -7,12 +7,15 @@
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <list>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "http/accept_backoff.hpp"
 #include "http/server.hpp"
 
 namespace switchyard::http {
@@ -32,6 +35,12 @@ struct Server::Worker {
   std::vector<boost::beast::flat_buffer> spareBuffers;
   std::size_t activeRequests = 0;
   bool stopping = false;
+  bool drainCut = false;  // the drain time ran out with requests still running
+  AcceptBackoff acceptBackoff;
+  ConnectionAdmission* connections = nullptr;  // the Server's, shared by its workers
 };
+
+// The log line for a handler's exception (the session's last guard).
+std::string handlerThrewLine(const std::exception& e);
 
 }  // namespace switchyard::http

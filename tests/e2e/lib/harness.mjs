@@ -68,13 +68,19 @@ export async function writeFile(file, text, mode) {
  * undefined for a line of its stdout or stderr ('stdout' | 'stderr'); that value is `ready` on the
  * result. Rejects if the process exits first or `timeoutMs` passes, with its output in the message.
  *
+ * `shell`, if given, is shell code run first (`ulimit -Sn 64`); the binary then replaces the shell,
+ * so child.pid is switchyard's. `readStdout: false` leaves stdout unread: a reader that is stuck.
+ *
  * Returns { child, ready, stdoutLines, stderrLines, output(), waitForLine(pred, ms), stop(), exited }.
  */
-export function spawnSwitchyard(args, { env = {}, ready, timeoutMs = 15000, cwd } = {}) {
+export function spawnSwitchyard(args, { env = {}, ready, timeoutMs = 15000, cwd, shell, readStdout = true } = {}) {
   installCleanup();
   const bin = binPath();
   if (!existsSync(bin)) throw new Error(`switchyard binary not found at ${bin} (set SWITCHYARD_BIN)`);
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const options = { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] };
+  const child = shell
+    ? spawn('/bin/sh', ['-c', `${shell}; exec "$0" "$@"`, bin, ...args], options)
+    : spawn(bin, args, options);
   children.add(child);
   const stdoutLines = [];
   const stderrLines = [];
@@ -104,7 +110,8 @@ export function spawnSwitchyard(args, { env = {}, ready, timeoutMs = 15000, cwd 
       }
     });
   };
-  attach(child.stdout, stdoutLines, 'stdout');
+  if (readStdout) attach(child.stdout, stdoutLines, 'stdout');
+  else child.on('exit', () => child.stdout.destroy());  // unread data would keep the pipe open
   attach(child.stderr, stderrLines, 'stderr');
 
   /** Resolves with pred(line, stream)'s first non-undefined value, for lines seen so far or later. */
@@ -317,13 +324,15 @@ export async function startEmulator({ dir, tls = true, args = [], env = {} } = {
  * Resolves { url, port, adminUrl, adminPort, accessLog(), process, stop() } where accessLog() parses
  * the JSON lines written to stdout so far.
  */
-export async function startGateway({ args = [], env = {}, timeoutMs = 20000 } = {}) {
+export async function startGateway({ args = [], env = {}, timeoutMs = 20000, shell, readStdout } = {}) {
   const fullArgs = ['run', ...args];
   if (!args.includes('--listen')) fullArgs.push('--listen', '127.0.0.1:0');
   if (!args.includes('--admin')) fullArgs.push('--admin', '127.0.0.1:0');
   const proc = await spawnSwitchyard(fullArgs, {
     env,
     timeoutMs,
+    shell,
+    readStdout,
     ready: (line) => {
       const j = jsonLine(line);
       return j && j.msg === 'switchyard listening' ? j : undefined;

@@ -556,3 +556,46 @@ TEST(LoaderTest, NeverThrowsOnOddInput) {
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+std::string clientPolicy(const std::string& name, const std::string& connection) {
+  return "---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata:\n"
+         "  name: " +
+         name + "\nspec:\n  connection: " + connection + "\n";
+}
+
+TEST(LoaderTest, ConnectionLimitTheSmallestPolicyWins) {
+  testing::TempDir dir;
+  const auto file =
+      dir.write("limits.yaml", clientPolicy("a", "{connectionLimit: {value: 500}}") +
+                                   clientPolicy("b", "{connectionLimit: {value: 50}}"));
+  const auto result = testing::loadPaths({file});
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  EXPECT_EQ(result.snapshot->listener.connectionLimit, 50u);
+}
+
+TEST(LoaderTest, ConnectionLimitBelowOneIsAnError) {
+  testing::TempDir dir;
+  const auto file = dir.write("limits.yaml", clientPolicy("a", "{connectionLimit: {value: 0}}"));
+  const auto result = testing::loadPaths({file});
+  EXPECT_FALSE(result.ok());
+  const auto* d = testing::findDiagnostic(result, "must be at least 1");
+  ASSERT_NE(d, nullptr) << testing::allDiagnostics(result);
+  EXPECT_EQ(d->where.field, "spec.connection.connectionLimit.value");
+}
+
+TEST(LoaderTest, AManifestFileOverTheSizeLimitIsRefusedUnread) {
+  testing::TempDir dir;
+  const auto file =
+      dir.write("huge.yaml", clientPolicy("a", "{}") + "# " + std::string(8u << 20, 'x') + "\n");
+  const auto result = testing::loadPaths({file});
+  EXPECT_FALSE(result.ok());
+  const auto* d = testing::findDiagnostic(result, "may be at most 8388608 bytes");
+  ASSERT_NE(d, nullptr) << testing::allDiagnostics(result);
+  EXPECT_EQ(d->where.file, file);
+}
+
+}  // namespace
+}  // namespace switchyard::config

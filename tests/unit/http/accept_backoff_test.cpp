@@ -1,0 +1,51 @@
+#include "http/accept_backoff.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/error.hpp>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+namespace switchyard::http {
+namespace {
+
+using std::chrono::milliseconds;
+
+boost::system::error_code systemError(int e) { return {e, boost::system::system_category()}; }
+
+TEST(AcceptBackoffTest, OutOfDescriptorsWaitsLongerEachTimeLogsOnceAndCounts) {
+  std::vector<std::string> lines;
+  const AcceptBackoff::Log log = [&](std::string_view line) { lines.emplace_back(line); };
+  AcceptBackoff backoff;
+  std::vector<milliseconds> waits;
+  for (int i = 0; i < 9; ++i) waits.push_back(backoff.onError(systemError(EMFILE), log));
+  EXPECT_EQ(waits,
+            (std::vector<milliseconds>{milliseconds(10), milliseconds(20), milliseconds(40),
+                                       milliseconds(80), milliseconds(160), milliseconds(320),
+                                       milliseconds(640), milliseconds(1000), milliseconds(1000)}));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("accepting connections failed"), std::string::npos) << lines[0];
+  EXPECT_EQ(backoff.errors(), 9u);
+
+  backoff.onAccepted(log);  // the run is over: logged, and the next failure starts again
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("\"failed_accepts\":9"), std::string::npos) << lines[1];
+  EXPECT_EQ(backoff.onError(systemError(ENFILE), log), milliseconds(10));
+  EXPECT_EQ(lines.size(), 3u);
+}
+
+TEST(AcceptBackoffTest, AConnectionsOwnErrorNeedsNoWait) {
+  std::vector<std::string> lines;
+  const AcceptBackoff::Log log = [&](std::string_view line) { lines.emplace_back(line); };
+  AcceptBackoff backoff;
+  EXPECT_EQ(backoff.onError(boost::asio::error::connection_aborted, log), milliseconds(0));
+  EXPECT_TRUE(lines.empty());
+  EXPECT_EQ(backoff.errors(), 1u);
+  backoff.onAccepted(log);
+  EXPECT_TRUE(lines.empty());
+}
+
+}  // namespace
+}  // namespace switchyard::http
