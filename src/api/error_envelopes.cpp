@@ -5,6 +5,8 @@
 
 #include <cctype>
 
+#include "core/utf8.hpp"
+
 namespace switchyard::api {
 
 namespace {
@@ -26,7 +28,7 @@ boost::json::object anthropicObject(const core::Error& error) {
   inner["type"] = looksLikeAnthropicType(error.code)
                       ? std::string_view(error.code)
                       : anthropicErrorType(core::httpStatusOf(error));
-  inner["message"] = error.message;
+  inner["message"] = core::validUtf8(error.message);
   boost::json::object outer;
   outer["type"] = "error";
   outer["error"] = std::move(inner);
@@ -110,7 +112,7 @@ std::string renderGoogleError(const core::Error& error) {
   const unsigned status = core::httpStatusOf(error);
   boost::json::object inner;
   inner["code"] = status;
-  inner["message"] = error.message;
+  inner["message"] = core::validUtf8(error.message);
   inner["status"] =
       looksLikeGoogleStatus(error.code) ? std::string_view(error.code) : googleStatusName(status);
   boost::json::object outer;

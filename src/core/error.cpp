@@ -4,6 +4,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/result.hpp"
+#include "core/utf8.hpp"
 
 #include <stdexcept>
 
@@ -176,7 +177,7 @@ std::string_view kindName(ErrorKind kind) {
 
 std::string renderOpenAiError(const Error& error) {
   boost::json::object inner;
-  inner["message"] = error.message;
+  inner["message"] = validUtf8(error.message);
   inner["type"] = openAiType(error);
   inner["param"] =
       error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);

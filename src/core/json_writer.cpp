@@ -317,11 +317,13 @@ std::optional<std::string> findNonFiniteNumber(const boost::json::value& value) 
 }
 
 core::Error numberOutOfRange(std::string_view name, const boost::json::value& value) {
-  std::string param(name);
+  // A member may be named "" (`{"": 1e999}`): spelled as JSON, so the message and param name it.
+  std::string param(name.empty() ? std::string_view(R"("")") : name);
   param += findNonFiniteNumber(value).value_or("");
-  return core::Error::make(core::ErrorKind::InvalidRequest,
-                           "number out of range in " + param + ": it does not fit a 64-bit float",
-                           std::move(param));
+  // The message first: in one call, `std::move(param)` may be evaluated before the message reads
+  // it (GCC evaluates arguments right to left), which left the message naming nothing.
+  std::string message = "number out of range in " + param + ": it does not fit a 64-bit float";
+  return core::Error::make(core::ErrorKind::InvalidRequest, std::move(message), std::move(param));
 }
 
 }  // namespace switchyard::core

@@ -4,10 +4,12 @@
 #include "api/parsed_request.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "api/endpoint_spec.hpp"
 #include "api/error_envelopes.hpp"
@@ -291,6 +293,29 @@ TEST(AnthropicRequest, StreamFromTheBodyAndNoStreamOptions) {
                             R"({"model":"claude","stream":true,"stream_options":7})"));
   EXPECT_TRUE(request.request().stream);
   EXPECT_EQ(request.request().endpoint, providers::Endpoint::AnthropicMessages);
+}
+
+// A client's bytes need not be UTF-8 (a Content-Type or a request target may carry any byte from
+// 0x80 up), and JSON must be: each envelope's message is made valid, each bad byte a U+FFFD.
+// Found by tests/fuzz/api_request_fuzzer.cpp.
+TEST(ApiRequest, ErrorEnvelopesStayUtf8ForAClientsBytes) {
+  ParsedRequest request;
+  const auto match = matchEndpoint("/v1/messages");
+  const auto refused = request.parse(match, "text/\xFF\xC0\xAF", R"({"model":"m"})");
+  ASSERT_FALSE(refused);
+  const auto notFound =
+      core::Error::make(core::ErrorKind::RouteNotFound, "no route for /v1/\xE2\x82");
+  for (const auto& [error, render] : {std::pair{refused.error(), &renderAnthropicError},
+                                      std::pair{refused.error(), &core::renderOpenAiError},
+                                      std::pair{notFound, errorRendererFor("/v1beta/models/x")},
+                                      std::pair{notFound, errorRendererFor("/anthropic/v1/x")}}) {
+    const std::string body = render(error);
+    boost::system::error_code ec;
+    const auto parsed = boost::json::parse(body, ec);  // Boost.JSON refuses invalid UTF-8
+    ASSERT_FALSE(ec) << body;
+    const std::string message(parsed.at("error").at("message").as_string());
+    EXPECT_NE(message.find("\xEF\xBF\xBD"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

@@ -136,5 +136,20 @@ TEST(JsonNumbers, ValuesAreWrittenInTheirShortestForm) {
   }
 }
 
+// Found by tests/fuzz/anthropic_messages_fuzzer.cpp: a top-level member named "" gave an error
+// naming nothing ("number out of range in : ...", param null); and built with GCC, the message
+// named nothing for any member (the param was moved out before the message read it).
+TEST(JsonNumbers, OutOfRangeNamesTheMember) {
+  const auto value = boost::json::parse(R"({"x": [1, 1e999]})").as_object();
+  const auto named = numberOutOfRange("tools", value);
+  EXPECT_EQ(named.param, "tools.x[1]");
+  EXPECT_EQ(named.message, "number out of range in tools.x[1]: it does not fit a 64-bit float");
+  const auto bare = boost::json::parse("1e999");
+  const auto unnamed = numberOutOfRange("", bare);
+  EXPECT_EQ(unnamed.kind, ErrorKind::InvalidRequest);
+  EXPECT_EQ(unnamed.param, R"("")");
+  EXPECT_NE(unnamed.message.find(R"(in "":)"), std::string::npos) << unnamed.message;
+}
+
 }  // namespace
 }  // namespace switchyard::core
