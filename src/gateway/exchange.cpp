@@ -12,6 +12,8 @@
 #include "gateway/stream_relay.hpp"
 #include "route/router.hpp"
 
+#include <utility>
+
 namespace switchyard::gateway {
 
 namespace asio = boost::asio;
@@ -333,8 +335,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
     co_return failedWithStatus(attempt, stream.status(), stream.headers(), body);
   }
   // The stream is on: this request is not sent again (the 401 retry happens before this point), so
-  // its body and headers need not stay for the life of the stream.
-  attempt.calls.front() = core::OutboundRequest();
+  // its body and headers need not stay for the life of the stream. Exchanged, not assigned: a
+  // string move-assigned from an empty one keeps its storage.
+  std::exchange(attempt.calls.front(), core::OutboundRequest());
+  stream.releaseHeaders();  // classified above; nothing reads them while the stream runs
 
   http::HeaderList head;
   addQuotaHeaders(head);
