@@ -142,18 +142,31 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   const std::string_view target = sv(request.target());
   const auto path = http::pathOf(target);
   const api::EndpointMatch endpoint = api::matchEndpoint(path);
+  if (endpoint.spec && request.method() == bhttp::verb::post) {
+    const std::string_view query =
+        path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+    co_await serveEndpoint(endpoint, query, request, writer, log);
+  } else {
+    co_await serveOther(endpoint, path, request, writer, log);
+  }
+  log.bytesSent = writer.bytesSent();
+  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  accessLog_.record(log);
+  metrics_.onResponse(log.responseCode);
+  if (endpoint.spec) metrics_.onGenAiRequest(log, started);
+}
+
+// What is not a POST to an endpoint is answered at once. A coroutine of its own: what these
+// answers build would otherwise sit in handle()'s frame, held by every open stream.
+asio::awaitable<void> GatewayHandler::serveOther(const api::EndpointMatch& endpoint,
+                                                 std::string_view path, http::Request& request,
+                                                 http::ResponseWriter& writer, RequestInfo& log) {
   const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
   if (endpoint.spec) {
-    if (request.method() != bhttp::verb::post) {
-      co_await respondError(
-          writer, log,
-          Error::make(ErrorKind::MethodNotAllowed, "use POST for " + std::string(path)),
-          endpoint.spec->renderError, allowOnly("POST"));
-    } else {
-      const std::string_view query =
-          path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
-      co_await serveEndpoint(endpoint, query, request, writer, log);
-    }
+    co_await respondError(
+        writer, log, Error::make(ErrorKind::MethodNotAllowed, "use POST for " + std::string(path)),
+        endpoint.spec->renderError, allowOnly("POST"));
   } else if (path == "/v1/models") {
     if (request.method() != bhttp::verb::get) {
       co_await respondError(writer, log,
@@ -166,7 +179,7 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
       } else {
         log.responseCode = 200;
         co_await writer.send(200, kJsonContentType, runtime->modelsBody,
-                             oneHeader("x-request-id", requestId));
+                             oneHeader("x-request-id", std::string(log.requestId)));
       }
     }
   } else {
@@ -177,12 +190,6 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
                                                   " and /v1/models"),
         api::errorRendererFor(path));
   }
-  log.bytesSent = writer.bytesSent();
-  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started);
-  accessLog_.record(log);
-  metrics_.onResponse(log.responseCode);
-  if (endpoint.spec) metrics_.onGenAiRequest(log, started);
 }
 
 asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& match,
