@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include <array>
+#include <optional>
 
 #include "api/parsed_request.hpp"
 #include "core/error.hpp"
@@ -208,20 +209,24 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     }
   } finishTrace{trace.get(), log};
 
+  // One refusal and one co_await for both ways to refuse: what a co_await's scope holds stays in
+  // this frame, which every open stream keeps.
   api::ParsedRequest parsed;
+  decltype(services_.runtime->current()) runtime;  // kept alive until this request is done
+  std::optional<Error> refusal;
   if (auto ok = parsed.parse(match, sv(request[bhttp::field::content_type]), request.body(), query);
       !ok) {
-    if (trace) trace->onError(ok.error());
-    co_await respondError(writer, log, ok.error(), endpoint.renderError);
-    co_return;
+    refusal = std::move(ok.error());
+  } else {
+    if (trace) trace->onRequest(parsed.request(), endpoint.operationName, request.body(), request);
+    // The parsed request holds all of it from here on; a stream can stay open for minutes.
+    std::string().swap(request.body());
+    runtime = services_.runtime->current();
+    if (!runtime) refusal = notConfiguredYet();  // `run --kubernetes` before the first config
   }
-  if (trace) trace->onRequest(parsed.request(), endpoint.operationName, request.body(), request);
-  // The parsed request holds all of it from here on; a stream can stay open for minutes.
-  std::string().swap(request.body());
-  const auto runtime = services_.runtime->current();  // kept alive until this request is done
-  if (!runtime) {  // `run --kubernetes` before the first configuration
-    if (trace) trace->onError(notConfiguredYet());
-    co_await respondError(writer, log, notConfiguredYet(), endpoint.renderError);
+  if (refusal) {
+    if (trace) trace->onError(*refusal);
+    co_await respondError(writer, log, *refusal, endpoint.renderError);
     co_return;
   }
   const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock, random_,
