@@ -41,6 +41,10 @@ class SseDecoder {
       i = end + 1;
       if (!takeLine(onEvent)) return false;
     }
+    if (line_.empty() && !hasData_) {  // between events: a waiting stream holds no storage
+      std::string().swap(line_);
+      std::string().swap(data_);
+    }
     return true;
   }
 

@@ -16,6 +16,8 @@
 #include "gateway/stream_relay.hpp"
 #include "route/router.hpp"
 
+#include <utility>
+
 namespace switchyard::gateway {
 
 namespace asio = boost::asio;
@@ -377,8 +379,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   if (stream.status() < 200 || stream.status() > 299)
     co_return co_await failedWithStream(attempt, stream, idleLimit);
   // The stream is on: this request is not sent again (the 401 retry happens before this point), so
-  // its body and headers need not stay for the life of the stream.
-  attempt.calls.front() = core::OutboundRequest();
+  // its body and headers need not stay for the life of the stream. Exchanged, not assigned: a
+  // string move-assigned from an empty one keeps its storage.
+  std::exchange(attempt.calls.front(), core::OutboundRequest());
+  stream.releaseHeaders();  // classified above; nothing reads them while the stream runs
 
   http::HeaderList head;
   addQuotaHeaders(head);

@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include <array>
+#include <optional>
 
 #include "api/parsed_request.hpp"
 #include "core/error.hpp"
@@ -154,7 +155,6 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   const std::string_view target = sv(request.target());
   const auto path = http::pathOf(target);
   const api::EndpointMatch endpoint = api::matchEndpoint(path);
-  const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
   // The process's own limits come first: a request past them costs nothing more than its answer.
   const auto verdict =
       services_.overload ? services_.overload->tryStartRequest() : Overload::Verdict::Admitted;
@@ -164,19 +164,36 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
       if (overload) overload->requestEnded();
     }
   } place{verdict == Overload::Verdict::Admitted ? services_.overload : nullptr};
+  if (verdict == Overload::Verdict::Admitted && endpoint.spec &&
+      request.method() == bhttp::verb::post) {
+    const std::string_view query =
+        path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+    co_await serveEndpoint(endpoint, query, request, writer, log);
+  } else {
+    co_await serveOther(endpoint, verdict, path, request, writer, log);
+  }
+  log.bytesSent = writer.bytesSent();
+  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  accessLog_.record(log);
+  metrics_.onResponse(log.responseCode);
+  if (endpoint.spec) metrics_.onGenAiRequest(log, started);
+}
+
+// What is not a POST to an endpoint, or is over the process's limits, is answered at once. A
+// coroutine of its own: what these answers build would otherwise sit in handle()'s frame, held by
+// every open stream.
+asio::awaitable<void> GatewayHandler::serveOther(const api::EndpointMatch& endpoint,
+                                                 Overload::Verdict verdict, std::string_view path,
+                                                 http::Request& request,
+                                                 http::ResponseWriter& writer, RequestInfo& log) {
+  const auto allowOnly = [](std::string method) { return oneHeader("allow", std::move(method)); };
   if (verdict != Overload::Verdict::Admitted) {
     co_await respondError(writer, log, overloadedError(verdict), api::errorRendererFor(path));
   } else if (endpoint.spec) {
-    if (request.method() != bhttp::verb::post) {
-      co_await respondError(
-          writer, log,
-          Error::make(ErrorKind::MethodNotAllowed, "use POST for " + std::string(path)),
-          endpoint.spec->renderError, allowOnly("POST"));
-    } else {
-      const std::string_view query =
-          path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
-      co_await serveEndpoint(endpoint, query, request, writer, log);
-    }
+    co_await respondError(
+        writer, log, Error::make(ErrorKind::MethodNotAllowed, "use POST for " + std::string(path)),
+        endpoint.spec->renderError, allowOnly("POST"));
   } else if (path == "/v1/models") {
     if (request.method() != bhttp::verb::get) {
       co_await respondError(writer, log,
@@ -189,7 +206,7 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
       } else {
         log.responseCode = 200;
         co_await writer.send(200, kJsonContentType, runtime->modelsBody,
-                             oneHeader("x-request-id", requestId));
+                             oneHeader("x-request-id", std::string(log.requestId)));
       }
     }
   } else {
@@ -200,12 +217,6 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
                                                   " and /v1/models"),
         api::errorRendererFor(path));
   }
-  log.bytesSent = writer.bytesSent();
-  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started);
-  accessLog_.record(log);
-  metrics_.onResponse(log.responseCode);
-  if (endpoint.spec) metrics_.onGenAiRequest(log, started);
 }
 
 asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& match,
@@ -224,20 +235,24 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     }
   } finishTrace{trace.get(), log};
 
+  // One refusal and one co_await for both ways to refuse: what a co_await's scope holds stays in
+  // this frame, which every open stream keeps.
   api::ParsedRequest parsed;
+  decltype(services_.runtime->current()) runtime;  // kept alive until this request is done
+  std::optional<Error> refusal;
   if (auto ok = parsed.parse(match, sv(request[bhttp::field::content_type]), request.body(), query);
       !ok) {
-    if (trace) trace->onError(ok.error());
-    co_await respondError(writer, log, ok.error(), endpoint.renderError);
-    co_return;
+    refusal = std::move(ok.error());
+  } else {
+    if (trace) trace->onRequest(parsed.request(), endpoint.operationName, request.body(), request);
+    // The parsed request holds all of it from here on; a stream can stay open for minutes.
+    std::string().swap(request.body());
+    runtime = services_.runtime->current();
+    if (!runtime) refusal = notConfiguredYet();  // `run --kubernetes` before the first config
   }
-  if (trace) trace->onRequest(parsed.request(), endpoint.operationName, request.body(), request);
-  // The parsed request holds all of it from here on; a stream can stay open for minutes.
-  std::string().swap(request.body());
-  const auto runtime = services_.runtime->current();  // kept alive until this request is done
-  if (!runtime) {  // `run --kubernetes` before the first configuration
-    if (trace) trace->onError(notConfiguredYet());
-    co_await respondError(writer, log, notConfiguredYet(), endpoint.renderError);
+  if (refusal) {
+    if (trace) trace->onError(*refusal);
+    co_await respondError(writer, log, *refusal, endpoint.renderError);
     co_return;
   }
   const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock,

@@ -62,6 +62,11 @@ class GatewayHandler final : public http::Handler {
   boost::asio::awaitable<void> serveEndpoint(const api::EndpointMatch& match,
                                              std::string_view query, http::Request& request,
                                              http::ResponseWriter& writer, RequestInfo& log);
+  // Everything else (a wrong method, /v1/models, no route): answered at once.
+  boost::asio::awaitable<void> serveOther(const api::EndpointMatch& endpoint,
+                                          Overload::Verdict verdict, std::string_view path,
+                                          http::Request& request, http::ResponseWriter& writer,
+                                          RequestInfo& log);
   void scheduleLogFlush();
   std::string newRequestId();
 

@@ -98,7 +98,9 @@ asio::awaitable<bool> StreamRelay::flush() {
   } else {
     ok = co_await writer_.write(out_);
   }
-  out_.clear();
+  // Let go, not cleared: the stream now waits for the upstream's next event, for most of its
+  // life, and each open stream's idle storage is the gateway's memory per stream.
+  std::string().swap(out_);
   co_return ok;
 }
 

@@ -391,6 +391,12 @@ ssize_t H2Stream::readData(std::uint8_t* buffer, std::size_t length, std::uint32
     if (lastQueued_) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
     } else if (n == 0) {
+      // Caught up: the stream waits for its handler's next write, for most of a long stream's
+      // life, so it holds no storage meanwhile.
+      std::string().swap(pending_);
+      offset_ = 0;
+      std::vector<std::size_t>().swap(writeEnds_);
+      writesSent_ = 0;
       deferred_ = true;
       return NGHTTP2_ERR_DEFERRED;
     }

@@ -994,6 +994,10 @@ unsigned UpstreamStream::status() const { return state_->status; }
 
 const std::vector<core::Header>& UpstreamStream::headers() const { return state_->headers; }
 
+void UpstreamStream::releaseHeaders() noexcept {
+  std::vector<core::Header>().swap(state_->headers);
+}
+
 void UpstreamStream::cancel() noexcept {
   if (state_) state_->cancel();
 }

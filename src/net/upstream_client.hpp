@@ -205,6 +205,9 @@ class UpstreamStream {
   unsigned status() const;
   const std::vector<core::Header>& headers() const;
   std::string_view header(std::string_view name) const { return core::findHeader(headers(), name); }
+  // Lets go of the response headers, for a caller done with them: an open stream holds them
+  // otherwise for its whole life.
+  void releaseHeaders() noexcept;
 
   // The next piece of the body as received (chunked framing removed), or nullopt once the body is
   // complete. The view stays valid until the next call. Each call is bounded by `idleTimeout`

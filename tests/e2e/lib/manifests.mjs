@@ -2,7 +2,9 @@
 // emulator backend over verified TLS with service-account auth.
 import { writeFile } from './harness.mjs';
 
+// A plaintext emulator (no caPem) gets a Backend without a BackendTLSPolicy.
 export function emulatorManifest(emulator, { models = ['gemini-2.5-flash'], streamIdleTimeout, requestTimeout } = {}) {
+  const tls = Boolean(emulator.caPem);
   const timeouts = [
     streamIdleTimeout ? `      streamIdleTimeout: ${streamIdleTimeout}` : '',
     requestTimeout ? `      timeouts: {request: ${requestTimeout}}` : '',
@@ -16,13 +18,13 @@ spec:
     - matches: [${models.map((m) => `{headers: [{type: Exact, name: x-ai-eg-model, value: ${m}}]}`).join(', ')}]
       backendRefs: [{name: emu}]
 ${timeouts}
-${vertexBackend('emu', { port: emulator.port }).trim()}
----
+${vertexBackend('emu', { port: emulator.port, tls }).trim()}
+---${tls ? `
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: ca}
 data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----
+---` : ''}
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: BackendSecurityPolicy
 metadata: {name: gcp}
