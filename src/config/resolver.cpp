@@ -39,6 +39,7 @@
 //   takes the globalLLMRequestCosts of the first attached Gateway that names an existing one, and
 //   its own entries win on the same metadataKey. A missing GatewayConfig, one no Gateway names,
 //   or a route whose Gateways name different ones: Warning.
+// - SecurityPolicy (client authentication): resolve_client_auth.cpp lists its rules.
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit; the largest one wins.
 // - headerMutation / bodyMutation: each BackendRef carries the effective set, its own entries
 //   merged over its AIServiceBackend's; on the same header name (any case) or body member the
@@ -188,6 +189,7 @@ std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string&
   resolveCosts(state, snapshot->routes);
   applyTrafficPolicies(state, snapshot->routes);
   resolveRateLimits(state, snapshot->routes);
+  resolveClientAuth(state, manifests.routes, *snapshot);
 
   std::optional<std::uint64_t> bodyLimit;
   for (const auto& policy : manifests.clientPolicies) {

@@ -57,6 +57,11 @@ void resolveCosts(ResolveState& state, std::vector<Route>& routes);
 // Route::rateLimits of every route (after resolveCosts: response costs name a route's costs).
 void resolveRateLimits(ResolveState& state, std::vector<Route>& routes);
 
+// Route::clientAuth of every route and the snapshot's Gateway policy (SecurityPolicy);
+// `routeManifests` is parallel to snapshot.routes.
+void resolveClientAuth(ResolveState& state, const std::vector<RouteManifest>& routeManifests,
+                       Snapshot& snapshot);
+
 // The effective mutations of a backendRef: `routeLevel` merged over `backendLevel`, the route
 // level winning on the same header name (any case) or body member, whether it sets or removes.
 Mutations mergeMutations(const Mutations& routeLevel, const Mutations& backendLevel);

@@ -28,6 +28,8 @@ struct Provider;
 
 namespace switchyard::config {
 
+struct ClientAuthPolicy;  // config/client_auth_policy.hpp
+
 using Millis = std::chrono::milliseconds;
 
 // Where a diagnostic points: file, line, kind/name and field of the manifest.
@@ -277,6 +279,8 @@ struct Route {
   // The rules of the one BackendTrafficPolicy rateLimit that applies to the route (resolver.cpp
   // says which), global rules then local ones, in order.
   std::vector<RateLimitRule> rateLimits;
+  // The SecurityPolicy that authenticates its clients: the route's own, else its Gateway's.
+  std::shared_ptr<const ClientAuthPolicy> clientAuth;
 };
 
 struct ListenerSettings {
@@ -288,6 +292,9 @@ struct Snapshot {
   std::vector<std::shared_ptr<const ServiceBackend>> backends;
   ListenerSettings listener;
   std::vector<Diagnostic> warnings;
+  // Every SecurityPolicy in use, and the Gateway's, which also guards requests no route takes.
+  std::vector<std::shared_ptr<const ClientAuthPolicy>> clientAuthPolicies;
+  std::shared_ptr<const ClientAuthPolicy> gatewayClientAuth;
 
   bool hasGlobalRateLimits() const {
     for (const auto& route : routes)

@@ -95,6 +95,7 @@ void appendAccessLogLine(std::string& out, const RequestInfo& e) {
   line.run(R"(,"upstream_transport_failure_reason":)").textOrNull(e.upstreamTransportFailureReason);
   line.run(R"(,"x-request-id":")").text(e.requestId);
   line.run(R"(","user-agent":)").textOrNull(e.userAgent);
+  line.run(R"(,"client-id":)").textOrNull(e.clientId);
   line.run(R"(,"gen_ai.request.model":)").textOrNull(e.requestModel);
   line.run(R"(,"gen_ai.request.model_override":)").textOrNull(e.modelOverride);
   line.run(R"(,"gen_ai.response.model":)").textOrNull(e.responseModel);

@@ -44,7 +44,9 @@ struct RequestInfo {
   std::string_view requestId;
   std::string_view userAgent;
   std::string_view downstreamAddress;  // the client's IP address, as text
-  std::string requestModel;            // owned: the parsed request is gone when the line is written
+  std::string
+      clientId;  // who SecurityPolicy authenticated (API key client, JWT sub); never a secret
+  std::string requestModel;  // owned: the parsed request is gone when the line is written
   std::string modelOverride;
   std::string responseModel;
   std::string backend;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "auth/request_signer.hpp"
+#include "clientauth/gatekeeper.hpp"
 #include "config/snapshot.hpp"
 #include "net/upstream_client.hpp"
 #include "providers/provider.hpp"
@@ -40,13 +41,16 @@ struct Runtime {
   std::string modelsBody;  // GET /v1/models, rendered once
   // Per route (like snapshot->routes): the counters of the rules counted in this process.
   std::vector<ratelimit::RouteLocalCounters> localLimits;
+  // SecurityPolicy client authentication, with the remote JWKS of this configuration's providers.
+  std::shared_ptr<const clientauth::Gatekeeper> gatekeeper;
 };
 
 std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapshot> snapshot,
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
                                             ratelimit::LocalCounterStore& limits,
-                                            bool globalLimitsInProcess, std::int64_t nowSeconds);
+                                            bool globalLimitsInProcess, std::int64_t nowSeconds,
+                                            clientauth::JwksCache* jwks = nullptr);
 
 // The current runtime, swapped atomically on reload; requests keep the one they started with.
 class RuntimeHolder {
