@@ -77,6 +77,25 @@ std::variant<DataValue, std::string> DataLookup::secret(const std::string& ns,
   return DataValue{chosen, std::move(*value), file.string()};
 }
 
+std::variant<std::map<std::string, std::string>, std::string> DataLookup::secretEntries(
+    const std::string& ns, const std::string& name) const {
+  if (const auto it = secrets_.find(ns + "/" + name); it != secrets_.end()) return it->second->data;
+  const std::string missing = "Secret " + ns + "/" + name + " not found";
+  if (secretsDir_.empty()) return missing + " (and no --secrets-dir given)";
+  const fs::path folder = fs::path(secretsDir_) / name;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return missing + " (nor the folder " + folder.string() + ")";
+  std::map<std::string, std::string> entries;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto file = it->path().filename().string();
+    if (file.starts_with(".") || !it->is_regular_file(ec)) continue;
+    auto value = readWholeFile(it->path());
+    if (!value) return "Secret file " + it->path().string() + " cannot be read";
+    entries.emplace(file, std::move(*value));
+  }
+  return entries;
+}
+
 std::variant<DataValue, std::string> DataLookup::configMap(const std::string& ns,
                                                            const std::string& name,
                                                            const std::string& key) const {

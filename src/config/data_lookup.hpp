@@ -26,6 +26,10 @@ class DataLookup {
   // sorted order. On failure returns the reason (safe to print).
   std::variant<DataValue, std::string> secret(const std::string& ns, const std::string& name,
                                               const std::string& key) const;
+  // Every key of a Secret (apiKeyAuth: key = client id, value = its API key); from the manifests,
+  // else the plain files of DIR/<name>/. On failure returns the reason (safe to print).
+  std::variant<std::map<std::string, std::string>, std::string> secretEntries(
+      const std::string& ns, const std::string& name) const;
   std::variant<DataValue, std::string> configMap(const std::string& ns, const std::string& name,
                                                  const std::string& key) const;
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/client_auth_policy.hpp"
 #include "config/snapshot.hpp"
 
 namespace switchyard::config::detail {
@@ -115,6 +116,21 @@ struct SecurityPolicyManifest {
   std::optional<SecretKeyRef> apiKey;
 };
 
+// SecurityPolicy (gateway.envoyproxy.io): what the parser could fill in of the policy, plus the
+// references the resolver follows (API-key Secrets, JWKS ConfigMaps, remote-JWKS Backends).
+struct ClientAuthManifest {
+  struct ProviderRefs {
+    std::optional<ObjectRef> jwksConfigMap;  // localJWKS.valueRef
+    std::optional<ObjectRef> remoteBackend;  // remoteJWKS.backendRefs[0]
+    Location where;                          // the provider
+  };
+  ObjectMeta meta;
+  std::vector<ObjectRef> targets;         // kind Gateway or HTTPRoute
+  ClientAuthPolicy policy;                // apiKey clients and JWKS keys still to resolve
+  std::vector<ObjectRef> credentialRefs;  // apiKeyAuth.credentialRefs (Secrets)
+  std::vector<ProviderRefs> providers;    // parallel to policy.jwt->providers
+};
+
 struct TlsPolicyManifest {
   ObjectMeta meta;
   std::vector<ObjectRef> targets;
@@ -167,6 +183,7 @@ struct Manifests {
   std::vector<ServiceBackendManifest> serviceBackends;
   std::vector<BackendManifest> backends;
   std::vector<SecurityPolicyManifest> securityPolicies;
+  std::vector<ClientAuthManifest> clientAuthPolicies;
   std::vector<TlsPolicyManifest> tlsPolicies;
   std::vector<TrafficPolicyManifest> trafficPolicies;
   std::vector<ClientPolicyManifest> clientPolicies;

@@ -10,6 +10,7 @@ enum class KindId {
   Route,
   ServiceBackend,
   SecurityPolicy,
+  ClientAuthPolicy,
   Backend,
   TrafficPolicy,
   ClientPolicy,
@@ -43,6 +44,7 @@ const std::vector<KindInfo>& servedKinds() {
       {"GatewayConfig", "aigateway.envoyproxy.io", {"v1alpha1", "v1beta1"}, KindId::GatewayConfig},
       {"Backend", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::Backend},
       {"BackendTrafficPolicy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::TrafficPolicy},
+      {"SecurityPolicy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::ClientAuthPolicy},
       {"ClientTrafficPolicy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::ClientPolicy},
       {"EnvoyProxy", "gateway.envoyproxy.io", {"v1alpha1"}, KindId::EnvoyProxy},
       {"BackendTLSPolicy", "gateway.networking.k8s.io", {"v1alpha3", "v1"}, KindId::TlsPolicy},
@@ -116,6 +118,9 @@ Manifests parseDocuments(const std::vector<SourceDocument>& documents,
         break;
       case KindId::SecurityPolicy:
         parseSecurityPolicy(spec, meta, out);
+        break;
+      case KindId::ClientAuthPolicy:
+        parseClientAuthPolicy(spec, meta, out);
         break;
       case KindId::Backend:
         parseBackend(spec, meta, out);

@@ -21,6 +21,7 @@ void parseRoute(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseServiceBackend(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseBackend(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseSecurityPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
+void parseClientAuthPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseTlsPolicy(const Field& spec, ObjectMeta meta, Manifests& out);
 void parseTrafficPolicy(const Field& doc, ObjectMeta meta, Manifests& out);
 void parseClientPolicy(const Field& spec, ObjectMeta meta, Manifests& out);

@@ -39,6 +39,7 @@
 //   takes the globalLLMRequestCosts of the first attached Gateway that names an existing one, and
 //   its own entries win on the same metadataKey. A missing GatewayConfig, one no Gateway names,
 //   or a route whose Gateways name different ones: Warning.
+// - SecurityPolicy (client authentication): resolve_client_auth.cpp lists its rules.
 // - ClientTrafficPolicy: connection.bufferLimit → listener body limit, timeout.http
 //   requestReceivedTimeout and idleTimeout → the listener's; the most lenient one wins (the
 //   largest, and zero, which turns a timeout off), so what any policy admits is admitted;
@@ -194,6 +195,7 @@ std::shared_ptr<Snapshot> resolve(const Manifests& manifests, const std::string&
   resolveCosts(state, snapshot->routes);
   applyTrafficPolicies(state, snapshot->routes);
   resolveRateLimits(state, snapshot->routes);
+  resolveClientAuth(state, manifests.routes, *snapshot);
 
   resolveListener(state, snapshot->listener);
 

@@ -61,6 +61,10 @@ void resolveRateLimits(ResolveState& state, std::vector<Route>& routes);
 
 // The listener's body limit and TLS (the rules are in resolve_listener.cpp).
 void resolveListener(ResolveState& state, ListenerSettings& listener);
+// Route::clientAuth of every route and the snapshot's Gateway policy (SecurityPolicy);
+// `routeManifests` is parallel to snapshot.routes.
+void resolveClientAuth(ResolveState& state, const std::vector<RouteManifest>& routeManifests,
+                       Snapshot& snapshot);
 
 // The effective mutations of a backendRef: `routeLevel` merged over `backendLevel`, the route
 // level winning on the same header name (any case) or body member, whether it sets or removes.

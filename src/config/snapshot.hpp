@@ -32,6 +32,8 @@ struct Provider;
 
 namespace switchyard::config {
 
+struct ClientAuthPolicy;  // config/client_auth_policy.hpp
+
 using Millis = std::chrono::milliseconds;
 
 // Where a diagnostic points: file, line, kind/name and field of the manifest.
@@ -290,6 +292,8 @@ struct Route {
   // The rules of the one BackendTrafficPolicy rateLimit that applies to the route (resolver.cpp
   // says which), global rules then local ones, in order.
   std::vector<RateLimitRule> rateLimits;
+  // The SecurityPolicy that authenticates its clients: the route's own, else its Gateway's.
+  std::shared_ptr<const ClientAuthPolicy> clientAuth;
 };
 
 // The listener's TLS, from a Gateway's HTTPS listener and its certificate Secret, negotiated as
@@ -322,6 +326,9 @@ struct Snapshot {
   std::vector<std::shared_ptr<const ServiceBackend>> backends;
   ListenerSettings listener;
   std::vector<Diagnostic> warnings;
+  // Every SecurityPolicy in use, and the Gateway's, which also guards requests no route takes.
+  std::vector<std::shared_ptr<const ClientAuthPolicy>> clientAuthPolicies;
+  std::shared_ptr<const ClientAuthPolicy> gatewayClientAuth;
 
   bool hasGlobalRateLimits() const {
     for (const auto& route : routes)

@@ -22,6 +22,8 @@ ErrorSide sideOf(ErrorKind kind) {
     case ErrorKind::UnsupportedMediaType:
     case ErrorKind::HeadersTooLarge:
     case ErrorKind::RateLimited:
+    case ErrorKind::Unauthenticated:
+    case ErrorKind::Forbidden:
       return ErrorSide::Client;
     case ErrorKind::UpstreamStatus:
     case ErrorKind::UpstreamBadResponse:
@@ -79,6 +81,10 @@ unsigned httpStatusOf(const Error& error) {
       return 431;
     case ErrorKind::RateLimited:
       return 429;
+    case ErrorKind::Unauthenticated:
+      return 401;
+    case ErrorKind::Forbidden:
+      return 403;
     case ErrorKind::UpstreamStatus:
       return error.upstreamStatus >= 400 && error.upstreamStatus <= 599 ? error.upstreamStatus
                                                                         : 502;
@@ -145,6 +151,10 @@ std::string_view kindName(ErrorKind kind) {
       return "headers_too_large";
     case ErrorKind::RateLimited:
       return "rate_limit_exceeded";
+    case ErrorKind::Unauthenticated:
+      return "unauthenticated";
+    case ErrorKind::Forbidden:
+      return "forbidden";
     case ErrorKind::UpstreamStatus:
       return "upstream_status";
     case ErrorKind::UpstreamBadResponse:

@@ -19,6 +19,8 @@ enum class ErrorKind {
   UnsupportedMediaType,  // 415
   HeadersTooLarge,       // 431
   RateLimited,           // 429: a rate limit of the gateway's own (BackendTrafficPolicy rateLimit)
+  Unauthenticated,       // 401: no valid client credential (SecurityPolicy apiKeyAuth / jwt)
+  Forbidden,             // 403: authenticated, but SecurityPolicy authorization denies it
   // Upstream side: the backend or the way to it failed.
   UpstreamStatus,         // upstream answered non-2xx; its status is kept
   UpstreamBadResponse,    // 502: upstream answered 2xx with something we cannot read

@@ -131,6 +131,7 @@ void appendAccessLogLine(std::string& out, const RequestInfo& e) {
       .copiedOrNull(e.upstreamTransportFailureReason);
   line.run(R"(,"x-request-id":")").copied(e.requestId);
   line.run(R"(","user-agent":)").copiedOrNull(e.userAgent);
+  line.run(R"(,"client-id":)").copiedOrNull(e.clientId);
   line.run(R"(,"gen_ai.request.model":)").copiedOrNull(e.requestModel);
   line.run(R"(,"gen_ai.request.model_override":)").textOrNull(e.modelOverride);
   line.run(R"(,"gen_ai.response.model":)").copiedOrNull(e.responseModel);

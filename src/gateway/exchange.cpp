@@ -95,6 +95,11 @@ asio::awaitable<void> Exchange::run() {
     if (name == "x-ai-eg-model") return request_.model;
     return headerOf(httpRequest_, name);
   });
+  // Authenticate: the route's SecurityPolicy, or the Gateway's when no route takes the request;
+  // before the rate limits, which may count per client id.
+  if (!co_await authenticate(match.route ? match.route->clientAuth.get()
+                                         : runtime_.snapshot->gatewayClientAuth.get()))
+    co_return;
   if (!match.rule) {
     co_await respondError(Error::make(ErrorKind::ModelNotFound,
                                       "The model `" + std::string(request_.model) +
@@ -222,6 +227,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
     if (const auto value = headerOf(httpRequest_, name); !value.empty())
       for (auto& call : attempt.calls) core::setHeader(call.headers, name, std::string(value));
   }
+  // Who SecurityPolicy says the client is (forwardClientIDHeader, claimToHeaders).
+  for (const auto& [name, value] : clientAuth_.headers)
+    for (auto& call : attempt.calls) core::setHeader(call.headers, name, value);
 
   // Mutate: the operator's headerMutation / bodyMutation (route level over backend level, merged
   // at load), applied to what the translator built; the gateway's own headers come after.
@@ -483,7 +491,7 @@ asio::awaitable<bool> Exchange::admit() {
   // As for routing, the model is the body's whatever x-ai-eg-model header the client sent.
   view.header = [this](std::string_view name) -> std::string_view {
     if (name == "x-ai-eg-model") return request_.model;
-    return headerOf(httpRequest_, name);
+    return requestHeader(name);
   };
   view.method = info_.method;
   view.path = http::pathOf(info_.path);

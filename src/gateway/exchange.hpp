@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/endpoint_spec.hpp"
+#include "clientauth/gatekeeper.hpp"
 #include "config/snapshot.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -69,6 +70,12 @@ class Exchange {
   const BackendRuntime* backendOf(const config::BackendRef& ref) const;
   boost::asio::awaitable<void> respondError(const core::Error& error,
                                             http::HeaderList headers = {});
+  // Client authentication (SecurityPolicy) with `policy` (null: none applies); false: refused,
+  // answered 401/403. Defined in client_auth_step.cpp.
+  boost::asio::awaitable<bool> authenticate(const config::ClientAuthPolicy* policy);
+  // A request header as the rest of the pipeline sees it: what authentication set, else the
+  // client's.
+  std::string_view requestHeader(std::string_view name) const;
   // Rate limits of the route: decides before the first upstream call (false: refused, answered).
   boost::asio::awaitable<bool> admit();
   // After a successful answer went out: charges the response costs (without waiting on Redis).
@@ -89,6 +96,7 @@ class Exchange {
   const config::Route* route_ = nullptr;
   route::AttemptSequence* attempts_ = nullptr;  // during run()
   ratelimit::Decision rateLimit_;
+  clientauth::Verdict clientAuth_;  // who the client is, and the headers that say so upstream
   core::Error lastError_;
 };
 

@@ -48,7 +48,8 @@ std::chrono::milliseconds orNever(std::chrono::milliseconds timeout) {
 Gateway::Gateway(GatewayOptions options)
     : options_(std::move(options)),
       dns_(std::make_shared<net::DnsCache>()),
-      credentials_(clock_, options_.getenv, dns_) {
+      credentials_(clock_, options_.getenv, dns_),
+      jwks_(dns_) {
   services_.runtime = &runtime_;
   services_.clock = &clock_;
   services_.dns = dns_;
@@ -190,7 +191,7 @@ std::shared_ptr<const Runtime> Gateway::runtimeOf(
                  "own limit\"}\n";
   }
   return buildRuntime(std::move(snapshot), credentials_, outliers_, localLimits_, globalInProcess,
-                      clock_.nowSeconds());
+                      clock_.nowSeconds(), &jwks_);
 }
 
 bool Gateway::load() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "admin/admin_handler.hpp"
+#include "clientauth/jwks_cache.hpp"
 #include "config/loader.hpp"
 #include "core/clock.hpp"
 #include "gateway/credential_store.hpp"
@@ -95,6 +96,7 @@ class Gateway {
   core::SystemClock clock_;
   std::shared_ptr<net::DnsCache> dns_;
   CredentialStore credentials_;
+  clientauth::JwksCache jwks_;  // before runtime_: the runtimes hold its sources
   route::OutlierDetector outliers_;
   ratelimit::LocalCounterStore localLimits_;
   RedisOutage redisOutage_;

@@ -192,6 +192,7 @@ void RequestTrace::finish(const RequestInfo& info) {
     telemetry::moveAttributes(std::move(attributes.entries()), request_.attributes);
   }
   request_.add("http.response.status_code", static_cast<std::int64_t>(responseCode));
+  if (!info.clientId.empty()) request_.add("enduser.id", info.clientId);
   if (!info.rateLimits.empty()) {
     std::uint64_t requestCost = 0, responseCost = 0;
     for (const auto& limit : info.rateLimits) {

@@ -91,7 +91,8 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
                                             ratelimit::LocalCounterStore& limits,
-                                            bool globalLimitsInProcess, std::int64_t nowSeconds) {
+                                            bool globalLimitsInProcess, std::int64_t nowSeconds,
+                                            clientauth::JwksCache* jwks) {
   auto runtime = std::make_shared<Runtime>();
   for (const auto& backend : snapshot->backends) {
     BackendRuntime rt;
@@ -130,6 +131,7 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
   runtime->configuredModels = configuredModelsOf(*snapshot);
   runtime->routes = route::RouteTable(*snapshot);
   runtime->localLimits = limits.attach(*snapshot, globalLimitsInProcess);
+  runtime->gatekeeper = std::make_shared<const clientauth::Gatekeeper>(*snapshot, jwks);
   runtime->snapshot = std::move(snapshot);
   return runtime;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/request_signer.hpp"
+#include "clientauth/gatekeeper.hpp"
 #include "config/snapshot.hpp"
 #include "net/upstream_client.hpp"
 #include "providers/provider.hpp"
@@ -51,6 +52,8 @@ struct Runtime {
   bool isConfiguredModel(std::string_view model) const;
   // Per route (like snapshot->routes): the counters of the rules counted in this process.
   std::vector<ratelimit::RouteLocalCounters> localLimits;
+  // SecurityPolicy client authentication, with the remote JWKS of this configuration's providers.
+  std::shared_ptr<const clientauth::Gatekeeper> gatekeeper;
 };
 
 // The credential errors of `next` that `running` (null: none yet) does not have already: a reload
@@ -61,7 +64,8 @@ std::shared_ptr<const Runtime> buildRuntime(std::shared_ptr<const config::Snapsh
                                             CredentialStore& credentials,
                                             route::OutlierDetector& outliers,
                                             ratelimit::LocalCounterStore& limits,
-                                            bool globalLimitsInProcess, std::int64_t nowSeconds);
+                                            bool globalLimitsInProcess, std::int64_t nowSeconds,
+                                            clientauth::JwksCache* jwks = nullptr);
 
 // The current runtime, swapped atomically on reload; requests keep the one they started with.
 class RuntimeHolder {
