@@ -446,6 +446,7 @@ void Exchange::chargeResponse() {
   inputs.routeName = routeName;
   inputs.inputTokens = count(usage.promptTokens);
   inputs.cachedInputTokens = count(usage.cachedTokens);
+  inputs.cacheCreationInputTokens = count(usage.cacheCreationTokens);
   inputs.outputTokens = count(usage.completionTokens);
   inputs.totalTokens = count(usage.totalTokens);
   inputs.reasoningTokens = count(usage.reasoningTokens);
