@@ -23,7 +23,8 @@ let clients = [];
 
 // --- manifests ---------------------------------------------------------------------------------
 
-function aiRoute(name, models, { costs = '', backend = 'emu' } = {}) {
+function aiRoute(name, models, { costs = '', backend = 'emu', override } = {}) {
+  override ??= backend === 'emu' ? 'gemini-2.5-flash' : undefined;
   return `
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
@@ -32,7 +33,7 @@ metadata: {name: ${name}}
 spec:
   rules:
     - matches: [${models.map((m) => `{headers: [{type: Exact, name: x-ai-eg-model, value: "${m}"}]}`).join(', ')}]
-      backendRefs: [{name: ${backend}${backend === 'emu' ? ', modelNameOverride: gemini-2.5-flash' : ''}}]
+      backendRefs: [{name: ${backend}${override ? `, modelNameOverride: '${override}'` : ''}}]
 ${costs}`;
 }
 
@@ -134,6 +135,17 @@ spec:
   yaml += aiRoute('hot', [`hot-${run}`]);
   yaml += policy('hot', `
         - limit: {requests: ${HOT_LIMIT}, unit: Hour}`);
+
+  // Claude on Vertex charged the tokens it wrote to its prompt cache (Anthropic's
+  // cache_creation_input_tokens, which OpenAI's usage has no field for).
+  yaml += aiRoute('cache-writes', [`claude-cache-${run}`], { backend: 'claude', override: SONNET, costs: `
+  llmRequestCosts:
+    - {metadataKey: cache_writes, type: CacheCreationInputToken}` });
+  yaml += policy('cache-writes', `
+        - limit: {requests: 900, unit: Hour}
+          cost:
+            request: {from: Number, number: 0}
+            response: {from: Metadata, metadata: {namespace: io.envoy.ai_gateway, key: cache_writes}}`);
 
   // The Anthropic Messages API: 1 request an hour.
   yaml += aiRoute('claude-limited', [SONNET], { backend: 'claude' });
@@ -315,6 +327,61 @@ test('a CEL cost is charged from the answer\'s usage after the answer', async ()
   const line = await logLine(replicas[0], (l) => l['x-request-id'] === id);
   assert.equal(line['ratelimit.rules'][0].response_cost, expected);
   assert.equal(line['ratelimit.rules'][0].request_cost, 0);
+});
+
+test('Claude\'s cache writes are charged as CacheCreationInputToken, unary and streamed', async () => {
+  const model = `claude-cache-${run}`;
+  // The system prompt carries a cache breakpoint: the emulator's Claude writes it to its cache the
+  // first time (one token a word) and reads it the next.
+  const ask = async (label, stream) => {
+    const system = `You answer for cache test ${run} ${label}: be brief, be kind, be exact.`;
+    const params = {
+      model,
+      max_tokens: 16,
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: 'Hello there.' },
+      ],
+    };
+    let usage;
+    let id;
+    if (stream) {
+      const { data, response } = await clients[0].chat.completions
+        .create({ ...params, stream: true, stream_options: { include_usage: true } }).withResponse();
+      for await (const chunk of data) usage = chunk.usage ?? usage;
+      id = response.headers.get('x-request-id');
+    } else {
+      const { data, response } = await clients[0].chat.completions.create(params).withResponse();
+      usage = data.usage;
+      id = response.headers.get('x-request-id');
+    }
+    const line = await logLine(replicas[0], (l) => l['x-request-id'] === id);
+    return { usage, cost: line['ratelimit.rules'][0].response_cost, words: system.split(/\s+/).length };
+  };
+  let charged = 0;
+  for (const stream of [false, true]) {
+    const label = stream ? 'streamed' : 'unary';
+    const written = await ask(label, stream);
+    assert.equal(written.usage.prompt_tokens_details.cached_tokens, 0);
+    assert.equal(written.cost, written.words, `${label}: the cache write is charged`);
+    assert.equal(written.usage.prompt_tokens_details.cache_creation_input_tokens, undefined,
+      'the OpenAI answer keeps to OpenAI\'s usage fields');
+    const read = await ask(label, stream);
+    assert.equal(read.usage.prompt_tokens_details.cached_tokens, read.words);
+    assert.equal(read.cost, 0, `${label}: a cache read writes nothing`);
+    charged += written.cost + read.cost;
+  }
+  // The charges reached the shared counter: the other replica sees them (sent in batches after
+  // the answers, within milliseconds).
+  let remaining;
+  for (let i = 0; i < 100; ++i) {
+    const res = await chat(replicas[1], model, {}, { max_tokens: 1 });
+    assert.equal(res.status, 200, res.body);
+    remaining = Number(res.headers['x-ratelimit-remaining']);
+    if (900 - remaining >= charged) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(900 - remaining, charged);
 });
 
 test('shadow mode never refuses but counts what it would have refused', async () => {
