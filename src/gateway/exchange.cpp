@@ -418,7 +418,7 @@ asio::awaitable<bool> Exchange::admit() {
                                         result.outcome == ratelimit::Outcome::ShadowLimited
                                     ? result.requestCost
                                     : 0,
-                                0});
+                                0, ratelimit::checkedOnName(result)});
   }
   if (!rateLimit_.refused()) co_return true;
   const Error error = rateLimit_.error();

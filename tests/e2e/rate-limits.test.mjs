@@ -167,6 +167,13 @@ async function metric(replica, name, labels) {
   return total;
 }
 
+// A request's metrics are recorded as its log line is, just after the answer: poll a little.
+async function settled(read, expected) {
+  let value;
+  for (let i = 0; i < 100 && (value = await read()) !== expected; ++i) await new Promise((r) => setTimeout(r, 20));
+  return value;
+}
+
 function chat(replica, model, headers = {}, extra = {}) {
   return request(`${replica.url}/v1/chat/completions`, {
     method: 'POST',
@@ -302,6 +309,13 @@ test('request-cost limits count down in x-ratelimit-* across replicas, then refu
   assert.equal(line.response_flags, 'RL');
   assert.equal(line['ratelimit.rules'][0].outcome, 'limited');
   assert.ok(await metric(replicas[1], 'switchyard_ratelimit_requests_total', { rule: 'default/countdown/global/0', outcome: 'limited' }) >= 1);
+
+  // A limit this small is always checked in Redis, never on a worker's estimate.
+  const checks = async (checkedOn) =>
+    (await metric(replicas[0], 'switchyard_ratelimit_global_checks_total', { rule: 'default/countdown/global/0', checked_on: checkedOn })) +
+    (await metric(replicas[1], 'switchyard_ratelimit_global_checks_total', { rule: 'default/countdown/global/0', checked_on: checkedOn }));
+  assert.equal(await settled(() => checks('redis'), 7), 7);
+  assert.equal(await checks('estimate'), 0);
 });
 
 test('a CEL cost is charged from the answer\'s usage after the answer', async () => {
@@ -400,6 +414,9 @@ test('two replicas hammering a large limit admit at least the limit and at most 
     (await metric(replicas[0], 'switchyard_ratelimit_redis_rtt_seconds_count', {})) +
     (await metric(replicas[1], 'switchyard_ratelimit_redis_rtt_seconds_count', {}));
   const roundTripsBefore = await roundTrips();
+  const checks = async (checkedOn) =>
+    (await metric(replicas[0], 'switchyard_ratelimit_global_checks_total', { rule: `default/hot/global/0`, checked_on: checkedOn })) +
+    (await metric(replicas[1], 'switchyard_ratelimit_global_checks_total', { rule: `default/hot/global/0`, checked_on: checkedOn }));
   let admitted = 0;
   let refused = 0;
   const loop = async (replica) => {
@@ -422,6 +439,14 @@ test('two replicas hammering a large limit admit at least the limit and at most 
   const trips = (await roundTrips()) - roundTripsBefore;
   console.log(`Redis round trips of both replicas: ${trips} for ${admitted + refused} requests`);
   assert.ok(trips < 0.75 * (admitted + refused), `${trips} round trips`);
+  // The metric says which checks passed on the estimate and which waited for Redis.
+  await settled(async () => (await checks('estimate')) + (await checks('redis')), admitted + refused);
+  const onEstimate = await checks('estimate');
+  const waited = await checks('redis');
+  console.log(`checks on the estimate: ${onEstimate}, waited for Redis: ${waited}`);
+  assert.ok(onEstimate > 0, 'far from the limit, checks pass on the estimate');
+  assert.ok(waited > 0, 'near the limit, checks wait for Redis');
+  assert.equal(onEstimate + waited, admitted + refused);
 });
 
 test('429 in the Anthropic envelope on /anthropic/v1/messages', async () => {
