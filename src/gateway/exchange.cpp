@@ -508,7 +508,7 @@ asio::awaitable<bool> Exchange::admit() {
                                         result.outcome == ratelimit::Outcome::ShadowLimited
                                     ? result.requestCost
                                     : 0,
-                                0});
+                                0, ratelimit::checkedOnName(result)});
   }
   if (!rateLimit_.refused()) co_return true;
   const Error error = rateLimit_.error();
@@ -536,6 +536,7 @@ void Exchange::chargeResponse() {
   inputs.routeName = routeName;
   inputs.inputTokens = count(usage.promptTokens);
   inputs.cachedInputTokens = count(usage.cachedTokens);
+  inputs.cacheCreationInputTokens = count(usage.cacheCreationTokens);
   inputs.outputTokens = count(usage.completionTokens);
   inputs.totalTokens = count(usage.totalTokens);
   inputs.reasoningTokens = count(usage.reasoningTokens);

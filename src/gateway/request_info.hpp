@@ -26,6 +26,7 @@ struct RateLimitRecord {
   std::string_view outcome;  // ratelimit::outcomeName (a literal)
   std::uint64_t requestCost = 0;
   std::uint64_t responseCost = 0;
+  std::string_view checkedOn;  // ratelimit::checkedOnName (a literal, or empty): metrics only
 };
 
 struct RequestInfo {

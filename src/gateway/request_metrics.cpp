@@ -134,6 +134,11 @@ GatewayMetrics::GatewayMetrics(telemetry::MetricsRegistry& r)
           "Requests a rate-limit rule applied to, by route, rule and outcome (allowed, limited, "
           "shadow_limited, fail_open, fail_closed).",
           {"route", "rule", "outcome"})),
+      rateLimitGlobalChecks(r.addCounter(
+          "switchyard_ratelimit_global_checks_total",
+          "Checks of Global rules counted in Redis, by route, rule and what decided them: "
+          "estimate (the worker's estimate, far from the limit) or redis (waited for Redis).",
+          {"route", "rule", "checked_on"})),
       redisErrors(r.addCounter("switchyard_ratelimit_redis_errors_total",
                                "Redis commands of Global rate limits that failed, by reason.",
                                {"reason"})),
@@ -229,9 +234,15 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
           .observe(double(log.usage.completionTokens));
     }
   }
-  for (const auto& limit : log.rateLimits)
+  for (const auto& limit : log.rateLimits) {
     shard_.counter(metrics_.rateLimitRequests, {log.rateLimitRoute, limit.rule, limit.outcome})
         .add();
+    if (!limit.checkedOn.empty())
+      shard_
+          .counter(metrics_.rateLimitGlobalChecks,
+                   {log.rateLimitRoute, limit.rule, limit.checkedOn})
+          .add();
+  }
   shard_.histogram(metrics_.overhead, {})
       .observe(std::max(0.0, duration - Seconds(log.upstreamWait).count()));
 

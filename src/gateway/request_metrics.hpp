@@ -48,6 +48,7 @@ class GatewayMetrics {
   const telemetry::CounterId tlsHandshakes;
   const telemetry::GaugeId openStreams;
   const telemetry::CounterId rateLimitRequests;
+  const telemetry::CounterId rateLimitGlobalChecks;
   const telemetry::CounterId redisErrors;
   const telemetry::HistogramId redisRoundTrip;
 };

@@ -194,6 +194,7 @@ void RequestTrace::finish(const RequestInfo& info) {
   request_.add("http.response.status_code", static_cast<std::int64_t>(responseCode));
   if (!info.clientId.empty()) request_.add("enduser.id", info.clientId);
   if (!info.rateLimits.empty()) {
+    // The summary (rules that applied, the largest costs, the rule that refused), then each rule.
     std::uint64_t requestCost = 0, responseCost = 0;
     for (const auto& limit : info.rateLimits) {
       requestCost = std::max(requestCost, limit.requestCost);
@@ -204,6 +205,15 @@ void RequestTrace::finish(const RequestInfo& info) {
     request_.add("switchyard.ratelimit.rules", static_cast<std::int64_t>(info.rateLimits.size()));
     request_.add("switchyard.ratelimit.request_cost", static_cast<std::int64_t>(requestCost));
     request_.add("switchyard.ratelimit.response_cost", static_cast<std::int64_t>(responseCost));
+    // Each rule as the access log's ratelimit.rules lists it: at most the route's rules.
+    for (std::size_t i = 0; i < info.rateLimits.size(); ++i) {
+      const auto& limit = info.rateLimits[i];
+      const std::string prefix = "switchyard.ratelimit.rules." + std::to_string(i) + ".";
+      request_.add(prefix + "rule", limit.rule);
+      request_.add(prefix + "outcome", telemetry::SpanText::fromStatic(limit.outcome));
+      request_.add(prefix + "request_cost", static_cast<std::int64_t>(limit.requestCost));
+      request_.add(prefix + "response_cost", static_cast<std::int64_t>(limit.responseCost));
+    }
   }
   if (!failed_ && request_.status.code == telemetry::StatusCode::Unset)
     request_.status.code = responseCode >= 200 && responseCode < 300 ? telemetry::StatusCode::Ok

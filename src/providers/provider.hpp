@@ -46,12 +46,17 @@ struct ResponseContext {
   std::string_view requestId;   // basis for ids when the upstream gives none
 };
 
+// Token counts the OpenAI way: prompt includes the cached and the cache-creation tokens.
 struct Usage {
   std::int64_t promptTokens = 0;
   std::int64_t completionTokens = 0;  // includes reasoning tokens
   std::int64_t totalTokens = 0;
-  std::int64_t cachedTokens = 0;
+  std::int64_t cachedTokens = 0;  // read from the prompt cache
   std::int64_t reasoningTokens = 0;
+  // Written to the prompt cache (Anthropic's cache_creation_input_tokens). OpenAI's usage has no
+  // such field, so it is not shown to OpenAI clients; it feeds CacheCreationInputToken costs.
+  // Last, so brace-initialised Usages of the five counts above keep their meaning.
+  std::int64_t cacheCreationTokens = 0;
 };
 
 struct TranslatedResponse {

@@ -46,6 +46,11 @@ std::string_view outcomeName(Outcome outcome) {
   return "allowed";
 }
 
+std::string_view checkedOnName(const RuleResult& result) {
+  if (result.local || result.stem.empty()) return {};
+  return result.waitedForRedis ? "redis" : "estimate";
+}
+
 core::Error Decision::error() const {
   const RuleResult& by = rules[static_cast<std::size_t>(refusedBy)];
   const RateLimitRule& rule = *by.rule;

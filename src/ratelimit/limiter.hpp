@@ -57,6 +57,11 @@ struct RuleResult {
   std::uint64_t sent = 0;
 };
 
+// How a Global rule counted in Redis was checked: "estimate" (passed on the worker's estimate,
+// its cost sent later in a batch) or "redis" (waited for Redis's answer, whatever it was); empty
+// for a rule counted in this process. A metric label value.
+std::string_view checkedOnName(const RuleResult& result);
+
 struct Decision {
   std::vector<RuleResult> rules;      // the rules that applied, in the route's order
   int refusedBy = -1;                 // index into rules of the first refusing non-shadow rule

@@ -23,7 +23,8 @@ let clients = [];
 
 // --- manifests ---------------------------------------------------------------------------------
 
-function aiRoute(name, models, { costs = '', backend = 'emu' } = {}) {
+function aiRoute(name, models, { costs = '', backend = 'emu', override } = {}) {
+  override ??= backend === 'emu' ? 'gemini-2.5-flash' : undefined;
   return `
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
@@ -32,7 +33,7 @@ metadata: {name: ${name}}
 spec:
   rules:
     - matches: [${models.map((m) => `{headers: [{type: Exact, name: x-ai-eg-model, value: "${m}"}]}`).join(', ')}]
-      backendRefs: [{name: ${backend}${backend === 'emu' ? ', modelNameOverride: gemini-2.5-flash' : ''}}]
+      backendRefs: [{name: ${backend}${override ? `, modelNameOverride: '${override}'` : ''}}]
 ${costs}`;
 }
 
@@ -135,6 +136,17 @@ spec:
   yaml += policy('hot', `
         - limit: {requests: ${HOT_LIMIT}, unit: Hour}`);
 
+  // Claude on Vertex charged the tokens it wrote to its prompt cache (Anthropic's
+  // cache_creation_input_tokens, which OpenAI's usage has no field for).
+  yaml += aiRoute('cache-writes', [`claude-cache-${run}`], { backend: 'claude', override: SONNET, costs: `
+  llmRequestCosts:
+    - {metadataKey: cache_writes, type: CacheCreationInputToken}` });
+  yaml += policy('cache-writes', `
+        - limit: {requests: 900, unit: Hour}
+          cost:
+            request: {from: Number, number: 0}
+            response: {from: Metadata, metadata: {namespace: io.envoy.ai_gateway, key: cache_writes}}`);
+
   // The Anthropic Messages API: 1 request an hour.
   yaml += aiRoute('claude-limited', [SONNET], { backend: 'claude' });
   yaml += policy('claude-limited', `
@@ -153,6 +165,13 @@ async function metric(replica, name, labels) {
       total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
+}
+
+// A request's metrics are recorded as its log line is, just after the answer: poll a little.
+async function settled(read, expected) {
+  let value;
+  for (let i = 0; i < 100 && (value = await read()) !== expected; ++i) await new Promise((r) => setTimeout(r, 20));
+  return value;
 }
 
 function chat(replica, model, headers = {}, extra = {}) {
@@ -290,6 +309,13 @@ test('request-cost limits count down in x-ratelimit-* across replicas, then refu
   assert.equal(line.response_flags, 'RL');
   assert.equal(line['ratelimit.rules'][0].outcome, 'limited');
   assert.ok(await metric(replicas[1], 'switchyard_ratelimit_requests_total', { rule: 'default/countdown/global/0', outcome: 'limited' }) >= 1);
+
+  // A limit this small is always checked in Redis, never on a worker's estimate.
+  const checks = async (checkedOn) =>
+    (await metric(replicas[0], 'switchyard_ratelimit_global_checks_total', { rule: 'default/countdown/global/0', checked_on: checkedOn })) +
+    (await metric(replicas[1], 'switchyard_ratelimit_global_checks_total', { rule: 'default/countdown/global/0', checked_on: checkedOn }));
+  assert.equal(await settled(() => checks('redis'), 7), 7);
+  assert.equal(await checks('estimate'), 0);
 });
 
 test('a CEL cost is charged from the answer\'s usage after the answer', async () => {
@@ -317,6 +343,61 @@ test('a CEL cost is charged from the answer\'s usage after the answer', async ()
   assert.equal(line['ratelimit.rules'][0].request_cost, 0);
 });
 
+test('Claude\'s cache writes are charged as CacheCreationInputToken, unary and streamed', async () => {
+  const model = `claude-cache-${run}`;
+  // The system prompt carries a cache breakpoint: the emulator's Claude writes it to its cache the
+  // first time (one token a word) and reads it the next.
+  const ask = async (label, stream) => {
+    const system = `You answer for cache test ${run} ${label}: be brief, be kind, be exact.`;
+    const params = {
+      model,
+      max_tokens: 16,
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: 'Hello there.' },
+      ],
+    };
+    let usage;
+    let id;
+    if (stream) {
+      const { data, response } = await clients[0].chat.completions
+        .create({ ...params, stream: true, stream_options: { include_usage: true } }).withResponse();
+      for await (const chunk of data) usage = chunk.usage ?? usage;
+      id = response.headers.get('x-request-id');
+    } else {
+      const { data, response } = await clients[0].chat.completions.create(params).withResponse();
+      usage = data.usage;
+      id = response.headers.get('x-request-id');
+    }
+    const line = await logLine(replicas[0], (l) => l['x-request-id'] === id);
+    return { usage, cost: line['ratelimit.rules'][0].response_cost, words: system.split(/\s+/).length };
+  };
+  let charged = 0;
+  for (const stream of [false, true]) {
+    const label = stream ? 'streamed' : 'unary';
+    const written = await ask(label, stream);
+    assert.equal(written.usage.prompt_tokens_details.cached_tokens, 0);
+    assert.equal(written.cost, written.words, `${label}: the cache write is charged`);
+    assert.equal(written.usage.prompt_tokens_details.cache_creation_input_tokens, undefined,
+      'the OpenAI answer keeps to OpenAI\'s usage fields');
+    const read = await ask(label, stream);
+    assert.equal(read.usage.prompt_tokens_details.cached_tokens, read.words);
+    assert.equal(read.cost, 0, `${label}: a cache read writes nothing`);
+    charged += written.cost + read.cost;
+  }
+  // The charges reached the shared counter: the other replica sees them (sent in batches after
+  // the answers, within milliseconds).
+  let remaining;
+  for (let i = 0; i < 100; ++i) {
+    const res = await chat(replicas[1], model, {}, { max_tokens: 1 });
+    assert.equal(res.status, 200, res.body);
+    remaining = Number(res.headers['x-ratelimit-remaining']);
+    if (900 - remaining >= charged) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(900 - remaining, charged);
+});
+
 test('shadow mode never refuses but counts what it would have refused', async () => {
   for (let i = 0; i < 4; ++i) assert.equal((await chat(replicas[i % 2], `shadow-${run}`)).status, 200);
   const shadowed = (await metric(replicas[0], 'switchyard_ratelimit_requests_total', { rule: 'default/shadow/global/0', outcome: 'shadow_limited' })) +
@@ -333,6 +414,9 @@ test('two replicas hammering a large limit admit at least the limit and at most 
     (await metric(replicas[0], 'switchyard_ratelimit_redis_rtt_seconds_count', {})) +
     (await metric(replicas[1], 'switchyard_ratelimit_redis_rtt_seconds_count', {}));
   const roundTripsBefore = await roundTrips();
+  const checks = async (checkedOn) =>
+    (await metric(replicas[0], 'switchyard_ratelimit_global_checks_total', { rule: `default/hot/global/0`, checked_on: checkedOn })) +
+    (await metric(replicas[1], 'switchyard_ratelimit_global_checks_total', { rule: `default/hot/global/0`, checked_on: checkedOn }));
   let admitted = 0;
   let refused = 0;
   const loop = async (replica) => {
@@ -355,6 +439,14 @@ test('two replicas hammering a large limit admit at least the limit and at most 
   const trips = (await roundTrips()) - roundTripsBefore;
   console.log(`Redis round trips of both replicas: ${trips} for ${admitted + refused} requests`);
   assert.ok(trips < 0.75 * (admitted + refused), `${trips} round trips`);
+  // The metric says which checks passed on the estimate and which waited for Redis.
+  await settled(async () => (await checks('estimate')) + (await checks('redis')), admitted + refused);
+  const onEstimate = await checks('estimate');
+  const waited = await checks('redis');
+  console.log(`checks on the estimate: ${onEstimate}, waited for Redis: ${waited}`);
+  assert.ok(onEstimate > 0, 'far from the limit, checks pass on the estimate');
+  assert.ok(waited > 0, 'near the limit, checks wait for Redis');
+  assert.equal(onEstimate + waited, admitted + refused);
 });
 
 test('429 in the Anthropic envelope on /anthropic/v1/messages', async () => {

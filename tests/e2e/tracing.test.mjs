@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import OpenAI from 'openai';
-import { startEmulator, startGateway, makeTempDir, writeFile, closedPort, request } from './lib/harness.mjs';
+import { startEmulator, startGateway, makeTempDir, writeFile, closedPort, request, jsonLine } from './lib/harness.mjs';
 import { startOtlpReceiver, SpanKind, StatusCode } from './lib/otlp-receiver.mjs';
 import { vertexBackend } from './lib/manifests.mjs';
 
@@ -19,7 +19,8 @@ let client;
 
 // Two backends on the same emulator: `primary` asks for gemini-2.5-pro (faulted per test), the
 // fallback for gemini-2.5-flash, as in the guide's virtual model. `limited-model` has a Global rate
-// limit of 1 request an hour (no Redis here: counted in the process) charging the answer's tokens.
+// limit of 1 request an hour (no Redis here: counted in the process) charging the answer's tokens;
+// `two-rules-model` has two: a per-team token budget charged after the answer, and 1 request an hour.
 function manifest(emu) {
   const backend = (name) => vertexBackend(name, { port: emu.port });
   return `
@@ -75,6 +76,31 @@ spec:
           cost:
             request: {from: Number, number: 1}
             response: {from: Metadata, metadata: {namespace: io.envoy.ai_gateway, key: tokens}}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: two-rules}
+spec:
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: two-rules-model}]}]
+      backendRefs: [{name: fallback, modelNameOverride: gemini-2.5-flash}]
+  llmRequestCosts: [{metadataKey: tokens, type: TotalToken}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: two-rules}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: two-rules}]
+  rateLimit:
+    type: Global
+    global:
+      rules:
+        - clientSelectors: [{headers: [{name: x-team, type: Distinct}]}]
+          limit: {requests: 100000, unit: Hour}
+          cost:
+            request: {from: Number, number: 0}
+            response: {from: Metadata, metadata: {namespace: io.envoy.ai_gateway, key: tokens}}
+        - limit: {requests: 1, unit: Hour}
 `;
 }
 
@@ -267,6 +293,62 @@ test('a rate-limited route\'s span carries switchyard.ratelimit.*: the costs cha
   assert.equal(refused['switchyard.ratelimit.request_cost'], 1n);
   assert.equal(refused['switchyard.ratelimit.response_cost'], 0n);
   assert.equal(root.status.code, StatusCode.ERROR);
+});
+
+test('with two rate-limit rules the span records each rule as the access log does: its id, outcome and costs', async () => {
+  const send = async (content) => {
+    const traceId = hex(16);
+    const options = { headers: { traceparent: `00-${traceId}-${hex(8)}-01`, 'x-team': 'blue' } };
+    const params = { model: 'two-rules-model', messages: [{ role: 'user', content }] };
+    let completion;
+    let requestId;
+    try {
+      const { data, response } = await client.chat.completions.create(params, options).withResponse();
+      completion = data;
+      requestId = response.headers.get('x-request-id');
+    } catch (err) {
+      assert.equal(err.status, 429, String(err));
+      requestId = err.headers.get('x-request-id');
+    }
+    const { root } = await traceOf(traceId, completion ? 1 : 0);
+    const line = await gateway.process.waitForLine((text, stream) => {
+      const j = stream === 'stdout' ? jsonLine(text) : undefined;
+      return j && j['x-request-id'] === requestId ? j : undefined;
+    }, 5000);
+    return { completion, attributes: root.attributes, logged: line['ratelimit.rules'] };
+  };
+  // The span's rules, in the access log's shape.
+  const rulesOf = (a) => {
+    const rules = [];
+    for (let i = 0; a[`switchyard.ratelimit.rules.${i}.rule`] !== undefined; ++i) {
+      rules.push({
+        rule: a[`switchyard.ratelimit.rules.${i}.rule`],
+        outcome: a[`switchyard.ratelimit.rules.${i}.outcome`],
+        request_cost: Number(a[`switchyard.ratelimit.rules.${i}.request_cost`]),
+        response_cost: Number(a[`switchyard.ratelimit.rules.${i}.response_cost`]),
+      });
+    }
+    return rules;
+  };
+
+  const admitted = await send('Count my tokens twice.');
+  assert.ok(admitted.completion, 'the first request is admitted');
+  assert.deepEqual(rulesOf(admitted.attributes), [
+    { rule: 'default/two-rules/global/0', outcome: 'allowed', request_cost: 0, response_cost: admitted.completion.usage.total_tokens },
+    { rule: 'default/two-rules/global/1', outcome: 'allowed', request_cost: 1, response_cost: 0 },
+  ]);
+  assert.deepEqual(rulesOf(admitted.attributes), admitted.logged);
+  assert.equal(admitted.attributes['switchyard.ratelimit.limited_by'], undefined);
+
+  const refused = await send('And once more.');
+  assert.equal(refused.completion, undefined, 'the second request is refused');
+  assert.deepEqual(rulesOf(refused.attributes), [
+    { rule: 'default/two-rules/global/0', outcome: 'allowed', request_cost: 0, response_cost: 0 },
+    { rule: 'default/two-rules/global/1', outcome: 'limited', request_cost: 1, response_cost: 0 },
+  ]);
+  assert.deepEqual(rulesOf(refused.attributes), refused.logged);
+  assert.equal(refused.attributes['switchyard.ratelimit.limited_by'], 'default/two-rules/global/1');
+  assert.equal(refused.attributes['switchyard.ratelimit.rules.2.rule'], undefined, 'no more than the route\'s rules');
 });
 
 test('without a traceparent the request starts a new trace; an unsampled caller gets none, but its header goes upstream unchanged', async () => {

@@ -35,6 +35,7 @@ Usage MessagesUsage::toUsage() const {
   usage.completionTokens = output;
   usage.totalTokens = add(usage.promptTokens, usage.completionTokens);
   usage.cachedTokens = cacheRead;
+  usage.cacheCreationTokens = cacheCreation;
   return usage;
 }
 

@@ -2,7 +2,8 @@
 // Anthropic's token counts (a Messages answer's `usage`, a stream's message_start and
 // message_delta) and how they map to the gateway's OpenAI-style Usage: Anthropic's input_tokens
 // leaves out the tokens read from and written to the prompt cache, OpenAI's prompt_tokens counts
-// them, so prompt = input + cache_read + cache_creation and cached = cache_read.
+// them, so prompt = input + cache_read + cache_creation, cached = cache_read and cache creation =
+// cache_creation (kept apart for CacheCreationInputToken costs).
 
 #include <boost/json/object.hpp>
 

@@ -73,6 +73,7 @@ Usage usageFromCounts(const UsageCounts& counts) {
   usage.completionTokens = counts.output;
   usage.totalTokens = saturatingAdd(usage.promptTokens, usage.completionTokens);
   usage.cachedTokens = counts.cacheRead;
+  usage.cacheCreationTokens = counts.cacheCreation;
   return usage;
 }
 

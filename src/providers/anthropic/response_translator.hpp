@@ -16,7 +16,8 @@
 // - Usage as OpenAI counts it: prompt_tokens = input_tokens + cache_read_input_tokens +
 //   cache_creation_input_tokens; cached_tokens = cache_read_input_tokens; completion_tokens =
 //   output_tokens (thinking included; Claude does not report it apart, so reasoning_tokens is 0);
-//   total the sum. Unreadable or negative counts read as 0; sums saturate.
+//   total the sum. Unreadable or negative counts read as 0; sums saturate. The gateway's Usage
+//   also keeps cache_creation_input_tokens apart (for costs); OpenAI's usage has no field for it.
 // - A body that is not a JSON object, has no `content` array, is an `error` envelope, or has a
 //   tool input with a number beyond double range: UpstreamBadResponse.
 

@@ -38,6 +38,9 @@ void expectUsage(const json::object& data, const Usage& usage) {
   EXPECT_EQ(usage.completionTokens, u.at("completion").to_number<std::int64_t>());
   EXPECT_EQ(usage.totalTokens, u.at("total").to_number<std::int64_t>());
   EXPECT_EQ(usage.cachedTokens, u.at("cached").to_number<std::int64_t>());
+  // Not in the OpenAI answer, but carried for CacheCreationInputToken costs.
+  const auto* creation = u.if_contains("cache_creation");
+  EXPECT_EQ(usage.cacheCreationTokens, creation ? creation->to_number<std::int64_t>() : 0);
 }
 
 // ---- requests -------------------------------------------------------------------------------
@@ -423,6 +426,7 @@ TEST_P(AnthropicChatStream, AgreesWithTheWholeAnswer) {
   EXPECT_EQ(run.usage.promptTokens, completion->usage.promptTokens);
   EXPECT_EQ(run.usage.completionTokens, completion->usage.completionTokens);
   EXPECT_EQ(run.usage.cachedTokens, completion->usage.cachedTokens);
+  EXPECT_EQ(run.usage.cacheCreationTokens, completion->usage.cacheCreationTokens);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, AnthropicChatStream,

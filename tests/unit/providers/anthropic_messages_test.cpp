@@ -119,6 +119,7 @@ TEST_P(AnthropicResponse, ReadsUsageAndKeepsTheBytes) {
   EXPECT_EQ(response->usage.totalTokens, usage.at(2).to_number<std::int64_t>());
   EXPECT_EQ(response->usage.cachedTokens, usage.at(3).to_number<std::int64_t>());
   EXPECT_EQ(response->usage.reasoningTokens, usage.at(4).to_number<std::int64_t>());
+  EXPECT_EQ(response->usage.cacheCreationTokens, usage.at(5).to_number<std::int64_t>());
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, AnthropicResponse,

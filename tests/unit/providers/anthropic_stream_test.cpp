@@ -62,6 +62,7 @@ TEST_P(AnthropicStream, RelaysEventsAsTheyCome) {
   EXPECT_EQ(run.usage.totalTokens, usage.at(2).to_number<std::int64_t>());
   EXPECT_EQ(run.usage.cachedTokens, usage.at(3).to_number<std::int64_t>());
   EXPECT_EQ(run.usage.reasoningTokens, usage.at(4).to_number<std::int64_t>());
+  EXPECT_EQ(run.usage.cacheCreationTokens, usage.at(5).to_number<std::int64_t>());
   EXPECT_EQ(run.model, str(data, "model"));
 
   EXPECT_TRUE(testing::everyCutGives(makeTranslator, body, run));

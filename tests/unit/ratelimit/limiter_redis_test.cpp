@@ -108,6 +108,7 @@ TEST_F(LimiterWithRedis, FarFromALargeLimitRequestsPassOnTheEstimateWithoutWaiti
   check(limiter, route, t0, decision);  // nothing known yet: Redis is asked
   ASSERT_EQ(decision.rules.size(), 1u);
   EXPECT_TRUE(decision.rules[0].waitedForRedis);
+  EXPECT_EQ(checkedOnName(decision.rules[0]), "redis");
   ASSERT_TRUE(decision.quota);
   EXPECT_EQ(decision.quota->remaining, 99999u);
 
@@ -117,6 +118,7 @@ TEST_F(LimiterWithRedis, FarFromALargeLimitRequestsPassOnTheEstimateWithoutWaiti
   for (std::uint64_t i = 2; i <= 3; ++i) {
     check(limiter, route, t0 + 100ms, decision);
     EXPECT_FALSE(decision.rules[0].waitedForRedis);
+    EXPECT_EQ(checkedOnName(decision.rules[0]), "estimate");
     EXPECT_EQ(decision.rules[0].outcome, Outcome::Allowed);
     ASSERT_TRUE(decision.quota);
     EXPECT_EQ(decision.quota->remaining, 100000u - i);

@@ -73,6 +73,7 @@ TEST(Limiter, CountsInProcessWithoutRedisAndRefusesWithRetryAfter) {
   EXPECT_EQ(remaining, (std::vector<std::uint64_t>{1, 0}));
   check(ioc, limiter, snapshot.routes[0], local[0], decision);
   ASSERT_TRUE(decision.refused());
+  EXPECT_EQ(checkedOnName(decision.rules[0]), "");  // counted here: no Redis check to name
   const core::Error error = decision.error();
   EXPECT_EQ(error.kind, core::ErrorKind::RateLimited);
   EXPECT_EQ(error.message,
