@@ -6,12 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-1}
-if [[ ! -f build-fuzz/build.ninja ]]; then
-  CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DSWITCHYARD_FUZZ=ON -DSWITCHYARD_BUILD_TESTS=OFF \
-    -DSWITCHYARD_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" || exit 1
-fi
-cmake --build build-fuzz -j"$jobs" --target fuzzers || exit 1
+JOBS=$jobs ./scripts/sanitize-build.sh fuzzers || exit 1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}
 failed=()
 for source in tests/fuzz/*_fuzzer.cpp; do

@@ -11,12 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 jobs=${JOBS:-1}
-if [[ ! -f build-fuzz/build.ninja ]]; then
-  CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DSWITCHYARD_FUZZ=ON -DSWITCHYARD_BUILD_TESTS=OFF \
-    -DSWITCHYARD_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" || exit 1
-fi
-cmake --build build-fuzz -j"$jobs" --target fuzzers || exit 1
+JOBS=$jobs ./scripts/sanitize-build.sh fuzzers || exit 1
 # UBSan only reports by default; a finding must stop the run like an ASan one.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}
 mkdir -p tests/fuzz/crashes

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "kube/manifest_render.hpp"
+#include "kube/watch_event.hpp"
 
 namespace switchyard::kube {
 
@@ -94,24 +95,6 @@ bool sameButStatus(const boost::json::object& a, const boost::json::object& b) {
     return o;
   };
   return strip(a) == strip(b);
-}
-
-// The object as stored: apiVersion and kind filled in (list items may lack them), no
-// managedFields. nullopt when it has no name.
-std::optional<std::pair<ObjectKey, json::object>> normalize(const ServedKind& kind,
-                                                            json::object object) {
-  object["apiVersion"] = kind.apiVersion();
-  object["kind"] = kind.kind;
-  auto* metadata = object.if_contains("metadata");
-  if (!metadata || !metadata->is_object()) return std::nullopt;
-  auto& meta = metadata->get_object();
-  meta.erase("managedFields");
-  const auto* name = meta.if_contains("name");
-  const auto* ns = meta.if_contains("namespace");
-  if (!name || !name->is_string()) return std::nullopt;
-  ObjectKey key{kind.kind, ns && ns->is_string() ? std::string(ns->get_string()) : "",
-                std::string(name->get_string())};
-  return std::make_pair(std::move(key), std::move(object));
 }
 
 std::string statusMessage(const std::string& body) {
@@ -398,7 +381,7 @@ asio::awaitable<bool> Watcher::list(Informer& informer) {
     if (items->is_array()) {
       for (const auto& item : items->get_array()) {
         if (!item.is_object()) continue;
-        if (auto entry = normalize(informer.kind, item.get_object())) {
+        if (auto entry = normalizeObject(informer.kind, item.get_object())) {
           if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
         }
       }
@@ -445,7 +428,7 @@ asio::awaitable<bool> Watcher::get(Informer& informer) {
       co_return false;
     }
     informer.resourceVersion = resourceVersionOf(parsed.get_object());
-    if (auto entry = normalize(informer.kind, parsed.get_object())) {
+    if (auto entry = normalizeObject(informer.kind, parsed.get_object())) {
       if (informer.scope.contains(entry->first)) objects.push_back(std::move(*entry));
     }
   }
@@ -533,41 +516,37 @@ asio::awaitable<void> Watcher::run(std::shared_ptr<Informer> informer) {
       }
       if (!*line) break;  // the server's timeoutSeconds: renew at once
       if ((*line)->empty()) continue;
-      boost::system::error_code ec;
-      auto event = json::parse(**line, ec);
-      const auto* type = event.is_object() ? event.get_object().if_contains("type") : nullptr;
-      auto* object = event.is_object() ? event.get_object().if_contains("object") : nullptr;
-      if (ec || !type || !type->is_string() || !object || !object->is_object()) {
+      auto event = parseWatchEvent(**line);
+      if (!event) {
         log("Kubernetes API: watch " + inf.where() + ": an event that is not JSON; relisting");
         needList = true;
         break;
       }
-      const std::string_view kind = type->get_string();
-      if (kind == "ERROR") {
-        const auto* code = object->get_object().if_contains("code");
-        if (code && code->is_int64() && code->get_int64() == 410) {
+      using Type = WatchEvent::Type;
+      if (event->type == Type::Error) {
+        if (event->errorCode == 410) {
           relist(inf);
           needList = true;
         } else {
           log("Kubernetes API: watch " + inf.where() + ": " +
-              statusMessage(json::serialize(*object)));
+              statusMessage(json::serialize(event->object)));
           broken = true;
         }
         break;
       }
-      const auto version = resourceVersionOf(object->get_object());
-      if (kind == "BOOKMARK") {
+      const auto version = resourceVersionOf(event->object);
+      if (event->type == Type::Bookmark) {
         if (!version.empty()) inf.resourceVersion = version;
         continue;
       }
-      auto entry = normalize(inf.kind, std::move(object->get_object()));
+      auto entry = normalizeObject(inf.kind, std::move(event->object));
       if (!entry || !inf.scope.contains(entry->first)) continue;
       eventsSinceList = true;
       if (!version.empty()) inf.resourceVersion = version;
       bool didChange = false;
-      if (kind == "DELETED") {
+      if (event->type == Type::Deleted) {
         didChange = store_.remove(entry->first);
-      } else if (kind == "ADDED" || kind == "MODIFIED") {
+      } else if (event->type == Type::Added || event->type == Type::Modified) {
         // A status write (the gateway's own, mostly) is stored but loads nothing again.
         const auto* old = store_.find(entry->first);
         const bool statusOnly = old && sameButStatus(*old, entry->second);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the end-to-end suite (node --test, one file at a time) against a switchyard binary:
+#   scripts/e2e.sh [--sanitized] BINARY [TEST_FILE...]     (default: every tests/e2e/*.test.mjs)
+# --sanitized: the binary is the ASan+UBSan build (scripts/sanitize-build.sh switchyard). Every
+# sanitizer report of every process the tests start (gateways, emulators, `check`) is written to a
+# file instead of a stream some test may not read; any such file fails the run, printed in full.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sanitized=false
+if [[ ${1:-} == --sanitized ]]; then sanitized=true; shift; fi
+binary=$(realpath "${1:?usage: scripts/e2e.sh [--sanitized] BINARY [TEST_FILE...]}")
+shift
+files=("$@")
+[[ ${#files[@]} -gt 0 ]] || files=(./*.test.mjs)
+if $sanitized; then
+  reports=$(mktemp -d)
+  trap 'rm -rf "$reports"' EXIT
+  export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=1"
+  export UBSAN_OPTIONS="log_path=$reports/ubsan:halt_on_error=1:print_stacktrace=1"
+fi
+status=0
+(cd tests/e2e && SWITCHYARD_BIN="$binary" node --test --test-concurrency=1 --test-timeout=120000 \
+  "${files[@]}") || status=$?
+if $sanitized && compgen -G "$reports/*" >/dev/null; then
+  for report in "$reports"/*; do
+    echo "== sanitizer report $(basename "$report")" >&2
+    cat "$report" >&2
+  done
+  status=1
+fi
+exit "$status"
