@@ -47,7 +47,7 @@ struct RequestInfo {
   std::string_view downstreamAddress;  // the client's IP address, as text
   std::string
       clientId;  // who SecurityPolicy authenticated (API key client, JWT sub); never a secret
-  std::string requestModel;            // owned: the parsed request is gone when the line is written
+  std::string requestModel;  // owned: the parsed request is gone when the line is written
   bool requestModelConfigured = false;  // a name the configuration spells out (metric labels)
   std::string modelOverride;
   std::string responseModel;

@@ -28,7 +28,7 @@ std::optional<WatchEvent> parseWatchEvent(std::string_view line);
 
 // The object as stored: apiVersion and kind filled in (list items may lack them), no
 // managedFields. nullopt when it has no name.
-std::optional<std::pair<ObjectKey, boost::json::object>> normalizeObject(const ServedKind& kind,
-                                                                         boost::json::object object);
+std::optional<std::pair<ObjectKey, boost::json::object>> normalizeObject(
+    const ServedKind& kind, boost::json::object object);
 
 }  // namespace switchyard::kube
