@@ -25,7 +25,8 @@ void applyHeaders(const config::Mutations& mutations, std::vector<core::Header>&
   }
   for (const auto& [name, value] : mutations.setHeaders) {
     if (!config::protectedHeaderReason(name).empty()) continue;
-    auto same = [&](const core::Header& h) { return core::iequalsAscii(h.name, name); };
+    // Captured by an init-capture: clang before 16 cannot capture a structured binding.
+    auto same = [&name = name](const core::Header& h) { return core::iequalsAscii(h.name, name); };
     const auto first = std::find_if(headers.begin(), headers.end(), same);
     if (first == headers.end()) {
       headers.push_back({name, value});
