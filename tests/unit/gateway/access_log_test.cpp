@@ -24,6 +24,7 @@ RequestInfo sampleEntry() {
   e.upstreamCluster = "default/fallback";
   e.requestId = "req-1";
   e.userAgent = "agent \"quoted\"\n";
+  e.clientId = "team-a";
   e.requestModel = "vertex-virtual-model";
   e.modelOverride = "gemini-2.5-flash";
   e.responseModel = "gemini-2.5-flash";
@@ -138,6 +139,7 @@ TEST(AccessLogLine, KeysAndTypesAreFixed) {
       {"upstream_transport_failure_reason", kind::null},
       {"x-request-id", kind::string},
       {"user-agent", kind::string},
+      {"client-id", kind::string},
       {"gen_ai.request.model", kind::string},
       {"gen_ai.request.model_override", kind::string},
       {"gen_ai.response.model", kind::string},
