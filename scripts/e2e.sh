@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the end-to-end suite (node --test, one file at a time) against a switchyard binary:
-#   scripts/e2e.sh [--sanitized] BINARY [TEST_FILE...]     (default: every tests/e2e/*.test.mjs)
+#   scripts/e2e.sh [--sanitized] BINARY [TEST_FILE...]   (names in tests/e2e; default: every *.test.mjs)
 # --sanitized: the binary is the ASan+UBSan build (scripts/sanitize-build.sh switchyard). Every
 # sanitizer report of every process the tests start (gateways, emulators, `check`) is written to a
 # file instead of a stream some test may not read; any such file fails the run, printed in full.
@@ -11,7 +11,7 @@ if [[ ${1:-} == --sanitized ]]; then sanitized=true; shift; fi
 binary=$(realpath "${1:?usage: scripts/e2e.sh [--sanitized] BINARY [TEST_FILE...]}")
 shift
 files=("$@")
-[[ ${#files[@]} -gt 0 ]] || files=(./*.test.mjs)
+[[ ${#files[@]} -gt 0 ]] || files=($(cd tests/e2e && echo ./*.test.mjs))
 if $sanitized; then
   reports=$(mktemp -d)
   trap 'rm -rf "$reports"' EXIT
