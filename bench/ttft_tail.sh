@@ -6,7 +6,8 @@
 # listener too.
 #   bench/ttft_tail.sh      (ROUNDS=100 PER_ROUND=100 WARMUP=500 PIN=split H2LOAD_N=10000;
 #                            results in bench/results/ttft_tail.md, OUT= to change; KEEP=FILE keeps
-#                            the samples)
+#                            the samples; SWITCHYARD_B=/other/switchyard adds a fourth target,
+#                            switchyard_b, to compare two builds in the same run)
 #
 # PIN=split (the default) puts the three servers on CPU 0 and the client on CPU 1 (taskset): on two
 # cores the client then never queues behind the servers it measures, and all three targets share
@@ -45,6 +46,12 @@ pin "$!"
 wait_http "http://127.0.0.1:$proxy_port/nginx_status"
 start_gateway switchyard "$SWITCHYARD" "$tmp/routes.yaml"
 pin "${pid[switchyard]}"
+second_build=()
+if [[ -n "${SWITCHYARD_B:-}" ]]; then
+  start_gateway switchyard_b "$SWITCHYARD_B" "$tmp/routes.yaml"
+  pin "${pid[switchyard_b]}"
+  second_build=(switchyard_b "${port[switchyard_b]}" content /v1/chat/completions "$tmp/openai.json")
+fi
 
 vertex_path="/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
 prompt="Explain in two sentences what an AI gateway does."
@@ -58,7 +65,8 @@ started="$(date +%s)"
 on_client_cpu "$BUILD/ttft_client" "$ROUNDS" "$PER_ROUND" "$WARMUP" "$tmp/samples.tsv" \
   direct "$up_port" data "$vertex_path" "$tmp/vertex.json" \
   nginx "$proxy_port" data "$vertex_path" "$tmp/vertex.json" \
-  switchyard "${port[switchyard]}" content /v1/chat/completions "$tmp/openai.json"
+  switchyard "${port[switchyard]}" content /v1/chat/completions "$tmp/openai.json" \
+  "${second_build[@]}"
 seconds=$(( $(date +%s) - started ))
 load_after="$(machine_load)"
 [[ -z "${KEEP:-}" ]] || cp "$tmp/samples.tsv" "$KEEP"
