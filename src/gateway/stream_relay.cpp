@@ -6,20 +6,6 @@ namespace asio = boost::asio;
 using core::Error;
 using SteadyClock = std::chrono::steady_clock;
 
-namespace {
-
-// Just past the blank line that ends the first SSE event in `bytes` (LF or CRLF lines), or npos.
-// Only a cut point: translators take bytes split anywhere, so a miss costs time, not correctness.
-std::size_t afterFirstEvent(std::string_view bytes) {
-  for (auto i = bytes.find('\n'); i != std::string_view::npos; i = bytes.find('\n', i + 1)) {
-    if (i + 1 < bytes.size() && bytes[i + 1] == '\n') return i + 2;
-    if (i + 2 < bytes.size() && bytes[i + 1] == '\r' && bytes[i + 2] == '\n') return i + 3;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
 StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslator& translator,
                          http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
                          const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
@@ -57,18 +43,7 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     if (writer_.clientClosed()) co_return Outcome::ClientLeft;
     if (!piece) co_return co_await fail(piece.error());
     if (!*piece) break;  // upstream body complete
-    std::string_view bytes = **piece;
-    // Until the client has its first byte, events go out one by one: when the first piece holds
-    // a burst of events, the first token does not wait for the translation of the others.
-    while (!writer_.started() && !bytes.empty()) {
-      const std::size_t cut = std::min(afterFirstEvent(bytes), bytes.size());
-      if (auto translated = translator_.onBytes(bytes.substr(0, cut), out_); !translated)
-        co_return co_await fail(translated.error());
-      bytes.remove_prefix(cut);
-      if (!co_await flush()) co_return Outcome::ClientLeft;
-    }
-    if (bytes.empty()) continue;
-    if (auto translated = translator_.onBytes(bytes, out_); !translated)
+    if (auto translated = translator_.onBytes(**piece, out_); !translated)
       co_return co_await fail(translated.error());
     // The client went away: the caller drops the stream, which closes the upstream connection.
     if (!co_await flush()) co_return Outcome::ClientLeft;
