@@ -39,7 +39,7 @@ bool resolveApiKeys(ResolveState& state, const ClientAuthManifest& manifest, Api
         continue;
       }
       const bool seen = std::any_of(apiKey.clients.begin(), apiKey.clients.end(),
-                                    [&](const auto& c) { return c.clientId == clientId; });
+                                    [&id = clientId](const auto& c) { return c.clientId == id; });
       if (seen) continue;
       ApiKeyClient client;
       client.clientId = clientId;
