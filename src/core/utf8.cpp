@@ -1,7 +1,7 @@
 #include "core/utf8.hpp"
 
-#include <algorithm>
-#include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace switchyard::core {
 
@@ -9,12 +9,14 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-// The length of the well-formed sequence starting at `at`, or 0 if none starts there.
-std::size_t sequenceLength(std::string_view text, std::size_t at) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
-  const unsigned char lead = byte(0);
+// Length of the well-formed sequence starting at text[i], or 0 if none starts there
+// (Unicode Table 3-7, "Well-Formed UTF-8 Byte Sequences").
+std::size_t sequenceLength(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
+  const std::uint8_t lead = byte(i);
+  if (lead < 0x80) return 1;
   std::size_t length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte (RFC 3629 §4)
+  std::uint8_t low = 0x80, high = 0xBF;  // range of the second byte
   if (lead >= 0xC2 && lead <= 0xDF) {
     length = 2;
   } else if (lead >= 0xE0 && lead <= 0xEF) {
@@ -28,35 +30,70 @@ std::size_t sequenceLength(std::string_view text, std::size_t at) {
   } else {
     return 0;
   }
-  if (text.size() - at < length) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t i = 2; i < length; ++i)
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  if (text.size() - i < length) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
   return length;
+}
+
+// Index of the first byte that is not ASCII, checked eight bytes at a time.
+std::size_t asciiPrefix(std::string_view text) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+  }
+  while (i < text.size() && static_cast<std::uint8_t>(text[i]) < 0x80) ++i;
+  return i;
+}
+
+// Walks `text`, calling keep(piece) for well-formed runs and bad() for each invalid byte.
+template <class Keep, class Bad>
+void walk(std::string_view text, Keep keep, Bad bad) {
+  std::size_t runStart = 0;
+  std::size_t i = asciiPrefix(text);
+  while (i < text.size()) {
+    const std::size_t length = sequenceLength(text, i);
+    if (length == 0) {
+      keep(text.substr(runStart, i - runStart));
+      bad();
+      runStart = ++i;
+      continue;
+    }
+    i += length;
+    if (length == 1) i += asciiPrefix(text.substr(i));
+  }
+  keep(text.substr(runStart));
 }
 
 }  // namespace
 
+bool isValidUtf8(std::string_view text) {
+  bool valid = true;
+  walk(
+      text, [](std::string_view) {}, [&] { valid = false; });
+  return valid;
+}
+
+void appendRepairedUtf8(std::string& out, std::string_view text) {
+  walk(
+      text, [&](std::string_view piece) { out.append(piece); }, [&] { out.append(kReplacement); });
+}
+
+std::size_t repairedUtf8Size(std::string_view text) {
+  std::size_t size = 0;
+  walk(
+      text, [&](std::string_view piece) { size += piece.size(); },
+      [&] { size += kReplacement.size(); });
+  return size;
+}
+
 std::string validUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    // ASCII runs are copied as they are, the common case.
-    const auto ascii = std::find_if(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(),
-                                    [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-    const auto run = static_cast<std::size_t>(ascii - text.begin()) - i;
-    out.append(text.substr(i, run));
-    i += run;
-    if (i == text.size()) break;
-    if (const auto length = sequenceLength(text, i); length != 0) {
-      out.append(text.substr(i, length));
-      i += length;
-    } else {
-      out.append(kReplacement);
-      ++i;
-    }
-  }
+  appendRepairedUtf8(out, text);
   return out;
 }
 

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <utility>
 
-#include "telemetry/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace switchyard::telemetry {
 
@@ -47,7 +47,7 @@ std::optional<std::string> percentDecode(std::string_view text) {
     out.push_back(static_cast<char>(high << 4 | low));
     i += 2;
   }
-  if (!isValidUtf8(out)) return std::nullopt;
+  if (!core::isValidUtf8(out)) return std::nullopt;
   return out;
 }
 
@@ -313,7 +313,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parseKeyValueLis
     if (equals == std::string_view::npos) return std::nullopt;
     const std::string_view key = trim(item.substr(0, equals));
     auto value = percentDecode(trim(item.substr(equals + 1)));
-    if (key.empty() || !value || !isValidUtf8(key)) return std::nullopt;
+    if (key.empty() || !value || !core::isValidUtf8(key)) return std::nullopt;
     pairs.emplace_back(std::string(key), std::move(*value));
   }
   return pairs;

@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstring>
 
-#include "telemetry/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace switchyard::telemetry {
 
@@ -70,13 +70,13 @@ void ProtoWriter::bytes(std::uint32_t field, std::string_view data) {
 }
 
 void ProtoWriter::string(std::uint32_t field, std::string_view text) {
-  if (isValidUtf8(text)) {
+  if (core::isValidUtf8(text)) {
     bytes(field, text);
     return;
   }
   tag(field, kLen);
-  appendVarint(repairedUtf8Size(text));
-  appendRepairedUtf8(out_, text);
+  appendVarint(core::repairedUtf8Size(text));
+  core::appendRepairedUtf8(out_, text);
 }
 
 std::size_t ProtoWriter::beginMessage(std::uint32_t field) {

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "core/utf8.hpp"
 #include "proto_reader.hpp"
 #include "telemetry/proto_writer.hpp"
-#include "telemetry/utf8.hpp"
 
 namespace switchyard::telemetry {
 namespace {
@@ -240,11 +240,11 @@ TEST(Utf8, WellFormedTable) {
       {"abcdefgh\xff", false},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(isValidUtf8(c.text), c.valid) << c.text;
+    EXPECT_EQ(core::isValidUtf8(c.text), c.valid) << c.text;
     std::string repaired;
-    appendRepairedUtf8(repaired, c.text);
-    EXPECT_TRUE(isValidUtf8(repaired));
-    EXPECT_EQ(repaired.size(), repairedUtf8Size(c.text));
+    core::appendRepairedUtf8(repaired, c.text);
+    EXPECT_TRUE(core::isValidUtf8(repaired));
+    EXPECT_EQ(repaired.size(), core::repairedUtf8Size(c.text));
     if (c.valid) {
       EXPECT_EQ(repaired, c.text);
     }
