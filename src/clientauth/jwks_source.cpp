@@ -101,7 +101,7 @@ asio::awaitable<bool> JwksSource::fetchOnce() {
   core::OutboundRequest request;
   request.method = "GET";
   request.target = remote_.target;
-  request.headers.emplace_back("accept", "application/json");
+  request.headers.push_back({"accept", "application/json"});
   fetches_.fetch_add(1, std::memory_order_relaxed);
   auto response = co_await client_->send(target, request, options_.fetchTimeout);
   std::string problem;
