@@ -327,7 +327,11 @@ Check checkMessages(const json::object& request, bool thinking) {
     if (answersTools) {
       const std::size_t i = messages->size() - 2;
       const auto blocks = blocksOf((*messages)[i].as_object());
-      const std::string_view first = blocks.empty() ? "text" : blocks[0]->at("type").as_string();
+      // Both arms string_views: with "text" against a json::string the conditional would make a
+      // temporary json::string, gone before `first` is read (ASan: stack-use-after-scope).
+      const std::string_view first = blocks.empty()
+                                         ? std::string_view("text")
+                                         : std::string_view(blocks[0]->at("type").as_string());
       if (first != "thinking" && first != "redacted_thinking") {
         return invalid(
             join(join(join("messages", i), "content"), 0) +
