@@ -94,25 +94,7 @@ std::optional<SourceCidrMatch> parseCidrText(const Field& field) {
     field.error("\"" + *value + "\" is not an address range (examples: 10.0.0.0/8, 2001:db8::/64)");
     return std::nullopt;
   };
-  const auto slash = value->find('/');
-  if (slash == std::string::npos || value->size() > 64) return invalid();
-  const std::string address = value->substr(0, slash);
-  const std::string_view prefix = std::string_view(*value).substr(slash + 1);
-  unsigned length = 0;
-  const auto [end, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), length);
-  if (prefix.empty() || ec != std::errc() || end != prefix.data() + prefix.size()) return invalid();
-  if (inet_pton(AF_INET, address.c_str(), match.network.data()) == 1) {
-    if (length > 32) return invalid();
-  } else if (inet_pton(AF_INET6, address.c_str(), match.network.data()) == 1) {
-    if (length > 128) return invalid();
-    match.ipv6 = true;
-  } else {
-    return invalid();
-  }
-  match.prefixLength = length;
-  // Clear the host bits, so 10.1.2.3/8 means 10.0.0.0/8 as Envoy reads it.
-  for (unsigned bit = length; bit < (match.ipv6 ? 128u : 32u); ++bit)
-    match.network[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  if (value->size() > 64 || !parseAddressRange(*value, match)) return invalid();
   return match;
 }
 

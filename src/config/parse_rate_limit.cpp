@@ -200,29 +200,7 @@ std::optional<SourceCidrMatch> parseCidr(const Field& field) {
                      "2001:db8::/32)");
     return std::nullopt;
   };
-  const auto slash = value->find('/');
-  if (slash == std::string::npos) return invalid();
-  const std::string address = value->substr(0, slash);
-  const std::string_view prefix = std::string_view(*value).substr(slash + 1);
-  unsigned length = 0;
-  const auto [end, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), length);
-  if (prefix.empty() || ec != std::errc() || end != prefix.data() + prefix.size()) return invalid();
-  if (inet_pton(AF_INET, address.c_str(), match.network.data()) == 1) {
-    if (length > 32) return invalid();
-  } else if (inet_pton(AF_INET6, address.c_str(), match.network.data()) == 1) {
-    if (length > 128) return invalid();
-    match.ipv6 = true;
-  } else {
-    return invalid();
-  }
-  match.prefixLength = length;
-  // Host bits are cleared, as Go's net.ParseCIDR (Envoy Gateway) does: 10.1.2.3/8 is 10.0.0.0/8.
-  for (std::size_t i = 0; i < match.network.size(); ++i) {
-    const unsigned bitsBefore = static_cast<unsigned>(i) * 8;
-    if (length >= bitsBefore + 8) continue;
-    const unsigned keep = length > bitsBefore ? length - bitsBefore : 0;
-    match.network[i] &= static_cast<std::uint8_t>(keep == 0 ? 0 : 0xff << (8 - keep));
-  }
+  if (!parseAddressRange(*value, match)) return invalid();
   return match;
 }
 
@@ -455,6 +433,33 @@ bool failClosedOf(const Field& doc) {
 }
 
 }  // namespace
+
+bool parseAddressRange(std::string_view text, SourceCidrMatch& match) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) return false;
+  const std::string address(text.substr(0, slash));
+  const std::string_view prefix = text.substr(slash + 1);
+  unsigned length = 0;
+  const auto [end, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), length);
+  if (prefix.empty() || ec != std::errc() || end != prefix.data() + prefix.size()) return false;
+  if (inet_pton(AF_INET, address.c_str(), match.network.data()) == 1) {
+    if (length > 32) return false;
+  } else if (inet_pton(AF_INET6, address.c_str(), match.network.data()) == 1) {
+    if (length > 128) return false;
+    match.ipv6 = true;
+  } else {
+    return false;
+  }
+  match.prefixLength = length;
+  // Host bits are cleared, as Go's net.ParseCIDR (Envoy Gateway) does: 10.1.2.3/8 is 10.0.0.0/8.
+  for (std::size_t i = 0; i < match.network.size(); ++i) {
+    const unsigned bitsBefore = static_cast<unsigned>(i) * 8;
+    if (length >= bitsBefore + 8) continue;
+    const unsigned keep = length > bitsBefore ? length - bitsBefore : 0;
+    match.network[i] &= static_cast<std::uint8_t>(keep == 0 ? 0 : 0xff << (8 - keep));
+  }
+  return true;
+}
 
 void parseRateLimit(const Field& doc, const Field& rateLimit, TrafficPolicyManifest& policy) {
   std::vector<RateLimitRuleEntry> rules;

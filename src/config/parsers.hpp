@@ -46,6 +46,11 @@ void parseRateLimit(const Field& doc, const Field& rateLimit, TrafficPolicyManif
 
 // {group, kind, name, namespace} at `field`; namespace defaults to the referrer's. nullopt (after
 // an Error) when the name is missing.
+// "ADDRESS/LENGTH", IPv4 or IPv6, into `match` (network with its host bits cleared, as Go's
+// net.ParseCIDR does, prefix length, family); false when it is not one. sourceCIDR and
+// SecurityPolicy clientCIDRs both read ranges this way.
+bool parseAddressRange(std::string_view text, SourceCidrMatch& match);
+
 std::optional<ObjectRef> readRef(const Field& field, const ObjectMeta& referrer,
                                  std::string defaultKind = {}, std::string defaultGroup = {});
 
