@@ -7,9 +7,12 @@
 #include <string>
 
 // Defined when the binary is linked with tcmalloc (see CMakeLists.txt); weak, so that builds
-// without it (unit tests, sanitizer builds) fall back to the resident set.
+// without it fall back to the sanitizer's allocator (ASan builds) or to the resident set.
 extern "C" int MallocExtension_GetNumericProperty(const char* property, std::size_t* value)
     __attribute__((weak));
+// The sanitizer runtime's count of bytes malloc'ed and not freed. Under ASan the resident set
+// says little: untouched pages of a large allocation are not resident, shadow memory is.
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes() __attribute__((weak));
 
 namespace switchyard::gateway {
 
@@ -31,6 +34,7 @@ std::uint64_t heapInUse() {
   if (MallocExtension_GetNumericProperty &&
       MallocExtension_GetNumericProperty("generic.current_allocated_bytes", &bytes))
     return bytes;
+  if (__sanitizer_get_current_allocated_bytes) return __sanitizer_get_current_allocated_bytes();
   return residentBytes();
 }
 

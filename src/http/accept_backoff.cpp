@@ -21,28 +21,31 @@ bool outOfResources(const boost::system::error_code& ec) {
 
 std::chrono::milliseconds AcceptBackoff::onError(const boost::system::error_code& ec,
                                                  const Log& log) {
-  errors_.store(errors_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  outage_.errors_.fetch_add(1, std::memory_order_relaxed);
   if (!outOfResources(ec)) return std::chrono::milliseconds{0};
-  ++failuresInRun_;
-  if (wait_.count() == 0) {
-    wait_ = kFirstWait;
+  outage_.failuresInOutage_.fetch_add(1, std::memory_order_relaxed);
+  if (wait_.count() != 0) {
+    wait_ = std::min(wait_ * 2, kMaxWait);
+    return wait_;
+  }
+  wait_ = kFirstWait;
+  if (!outage_.ongoing_.exchange(true, std::memory_order_relaxed)) {
     std::string line =
         R"({"level":"error","msg":"accepting connections failed; backing off until it works again","error":")";
     line += ec.message();  // strerror text: no quotes or backslashes to escape
     line += R"("})";
     log(line);
-  } else {
-    wait_ = std::min(wait_ * 2, kMaxWait);
   }
   return wait_;
 }
 
 void AcceptBackoff::onAccepted(const Log& log) {
-  if (wait_.count() == 0) return;
-  log(R"({"level":"info","msg":"accepting connections again","failed_accepts":)" +
-      std::to_string(failuresInRun_) + "}");
   wait_ = std::chrono::milliseconds{0};
-  failuresInRun_ = 0;
+  // One relaxed load per accepted connection while all is well.
+  if (!outage_.ongoing_.load(std::memory_order_relaxed)) return;
+  if (!outage_.ongoing_.exchange(false, std::memory_order_relaxed)) return;  // another worker's
+  log(R"({"level":"info","msg":"accepting connections again","failed_accepts":)" +
+      std::to_string(outage_.failuresInOutage_.exchange(0, std::memory_order_relaxed)) + "}");
 }
 
 }  // namespace switchyard::http

@@ -543,7 +543,7 @@ void Server::start() {
   const int count = std::max(1, options_.workers);
   auto endpoint = options_.listen;
   for (int i = 0; i < count; ++i) {
-    auto worker = std::make_unique<Worker>();
+    auto worker = std::make_unique<Worker>(acceptOutage_);
     auto& acceptor = worker->acceptor;
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -616,10 +616,6 @@ bool Server::drainedCleanly() const {
                       [](const auto& worker) { return worker->drainCut; });
 }
 
-std::uint64_t Server::acceptErrors() const {
-  std::uint64_t errors = 0;
-  for (const auto& worker : workers_) errors += worker->acceptBackoff.errors();
-  return errors;
-}
+std::uint64_t Server::acceptErrors() const { return acceptOutage_.errors(); }
 
 }  // namespace switchyard::http

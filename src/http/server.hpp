@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/accept_backoff.hpp"
 #include "http/connection_admission.hpp"
 
 namespace boost::asio::ssl {
@@ -158,6 +159,7 @@ class Server {
   ServerOptions options_;
   HandlerFactory factory_;
   ConnectionAdmission connections_;  // outlives the workers' sessions, which hold places in it
+  AcceptOutage acceptOutage_;        // shared by the workers' accept loops
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint16_t port_ = 0;
 };

@@ -21,6 +21,8 @@
 namespace switchyard::http {
 
 struct Server::Worker {
+  explicit Worker(AcceptOutage& outage) : acceptBackoff(outage) {}
+
   boost::asio::io_context ioc{1};
   boost::asio::ip::tcp::acceptor acceptor{ioc};
   std::unique_ptr<Handler> handler;

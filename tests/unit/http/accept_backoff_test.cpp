@@ -18,7 +18,8 @@ boost::system::error_code systemError(int e) { return {e, boost::system::system_
 TEST(AcceptBackoffTest, OutOfDescriptorsWaitsLongerEachTimeLogsOnceAndCounts) {
   std::vector<std::string> lines;
   const AcceptBackoff::Log log = [&](std::string_view line) { lines.emplace_back(line); };
-  AcceptBackoff backoff;
+  AcceptOutage outage;
+  AcceptBackoff backoff(outage);
   std::vector<milliseconds> waits;
   for (int i = 0; i < 9; ++i) waits.push_back(backoff.onError(systemError(EMFILE), log));
   EXPECT_EQ(waits,
@@ -27,7 +28,7 @@ TEST(AcceptBackoffTest, OutOfDescriptorsWaitsLongerEachTimeLogsOnceAndCounts) {
                                        milliseconds(640), milliseconds(1000), milliseconds(1000)}));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("accepting connections failed"), std::string::npos) << lines[0];
-  EXPECT_EQ(backoff.errors(), 9u);
+  EXPECT_EQ(outage.errors(), 9u);
 
   backoff.onAccepted(log);  // the run is over: logged, and the next failure starts again
   ASSERT_EQ(lines.size(), 2u);
@@ -39,12 +40,34 @@ TEST(AcceptBackoffTest, OutOfDescriptorsWaitsLongerEachTimeLogsOnceAndCounts) {
 TEST(AcceptBackoffTest, AConnectionsOwnErrorNeedsNoWait) {
   std::vector<std::string> lines;
   const AcceptBackoff::Log log = [&](std::string_view line) { lines.emplace_back(line); };
-  AcceptBackoff backoff;
+  AcceptOutage outage;
+  AcceptBackoff backoff(outage);
   EXPECT_EQ(backoff.onError(boost::asio::error::connection_aborted, log), milliseconds(0));
   EXPECT_TRUE(lines.empty());
-  EXPECT_EQ(backoff.errors(), 1u);
+  EXPECT_EQ(outage.errors(), 1u);
   backoff.onAccepted(log);
   EXPECT_TRUE(lines.empty());
+}
+
+// The shortage is the process's: with every worker failing, the outage is logged once when it
+// starts and once when the first worker accepts again, with the failures of all of them.
+TEST(AcceptBackoffTest, WorkersShareOneOutage) {
+  std::vector<std::string> lines;
+  const AcceptBackoff::Log log = [&](std::string_view line) { lines.emplace_back(line); };
+  AcceptOutage outage;
+  AcceptBackoff first(outage);
+  AcceptBackoff second(outage);
+  EXPECT_EQ(first.onError(systemError(EMFILE), log), milliseconds(10));
+  EXPECT_EQ(second.onError(systemError(EMFILE), log), milliseconds(10));
+  EXPECT_EQ(second.onError(systemError(EMFILE), log), milliseconds(20));
+  ASSERT_EQ(lines.size(), 1u);
+
+  second.onAccepted(log);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("\"failed_accepts\":3"), std::string::npos) << lines[1];
+  first.onAccepted(log);  // the outage was over already
+  EXPECT_EQ(lines.size(), 2u);
+  EXPECT_EQ(outage.errors(), 3u);
 }
 
 }  // namespace
