@@ -108,6 +108,11 @@ asio::awaitable<void> Exchange::run() {
   }
   rule_ = match.rule;
   route_ = match.route;
+  // A client that does not read holds its answer no longer than the route lets the upstream take
+  // (the request timeout), nor its stream longer than the route lets a stream sit idle.
+  writer_.setWriteTimeout(request_.stream
+                              ? rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout)
+                              : rule_->requestTimeout.value_or(kDefaultRequestTimeout));
 
   // Rate limits: every rule of the route that applies, before anything goes upstream.
   if (!co_await admit()) co_return;

@@ -91,6 +91,7 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   void abort() override;
   void refuse() override;
   bool started() const override { return started_; }
+  void setWriteTimeout(std::chrono::milliseconds limit) override { writeTimeout_ = limit; }
   void onClientClose(std::function<void()> callback) override {
     if (clientClosed_) {
       callback();
@@ -112,6 +113,10 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   void respondError(unsigned status, std::string_view message);
 
   std::int32_t id() const { return id_; }
+  // When the write the handler waits on is due (max: none waits).
+  Clock::time_point writeDue() const { return writeDue_; }
+  // The client left that write waiting past the write timeout.
+  void writeTimedOut() { reset(NGHTTP2_CANCEL); }
   bool waitingForRequest() const { return !requestComplete_ && !answered_; }
 
   Request request;
@@ -132,7 +137,13 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   bool submitHead(unsigned status, std::string_view contentType, const HeaderList& headers,
                   bool body, bool stream, std::size_t contentLength);
   void pushData(std::string_view data);
-  asio::awaitable<void> waitBelow(std::size_t limit);
+  // Waits until `done()` (nghttp2 took enough of what the stream holds) or the stream ended; a
+  // client that leaves it waiting past the write timeout gets the stream reset (checkDeadlines).
+  template <class Done>
+  asio::awaitable<void> waitForClient(Done done);
+  asio::awaitable<void> waitBelow(std::size_t limit) {
+    return waitForClient([this, limit] { return held() <= limit; });
+  }
   void reset(std::uint32_t code);
   std::size_t held() const { return pending_.size() - offset_; }
 
@@ -149,6 +160,8 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   bool abortWhenSent_ = false;  // abort() came with bytes still held: they go first
   std::function<void()> closeCallback_;
   std::uint64_t bytesSent_ = 0;
+  std::chrono::milliseconds writeTimeout_ = kWriteTimeout;
+  Clock::time_point writeDue_ = Clock::time_point::max();
   bool started_ = false;
   bool deferred_ = false;    // the data provider is waiting for bytes
   bool lastQueued_ = false;  // endStream() or send(): the data after pending_ is none
@@ -189,6 +202,10 @@ class Session {
   Clock::time_point nextDeadline(Clock::time_point now) const;
   void checkDeadlines(Clock::time_point now);
   void wakeWriter() { writerWake.notify(); }
+  // A deadline that may come before the one the timer waits for: the timer recomputes its next.
+  void wakeBy(Clock::time_point due) {
+    if (due < timer.expiry()) timer.cancel();
+  }
   void streamIdle();
 
   nghttp2_session* nghttp2() { return session_; }
@@ -302,8 +319,13 @@ void H2Stream::pushData(std::string_view data) {
   session_.wakeWriter();
 }
 
-asio::awaitable<void> H2Stream::waitBelow(std::size_t limit) {
-  while (held() > limit && !closed_ && !failed_) co_await drained_.wait();
+template <class Done>
+asio::awaitable<void> H2Stream::waitForClient(Done done) {
+  if (done() || closed_ || failed_) co_return;
+  writeDue_ = Clock::now() + writeTimeout_;
+  session_.wakeBy(writeDue_);
+  while (!done() && !closed_ && !failed_) co_await drained_.wait();
+  writeDue_ = Clock::time_point::max();
 }
 
 asio::awaitable<bool> H2Stream::send(unsigned status, std::string_view contentType,
@@ -319,7 +341,7 @@ asio::awaitable<bool> H2Stream::send(unsigned status, std::string_view contentTy
   lastQueued_ = true;
   if (!submitHead(status, contentType, headers, hasBody, false, length)) co_return false;
   // Done when the last frame went out (or could not): the handler's bytesSent() is then whole.
-  while (!done_ && !closed_ && !failed_) co_await drained_.wait();
+  co_await waitForClient([this] { return done_; });
   co_return done_;
 }
 
@@ -347,7 +369,7 @@ asio::awaitable<bool> H2Stream::endStream() {
   if (closed_ || failed_ || !started_) co_return false;
   lastQueued_ = true;
   pushData({});
-  while (!done_ && !closed_ && !failed_) co_await drained_.wait();
+  co_await waitForClient([this] { return done_; });
   co_return done_;
 }
 
@@ -545,9 +567,11 @@ Clock::time_point Session::nextDeadline(Clock::time_point now) const {
     return idleSince + timeouts.idle;
   // Busy: wake at least once per write timeout to see a write that does not progress.
   auto next = now + kWriteTimeout;
-  for (const auto& [id, stream] : streams_)
+  for (const auto& [id, stream] : streams_) {
     if (stream->waitingForRequest())
       next = std::min(next, stream->opened + timeouts.requestReceived);
+    next = std::min(next, stream->writeDue());
+  }
   return next;
 }
 
@@ -560,9 +584,11 @@ void Session::checkDeadlines(Clock::time_point now) {
     drain();
     return;
   }
-  for (auto& [id, stream] : streams_)
+  for (auto& [id, stream] : streams_) {
     if (stream->waitingForRequest() && now >= stream->opened + timeouts.requestReceived)
       stream->respondError(408, "request not received in time");
+    if (now >= stream->writeDue()) stream->writeTimedOut();
+  }
 }
 
 int Session::onBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user) {

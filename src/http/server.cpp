@@ -162,6 +162,7 @@ class StreamWriter final : public ResponseWriter {
   }
 
   bool started() const override { return started_; }
+  void setWriteTimeout(std::chrono::milliseconds limit) override { writeTimeout_ = limit; }
 
   void onClientClose(std::function<void()> callback) override {
     if (!closeWatch_) closeWatch_ = std::make_shared<CloseWatch>();  // only for handlers that ask
@@ -222,7 +223,7 @@ class StreamWriter final : public ResponseWriter {
   // in several writes (a stream) has no deadline while the handler waits between them.
   template <class Buffers>
   asio::awaitable<bool> writeAll(const Buffers& buffers) {
-    connection_.deadline.expiresAfter(kWriteTimeout);
+    connection_.deadline.expiresAfter(writeTimeout_);
     auto [ec, n] = co_await asio::async_write(stream_, buffers, asio::as_tuple(use_awaitable));
     connection_.deadline.expiresNever();
     bytesSent_ += n;
@@ -242,6 +243,7 @@ class StreamWriter final : public ResponseWriter {
   const bool& stopping_;
   std::shared_ptr<CloseWatch> closeWatch_;  // shared with a pending wait, which may outlive us
   std::array<char, 20> chunkLine_{};
+  std::chrono::milliseconds writeTimeout_ = kWriteTimeout;
   bool headOnly_;
   bool untilClose_ = false;
   bool watchAllowed_ = false;

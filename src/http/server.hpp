@@ -60,6 +60,10 @@ class ResponseWriter {
   // REFUSED_STREAM. HTTP/1.1 has no such signal: the same as abort(). (The emulator's fault.)
   virtual void refuse() { abort(); }
   virtual bool started() const = 0;  // any byte of the response went out
+  // The longest one send()/write() may wait for a client that does not read (60 s until set): the
+  // handler sets what its route allows. Past it the connection (HTTP/2: the stream) is dropped and
+  // the write returns false.
+  virtual void setWriteTimeout(std::chrono::milliseconds limit) = 0;
   // `callback` runs (on the worker's thread, at most once) if the client closes its connection
   // while the handler still runs, so upstream work can stop at once instead of at the next write.
   virtual void onClientClose(std::function<void()> callback) = 0;

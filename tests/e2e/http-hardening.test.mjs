@@ -1,11 +1,14 @@
 // The HTTP/1.1 listener against hostile and unusual clients, over raw TCP: oversized chunk
 // extensions and trailers, slow headers, HEAD, request smuggling through Transfer-Encoding, HTTP/1.0
-// streams, and the RFC 9112 rules on Host, absolute-form targets, header counts and Expect.
+// streams, the RFC 9112 rules on Host, absolute-form targets, header counts and Expect, and clients
+// that stop reading their answer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFile, rename } from 'node:fs/promises';
-import { startEmulator, startGateway, makeTempDir, writeFile } from './lib/harness.mjs';
+import http2 from 'node:http2';
+import { once } from 'node:events';
+import { appendFile, readFile, rename } from 'node:fs/promises';
+import { startEmulator, startGateway, makeTempDir, writeFile, jsonLine } from './lib/harness.mjs';
 import { writeEmulatorSetup } from './lib/manifests.mjs';
 
 let emulator;
@@ -332,4 +335,69 @@ test('an Expect other than 100-continue gets 417; 100-continue still gets its in
   await conn.send(body);
   assert.ok(await conn.closed(10000));
   assert.equal(responses(conn.text).list[0]?.status, 200, conn.text);
+});
+
+// Eight choices each echoing a 3 MB prompt: 24 MB, more than loopback's socket buffers take, so a
+// client that reads nothing leaves the gateway's write waiting.
+const hugeAnswer = (stream) => JSON.stringify({
+  model: 'gemini-2.5-flash', n: 8, stream, messages: [{ role: 'user', content: 'word '.repeat(600_000) }],
+});
+
+test('a client that stops reading is dropped after the route\'s timeouts, not after 60 s', async () => {
+  const slowDir = await makeTempDir();
+  const slowArgs = await writeEmulatorSetup(slowDir, emulator, { requestTimeout: '4s', streamIdleTimeout: '3s' });
+  await appendFile(`${slowDir}/routes.yaml`, `
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: big-bodies}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg}]
+  connection: {bufferLimit: 32Mi}
+`);
+  const slow = await startGateway({ args: slowArgs, env });
+  // The access-log line of the next request with `stream`, once the gateway gave up on it.
+  const logged = (stream) => slow.process.waitForLine((line, from) => {
+    const entry = from === 'stdout' ? jsonLine(line) : undefined;
+    return entry?.stream === stream && entry.response_code === 200 ? entry : undefined;
+  }, 30000);
+  try {
+    for (const [stream, limit] of [[false, 4000], [true, 3000]]) {
+      const body = hugeAnswer(stream);
+      const socket = net.connect(slow.port, '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.pause();  // reads nothing: the kernel's buffers fill, then the gateway's write waits
+      const started = Date.now();
+      socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      const entry = await logged(stream);
+      const waited = Date.now() - started;
+      socket.destroy();
+      assert.ok(waited >= limit, `given up after ${waited} ms (the route allows ${limit} ms)`);
+      assert.ok(waited < limit + 10000, `given up after ${waited} ms, not at the route's ${limit} ms`);
+      assert.ok(entry.bytes_sent < 24e6, `bytes_sent ${entry.bytes_sent}: the answer was not all written`);
+    }
+
+    // HTTP/2: the stream whose client grants no window is reset; its connection carries on.
+    const session = http2.connect(slow.url);
+    session.on('error', () => {});
+    const req = session.request({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' });
+    req.pause();
+    req.on('error', () => {});
+    const started = Date.now();
+    req.end(hugeAnswer(true));
+    await once(req, 'close');
+    const waited = Date.now() - started;
+    assert.equal(req.rstCode, http2.constants.NGHTTP2_CANCEL);
+    assert.ok(waited >= 3000 && waited < 13000, `stream reset after ${waited} ms`);
+    const models = session.request({ ':path': '/v1/models' });
+    models.end();
+    const [headers] = await once(models, 'response');
+    assert.equal(headers[':status'], 200);
+    models.resume();
+    session.close();
+  } finally {
+    await slow.stop();
+  }
 });
