@@ -60,6 +60,24 @@ struct CancelOnClientClose {
   http::ResponseWriter& writer;
 };
 
+// While it lives, shutdown's cut (the drain time is over) runs `cancel` on the upstream call in
+// flight and marks the exchange as cut.
+class CancelOnShutdown final : public CuttableRequests::Member {
+ public:
+  CancelOnShutdown(CuttableRequests* requests, bool& cut, std::function<void()> cancel)
+      : cut_(cut), cancel_(std::move(cancel)) {
+    if (requests) requests->add(*this);  // leaves the set when destroyed
+  }
+  void cutForShutdown() override {
+    cut_ = true;
+    cancel_();
+  }
+
+ private:
+  bool& cut_;
+  std::function<void()> cancel_;
+};
+
 }  // namespace
 
 struct Exchange::Attempt {
@@ -312,6 +330,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
       if (!watch) watch.emplace(writer_, cancelAll);
     });
   }
+  CancelOnShutdown shutdown(services_.cuttable, cutForShutdown_, cancelAll);
   if (attempt.calls.size() == 1) {
     responses.push_back(co_await services_.upstream.send(backend.target, attempt.calls.front(),
                                                          attemptTime(), &cancels.front()));
@@ -339,6 +358,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
   watch.reset();
   if (writer_.clientClosed()) co_return clientLeft(attempt);
+  if (cutForShutdown_) co_return cutForShutdown(attempt);
 
   boost::container::small_vector<std::string_view, 1> bodies;
   for (auto& response : responses) {
@@ -378,12 +398,14 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   {
     net::UpstreamCancel cancel;  // a client that goes away while the head is awaited
     CancelOnClientClose hook(writer_, [&cancel] { cancel.cancel(); });
+    CancelOnShutdown shutdown(services_.cuttable, cutForShutdown_, [&cancel] { cancel.cancel(); });
     if (writer_.clientClosed()) co_return clientLeft(attempt);
     opened = co_await services_.upstream.openStream(backend.target, attempt.calls.front(),
                                                     attemptTime(), &cancel);
   }
   info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
   if (writer_.clientClosed()) co_return clientLeft(attempt);
+  if (cutForShutdown_) co_return cutForShutdown(attempt);
   if (!opened) co_return failed(attempt, opened.error());
   net::UpstreamStream& stream = *opened;
 
@@ -400,7 +422,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   http::HeaderList head;
   addQuotaHeaders(head);
   StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_, *attempts_, idleLimit,
-                    std::move(head), services_.openStreams);
+                    std::move(head), services_.cuttable);
   switch (co_await relay.run()) {
     case StreamRelay::Outcome::Completed:
       succeeded(attempt);
@@ -423,6 +445,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::failedWithStream(
   // attempt's deadline and up to kMaxErrorBody, so an upstream whose error body never ends neither
   // holds the request past its timeout nor keeps the worker reading; a client that leaves cancels.
   CancelOnClientClose hook(writer_, [&stream] { stream.cancel(); });
+  CancelOnShutdown shutdown(services_.cuttable, cutForShutdown_, [&stream] { stream.cancel(); });
   std::string body;
   for (;;) {
     const auto left = attemptTime();
@@ -434,6 +457,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::failedWithStream(
     auto piece = co_await stream.next(std::min(idleLimit, left));
     info_.upstreamWait += SteadyClock::now() - waited;
     if (writer_.clientClosed()) co_return clientLeft(attempt);
+    if (cutForShutdown_) co_return cutForShutdown(attempt);
     if (!piece || !*piece) break;
     body.append(piece->value().substr(0, kMaxErrorBody - body.size()));
   }
@@ -443,6 +467,14 @@ asio::awaitable<Exchange::AttemptResult> Exchange::failedWithStream(
 Exchange::AttemptResult Exchange::clientLeft(Attempt& attempt) {
   failed(attempt, Error::make(ErrorKind::UpstreamReset, "client disconnected"));
   info_.responseFlags = "DC";
+  return AttemptResult::Abandoned;
+}
+
+Exchange::AttemptResult Exchange::cutForShutdown(Attempt& attempt) {
+  failed(attempt, Error::make(ErrorKind::ShuttingDown,
+                              "the gateway is shutting down: its drain time ended before this "
+                              "request was answered"));
+  info_.responseFlags = "LR";
   return AttemptResult::Abandoned;
 }
 

@@ -14,7 +14,7 @@
 #include "config/snapshot.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "gateway/open_streams.hpp"
+#include "gateway/cuttable_requests.hpp"
 #include "gateway/request_info.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
@@ -33,7 +33,7 @@ struct ExchangeServices {
   const core::Clock& clock;
   std::minstd_rand& random;
   ratelimit::Limiter* limiter = nullptr;  // null: rate limits are not enforced
-  OpenStreams* openStreams = nullptr;     // null: shutdown cannot cut this worker's streams
+  CuttableRequests* cuttable = nullptr;   // null: shutdown cannot cut this worker's requests
 };
 
 class Exchange {
@@ -61,6 +61,8 @@ class Exchange {
   AttemptResult failed(Attempt& attempt, const core::Error& error);
   // The client went away during the attempt: nobody to answer, nothing to fall back for.
   AttemptResult clientLeft(Attempt& attempt);
+  // Shutdown's drain time ended during the attempt's upstream call: answered 503, no fallback.
+  AttemptResult cutForShutdown(Attempt& attempt);
   // An error answer's body, read under the attempt's deadline and up to kMaxErrorBody, then
   // classified; the stream is dropped if the body goes on longer.
   boost::asio::awaitable<AttemptResult> failedWithStream(Attempt& attempt,
@@ -98,6 +100,7 @@ class Exchange {
   ratelimit::Decision rateLimit_;
   clientauth::Verdict clientAuth_;  // who the client is, and the headers that say so upstream
   core::Error lastError_;
+  bool cutForShutdown_ = false;  // shutdown cancelled the upstream call in flight
 };
 
 }  // namespace switchyard::gateway

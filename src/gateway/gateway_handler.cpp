@@ -78,7 +78,7 @@ GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context
 
 GatewayHandler::~GatewayHandler() { accessLog_.flush(); }
 
-void GatewayHandler::onDrainDeadline() { openStreams_.cutAll(); }
+void GatewayHandler::onDrainDeadline() { cuttable_.cutAll(); }
 
 void GatewayHandler::scheduleLogFlush() {
   flushTimer_.expires_after(kLogFlushInterval);
@@ -256,7 +256,7 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     co_return;
   }
   const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock,
-                                          random_,   &limiter_,           &openStreams_};
+                                          random_,   &limiter_,           &cuttable_};
   Exchange exchange(*runtime, endpoint, parsed.request(), request, writer, log, exchangeServices,
                     trace.get());
   RequestMetrics::OpenStream openStream(metrics_, parsed.request().stream);

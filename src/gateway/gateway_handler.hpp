@@ -11,7 +11,7 @@
 #include "api/endpoint_spec.hpp"
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
-#include "gateway/open_streams.hpp"
+#include "gateway/cuttable_requests.hpp"
 #include "gateway/overload.hpp"
 #include "gateway/quiet_heap_trim.hpp"
 #include "gateway/redis_health.hpp"
@@ -83,7 +83,7 @@ class GatewayHandler final : public http::Handler {
   boost::asio::steady_timer flushTimer_;
   std::uint64_t requestCounter_ = 0;
   QuietHeapTrim::Worker* heapTrim_ = nullptr;  // this worker's requests in flight
-  OpenStreams openStreams_;  // its destructor unlinks streams whose frames outlive it
+  CuttableRequests cuttable_;  // its destructor unlinks requests whose frames outlive it
 };
 
 }  // namespace switchyard::gateway

@@ -12,7 +12,7 @@ StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslato
                          http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
                          const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
                          std::chrono::milliseconds idleLimit, http::HeaderList headHeaders,
-                         OpenStreams* openStreams)
+                         CuttableRequests* cuttable)
     : stream_(stream),
       translator_(translator),
       writer_(writer),
@@ -22,7 +22,7 @@ StreamRelay::StreamRelay(net::UpstreamStream& stream, providers::StreamTranslato
       attempts_(attempts),
       idleLimit_(idleLimit),
       headHeaders_(std::move(headHeaders)),
-      openStreams_(openStreams) {}
+      cuttable_(cuttable) {}
 
 void StreamRelay::cutForShutdown() {
   cutForShutdown_ = true;
@@ -45,7 +45,7 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
       writer.onClientClose([] {});
     }
   } unhook{writer_};
-  if (openStreams_) openStreams_->add(*this);  // leaves the set when the relay is destroyed
+  if (cuttable_) cuttable_->add(*this);  // leaves the set when the relay is destroyed
   for (;;) {
     const auto waited = SteadyClock::now();
     auto piece = co_await stream_.next(idleTimeout());

@@ -11,7 +11,7 @@
 
 #include "api/endpoint_spec.hpp"
 #include "core/error.hpp"
-#include "gateway/open_streams.hpp"
+#include "gateway/cuttable_requests.hpp"
 #include "gateway/request_info.hpp"
 #include "gateway/request_trace.hpp"
 #include "http/server.hpp"
@@ -21,7 +21,7 @@
 
 namespace switchyard::gateway {
 
-class StreamRelay final : public OpenStreams::Member {
+class StreamRelay final : public CuttableRequests::Member {
  public:
   enum class Outcome {
     Completed,   // the whole stream reached the client
@@ -36,9 +36,9 @@ class StreamRelay final : public OpenStreams::Member {
               http::ResponseWriter& writer, RequestInfo& info, RequestTrace* trace,
               const api::EndpointSpec& endpoint, const route::AttemptSequence& attempts,
               std::chrono::milliseconds idleLimit, http::HeaderList headHeaders = {},
-              OpenStreams* openStreams = nullptr);
+              CuttableRequests* cuttable = nullptr);
 
-  // While it runs the relay is one of `openStreams` (if given): shutdown may cut it.
+  // While it runs the relay is one of `cuttable` (if given): shutdown may cut it.
   boost::asio::awaitable<Outcome> run();
   void cutForShutdown() override;
   const core::Error& error() const { return error_; }
@@ -60,7 +60,7 @@ class StreamRelay final : public OpenStreams::Member {
   std::string out_;  // the client frames not yet written
   core::Error error_;
   http::HeaderList headHeaders_;  // the stream's head carries them (x-ratelimit-*)
-  OpenStreams* openStreams_;
+  CuttableRequests* cuttable_;
   bool cutForShutdown_ = false;
 };
 

@@ -144,6 +144,41 @@ test('streams open when the drain time ends get an error event and a log line; t
   await emulator.stop();
 });
 
+test('requests still waiting on the upstream when the drain time ends get a 503 and a log line', async () => {
+  const { emulator, args, env } = await setup();
+  const gateway = await startGateway({ args: [...args, '--drain-timeout', '300ms'], env });
+  // A unary call, and a stream whose answer has not begun: both wait 20 s for the emulator.
+  const ask = (stream) => fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'gemini-2.5-flash', stream,
+      messages: [{ role: 'user', content: `wait ${stream} [[emulator: delay_ms=20000]]` }],
+    }),
+  });
+  const answers = [ask(false), ask(true)];
+  for (let i = 0; i < 250 && (await emulator.stats()).generate_requests_total < 2; i++) await sleep(20);
+  assert.equal((await emulator.stats()).generate_requests_total, 2, 'both calls reached the emulator');
+
+  const stopping = Date.now();
+  const exit = gateway.process.stop(15000);
+  for (const answer of await Promise.all(answers)) {
+    assert.equal(answer.status, 503);
+    const body = await answer.json();
+    assert.equal(body.error.code, 'shutting_down');
+    assert.match(body.error.message, /drain/);
+  }
+  assert.ok(Date.now() - stopping < 5000, `answered ${Date.now() - stopping} ms after the stop`);
+  assert.deepEqual(await exit, { code: 1, signal: null });
+  const lines = gateway.accessLog().filter((l) => l['x-envoy-origin-path'] === '/v1/chat/completions');
+  assert.equal(lines.length, 2, 'an access-log line for each cut request');
+  for (const line of lines) {
+    assert.equal(line.response_code, 503);
+    assert.equal(line.response_flags, 'LR');
+  }
+  await emulator.stop();
+});
+
 test('a drain with nothing in flight exits 0', async () => {
   const { emulator, args, env } = await setup();
   const gateway = await startGateway({ args: [...args, '--drain-timeout', '300ms'], env });

@@ -1,26 +1,28 @@
 #pragma once
-// The streams one worker is relaying, so that shutdown can end each with its error event when the
-// drain time is over (instead of a TCP reset the client cannot tell from a network fault). One per
-// worker, used from its thread only; a stream enters and leaves without an allocation.
+// The requests one worker is waiting on an upstream for, so that shutdown can end each when the
+// drain time is over: a stream with its error event, a request not answered yet with a 503, each
+// logged, instead of a TCP reset the client cannot tell from a network fault and no log line. One
+// per worker, used from its thread only; a request enters and leaves without an allocation.
 
 #include <boost/intrusive/list.hpp>
 
 namespace switchyard::gateway {
 
-class OpenStreams {
+class CuttableRequests {
  public:
-  // A relayed stream; it leaves the set when destroyed.
+  // A relayed stream or an upstream call in flight; it leaves the set when destroyed.
   class Member : public boost::intrusive::list_base_hook<
                      boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
    public:
-    // End the stream now with the endpoint's error event (the upstream call is cancelled).
+    // Cancel the upstream call now; the request ends with the endpoint's error (a stream's error
+    // event, else a 503).
     virtual void cutForShutdown() = 0;
 
    protected:
     ~Member() = default;
   };
 
-  // A stream that joins after the cut is cut at once.
+  // A request that joins after the cut is cut at once.
   void add(Member& member) {
     if (cut_) {
       member.cutForShutdown();
@@ -29,7 +31,7 @@ class OpenStreams {
     members_.push_back(member);
   }
 
-  // Shutdown's drain time is over: every stream is cut, and so is each one that joins later.
+  // Shutdown's drain time is over: every request is cut, and so is each one that joins later.
   void cutAll() {
     cut_ = true;
     while (!members_.empty()) {
