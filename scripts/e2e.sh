@@ -16,7 +16,7 @@ if $sanitized; then
   reports=$(mktemp -d)
   trap 'rm -rf "$reports"' EXIT
   export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=1"
-  export UBSAN_OPTIONS="log_path=$reports/ubsan:halt_on_error=1:print_stacktrace=1"
+  export UBSAN_OPTIONS="log_path=$reports/ubsan:halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/e2e/ubsan.supp"
 fi
 status=0
 (cd tests/e2e && SWITCHYARD_BIN="$binary" node --test --test-concurrency=1 --test-timeout=120000 \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite: format and deploy-manifest checks, unit tests
 # (GoogleTest via ctest), the end-to-end suite (node --test) driving the real binary with real
-# clients over real TLS, the container image running the demo under podman, then every committed
-# fuzz input (corpus + regressions) replayed through the libFuzzer targets.
+# clients over real TLS, the container image running the demo under podman, every committed fuzz
+# input (corpus + regressions) replayed through the libFuzzer targets, then the end-to-end suite
+# again against the ASan+UBSan build (the fuzzers' tree, so the layers are compiled once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -22,3 +23,6 @@ echo "== container image (podman: read-only, no capabilities, uid 65532, the dem
 ./scripts/image-test.sh
 echo "== fuzz corpus and regressions"
 JOBS=2 ./scripts/fuzz-smoke.sh
+echo "== end-to-end tests against the ASan + UBSan build"
+JOBS=2 ./scripts/sanitize-build.sh switchyard
+./scripts/e2e.sh --sanitized build-fuzz/switchyard

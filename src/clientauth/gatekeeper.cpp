@@ -8,6 +8,7 @@
 #include "clientauth/authorization.hpp"
 #include "clientauth/credential_reader.hpp"
 #include "clientauth/jwks_cache.hpp"
+#include "clientauth/verified_signatures.hpp"
 #include "core/json_fields.hpp"
 #include "jose/jwt.hpp"
 
@@ -85,18 +86,25 @@ JwksSource* Gatekeeper::remoteOf(const config::JwtProvider& provider) const {
 
 namespace {
 
-// The signature check with the keys the provider has now. A plain function, so no key set is
-// held across a suspension of the coroutine below.
+// The signature check with the keys the provider has now, unless this worker verified the same
+// token with the same keys before. A plain function, so no key set is held across a suspension
+// of the coroutine below.
 jose::SignatureCheck checkSignature(const config::JwtProvider& provider, JwksSource* remote,
-                                    const jose::DecodedJwt& jwt, bool& haveKeys) {
+                                    std::string_view token, const jose::DecodedJwt& jwt,
+                                    VerifiedSignatures* verified, bool& haveKeys) {
   std::shared_ptr<const jose::KeySet> keys = provider.localKeys;
   if (!keys && remote) keys = remote->keys();
   haveKeys = keys != nullptr;
-  return keys ? jose::verifySignature(jwt, *keys) : jose::SignatureCheck::UnknownKid;
+  if (!keys) return jose::SignatureCheck::UnknownKid;
+  if (verified && verified->contains(token, keys)) return jose::SignatureCheck::Valid;
+  const auto check = jose::verifySignature(jwt, *keys);
+  if (check == jose::SignatureCheck::Valid && verified) verified->remember(token, std::move(keys));
+  return check;
 }
 
 asio::awaitable<TokenOutcome> verifyToken(const Gatekeeper& gatekeeper, const config::JwtAuth& jwt,
-                                          const RequestFacts& request, std::int64_t now) {
+                                          const RequestFacts& request, std::int64_t now,
+                                          VerifiedSignatures* verified) {
   TokenOutcome outcome;
   bool anyToken = false;
   std::string problem;
@@ -111,10 +119,10 @@ asio::awaitable<TokenOutcome> verifyToken(const Gatekeeper& gatekeeper, const co
     }
     JwksSource* remote = gatekeeper.remoteOf(provider);
     bool haveKeys = false;
-    auto check = checkSignature(provider, remote, *decoded, haveKeys);
+    auto check = checkSignature(provider, remote, *token, *decoded, verified, haveKeys);
     if (check == jose::SignatureCheck::UnknownKid && remote) {
       co_await remote->refreshForUnknownKid();  // the issuer may have rotated its keys
-      check = checkSignature(provider, remote, *decoded, haveKeys);
+      check = checkSignature(provider, remote, *token, *decoded, verified, haveKeys);
     }
     if (check != jose::SignatureCheck::Valid) {
       problem = !haveKeys ? "Jwks remote fetch is failed"
@@ -143,7 +151,8 @@ asio::awaitable<TokenOutcome> verifyToken(const Gatekeeper& gatekeeper, const co
 }  // namespace
 
 asio::awaitable<Verdict> Gatekeeper::check(const config::ClientAuthPolicy* policy,
-                                           const RequestFacts& request, std::int64_t now) const {
+                                           const RequestFacts& request, std::int64_t now,
+                                           VerifiedSignatures* verified) const {
   Verdict verdict;
   if (!policy) co_return verdict;
 
@@ -168,7 +177,7 @@ asio::awaitable<Verdict> Gatekeeper::check(const config::ClientAuthPolicy* polic
 
   TokenOutcome token;
   if (policy->jwt) {
-    token = co_await verifyToken(*this, *policy->jwt, request, now);
+    token = co_await verifyToken(*this, *policy->jwt, request, now, verified);
     if (token.error) {
       verdict.error = std::move(token.error);
       verdict.bearerChallenge = true;

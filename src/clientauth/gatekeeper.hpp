@@ -20,6 +20,7 @@ namespace switchyard::clientauth {
 
 class JwksCache;
 class JwksSource;
+class VerifiedSignatures;
 
 struct Verdict {
   std::optional<core::Error> error;  // Unauthenticated (401) or Forbidden (403); none = admitted
@@ -36,9 +37,11 @@ class Gatekeeper {
   Gatekeeper(const config::Snapshot& snapshot, JwksCache* jwks);
   ~Gatekeeper();
 
-  // `policy` null: admitted. `now` is unix seconds (token exp/nbf).
+  // `policy` null: admitted. `now` is unix seconds (token exp/nbf). `verified`: the calling
+  // worker's tokens whose signature it checked already (null: every token is checked).
   boost::asio::awaitable<Verdict> check(const config::ClientAuthPolicy* policy,
-                                        const RequestFacts& request, std::int64_t now) const;
+                                        const RequestFacts& request, std::int64_t now,
+                                        VerifiedSignatures* verified = nullptr) const;
 
   // The remote JWKS source of a provider, or null.
   JwksSource* remoteOf(const config::JwtProvider& provider) const;

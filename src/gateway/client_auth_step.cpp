@@ -34,7 +34,8 @@ asio::awaitable<bool> Exchange::authenticate(const config::ClientAuthPolicy* pol
   facts.method = info_.method;
   facts.address = address.address();
 
-  clientAuth_ = co_await runtime_.gatekeeper->check(policy, facts, services_.clock.nowSeconds());
+  clientAuth_ = co_await runtime_.gatekeeper->check(policy, facts, services_.clock.nowSeconds(),
+                                                    services_.verifiedTokens);
   info_.clientId = clientAuth_.clientId;
   if (!clientAuth_.error) co_return true;
   http::HeaderList headers;

@@ -11,6 +11,7 @@
 
 #include "api/endpoint_spec.hpp"
 #include "clientauth/gatekeeper.hpp"
+#include "clientauth/verified_signatures.hpp"
 #include "config/snapshot.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -34,6 +35,7 @@ struct ExchangeServices {
   std::minstd_rand& random;
   ratelimit::Limiter* limiter = nullptr;  // null: rate limits are not enforced
   CuttableRequests* cuttable = nullptr;   // null: shutdown cannot cut this worker's requests
+  clientauth::VerifiedSignatures* verifiedTokens = nullptr;  // null: every JWT is verified
 };
 
 class Exchange {

@@ -255,8 +255,8 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     co_await respondError(writer, log, *refusal, endpoint.renderError);
     co_return;
   }
-  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock,
-                                          random_,   &limiter_,           &cuttable_};
+  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock, random_,
+                                          &limiter_, &cuttable_,          &verifiedTokens_};
   Exchange exchange(*runtime, endpoint, parsed.request(), request, writer, log, exchangeServices,
                     trace.get());
   RequestMetrics::OpenStream openStream(metrics_, parsed.request().stream);

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "api/endpoint_spec.hpp"
+#include "clientauth/verified_signatures.hpp"
 #include "core/clock.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/cuttable_requests.hpp"
@@ -84,6 +85,7 @@ class GatewayHandler final : public http::Handler {
   std::uint64_t requestCounter_ = 0;
   QuietHeapTrim::Worker* heapTrim_ = nullptr;  // this worker's requests in flight
   CuttableRequests cuttable_;  // its destructor unlinks requests whose frames outlive it
+  clientauth::VerifiedSignatures verifiedTokens_;  // JWTs this worker verified
 };
 
 }  // namespace switchyard::gateway

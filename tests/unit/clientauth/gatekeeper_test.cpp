@@ -14,6 +14,7 @@
 #include "clientauth/api_key_matcher.hpp"
 #include "clientauth/authorization.hpp"
 #include "clientauth/credential_reader.hpp"
+#include "clientauth/verified_signatures.hpp"
 
 namespace switchyard::clientauth {
 namespace {
@@ -46,11 +47,12 @@ struct FakeRequest {
 };
 
 Verdict run(const Gatekeeper& gatekeeper, const config::ClientAuthPolicy& policy,
-            const FakeRequest& request, std::int64_t now = 1000) {
+            const FakeRequest& request, std::int64_t now = 1000,
+            VerifiedSignatures* verified = nullptr) {
   boost::asio::io_context ioc;
   const auto facts = request.facts();
-  auto future =
-      boost::asio::co_spawn(ioc, gatekeeper.check(&policy, facts, now), boost::asio::use_future);
+  auto future = boost::asio::co_spawn(ioc, gatekeeper.check(&policy, facts, now, verified),
+                                      boost::asio::use_future);
   ioc.run();
   return future.get();
 }
@@ -200,6 +202,52 @@ TEST_F(GatekeeperTest, JwtClaimsBecomeHeadersAndTheClientId) {
   EXPECT_EQ(verdict.error->message, "Jwt is missing");
   policy.jwt->optional = true;
   EXPECT_FALSE(run(gatekeeper, policy, request).error);
+}
+
+// A token verified once is not verified again with the same keys; its claims still are, and a
+// new key set (a rotation) or another token is verified afresh.
+TEST_F(GatekeeperTest, AVerifiedTokenIsRememberedForItsKeySetOnly) {
+  addJwt();
+  policy.apiKey.reset();
+  const Gatekeeper gatekeeper(snapshot, nullptr);
+  VerifiedSignatures verified;
+  const auto good = jose::testing::signJwt(key, R"({"iss":"iss","sub":"carol","exp":2000})");
+  FakeRequest request;
+  request.headers = {{"authorization", "Bearer " + good}};
+  EXPECT_FALSE(run(gatekeeper, policy, request, 1000, &verified).error);
+  EXPECT_EQ(verified.size(), 1u);
+  EXPECT_TRUE(verified.contains(good, policy.jwt->providers[0].localKeys));
+  EXPECT_FALSE(run(gatekeeper, policy, request, 1000, &verified).error);
+  EXPECT_EQ(verified.size(), 1u);
+  EXPECT_TRUE(run(gatekeeper, policy, request, 3000, &verified).error);  // expired: claims checked
+
+  // The same claims with a signature that does not verify: not taken for the remembered token.
+  auto forged = good;
+  char& inSignature = forged[forged.rfind('.') + 5];
+  inSignature = inSignature == 'A' ? 'B' : 'A';
+  request.headers = {{"authorization", "Bearer " + forged}};
+  EXPECT_TRUE(run(gatekeeper, policy, request, 1000, &verified).error);
+  EXPECT_EQ(verified.size(), 1u);
+
+  // The keys rotate to a set without the token's key: the remembered verification no longer holds.
+  const auto other = jose::testing::ecKey("k2");
+  policy.jwt->providers[0].localKeys =
+      std::make_shared<const jose::KeySet>(*jose::parseJwks(jose::testing::jwks({&other})));
+  request.headers = {{"authorization", "Bearer " + good}};
+  const auto verdict = run(gatekeeper, policy, request, 1000, &verified);
+  ASSERT_TRUE(verdict.error);
+  EXPECT_EQ(verdict.error->kind, core::ErrorKind::Unauthenticated);
+}
+
+TEST(VerifiedSignaturesTest, ForgetsOneTokenWhenFullAndNeverHoldsHugeOnes) {
+  VerifiedSignatures verified;
+  const auto keys = std::make_shared<const jose::KeySet>();
+  for (std::size_t i = 0; i < VerifiedSignatures::kCapacity + 10; ++i)
+    verified.remember("token-" + std::to_string(i), keys);
+  EXPECT_EQ(verified.size(), VerifiedSignatures::kCapacity);
+  verified.remember(std::string(VerifiedSignatures::kMaxTokenSize + 1, 'x'), keys);
+  EXPECT_FALSE(verified.contains(std::string(VerifiedSignatures::kMaxTokenSize + 1, 'x'), keys));
+  EXPECT_FALSE(verified.contains("token-0", std::make_shared<const jose::KeySet>()));
 }
 
 TEST_F(GatekeeperTest, AuthorizationSeesTheHeadersAuthenticationSet) {
