@@ -32,6 +32,9 @@ constexpr std::size_t kWriteBatch = 64 * 1024;
 constexpr int kRecordsPerWake = 16;
 // Before the peer's SETTINGS: what nghttp2 itself assumes (RFC 9113 recommends at least 100).
 constexpr std::uint32_t kAssumedConcurrentStreams = 100;
+// Room for a usual response's fields without the vector growing through 1, 2, 4, 8 (as for
+// HTTP/1.1, InboundResponseParser).
+constexpr std::size_t kUsualFieldCount = 16;
 
 // Framing and connection-specific headers have no place in HTTP/2 (RFC 9113 §8.2.2); Host is the
 // :authority, and Content-Length is written by us.
@@ -162,6 +165,16 @@ struct H2Connection::Callbacks {
                                 "malformed response from " + c.peer_ + ": header fields exceed " +
                                     std::to_string(c.settings_.headerLimit) + " bytes"));
       return 0;
+    }
+    if (stream->headers_.capacity() == 0) stream->headers_.reserve(kUsualFieldCount);
+    // A unary call's body is gathered in one piece: room for what Content-Length announces (nghttp2
+    // checked it is digits, and holds the DATA to it), up to what the call will keep.
+    if (stream->wholeMessage_ && n == "content-length" && v.size() <= 19) {
+      std::uint64_t length = 0;
+      for (char digit : v) length = length * 10 + static_cast<std::uint64_t>(digit - '0');
+      const bool success = stream->status_ >= 200 && stream->status_ <= 299;
+      const std::uint64_t keep = success ? stream->bodyLimit_ : c.settings_.errorBodyLimit;
+      stream->body_.reserve(static_cast<std::size_t>(std::min(length, keep)));
     }
     stream->headers_.push_back({std::string(n), std::string(v)});
     return 0;

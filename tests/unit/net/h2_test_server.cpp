@@ -201,10 +201,13 @@ struct H2TestServer::Session {
         {(std::uint8_t*)":status", (std::uint8_t*)status.data(), 7, status.size(),
          NGHTTP2_NV_FLAG_NONE},
         {(std::uint8_t*)"content-type", (std::uint8_t*)"text/plain", 12, 10, NGHTTP2_NV_FLAG_NONE},
+        {(std::uint8_t*)"content-length",
+         (std::uint8_t*)(action.contentLength ? action.contentLength->data() : ""), 14,
+         action.contentLength ? action.contentLength->size() : 0, NGHTTP2_NV_FLAG_NONE},
     };
     nghttp2_data_provider provider{};
     provider.read_callback = &readBody;
-    nghttp2_submit_response(session, id, headers, 2, &provider);
+    nghttp2_submit_response(session, id, headers, action.contentLength ? 3 : 2, &provider);
   }
 
   H2TestServer& server;

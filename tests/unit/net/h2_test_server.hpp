@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,8 @@ struct H2ServerAction {
   // Once the response is out and no other stream is open: the TCP connection closed, no GOAWAY
   // (a peer's idle timeout, as the client sees it).
   bool closeAfter = false;
+  // A Content-Length field with the head, as given (not checked against the chunks).
+  std::optional<std::string> contentLength;
 
   static H2ServerAction respond(std::string body, unsigned status = 200) {
     H2ServerAction action;

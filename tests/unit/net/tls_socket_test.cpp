@@ -455,6 +455,49 @@ TEST_F(TlsSocketTest, CertificateForAnotherNameIsRejectedAndLeavesNoErrorBehind)
   EXPECT_EQ(read.data, "fine");
 }
 
+// Other code on the thread (a JWT signature, say) may leave errors in OpenSSL's queue; a try must
+// not take them for its own (SSL_get_error would report SSL_ERROR_SSL for a mere would-block).
+TEST_F(TlsSocketTest, ErrorsLeftOnTheThreadAreNotTakenForTheConnections) {
+  Signal echoed;
+  TlsPeer peer(*serverCert_, [&](SSL* ssl, TlsPeer&) {
+    std::array<char, 64> buffer;
+    std::size_t n = 0;
+    if (SSL_read_ex(ssl, buffer.data(), buffer.size(), &n) == 1)
+      peerWrite(ssl, "echo:" + std::string(buffer.data(), n));
+    echoed.waitFor(1);
+  });
+  auto stream = connected(peer);
+  const auto leaveAnError = [] {
+    ERR_raise(ERR_LIB_USER, ERR_R_PASSED_INVALID_ARGUMENT);
+    ASSERT_NE(ERR_peek_error(), 0u);
+  };
+  std::array<char, 64> buffer;
+  error_code ec;
+  bool otherWay = true;
+  leaveAnError();
+  EXPECT_EQ(stream->readSomeNow(asio::buffer(buffer), ec, otherWay), 0u);
+  EXPECT_EQ(ec, asio::error::would_block) << ec.message();
+  EXPECT_EQ(ERR_peek_error(), 0u);
+
+  leaveAnError();
+  EXPECT_EQ(stream->writeSomeNow(asio::buffer(std::string_view("ping")), ec, otherWay), 4u);
+  EXPECT_FALSE(ec) << ec.message();
+  std::size_t n = 0;
+  for (int wake = 0; wake < 10 && n == 0; ++wake) {
+    testing::runAwaitable(ioc_, [&]() -> asio::awaitable<bool> {
+      co_await stream->next_layer().async_wait(tcp::socket::wait_read, asio::use_awaitable);
+      co_return true;
+    }());
+    leaveAnError();
+    n = stream->readSomeNow(asio::buffer(buffer), ec, otherWay);
+    if (ec == asio::error::would_block) continue;
+    EXPECT_FALSE(ec) << ec.message();
+  }
+  EXPECT_EQ(std::string_view(buffer.data(), n), "echo:ping");
+  ERR_clear_error();
+  echoed.raise();
+}
+
 TEST_F(TlsSocketTest, UntrustedCertificateIsRejected) {
   const auto otherCa = emulator::makeCertificateAuthority("Unknown CA");
   const auto stranger = emulator::makeServerCertificate(otherCa, kServerName, {kServerName}, {});

@@ -517,6 +517,51 @@ TEST_F(UpstreamHttp2Test, ErrorBodyOverItsLimitIsCutAndOnlyItsStreamReset) {
   EXPECT_EQ(server.resets(), (std::vector<std::uint32_t>{NGHTTP2_CANCEL}));
 }
 
+// A unary body is reserved from the Content-Length announced, but only up to what the call keeps:
+// an announced length far beyond the limits allocates nothing of it.
+TEST_F(UpstreamHttp2Test, AnnouncedLengthIsKeptOnlyUpToTheLimits) {
+  UpstreamClientOptions options;
+  options.bodyLimit = 4096;
+  options.errorBodyLimit = 1024;
+  makeClient(options);
+  H2TestServer server(
+      [](const H2ServerRequest& request) {
+        H2ServerAction action;
+        if (request.path == "/whole") {
+          action.chunks = {std::string(3000, 'a'), std::string(2000, 'b')};
+          action.contentLength = "5000";
+          action.status = 503;  // an error body: cut at its own limit
+          return action;
+        }
+        if (request.path == "/exact") {
+          action.chunks = {std::string(1000, 'a'), std::string(2000, 'b')};
+          action.contentLength = "3000";
+          return action;
+        }
+        // Announces a petabyte, sends more than the body limit, and never ends.
+        action.chunks = {std::string(3000, 'c'), std::string(3000, 'd')};
+        action.contentLength = "1000000000000000";
+        action.hangAfterChunks = true;
+        return action;
+      },
+      *serverCert_);
+  auto exact = send(target(server.port()), get("/exact"));
+  ASSERT_TRUE(exact) << exact.error().message;
+  EXPECT_EQ(exact->body, std::string(1000, 'a') + std::string(2000, 'b'));
+
+  auto huge = send(target(server.port()), get("/huge"), 5s);
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().kind, ErrorKind::UpstreamBadResponse) << huge.error().message;
+  EXPECT_NE(huge.error().message.find("exceeds 4096 bytes"), std::string::npos)
+      << huge.error().message;
+
+  auto cut = send(target(server.port()), get("/whole"));
+  ASSERT_TRUE(cut) << cut.error().message;
+  EXPECT_EQ(cut->status, 503u);
+  EXPECT_EQ(cut->body, std::string(1024, 'a'));
+  EXPECT_EQ(server.connections(), 1);
+}
+
 TEST_F(UpstreamHttp2Test, CancelResetsAUnaryStreamInFlight) {
   H2TestServer server(
       [](const H2ServerRequest& request) {
