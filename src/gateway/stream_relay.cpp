@@ -65,7 +65,7 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     if (!co_await flush()) co_return Outcome::ClientLeft;
   }
   if (auto closed = translator_.finish(out_); !closed) co_return co_await fail(closed.error());
-  if (co_await flush()) co_await writer_.endStream();
+  co_await flush(/*last=*/true);
   co_return Outcome::Completed;
 }
 
@@ -80,14 +80,13 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::fail(Error error) {
   std::string closing;
   if (!translator_.closeWithError(endpoint_.renderError(shown), closing))
     closing = endpoint_.renderStreamError(shown);
-  co_await writer_.write(closing);
-  co_await writer_.endStream();
+  co_await writer_.endStream(closing);
   co_return Outcome::Failed;
 }
 
-asio::awaitable<bool> StreamRelay::flush() {
-  if (out_.empty()) co_return true;
-  if (trace_) trace_->onStreamOutput(out_);
+asio::awaitable<bool> StreamRelay::flush(bool last) {
+  if (out_.empty() && !last) co_return true;
+  if (trace_ && !out_.empty()) trace_->onStreamOutput(out_);
   bool ok = false;
   if (!writer_.started()) {
     info_.firstByteAt = SteadyClock::now();  // metrics: time to first token
@@ -95,6 +94,10 @@ asio::awaitable<bool> StreamRelay::flush() {
     headers.emplace_back("x-request-id", std::string(info_.requestId));
     ok = co_await writer_.beginStream(200, translator_.contentType(), std::move(headers), out_);
     info_.responseCode = 200;
+    if (ok && last) ok = co_await writer_.endStream();
+  } else if (last) {
+    // The closing frames and the stream's end in one write: one send, one wake-up of the client.
+    ok = co_await writer_.endStream(out_);
   } else {
     ok = co_await writer_.write(out_);
   }
