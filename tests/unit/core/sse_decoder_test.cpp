@@ -84,6 +84,24 @@ TEST(SseDecoderTest, LargeEventArrivingInSmallPiecesIsLinear) {
   EXPECT_EQ(got, big.size());
 }
 
+// The usual event (one data line and its blank line in the same piece) is handed over where it
+// lies in the piece; an event that spans pieces, or has several data lines, is still whole.
+TEST(SseDecoderTest, AnEventWithinOnePieceReachesTheCallbackUncopied) {
+  SseDecoder decoder;
+  const std::string piece = "data: {\"a\":1}\r\n\r\ndata: one\ndata: two\n\ndata: spans";
+  std::vector<std::string_view> views;
+  std::vector<std::string> events;
+  ASSERT_TRUE(decoder.feed(piece, [&](std::string_view e) {
+    views.push_back(e);
+    events.emplace_back(e);
+  }));
+  ASSERT_EQ(events, (std::vector<std::string>{R"({"a":1})", "one\ntwo"}));
+  EXPECT_EQ(views[0].data(), piece.data() + 6);
+  const std::string next = " pieces\ndata: more\n\n";
+  ASSERT_TRUE(decoder.feed(next, [&](std::string_view e) { events.emplace_back(e); }));
+  EXPECT_EQ(events.back(), "spans pieces\nmore");
+}
+
 TEST(SseDecoderTest, EventOverTheLimitIsAnError) {
   SseDecoder decoder(100);
   const std::string stream = "data: " + std::string(200, 'x') + "\n\n";
