@@ -765,14 +765,15 @@ constexpr std::size_t kPieceSize = 4 * 1024;
 // Reads the next piece of the body into `piece`. Thousands of streams wait for their next event at
 // once, so the piece has storage only while there is something to read: when what was received
 // already does not make a piece (often just the CRLF that ends the last chunk), the piece is let
-// go and the socket waited on first.
+// go and the socket waited on first. `piece` holds kPieceSize bytes when it has storage, not
+// zero-filled: the parser writes what it hands out.
 asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& parser,
-                               std::vector<char>& piece, error_code& ec) {
+                               std::unique_ptr<char[]>& piece, error_code& ec) {
   auto& body = parser.get().body();
   auto usePiece = [&] {
-    piece.resize(kPieceSize);
-    body.data = piece.data();
-    body.size = piece.size();
+    if (!piece) piece = std::make_unique_for_overwrite<char[]>(kPieceSize);
+    body.data = piece.get();
+    body.size = kPieceSize;
     body.more = true;
   };
   usePiece();
@@ -783,7 +784,7 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     ec = {};
   }
   if (!connection.transportHasPending()) {
-    std::vector<char>().swap(piece);
+    piece.reset();
     body.data = nullptr;
     body.size = 0;
     if (connection.isTls()) connection.tls().releaseBuffers();  // OpenSSL keeps its last one
@@ -809,7 +810,7 @@ struct Http1Stream final : UpstreamStream::State {
   UpstreamTarget target;  // owned copy: the pool key and error messages outlive the call
   std::unique_ptr<UpstreamConnection> connection;  // null once the body ended or failed
   std::optional<StreamParser> parser;
-  std::vector<char> piece;  // what next() hands out; no storage while waiting (see readSome)
+  std::unique_ptr<char[]> piece;  // what next() hands out; no storage while waiting (see readSome)
   std::optional<Error> failure;
   StreamWatchdog watchdog;  // bounds each next()
 
@@ -861,9 +862,9 @@ struct Http1Stream final : UpstreamStream::State {
         fail(exchangeError(target, ec, std::numeric_limits<std::uint64_t>::max()));
         co_return *failure;
       }
-      const std::size_t received = piece.size() - p.get().body().size;
+      const std::size_t received = piece ? kPieceSize - p.get().body().size : 0;
       if (received > 0)
-        co_return std::optional<std::string_view>(std::string_view(piece.data(), received));
+        co_return std::optional<std::string_view>(std::string_view(piece.get(), received));
     }
     finish();
     co_return std::optional<std::string_view>();
