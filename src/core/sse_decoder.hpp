@@ -15,6 +15,17 @@
 
 namespace switchyard::core {
 
+// Where the first event of `bytes` ends (just after the blank line that ends it, whatever the line
+// endings), or bytes.size() when no blank line is there. A place to cut a piece so its first event
+// can be handled alone: bytes fed in two parts decode as in one.
+inline std::size_t firstEventEnd(std::string_view bytes) {
+  std::size_t end = bytes.size();
+  for (const std::string_view blank : {"\n\n", "\r\n\r\n", "\r\r"})
+    if (const auto at = bytes.substr(0, end).find(blank); at != std::string_view::npos)
+      end = at + blank.size();
+  return end;
+}
+
 class SseDecoder {
  public:
   // Maximum size of one event's data; a larger event is an error (protects memory).

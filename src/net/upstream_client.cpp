@@ -752,6 +752,7 @@ struct UpstreamStream::State {
   virtual asio::awaitable<core::Result<std::optional<std::string_view>>> next(
       std::chrono::milliseconds idleTimeout) = 0;
   virtual void cancel() noexcept = 0;
+  virtual bool atEnd() const = 0;
 
   unsigned status = 0;
   std::vector<core::Header> headers;
@@ -812,6 +813,8 @@ struct Http1Stream final : UpstreamStream::State {
   std::optional<StreamParser> parser;
   std::unique_ptr<char[]> piece;  // what next() hands out; no storage while waiting (see readSome)
   std::optional<Error> failure;
+
+  bool atEnd() const override { return !failure && (!connection || parser->is_done()); }
   StreamWatchdog watchdog;  // bounds each next()
 
   void finish() {
@@ -882,6 +885,8 @@ struct Http2Stream final : UpstreamStream::State {
   std::string peer;   // for error messages
   std::string piece;  // what next() handed out last; empty (no storage) while waiting
   std::optional<Error> failure;
+
+  bool atEnd() const override { return !failure && stream.complete() && !stream.hasPiece(); }
 
   void cancel() noexcept override {
     if (!failure)
@@ -1002,6 +1007,8 @@ void UpstreamStream::releaseHeaders() noexcept {
 void UpstreamStream::cancel() noexcept {
   if (state_) state_->cancel();
 }
+
+bool UpstreamStream::atEnd() const { return state_->atEnd(); }
 
 asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::next(
     std::chrono::milliseconds idleTimeout) {

@@ -102,6 +102,21 @@ TEST(SseDecoderTest, AnEventWithinOnePieceReachesTheCallbackUncopied) {
   EXPECT_EQ(events.back(), "spans pieces\nmore");
 }
 
+TEST(SseDecoderTest, FirstEventEndIsAfterTheFirstBlankLine) {
+  EXPECT_EQ(firstEventEnd("data: a\n\ndata: b\n\n"), 9u);
+  EXPECT_EQ(firstEventEnd("data: a\r\n\r\ndata: b\r\n\r\n"), 11u);
+  EXPECT_EQ(firstEventEnd("data: a\r\rdata: b\r\r"), 9u);
+  EXPECT_EQ(firstEventEnd("event: x\r\ndata: a\r\n\r\n"), 21u);
+  EXPECT_EQ(firstEventEnd("data: a\r\n\r\ndata: b\n\n"), 11u);  // the earliest, whichever kind
+  EXPECT_EQ(firstEventEnd("data: no end yet\r\n"), 18u);
+  EXPECT_EQ(firstEventEnd(""), 0u);
+  // Cut there, the stream decodes as whole.
+  const std::string stream = recorded("\r\n");
+  const std::size_t cut = firstEventEnd(stream);
+  EXPECT_EQ(stream.substr(0, cut), "data: {\"a\":1}\r\n\r\n");
+  EXPECT_EQ(decodeInPieces(stream, {cut}), kExpected);
+}
+
 TEST(SseDecoderTest, EventOverTheLimitIsAnError) {
   SseDecoder decoder(100);
   const std::string stream = "data: " + std::string(200, 'x') + "\n\n";
