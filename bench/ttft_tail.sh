@@ -3,7 +3,7 @@
 # `switchyard run --workers 1`, many thousands of streamed requests per target, rounds interleaved,
 # measured by build/ttft_client (bench/ttft/, blocking sockets, a few µs per request), with 95%
 # confidence intervals from build/ttft_report; then h2load as a cross-check, over the gateway's h2c
-# listener too.
+# listener too. Each gateway's CPU per stream (utime + stime over its streams) goes with them.
 #   bench/ttft_tail.sh      (ROUNDS=100 PER_ROUND=100 WARMUP=500 PIN=split RT=0 H2LOAD_N=10000;
 #                            results in bench/results/ttft_tail.md, OUT= to change; KEEP=FILE keeps
 #                            the samples; SWITCHYARD_B=/other/switchyard adds a fourth target,
@@ -75,6 +75,10 @@ printf '{"model":"gemini-2.5-flash","stream":true,"messages":[{"role":"user","co
   "$prompt" > "$tmp/openai.json"
 
 echo "ttft_client: $ROUNDS rounds x $PER_ROUND requests per target (+$WARMUP warm-up), PIN=$PIN RT=$RT" >&2
+gateways=(switchyard)
+[[ -z "${SWITCHYARD_B:-}" ]] || gateways+=(switchyard_b)
+declare -A ticks
+for g in "${gateways[@]}"; do ticks[$g]="$(cpu_ticks "${pid[$g]}")"; done
 started="$(date +%s)"
 on_client_cpu "$BUILD/ttft_client" "$ROUNDS" "$PER_ROUND" "$WARMUP" "$tmp/samples.tsv" \
   direct "$up_port" data "$vertex_path" "$tmp/vertex.json" \
@@ -83,6 +87,18 @@ on_client_cpu "$BUILD/ttft_client" "$ROUNDS" "$PER_ROUND" "$WARMUP" "$tmp/sample
   "${second_build[@]}"
 seconds=$(( $(date +%s) - started ))
 load_after="$(machine_load)"
+# Each gateway's CPU (utime + stime, all its threads) over its own streams, warm-up included: the
+# rounds are interleaved, so it served no other.
+streams=$(( ROUNDS * PER_ROUND + WARMUP ))
+cpu_table="$(
+  echo "| gateway CPU per stream (whole process, /proc/PID/stat, $streams streams) | µs |"
+  echo "|---|---|"
+  for g in "${gateways[@]}"; do
+    used=$(( $(cpu_ticks "${pid[$g]}") - ticks[$g] ))
+    awk -v g="$g" -v t="$used" -v n="$streams" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "| %s | %.1f |\n", g, t * 1e6 / hz / n }'
+  done
+)"
 [[ -z "${KEEP:-}" ]] || cp "$tmp/samples.tsv" "$KEEP"
 tables="$("$BUILD/ttft_report" "$tmp/samples.tsv" direct)"
 
@@ -132,6 +148,8 @@ load_end="$(machine_load)"
   echo "targets for the added TTFT (the same rounds drawn for both)."
   echo
   echo "$tables"
+  echo
+  echo "$cpu_table"
   echo
   echo "$h2load_table"
 } > "$OUT"

@@ -1,5 +1,6 @@
 #include "gateway/stream_relay.hpp"
 
+#include "core/sse_decoder.hpp"
 #include "gateway/error_response.hpp"
 
 namespace switchyard::gateway {
@@ -59,13 +60,35 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     }
     if (!piece) co_return co_await fail(piece.error());
     if (!*piece) break;  // upstream body complete
-    if (auto translated = translator_.onBytes(**piece, out_); !translated)
+    std::string_view bytes = **piece;
+    if (!writer_.started()) {
+      // The first token waits for no other event's translation: the piece is translated event by
+      // event until something is there to send, which goes out before the rest is translated.
+      while (out_.empty() && !bytes.empty()) {
+        const std::size_t cut = core::firstEventEnd(bytes);  // a place to cut, nothing more
+        if (auto translated = translator_.onBytes(bytes.substr(0, cut), out_); !translated)
+          co_return co_await fail(translated.error());
+        bytes.remove_prefix(cut);
+      }
+      if (!bytes.empty() && !co_await flush()) co_return Outcome::ClientLeft;
+    }
+    if (auto translated = translator_.onBytes(bytes, out_); !translated)
       co_return co_await fail(translated.error());
+    // The upstream's end is in already: what this piece gave goes out with the stream's end, in
+    // one write, once next() has reported it (at once, without waiting).
+    if (stream_.atEnd()) continue;
     // The client went away: the caller drops the stream, which closes the upstream connection.
     if (!co_await flush()) co_return Outcome::ClientLeft;
   }
-  if (auto closed = translator_.finish(out_); !closed) co_return co_await fail(closed.error());
-  if (co_await flush()) co_await writer_.endStream();
+  const std::size_t held = out_.size();  // frames kept for the end; finish() adds the closing ones
+  if (auto closed = translator_.finish(out_); !closed) {
+    // What the events gave still goes out before the error event, as it would have without the
+    // wait for the end.
+    out_.resize(held);
+    if (!co_await flush()) co_return Outcome::ClientLeft;
+    co_return co_await fail(closed.error());
+  }
+  co_await flush(/*last=*/true);
   co_return Outcome::Completed;
 }
 
@@ -80,14 +103,13 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::fail(Error error) {
   std::string closing;
   if (!translator_.closeWithError(endpoint_.renderError(shown), closing))
     closing = endpoint_.renderStreamError(shown);
-  co_await writer_.write(closing);
-  co_await writer_.endStream();
+  co_await writer_.endStream(closing);
   co_return Outcome::Failed;
 }
 
-asio::awaitable<bool> StreamRelay::flush() {
-  if (out_.empty()) co_return true;
-  if (trace_) trace_->onStreamOutput(out_);
+asio::awaitable<bool> StreamRelay::flush(bool last) {
+  if (out_.empty() && !last) co_return true;
+  if (trace_ && !out_.empty()) trace_->onStreamOutput(out_);
   bool ok = false;
   if (!writer_.started()) {
     info_.firstByteAt = SteadyClock::now();  // metrics: time to first token
@@ -95,6 +117,10 @@ asio::awaitable<bool> StreamRelay::flush() {
     headers.emplace_back("x-request-id", std::string(info_.requestId));
     ok = co_await writer_.beginStream(200, translator_.contentType(), std::move(headers), out_);
     info_.responseCode = 200;
+    if (ok && last) ok = co_await writer_.endStream();
+  } else if (last) {
+    // The closing frames and the stream's end in one write: one send, one wake-up of the client.
+    ok = co_await writer_.endStream(out_);
   } else {
     ok = co_await writer_.write(out_);
   }

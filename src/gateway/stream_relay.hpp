@@ -45,8 +45,9 @@ class StreamRelay final : public CuttableRequests::Member {
 
  private:
   boost::asio::awaitable<Outcome> fail(core::Error error);
-  // Sends what the translator produced; false when the client has gone.
-  boost::asio::awaitable<bool> flush();
+  // Sends what the translator produced, and with `last` ends the stream; false when the client has
+  // gone.
+  boost::asio::awaitable<bool> flush(bool last = false);
   std::chrono::milliseconds idleTimeout() const;
 
   net::UpstreamStream& stream_;

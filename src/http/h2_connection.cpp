@@ -87,7 +87,7 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
                                     HeaderList headers, std::string_view firstChunk) override;
   asio::awaitable<bool> write(std::string_view data) override;
-  asio::awaitable<bool> endStream() override;
+  asio::awaitable<bool> endStream(std::string_view lastChunk) override;
   void abort() override;
   void refuse() override;
   bool started() const override { return started_; }
@@ -365,10 +365,10 @@ asio::awaitable<bool> H2Stream::write(std::string_view data) {
   co_return !closed_ && !failed_;
 }
 
-asio::awaitable<bool> H2Stream::endStream() {
+asio::awaitable<bool> H2Stream::endStream(std::string_view lastChunk) {
   if (closed_ || failed_ || !started_) co_return false;
   lastQueued_ = true;
-  pushData({});
+  pushData(lastChunk);  // its last DATA frame carries END_STREAM
   co_await waitForClient([this] { return done_; });
   co_return done_;
 }

@@ -141,15 +141,27 @@ class StreamWriter final : public ResponseWriter {
     co_return co_await writeAll(buffers);
   }
 
-  asio::awaitable<bool> endStream() override {
+  asio::awaitable<bool> endStream(std::string_view lastChunk) override {
     if (failed_) co_return false;
-    if (headOnly_ || untilClose_) {  // nothing marks the end: no body, or the connection's close
+    if (headOnly_) {  // no body
       streaming_ = false;
       co_return true;
     }
-    const std::array<asio::const_buffer, 1> buffers{
-        asio::buffer(kLastChunk.data(), kLastChunk.size())};
-    const bool ok = co_await writeAll(buffers);
+    if (untilClose_) {  // nothing marks the end but the connection's close
+      const bool ok = co_await write(lastChunk);
+      streaming_ = false;
+      co_return ok;
+    }
+    const asio::const_buffer last(kLastChunk.data(), kLastChunk.size());
+    bool ok = false;
+    if (lastChunk.empty()) {
+      const std::array<asio::const_buffer, 1> buffers{last};
+      ok = co_await writeAll(buffers);
+    } else {
+      const auto chunk = frameChunk(lastChunk);
+      const std::array<asio::const_buffer, 4> buffers{chunk[0], chunk[1], chunk[2], last};
+      ok = co_await writeAll(buffers);
+    }
     streaming_ = false;
     co_return ok;
   }

@@ -52,7 +52,9 @@ class ResponseWriter {
                                                    HeaderList headers = {},
                                                    std::string_view firstChunk = {}) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
-  virtual boost::asio::awaitable<bool> endStream() = 0;
+  // `lastChunk`, if any, goes out with the end of the stream in one write (a stream's closing
+  // events and its terminator: one send and one wake-up of the client instead of two).
+  virtual boost::asio::awaitable<bool> endStream(std::string_view lastChunk = {}) = 0;
   // Drop the connection with a TCP reset, without a proper end (a failure the client must notice).
   // HTTP/2: RST_STREAM (INTERNAL_ERROR) on this request's stream only.
   virtual void abort() = 0;

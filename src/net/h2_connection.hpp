@@ -90,6 +90,7 @@ class H2Stream {
   // brought), copied into `out`; false when none is waiting. Pieces are not merged, so a reader
   // sees an upstream's events as it sent them, as over HTTP/1.1 (where a chunk is a piece).
   bool takePiece(std::string& out);
+  bool hasPiece() const { return piecesTaken_ != pieces_.size(); }
   // Gives back the storage of pieces taken, for a stream about to wait.
   void releaseBody();
 

@@ -752,6 +752,7 @@ struct UpstreamStream::State {
   virtual asio::awaitable<core::Result<std::optional<std::string_view>>> next(
       std::chrono::milliseconds idleTimeout) = 0;
   virtual void cancel() noexcept = 0;
+  virtual bool atEnd() const = 0;
 
   unsigned status = 0;
   std::vector<core::Header> headers;
@@ -765,14 +766,15 @@ constexpr std::size_t kPieceSize = 4 * 1024;
 // Reads the next piece of the body into `piece`. Thousands of streams wait for their next event at
 // once, so the piece has storage only while there is something to read: when what was received
 // already does not make a piece (often just the CRLF that ends the last chunk), the piece is let
-// go and the socket waited on first.
+// go and the socket waited on first. `piece` holds kPieceSize bytes when it has storage, not
+// zero-filled: the parser writes what it hands out.
 asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& parser,
-                               std::vector<char>& piece, error_code& ec) {
+                               std::unique_ptr<char[]>& piece, error_code& ec) {
   auto& body = parser.get().body();
   auto usePiece = [&] {
-    piece.resize(kPieceSize);
-    body.data = piece.data();
-    body.size = piece.size();
+    if (!piece) piece = std::make_unique_for_overwrite<char[]>(kPieceSize);
+    body.data = piece.get();
+    body.size = kPieceSize;
     body.more = true;
   };
   usePiece();
@@ -783,7 +785,7 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     ec = {};
   }
   if (!connection.transportHasPending()) {
-    std::vector<char>().swap(piece);
+    piece.reset();
     body.data = nullptr;
     body.size = 0;
     if (connection.isTls()) connection.tls().releaseBuffers();  // OpenSSL keeps its last one
@@ -809,8 +811,10 @@ struct Http1Stream final : UpstreamStream::State {
   UpstreamTarget target;  // owned copy: the pool key and error messages outlive the call
   std::unique_ptr<UpstreamConnection> connection;  // null once the body ended or failed
   std::optional<StreamParser> parser;
-  std::vector<char> piece;  // what next() hands out; no storage while waiting (see readSome)
+  std::unique_ptr<char[]> piece;  // what next() hands out; no storage while waiting (see readSome)
   std::optional<Error> failure;
+
+  bool atEnd() const override { return !failure && (!connection || parser->is_done()); }
   StreamWatchdog watchdog;  // bounds each next()
 
   void finish() {
@@ -861,9 +865,9 @@ struct Http1Stream final : UpstreamStream::State {
         fail(exchangeError(target, ec, std::numeric_limits<std::uint64_t>::max()));
         co_return *failure;
       }
-      const std::size_t received = piece.size() - p.get().body().size;
+      const std::size_t received = piece ? kPieceSize - p.get().body().size : 0;
       if (received > 0)
-        co_return std::optional<std::string_view>(std::string_view(piece.data(), received));
+        co_return std::optional<std::string_view>(std::string_view(piece.get(), received));
     }
     finish();
     co_return std::optional<std::string_view>();
@@ -881,6 +885,8 @@ struct Http2Stream final : UpstreamStream::State {
   std::string peer;   // for error messages
   std::string piece;  // what next() handed out last; empty (no storage) while waiting
   std::optional<Error> failure;
+
+  bool atEnd() const override { return !failure && stream.complete() && !stream.hasPiece(); }
 
   void cancel() noexcept override {
     if (!failure)
@@ -1001,6 +1007,8 @@ void UpstreamStream::releaseHeaders() noexcept {
 void UpstreamStream::cancel() noexcept {
   if (state_) state_->cancel();
 }
+
+bool UpstreamStream::atEnd() const { return state_->atEnd(); }
 
 asio::awaitable<core::Result<std::optional<std::string_view>>> UpstreamStream::next(
     std::chrono::milliseconds idleTimeout) {

@@ -215,6 +215,9 @@ class UpstreamStream {
   // send more only as pieces are taken: a reader that stops holds at most h2StreamWindow bytes.
   boost::asio::awaitable<core::Result<std::optional<std::string_view>>> next(
       std::chrono::milliseconds idleTimeout);
+  // Every piece of the body was handed out and its end is in: next() gives the end at once,
+  // without waiting.
+  bool atEnd() const;
 
   // Abandons the response: closes the connection now (HTTP/2: RST_STREAM CANCEL, the connection
   // stays for others), so the upstream stops, and a next() in progress completes with an error.

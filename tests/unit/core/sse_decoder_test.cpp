@@ -84,6 +84,39 @@ TEST(SseDecoderTest, LargeEventArrivingInSmallPiecesIsLinear) {
   EXPECT_EQ(got, big.size());
 }
 
+// The usual event (one data line and its blank line in the same piece) is handed over where it
+// lies in the piece; an event that spans pieces, or has several data lines, is still whole.
+TEST(SseDecoderTest, AnEventWithinOnePieceReachesTheCallbackUncopied) {
+  SseDecoder decoder;
+  const std::string piece = "data: {\"a\":1}\r\n\r\ndata: one\ndata: two\n\ndata: spans";
+  std::vector<std::string_view> views;
+  std::vector<std::string> events;
+  ASSERT_TRUE(decoder.feed(piece, [&](std::string_view e) {
+    views.push_back(e);
+    events.emplace_back(e);
+  }));
+  ASSERT_EQ(events, (std::vector<std::string>{R"({"a":1})", "one\ntwo"}));
+  EXPECT_EQ(views[0].data(), piece.data() + 6);
+  const std::string next = " pieces\ndata: more\n\n";
+  ASSERT_TRUE(decoder.feed(next, [&](std::string_view e) { events.emplace_back(e); }));
+  EXPECT_EQ(events.back(), "spans pieces\nmore");
+}
+
+TEST(SseDecoderTest, FirstEventEndIsAfterTheFirstBlankLine) {
+  EXPECT_EQ(firstEventEnd("data: a\n\ndata: b\n\n"), 9u);
+  EXPECT_EQ(firstEventEnd("data: a\r\n\r\ndata: b\r\n\r\n"), 11u);
+  EXPECT_EQ(firstEventEnd("data: a\r\rdata: b\r\r"), 9u);
+  EXPECT_EQ(firstEventEnd("event: x\r\ndata: a\r\n\r\n"), 21u);
+  EXPECT_EQ(firstEventEnd("data: a\r\n\r\ndata: b\n\n"), 11u);  // the earliest, whichever kind
+  EXPECT_EQ(firstEventEnd("data: no end yet\r\n"), 18u);
+  EXPECT_EQ(firstEventEnd(""), 0u);
+  // Cut there, the stream decodes as whole.
+  const std::string stream = recorded("\r\n");
+  const std::size_t cut = firstEventEnd(stream);
+  EXPECT_EQ(stream.substr(0, cut), "data: {\"a\":1}\r\n\r\n");
+  EXPECT_EQ(decodeInPieces(stream, {cut}), kExpected);
+}
+
 TEST(SseDecoderTest, EventOverTheLimitIsAnError) {
   SseDecoder decoder(100);
   const std::string stream = "data: " + std::string(200, 'x') + "\n\n";

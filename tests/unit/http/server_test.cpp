@@ -43,6 +43,11 @@ class EchoHandler final : public Handler {
       co_await writer.endStream();
       co_return;
     }
+    if (target == "/stream-last") {
+      co_await writer.beginStream(200, "text/event-stream", {}, "data: first\n\n");
+      co_await writer.endStream("data: last\n\n");
+      co_return;
+    }
     if (target == "/wait-for-close") {
       asio::steady_timer timer(ioc_, std::chrono::seconds(10));
       writer.onClientClose([&timer] { timer.cancel(); });
@@ -196,6 +201,17 @@ TEST_F(ServerTest, StreamHeadCarriesTheFirstChunk) {
   EXPECT_EQ(body, "d\r\ndata: first\n\n\r\ne\r\ndata: second\n\n\r\n0\r\n\r\n") << reply;
 }
 
+TEST_F(ServerTest, StreamEndCarriesTheLastChunk) {
+  startServer();
+  auto socket = connect();
+  const auto reply = exchange(socket, "GET /stream-last HTTP/1.1\r\nHost: a\r\n\r\n", "0\r\n\r\n");
+  const auto body = reply.substr(reply.find("\r\n\r\n") + 4);
+  EXPECT_EQ(body, "d\r\ndata: first\n\n\r\nc\r\ndata: last\n\n\r\n0\r\n\r\n") << reply;
+  const auto again =
+      exchange(socket, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nz", "echo:z");
+  EXPECT_NE(again.find("echo:z"), std::string::npos);
+}
+
 TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
   ServerOptions options;
   options.timeouts = [] { return ClientTimeouts{.idle = std::chrono::milliseconds(100)}; };
@@ -320,6 +336,7 @@ TEST_F(ServerTest, Http2PriorKnowledgeServesRequestsAndStreams) {
   EXPECT_EQ(curlHttp2("--data hi " + base + "/x"), "echo:hi\n2 200");
   EXPECT_EQ(curlHttp2(base + "/stream"), "data: 0\n\ndata: 1\n\ndata: 2\n\n\n2 200");
   EXPECT_EQ(curlHttp2(base + "/stream-first"), "data: first\n\ndata: second\n\n\n2 200");
+  EXPECT_EQ(curlHttp2(base + "/stream-last"), "data: first\n\ndata: last\n\n\n2 200");
 }
 
 TEST_F(ServerTest, Http2LimitsMatchHttp11) {
@@ -479,6 +496,9 @@ TEST_F(ServerTest, StreamToAnHttp10ClientEndsWithTheConnection) {
   const auto body = reply.substr(reply.find("\r\n\r\n") + 4);
   EXPECT_EQ(body, "data: 0\n\ndata: 1\n\ndata: 2\n\n") << reply;
   EXPECT_EQ(reply.find("Transfer-Encoding"), std::string::npos) << reply;
+  auto other = connect();
+  const auto last = exchange(other, "GET /stream-last HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(last.substr(last.find("\r\n\r\n") + 4), "data: first\n\ndata: last\n\n") << last;
   EXPECT_EQ(reply.find("Content-Length"), std::string::npos) << reply;
   EXPECT_EQ(reply.find("keep-alive"), std::string::npos) << reply;
 }

@@ -470,9 +470,28 @@ TEST_F(UpstreamClientTest, StreamYieldsHeadThenBodyPiecesAndReusesConnection) {
     body += **piece;
   }
   EXPECT_EQ(body, "data: 1\n\ndata: 2\n\ndata: [DONE]\n\n");
+  EXPECT_TRUE(stream->atEnd());
   EXPECT_EQ(client_->idleConnections(), 1u);
   ASSERT_TRUE(send(plain(server), get("/plain")));
   EXPECT_EQ(server.connections(), 1);
+}
+
+// A body that came whole with its head (one small write, Content-Length): once its piece is
+// handed out, the stream knows its end is in, and next() reports it.
+TEST_F(UpstreamClientTest, StreamKnowsItsEndIsInOnceTheWholeBodyWasHandedOut) {
+  TestServer server(TestServer::echo);
+  auto stream = testing::runAwaitable(ioc_, client_->openStream(plain(server), post("abc"), 5s));
+  ASSERT_TRUE(stream) << stream.error().message;
+  EXPECT_FALSE(stream->atEnd());  // the body is still to be handed out
+  auto piece = testing::runAwaitable(ioc_, stream->next(5s));
+  ASSERT_TRUE(piece) << piece.error().message;
+  ASSERT_TRUE(piece->has_value());
+  EXPECT_EQ(**piece, "echo:abc");
+  EXPECT_TRUE(stream->atEnd());
+  auto end = testing::runAwaitable(ioc_, stream->next(5s));
+  ASSERT_TRUE(end) << end.error().message;
+  EXPECT_FALSE(end->has_value());
+  EXPECT_EQ(client_->idleConnections(), 1u);
 }
 
 TEST_F(UpstreamClientTest, StreamIdleTimeoutAfterFirstPiece) {
@@ -488,6 +507,7 @@ TEST_F(UpstreamClientTest, StreamIdleTimeoutAfterFirstPiece) {
   ASSERT_TRUE(first) << first.error().message;
   ASSERT_TRUE(first->has_value());
   EXPECT_EQ(**first, "data: 1\n\n");
+  EXPECT_FALSE(stream->atEnd());
   auto second = testing::runAwaitable(ioc_, stream->next(200ms));
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().kind, ErrorKind::UpstreamTimeout) << second.error().message;

@@ -103,7 +103,10 @@ class UpstreamHttp2Test : public ::testing::Test {
     for (;;) {
       auto piece = next(stream);
       if (!piece) return piece.error();
-      if (!*piece) return body;
+      if (!*piece) {
+        EXPECT_TRUE(stream.atEnd());  // the end was reported: nothing is left to wait for
+        return body;
+      }
       body += **piece;
       if (pieces) ++*pieces;
     }
@@ -259,7 +262,9 @@ TEST_F(UpstreamHttp2Test, CancelResetsTheStreamAndKeepsTheConnection) {
   auto first = next(*stream);
   ASSERT_TRUE(first && *first) << (first ? "end" : first.error().message);
 
-  stream->cancel();  // the client went away
+  EXPECT_FALSE(stream->atEnd());  // 8 MiB: more to come
+  stream->cancel();               // the client went away
+  EXPECT_FALSE(stream->atEnd());  // cut short: an error, not an end
   auto after = next(*stream);
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().kind, ErrorKind::UpstreamReset);
