@@ -786,6 +786,7 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     std::vector<char>().swap(piece);
     body.data = nullptr;
     body.size = 0;
+    if (buffer.size() == 0) buffer.shrink_to_fit();  // the read buffer too: one again per read
     if (connection.isTls()) connection.tls().releaseBuffers();  // OpenSSL keeps its last one
     co_await connection.socket().async_wait(tcp::socket::wait_read, kRedirect(ec));
     if (ec) co_return;
@@ -815,7 +816,7 @@ struct Http1Stream final : UpstreamStream::State {
 
   void finish() {
     auto owner = pool.lock();
-    if (owner && parser->get().keep_alive() && !parser->need_eof()) {
+    if (owner && parser->keep_alive() && !parser->need_eof()) {
       owner->checkin(keyOf(target), std::move(connection), ConnectionPool::Clock::now());
     } else {
       connection->close();
@@ -958,6 +959,9 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
         const auto& head = state->parser->get();
         state->status = head.result_int();
         state->headers = headersOf(head.base());
+        // The copy is what the caller reads: the parser's own fields would sit with every open
+        // stream (the connection's fate comes from the parser's flags, see finish()).
+        state->parser->get().clear();
         co_return UpstreamStream(std::move(state));
       }
 
