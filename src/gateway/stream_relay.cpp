@@ -46,6 +46,8 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     }
   } unhook{writer_};
   if (openStreams_) openStreams_->add(*this);  // leaves the set when the relay is destroyed
+  // Every way to fail sets error_ first and then awaits fail(): what a co_await's full expression
+  // holds (an Error, a Result) would otherwise stay in this frame, which every open stream keeps.
   for (;;) {
     const auto waited = SteadyClock::now();
     auto piece = co_await stream_.next(idleTimeout());
@@ -53,24 +55,35 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     if (writer_.clientClosed()) co_return Outcome::ClientLeft;
     if (cutForShutdown_) {  // the cut cancelled the stream: next() ended with an error
       info_.responseFlags = "LR";
-      co_return co_await fail(
-          Error::make(core::ErrorKind::ShuttingDown,
-                      "the gateway is shutting down: its drain time ended before this stream did"));
+      setShutdownError();
+      co_return co_await fail();
     }
-    if (!piece) co_return co_await fail(piece.error());
+    if (!piece) {
+      error_ = std::move(piece.error());
+      co_return co_await fail();
+    }
     if (!*piece) break;  // upstream body complete
-    if (auto translated = translator_.onBytes(**piece, out_); !translated)
-      co_return co_await fail(translated.error());
+    if (!translate(**piece)) co_return co_await fail();
     // The client went away: the caller drops the stream, which closes the upstream connection.
     if (!co_await flush()) co_return Outcome::ClientLeft;
   }
-  if (auto closed = translator_.finish(out_); !closed) co_return co_await fail(closed.error());
+  if (!translate(std::nullopt)) co_return co_await fail();
   if (co_await flush()) co_await writer_.endStream();
   co_return Outcome::Completed;
 }
 
-asio::awaitable<StreamRelay::Outcome> StreamRelay::fail(Error error) {
-  error_ = std::move(error);
+void StreamRelay::setShutdownError() {
+  error_ = Error::make(core::ErrorKind::ShuttingDown,
+                       "the gateway is shutting down: its drain time ended before this stream did");
+}
+
+bool StreamRelay::translate(std::optional<std::string_view> bytes) {
+  auto translated = bytes ? translator_.onBytes(*bytes, out_) : translator_.finish(out_);
+  if (!translated) error_ = std::move(translated.error());
+  return bool(translated);
+}
+
+asio::awaitable<StreamRelay::Outcome> StreamRelay::fail() {
   out_.clear();  // nothing of the failing piece goes out
   if (!writer_.started()) co_return Outcome::Failed;
   info_.responseCode = 200;
