@@ -786,7 +786,8 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     std::vector<char>().swap(piece);
     body.data = nullptr;
     body.size = 0;
-    if (buffer.size() == 0) buffer.shrink_to_fit();  // the read buffer too: one again per read
+    // The read buffer too, down to what it holds (most often that CRLF): grown again per read.
+    buffer.shrink_to_fit();
     if (connection.isTls()) connection.tls().releaseBuffers();  // OpenSSL keeps its last one
     co_await connection.socket().async_wait(tcp::socket::wait_read, kRedirect(ec));
     if (ec) co_return;
