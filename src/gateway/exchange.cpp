@@ -193,7 +193,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
 
   Attempt attempt{*backend, *translator, {}, {}};
   if (const auto refused = prepareCalls(ref, attempt)) co_return *refused;
-  if (!co_await signAttempt(attempt)) co_return AttemptResult::Failed;
+  if (backend->signer && !co_await signAttempt(attempt)) co_return AttemptResult::Failed;
   if (const auto late = outOfTime(attempt)) co_return *late;
   // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
   // with a fresh one and retry this backend once.
@@ -289,12 +289,6 @@ std::optional<Exchange::AttemptResult> Exchange::prepareCalls(const config::Back
   return std::nullopt;
 }
 
-asio::awaitable<bool> Exchange::signAttempt(Attempt& attempt) {
-  auto signedOk = co_await sign(attempt);
-  if (!signedOk) failed(attempt, signedOk.error());
-  co_return bool(signedOk);
-}
-
 std::optional<Exchange::AttemptResult> Exchange::outOfTime(Attempt& attempt) {
   if (attemptTime().count() > 0) return std::nullopt;
   const auto requestTimeout = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
@@ -303,15 +297,15 @@ std::optional<Exchange::AttemptResult> Exchange::outOfTime(Attempt& attempt) {
                                          std::to_string(requestTimeout.count()) + " ms reached"));
 }
 
-asio::awaitable<core::Result<void>> Exchange::sign(Attempt& attempt) {
-  if (!attempt.backend.signer) co_return core::Result<void>();
+asio::awaitable<bool> Exchange::signAttempt(Attempt& attempt) {
   for (auto& call : attempt.calls) {
-    if (auto signedOk =
-            co_await attempt.backend.signer->sign(call, attempt.backend.target.authority);
-        !signedOk)
-      co_return signedOk.error();
+    auto signedOk = co_await attempt.backend.signer->sign(call, attempt.backend.target.authority);
+    if (!signedOk) {
+      failed(attempt, signedOk.error());
+      co_return false;
+    }
   }
-  co_return core::Result<void>();
+  co_return true;
 }
 
 asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {

@@ -55,8 +55,7 @@ class Exchange {
   boost::asio::awaitable<AttemptResult> attempt(const config::BackendRef& ref);
   boost::asio::awaitable<AttemptResult> sendUnary(Attempt& attempt);
   boost::asio::awaitable<AttemptResult> sendStream(Attempt& attempt);
-  boost::asio::awaitable<core::Result<void>> sign(Attempt& attempt);
-  // sign(), a failure recorded (false).
+  // Signs the calls with the backend's signer (there is one); false: failed, recorded.
   boost::asio::awaitable<bool> signAttempt(Attempt& attempt);
   // A backend that is not configured (null) or does not serve this endpoint: a failed attempt.
   AttemptResult unusableBackend(const BackendRuntime* backend);
