@@ -1,5 +1,6 @@
 -- wrk script: POST a fixed JSON body. BODY=vertex (direct to the upstream's :generateContent) or
--- BODY=openai (through the gateway's /v1/chat/completions). PORTKEY_UPSTREAM=http://127.0.0.1:PORT
+-- BODY=openai (through the gateway's /v1/chat/completions; STREAM=1 asks for a streamed answer,
+-- which the canned upstream sends as stream.sse). PORTKEY_UPSTREAM=http://127.0.0.1:PORT
 -- adds the headers that send Portkey's vertex-ai provider there (bench-notes.md). Prints one
 -- machine-readable line at the end.
 local kind = os.getenv("BODY") or "openai"
@@ -20,8 +21,10 @@ if kind == "vertex" then
              '"systemInstruction":{"parts":[{"text":"Answer briefly."}]},' ..
              '"generationConfig":{"temperature":0.2,"maxOutputTokens":256}}'
 else
+  local stream = os.getenv("STREAM") == "1" and ',"stream":true' or ''
   wrk.body = '{"model":"gemini-2.5-flash","messages":[{"role":"system","content":"Answer briefly."},' ..
-             '{"role":"user","content":"' .. prompt .. '"}],"temperature":0.2,"max_tokens":256}'
+             '{"role":"user","content":"' .. prompt .. '"}],"temperature":0.2,"max_tokens":256' ..
+             stream .. '}'
 end
 
 function done(summary, latency, requests)

@@ -41,6 +41,12 @@ std::string_view headerOf(const http::Request& request, std::string_view name) {
   return {value.data(), value.size()};
 }
 
+// A coroutine of its own: a timer in Exchange::run's frame would be held by every open stream.
+asio::awaitable<void> pauseFor(std::chrono::milliseconds duration) {
+  asio::steady_timer pause(co_await asio::this_coro::executor, duration);
+  co_await pause.async_wait(asio::use_awaitable);
+}
+
 std::chrono::microseconds since(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start);
 }
@@ -118,10 +124,13 @@ asio::awaitable<void> Exchange::run() {
   if (!co_await authenticate(match.route ? match.route->clientAuth.get()
                                          : runtime_.snapshot->gatewayClientAuth.get()))
     co_return;
+  // Errors are set apart from the co_await that answers them: a co_await's temporaries (an Error,
+  // strings) stay in this frame, which every open stream keeps.
   if (!match.rule) {
-    co_await respondError(Error::make(ErrorKind::ModelNotFound,
-                                      "The model `" + std::string(request_.model) +
-                                          "` does not exist or you do not have access to it."));
+    lastError_ = Error::make(ErrorKind::ModelNotFound,
+                             "The model `" + std::string(request_.model) +
+                                 "` does not exist or you do not have access to it.");
+    co_await respondError(lastError_);
     co_return;
   }
   rule_ = match.rule;
@@ -135,15 +144,7 @@ asio::awaitable<void> Exchange::run() {
   // Rate limits: every rule of the route that applies, before anything goes upstream.
   if (!co_await admit()) co_return;
 
-  route::BackendHandle handles[route::AttemptPlan::kMaxAttempts] = {};
-  const std::size_t refs = std::min(rule_->backendRefs.size(), route::AttemptPlan::kMaxAttempts);
-  for (std::size_t i = 0; i < refs; ++i) {
-    if (const auto* backend = backendOf(rule_->backendRefs[i])) handles[i] = backend->health;
-  }
-  route::AttemptSequence attempts(
-      *rule_, route_->retry ? &*route_->retry : nullptr, services_.outliers,
-      std::span<const route::BackendHandle>(handles, refs),
-      rule_->requestTimeout.value_or(kDefaultRequestTimeout), SteadyClock::now(), services_.random);
+  route::AttemptSequence attempts = newAttemptSequence();
   attempts_ = &attempts;
   const auto logSkipped = [&] {
     for (const auto index : attempts.takeSkipped()) {
@@ -171,10 +172,7 @@ asio::awaitable<void> Exchange::run() {
     }
     const auto backOff = attempts.onFailed(lastError_, SteadyClock::now());
     if (writer_.started()) co_return;  // the stream already ended with its error event
-    if (backOff.count() > 0) {
-      asio::steady_timer pause(co_await asio::this_coro::executor, backOff);
-      co_await pause.async_wait(asio::use_awaitable);
-    }
+    if (backOff.count() > 0) co_await pauseFor(backOff);
   }
   if (writer_.started()) co_return;
   if (writer_.clientClosed()) {  // nobody to answer: logged as a downstream disconnect
@@ -191,35 +189,73 @@ asio::awaitable<void> Exchange::run() {
   co_await respondError(lastError_, std::move(headers));
 }
 
+route::AttemptSequence Exchange::newAttemptSequence() {
+  route::BackendHandle handles[route::AttemptPlan::kMaxAttempts] = {};
+  const std::size_t refs = std::min(rule_->backendRefs.size(), route::AttemptPlan::kMaxAttempts);
+  for (std::size_t i = 0; i < refs; ++i) {
+    if (const auto* backend = backendOf(rule_->backendRefs[i])) handles[i] = backend->health;
+  }
+  return route::AttemptSequence(
+      *rule_, route_->retry ? &*route_->retry : nullptr, services_.outliers,
+      std::span<const route::BackendHandle>(handles, refs),
+      rule_->requestTimeout.value_or(kDefaultRequestTimeout), SteadyClock::now(), services_.random);
+}
+
 const BackendRuntime* Exchange::backendOf(const config::BackendRef& ref) const {
   const auto found = runtime_.backends.find(ref.backend.get());
   return found == runtime_.backends.end() ? nullptr : &found->second;
 }
 
 asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::BackendRef& ref) {
+  // What can be decided without waiting is done in plain functions: their locals and temporaries
+  // would otherwise stay in this frame, which every open stream keeps.
   const BackendRuntime* backend = backendOf(ref);
   const providers::Translator* translator =
       backend && backend->provider ? endpoint_.translatorOf(*backend->provider) : nullptr;
+  if (!backend || !translator) co_return unusableBackend(backend);
+
+  Attempt attempt{*backend, *translator, {}, {}};
+  if (const auto refused = prepareCalls(ref, attempt)) co_return *refused;
+  if (backend->signer && !co_await signAttempt(attempt)) co_return AttemptResult::Failed;
+  if (const auto late = outOfTime(attempt)) co_return *late;
+  // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
+  // with a fresh one and retry this backend once.
+  for (int pass = 0;; ++pass) {
+    const AttemptResult result =
+        request_.stream ? co_await sendStream(attempt) : co_await sendUnary(attempt);
+    const bool unauthorized = result != AttemptResult::Answered && !writer_.started() &&
+                              lastError_.kind == ErrorKind::UpstreamStatus &&
+                              lastError_.upstreamStatus == 401;
+    if (!unauthorized || pass > 0 || !backend->signer) co_return result;
+    backend->signer->onUnauthorized(attempt.calls.front());
+    if (!co_await signAttempt(attempt)) co_return AttemptResult::Failed;
+    attempt.started = SteadyClock::now();
+  }
+}
+
+Exchange::AttemptResult Exchange::unusableBackend(const BackendRuntime* backend) {
   if (!backend) {
     lastError_ =
         Error::make(ErrorKind::NoBackendAvailable, "backend of this rule is not configured");
-    co_return AttemptResult::Failed;
+    return AttemptResult::Failed;
   }
-  if (!translator) {
-    // A rule may mix schemas: a backend whose schema does not serve this endpoint is a failed
-    // attempt, so the next backend of the rule may serve it.
-    // The client is told which model and path, not which backend (the access log's attempt says).
-    const Error error = Error::make(ErrorKind::NoBackendAvailable,
-                                    "a backend of model " + std::string(request_.model) +
-                                        " does not serve " + std::string(endpoint_.path));
-    info_.recordAttempt(backend->config->name, backend->hostLabel,
-                        backend->provider ? backend->provider->descriptor.genAiProviderName : "",
-                        "unsupported_endpoint", {});
-    lastError_ = error;
-    co_return AttemptResult::Failed;
-  }
+  // A rule may mix schemas: a backend whose schema does not serve this endpoint is a failed
+  // attempt, so the next backend of the rule may serve it.
+  // The client is told which model and path, not which backend (the access log's attempt says).
+  const Error error = Error::make(ErrorKind::NoBackendAvailable,
+                                  "a backend of model " + std::string(request_.model) +
+                                      " does not serve " + std::string(endpoint_.path));
+  info_.recordAttempt(backend->config->name, backend->hostLabel,
+                      backend->provider ? backend->provider->descriptor.genAiProviderName : "",
+                      "unsupported_endpoint", {});
+  lastError_ = error;
+  return AttemptResult::Failed;
+}
 
-  Attempt attempt{*backend, *translator, {}, {}};
+std::optional<Exchange::AttemptResult> Exchange::prepareCalls(const config::BackendRef& ref,
+                                                              Attempt& attempt) {
+  const BackendRuntime* backend = &attempt.backend;
+  const providers::Translator* translator = &attempt.translator;
   attempt.target.model =
       ref.modelNameOverride.empty() ? request_.model : std::string_view(ref.modelNameOverride);
   attempt.target.project = backend->project;
@@ -235,14 +271,14 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
     // The client's request cannot be expressed at all: no other backend will take it either.
     if (core::sideOf(calls.error().kind) == core::ErrorSide::Client) {
       lastError_ = calls.error();
-      co_return AttemptResult::Abandoned;
+      return AttemptResult::Abandoned;
     }
-    co_return failed(attempt, calls.error());
+    return failed(attempt, calls.error());
   }
   attempt.calls = std::move(*calls);
   if (request_.stream && attempt.calls.size() != 1) {
-    co_return failed(
-        attempt, Error::make(ErrorKind::Internal, "a streamed request must be one upstream call"));
+    return failed(attempt,
+                  Error::make(ErrorKind::Internal, "a streamed request must be one upstream call"));
   }
 
   // The API's own feature switches the client set (e.g. anthropic-beta) go upstream as they are.
@@ -270,46 +306,29 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
     }
   }
 
-  // Sign.
   if (!backend->credentialError.empty()) {
-    co_return failed(attempt,
-                     Error::make(ErrorKind::CredentialUnavailable, backend->credentialError));
+    return failed(attempt, Error::make(ErrorKind::CredentialUnavailable, backend->credentialError));
   }
-  if (auto signedOk = co_await sign(attempt); !signedOk)
-    co_return failed(attempt, signedOk.error());
-
-  if (attemptTime().count() <= 0) {
-    const auto requestTimeout = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
-    co_return failed(attempt,
-                     Error::make(ErrorKind::UpstreamTimeout,
-                                 "request timeout of " + std::to_string(requestTimeout.count()) +
-                                     " ms reached"));
-  }
-  // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
-  // with a fresh one and retry this backend once.
-  for (int pass = 0;; ++pass) {
-    const AttemptResult result =
-        request_.stream ? co_await sendStream(attempt) : co_await sendUnary(attempt);
-    const bool unauthorized = result != AttemptResult::Answered && !writer_.started() &&
-                              lastError_.kind == ErrorKind::UpstreamStatus &&
-                              lastError_.upstreamStatus == 401;
-    if (!unauthorized || pass > 0 || !backend->signer) co_return result;
-    backend->signer->onUnauthorized(attempt.calls.front());
-    if (auto resigned = co_await sign(attempt); !resigned)
-      co_return failed(attempt, resigned.error());
-    attempt.started = SteadyClock::now();
-  }
+  return std::nullopt;
 }
 
-asio::awaitable<core::Result<void>> Exchange::sign(Attempt& attempt) {
-  if (!attempt.backend.signer) co_return core::Result<void>();
+std::optional<Exchange::AttemptResult> Exchange::outOfTime(Attempt& attempt) {
+  if (attemptTime().count() > 0) return std::nullopt;
+  const auto requestTimeout = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
+  return failed(attempt, Error::make(ErrorKind::UpstreamTimeout,
+                                     "request timeout of " +
+                                         std::to_string(requestTimeout.count()) + " ms reached"));
+}
+
+asio::awaitable<bool> Exchange::signAttempt(Attempt& attempt) {
   for (auto& call : attempt.calls) {
-    if (auto signedOk =
-            co_await attempt.backend.signer->sign(call, attempt.backend.target.authority);
-        !signedOk)
-      co_return signedOk.error();
+    auto signedOk = co_await attempt.backend.signer->sign(call, attempt.backend.target.authority);
+    if (!signedOk) {
+      failed(attempt, signedOk.error());
+      co_return false;
+    }
   }
-  co_return core::Result<void>();
+  co_return true;
 }
 
 asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {

@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <random>
 #include <string_view>
 
@@ -56,7 +57,15 @@ class Exchange {
   boost::asio::awaitable<AttemptResult> attempt(const config::BackendRef& ref);
   boost::asio::awaitable<AttemptResult> sendUnary(Attempt& attempt);
   boost::asio::awaitable<AttemptResult> sendStream(Attempt& attempt);
-  boost::asio::awaitable<core::Result<void>> sign(Attempt& attempt);
+  // Signs the calls with the backend's signer (there is one); false: failed, recorded.
+  boost::asio::awaitable<bool> signAttempt(Attempt& attempt);
+  // A backend that is not configured (null) or does not serve this endpoint: a failed attempt.
+  AttemptResult unusableBackend(const BackendRuntime* backend);
+  // Translate, mutate, stamp: the attempt's calls, ready to sign; a result when the attempt ends.
+  std::optional<AttemptResult> prepareCalls(const config::BackendRef& ref, Attempt& attempt);
+  // A failed attempt when the request's time is spent.
+  std::optional<AttemptResult> outOfTime(Attempt& attempt);
+  route::AttemptSequence newAttemptSequence();
   // An upstream error answer → the attempt's failure.
   AttemptResult failedWithStatus(Attempt& attempt, unsigned status,
                                  const std::vector<core::Header>& headers, std::string_view body);

@@ -219,6 +219,28 @@ asio::awaitable<void> GatewayHandler::serveOther(const api::EndpointMatch& endpo
   }
 }
 
+std::unique_ptr<Error> GatewayHandler::admitRequest(const api::EndpointMatch& match,
+                                                    std::string_view query, http::Request& request,
+                                                    api::ParsedRequest& parsed,
+                                                    std::shared_ptr<const Runtime>& runtime,
+                                                    RequestTrace* trace) {
+  std::unique_ptr<Error> refusal;
+  if (auto ok = parsed.parse(match, sv(request[bhttp::field::content_type]), request.body(), query);
+      !ok) {
+    refusal = std::make_unique<Error>(std::move(ok.error()));
+  } else {
+    if (trace)
+      trace->onRequest(parsed.request(), match.spec->operationName, request.body(), request);
+    // The parsed request holds all of it from here on; a stream can stay open for minutes.
+    std::string().swap(request.body());
+    runtime = services_.runtime->current();
+    if (!runtime)  // `run --kubernetes` before the first config
+      refusal = std::make_unique<Error>(notConfiguredYet());
+  }
+  if (refusal && trace) trace->onError(*refusal);
+  return refusal;
+}
+
 asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& match,
                                                     std::string_view query, http::Request& request,
                                                     http::ResponseWriter& writer,
@@ -235,23 +257,11 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     }
   } finishTrace{trace.get(), log};
 
-  // One refusal and one co_await for both ways to refuse: what a co_await's scope holds stays in
-  // this frame, which every open stream keeps.
+  // One refusal and one co_await for both ways to refuse, the refusal on the heap: what a
+  // co_await's scope holds stays in this frame, which every open stream keeps.
   api::ParsedRequest parsed;
-  decltype(services_.runtime->current()) runtime;  // kept alive until this request is done
-  std::optional<Error> refusal;
-  if (auto ok = parsed.parse(match, sv(request[bhttp::field::content_type]), request.body(), query);
-      !ok) {
-    refusal = std::move(ok.error());
-  } else {
-    if (trace) trace->onRequest(parsed.request(), endpoint.operationName, request.body(), request);
-    // The parsed request holds all of it from here on; a stream can stay open for minutes.
-    std::string().swap(request.body());
-    runtime = services_.runtime->current();
-    if (!runtime) refusal = notConfiguredYet();  // `run --kubernetes` before the first config
-  }
-  if (refusal) {
-    if (trace) trace->onError(*refusal);
+  std::shared_ptr<const Runtime> runtime;  // kept alive until this request is done
+  if (const auto refusal = admitRequest(match, query, request, parsed, runtime, trace.get())) {
     co_await respondError(writer, log, *refusal, endpoint.renderError);
     co_return;
   }

@@ -25,6 +25,10 @@
 #include "redis/redis_client.hpp"
 #include "route/outlier_detector.hpp"
 
+namespace switchyard::api {
+class ParsedRequest;
+}
+
 namespace switchyard::net {
 class DnsCache;
 }
@@ -63,6 +67,11 @@ class GatewayHandler final : public http::Handler {
   boost::asio::awaitable<void> serveEndpoint(const api::EndpointMatch& match,
                                              std::string_view query, http::Request& request,
                                              http::ResponseWriter& writer, RequestInfo& log);
+  // Parses the request and takes the runtime it will use; the error to answer if it cannot go on.
+  std::unique_ptr<core::Error> admitRequest(const api::EndpointMatch& match, std::string_view query,
+                                            http::Request& request, api::ParsedRequest& parsed,
+                                            std::shared_ptr<const Runtime>& runtime,
+                                            RequestTrace* trace);
   // Everything else (a wrong method, /v1/models, no route): answered at once.
   boost::asio::awaitable<void> serveOther(const api::EndpointMatch& endpoint,
                                           Overload::Verdict verdict, std::string_view path,

@@ -47,6 +47,8 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     }
   } unhook{writer_};
   if (cuttable_) cuttable_->add(*this);  // leaves the set when the relay is destroyed
+  // Every way to fail sets error_ first and then awaits fail(): what a co_await's full expression
+  // holds (an Error, a Result) would otherwise stay in this frame, which every open stream keeps.
   for (;;) {
     const auto waited = SteadyClock::now();
     auto piece = co_await stream_.next(idleTimeout());
@@ -54,11 +56,13 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     if (writer_.clientClosed()) co_return Outcome::ClientLeft;
     if (cutForShutdown_) {  // the cut cancelled the stream: next() ended with an error
       info_.responseFlags = "LR";
-      co_return co_await fail(
-          Error::make(core::ErrorKind::ShuttingDown,
-                      "the gateway is shutting down: its drain time ended before this stream did"));
+      setShutdownError();
+      co_return co_await fail();
     }
-    if (!piece) co_return co_await fail(piece.error());
+    if (!piece) {
+      error_ = std::move(piece.error());
+      co_return co_await fail();
+    }
     if (!*piece) break;  // upstream body complete
     std::string_view bytes = **piece;
     if (!writer_.started()) {
@@ -66,14 +70,12 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
       // event until something is there to send, which goes out before the rest is translated.
       while (out_.empty() && !bytes.empty()) {
         const std::size_t cut = core::firstEventEnd(bytes);  // a place to cut, nothing more
-        if (auto translated = translator_.onBytes(bytes.substr(0, cut), out_); !translated)
-          co_return co_await fail(translated.error());
+        if (!translate(bytes.substr(0, cut))) co_return co_await fail();
         bytes.remove_prefix(cut);
       }
       if (!bytes.empty() && !co_await flush()) co_return Outcome::ClientLeft;
     }
-    if (auto translated = translator_.onBytes(bytes, out_); !translated)
-      co_return co_await fail(translated.error());
+    if (!translate(bytes)) co_return co_await fail();
     // The upstream's end is in already: what this piece gave goes out with the stream's end, in
     // one write, once next() has reported it (at once, without waiting).
     if (stream_.atEnd()) continue;
@@ -81,19 +83,29 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
     if (!co_await flush()) co_return Outcome::ClientLeft;
   }
   const std::size_t held = out_.size();  // frames kept for the end; finish() adds the closing ones
-  if (auto closed = translator_.finish(out_); !closed) {
+  if (!translate(std::nullopt)) {
     // What the events gave still goes out before the error event, as it would have without the
     // wait for the end.
     out_.resize(held);
     if (!co_await flush()) co_return Outcome::ClientLeft;
-    co_return co_await fail(closed.error());
+    co_return co_await fail();
   }
   co_await flush(/*last=*/true);
   co_return Outcome::Completed;
 }
 
-asio::awaitable<StreamRelay::Outcome> StreamRelay::fail(Error error) {
-  error_ = std::move(error);
+void StreamRelay::setShutdownError() {
+  error_ = Error::make(core::ErrorKind::ShuttingDown,
+                       "the gateway is shutting down: its drain time ended before this stream did");
+}
+
+bool StreamRelay::translate(std::optional<std::string_view> bytes) {
+  auto translated = bytes ? translator_.onBytes(*bytes, out_) : translator_.finish(out_);
+  if (!translated) error_ = std::move(translated.error());
+  return bool(translated);
+}
+
+asio::awaitable<StreamRelay::Outcome> StreamRelay::fail() {
   out_.clear();  // nothing of the failing piece goes out
   if (!writer_.started()) co_return Outcome::Failed;
   info_.responseCode = 200;

@@ -7,7 +7,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/endpoint_spec.hpp"
 #include "core/error.hpp"
@@ -44,7 +46,11 @@ class StreamRelay final : public CuttableRequests::Member {
   const core::Error& error() const { return error_; }
 
  private:
-  boost::asio::awaitable<Outcome> fail(core::Error error);
+  // Ends the relay with error_.
+  boost::asio::awaitable<Outcome> fail();
+  void setShutdownError();
+  // The translator's onBytes (or finish, without bytes) into out_; false with error_ set.
+  bool translate(std::optional<std::string_view> bytes);
   // Sends what the translator produced, and with `last` ends the stream; false when the client has
   // gone.
   boost::asio::awaitable<bool> flush(bool last = false);

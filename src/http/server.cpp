@@ -124,14 +124,19 @@ class StreamWriter final : public ResponseWriter {
                                          .untilClose = untilClose_});
     started_ = true;
     streaming_ = !headOnly_;
+    bool ok;
     if (firstChunk.empty() || headOnly_) {
       const std::array<asio::const_buffer, 1> buffers{asio::buffer(connection_.head)};
-      co_return co_await writeAll(buffers);
+      ok = co_await writeAll(buffers);
+    } else {
+      const auto chunk = frameChunk(firstChunk);
+      const std::array<asio::const_buffer, 4> buffers{asio::buffer(connection_.head), chunk[0],
+                                                      chunk[1], chunk[2]};
+      ok = co_await writeAll(buffers);
     }
-    const auto chunk = frameChunk(firstChunk);
-    const std::array<asio::const_buffer, 4> buffers{asio::buffer(connection_.head), chunk[0],
-                                                    chunk[1], chunk[2]};
-    co_return co_await writeAll(buffers);
+    // A stream may stay open for minutes: the head's storage is not kept for the next response.
+    std::string().swap(connection_.head);
+    co_return ok;
   }
 
   asio::awaitable<bool> write(std::string_view data) override {
@@ -320,84 +325,118 @@ asio::awaitable<void> refuse(Stream& stream, Connection& connection, Server::Wor
   lowest(stream).shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+// A request read off a connection, or why there is none.
+struct NextRequest {
+  Request request;
+  std::uint64_t received = 0;  // bytes read for it
+  bool headOnly = false;       // a HEAD request
+  bool ok = false;  // false: the session ends (closed, turned away, unreadable; answered if due)
+};
+
+// Reads the connection's next request into `next`. A coroutine of its own: the parser, and what
+// turning a request away takes, stay out of runSession's frame, which every open stream keeps.
+template <class Stream>
+asio::awaitable<void> readNextRequest(Stream& stream, Connection& connection,
+                                      Server::Worker& worker, const ServerOptions& options,
+                                      NextRequest& next) {
+  auto& socket = lowest(stream);
+  auto& buffer = connection.buffer;
+  auto& deadline = connection.deadline;
+  const ClientTimeouts timeouts = options.timeouts();
+  const std::uint64_t bodyLimit = options.bodyLimit();
+  ChunkExtensionBudget extensionBudget(bodyLimit);
+  RequestParser parser;
+  parser.header_limit(options.headerLimit);
+  parser.body_limit(bodyLimit);
+
+  // Idle until the next request's first byte, then its head is due within the header timeout
+  // and the whole request within requestReceived. Registered so shutdown can close it.
+  std::uint64_t& received = next.received;
+  borrowReadBuffer(worker, buffer);
+  auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
+  beast::error_code ec;
+  if (buffer.size() == 0) {
+    deadline.expiresAfter(timeouts.idle);
+    ec = co_await readFirstBytes(stream, buffer, deadline, received);
+  }
+  const auto firstByte = ConnectionDeadline::Clock::now();
+  const auto requestDue = firstByte + timeouts.requestReceived;
+  if (!ec) {
+    deadline.expiresAt(std::min(requestDue, firstByte + options.headerTimeout));
+    ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
+  }
+  worker.idle.erase(idleIt);
+
+  bool& headOnly = next.headOnly;
+  if (!ec) {
+    auto& head = parser.get();
+    headOnly = head.method() == bhttp::verb::head;
+    if (const auto refusal = checkRequestHead(head, parser.chunked())) {
+      if (worker.handler)
+        co_await refuse(stream, connection, worker, refusal.status, refusal.message, headOnly);
+      co_return;
+    }
+    if (expectsContinue(head)) {
+      deadline.expiresAfter(kWriteTimeout);
+      auto [contEc, contN] = co_await asio::async_write(
+          stream, asio::buffer(kContinue.data(), kContinue.size()), asio::as_tuple(use_awaitable));
+      if (contEc) co_return;
+    }
+    deadline.expiresAt(requestDue);
+    parser.eager(true);
+    if (parser.chunked()) parser.on_chunk_header(extensionBudget);
+    // A chunk line or a trailer section may be as long as a head, no longer.
+    ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/false, deadline, received,
+                              options.headerLimit);
+    if (!ec && parser.chunked()) {  // trailers count as fields
+      if (const auto refusal = checkFieldCount(parser.get())) {
+        if (worker.handler)
+          co_await refuse(stream, connection, worker, refusal.status, refusal.message, headOnly);
+        co_return;
+      }
+    }
+  }
+  if (ec) {
+    const unsigned status = statusForReadError(ec, received > 0 || parser.got_some());
+    if (status == 0 || !worker.handler) co_return;
+    co_await refuse(stream, connection, worker, status,
+                    readErrorMessage(status, ec, options, bodyLimit), headOnly);
+    co_return;
+  }
+  deadline.expiresNever();
+  next.request = parser.release();
+  next.ok = true;
+}
+
+// The handler threw: a 500 if nothing was sent yet, else the response is cut.
+template <class Stream>
+asio::awaitable<void> answerHandlerThrew(StreamWriter<Stream>& writer, Server::Worker& worker) {
+  if (writer.started()) {
+    writer.abort();
+    co_return;
+  }
+  std::string body, contentType;
+  worker.handler->renderProtocolError(500, "internal error", body, contentType);
+  co_await writer.send(500, contentType, std::move(body), {});
+}
+
 template <class Stream>
 asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server::Worker& worker,
                                  const ServerOptions& options, std::string remote) {
   auto& socket = lowest(stream);
   auto& buffer = connection.buffer;
-  auto& deadline = connection.deadline;
   for (std::uint64_t requestIndex = 1;; ++requestIndex) {
     if (worker.stopping) co_return;
-    const ClientTimeouts timeouts = options.timeouts();
-    const std::uint64_t bodyLimit = options.bodyLimit();
-    ChunkExtensionBudget extensionBudget(bodyLimit);
-    RequestParser parser;
-    parser.header_limit(options.headerLimit);
-    parser.body_limit(bodyLimit);
+    NextRequest next;
+    co_await readNextRequest(stream, connection, worker, options, next);
+    if (!next.ok) co_return;
 
-    // Idle until the next request's first byte, then its head is due within the header timeout
-    // and the whole request within requestReceived. Registered so shutdown can close it.
-    std::uint64_t received = 0;
-    borrowReadBuffer(worker, buffer);
-    auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
-    beast::error_code ec;
-    if (buffer.size() == 0) {
-      deadline.expiresAfter(timeouts.idle);
-      ec = co_await readFirstBytes(stream, buffer, deadline, received);
-    }
-    const auto firstByte = ConnectionDeadline::Clock::now();
-    const auto requestDue = firstByte + timeouts.requestReceived;
-    if (!ec) {
-      deadline.expiresAt(std::min(requestDue, firstByte + options.headerTimeout));
-      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
-    }
-    worker.idle.erase(idleIt);
-
-    bool headOnly = false;
-    if (!ec) {
-      auto& head = parser.get();
-      headOnly = head.method() == bhttp::verb::head;
-      if (const auto refusal = checkRequestHead(head, parser.chunked())) {
-        if (worker.handler)
-          co_await refuse(stream, connection, worker, refusal.status, refusal.message, headOnly);
-        co_return;
-      }
-      if (expectsContinue(head)) {
-        deadline.expiresAfter(kWriteTimeout);
-        auto [contEc, contN] =
-            co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
-                                       asio::as_tuple(use_awaitable));
-        if (contEc) co_return;
-      }
-      deadline.expiresAt(requestDue);
-      parser.eager(true);
-      if (parser.chunked()) parser.on_chunk_header(extensionBudget);
-      // A chunk line or a trailer section may be as long as a head, no longer.
-      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/false, deadline, received,
-                                options.headerLimit);
-      if (!ec && parser.chunked()) {  // trailers count as fields
-        if (const auto refusal = checkFieldCount(parser.get())) {
-          if (worker.handler)
-            co_await refuse(stream, connection, worker, refusal.status, refusal.message, headOnly);
-          co_return;
-        }
-      }
-    }
-    if (ec) {
-      const unsigned status = statusForReadError(ec, received > 0 || parser.got_some());
-      if (status == 0 || !worker.handler) co_return;
-      co_await refuse(stream, connection, worker, status,
-                      readErrorMessage(status, ec, options, bodyLimit), headOnly);
-      co_return;
-    }
-
-    deadline.expiresNever();
-    Request request = parser.release();
+    Request& request = next.request;
     if (buffer.size() == 0) returnReadBuffer(worker, buffer);
     const bool keepAlive = request.keep_alive() && !worker.stopping;
     StreamWriter<Stream> writer(stream, connection, request.version(), keepAlive, worker.stopping,
-                                headOnly);
-    RequestContext context{remote, received, std::chrono::steady_clock::now(), requestIndex};
+                                next.headOnly);
+    RequestContext context{remote, next.received, std::chrono::steady_clock::now(), requestIndex};
     ++worker.activeRequests;
     if (buffer.size() == 0) writer.allowCloseWatch();
     bool threw = false;
@@ -408,15 +447,7 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
       options.log(handlerThrewLine(e));
       threw = true;
     }
-    if (threw) {
-      if (!writer.started()) {
-        std::string body, contentType;
-        worker.handler->renderProtocolError(500, "internal error", body, contentType);
-        co_await writer.send(500, contentType, std::move(body), {});
-      } else {
-        writer.abort();
-      }
-    }
+    if (threw) co_await answerHandlerThrew(writer, worker);
     --worker.activeRequests;
     writer.stopWatching();
     if (!writer.reusable()) {

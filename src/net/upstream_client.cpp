@@ -788,6 +788,8 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     piece.reset();
     body.data = nullptr;
     body.size = 0;
+    // The read buffer too, down to what it holds (most often that CRLF): grown again per read.
+    buffer.shrink_to_fit();
     if (connection.isTls()) connection.tls().releaseBuffers();  // OpenSSL keeps its last one
     co_await connection.socket().async_wait(tcp::socket::wait_read, kRedirect(ec));
     if (ec) co_return;
@@ -819,7 +821,7 @@ struct Http1Stream final : UpstreamStream::State {
 
   void finish() {
     auto owner = pool.lock();
-    if (owner && parser->get().keep_alive() && !parser->need_eof()) {
+    if (owner && parser->keep_alive() && !parser->need_eof()) {
       owner->checkin(keyOf(target), std::move(connection), ConnectionPool::Clock::now());
     } else {
       connection->close();
@@ -964,6 +966,9 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
         const auto& head = state->parser->get();
         state->status = head.result_int();
         state->headers = headersOf(head.base());
+        // The copy is what the caller reads: the parser's own fields would sit with every open
+        // stream (the connection's fate comes from the parser's flags, see finish()).
+        state->parser->get().clear();
         co_return UpstreamStream(std::move(state));
       }
 

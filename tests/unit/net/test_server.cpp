@@ -132,6 +132,7 @@ asio::awaitable<void> TestServer::serve(Stream& stream, ServerConnectionInfo inf
         http::response<http::empty_body> head{static_cast<http::status>(action.status), 11};
         head.set(http::field::content_type, "text/event-stream");
         head.chunked(true);
+        head.keep_alive(action.keepAlive);
         http::response_serializer<http::empty_body> serializer(head);
         co_await http::async_write_header(stream, serializer, redirect(ec));
         for (const auto& chunk : action.chunks) {
@@ -147,7 +148,7 @@ asio::awaitable<void> TestServer::serve(Stream& stream, ServerConnectionInfo inf
           co_return;
         }
         co_await asio::async_write(stream, http::make_chunk_last(), redirect(ec));
-        if (ec) co_return;
+        if (ec || !action.keepAlive) co_return;
         continue;
       }
       case ServerAction::Kind::Respond: {

@@ -494,6 +494,31 @@ TEST_F(UpstreamClientTest, StreamKnowsItsEndIsInOnceTheWholeBodyWasHandedOut) {
   EXPECT_EQ(client_->idleConnections(), 1u);
 }
 
+TEST_F(UpstreamClientTest, StreamWhoseHeadSaysCloseIsNotPooled) {
+  // The stream lets go of the parsed head's fields once it is open: the connection's fate must
+  // still follow the "Connection: close" the head carried.
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo& info) {
+    if (request.target() == "/plain") return TestServer::echo(request, info);
+    ServerAction action = ServerAction::of(ServerAction::Kind::Chunked);
+    action.chunks = {"data: 1\n\n"};
+    action.keepAlive = false;
+    return action;
+  });
+  auto stream = testing::runAwaitable(ioc_, client_->openStream(plain(server), get("/sse"), 5s));
+  ASSERT_TRUE(stream) << stream.error().message;
+  std::string body;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto piece = testing::runAwaitable(ioc_, stream->next(5s));
+    ASSERT_TRUE(piece) << piece.error().message;
+    if (!*piece) break;
+    body += **piece;
+  }
+  EXPECT_EQ(body, "data: 1\n\n");
+  EXPECT_EQ(client_->idleConnections(), 0u);
+  ASSERT_TRUE(send(plain(server), get("/plain")));
+  EXPECT_EQ(server.connections(), 2);
+}
+
 TEST_F(UpstreamClientTest, StreamIdleTimeoutAfterFirstPiece) {
   TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
     ServerAction action = ServerAction::of(ServerAction::Kind::Chunked);
