@@ -22,6 +22,7 @@ using tcp = asio::ip::tcp;
 
 // Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first.
 std::atomic<int> closesSeen{0};
+std::atomic<int> streamsEnded{0};  // "/stream" answers whose every write and end succeeded
 
 class EchoHandler final : public Handler {
  public:
@@ -32,9 +33,11 @@ class EchoHandler final : public Handler {
     ++handled_;
     const std::string target(request.target());
     if (target == "/stream") {
-      co_await writer.beginStream(200, "text/event-stream");
-      for (int i = 0; i < 3; ++i) co_await writer.write("data: " + std::to_string(i) + "\n\n");
-      co_await writer.endStream();
+      bool ok = co_await writer.beginStream(200, "text/event-stream");
+      for (int i = 0; i < 3; ++i)
+        ok = co_await writer.write("data: " + std::to_string(i) + "\n\n") && ok;
+      ok = co_await writer.endStream() && ok;
+      if (ok) ++streamsEnded;
       co_return;
     }
     if (target == "/stream-first") {
@@ -522,6 +525,39 @@ TEST_F(ServerTest, Http2HeadAnswerHasNoData) {
   EXPECT_NE(out.find("content-length: 5\r\n"), std::string::npos) << out;
   EXPECT_EQ(out.substr(out.size() - 6), "\n2 200") << out;
   EXPECT_EQ(out.find("error"), std::string::npos) << out;
+}
+
+// nghttp (nghttp2's client) prints the frames it receives with -v (and the body, without -n).
+std::string nghttp(const std::string& args) {
+  const std::string command = "nghttp -v -t 10 " + args + " 2>&1";
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (const auto n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    ::pclose(pipe);
+  }
+  return out;
+}
+
+// As over HTTP/1.1, a streamed answer to HEAD is its head alone: HEADERS with END_STREAM, no
+// DATA, and the handler's writes and end succeed (dropped), so it finishes as for GET.
+TEST_F(ServerTest, Http2HeadOnAStreamIsTheHeadAlone) {
+  startServer();
+  const int before = streamsEnded.load();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/stream";
+  const auto out = nghttp("-n -H ':method: HEAD' " + url);
+  const auto head = out.find("recv HEADERS frame <");
+  ASSERT_NE(head, std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.find("flags=", head), 10), "flags=0x05") << "END_STREAM | END_HEADERS";
+  EXPECT_NE(out.find("content-type: text/event-stream"), std::string::npos) << out;
+  EXPECT_EQ(out.find("recv DATA frame"), std::string::npos) << out;
+  EXPECT_EQ(out.find("RST_STREAM"), std::string::npos) << out;
+  // The handler ends just after its last frame went out, maybe after the client is gone.
+  const auto started = std::chrono::steady_clock::now();
+  while (streamsEnded.load() == before &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
+    std::this_thread::yield();
+  EXPECT_EQ(streamsEnded.load(), before + 1);
 }
 
 }  // namespace
