@@ -654,6 +654,15 @@ int Session::onHeader(nghttp2_session* session, const nghttp2_frame* frame,
       return 0;
     }
     if (n == "host" && request.count(boost::beast::http::field::host)) return 0;
+    if (n == "cookie") {
+      // A client may split the cookie field (RFC 9113 §8.2.3): joined as HTTP/1.1 carries it.
+      if (const auto it = request.find(boost::beast::http::field::cookie); it != request.end()) {
+        std::string joined(it->value());
+        joined.append("; ").append(v);
+        request.set(boost::beast::http::field::cookie, joined);
+        return 0;
+      }
+    }
     request.insert(n, v);
   }
   return 0;

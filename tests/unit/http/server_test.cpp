@@ -20,7 +20,8 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first.
+// Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first; "/cookie"
+// answers the request's cookie field.
 std::atomic<int> closesSeen{0};
 std::atomic<int> streamsEnded{0};  // "/stream" answers whose every write and end succeeded
 
@@ -51,6 +52,11 @@ class EchoHandler final : public Handler {
       writer.onClientClose([&timer] { timer.cancel(); });
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted && writer.clientClosed()) ++closesSeen;
+      co_return;
+    }
+    if (target == "/cookie") {
+      co_await writer.send(200, "text/plain",
+                           std::string(request[boost::beast::http::field::cookie]));
       co_return;
     }
     if (target == "/slow") {
@@ -558,6 +564,14 @@ TEST_F(ServerTest, Http2HeadOnAStreamIsTheHeadAlone) {
          std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
     std::this_thread::yield();
   EXPECT_EQ(streamsEnded.load(), before + 1);
+}
+
+// RFC 9113 §8.2.3: cookie may come as several fields; the handler sees them joined with "; ".
+TEST_F(ServerTest, Http2CookieFieldsAreJoined) {
+  startServer();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/cookie";
+  const auto out = nghttp("-H 'cookie: a=1' -H 'x-other: y' -H 'cookie: b=2; c=3' " + url);
+  EXPECT_NE(out.find("\na=1; b=2; c=3"), std::string::npos) << out;
 }
 
 }  // namespace
