@@ -219,8 +219,11 @@ std::string describeRoutingTable(const Snapshot& snapshot) {
   out << "listener: body limit " << snapshot.listener.bodyLimitBytes << " bytes\n";
   if (const auto& tls = snapshot.listener.tls) {
     out << "listener TLS: Gateway " << tls->gateway << " listener " << tls->listener
-        << ", certificate Secret " << tls->secret << ", TLS " << tls->minVersion << " to "
-        << tls->maxVersion << ", ALPN";
+        << ", certificate Secret " << tls->secret;
+    for (std::size_t i = 1; i < tls->secrets.size(); ++i)
+      out << (i == 1 ? " (by SNI also " : ", ") << tls->secrets[i]
+          << (i + 1 == tls->secrets.size() ? ")" : "");
+    out << ", TLS " << tls->minVersion << " to " << tls->maxVersion << ", ALPN";
     for (const auto& protocol : tls->alpnProtocols) out << " " << protocol;
     if (tls->alpnProtocols.empty()) out << " off";
     if (!tls->clientPolicy.empty()) out << " (ClientTrafficPolicy " << tls->clientPolicy << ")";

@@ -265,11 +265,12 @@ boost::json::value dumpSnapshot(const Snapshot& snapshot) {
   if (const auto& tls = snapshot.listener.tls) {
     boost::json::array alpn;
     for (const auto& protocol : tls->alpnProtocols) alpn.push_back(boost::json::string(protocol));
+    boost::json::array secrets(tls->secrets.begin(), tls->secrets.end());
     listener["tls"] = boost::json::object{
         {"gateway", tls->gateway},          {"listener", tls->listener},
         {"certificateSecret", tls->secret}, {"clientTrafficPolicy", tls->clientPolicy},
         {"minVersion", tls->minVersion},    {"maxVersion", tls->maxVersion},
-        {"alpnProtocols", std::move(alpn)}};
+        {"alpnProtocols", std::move(alpn)}, {"certificateSecrets", std::move(secrets)}};
   } else {
     listener["tls"] = nullptr;
   }

@@ -1,12 +1,13 @@
 // The process's listener: its body limit, and its TLS from the Gateways' HTTPS listeners.
 //
 // Switchyard serves one client address (--listen). When a Gateway has an HTTPS listener, that
-// address serves TLS with the certificate of the first HTTPS listener (Gateways and listeners in
-// file order), HTTP/2 offered by ALPN; otherwise it serves plaintext. HTTP listeners beside an
-// HTTPS one are not served (Warning): a Gateway that asks for TLS never gets plaintext instead.
-// Further HTTPS listeners with another certificate are a Warning too (no SNI choice yet).
-// A ClientTrafficPolicy's spec.tls applies when it targets the Gateway of that HTTPS listener (the
-// first one in file order; another is a Warning).
+// address serves TLS, HTTP/2 offered by ALPN; otherwise it serves plaintext. HTTP listeners beside
+// an HTTPS one are not served (Warning): a Gateway that asks for TLS never gets plaintext instead.
+// The certificates are those of every HTTPS listener (Gateways, listeners and certificateRefs in
+// file order, each Secret once): each handshake gets the one whose names match the client's SNI,
+// the first one when none does (http/tls_server_context.hpp).
+// A ClientTrafficPolicy's spec.tls applies when it targets the Gateway of the first HTTPS listener
+// (another is a Warning); its settings apply to every certificate.
 
 #include <algorithm>
 
@@ -20,6 +21,7 @@ namespace {
 struct ChosenListener {
   const GatewayManifest* gateway = nullptr;
   const GatewayListenerEntry* listener = nullptr;
+  std::vector<const ObjectRef*> certificates;  // of every HTTPS listener, each Secret once
 };
 
 http::TlsVersion tlsVersionOf(const std::string& text) {
@@ -60,14 +62,14 @@ ChosenListener chooseHttpsListener(ResolveState& state) {
     for (const auto& listener : gateway.listeners) {
       if (listener.protocol != "HTTPS") continue;
       if (!chosen.listener) {
-        chosen = {&gateway, &listener};
-        continue;
+        chosen.gateway = &gateway;
+        chosen.listener = &listener;
       }
-      if (listener.certificates.front().key() != chosen.listener->certificates.front().key()) {
-        state.report(Severity::Warning, listener.where,
-                     "switchyard serves one certificate, Secret " +
-                         chosen.listener->certificates.front().key() + " (Gateway " +
-                         chosen.gateway->meta.key() + "); this listener's is not used");
+      for (const auto& ref : listener.certificates) {
+        const bool seen =
+            std::any_of(chosen.certificates.begin(), chosen.certificates.end(),
+                        [&](const ObjectRef* other) { return other->key() == ref.key(); });
+        if (!seen) chosen.certificates.push_back(&ref);
       }
     }
   }
@@ -109,26 +111,24 @@ std::optional<ListenerTls> resolveTls(ResolveState& state) {
                        chosen.listener->name + " of Gateway " + chosen.gateway->meta.key());
     }
   }
-  const auto& certificates = chosen.listener->certificates;
-  for (std::size_t i = 1; i < certificates.size(); ++i) {
-    state.report(Severity::Warning, certificates[i].where,
-                 "only the first certificate is served; this one is not used");
-  }
-  const ObjectRef& ref = certificates.front();
   http::ServerTlsSettings settings;
-  for (auto [key, into] : {std::pair{"tls.crt", &settings.certificateChainPem},
-                           std::pair{"tls.key", &settings.privateKeyPem}}) {
-    auto found = state.data.secret(ref.ns, ref.name, key);
-    if (auto* reason = std::get_if<std::string>(&found)) {
-      state.report(Severity::Error, ref.where, *reason);
-      return std::nullopt;
-    }
-    *into = std::move(std::get<DataValue>(found).value);
-  }
   ListenerTls tls;
+  for (const ObjectRef* ref : chosen.certificates) {
+    http::ServerCertificate& certificate = settings.certificates.emplace_back();
+    for (auto [key, into] :
+         {std::pair{"tls.crt", &certificate.chainPem}, std::pair{"tls.key", &certificate.keyPem}}) {
+      auto found = state.data.secret(ref->ns, ref->name, key);
+      if (auto* reason = std::get_if<std::string>(&found)) {
+        state.report(Severity::Error, ref->where, *reason);
+        return std::nullopt;
+      }
+      *into = std::move(std::get<DataValue>(found).value);
+    }
+    tls.secrets.push_back(ref->key());
+  }
   tls.gateway = chosen.gateway->meta.key();
   tls.listener = chosen.listener->name;
-  tls.secret = ref.key();
+  tls.secret = tls.secrets.front();
   if (policy) {
     const auto& entry = *policy->tls;
     tls.clientPolicy = policy->meta.key();
@@ -140,12 +140,14 @@ std::optional<ListenerTls> resolveTls(ResolveState& state) {
     if (!entry.maxVersion.empty()) tls.maxVersion = entry.maxVersion;
   }
   tls.alpnProtocols = alpnNames(settings.alpn);
-  auto context = http::makeServerTlsContext(settings);
+  std::size_t bad = 0;
+  auto context = http::makeServerTlsContext(settings, &bad);
   if (!context) {
     const auto& message = context.error().message;
     const bool aboutSecret = message.find("tls.crt") != std::string::npos ||
                              message.find("tls.key") != std::string::npos;
     if (aboutSecret || !policy) {
+      const ObjectRef& ref = *chosen.certificates[bad];
       state.report(Severity::Error, ref.where, "Secret " + ref.key() + ": " + message);
     } else {
       state.report(Severity::Error, policy->tls->where, message);

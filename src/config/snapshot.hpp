@@ -296,14 +296,15 @@ struct Route {
   std::shared_ptr<const ClientAuthPolicy> clientAuth;
 };
 
-// The listener's TLS, from a Gateway's HTTPS listener and its certificate Secret, negotiated as
-// a ClientTrafficPolicy's spec.tls says. The context is built (so the certificate and key are
-// checked) at load.
+// The listener's TLS, from the Gateways' HTTPS listeners and their certificate Secrets (chosen
+// by SNI), negotiated as a ClientTrafficPolicy's spec.tls says. The context is built (so the
+// certificate and key are checked) at load.
 struct ListenerTls {
   std::shared_ptr<boost::asio::ssl::context> context;
-  std::string gateway;       // namespace/name
-  std::string listener;      // the HTTPS listener's name
-  std::string secret;        // namespace/name of the certificate Secret (never its contents)
+  std::string gateway;   // namespace/name
+  std::string listener;  // the HTTPS listener's name
+  std::string secret;    // namespace/name of the default certificate's Secret (never its contents)
+  std::vector<std::string> secrets;  // every certificate Secret, chosen by SNI; [0] is `secret`
   std::string clientPolicy;  // ClientTrafficPolicy namespace/name whose spec.tls applies, or empty
   std::string minVersion = "Auto";
   std::string maxVersion = "Auto";

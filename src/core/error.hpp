@@ -47,6 +47,10 @@ struct Error {
   std::string code;   // OpenAI `code` override (e.g. Google's RESOURCE_EXHAUSTED), empty = default
   unsigned upstreamStatus = 0;  // for UpstreamStatus: the status the upstream answered
   int retryAfterSeconds = -1;   // from Retry-After / RetryInfo, -1 = none
+  // UpstreamReset: the HTTP/2 peer closed the stream with REFUSED_STREAM (by RST_STREAM, or as one
+  // above a GOAWAY's last stream): it did not process the request (BackendTrafficPolicy's
+  // refused-stream retry trigger).
+  bool refusedStream = false;
 
   static Error make(ErrorKind kind, std::string message, std::string param = {}) {
     Error e;

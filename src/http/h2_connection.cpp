@@ -163,6 +163,7 @@ class H2Stream final : public ResponseWriter, public std::enable_shared_from_thi
   std::chrono::milliseconds writeTimeout_ = kWriteTimeout;
   Clock::time_point writeDue_ = Clock::time_point::max();
   bool started_ = false;
+  bool headOnly_ = false;    // a streamed answer to HEAD: the head carries END_STREAM
   bool deferred_ = false;    // the data provider is waiting for bytes
   bool lastQueued_ = false;  // endStream() or send(): the data after pending_ is none
   bool done_ = false;        // the response's last frame went out
@@ -347,6 +348,12 @@ asio::awaitable<bool> H2Stream::send(unsigned status, std::string_view contentTy
 
 asio::awaitable<bool> H2Stream::beginStream(unsigned status, std::string_view contentType,
                                             HeaderList headers, std::string_view firstChunk) {
+  // A HEAD answer is its head alone, ending the stream; the handler's writes are dropped.
+  headOnly_ = request.method() == boost::beast::http::verb::head;
+  if (headOnly_) {
+    lastQueued_ = true;
+    co_return submitHead(status, contentType, headers, false, true, 0);
+  }
   pending_.assign(firstChunk);
   offset_ = 0;
   writeEnds_.clear();
@@ -358,6 +365,7 @@ asio::awaitable<bool> H2Stream::beginStream(unsigned status, std::string_view co
 }
 
 asio::awaitable<bool> H2Stream::write(std::string_view data) {
+  if (headOnly_ && started_) co_return !failed_ && !clientClosed_;
   if (closed_ || failed_ || !started_) co_return false;
   if (data.empty()) co_return true;
   pushData(data);
@@ -366,6 +374,10 @@ asio::awaitable<bool> H2Stream::write(std::string_view data) {
 }
 
 asio::awaitable<bool> H2Stream::endStream(std::string_view lastChunk) {
+  if (headOnly_ && started_) {  // the head ended the stream: done once it went out
+    co_await waitForClient([this] { return done_; });
+    co_return done_;
+  }
   if (closed_ || failed_ || !started_) co_return false;
   lastQueued_ = true;
   pushData(lastChunk);  // its last DATA frame carries END_STREAM
@@ -642,6 +654,15 @@ int Session::onHeader(nghttp2_session* session, const nghttp2_frame* frame,
       return 0;
     }
     if (n == "host" && request.count(boost::beast::http::field::host)) return 0;
+    if (n == "cookie") {
+      // A client may split the cookie field (RFC 9113 §8.2.3): joined as HTTP/1.1 carries it.
+      if (const auto it = request.find(boost::beast::http::field::cookie); it != request.end()) {
+        std::string joined(it->value());
+        joined.append("; ").append(v);
+        request.set(boost::beast::http::field::cookie, joined);
+        return 0;
+      }
+    }
     request.insert(n, v);
   }
   return 0;

@@ -2,15 +2,19 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "core/ascii.hpp"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <array>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 namespace switchyard::http {
 
@@ -125,16 +129,60 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, const 
   return SSL_TLSEXT_ERR_OK;
 }
 
-}  // namespace
+struct X509Deleter {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
 
-void selectAlpnFrom(ssl::context& context, AlpnSet protocols) {
-  // The lists are static: the callback's argument outlives every context.
-  auto* list = const_cast<std::string*>(&alpnWireLists()[protocols & 7]);
-  SSL_CTX_set_alpn_select_cb(context.native_handle(), selectAlpn, list);
+std::string lowered(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = core::asciiLower(c);
+  return out;
 }
 
-core::Result<std::shared_ptr<ssl::context>> makeServerTlsContext(
-    const ServerTlsSettings& settings) {
+// The certificates of a listener with several, and which one serves which name. Immutable once
+// built; the servername callback only reads it.
+struct SniContexts {
+  std::vector<std::shared_ptr<ssl::context>> contexts;  // [0]: the default, the one handed out
+  // Sorted by name; a wildcard's name is what follows "*." (example.com for *.example.com).
+  std::vector<std::pair<std::string, std::size_t>> exact;
+  std::vector<std::pair<std::string, std::size_t>> wildcard;
+
+  static std::optional<std::size_t> find(
+      const std::vector<std::pair<std::string, std::size_t>>& names, std::string_view name) {
+    const auto it =
+        std::lower_bound(names.begin(), names.end(), name,
+                         [](const auto& entry, std::string_view key) { return entry.first < key; });
+    if (it == names.end() || it->first != name) return std::nullopt;
+    return it->second;
+  }
+
+  std::size_t choose(std::string_view serverName) const {
+    // Host names are at most 253 characters; a longer name matches nothing.
+    std::array<char, 256> buffer;
+    if (serverName.size() >= buffer.size()) return 0;
+    for (std::size_t i = 0; i < serverName.size(); ++i) buffer[i] = core::asciiLower(serverName[i]);
+    const std::string_view name(buffer.data(), serverName.size());
+    if (const auto index = find(exact, name)) return *index;
+    const auto dot = name.find('.');
+    if (dot == std::string_view::npos || dot == 0) return 0;
+    return find(wildcard, name.substr(dot + 1)).value_or(0);
+  }
+};
+
+// Before the certificate is chosen: the one the client's SNI names replaces the default.
+int selectCertificate(SSL* ssl, int*, void* arg) {
+  const auto& sni = *static_cast<const SniContexts*>(arg);
+  const char* serverName = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (!serverName) return SSL_TLSEXT_ERR_NOACK;
+  const std::size_t index = sni.choose(serverName);
+  if (index != 0) SSL_set_SSL_CTX(ssl, sni.contexts[index]->native_handle());
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// One certificate's context with the listener's versions, ciphers and ALPN.
+core::Result<std::shared_ptr<ssl::context>> makeOneContext(const ServerTlsSettings& settings,
+                                                           const ServerCertificate& certificate,
+                                                           bool& certificateError) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = context->native_handle();
   SSL_CTX_set_options(
@@ -150,10 +198,89 @@ core::Result<std::shared_ptr<ssl::context>> makeServerTlsContext(
       return failure(
           "none of the ciphers is known to OpenSSL (names like ECDHE-RSA-AES128-GCM-SHA256)");
   }
-  if (auto error = useCertificateChain(ctx, settings.certificateChainPem)) return *error;
-  if (auto error = usePrivateKey(ctx, settings.privateKeyPem)) return *error;
+  certificateError = true;
+  if (auto error = useCertificateChain(ctx, certificate.chainPem)) return *error;
+  if (auto error = usePrivateKey(ctx, certificate.keyPem)) return *error;
+  certificateError = false;
   selectAlpnFrom(*context, settings.alpn);
   return context;
+}
+
+}  // namespace
+
+std::vector<std::string> certificateNames(const std::string& chainPem) {
+  auto bio = memoryBio(chainPem);
+  std::unique_ptr<X509, X509Deleter> leaf(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  std::vector<std::string> names;
+  if (!leaf) {
+    ERR_clear_error();
+    return names;
+  }
+  auto* alternatives = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(leaf.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; alternatives && i < sk_GENERAL_NAME_num(alternatives); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(alternatives, i);
+    if (name->type != GEN_DNS) continue;
+    const ASN1_IA5STRING* dns = name->d.dNSName;
+    names.push_back(lowered(std::string_view(reinterpret_cast<const char*>(dns->data),
+                                             static_cast<std::size_t>(dns->length))));
+  }
+  const bool hasAlternatives = alternatives != nullptr;
+  if (alternatives) GENERAL_NAMES_free(alternatives);
+  if (!hasAlternatives) {  // no subjectAltName: the common name (RFC 6125 §6.4.4)
+    const X509_NAME* subject = X509_get_subject_name(leaf.get());
+    const int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+    if (at >= 0) {
+      const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+      names.push_back(
+          lowered(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)),
+                                   static_cast<std::size_t>(ASN1_STRING_length(cn)))));
+    }
+  }
+  ERR_clear_error();
+  return names;
+}
+
+void selectAlpnFrom(ssl::context& context, AlpnSet protocols) {
+  // The lists are static: the callback's argument outlives every context.
+  auto* list = const_cast<std::string*>(&alpnWireLists()[protocols & 7]);
+  SSL_CTX_set_alpn_select_cb(context.native_handle(), selectAlpn, list);
+}
+
+core::Result<std::shared_ptr<ssl::context>> makeServerTlsContext(const ServerTlsSettings& settings,
+                                                                 std::size_t* badCertificate) {
+  if (settings.certificates.empty()) return failure("no certificate to serve");
+  auto sni = std::make_shared<SniContexts>();
+  for (std::size_t i = 0; i < settings.certificates.size(); ++i) {
+    bool certificateError = false;
+    auto context = makeOneContext(settings, settings.certificates[i], certificateError);
+    if (!context) {
+      if (certificateError && badCertificate) *badCertificate = i;
+      return context.error();
+    }
+    sni->contexts.push_back(std::move(*context));
+    for (auto& name : certificateNames(settings.certificates[i].chainPem)) {
+      if (name.size() > 2 && name.compare(0, 2, "*.") == 0)
+        sni->wildcard.emplace_back(name.substr(2), i);
+      else
+        sni->exact.emplace_back(std::move(name), i);
+    }
+  }
+  if (sni->contexts.size() == 1) return std::move(sni->contexts.front());
+  // The first certificate to name a host serves it: a stable sort keeps file order among equals.
+  for (auto* names : {&sni->exact, &sni->wildcard}) {
+    std::stable_sort(names->begin(), names->end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    names->erase(std::unique(names->begin(), names->end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 names->end());
+  }
+  SSL_CTX* first = sni->contexts.front()->native_handle();
+  SSL_CTX_set_tlsext_servername_callback(first, selectCertificate);
+  SSL_CTX_set_tlsext_servername_arg(first, sni.get());
+  // The default context, owning the table and the other contexts (the callback's argument).
+  ssl::context* handed = sni->contexts.front().get();
+  return std::shared_ptr<ssl::context>(std::move(sni), handed);
 }
 
 }  // namespace switchyard::http

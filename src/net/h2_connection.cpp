@@ -720,14 +720,16 @@ Error H2Connection::resetError(std::uint32_t code) const {
 }
 
 Error H2Connection::refusedError(std::int32_t id) const {
-  if (goingAway_ && id > goAwayLastId_) {
-    return Error::make(ErrorKind::UpstreamReset,
-                       "HTTP/2 connection to " + peer_ + " going away (GOAWAY " +
-                           codeName(goAwayCode_) + ", last stream " +
-                           std::to_string(goAwayLastId_) + "): request not processed");
-  }
-  return Error::make(ErrorKind::UpstreamReset, "HTTP/2 stream refused by " + peer_ +
-                                                   " (REFUSED_STREAM): request not processed");
+  Error error =
+      goingAway_ && id > goAwayLastId_
+          ? Error::make(ErrorKind::UpstreamReset,
+                        "HTTP/2 connection to " + peer_ + " going away (GOAWAY " +
+                            codeName(goAwayCode_) + ", last stream " +
+                            std::to_string(goAwayLastId_) + "): request not processed")
+          : Error::make(ErrorKind::UpstreamReset, "HTTP/2 stream refused by " + peer_ +
+                                                      " (REFUSED_STREAM): request not processed");
+  error.refusedStream = true;
+  return error;
 }
 
 }  // namespace switchyard::net

@@ -15,7 +15,8 @@ std::uint32_t triggerNamed(std::string_view name) {
   if (name == "gateway-error") return RetryRules::kGatewayError;
   if (name == "retriable-4xx") return RetryRules::kRetriable4xx;
   if (name == "retriable-status-codes") return RetryRules::kRetriableStatusCodes;
-  return 0;  // refused-stream and the gRPC triggers: nothing in HTTP/1.1 matches them
+  if (name == "refused-stream") return RetryRules::kRefusedStream;
+  return 0;  // the gRPC triggers: nothing here matches them
 }
 
 // Nothing reached the backend, or no connection to it could be made.
@@ -73,6 +74,7 @@ bool RetryRules::retriable(const core::Error& error) const {
   if (isConnectFailure(kind) && (t & (kConnectFailure | kReset | k5xx | kGatewayError)))
     return true;
   if (isNoResponse(kind) && (t & (kReset | k5xx | kGatewayError))) return true;
+  if (kind == ErrorKind::UpstreamReset && error.refusedStream && (t & kRefusedStream)) return true;
   // A 2xx we cannot read reaches the client as a 502.
   if (kind == ErrorKind::UpstreamBadResponse && (t & (k5xx | kGatewayError))) return true;
   if (kind != ErrorKind::UpstreamStatus) return false;

@@ -25,7 +25,10 @@
 //       gateway-error            reset's set, plus 502, 503, 504 and an unreadable 2xx answer
 //       retriable-4xx            409
 //       retriable-status-codes   retryOn.httpStatusCodes
-//     gRPC triggers and refused-stream have no HTTP/1.1 meaning here and never match.
+//       refused-stream           an HTTP/2 stream the backend closed with REFUSED_STREAM (not
+//                                processed); the upstream client has already sent it again once
+//                                on a fresh stream. reset, 5xx and gateway-error include it.
+//     gRPC triggers never match.
 //     No triggers at all: Envoy Gateway's default, connect-failure + retriable-status-codes (with
 //     503 when httpStatusCodes is empty too).
 //   - perRetry.timeout: every attempt's timeout (the first's too), bounded by the request's.
@@ -62,6 +65,7 @@ class RetryRules {
     kGatewayError = 1u << 3,
     kRetriable4xx = 1u << 4,
     kRetriableStatusCodes = 1u << 5,
+    kRefusedStream = 1u << 6,
   };
 
   // null = Switchyard's default (above).

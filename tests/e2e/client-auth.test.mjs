@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, createSign, randomBytes } from 'node:crypto';
 import https from 'node:https';
+import http2 from 'node:http2';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -113,6 +114,7 @@ ${route('local-jwt', 'local-model')}
 ${route('remote-jwt', 'remote-model')}
 ${route('untrusted-jwt', 'untrusted-model')}
 ${route('open', 'open-model')}
+${route('cookie-keyed', 'cookie-model')}
 ---
 apiVersion: v1
 kind: Secret
@@ -128,6 +130,15 @@ spec:
     credentialRefs: [{name: client-keys}]
     extractFrom: [{headers: [authorization, x-api-key, x-goog-api-key]}]
     forwardClientIDHeader: x-client-id
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: cookie-keys}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: cookie-keyed}]
+  apiKeyAuth:
+    credentialRefs: [{name: client-keys}]
+    extractFrom: [{cookies: [gw-key]}]
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: BackendTrafficPolicy
@@ -279,6 +290,38 @@ test('API keys: a known key passes as its client, a missing or wrong one is 401 
   assert.ok(lines.some((l) => l.response_code === 401 && l['client-id'] === null));
   const everything = gateway.process.stdoutLines.join('\n') + gateway.process.stderrLines?.join('\n');
   assert.ok(!everything.includes(ALICE_KEY) && !everything.includes(BOB_KEY), 'an API key was logged');
+});
+
+// RFC 9113 §8.2.3: an HTTP/2 client may send cookie as several fields (crumbs); the gateway
+// joins them, so a key in any crumb is found as in an HTTP/1.1 Cookie header.
+test('API keys from a cookie: over h2c, a key in the second of two cookie fields passes', async () => {
+  const session = http2.connect(gateway.url);
+  try {
+    const ask = (cookies) => new Promise((resolve, reject) => {
+      // Node sends each value of an array as a field of its own.
+      const req = session.request({ ':method': 'POST', ':path': '/v1/chat/completions',
+        'content-type': 'application/json', cookie: cookies });
+      let status;
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('response', (h) => { status = h[':status']; });
+      req.on('data', (d) => { text += d; });
+      req.on('end', () => resolve({ status, body: text }));
+      req.on('error', reject);
+      req.end(JSON.stringify(hello('cookie-model')));
+    });
+    const joined = await ask(['theme=dark', `gw-key=${ALICE_KEY}`]);
+    assert.equal(joined.status, 200, joined.body);
+    assert.equal(JSON.parse(joined.body).object, 'chat.completion');
+    const first = await ask([`gw-key=${BOB_KEY}; lang=en`, 'theme=dark']);
+    assert.equal(first.status, 200, first.body);
+    const wrong = await ask(['theme=dark', `gw-key=${ALICE_KEY}x`]);
+    assert.equal(wrong.status, 401, wrong.body);
+    const none = await ask(['theme=dark', 'lang=en']);
+    assert.equal(none.status, 401, none.body);
+  } finally {
+    session.close();
+  }
 });
 
 test('API keys: refusals use the Anthropic and Gemini envelopes on their paths', async () => {

@@ -20,14 +20,14 @@ let gateway;
 let first;   // { caFile, caPem, certPem, keyPem } issued by CA "one"
 let second;  // the same, by CA "two"
 
-// A CA (openssl CLI) and a server certificate it signs for localhost and 127.0.0.1.
-async function issue(name) {
+// A CA (openssl CLI) and a server certificate it signs for localhost and 127.0.0.1 (or `names`).
+async function issue(name, { cn = 'localhost', names = 'DNS:localhost,IP:127.0.0.1' } = {}) {
   const caPem = await makeSelfSignedCa(dir, name);
   const key = path.join(dir, `${name}-server-key.pem`);
   const cert = path.join(dir, `${name}-server-cert.pem`);
   const res = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-    '-subj', '/CN=localhost', '-CA', path.join(dir, `${name}-cert.pem`), '-CAkey', path.join(dir, `${name}-key.pem`),
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:FALSE',
+    '-subj', `/CN=${cn}`, '-CA', path.join(dir, `${name}-cert.pem`), '-CAkey', path.join(dir, `${name}-key.pem`),
+    '-addext', `subjectAltName=${names}`, '-addext', 'basicConstraints=critical,CA:FALSE',
     '-keyout', key, '-out', cert], { encoding: 'utf8' });
   assert.equal(res.status, 0, res.stderr);
   const { readFile } = await import('node:fs/promises');
@@ -101,10 +101,13 @@ function curl(args) {
   return { ok: true, body: r.stdout.slice(0, cut), version, status: Number(status) };
 }
 
-// The issuer CN of the certificate the listener presents to a new connection.
-function presentedIssuer() {
+// The issuer CN of the certificate the listener presents to a new connection asking for
+// `servername` (null: no SNI, as for an IP address).
+function presentedIssuer(servername = 'localhost') {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port: gateway.port, servername: 'localhost', rejectUnauthorized: false }, () => {
+    const options = { host: '127.0.0.1', port: gateway.port, rejectUnauthorized: false };
+    if (servername !== null) options.servername = servername;
+    const socket = tls.connect(options, () => {
       const issuer = socket.getPeerCertificate().issuer?.CN;
       socket.end();
       resolve(issuer);
@@ -113,11 +116,11 @@ function presentedIssuer() {
   });
 }
 
-async function waitForIssuer(cn, ms = 5000) {
+async function waitForIssuer(cn, ms = 5000, servername = 'localhost') {
   const start = Date.now();
   let seen;
   while (Date.now() - start < ms) {
-    seen = await presentedIssuer();
+    seen = await presentedIssuer(servername);
     if (seen === cn) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -228,4 +231,65 @@ test('ClientTrafficPolicy tls.alpnProtocols [http/1.1] keeps curl --http2 on HTT
   assert.equal(res.status, 200);
   assert.equal(curl(['--tlsv1.2', '--tls-max', '1.2', '--cacert', second.caFile, `${httpsUrl()}/v1/models`]).ok, false);
   assert.ok(curl(['--tlsv1.3', '--cacert', second.caFile, `${httpsUrl()}/v1/models`]).ok);
+});
+
+// Several certificates: those of a listener's certificateRefs and of every HTTPS listener. The
+// client's SNI picks one by its names, an exact name before a wildcard; no SNI, or a name no
+// certificate has, gets the first.
+test('SNI chooses among the HTTPS listeners\' certificates; no SNI or an unknown name gets the first', async () => {
+  const api = await issue('api', { cn: 'api.example.test', names: 'DNS:api.example.test' });
+  const wild = await issue('wild', { cn: 'wildcard', names: 'DNS:*.example.test' });
+  const secret = (name, { certPem, keyPem }) => `
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${name}}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: ${JSON.stringify(certPem)}
+  tls.key: ${JSON.stringify(keyPem)}`;
+  await replaceListener(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: switchyard
+  listeners:
+    - name: https
+      protocol: HTTPS
+      port: 443
+      tls: {certificateRefs: [{name: listener-cert}, {name: wild-cert}]}
+    - name: api
+      protocol: HTTPS
+      port: 443
+      hostname: api.example.test
+      tls: {certificateRefs: [{name: api-cert}]}
+${secret('listener-cert', first)}
+${secret('wild-cert', wild)}
+${secret('api-cert', api)}
+`);
+  await waitForIssuer('api test CA', 5000, 'api.example.test');
+  const cases = [
+    ['localhost', 'one test CA'],
+    [null, 'one test CA'],
+    ['api.example.test', 'api test CA'],
+    ['API.Example.TEST', 'api test CA'],
+    ['web.example.test', 'wild test CA'],
+    ['a.b.example.test', 'one test CA'],
+    ['example.test', 'one test CA'],
+    ['unknown.test', 'one test CA'],
+  ];
+  for (const [servername, issuer] of cases)
+    assert.equal(await presentedIssuer(servername), issuer, `SNI ${servername}`);
+
+  // A whole exchange on the chosen certificate, verified, with h2 agreed by ALPN after the switch.
+  const res = curl(['--http2', '--cacert', api.caFile, '--resolve', `api.example.test:${gateway.port}:127.0.0.1`,
+    `https://api.example.test:${gateway.port}/v1/models`]);
+  assert.ok(res.ok, res.stderr);
+  assert.equal(res.version, '2');
+  assert.equal(res.status, 200);
+  const web = curl(['--http1.1', '--cacert', wild.caFile, '--resolve', `web.example.test:${gateway.port}:127.0.0.1`,
+    `https://web.example.test:${gateway.port}/v1/models`]);
+  assert.ok(web.ok, web.stderr);
+  assert.equal(web.status, 200);
 });

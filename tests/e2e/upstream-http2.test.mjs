@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { startEmulator, startGateway, makeTempDir, request } from './lib/harness.mjs';
-import { writeEmulatorSetup } from './lib/manifests.mjs';
+import { startEmulator, startGateway, makeTempDir, request, writeFile } from './lib/harness.mjs';
+import { writeEmulatorSetup, vertexBackend } from './lib/manifests.mjs';
 
 const MODEL = 'gemini-2.5-flash';
 
@@ -92,4 +92,95 @@ test('a GOAWAY every five streams mid-load, and a refused stream, cost no reques
     const upstream = `127.0.0.1:${emulator.port}`;
     assert.ok(await metric(gateway, 'switchyard_upstream_connections_opened_total', { upstream }) >= 8);
   });
+});
+
+// BackendTrafficPolicy retryOn.triggers, Envoy's meaning: refused-stream retries exactly the
+// streams the backend refused (REFUSED_STREAM: not processed), reset every reset, refused ones
+// included. The upstream client sends a refused request again once on its own, so two refusals in
+// a row fail an attempt.
+test('retry trigger refused-stream retries a refused stream and nothing else; reset covers it too', async () => {
+  const dir = await makeTempDir();
+  const emulator = await startEmulator({ dir });
+  let gateway;
+  try {
+    const policies = { 'refused-only': '[refused-stream]', 'reset-only': '[reset]', 'connect-only': '[connect-failure]' };
+    let yaml = `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca}
+data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: {name: gcp}
+spec:
+  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}]
+  type: GCPCredentials
+  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
+${vertexBackend('emu', { port: emulator.port }).trim()}`;
+    for (const [name, triggers] of Object.entries(policies)) {
+      yaml += `
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: ${name}}
+spec:
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
+      backendRefs: [{name: emu, modelNameOverride: gemini-${name}}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: ${name}}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${name}}]
+  retry:
+    numRetries: 2
+    retryOn: {triggers: ${triggers}}`;
+    }
+    await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
+    await writeFile(`${dir}/routes.yaml`, yaml);
+    gateway = await startGateway({
+      args: ['-c', `${dir}/routes.yaml`, '--secrets-dir', `${dir}/secrets`, '--workers', '1'],
+      env: { SSL_CERT_FILE: emulator.trustBundle },
+    });
+    const chat = (model, content) => request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST', body: { model, messages: [{ role: 'user', content }] },
+    });
+    // The outcomes of the attempts of the count-th access log line for `model`.
+    const attemptsOf = async (model, count) => {
+      for (let i = 0; i < 100; i++) {
+        const lines = gateway.accessLog().filter((l) => l['gen_ai.request.model'] === model);
+        if (lines.length >= count) return lines[count - 1].attempts.map((a) => a.outcome);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no access log line ${count} for ${model}`);
+    };
+    const refuseTwice = (model) => emulator.addFault({ model: `gemini-${model}`, fault: { refuse_stream: true }, count: 2 });
+    const resetOnce = (model) => emulator.addFault({ model: `gemini-${model}`, fault: { reset: true }, count: 1 });
+
+    await refuseTwice('refused-only');
+    const retried = await chat('refused-only', 'refused, then answered');
+    assert.equal(retried.status, 200, retried.body);
+    assert.deepEqual(await attemptsOf('refused-only', 1), ['upstream_reset', 'ok']);
+    await resetOnce('refused-only');
+    const notRetried = await chat('refused-only', 'reset: not a refused stream');
+    assert.equal(notRetried.status, 502, notRetried.body);
+    assert.deepEqual(await attemptsOf('refused-only', 2), ['upstream_reset']);
+
+    await refuseTwice('reset-only');
+    assert.equal((await chat('reset-only', 'refused is a reset too')).status, 200);
+    assert.deepEqual(await attemptsOf('reset-only', 1), ['upstream_reset', 'ok']);
+    await resetOnce('reset-only');
+    assert.equal((await chat('reset-only', 'reset')).status, 200);
+    assert.deepEqual(await attemptsOf('reset-only', 2), ['upstream_reset', 'ok']);
+
+    await refuseTwice('connect-only');
+    const refusedOnce = await chat('connect-only', 'not retried');
+    assert.equal(refusedOnce.status, 502, refusedOnce.body);
+    assert.deepEqual(await attemptsOf('connect-only', 1), ['upstream_reset']);
+  } finally {
+    await gateway?.stop();
+    await emulator.stop();
+  }
 });

@@ -160,6 +160,49 @@ TEST(ListenerTlsTest, HttpListenerBesideHttpsIsNotServed) {
   EXPECT_EQ(warning->where.field, "spec.listeners[1]");
 }
 
+// Every HTTPS listener's certificates are served (chosen by SNI), each Secret once, in file order;
+// a key that does not fit is an error at its own reference.
+TEST(ListenerTlsTest, EveryHttpsListenersCertificatesAreServed) {
+  const auto one = makeCertificate();
+  const auto two = makeCertificate();
+  const auto three = makeCertificate();
+  auto secret = [](const std::string& name, const TestCertificate& c, const std::string& key) {
+    return "---\napiVersion: v1\nkind: Secret\nmetadata: {name: " + name +
+           "}\nstringData:\n  tls.crt: " + quoted(c.certPem) + "\n  tls.key: " + quoted(key) + "\n";
+  };
+  const std::string listeners = R"(    - name: api
+      protocol: HTTPS
+      hostname: api.example.test
+      tls: {certificateRefs: [{name: two}, {name: cert}, {name: three}]}
+)";
+  TempDir dir;
+  const auto file = dir.write("gw.yaml", gatewayYaml(listeners) + secret("cert", one, one.keyPem) +
+                                             secret("two", two, two.keyPem) +
+                                             secret("three", three, three.keyPem));
+  const auto result = testing::loadPaths({file});
+  ASSERT_TRUE(result.ok()) << testing::allDiagnostics(result);
+  const auto& tls = result.snapshot->listener.tls;
+  ASSERT_TRUE(tls);
+  EXPECT_EQ(tls->secret, "default/cert");
+  EXPECT_EQ(tls->secrets,
+            (std::vector<std::string>{"default/cert", "default/two", "default/three"}));
+  EXPECT_TRUE(result.diagnostics.empty()) << testing::allDiagnostics(result);
+  const auto table = describeRoutingTable(*result.snapshot);
+  EXPECT_NE(table.find("certificate Secret default/cert (by SNI also default/two, default/three), "
+                       "TLS Auto to Auto"),
+            std::string::npos)
+      << table;
+
+  const auto bad = dir.write("bad.yaml", gatewayYaml(listeners) + secret("cert", one, one.keyPem) +
+                                             secret("two", two, two.keyPem) +
+                                             secret("three", three, one.keyPem));
+  const auto refused = testing::loadPaths({bad});
+  ASSERT_FALSE(refused.ok());
+  const auto* error = testing::findDiagnostic(refused, "Secret default/three: the private key");
+  ASSERT_NE(error, nullptr) << testing::allDiagnostics(refused);
+  EXPECT_EQ(error->where.field, "spec.listeners[1].tls.certificateRefs[2]");
+}
+
 class ListenerTlsDiagnosticTest : public ::testing::TestWithParam<DiagnosticCase> {};
 
 TEST_P(ListenerTlsDiagnosticTest, ReportsAtTheField) { testing::expectDiagnostic(GetParam()); }

@@ -20,8 +20,10 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first.
+// Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first; "/cookie"
+// answers the request's cookie field.
 std::atomic<int> closesSeen{0};
+std::atomic<int> streamsEnded{0};  // "/stream" answers whose every write and end succeeded
 
 class EchoHandler final : public Handler {
  public:
@@ -32,9 +34,11 @@ class EchoHandler final : public Handler {
     ++handled_;
     const std::string target(request.target());
     if (target == "/stream") {
-      co_await writer.beginStream(200, "text/event-stream");
-      for (int i = 0; i < 3; ++i) co_await writer.write("data: " + std::to_string(i) + "\n\n");
-      co_await writer.endStream();
+      bool ok = co_await writer.beginStream(200, "text/event-stream");
+      for (int i = 0; i < 3; ++i)
+        ok = co_await writer.write("data: " + std::to_string(i) + "\n\n") && ok;
+      ok = co_await writer.endStream() && ok;
+      if (ok) ++streamsEnded;
       co_return;
     }
     if (target == "/stream-first") {
@@ -53,6 +57,11 @@ class EchoHandler final : public Handler {
       writer.onClientClose([&timer] { timer.cancel(); });
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted && writer.clientClosed()) ++closesSeen;
+      co_return;
+    }
+    if (target == "/cookie") {
+      co_await writer.send(200, "text/plain",
+                           std::string(request[boost::beast::http::field::cookie]));
       co_return;
     }
     if (target == "/slow") {
@@ -542,6 +551,47 @@ TEST_F(ServerTest, Http2HeadAnswerHasNoData) {
   EXPECT_NE(out.find("content-length: 5\r\n"), std::string::npos) << out;
   EXPECT_EQ(out.substr(out.size() - 6), "\n2 200") << out;
   EXPECT_EQ(out.find("error"), std::string::npos) << out;
+}
+
+// nghttp (nghttp2's client) prints the frames it receives with -v (and the body, without -n).
+std::string nghttp(const std::string& args) {
+  const std::string command = "nghttp -v -t 10 " + args + " 2>&1";
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (const auto n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    ::pclose(pipe);
+  }
+  return out;
+}
+
+// As over HTTP/1.1, a streamed answer to HEAD is its head alone: HEADERS with END_STREAM, no
+// DATA, and the handler's writes and end succeed (dropped), so it finishes as for GET.
+TEST_F(ServerTest, Http2HeadOnAStreamIsTheHeadAlone) {
+  startServer();
+  const int before = streamsEnded.load();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/stream";
+  const auto out = nghttp("-n -H ':method: HEAD' " + url);
+  const auto head = out.find("recv HEADERS frame <");
+  ASSERT_NE(head, std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.find("flags=", head), 10), "flags=0x05") << "END_STREAM | END_HEADERS";
+  EXPECT_NE(out.find("content-type: text/event-stream"), std::string::npos) << out;
+  EXPECT_EQ(out.find("recv DATA frame"), std::string::npos) << out;
+  EXPECT_EQ(out.find("RST_STREAM"), std::string::npos) << out;
+  // The handler ends just after its last frame went out, maybe after the client is gone.
+  const auto started = std::chrono::steady_clock::now();
+  while (streamsEnded.load() == before &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
+    std::this_thread::yield();
+  EXPECT_EQ(streamsEnded.load(), before + 1);
+}
+
+// RFC 9113 §8.2.3: cookie may come as several fields; the handler sees them joined with "; ".
+TEST_F(ServerTest, Http2CookieFieldsAreJoined) {
+  startServer();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/cookie";
+  const auto out = nghttp("-H 'cookie: a=1' -H 'x-other: y' -H 'cookie: b=2; c=3' " + url);
+  EXPECT_NE(out.find("\na=1; b=2; c=3"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -400,6 +400,7 @@ TEST_F(UpstreamHttp2Test, EachWayAStreamEndsHasItsOwnMessage) {
   EXPECT_NE(refused.message.find("HTTP/2 stream refused by 127.0.0.1:"), std::string::npos)
       << refused.message;
   EXPECT_NE(refused.message.find("(REFUSED_STREAM): request not processed"), std::string::npos);
+  EXPECT_TRUE(refused.refusedStream);  // what the refused-stream retry trigger selects
 
   // A GOAWAY on every connection: sent again as long as the next connection may take it (8 more).
   const auto goneAway = failure(H2ServerAction::Kind::GoAway, 9);
@@ -409,6 +410,8 @@ TEST_F(UpstreamHttp2Test, EachWayAStreamEndsHasItsOwnMessage) {
             std::string::npos)
       << goneAway.message;
   EXPECT_EQ(client_->stats().h2Retries, 8u);
+  // nghttp2 closes a stream above the GOAWAY's last one with REFUSED_STREAM, as Envoy sees it too.
+  EXPECT_TRUE(goneAway.refusedStream);
 
   const auto reset = failure(H2ServerAction::Kind::Reset, 1);  // processed maybe: not sent again
   EXPECT_EQ(reset.kind, ErrorKind::UpstreamReset);
@@ -418,6 +421,7 @@ TEST_F(UpstreamHttp2Test, EachWayAStreamEndsHasItsOwnMessage) {
             std::string::npos);
   EXPECT_EQ(client_->stats().h2Retries, 0u);
   EXPECT_EQ(client_->stats().h2Resets, 1u);
+  EXPECT_FALSE(reset.refusedStream);
 }
 
 TEST_F(UpstreamHttp2Test, GoAwayWithErrorMidBodyIsReset) {

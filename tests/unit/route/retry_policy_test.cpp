@@ -77,6 +77,8 @@ TEST(RetryRulesTest, TriggersKeepEnvoysMeaning) {
   const Error reset = kind(ErrorKind::UpstreamReset);
   const Error timeout = kind(ErrorKind::UpstreamTimeout);
   const Error unreadable = kind(ErrorKind::UpstreamBadResponse);
+  Error refused = kind(ErrorKind::UpstreamReset);  // an HTTP/2 stream closed with REFUSED_STREAM
+  refused.refusedStream = true;
   const struct {
     std::vector<std::string> triggers;
     std::vector<unsigned> codes;
@@ -115,9 +117,22 @@ TEST(RetryRulesTest, TriggersKeepEnvoysMeaning) {
       {{"retriable-status-codes"}, {429, 500}, status(503), false},
       // Listed codes do nothing without the trigger that reads them.
       {{"connect-failure"}, {429}, status(429), false},
-      // Triggers without an HTTP/1.1 meaning never match.
-      {{"refused-stream", "unavailable", "cancelled"}, {}, reset, false},
-      {{"refused-stream", "unavailable", "cancelled"}, {}, status(503), false},
+      // refused-stream: exactly the refused streams; reset (and 5xx, gateway-error) include them.
+      {{"refused-stream"}, {}, refused, true},
+      {{"refused-stream"}, {}, reset, false},
+      {{"refused-stream"}, {}, connect, false},
+      {{"refused-stream"}, {}, timeout, false},
+      {{"refused-stream"}, {}, status(503), false},
+      {{"reset"}, {}, refused, true},
+      {{"5xx"}, {}, refused, true},
+      {{"gateway-error"}, {}, refused, true},
+      {{"connect-failure"}, {}, refused, false},
+      {{"retriable-status-codes"}, {503}, refused, false},
+      {{}, {}, refused, false},
+      // The gRPC triggers have no meaning here and never match.
+      {{"unavailable", "cancelled"}, {}, reset, false},
+      {{"unavailable", "cancelled"}, {}, refused, false},
+      {{"unavailable", "cancelled"}, {}, status(503), false},
       // No triggers: Envoy Gateway's default (connect-failure, retriable-status-codes: 503).
       {{}, {}, connect, true},
       {{}, {}, status(503), true},
