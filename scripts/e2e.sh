@@ -2,14 +2,14 @@
 # Runs the end-to-end suite (node --test, one file at a time) against a switchyard binary:
 #   scripts/e2e.sh [--sanitized] BINARY [TEST_FILE...]   (names in tests/e2e; default: every *.test.mjs)
 # --sanitized: the binary is the ASan+UBSan build (scripts/sanitize-build.sh switchyard), which runs
-# a few times slower, so a test file gets 300 s instead of 120 s. Every sanitizer report of every
+# a few times slower, so a test file gets 480 s instead of 240 s. Every sanitizer report of every
 # process the tests start (gateways, emulators, `check`) is written to a file instead of a stream
 # some test may not read; any such file fails the run, printed in full.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitized=false
-timeout=120000  # ms, for each test and for each file as a whole
-if [[ ${1:-} == --sanitized ]]; then sanitized=true; timeout=300000; shift; fi
+timeout=240000  # ms, for each test and for each file as a whole (kubernetes-resilience takes ~2 min)
+if [[ ${1:-} == --sanitized ]]; then sanitized=true; timeout=480000; shift; fi
 binary=$(realpath "${1:?usage: scripts/e2e.sh [--sanitized] BINARY [TEST_FILE...]}")
 shift
 files=("$@")
