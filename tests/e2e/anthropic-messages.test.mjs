@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { startEmulator, startGateway, makeTempDir, writeFile, closedPort } from './lib/harness.mjs';
+import { caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
@@ -58,20 +59,7 @@ before(async () => {
   emulator = await startEmulator({ dir });
   const broken = await closedPort();
   const backends = ['claude', 'claude-broken', 'claude-529'];
-  let yaml = `
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca}
-data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: gcp}
-spec:
-  targetRefs: [${backends.map((n) => `{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${n}}`).join(', ')}]
-  type: GCPCredentials
-  gcpCredentials: {projectName: ${project}, region: ${region}, credentialsFile: {secretRef: {name: sa}}}
-`;
+  let yaml = `${caConfigMap(emulator)}---${gcpCredentialsPolicy(backends, { project, region })}`;
   yaml += claudeBackend('claude', emulator.port);
   yaml += claudeBackend('claude-broken', broken);
   yaml += claudeBackend('claude-529', emulator.port);

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile } from './lib/harness.mjs';
+import { caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
 
 const MODEL = 'claude-sonnet-4@20250514';
 const FALLBACK = 'claude-fallback@20250514';
@@ -53,19 +54,7 @@ before(async () => {
   const dir = await makeTempDir();
   emulator = await startEmulator({ dir });
   const backends = ['claude-main', 'claude-p429', 'claude-p529', 'claude-pstream', 'claude-fallback'];
-  let yaml = `
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca}
-data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: gcp}
-spec:
-  targetRefs: [${backends.map((n) => `{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${n}}`).join(', ')}]
-  type: GCPCredentials
-  gcpCredentials: {projectName: p, region: us-east5, credentialsFile: {secretRef: {name: sa}}}`;
+  let yaml = `${caConfigMap(emulator)}---${gcpCredentialsPolicy(backends, { region: 'us-east5' })}`;
   for (const name of backends) yaml += claudeBackend(name, emulator.port);
   yaml += route('claude', [{ name: 'claude-main', model: MODEL }]);
   for (const [scenario, backend] of [['429', 'claude-p429'], ['529', 'claude-p529'], ['stream', 'claude-pstream']]) {

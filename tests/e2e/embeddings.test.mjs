@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, request } from './lib/harness.mjs';
-import { vertexBackend } from './lib/manifests.mjs';
+import { vertexBackend, caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
@@ -28,20 +28,7 @@ before(async () => {
   const dir = await makeTempDir();
   emulator = await startEmulator({ dir });
   const port = emulator.port;
-  let yaml = `
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca}
-data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: gcp}
-spec:
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: primary}, {group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: secondary}]
-  type: GCPCredentials
-  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
-`;
+  let yaml = `${caConfigMap(emulator)}---${gcpCredentialsPolicy(['primary', 'secondary'])}`;
   yaml += vertexBackend('primary', { port }) + vertexBackend('secondary', { port });
   yaml += route('emb', [{ name: 'primary', model: 'text-embedding-005' }]);
   yaml += route('emb-gemini', [{ name: 'primary', model: 'gemini-embedding-001' }]);

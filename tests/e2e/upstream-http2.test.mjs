@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startEmulator, startGateway, makeTempDir, request, writeFile } from './lib/harness.mjs';
-import { writeEmulatorSetup, vertexBackend } from './lib/manifests.mjs';
+import { writeEmulatorSetup, vertexBackend, caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
 
 const MODEL = 'gemini-2.5-flash';
 
@@ -104,20 +104,7 @@ test('retry trigger refused-stream retries a refused stream and nothing else; re
   let gateway;
   try {
     const policies = { 'refused-only': '[refused-stream]', 'reset-only': '[reset]', 'connect-only': '[connect-failure]' };
-    let yaml = `
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca}
-data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: gcp}
-spec:
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}]
-  type: GCPCredentials
-  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
-${vertexBackend('emu', { port: emulator.port }).trim()}`;
+    let yaml = `${caConfigMap(emulator)}---${gcpCredentialsPolicy(['emu'])}${vertexBackend('emu', { port: emulator.port }).trim()}`;
     for (const [name, triggers] of Object.entries(policies)) {
       yaml += `
 ---

@@ -19,19 +19,30 @@ spec:
       backendRefs: [{name: emu}]
 ${timeouts}
 ${vertexBackend('emu', { port: emulator.port, tls }).trim()}
----${tls ? `
+---${tls ? `${caConfigMap(emulator)}---` : ''}${gcpCredentialsPolicy(['emu'])}`;
+}
+
+// ConfigMap `ca` holding the emulator's CA, which vertexBackend's BackendTLSPolicy trusts.
+export function caConfigMap(emulator) {
+  return `
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: ca}
 data: {ca.crt: ${JSON.stringify(emulator.caPem)}}
----` : ''}
+`;
+}
+
+// BackendSecurityPolicy `gcp`: the service-account key in Secret `sa` for these AIServiceBackends.
+export function gcpCredentialsPolicy(backends, { project = 'p', region = 'us-central1' } = {}) {
+  const targets = backends.map((b) => `{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${b}}`);
+  return `
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: BackendSecurityPolicy
 metadata: {name: gcp}
 spec:
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: emu}]
+  targetRefs: [${targets.join(', ')}]
   type: GCPCredentials
-  gcpCredentials: {projectName: p, region: us-central1, credentialsFile: {secretRef: {name: sa}}}
+  gcpCredentials: {projectName: ${project}, region: ${region}, credentialsFile: {secretRef: {name: sa}}}
 `;
 }
 
