@@ -109,7 +109,8 @@ class Gateway {
   ReloadCounts reloads_;
   std::unique_ptr<telemetry::Exporter> spanExporter_;  // null: tracing off
   TracingServices tracing_;
-  QuietHeapTrim heapTrim_;
+  QuietHeapTrim heapTrim_{
+      std::chrono::seconds(1), {}, [this](std::string_view line) { logError(line); }};
   Overload overload_{options_.overload, [this](std::string_view line) { logError(line); }};
   GatewayServices services_;
   admin::AdminViews adminViews_;

@@ -1,7 +1,7 @@
 #include "gateway/quiet_heap_trim.hpp"
 
 #include <cstdio>
-#include <iostream>
+#include <string>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -40,24 +40,25 @@ std::uint64_t residentKiB() {
 // Logged only when it made a difference worth reading about.
 constexpr std::uint64_t kWorthLoggingKiB = 16 * 1024;
 
-void trimAndLog() {
+void trimAndLog(const QuietHeapTrim::Log& log) {
   const std::uint64_t before = residentKiB();
   const auto started = QuietHeapTrim::Clock::now();
   releaseFreeHeap();
   const auto took =
       std::chrono::duration_cast<std::chrono::milliseconds>(QuietHeapTrim::Clock::now() - started);
   const std::uint64_t after = residentKiB();
-  if (before > after + kWorthLoggingKiB) {
-    std::cerr
-        << "{\"level\":\"info\",\"msg\":\"free heap returned to the system\",\"rss_before_kib\":"
-        << before << ",\"rss_after_kib\":" << after << ",\"took_ms\":" << took.count() << "}\n";
+  if (log && before > after + kWorthLoggingKiB) {
+    log(R"({"level":"info","msg":"free heap returned to the system","rss_before_kib":)" +
+        std::to_string(before) + R"(,"rss_after_kib":)" + std::to_string(after) + R"(,"took_ms":)" +
+        std::to_string(took.count()) + "}");
   }
 }
 
 }  // namespace
 
-QuietHeapTrim::QuietHeapTrim(Clock::duration quietFor, std::function<void()> trim)
-    : quietFor_(quietFor), trim_(trim ? std::move(trim) : std::function<void()>(trimAndLog)) {}
+QuietHeapTrim::QuietHeapTrim(Clock::duration quietFor, std::function<void()> trim, Log log)
+    : quietFor_(quietFor),
+      trim_(trim ? std::move(trim) : [log = std::move(log)] { trimAndLog(log); }) {}
 
 QuietHeapTrim::Worker& QuietHeapTrim::addWorker() {
   std::lock_guard lock(mutex_);

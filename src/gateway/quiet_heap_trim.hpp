@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string_view>
 
 namespace switchyard::gateway {
 
@@ -35,9 +36,12 @@ class QuietHeapTrim {
     std::atomic<std::uint64_t> started_{0};
   };
 
-  // `trim` gives the memory back; the default calls malloc_trim(0) and logs what it released.
+  using Log = std::function<void(std::string_view)>;  // one JSON line, no newline; never blocks
+
+  // `trim` gives the memory back; the default calls malloc_trim(0) and, when it released enough to
+  // be worth a line, says so through `log` (it runs on a worker thread: no iostream there).
   explicit QuietHeapTrim(Clock::duration quietFor = std::chrono::seconds(1),
-                         std::function<void()> trim = {});
+                         std::function<void()> trim = {}, Log log = {});
 
   // At start-up, once per worker thread.
   Worker& addWorker();
