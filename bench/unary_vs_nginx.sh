@@ -6,7 +6,13 @@
 # switchyard, nginx, ...); CPU = utime+stime of each proxy process over its rounds ÷ requests.
 #   bench/unary_vs_nginx.sh    (ROUNDS=5 DURATION=5s C="1 16 64" PIN=split; results in
 #                               bench/results/unary_vs_nginx.md, OUT= to change;
-#                               SWITCHYARD_B=/other/switchyard adds a second build as switchyard_b)
+#                               SWITCHYARD_B=/other/switchyard adds a second build as switchyard_b;
+#                               RATE=12000 RATE_C="16 64" adds rounds at a fixed offered load)
+#
+# wrk keeps c requests in flight, so each proxy runs at its own saturation point and the one that
+# saturates its core also pays for waking its idle neighbours (wrk, the upstream). RATE=N adds, after
+# the wrk rounds, the same interleaved rounds with h2load (--h1) offering N requests/s in total over
+# each of RATE_C connections, below both proxies' limits: CPU per request at equal load.
 #
 # Switchyard runs as it ships: access log on, written to a file (its stdout), metrics on, no trace
 # exporter. PIN=split (the default) puts both proxies on CPU 0 and wrk and the upstream on CPU 1
@@ -19,6 +25,8 @@ DURATION="${DURATION:-5s}"
 C="${C:-1 16 64}"
 PIN="${PIN:-split}"
 OUT="${OUT:-$BENCH_DIR/results/unary_vs_nginx.md}"
+RATE="${RATE:-}"
+RATE_C="${RATE_C:-16 64}"
 CPU_TARGET=1.3
 P99_TARGET=2
 
@@ -80,6 +88,30 @@ for c in $C; do
     done
   done
 done
+# Fixed offered load: name c requests proxy_ticks, one line per h2load run, in $tmp/rate_rounds.
+if [[ -n "$RATE" ]]; then
+  prompt="You are a concise assistant. In two sentences, explain what an AI gateway does and why it falls back to another backend when the first one fails."
+  printf '{"contents":[{"role":"user","parts":[{"text":"%s"}]}],"systemInstruction":{"parts":[{"text":"Answer briefly."}]},"generationConfig":{"temperature":0.2,"maxOutputTokens":256}}' \
+    "$prompt" > "$tmp/vertex.json"
+  printf '{"model":"gemini-2.5-flash","messages":[{"role":"system","content":"Answer briefly."},{"role":"user","content":"%s"}],"temperature":0.2,"max_tokens":256}' \
+    "$prompt" > "$tmp/openai.json"
+  for c in $RATE_C; do
+    for round in $(seq "$ROUNDS"); do
+      for name in "${targets[@]}"; do
+        t0="$(cpu_ticks "${pid[$name]}")"
+        h2="$(on_load_cpu h2load --h1 -c "$c" --rps=$((RATE / c)) -D "${DURATION%s}" -d "$tmp/${body[$name]}.json" \
+          -H 'content-type: application/json' "${url[$name]}")"
+        t1="$(cpu_ticks "${pid[$name]}")"
+        read -r total ok failed errored <<< "$(echo "$h2" | awk '/^requests:/ { print $2, $8, $10, $12 }')"
+        if [[ "$failed" != 0 || "$errored" != 0 ]] || ! echo "$h2" | grep -q "status codes: $ok 2xx"; then
+          echo "$name at c=$c, fixed rate: requests failed: $(echo "$h2" | grep -E '^(requests|status)')" >&2; exit 1
+        fi
+        echo "$name $c $ok $((t1 - t0))" >> "$tmp/rate_rounds"
+        echo "rate c=$c round $round $name: $(tail -1 "$tmp/rate_rounds")" >&2
+      done
+    done
+  done
+fi
 load_after="$(machine_load)"
 sleep 1.5  # the access log's writer flushes on a timer
 log_lines="$(wc -l < "$tmp/switchyard.access.log")"
@@ -151,6 +183,23 @@ met() { awk -v x="$1" -v goal="$2" 'BEGIN { print (x <= goal) ? "**met**" : "**n
     done
   done
   echo
+  if [[ -n "$RATE" ]]; then
+    echo "## At a fixed offered load: $RATE requests/s in total (h2load --h1, $ROUNDS interleaved rounds of $DURATION)"
+    echo
+    echo "| c | proxy | requests | CPU µs/request | CPU ÷ nginx |"
+    echo "|---|---|---|---|---|"
+    for c in $RATE_C; do
+      for name in "${targets[@]}"; do
+        read -r n us <<< "$(awk -v name="$name" -v c="$c" -v hz="$hz" '$1 == name && $2 == c { t += $4; n += $3 }
+          END { printf "%d %.1f", n, t * 1e6 / hz / n }' "$tmp/rate_rounds")"
+        if [[ "$name" == nginx ]]; then ratio="–"; ng_us="$us"; else
+          ratio="$(awk -v a="$ng_us" -v b="$us" 'BEGIN { printf "%.2f", b / a }')"
+        fi
+        echo "| $c | $name | $n | $us | $ratio |"
+      done
+    done
+    echo
+  fi
   echo "Switchyard access log lines written: $log_lines (one per request, warm-up included)."
   echo
   echo "## Method"
@@ -159,6 +208,7 @@ met() { awk -v x="$1" -v goal="$2" 'BEGIN { print (x <= goal) ? "**met**" : "**n
   echo "- nginx: bench/nginx-proxy (\`worker_processes 1\`, no master, keep-alive upstream pool of 64, \`proxy_http_version 1.1\`) started with \`ACCESS_LOG=off\` (its \`access_log\` line becomes \`access_log off;\`); wrk POSTs the Vertex body to \`...:generateContent\`."
   echo "- Switchyard: \`switchyard run --workers 1\` with bench/canned-upstream/manifest.yaml.template, **access log on as it ships, written to a file** (stdout redirected), metrics on, no trace exporter; wrk POSTs the OpenAI chat body to \`/v1/chat/completions\`, translated to Vertex and back."
   echo "- Load: \`wrk -t1 -c{$C} -d$DURATION -s bench/post.lua\`; for each concurrency $ROUNDS rounds, each round one run per proxy in the order ${targets[*]}; 2 s warm-up per proxy first. A run with any socket error or non-2xx stops the script."
+  [[ -z "$RATE" ]] || echo "- Fixed offered load: \`h2load --h1 -c{$RATE_C} --rps=$RATE/c -D ${DURATION%s}\` with the same bodies, same rounds and CPU reading; a diagnostic beside the targets (which are defined on wrk)."
   echo "- CPU: utime+stime of the proxy process, all threads (/proc/PID/stat, $hz Hz ticks), read right before and after each run, summed over the rounds ÷ requests completed."
   if [[ "$PIN" == split ]]; then
     echo "- PIN=split: both proxies on CPU 0, wrk and the upstream on CPU 1 (taskset). Only one proxy is loaded at a time. The machine's 2 cores are shared with other people's work (load above)."
