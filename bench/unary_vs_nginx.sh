@@ -146,9 +146,9 @@ met() { awk -v x="$1" -v goal="$2" 'BEGIN { print (x <= goal) ? "**met**" : "**n
 {
   echo "# Unary: Switchyard vs nginx plain proxy with its access log off (issue #15)"
   echo
-  echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION C=\"$C\" PIN=$PIN bench/unary_vs_nginx.sh\`," \
+  echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION C=\"$C\" PIN=$PIN${RATE:+ RATE=$RATE RATE_C=\"$RATE_C\"} bench/unary_vs_nginx.sh\`," \
     "$(date -u '+%Y-%m-%d %H:%M') UTC, Switchyard $(git -C "$REPO_DIR" describe --always --dirty 2>/dev/null || echo '?')" \
-    "($SWITCHYARD${SWITCHYARD_B:+; switchyard_b = $SWITCHYARD_B})."
+    "(${SWITCHYARD#"$REPO_DIR"/}${SWITCHYARD_B:+; switchyard_b = ${SWITCHYARD_B#"$REPO_DIR"/}})."
   echo "Machine before: $load_before. After: $load_after. $(nginx -v 2>&1)."
   echo
   for name in "${targets[@]}"; do
