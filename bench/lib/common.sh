@@ -62,14 +62,14 @@ start_canned_upstream() {
 
 # start_gateway NAME BINARY CONFIG [ARGS...]: `BINARY run --workers 1` on a free port, warmed up
 # with 2 s of wrk at c=16; sets port[NAME] and pid[NAME], says on stderr how long it took to answer
-# (start-up and config load).
+# (start-up and config load). Its stdout (the access log) goes to $GATEWAY_STDOUT, /dev/null unless set.
 start_gateway() {
   local name="$1" bin="$2" config="$3" start
   shift 3
   port[$name]="$(free_port)"
   start="$(date +%s%N)"
   "$bin" run --workers 1 -c "$config" --secrets-dir "$tmp/secrets" \
-    --listen "127.0.0.1:${port[$name]}" --admin 127.0.0.1:0 "$@" > /dev/null 2> "$tmp/$name.err" &
+    --listen "127.0.0.1:${port[$name]}" --admin 127.0.0.1:0 "$@" > "${GATEWAY_STDOUT:-/dev/null}" 2> "$tmp/$name.err" &
   pid[$name]=$!; pids+=("$!")
   wait_http "http://127.0.0.1:${port[$name]}/v1/models"
   echo "$name: ready in $(( ($(date +%s%N) - start) / 1000000 )) ms" >&2
