@@ -37,7 +37,9 @@ void appendField(std::string& out, std::string_view name, std::string_view value
 void appendNumber(std::string& out, std::size_t number) {
   std::array<char, 24> digits;
   const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
-  out.append(digits.data(), end);
+  out.append(digits.data(),
+             static_cast<std::size_t>(
+                 end - digits.data()));  // not append(first, last): see core/json_writer.cpp
 }
 
 }  // namespace
