@@ -199,6 +199,15 @@ void RequestMetrics::onResponse(unsigned status) {
   shard_.counter(metrics_.requests, {decimal(status, code)}).add();
 }
 
+telemetry::Histogram& RequestMetrics::cached(telemetry::Histogram*& slot,
+                                             telemetry::HistogramId family,
+                                             std::span<const std::string_view> labels) {
+  if (slot) return *slot;
+  telemetry::Histogram& cell = shard_.histogram(family, LabelKey(labels));
+  if (!shard_.isOverflow(family, cell)) slot = &cell;
+  return cell;
+}
+
 void RequestMetrics::onGenAiRequest(const RequestInfo& log,
                                     std::chrono::steady_clock::time_point started) {
   std::array<char, 12> errorBuffer;
@@ -209,16 +218,22 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
       log.operation,           log.provider,
       originalModel,           requestModel,
       responseModelLabel(log), errorTypeOf(log, errorBuffer)};
-  const LabelKey key(labels);
+  GenAiSeries& series = lastGenAi_;
+  if (!series.valid || !std::equal(labels.begin(), labels.end(), series.labels.begin())) {
+    std::copy(labels.begin(), labels.end(), series.labels.begin());
+    series.valid = true;
+    series.duration = series.firstToken = series.perOutputToken = nullptr;
+    series.inputTokens = series.outputTokens = nullptr;
+  }
   const double duration = Seconds(log.duration).count();
-  shard_.histogram(metrics_.requestDuration, key).observe(duration);
+  cached(series.duration, metrics_.requestDuration, labels).observe(duration);
 
   const bool answered = !log.backend.empty();
   if (log.firstByteAt != std::chrono::steady_clock::time_point{}) {
     const double firstToken = Seconds(log.firstByteAt - started).count();
-    shard_.histogram(metrics_.timeToFirstToken, key).observe(firstToken);
+    cached(series.firstToken, metrics_.timeToFirstToken, labels).observe(firstToken);
     if (answered && log.usage.completionTokens > 1) {
-      shard_.histogram(metrics_.timePerOutputToken, key)
+      cached(series.perOutputToken, metrics_.timePerOutputToken, labels)
           .observe((duration - firstToken) / double(log.usage.completionTokens - 1));
     }
   }
@@ -226,11 +241,11 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
   if (answered && log.operation != "count_tokens") {
     std::array<std::string_view, 7> tokenLabels{"input"};
     std::copy(labels.begin(), labels.end(), tokenLabels.begin() + 1);
-    shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
+    cached(series.inputTokens, metrics_.tokenUsage, tokenLabels)
         .observe(double(log.usage.promptTokens));
     if (log.operation != "embeddings") {  // an embedding has no output tokens
       tokenLabels[0] = "output";
-      shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
+      cached(series.outputTokens, metrics_.tokenUsage, tokenLabels)
           .observe(double(log.usage.completionTokens));
     }
   }
