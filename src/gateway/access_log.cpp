@@ -39,6 +39,11 @@ std::string_view isoTime(std::array<char, 24>& buf, std::chrono::system_clock::t
   return {buf.data(), buf.size()};
 }
 
+// A worker's lines are handed to the writer once they pass this many bytes (or on the flush
+// timer); the slack is room for the line that crosses it, so that one rarely reallocates.
+constexpr std::size_t kBatchBytes = 64 * 1024;
+constexpr std::size_t kBatchSlack = 8 * 1024;
+
 // Values copied from the request, or from an upstream's answer, are cut to this many bytes (before
 // JSON escaping, at a UTF-8 character boundary) and marked, so that no client makes a line long.
 constexpr std::size_t kMaxCopiedFieldBytes = 1024;
@@ -176,9 +181,13 @@ std::string formatAccessLogLine(const RequestInfo& entry) {
 }
 
 void AccessLog::record(const RequestInfo& entry) {
+  // A flush hands the batch to the writer with its memory: the next one gets its room in one
+  // allocation here, instead of growing by doubling from nothing (which copied each batch about
+  // twice over, ten-odd reallocations per batch).
+  if (buffer_.capacity() < kBatchBytes) buffer_.reserve(kBatchBytes + kBatchSlack);
   appendAccessLogLine(buffer_, entry);
   buffer_ += '\n';
-  if (buffer_.size() > 64 * 1024) flush();
+  if (buffer_.size() > kBatchBytes) flush();
 }
 
 }  // namespace switchyard::gateway
