@@ -207,6 +207,59 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
   out.append(text.data() + clean, text.size() - clean);
 }
 
+char* writeJsonEscaped(char* at, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.size() - i >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (!needsEscape(word)) {
+        std::memcpy(at, &word, sizeof word);
+        at += sizeof word;
+        i += 8;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(text[i++]);
+    if (!kEscaped[c]) {
+      *at++ = static_cast<char>(c);
+      continue;
+    }
+    *at++ = '\\';
+    switch (c) {
+      case '"':
+        *at++ = '"';
+        break;
+      case '\\':
+        *at++ = '\\';
+        break;
+      case '\n':
+        *at++ = 'n';
+        break;
+      case '\r':
+        *at++ = 'r';
+        break;
+      case '\t':
+        *at++ = 't';
+        break;
+      case '\b':
+        *at++ = 'b';
+        break;
+      case '\f':
+        *at++ = 'f';
+        break;
+      default:
+        *at++ = 'u';
+        *at++ = '0';
+        *at++ = '0';
+        *at++ = kHex[c >> 4];
+        *at++ = kHex[c & 0xF];
+    }
+  }
+  return at;
+}
+
 namespace {
 
 bool findNonFinite(const boost::json::value& value, std::string& path) {
