@@ -156,6 +156,10 @@ TEST(AccessLogLine, ExactBytesOfAFullLine) {
       R"json("outcome":"over_limit","request_cost":3,"response_cost":0},{"rule":"global","outcome":"ok",)json"
       R"json("request_cost":1,"response_cost":70}]})json";
   EXPECT_EQ(line, expected);
+  // Appended after what a batch already holds, the same bytes.
+  std::string batch = "{}\n";
+  appendAccessLogLine(batch, e);
+  EXPECT_EQ(batch, "{}\n" + expected);
 }
 
 // The line is written as literal runs: the keys, their order and every value's JSON type are
