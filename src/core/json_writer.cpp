@@ -159,6 +159,7 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::size_t clean = 0;  // start of the run not yet copied
   std::size_t i = 0;
+  bool tailChecked = false;
   while (i < text.size()) {
     // Eight bytes at a time while none needs escaping: most text has nothing to escape.
     if (text.size() - i >= 8) {
@@ -168,6 +169,13 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
         i += 8;
         continue;
       }
+    } else if (text.size() >= 8 && !tailChecked) {
+      tailChecked = true;
+      // Fewer than eight left: the word that ends the text (overlapping what was checked) decides
+      // them at once, instead of a byte at a time.
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + text.size() - 8, sizeof word);
+      if (!needsEscape(word)) break;
     }
     const auto c = static_cast<unsigned char>(text[i]);
     if (!kEscaped[c]) {
@@ -210,6 +218,7 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
 char* writeJsonEscaped(char* at, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::size_t i = 0;
+  bool tailChecked = false;
   while (i < text.size()) {
     if (text.size() - i >= 8) {
       std::uint64_t word;
@@ -219,6 +228,17 @@ char* writeJsonEscaped(char* at, std::string_view text) {
         at += sizeof word;
         i += 8;
         continue;
+      }
+    } else if (text.size() >= 8 && !tailChecked) {
+      tailChecked = true;
+      // Fewer than eight left, and the word that ends the text is clean: none of its bytes was
+      // escaped, so it goes where its first byte went, overlapping what was written.
+      const std::size_t last = text.size() - 8;
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + last, sizeof word);
+      if (!needsEscape(word)) {
+        std::memcpy(at - (i - last), &word, sizeof word);
+        return at + (text.size() - i);
       }
     }
     const auto c = static_cast<unsigned char>(text[i++]);
