@@ -10,8 +10,12 @@ namespace switchyard::http {
 
 namespace {
 
+// A plain loop: find_first_of with a three-byte set calls memchr over the set for every byte of
+// the text (about 40 calls a response).
 bool safeHeaderText(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  for (const char c : text)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
 }
 
 bool handlerSets(const HeaderList* headers, std::string_view name) {
