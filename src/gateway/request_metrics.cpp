@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <type_traits>
 
 #include "gateway/credential_store.hpp"
 #include "route/outlier_detector.hpp"
@@ -194,9 +195,29 @@ RequestMetrics::RequestMetrics(const GatewayMetrics& metrics)
       shard_(metrics.registry.addShard()),
       openStreams_(shard_.gauge(metrics.openStreams, {})) {}
 
+template <class Cell, class Family, std::size_t N>
+Cell& RequestMetrics::kept(LastSeries<Cell, N>& last, Family family,
+                           const std::array<std::string_view, N>& labels) {
+  if (last.cell && std::equal(labels.begin(), labels.end(), last.labels.begin())) return *last.cell;
+  Cell* cell = nullptr;
+  if constexpr (std::is_same_v<Cell, telemetry::Counter>) {
+    cell = &shard_.counter(family, LabelKey(labels));
+  } else {
+    cell = &shard_.histogram(family, LabelKey(labels));
+  }
+  if (shard_.isOverflow(family, *cell)) {
+    last.cell = nullptr;
+  } else {
+    std::copy(labels.begin(), labels.end(), last.labels.begin());
+    last.cell = cell;
+  }
+  return *cell;
+}
+
 void RequestMetrics::onResponse(unsigned status) {
   std::array<char, 12> code;
-  shard_.counter(metrics_.requests, {decimal(status, code)}).add();
+  kept(lastStatus_, metrics_.requests, std::array<std::string_view, 1>{decimal(status, code)})
+      .add();
 }
 
 telemetry::Histogram& RequestMetrics::cached(telemetry::Histogram*& slot,
@@ -258,7 +279,7 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
                    {log.rateLimitRoute, limit.rule, limit.checkedOn})
           .add();
   }
-  shard_.histogram(metrics_.overhead, {})
+  kept(overhead_, metrics_.overhead, std::array<std::string_view, 0>{})
       .observe(std::max(0.0, duration - Seconds(log.upstreamWait).count()));
 
   // Skipped (ejected) backends are no attempts, but the first of them was the request's first
@@ -267,7 +288,9 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
       log.attempts.empty() ? std::string_view() : log.attempts.front().backend;
   for (const auto& attempt : log.attempts) {
     if (attempt.outcome == "ejected") continue;
-    shard_.counter(metrics_.attempts, {attempt.backend, attempt.outcome}).add();
+    kept(lastAttempt_, metrics_.attempts,
+         std::array<std::string_view, 2>{attempt.backend, attempt.outcome})
+        .add();
     if (attempt.backend != firstChoice) shard_.counter(metrics_.fallbacks, {attempt.backend}).add();
   }
 }

@@ -115,10 +115,24 @@ class RequestMetrics final : public net::UpstreamObserver {
   telemetry::Histogram& cached(telemetry::Histogram*& slot, telemetry::HistogramId family,
                                std::span<const std::string_view> labels);
 
+  // One series kept with the label values it was looked up with, for the other records of every
+  // request (status, overhead, the attempt): the same rule as GenAiSeries.
+  template <class Cell, std::size_t N>
+  struct LastSeries {
+    std::array<std::string, N> labels;
+    Cell* cell = nullptr;
+  };
+  template <class Cell, class Family, std::size_t N>
+  Cell& kept(LastSeries<Cell, N>& last, Family family,
+             const std::array<std::string_view, N>& labels);
+
   const GatewayMetrics& metrics_;
   telemetry::MetricsShard& shard_;
   telemetry::Gauge& openStreams_;
   GenAiSeries lastGenAi_;
+  LastSeries<telemetry::Counter, 1> lastStatus_;
+  LastSeries<telemetry::Histogram, 0> overhead_;
+  LastSeries<telemetry::Counter, 2> lastAttempt_;
 };
 
 }  // namespace switchyard::gateway

@@ -217,6 +217,10 @@ bool MetricsShard::isOverflow(HistogramId family, const Histogram& cell) const {
   return tables_[family.index]->overflow == &cell;
 }
 
+bool MetricsShard::isOverflow(CounterId family, const Counter& cell) const {
+  return tables_[family.index]->overflow == &cell;
+}
+
 void MetricsShard::collect(std::uint32_t family, SeriesByLabels& merged) const {
   std::lock_guard lock(mutex_);
   const Table& table = *tables_[family];

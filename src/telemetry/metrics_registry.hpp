@@ -147,6 +147,7 @@ class MetricsShard {
   // Whether `cell` is the family's overflow series. A caller that keeps a cell to record into
   // again must not keep that one: each record into it is counted as overflowed on lookup.
   bool isOverflow(HistogramId family, const Histogram& cell) const;
+  bool isOverflow(CounterId family, const Counter& cell) const;
 
  private:
   friend class MetricsRegistry;

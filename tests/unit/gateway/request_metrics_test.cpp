@@ -292,5 +292,48 @@ TEST(RequestMetricsOverflowTest, RepeatedOverflowingRecordsAreEachCounted) {
   EXPECT_EQ(firstCount, 2u);
 }
 
+// The status, overhead and attempt series are kept the same way: alternating values each count
+// in their own series, and overflowing records are each counted.
+TEST(RequestMetricsOverflowTest, KeptCountersFollowTheirValuesAndCountOverflow) {
+  telemetry::MetricsRegistry registry(1);
+  GatewayMetrics declared{registry};
+  RequestMetrics metrics{declared};
+  metrics.onResponse(200);
+  for (int i = 0; i < 3; ++i) metrics.onResponse(503);
+  metrics.onResponse(200);
+  double ok = 0, overflow = 0, overflowed = 0;
+  for (const auto& family : registry.collect()) {
+    for (const auto& s : family.series) {
+      if (family.family->name == "switchyard_metric_overflow_total" &&
+          s.labelValues == Labels{"switchyard_requests_total"})
+        overflowed = s.value;
+      if (family.family->name != "switchyard_requests_total") continue;
+      if (s.labelValues == Labels{"200"}) ok = s.value;
+      if (s.labelValues == Labels{"overflow"}) overflow = s.value;
+    }
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(overflow, 3);
+  EXPECT_EQ(overflowed, 3);
+}
+
+TEST_F(RequestMetricsTest, AlternatingStatusesAndAttemptsEachKeepTheirSeries) {
+  metrics.onResponse(200);
+  metrics.onResponse(429);
+  metrics.onResponse(200);
+  auto failedOver = answered("default/b");
+  failedOver.attempts.insert(failedOver.attempts.begin(),
+                             {"default/a", "h:443", "status_503", microseconds(1)});
+  metrics.onGenAiRequest(answered("default/a"), started_);
+  metrics.onGenAiRequest(failedOver, started_);
+  metrics.onGenAiRequest(answered("default/a"), started_);
+  EXPECT_EQ(value("switchyard_requests_total", {"200"}), 2);
+  EXPECT_EQ(value("switchyard_requests_total", {"429"}), 1);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "ok"}), 2);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "status_503"}), 1);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/b", "ok"}), 1);
+  EXPECT_EQ(series("switchyard_gateway_overhead_seconds", {})->histogram.count(), 3u);
+}
+
 }  // namespace
 }  // namespace switchyard::gateway
