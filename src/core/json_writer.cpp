@@ -18,7 +18,9 @@ template <class Number>
 void appendNumber(std::string& out, Number number) {
   std::array<char, 32> digits;
   const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
-  out.append(digits.data(), end);
+  // A pointer and a length: append(first, last) is the iterator overload, which goes through
+  // _M_replace (aliasing checks and all) and cost more than the conversion itself.
+  out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
 }
 
 }  // namespace
@@ -157,6 +159,7 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::size_t clean = 0;  // start of the run not yet copied
   std::size_t i = 0;
+  bool tailChecked = false;
   while (i < text.size()) {
     // Eight bytes at a time while none needs escaping: most text has nothing to escape.
     if (text.size() - i >= 8) {
@@ -166,6 +169,13 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
         i += 8;
         continue;
       }
+    } else if (text.size() >= 8 && !tailChecked) {
+      tailChecked = true;
+      // Fewer than eight left: the word that ends the text (overlapping what was checked) decides
+      // them at once, instead of a byte at a time.
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + text.size() - 8, sizeof word);
+      if (!needsEscape(word)) break;
     }
     const auto c = static_cast<unsigned char>(text[i]);
     if (!kEscaped[c]) {
@@ -203,6 +213,71 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
     }
   }
   out.append(text.data() + clean, text.size() - clean);
+}
+
+char* writeJsonEscaped(char* at, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t i = 0;
+  bool tailChecked = false;
+  while (i < text.size()) {
+    if (text.size() - i >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (!needsEscape(word)) {
+        std::memcpy(at, &word, sizeof word);
+        at += sizeof word;
+        i += 8;
+        continue;
+      }
+    } else if (text.size() >= 8 && !tailChecked) {
+      tailChecked = true;
+      // Fewer than eight left, and the word that ends the text is clean: none of its bytes was
+      // escaped, so it goes where its first byte went, overlapping what was written.
+      const std::size_t last = text.size() - 8;
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + last, sizeof word);
+      if (!needsEscape(word)) {
+        std::memcpy(at - (i - last), &word, sizeof word);
+        return at + (text.size() - i);
+      }
+    }
+    const auto c = static_cast<unsigned char>(text[i++]);
+    if (!kEscaped[c]) {
+      *at++ = static_cast<char>(c);
+      continue;
+    }
+    *at++ = '\\';
+    switch (c) {
+      case '"':
+        *at++ = '"';
+        break;
+      case '\\':
+        *at++ = '\\';
+        break;
+      case '\n':
+        *at++ = 'n';
+        break;
+      case '\r':
+        *at++ = 'r';
+        break;
+      case '\t':
+        *at++ = 't';
+        break;
+      case '\b':
+        *at++ = 'b';
+        break;
+      case '\f':
+        *at++ = 'f';
+        break;
+      default:
+        *at++ = 'u';
+        *at++ = '0';
+        *at++ = '0';
+        *at++ = kHex[c >> 4];
+        *at++ = kHex[c & 0xF];
+    }
+  }
+  return at;
 }
 
 namespace {

@@ -82,6 +82,11 @@ void appendJsonString(std::string& out, std::string_view text);
 // Appends `text` escaped for the inside of a JSON string, without quotes.
 void appendJsonEscaped(std::string& out, std::string_view text);
 
+// Writes `text` escaped for the inside of a JSON string at `at`, which has room for
+// kMaxJsonEscapedGrowth * text.size() bytes; returns the end of what it wrote.
+inline constexpr std::size_t kMaxJsonEscapedGrowth = 6;  // a control byte becomes \u00XX
+char* writeJsonEscaped(char* at, std::string_view text);
+
 // Appends the serialization of `value` without an intermediate string. Returns false and appends
 // nothing when `value` holds a non-finite number: Boost.JSON parses `1e999` as infinity and would
 // serialize it as `Infinity`, which is not JSON. Nothing here ever writes Infinity or NaN.

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <type_traits>
 
 #include "gateway/credential_store.hpp"
 #include "route/outlier_detector.hpp"
@@ -194,9 +195,38 @@ RequestMetrics::RequestMetrics(const GatewayMetrics& metrics)
       shard_(metrics.registry.addShard()),
       openStreams_(shard_.gauge(metrics.openStreams, {})) {}
 
+template <class Cell, class Family, std::size_t N>
+Cell& RequestMetrics::kept(LastSeries<Cell, N>& last, Family family,
+                           const std::array<std::string_view, N>& labels) {
+  if (last.cell && std::equal(labels.begin(), labels.end(), last.labels.begin())) return *last.cell;
+  Cell* cell = nullptr;
+  if constexpr (std::is_same_v<Cell, telemetry::Counter>) {
+    cell = &shard_.counter(family, LabelKey(labels));
+  } else {
+    cell = &shard_.histogram(family, LabelKey(labels));
+  }
+  if (shard_.isOverflow(family, *cell)) {
+    last.cell = nullptr;
+  } else {
+    std::copy(labels.begin(), labels.end(), last.labels.begin());
+    last.cell = cell;
+  }
+  return *cell;
+}
+
 void RequestMetrics::onResponse(unsigned status) {
   std::array<char, 12> code;
-  shard_.counter(metrics_.requests, {decimal(status, code)}).add();
+  kept(lastStatus_, metrics_.requests, std::array<std::string_view, 1>{decimal(status, code)})
+      .add();
+}
+
+telemetry::Histogram& RequestMetrics::cached(telemetry::Histogram*& slot,
+                                             telemetry::HistogramId family,
+                                             std::span<const std::string_view> labels) {
+  if (slot) return *slot;
+  telemetry::Histogram& cell = shard_.histogram(family, LabelKey(labels));
+  if (!shard_.isOverflow(family, cell)) slot = &cell;
+  return cell;
 }
 
 void RequestMetrics::onGenAiRequest(const RequestInfo& log,
@@ -209,16 +239,22 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
       log.operation,           log.provider,
       originalModel,           requestModel,
       responseModelLabel(log), errorTypeOf(log, errorBuffer)};
-  const LabelKey key(labels);
+  GenAiSeries& series = lastGenAi_;
+  if (!series.valid || !std::equal(labels.begin(), labels.end(), series.labels.begin())) {
+    std::copy(labels.begin(), labels.end(), series.labels.begin());
+    series.valid = true;
+    series.duration = series.firstToken = series.perOutputToken = nullptr;
+    series.inputTokens = series.outputTokens = nullptr;
+  }
   const double duration = Seconds(log.duration).count();
-  shard_.histogram(metrics_.requestDuration, key).observe(duration);
+  cached(series.duration, metrics_.requestDuration, labels).observe(duration);
 
   const bool answered = !log.backend.empty();
   if (log.firstByteAt != std::chrono::steady_clock::time_point{}) {
     const double firstToken = Seconds(log.firstByteAt - started).count();
-    shard_.histogram(metrics_.timeToFirstToken, key).observe(firstToken);
+    cached(series.firstToken, metrics_.timeToFirstToken, labels).observe(firstToken);
     if (answered && log.usage.completionTokens > 1) {
-      shard_.histogram(metrics_.timePerOutputToken, key)
+      cached(series.perOutputToken, metrics_.timePerOutputToken, labels)
           .observe((duration - firstToken) / double(log.usage.completionTokens - 1));
     }
   }
@@ -226,11 +262,11 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
   if (answered && log.operation != "count_tokens") {
     std::array<std::string_view, 7> tokenLabels{"input"};
     std::copy(labels.begin(), labels.end(), tokenLabels.begin() + 1);
-    shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
+    cached(series.inputTokens, metrics_.tokenUsage, tokenLabels)
         .observe(double(log.usage.promptTokens));
     if (log.operation != "embeddings") {  // an embedding has no output tokens
       tokenLabels[0] = "output";
-      shard_.histogram(metrics_.tokenUsage, LabelKey(tokenLabels))
+      cached(series.outputTokens, metrics_.tokenUsage, tokenLabels)
           .observe(double(log.usage.completionTokens));
     }
   }
@@ -243,7 +279,7 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
                    {log.rateLimitRoute, limit.rule, limit.checkedOn})
           .add();
   }
-  shard_.histogram(metrics_.overhead, {})
+  kept(overhead_, metrics_.overhead, std::array<std::string_view, 0>{})
       .observe(std::max(0.0, duration - Seconds(log.upstreamWait).count()));
 
   // Skipped (ejected) backends are no attempts, but the first of them was the request's first
@@ -252,7 +288,9 @@ void RequestMetrics::onGenAiRequest(const RequestInfo& log,
       log.attempts.empty() ? std::string_view() : log.attempts.front().backend;
   for (const auto& attempt : log.attempts) {
     if (attempt.outcome == "ejected") continue;
-    shard_.counter(metrics_.attempts, {attempt.backend, attempt.outcome}).add();
+    kept(lastAttempt_, metrics_.attempts,
+         std::array<std::string_view, 2>{attempt.backend, attempt.outcome})
+        .add();
     if (attempt.backend != firstChoice) shard_.counter(metrics_.fallbacks, {attempt.backend}).add();
   }
 }

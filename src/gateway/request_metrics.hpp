@@ -11,9 +11,12 @@
 // client sends is `_OTHER`; an answer's model only when the backend was asked for a configured
 // name), backends, routes and rules as configured, statuses and kinds from fixed sets.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "config/snapshot.hpp"
@@ -96,9 +99,40 @@ class RequestMetrics final : public net::UpstreamObserver {
   void onTlsHandshake(const net::UpstreamTarget& target, bool ok) override;
 
  private:
+  // The GenAI histogram cells of the last label values recorded: a worker's requests mostly
+  // repeat them (same operation, provider, model), and comparing six short strings costs less
+  // than hashing them and a map lookup per histogram. Cells are looked up on first need; an
+  // overflow series is never kept (its records are counted on lookup).
+  struct GenAiSeries {
+    std::array<std::string, 6> labels;
+    bool valid = false;
+    telemetry::Histogram* duration = nullptr;
+    telemetry::Histogram* firstToken = nullptr;
+    telemetry::Histogram* perOutputToken = nullptr;
+    telemetry::Histogram* inputTokens = nullptr;
+    telemetry::Histogram* outputTokens = nullptr;
+  };
+  telemetry::Histogram& cached(telemetry::Histogram*& slot, telemetry::HistogramId family,
+                               std::span<const std::string_view> labels);
+
+  // One series kept with the label values it was looked up with, for the other records of every
+  // request (status, overhead, the attempt): the same rule as GenAiSeries.
+  template <class Cell, std::size_t N>
+  struct LastSeries {
+    std::array<std::string, N> labels;
+    Cell* cell = nullptr;
+  };
+  template <class Cell, class Family, std::size_t N>
+  Cell& kept(LastSeries<Cell, N>& last, Family family,
+             const std::array<std::string_view, N>& labels);
+
   const GatewayMetrics& metrics_;
   telemetry::MetricsShard& shard_;
   telemetry::Gauge& openStreams_;
+  GenAiSeries lastGenAi_;
+  LastSeries<telemetry::Counter, 1> lastStatus_;
+  LastSeries<telemetry::Histogram, 0> overhead_;
+  LastSeries<telemetry::Counter, 2> lastAttempt_;
 };
 
 }  // namespace switchyard::gateway

@@ -10,8 +10,12 @@ namespace switchyard::http {
 
 namespace {
 
+// A plain loop: find_first_of with a three-byte set calls memchr over the set for every byte of
+// the text (about 40 calls a response).
 bool safeHeaderText(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  for (const char c : text)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
 }
 
 bool handlerSets(const HeaderList* headers, std::string_view name) {
@@ -37,7 +41,9 @@ void appendField(std::string& out, std::string_view name, std::string_view value
 void appendNumber(std::string& out, std::size_t number) {
   std::array<char, 24> digits;
   const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
-  out.append(digits.data(), end);
+  out.append(digits.data(),
+             static_cast<std::size_t>(
+                 end - digits.data()));  // not append(first, last): see core/json_writer.cpp
 }
 
 }  // namespace

@@ -213,6 +213,14 @@ Histogram& MetricsShard::histogram(HistogramId family, const LabelKey& labels) {
   return find<Histogram>(family.index, labels);
 }
 
+bool MetricsShard::isOverflow(HistogramId family, const Histogram& cell) const {
+  return tables_[family.index]->overflow == &cell;
+}
+
+bool MetricsShard::isOverflow(CounterId family, const Counter& cell) const {
+  return tables_[family.index]->overflow == &cell;
+}
+
 void MetricsShard::collect(std::uint32_t family, SeriesByLabels& merged) const {
   std::lock_guard lock(mutex_);
   const Table& table = *tables_[family];

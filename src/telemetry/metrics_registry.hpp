@@ -144,6 +144,10 @@ class MetricsShard {
   Histogram& histogram(HistogramId family, std::initializer_list<std::string_view> labels) {
     return histogram(family, LabelKey({labels.begin(), labels.size()}));
   }
+  // Whether `cell` is the family's overflow series. A caller that keeps a cell to record into
+  // again must not keep that one: each record into it is counted as overflowed on lookup.
+  bool isOverflow(HistogramId family, const Histogram& cell) const;
+  bool isOverflow(CounterId family, const Counter& cell) const;
 
  private:
   friend class MetricsRegistry;

@@ -120,7 +120,7 @@ void appendNumber(std::string& out, double value) {
     const auto [end, ec] =
         plain ? std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed)
               : std::to_chars(buf.data(), buf.data() + buf.size(), value);
-    out.append(buf.data(), end);
+    out.append(buf.data(), static_cast<std::size_t>(end - buf.data()));
   }
 }
 

@@ -57,12 +57,21 @@ std::string escaped(std::string_view text) {
   return out.substr(7);
 }
 
+// The same through writeJsonEscaped, into exactly the room it promises to stay within.
+std::string written(std::string_view text) {
+  std::string room(kMaxJsonEscapedGrowth * text.size(), '\0');
+  const char* end = writeJsonEscaped(room.data(), text);
+  room.resize(static_cast<std::size_t>(end - room.data()));
+  return room;
+}
+
 TEST(JsonEscape, EveryByteAtEveryPositionOfAWord) {
   for (int byte = 0; byte < 256; ++byte) {
     for (std::size_t at = 0; at < 19; ++at) {
       std::string text(19, 'a');
       text[at] = static_cast<char>(byte);
       ASSERT_EQ(escaped(text), reference(text)) << "byte " << byte << " at " << at;
+      ASSERT_EQ(written(text), reference(text)) << "byte " << byte << " at " << at;
     }
   }
 }
@@ -74,6 +83,7 @@ TEST(JsonEscape, RandomTextOfEveryLength) {
     std::string text;
     for (std::size_t i = 0; i < length; ++i) text += alphabet[random() % alphabet.size()];
     ASSERT_EQ(escaped(text), reference(text)) << "length " << length;
+    ASSERT_EQ(written(text), reference(text)) << "length " << length;
   }
 }
 
@@ -81,6 +91,12 @@ TEST(JsonEscape, HighBytesAndPlainTextPassThrough) {
   const std::string text =
       "Gemini says: \xc3\xa9t\xc3\xa9 \xe2\x82\xac 0x7f=\x7f and nothing else to escape here";
   EXPECT_EQ(escaped(text), text);
+  EXPECT_EQ(written(text), text);
+}
+
+TEST(JsonEscape, EveryControlByteTakesAtMostItsPromisedRoom) {
+  const std::string text(64, '\x01');
+  EXPECT_EQ(written(text).size(), kMaxJsonEscapedGrowth * text.size());
 }
 
 TEST(JsonEscape, LiteralKeysAreCopiedAndKeysFromInputAreEscaped) {

@@ -119,6 +119,49 @@ TEST(AccessLogLine, EmptyValuesAreNullAndErrorsNamed) {
   EXPECT_TRUE(o.at("attempts").as_array().empty());
 }
 
+// Every byte of a full line (escapes, a cut value, a negative count, attempts, rate-limit rules),
+// so that a change in how the line is written cannot change what is written.
+TEST(AccessLogLine, ExactBytesOfAFullLine) {
+  RequestInfo e = sampleEntry();
+  e.responseFlags = "URX";
+  e.errorType = "upstream_error";
+  const std::string requestId = std::string("id\x01\\") + std::string(1030, 'i');
+  e.requestId = requestId;
+  e.usage.reasoningTokens = -1;
+  e.upstreamTransportFailureReason = "reset \t by peer";
+  e.rateLimitedBy = "per-team";
+  e.rateLimits.push_back({"per-team", "over_limit", 3, 0});
+  e.rateLimits.push_back({"global", "ok", 1, 70});
+  const std::string line = formatAccessLogLine(e);
+  const std::string expected =
+      std::string(
+          R"json({"start_time":"2025-11-27T04:47:46.101Z","method":"POST",)json"
+          R"json("x-envoy-origin-path":"/v1/chat/completions","protocol":"HTTP/1.1","response_code":200,)json"
+          R"json("response_flags":"URX","bytes_received":120,"bytes_sent":840,"duration":2345,)json"
+          R"json("duration_us":2345678,"upstream_host":"127.0.0.1:443",)json"
+          R"json("upstream_cluster":"default/fallback",)json"
+          R"json("upstream_transport_failure_reason":"reset \t by peer","x-request-id":"id\u0001\\)json") +
+      std::string(1020, 'i') +
+      R"json(...[truncated: 1034 bytes]","user-agent":"agent \"quoted\"\n","client-id":"team-a",)json"
+      R"json("gen_ai.request.model":"vertex-virtual-model",)json"
+      R"json("gen_ai.request.model_override":"gemini-2.5-flash",)json"
+      R"json("gen_ai.response.model":"gemini-2.5-flash","gen_ai.usage.input_tokens":10,)json"
+      R"json("gen_ai.usage.output_tokens":20,"gen_ai.usage.total_tokens":30,)json"
+      R"json("gen_ai.usage.cached_tokens":4,"gen_ai.usage.reasoning_tokens":-1,)json"
+      R"json("backend":"default/fallback","stream":true,"error.type":"upstream_error",)json"
+      R"json("attempts":[{"backend":"default/primary","upstream_host":"10.0.0.1:443",)json"
+      R"json("outcome":"status_503","duration_us":1200},{"backend":"default/fallback",)json"
+      R"json("upstream_host":"127.0.0.1:443","outcome":"ok","duration_us":3400}],)json"
+      R"json("ratelimit.limited_by":"per-team","ratelimit.rules":[{"rule":"per-team",)json"
+      R"json("outcome":"over_limit","request_cost":3,"response_cost":0},{"rule":"global","outcome":"ok",)json"
+      R"json("request_cost":1,"response_cost":70}]})json";
+  EXPECT_EQ(line, expected);
+  // Appended after what a batch already holds, the same bytes.
+  std::string batch = "{}\n";
+  appendAccessLogLine(batch, e);
+  EXPECT_EQ(batch, "{}\n" + expected);
+}
+
 // The line is written as literal runs: the keys, their order and every value's JSON type are
 // pinned here, for a full entry and an empty one.
 TEST(AccessLogLine, KeysAndTypesAreFixed) {

@@ -227,5 +227,113 @@ TEST_F(RequestMetricsTest, ResponsesConnectionsAndOpenStreams) {
   EXPECT_EQ(value("switchyard_tls_handshakes_total", {upstream, "error"}), 1);
 }
 
+// The recorder keeps the cells of the last label values: requests that alternate between label
+// values, and a stream after a unary request with the same labels, still land in their own series.
+TEST_F(RequestMetricsTest, AlternatingLabelValuesEachKeepTheirSeries) {
+  auto other = answered("default/b");
+  other.provider = "aws.bedrock";
+  Labels otherLabels = kAnsweredLabels;
+  otherLabels[1] = "aws.bedrock";
+  metrics.onGenAiRequest(answered("default/a"), started_);
+  metrics.onGenAiRequest(other, started_);
+  metrics.onGenAiRequest(answered("default/a"), started_);
+  auto stream = answered("default/a");
+  stream.stream = true;
+  stream.firstByteAt = started_ + milliseconds(100);
+  metrics.onGenAiRequest(stream, started_);
+
+  const auto* duration = series("gen_ai_server_request_duration_seconds", kAnsweredLabels);
+  ASSERT_NE(duration, nullptr);
+  EXPECT_EQ(duration->histogram.count(), 3u);
+  const auto* otherDuration = series("gen_ai_server_request_duration_seconds", otherLabels);
+  ASSERT_NE(otherDuration, nullptr);
+  EXPECT_EQ(otherDuration->histogram.count(), 1u);
+  Labels output{"output"};
+  output.insert(output.end(), kAnsweredLabels.begin(), kAnsweredLabels.end());
+  EXPECT_EQ(series("gen_ai_client_token_usage", output)->histogram.sum, 33);
+  output[2] = "aws.bedrock";
+  EXPECT_EQ(series("gen_ai_client_token_usage", output)->histogram.sum, 11);
+  const auto* first = series("gen_ai_server_time_to_first_token_seconds", kAnsweredLabels);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->histogram.count(), 1u);
+}
+
+// A record sent to the overflow series is counted as overflowed every time, also when the same
+// label values repeat (the recorder must not keep the overflow cell).
+TEST(RequestMetricsOverflowTest, RepeatedOverflowingRecordsAreEachCounted) {
+  telemetry::MetricsRegistry registry(1);  // one series per family
+  GatewayMetrics declared{registry};
+  RequestMetrics metrics{declared};
+  const auto started = std::chrono::steady_clock::now();
+  RequestInfo first;
+  first.operation = "chat";
+  first.provider = "gcp.vertex_ai";
+  first.duration = milliseconds(10);
+  RequestInfo second = first;
+  second.provider = "aws.bedrock";
+  metrics.onGenAiRequest(first, started);
+  for (int i = 0; i < 3; ++i) metrics.onGenAiRequest(second, started);
+  metrics.onGenAiRequest(first, started);
+
+  double overflowed = -1;
+  std::uint64_t overflowCount = 0, firstCount = 0;
+  for (const auto& family : registry.collect()) {
+    for (const auto& s : family.series) {
+      if (family.family->name == "switchyard_metric_overflow_total" &&
+          s.labelValues == Labels{"gen_ai_server_request_duration_seconds"})
+        overflowed = s.value;
+      if (family.family->name != "gen_ai_server_request_duration_seconds") continue;
+      if (s.labelValues[1] == "overflow") overflowCount = s.histogram.count();
+      if (s.labelValues[1] == "gcp.vertex_ai") firstCount = s.histogram.count();
+    }
+  }
+  EXPECT_EQ(overflowed, 3);
+  EXPECT_EQ(overflowCount, 3u);
+  EXPECT_EQ(firstCount, 2u);
+}
+
+// The status, overhead and attempt series are kept the same way: alternating values each count
+// in their own series, and overflowing records are each counted.
+TEST(RequestMetricsOverflowTest, KeptCountersFollowTheirValuesAndCountOverflow) {
+  telemetry::MetricsRegistry registry(1);
+  GatewayMetrics declared{registry};
+  RequestMetrics metrics{declared};
+  metrics.onResponse(200);
+  for (int i = 0; i < 3; ++i) metrics.onResponse(503);
+  metrics.onResponse(200);
+  double ok = 0, overflow = 0, overflowed = 0;
+  for (const auto& family : registry.collect()) {
+    for (const auto& s : family.series) {
+      if (family.family->name == "switchyard_metric_overflow_total" &&
+          s.labelValues == Labels{"switchyard_requests_total"})
+        overflowed = s.value;
+      if (family.family->name != "switchyard_requests_total") continue;
+      if (s.labelValues == Labels{"200"}) ok = s.value;
+      if (s.labelValues == Labels{"overflow"}) overflow = s.value;
+    }
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(overflow, 3);
+  EXPECT_EQ(overflowed, 3);
+}
+
+TEST_F(RequestMetricsTest, AlternatingStatusesAndAttemptsEachKeepTheirSeries) {
+  metrics.onResponse(200);
+  metrics.onResponse(429);
+  metrics.onResponse(200);
+  auto failedOver = answered("default/b");
+  failedOver.attempts.insert(failedOver.attempts.begin(),
+                             {"default/a", "h:443", "status_503", microseconds(1)});
+  metrics.onGenAiRequest(answered("default/a"), started_);
+  metrics.onGenAiRequest(failedOver, started_);
+  metrics.onGenAiRequest(answered("default/a"), started_);
+  EXPECT_EQ(value("switchyard_requests_total", {"200"}), 2);
+  EXPECT_EQ(value("switchyard_requests_total", {"429"}), 1);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "ok"}), 2);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/a", "status_503"}), 1);
+  EXPECT_EQ(value("switchyard_upstream_attempts_total", {"default/b", "ok"}), 1);
+  EXPECT_EQ(series("switchyard_gateway_overhead_seconds", {})->histogram.count(), 3u);
+}
+
 }  // namespace
 }  // namespace switchyard::gateway

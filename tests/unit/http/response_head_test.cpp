@@ -51,6 +51,21 @@ TEST(ResponseHead, HandlerHeadersReplaceDefaultsButNeverFramingOrSplitTheHead) {
             "Content-Length: 3\r\n\r\n");
 }
 
+TEST(ResponseHead, AHeaderWithACrLfOrNulAnywhereIsLeftOut) {
+  using namespace std::string_literals;
+  const HeaderList headers{{"x-lf", "a\nb"},
+                           {"x-cr", "a\rb"},
+                           {"x-nul", "ab\0"s},
+                           {"x-\nname", "v"},
+                           {"x-nul-name\0"s, "v"},
+                           {"x-long-lf", std::string(40, 'a') + "\n"},
+                           {"x-kept", "a\tb \x7f\xc3\xa9"}};
+  const auto head = headOf({.contentType = "a/b", .headers = &headers, .contentLength = 0});
+  EXPECT_EQ(head,
+            "HTTP/1.1 200 OK\r\nServer: switchyard\r\nContent-Type: a/b\r\n"
+            "x-kept: a\tb \x7f\xc3\xa9\r\nContent-Length: 0\r\n\r\n");
+}
+
 TEST(ResponseHead, ChunkSizeLineIsHex) {
   std::array<char, 20> line;
   EXPECT_EQ(std::string_view(line.data(), chunkSizeLine(line, 0x1a2)), "1a2\r\n");
