@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "providers/vertex/chat_translator.hpp"
-#include "providers/vertex/model_path.hpp"
 #include "providers/vertex/wire.hpp"
 
 namespace switchyard::providers::vertex {
@@ -139,42 +138,6 @@ TEST(VertexWire, GoogleStatusToHttp) {
   EXPECT_EQ(httpStatusForGrpcCode(0), 500u);
   EXPECT_EQ(httpStatusForGrpcCode(17), 500u);
   EXPECT_EQ(httpStatusForGrpcCode(-3), 500u);
-}
-
-// The last valid path is kept per thread: a change in any input builds another, and a refusal is
-// never answered from what was kept (also right after the same inputs gave a valid path).
-TEST(VertexWire, ModelPathFollowsEveryInputAndStillRefuses) {
-  BackendTarget target{.model = "gemini-2.5-flash", .project = "p1", .region = "us-central1"};
-  const std::string first =
-      "/v1/projects/p1/locations/us-central1/publishers/google/models/"
-      "gemini-2.5-flash:generateContent";
-  EXPECT_EQ(modelPath(target, "generateContent").value(), first);
-  EXPECT_EQ(modelPath(target, "generateContent").value(), first);
-  EXPECT_EQ(modelPath(target, "streamGenerateContent?alt=sse").value(),
-            "/v1/projects/p1/locations/us-central1/publishers/google/models/"
-            "gemini-2.5-flash:streamGenerateContent?alt=sse");
-  target.project = "p2";
-  EXPECT_EQ(modelPath(target, "generateContent").value(),
-            "/v1/projects/p2/locations/us-central1/publishers/google/models/"
-            "gemini-2.5-flash:generateContent");
-  target.region = "europe-west4";
-  EXPECT_EQ(modelPath(target, "generateContent").value(),
-            "/v1/projects/p2/locations/europe-west4/publishers/google/models/"
-            "gemini-2.5-flash:generateContent");
-  EXPECT_EQ(publisherModelPath(target, "anthropic", "rawPredict", "claude").value(),
-            "/v1/projects/p2/locations/europe-west4/publishers/anthropic/models/claude:rawPredict");
-  target.model = "gemini/../x";
-  EXPECT_FALSE(modelPath(target, "generateContent"));
-  target.model = "gemini-2.5-flash";
-  target.project = "p/2";
-  EXPECT_FALSE(modelPath(target, "generateContent"));
-  target.project = "";
-  EXPECT_FALSE(modelPath(target, "generateContent"));
-  const BackendTarget empty{};
-  EXPECT_FALSE(modelPath(empty, "generateContent"));
-  target.project = "p1";
-  target.region = "us-central1";
-  EXPECT_EQ(modelPath(target, "generateContent").value(), first);
 }
 
 }  // namespace
