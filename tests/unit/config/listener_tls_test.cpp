@@ -1,10 +1,7 @@
 // The listener's TLS from a Gateway's HTTPS listener, its certificate Secret and a
 // ClientTrafficPolicy's spec.tls: what is served, and every mistake at its file, line and field.
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
+#include "../self_signed_certificate.hpp"
 #include "load_helpers.hpp"
 
 namespace switchyard::config {
@@ -13,40 +10,11 @@ namespace {
 using testing::DiagnosticCase;
 using testing::TempDir;
 
-struct TestCertificate {
-  std::string certPem;
-  std::string keyPem;
-};
+using TestCertificate = switchyard::testing::SelfSignedCertificate;
 
-// A self-signed P-256 certificate for localhost, made in memory.
+// A self-signed certificate for localhost, made in memory.
 TestCertificate makeCertificate() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
-  auto pem = [](auto write) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    write(bio);
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(size));
-    BIO_free(bio);
-    return out;
-  };
-  TestCertificate out{pem([&](BIO* b) { PEM_write_bio_X509(b, cert); }), pem([&](BIO* b) {
-                        PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
-                      })};
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
+  return switchyard::testing::makeSelfSignedCertificate("localhost");
 }
 
 // YAML flow scalars for PEM text: JSON strings are valid YAML.
