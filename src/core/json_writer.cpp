@@ -153,10 +153,46 @@ constexpr auto kEscaped = [] {
   return table;
 }();
 
+// Writes the escape of `c`, a byte kEscaped says needs one, at `at` (at most 6 bytes: \u00XX);
+// returns the end of what it wrote.
+char* writeEscape(char* at, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  *at++ = '\\';
+  switch (c) {
+    case '"':
+      *at++ = '"';
+      break;
+    case '\\':
+      *at++ = '\\';
+      break;
+    case '\n':
+      *at++ = 'n';
+      break;
+    case '\r':
+      *at++ = 'r';
+      break;
+    case '\t':
+      *at++ = 't';
+      break;
+    case '\b':
+      *at++ = 'b';
+      break;
+    case '\f':
+      *at++ = 'f';
+      break;
+    default:
+      *at++ = 'u';
+      *at++ = '0';
+      *at++ = '0';
+      *at++ = kHex[c >> 4];
+      *at++ = kHex[c & 0xF];
+  }
+  return at;
+}
+
 }  // namespace
 
 void appendJsonEscaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::size_t clean = 0;  // start of the run not yet copied
   std::size_t i = 0;
   bool tailChecked = false;
@@ -184,39 +220,13 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
     }
     out.append(text.data() + clean, i - clean);
     clean = ++i;
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-    }
+    char escape[kMaxJsonEscapedGrowth];
+    out.append(escape, static_cast<std::size_t>(writeEscape(escape, c) - escape));
   }
   out.append(text.data() + clean, text.size() - clean);
 }
 
 char* writeJsonEscaped(char* at, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::size_t i = 0;
   bool tailChecked = false;
   while (i < text.size()) {
@@ -246,36 +256,7 @@ char* writeJsonEscaped(char* at, std::string_view text) {
       *at++ = static_cast<char>(c);
       continue;
     }
-    *at++ = '\\';
-    switch (c) {
-      case '"':
-        *at++ = '"';
-        break;
-      case '\\':
-        *at++ = '\\';
-        break;
-      case '\n':
-        *at++ = 'n';
-        break;
-      case '\r':
-        *at++ = 'r';
-        break;
-      case '\t':
-        *at++ = 't';
-        break;
-      case '\b':
-        *at++ = 'b';
-        break;
-      case '\f':
-        *at++ = 'f';
-        break;
-      default:
-        *at++ = 'u';
-        *at++ = '0';
-        *at++ = '0';
-        *at++ = kHex[c >> 4];
-        *at++ = kHex[c & 0xF];
-    }
+    at = writeEscape(at, c);
   }
   return at;
 }
