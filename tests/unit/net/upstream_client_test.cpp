@@ -61,6 +61,21 @@ class UpstreamClientTest : public ::testing::Test {
                                std::string serverName = kServerName) {
     return UpstreamTarget{"127.0.0.1", server.port(), TlsSettings{serverName, std::move(caPem)}};
   }
+  // Every piece of `stream` up to its end; an error ends the read as a test failure.
+  std::string readToEnd(UpstreamStream& stream) {
+    std::string body;
+    for (int guard = 0; guard < 100; ++guard) {
+      auto piece = testing::runAwaitable(ioc_, stream.next(5s));
+      if (!piece) {
+        ADD_FAILURE() << piece.error().message;
+        break;
+      }
+      if (!*piece) break;
+      body += **piece;
+    }
+    return body;
+  }
+
   static core::OutboundRequest get(std::string target = "/") {
     core::OutboundRequest request;
     request.method = "GET";
@@ -462,13 +477,7 @@ TEST_F(UpstreamClientTest, StreamYieldsHeadThenBodyPiecesAndReusesConnection) {
   ASSERT_TRUE(stream) << stream.error().message;
   EXPECT_EQ(stream->status(), 200u);
   EXPECT_EQ(stream->header("content-type"), "text/event-stream");
-  std::string body;
-  for (int guard = 0; guard < 100; ++guard) {
-    auto piece = testing::runAwaitable(ioc_, stream->next(5s));
-    ASSERT_TRUE(piece) << piece.error().message;
-    if (!*piece) break;
-    body += **piece;
-  }
+  const std::string body = readToEnd(*stream);
   EXPECT_EQ(body, "data: 1\n\ndata: 2\n\ndata: [DONE]\n\n");
   EXPECT_TRUE(stream->atEnd());
   EXPECT_EQ(client_->idleConnections(), 1u);
@@ -506,13 +515,7 @@ TEST_F(UpstreamClientTest, StreamWhoseHeadSaysCloseIsNotPooled) {
   });
   auto stream = testing::runAwaitable(ioc_, client_->openStream(plain(server), get("/sse"), 5s));
   ASSERT_TRUE(stream) << stream.error().message;
-  std::string body;
-  for (int guard = 0; guard < 100; ++guard) {
-    auto piece = testing::runAwaitable(ioc_, stream->next(5s));
-    ASSERT_TRUE(piece) << piece.error().message;
-    if (!*piece) break;
-    body += **piece;
-  }
+  const std::string body = readToEnd(*stream);
   EXPECT_EQ(body, "data: 1\n\n");
   EXPECT_EQ(client_->idleConnections(), 0u);
   ASSERT_TRUE(send(plain(server), get("/plain")));
@@ -550,13 +553,7 @@ TEST_F(UpstreamClientTest, StreamOverTls) {
   auto stream =
       testing::runAwaitable(ioc_, client_->openStream(secure(server, ca_->certPem), get("/"), 5s));
   ASSERT_TRUE(stream) << stream.error().message;
-  std::string body;
-  for (int guard = 0; guard < 100; ++guard) {
-    auto piece = testing::runAwaitable(ioc_, stream->next(5s));
-    ASSERT_TRUE(piece) << piece.error().message;
-    if (!*piece) break;
-    body += **piece;
-  }
+  const std::string body = readToEnd(*stream);
   EXPECT_EQ(body, "abc");
 }
 
