@@ -137,9 +137,7 @@ asio::awaitable<void> Exchange::run() {
   route_ = match.route;
   // A client that does not read holds its answer no longer than the route lets the upstream take
   // (the request timeout), nor its stream longer than the route lets a stream sit idle.
-  writer_.setWriteTimeout(request_.stream
-                              ? rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout)
-                              : rule_->requestTimeout.value_or(kDefaultRequestTimeout));
+  writer_.setWriteTimeout(request_.stream ? streamIdleTimeout() : requestTimeout());
 
   // Rate limits: every rule of the route that applies, before anything goes upstream.
   if (!co_await admit()) co_return;
@@ -195,10 +193,10 @@ route::AttemptSequence Exchange::newAttemptSequence() {
   for (std::size_t i = 0; i < refs; ++i) {
     if (const auto* backend = backendOf(rule_->backendRefs[i])) handles[i] = backend->health;
   }
-  return route::AttemptSequence(
-      *rule_, route_->retry ? &*route_->retry : nullptr, services_.outliers,
-      std::span<const route::BackendHandle>(handles, refs),
-      rule_->requestTimeout.value_or(kDefaultRequestTimeout), SteadyClock::now(), services_.random);
+  return route::AttemptSequence(*rule_, route_->retry ? &*route_->retry : nullptr,
+                                services_.outliers,
+                                std::span<const route::BackendHandle>(handles, refs),
+                                requestTimeout(), SteadyClock::now(), services_.random);
 }
 
 const BackendRuntime* Exchange::backendOf(const config::BackendRef& ref) const {
@@ -314,10 +312,9 @@ std::optional<Exchange::AttemptResult> Exchange::prepareCalls(const config::Back
 
 std::optional<Exchange::AttemptResult> Exchange::outOfTime(Attempt& attempt) {
   if (attemptTime().count() > 0) return std::nullopt;
-  const auto requestTimeout = rule_->requestTimeout.value_or(kDefaultRequestTimeout);
   return failed(attempt, Error::make(ErrorKind::UpstreamTimeout,
                                      "request timeout of " +
-                                         std::to_string(requestTimeout.count()) + " ms reached"));
+                                         std::to_string(requestTimeout().count()) + " ms reached"));
 }
 
 asio::awaitable<bool> Exchange::signAttempt(Attempt& attempt) {
@@ -428,8 +425,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   if (!opened) co_return failed(attempt, opened.error());
   net::UpstreamStream& stream = *opened;
 
-  const std::chrono::milliseconds idleLimit =
-      rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
+  const std::chrono::milliseconds idleLimit = streamIdleTimeout();
   if (stream.status() < 200 || stream.status() > 299)
     co_return co_await failedWithStream(attempt, stream, idleLimit);
   // The stream is on: this request is not sent again (the 401 retry happens before this point), so
@@ -607,6 +603,14 @@ void Exchange::addQuotaHeaders(http::HeaderList& headers) const {
   headers.emplace_back("x-ratelimit-limit", quota.limitValue());
   headers.emplace_back("x-ratelimit-remaining", std::to_string(quota.remaining));
   headers.emplace_back("x-ratelimit-reset", std::to_string(quota.resetSeconds));
+}
+
+std::chrono::milliseconds Exchange::requestTimeout() const {
+  return rule_->requestTimeout.value_or(kDefaultRequestTimeout);
+}
+
+std::chrono::milliseconds Exchange::streamIdleTimeout() const {
+  return rule_->streamIdleTimeout.value_or(kDefaultStreamIdleTimeout);
 }
 
 std::chrono::milliseconds Exchange::attemptTime() const {

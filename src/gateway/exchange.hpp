@@ -95,6 +95,9 @@ class Exchange {
   void chargeResponse();
   // The x-ratelimit-* headers of the rule nearest its limit, if any rule applied.
   void addQuotaHeaders(http::HeaderList& headers) const;
+  // The rule's timeouts, or the defaults when the manifests give none (rule_ set).
+  std::chrono::milliseconds requestTimeout() const;
+  std::chrono::milliseconds streamIdleTimeout() const;
   std::chrono::milliseconds attemptTime() const;
 
   const Runtime& runtime_;
