@@ -30,6 +30,7 @@
 #include "net/tls_client_context.hpp"
 #include "net/upstream_connection.hpp"
 #include "net/wakeup.hpp"
+#include "net/watchdog_timer.hpp"
 
 namespace switchyard::net {
 
@@ -82,62 +83,46 @@ void cancelCall(Deadline& deadline) {
     deadline.stream->cancel(Error::make(ErrorKind::UpstreamReset, "call cancelled by the caller"));
 }
 
-// Bounds one exchange in time with a plain timer callback: when it fires it closes the active
-// connection, which ends every pending operation on it at once, whichever layer (TCP, TLS, Beast)
-// it is in. No coroutine of its own and no awaitable `||` on the request path (a parallel group
-// co_spawns both sides: it was a quarter of the gateway's instructions per request). The one wait
-// that is not on a connection, a DNS lookup, bounds itself by `until` (see resolveWithin).
-class Watchdog {
+// Bounds one exchange in time from the worker's WatchdogTimer: when time runs out it closes the
+// active connection, which ends every pending operation on it at once, whichever layer (TCP, TLS,
+// Beast) it is in. No timer, coroutine or allocation of its own (an exchange that ends in time, the
+// common case, costs the timer nothing), and no awaitable `||` on the request path (a parallel
+// group co_spawns both sides: it was a quarter of the gateway's instructions per request). The one
+// wait that is not on a connection, a DNS lookup, bounds itself by `until` (see resolveWithin).
+class Watchdog final : public WatchdogTimer::Entry {
  public:
-  // `slowHook`, if any, runs when `slowAfter` (< timeout) has passed, from the same timer, which
-  // then waits on for the deadline.
-  Watchdog(const asio::any_io_executor& executor, std::chrono::milliseconds timeout,
-           std::function<void()>* slowHook = nullptr,
-           std::chrono::milliseconds slowAfter = std::chrono::milliseconds(0))
-      : state_(std::make_shared<State>()), timer_(executor) {
-    state_->deadline.until = std::chrono::steady_clock::now() + timeout;
-    state_->timer = &timer_;
-    if (slowHook && *slowHook && slowAfter < timeout) {
-      state_->slowHook = slowHook;
-      timer_.expires_after(slowAfter);
-    } else {
-      timer_.expires_at(state_->deadline.until);
-    }
-    timer_.async_wait([state = state_](const error_code& ec) { onTimer(state, ec); });
-  }
-  ~Watchdog() {
-    state_->disarmed = true;  // the exchange is over: its connection may be gone or pooled
-    timer_.cancel();
-  }
-  Watchdog(const Watchdog&) = delete;
-  Watchdog& operator=(const Watchdog&) = delete;
+  using Clock = WatchdogTimer::Clock;
 
-  Deadline& deadline() { return state_->deadline; }
+  // `start`: a reading of `timer`'s clock. `slowHook`, if any, runs when `slowAfter` (< timeout)
+  // has passed; the deadline is watched on after it.
+  Watchdog(WatchdogTimer& timer, Clock::time_point start, std::chrono::milliseconds timeout,
+           std::function<void()>* slowHook = nullptr,
+           std::chrono::milliseconds slowAfter = std::chrono::milliseconds(0)) {
+    deadline_.until = start + timeout;
+    if (slowHook && *slowHook && slowAfter < timeout) {
+      slowHook_ = slowHook;
+      timer.add(*this, start + slowAfter);
+    } else {
+      timer.add(*this, deadline_.until);
+    }
+  }
+
+  Deadline& deadline() { return deadline_; }
 
  private:
-  struct State {
-    Deadline deadline;
-    bool disarmed = false;
-    asio::steady_timer* timer = nullptr;        // valid while not disarmed
-    std::function<void()>* slowHook = nullptr;  // the caller's, valid while not disarmed
-  };
-
-  static void onTimer(const std::shared_ptr<State>& state, const error_code& ec) {
-    if (ec || state->disarmed) return;
-    if (auto* hook = std::exchange(state->slowHook, nullptr)) {
-      (*hook)();
-      if (state->disarmed) return;  // the hook may cancel the call, which may end it
-      state->timer->expires_at(state->deadline.until);
-      state->timer->async_wait([state](const error_code& ec) { onTimer(state, ec); });
-      return;
+  Clock::time_point onWake(Clock::time_point) override {
+    if (auto* hook = std::exchange(slowHook_, nullptr)) {
+      const Clock::time_point until = deadline_.until;
+      (*hook)();  // may cancel the call, which ends it later, from the executor
+      return until;
     }
-    state->deadline.expired = true;
-    if (state->deadline.active) state->deadline.active->close();
+    deadline_.expired = true;
+    if (deadline_.active) deadline_.active->close();
+    return Clock::time_point::max();
   }
 
-  std::shared_ptr<State>
-      state_;  // shared with the timer's callback, which may run after we are gone
-  asio::steady_timer timer_;
+  Deadline deadline_;
+  std::function<void()>* slowHook_ = nullptr;  // the caller's, which outlives the call
 };
 
 std::string endpointText(const UpstreamTarget& target) {
@@ -301,7 +286,8 @@ struct UpstreamClient::Impl {
         dns(std::move(d)),
         options(o),
         pool(std::make_shared<ConnectionPool>(o.maxIdlePerKey, o.idleTimeout)),
-        h2Settings{o.h2StreamWindow, o.h2ConnectionWindow, o.headerLimit, o.errorBodyLimit} {}
+        h2Settings{o.h2StreamWindow, o.h2ConnectionWindow, o.headerLimit, o.errorBodyLimit},
+        watchdogs(executor) {}
 
   asio::any_io_executor executor;
   std::shared_ptr<DnsCache> dns;
@@ -312,6 +298,9 @@ struct UpstreamClient::Impl {
   std::shared_ptr<H2ReadBuffer> h2ReadBuffer = std::make_shared<H2ReadBuffer>();
   H2Pool h2;
   UpstreamClientStats stats;
+  // Every call's Watchdog, and the clock reading a call reuses: send() and openStream() read the
+  // clock once as they start, the pools take that reading (or a later one) rather than their own.
+  WatchdogTimer watchdogs;
 
   // Where a request goes: `http2`, a stream on that connection; otherwise HTTP/1.1, on `fresh`
   // (a connection just opened whose server chose http/1.1) or from the pool.
@@ -332,8 +321,9 @@ struct UpstreamClient::Impl {
   }
   // The route of a request to a TLS origin when it is known at once: an HTTP/2 connection with
   // room, or HTTP/1.1 for an origin known to speak only that; nullopt when route() must wait or
-  // connect.
-  std::optional<Route> routeNow(const UpstreamTarget& target, H2Pool::Origin& origin);
+  // connect. `now`: a clock reading taken since the call last waited.
+  std::optional<Route> routeNow(const UpstreamTarget& target, H2Pool::Origin& origin,
+                                ConnectionPool::Clock::time_point now);
   // The route, waiting for the room a connect under way will bring, or opening a connection
   // offering h2 itself.
   asio::awaitable<core::Result<Route>> route(const UpstreamTarget& target, H2Pool::Origin& origin,
@@ -437,8 +427,7 @@ constexpr auto kHttp1Memory = std::chrono::minutes(5);
 }  // namespace
 
 std::optional<UpstreamClient::Impl::Route> UpstreamClient::Impl::routeNow(
-    const UpstreamTarget& target, H2Pool::Origin& origin) {
-  const auto now = ConnectionPool::Clock::now();
+    const UpstreamTarget& target, H2Pool::Origin& origin, ConnectionPool::Clock::time_point now) {
   H2Pool::SweepCounts counts;
   auto connection = h2.withRoom(origin, now, counts);
   stats.h2GoAways += counts.goAways;
@@ -458,7 +447,8 @@ asio::awaitable<core::Result<UpstreamClient::Impl::Route>> UpstreamClient::Impl:
     const UpstreamTarget& target, H2Pool::Origin& origin, Deadline& deadline) {
   using Protocol = H2Pool::Protocol;
   for (;;) {
-    if (auto known = routeNow(target, origin)) co_return std::move(*known);
+    // The reading is the call's own, or the one taken after the wait below.
+    if (auto known = routeNow(target, origin, watchdogs.recent())) co_return std::move(*known);
     if (H2Pool::roomExpected(origin)) {
       // Another request is opening a connection here, or a new one has not told its stream limit
       // yet: its room is worth waiting for, one more connection per request is not.
@@ -470,7 +460,7 @@ asio::awaitable<core::Result<UpstreamClient::Impl::Route>> UpstreamClient::Impl:
         WaitList::Registration registered(*waiters, wakeup);
         co_await wakeup.waitUntil(deadline.until);
       }
-      if (ConnectionPool::Clock::now() >= deadline.until) {
+      if (watchdogs.now() >= deadline.until) {
         deadline.expired = true;
         co_return Error::make(ErrorKind::UpstreamTimeout, "waiting for a connection");
       }
@@ -523,7 +513,7 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     if (attempt == 0 && fresh) {
       connection = std::move(fresh);  // counted as a miss where it was opened
     } else if (attempt == 0) {
-      connection = pool->checkout(key, ConnectionPool::Clock::now());
+      connection = pool->checkout(key, watchdogs.recent());  // read as the call started
       reused = connection != nullptr;
     }
     if (reused) {
@@ -585,13 +575,17 @@ asio::awaitable<core::Result<void>> UpstreamClient::Impl::exchangeHttp2(
     return stream.complete() || (!wholeMessage && stream.headReceived());
   };
   deadline.stream = &stream;
+  bool waited = false;
   while (!stream.failed() && !answered()) {
-    if (ConnectionPool::Clock::now() >= deadline.until) {
+    // Before the first wait, the reading taken as the call started (or since) will do: it is
+    // never later than the clock, and a deadline it misses ends the wait at once.
+    if ((waited ? watchdogs.now() : watchdogs.recent()) >= deadline.until) {
       deadline.expired = true;
       stream.cancel(Error::make(ErrorKind::UpstreamTimeout, "deadline"));
       break;
     }
     co_await stream.waitUntil(deadline.until);
+    waited = true;
   }
   deadline.stream = nullptr;
   if (answered()) co_return core::Result<void>();
@@ -619,7 +613,8 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch
     const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
   H2Pool::Origin& origin = h2.origin(keyOf(target));
   for (int retries = 0;; ++retries) {
-    auto known = routeNow(target, origin);
+    // The first time, send() has just read the clock.
+    auto known = routeNow(target, origin, retries == 0 ? watchdogs.recent() : watchdogs.now());
     core::Result<Route> routed = Error();
     if (known) {
       routed = std::move(*known);
@@ -659,7 +654,9 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch
   core::InboundResponse response = parser->takeResponse();
 
   if (reusable) {
-    pool->checkin(keyOf(target), std::move(*connection), ConnectionPool::Clock::now());
+    // The call's Watchdog is still added, so the reading is at most about a second old: the
+    // connection looks idle for that much longer, which only makes the pool more careful.
+    pool->checkin(keyOf(target), std::move(*connection), watchdogs.recent());
   } else {
     (*connection)->close();
   }
@@ -724,7 +721,8 @@ asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::send(
   Impl& impl = *impl_;
   ++impl.stats.requests;
   if (cancel && cancel->cancelled()) co_return cancelledError();
-  Watchdog watchdog(impl.executor, timeout, cancel ? &cancel->slowHook_ : nullptr,
+  Watchdog watchdog(impl.watchdogs, impl.watchdogs.now(), timeout,
+                    cancel ? &cancel->slowHook_ : nullptr,
                     cancel ? cancel->slowAfter_ : std::chrono::milliseconds(0));
   Deadline& deadline = watchdog.deadline();
   CancelBinding bound(cancel, &deadline);
@@ -931,14 +929,19 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
   Impl& impl = *impl_;
   ++impl.stats.requests;
   if (cancel && cancel->cancelled()) co_return cancelledError();
-  Watchdog watchdog(impl.executor, headTimeout);
+  Watchdog watchdog(impl.watchdogs, impl.watchdogs.now(), headTimeout);
   Deadline& deadline = watchdog.deadline();
   CancelBinding bound(cancel, &deadline);
   try {
     H2Pool::Origin* origin = impl.mayUseHttp2(target) ? &impl.h2.origin(keyOf(target)) : nullptr;
     for (int retries = 0;; ++retries) {
-      std::optional<Impl::Route> known =
-          origin ? impl.routeNow(target, *origin) : std::optional<Impl::Route>(Impl::Route{});
+      std::optional<Impl::Route> known;
+      if (!origin) {
+        known = Impl::Route{};
+      } else {
+        known = impl.routeNow(target, *origin,
+                              retries == 0 ? impl.watchdogs.recent() : impl.watchdogs.now());
+      }
       core::Result<Impl::Route> routed = Error();
       if (known) {
         routed = std::move(*known);
