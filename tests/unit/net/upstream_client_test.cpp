@@ -1,6 +1,8 @@
 #include "net/upstream_client.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include <sys/socket.h>
 
@@ -330,6 +334,61 @@ TEST_F(UpstreamClientTest, WhenSlowRunsOnlyForACallStillInFlight) {
   ASSERT_FALSE(hung);
   EXPECT_EQ(hung.error().kind, ErrorKind::UpstreamReset) << hung.error().message;
   EXPECT_EQ(slowHooks, 1);
+}
+
+TEST_F(UpstreamClientTest, WhenSlowRunsAndTheDeadlineStillEndsTheCall) {
+  TestServer server([](const ServerRequest&, const ServerConnectionInfo&) {
+    return ServerAction::of(ServerAction::Kind::Hang);
+  });
+  int hooks = 0;
+  UpstreamCancel cancel;
+  cancel.whenSlow(30ms, [&] { ++hooks; });  // a caller that starts watching its client, say
+  const auto start = std::chrono::steady_clock::now();
+  auto hung = testing::runAwaitable(ioc_, client_->send(plain(server), get(), 150ms, &cancel));
+  ASSERT_FALSE(hung);
+  EXPECT_EQ(hung.error().kind, ErrorKind::UpstreamTimeout) << hung.error().message;
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 150ms);
+  EXPECT_EQ(hooks, 1);
+  EXPECT_EQ(client_->stats().timeouts, 1u);
+}
+
+TEST_F(UpstreamClientTest, CallsInFlightTogetherEachEndByTheirOwnDeadline) {
+  TestServer server([](const ServerRequest& request, const ServerConnectionInfo&) {
+    if (request.target() == "/hang") return ServerAction::of(ServerAction::Kind::Hang);
+    ServerAction action;
+    action.body = "quick";
+    return action;
+  });
+  // Longest first: each later call wants the shared timer earlier than it is armed for.
+  const std::vector<std::chrono::milliseconds> timeouts{600ms, 200ms, 400ms, 100ms};
+  std::vector<std::chrono::steady_clock::duration> took(timeouts.size());
+  std::vector<std::optional<core::Result<core::InboundResponse>>> results(timeouts.size());
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < timeouts.size(); ++i) {
+    asio::co_spawn(
+        ioc_,
+        [&, i]() -> asio::awaitable<void> {
+          results[i] = co_await client_->send(plain(server), get("/hang"), timeouts[i]);
+          took[i] = std::chrono::steady_clock::now() - start;
+        },
+        asio::detached);
+  }
+  ioc_.restart();
+  ioc_.run();  // returns once all have ended: nothing is left pending
+  for (std::size_t i = 0; i < timeouts.size(); ++i) {
+    ASSERT_TRUE(results[i].has_value()) << i;
+    ASSERT_FALSE(*results[i]) << i;
+    EXPECT_EQ(results[i]->error().kind, ErrorKind::UpstreamTimeout) << i;
+    EXPECT_GE(took[i], timeouts[i]) << i;
+  }
+  EXPECT_LT(took[3], took[1]);
+  EXPECT_LT(took[1], took[2]);
+  EXPECT_LT(took[2], took[0]);
+  EXPECT_EQ(client_->stats().timeouts, timeouts.size());
+  // And a call after them all is answered as usual.
+  auto answered = send(plain(server), get("/"), 1s);
+  ASSERT_TRUE(answered) << answered.error().message;
+  EXPECT_EQ(answered->body, "quick");
 }
 
 TEST_F(UpstreamClientTest, RefusedPortIsConnectError) {
