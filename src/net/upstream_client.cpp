@@ -513,7 +513,7 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     if (attempt == 0 && fresh) {
       connection = std::move(fresh);  // counted as a miss where it was opened
     } else if (attempt == 0) {
-      connection = pool->checkout(key, watchdogs.recent());  // read as the call started
+      connection = pool->checkout(key, watchdogs.recent());  // the call's latest reading
       reused = connection != nullptr;
     }
     if (reused) {
