@@ -152,8 +152,8 @@ TEST_F(WatchdogTimerTest, AShortEntryAddedAfterALongOneArmsTheTimerEarlier) {
 }
 
 TEST_F(WatchdogTimerTest, AStreamOfShortCallsArmsTheTimerAboutOncePerTimeout) {
-  // A call every millisecond, each over after 3 ms, each with a 50 ms timeout: the calls overlap,
-  // so there is always one in flight, and none reaches its time.
+  // Ten calls every millisecond, each over after 3 ms, each with a 50 ms timeout: the calls
+  // overlap, so there is always one in flight, and none reaches its time.
   constexpr auto kTimeout = 50ms;
   std::deque<std::unique_ptr<TestEntry>> calls;
   std::size_t started = 0;
@@ -164,16 +164,18 @@ TEST_F(WatchdogTimerTest, AStreamOfShortCallsArmsTheTimerAboutOncePerTimeout) {
       calls.clear();
       return;
     }
-    calls.push_back(std::make_unique<TestEntry>(timer_, timer_.now() + kTimeout));
-    ++started;
-    if (calls.size() > 3) calls.pop_front();
+    const auto now = timer_.now();
+    for (int i = 0; i < 10; ++i)
+      calls.push_back(std::make_unique<TestEntry>(timer_, now + kTimeout));
+    started += 10;
+    while (calls.size() > 30) calls.pop_front();
     tick.expires_after(1ms);
     tick.async_wait([&](const boost::system::error_code&) { next(); });
   };
   next();
   ioc_.run();  // returns once the last call is gone: nothing is left pending
   const auto elapsed = Clock::now() - start;
-  EXPECT_GT(started, 50u);
+  EXPECT_GT(started, 100u);
   // Each time it fires, the earliest call left started a few milliseconds before: about once per
   // timeout, and far from once per call.
   EXPECT_LE(timer_.arms(), elapsed / (kTimeout / 2) + 2) << started << " calls";
