@@ -18,4 +18,10 @@ boost::asio::awaitable<core::Result<void>> ApiKeySigner::sign(core::OutboundRequ
   co_return core::Result<void>{};
 }
 
+bool ApiKeySigner::signFromCache(core::OutboundRequest& request, std::string_view) {
+  if (empty_) return false;  // sign() names the missing key
+  core::setHeader(request.headers, header_.name, headerValue_);
+  return true;
+}
+
 }  // namespace switchyard::auth

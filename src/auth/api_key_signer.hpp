@@ -26,6 +26,7 @@ class ApiKeySigner final : public RequestSigner {
   // Never suspends. An empty key is CredentialUnavailable naming the credential.
   boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request,
                                                   std::string_view authority) override;
+  bool signFromCache(core::OutboundRequest& request, std::string_view authority) override;
 
  private:
   std::string headerValue_;  // prefix + key, built once

@@ -15,6 +15,7 @@ class GcpSigner final : public RequestSigner {
 
   boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request,
                                                   std::string_view authority) override;
+  bool signFromCache(core::OutboundRequest& request, std::string_view authority) override;
 
   // The backend answered 401 to `request` (as this signer signed it): drop that token so the next
   // sign() fetches a fresh one (docs/spec/wire.md §3.3: force one refresh, retry once).

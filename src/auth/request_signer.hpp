@@ -19,6 +19,13 @@ class RequestSigner {
   virtual boost::asio::awaitable<core::Result<void>> sign(core::OutboundRequest& request,
                                                           std::string_view authority) = 0;
 
+  // sign() without a coroutine, for when the credential is at hand (a cached token, a static key):
+  // true when `request` is signed. False leaves it to sign(), which waits for a fetch or answers
+  // the failure. Every request takes this path; sign() is for the first ones and the failures.
+  virtual bool signFromCache(core::OutboundRequest& request, std::string_view authority) {
+    return false;
+  }
+
   // The backend answered 401 to `request` as signed here: drop that credential so the next sign()
   // fetches a fresh one (the gateway then retries the attempt once).
   virtual void onUnauthorized(const core::OutboundRequest& request) {}

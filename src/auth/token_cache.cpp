@@ -232,16 +232,21 @@ TokenCache::~TokenCache() {
   asio::post(state_->strand, [state = state_] { state->timer.cancel(); });
 }
 
+std::shared_ptr<const AccessToken> TokenCache::usableNow() {
+  const auto now = state_->clock.now();
+  auto current = state_->entry.load(std::memory_order_acquire);
+  if (!state_->usable(current.get(), now)) return nullptr;
+  if (now >= current->refreshAt) state_->refreshInBackground(now, /*force=*/false);
+  const AccessToken* token = &current->token;
+  return std::shared_ptr<const AccessToken>(std::move(current), token);
+}
+
 asio::awaitable<TokenResult> TokenCache::get() {
   // Kept free of if-initializers and lambda temporaries: GCC 12 miscompiles some of those inside
   // coroutines (a captured shared_ptr was released twice).
-  const auto now = state_->clock.now();
-  std::shared_ptr<const Entry> current = state_->entry.load(std::memory_order_acquire);
-  if (state_->usable(current.get(), now)) {
-    if (now >= current->refreshAt) state_->refreshInBackground(now, /*force=*/false);
-    co_return current->token;
-  }
-  current.reset();
+  std::shared_ptr<const AccessToken> token = usableNow();
+  if (token) co_return *token;
+  token.reset();
   co_return co_await State::waitForFetch(state_);
 }
 

@@ -50,6 +50,9 @@ class TokenCache {
 
   // From any thread's coroutine. Failure is CredentialUnavailable naming describe(), never a token.
   boost::asio::awaitable<core::Result<AccessToken>> get();
+  // get()'s answer when it would not wait: the token usable now (a refresh starts in the
+  // background when one is due), or null. Any thread; no coroutine, no copy of the token.
+  std::shared_ptr<const AccessToken> usableNow();
 
   // Starts a fetch now unless one is in flight (e.g. at start-up, so the first request finds a
   // token). Does not wait.

@@ -121,9 +121,9 @@ asio::awaitable<void> Exchange::run() {
   });
   // Authenticate: the route's SecurityPolicy, or the Gateway's when no route takes the request;
   // before the rate limits, which may count per client id.
-  if (!co_await authenticate(match.route ? match.route->clientAuth.get()
-                                         : runtime_.snapshot->gatewayClientAuth.get()))
-    co_return;
+  const config::ClientAuthPolicy* clientAuth =
+      match.route ? match.route->clientAuth.get() : runtime_.snapshot->gatewayClientAuth.get();
+  if (clientAuth && runtime_.gatekeeper && !co_await authenticate(clientAuth)) co_return;
   // Errors are set apart from the co_await that answers them: a co_await's temporaries (an Error,
   // strings) stay in this frame, which every open stream keeps.
   if (!match.rule) {
@@ -214,7 +214,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
 
   Attempt attempt{*backend, *translator, {}, {}};
   if (const auto refused = prepareCalls(ref, attempt)) co_return *refused;
-  if (backend->signer && !co_await signAttempt(attempt)) co_return AttemptResult::Failed;
+  if (backend->signer && !signFromCache(attempt) && !co_await signAttempt(attempt))
+    co_return AttemptResult::Failed;
   if (const auto late = outOfTime(attempt)) co_return *late;
   // Send and classify. A 401 means the token was revoked or expired early: drop it, sign again
   // with a fresh one and retry this backend once.
@@ -315,6 +316,13 @@ std::optional<Exchange::AttemptResult> Exchange::outOfTime(Attempt& attempt) {
   return failed(attempt, Error::make(ErrorKind::UpstreamTimeout,
                                      "request timeout of " +
                                          std::to_string(requestTimeout().count()) + " ms reached"));
+}
+
+bool Exchange::signFromCache(Attempt& attempt) {
+  for (auto& call : attempt.calls)
+    if (!attempt.backend.signer->signFromCache(call, attempt.backend.target.authority))
+      return false;
+  return true;
 }
 
 asio::awaitable<bool> Exchange::signAttempt(Attempt& attempt) {

@@ -59,6 +59,8 @@ class Exchange {
   boost::asio::awaitable<AttemptResult> sendStream(Attempt& attempt);
   // Signs the calls with the backend's signer (there is one); false: failed, recorded.
   boost::asio::awaitable<bool> signAttempt(Attempt& attempt);
+  // The same from the signer's cache, without a coroutine: false when signAttempt() must run.
+  bool signFromCache(Attempt& attempt);
   // A backend that is not configured (null) or does not serve this endpoint: a failed attempt.
   AttemptResult unusableBackend(const BackendRuntime* backend);
   // Translate, mutate, stamp: the attempt's calls, ready to sign; a result when the attempt ends.

@@ -23,7 +23,9 @@ namespace switchyard::http {
 struct Server::Worker {
   explicit Worker(AcceptOutage& outage) : acceptBackoff(outage) {}
 
-  boost::asio::io_context ioc{1};
+  // Every socket and timer of a worker is used from its own thread only (other threads post to
+  // it), so the reactor's per-descriptor locks are dropped; posting stays thread-safe.
+  boost::asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   boost::asio::ip::tcp::acceptor acceptor{ioc};
   std::unique_ptr<Handler> handler;
   std::thread thread;

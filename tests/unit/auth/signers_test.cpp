@@ -39,6 +39,18 @@ TEST(ApiKeySigner, EmptyKeyNamesTheCredential) {
   EXPECT_TRUE(request.headers.empty());
 }
 
+TEST(ApiKeySigner, SignsFromCacheUnlessTheKeyIsEmpty) {
+  ApiKeySigner signer("sk-test-123", "API key (policy default/openai)");
+  core::OutboundRequest request;
+  ASSERT_TRUE(signer.signFromCache(request, "host.example"));
+  EXPECT_EQ(core::findHeader(request.headers, "Authorization"), "Bearer sk-test-123");
+
+  ApiKeySigner empty("", "API key (policy default/openai)");
+  core::OutboundRequest unsigned_;
+  EXPECT_FALSE(empty.signFromCache(unsigned_, "host.example"));  // sign() names the error
+  EXPECT_TRUE(unsigned_.headers.empty());
+}
+
 class GcpSignerTest : public ::testing::Test {
  protected:
   GcpSignerTest() : clock_(std::chrono::system_clock::time_point(1'700'000'000s)) {
@@ -68,6 +80,30 @@ TEST_F(GcpSignerTest, SetsBearerTokenFromCache) {
   ASSERT_TRUE(runNow(signer_->sign(second, "host.example")));
   EXPECT_EQ(core::findHeader(second.headers, "Authorization"), "Bearer T1");
   EXPECT_EQ(source_->calls(), 1);
+}
+
+TEST_F(GcpSignerTest, SignsFromCacheOnlyWithAUsableToken) {
+  core::OutboundRequest request;
+  EXPECT_FALSE(signer_->signFromCache(request, "host.example"));  // nothing fetched yet
+  EXPECT_TRUE(request.headers.empty());
+  EXPECT_EQ(source_->calls(), 0);  // and it does not start a fetch: sign() does
+
+  ASSERT_TRUE(runNow(signer_->sign(request, "host.example")));
+  core::OutboundRequest cached;
+  ASSERT_TRUE(signer_->signFromCache(cached, "host.example"));
+  EXPECT_EQ(core::findHeader(cached.headers, "Authorization"), "Bearer T1");
+
+  signer_->onUnauthorized(cached);  // T1 refused: no longer usable
+  core::OutboundRequest after;
+  EXPECT_FALSE(signer_->signFromCache(after, "host.example"));
+  ASSERT_TRUE(runNow(signer_->sign(after, "host.example")));
+  EXPECT_EQ(core::findHeader(after.headers, "Authorization"), "Bearer T2");
+  EXPECT_EQ(source_->calls(), 2);
+
+  clock_.advance(std::chrono::hours(2));  // T2 (one hour) has expired
+  core::OutboundRequest late;
+  EXPECT_FALSE(signer_->signFromCache(late, "host.example"));
+  EXPECT_TRUE(late.headers.empty());
 }
 
 TEST_F(GcpSignerTest, RejectedRequestForcesOneNewToken) {
