@@ -34,8 +34,9 @@ asio::awaitable<bool> Exchange::authenticate(const config::ClientAuthPolicy* pol
   facts.method = info_.method;
   facts.address = address.address();
 
-  clientAuth_ = co_await runtime_.gatekeeper->check(policy, facts, services_.clock.nowSeconds(),
-                                                    services_.verifiedTokens);
+  clientAuth_ = co_await runtime_.gatekeeper->check(
+      policy, facts, services_.wallTime.secondsAt(now_), services_.verifiedTokens);
+  woke();  // a key set may have been fetched meanwhile
   info_.clientId = clientAuth_.clientId;
   if (!clientAuth_.error) co_return true;
   http::HeaderList headers;

@@ -47,8 +47,8 @@ asio::awaitable<void> pauseFor(std::chrono::milliseconds duration) {
   co_await pause.async_wait(asio::use_awaitable);
 }
 
-std::chrono::microseconds since(SteadyClock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start);
+std::chrono::microseconds between(SteadyClock::time_point start, SteadyClock::time_point end) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(end - start);
 }
 
 // Runs `onClose` if the client leaves while this lives; unhooks on every way out, before what the
@@ -91,7 +91,7 @@ struct Exchange::Attempt {
   const providers::Translator& translator;
   providers::BackendTarget target;
   providers::UpstreamCalls calls;
-  SteadyClock::time_point started = SteadyClock::now();
+  SteadyClock::time_point started;
 };
 
 Exchange::Exchange(const Runtime& runtime, const api::EndpointSpec& endpoint,
@@ -108,7 +108,8 @@ Exchange::Exchange(const Runtime& runtime, const api::EndpointSpec& endpoint,
       trace_(trace),
       lastError_(Error::make(ErrorKind::NoBackendAvailable, "no backend is available")) {}
 
-asio::awaitable<void> Exchange::run() {
+asio::awaitable<void> Exchange::run(SteadyClock::time_point received) {
+  now_ = received;
   info_.operation = endpoint_.operationName;
   info_.requestModel = request_.model;
   info_.requestModelConfigured = runtime_.isConfiguredModel(request_.model);
@@ -155,7 +156,7 @@ asio::awaitable<void> Exchange::run() {
   // for a client that left.
   for (;;) {
     if (writer_.clientClosed()) break;
-    const auto step = attempts.next(SteadyClock::now());
+    const auto step = attempts.next(now_);
     logSkipped();
     if (!step) break;
     const auto result = co_await attempt(rule_->backendRefs[step->index]);
@@ -168,9 +169,12 @@ asio::awaitable<void> Exchange::run() {
       attempts.onAbandoned();
       break;
     }
-    const auto backOff = attempts.onFailed(lastError_, SteadyClock::now());
+    const auto backOff = attempts.onFailed(lastError_, now_);
     if (writer_.started()) co_return;  // the stream already ended with its error event
-    if (backOff.count() > 0) co_await pauseFor(backOff);
+    if (backOff.count() > 0) {
+      co_await pauseFor(backOff);
+      woke();
+    }
   }
   if (writer_.started()) co_return;
   if (writer_.clientClosed()) {  // nobody to answer: logged as a downstream disconnect
@@ -196,7 +200,7 @@ route::AttemptSequence Exchange::newAttemptSequence() {
   return route::AttemptSequence(*rule_, route_->retry ? &*route_->retry : nullptr,
                                 services_.outliers,
                                 std::span<const route::BackendHandle>(handles, refs),
-                                requestTimeout(), SteadyClock::now(), services_.random);
+                                requestTimeout(), now_, services_.random);
 }
 
 const BackendRuntime* Exchange::backendOf(const config::BackendRef& ref) const {
@@ -212,7 +216,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
       backend && backend->provider ? endpoint_.translatorOf(*backend->provider) : nullptr;
   if (!backend || !translator) co_return unusableBackend(backend);
 
-  Attempt attempt{*backend, *translator, {}, {}};
+  Attempt attempt{*backend, *translator, {}, {}, now_};
   if (const auto refused = prepareCalls(ref, attempt)) co_return *refused;
   if (backend->signer && !signFromCache(attempt) && !co_await signAttempt(attempt))
     co_return AttemptResult::Failed;
@@ -228,7 +232,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::attempt(const config::Backend
     if (!unauthorized || pass > 0 || !backend->signer) co_return result;
     backend->signer->onUnauthorized(attempt.calls.front());
     if (!co_await signAttempt(attempt)) co_return AttemptResult::Failed;
-    attempt.started = SteadyClock::now();
+    attempt.started = now_;
   }
 }
 
@@ -328,6 +332,7 @@ bool Exchange::signFromCache(Attempt& attempt) {
 asio::awaitable<bool> Exchange::signAttempt(Attempt& attempt) {
   for (auto& call : attempt.calls) {
     auto signedOk = co_await attempt.backend.signer->sign(call, attempt.backend.target.authority);
+    woke();  // a token may have been fetched meanwhile
     if (!signedOk) {
       failed(attempt, signedOk.error());
       co_return false;
@@ -338,7 +343,7 @@ asio::awaitable<bool> Exchange::signAttempt(Attempt& attempt) {
 
 asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   const auto& backend = attempt.backend;
-  const auto sent = SteadyClock::now();
+  const auto sent = now_;
   using Response = core::Result<core::InboundResponse>;
   boost::container::small_vector<Response, 1> responses;
   // A client that goes away stops the upstream calls, not their deadline. Watching the client
@@ -379,7 +384,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
       responses.push_back(std::move(results[i]));
     }
   }
-  info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
+  info_.upstreamWait += woke() - sent;  // metrics: gateway overhead
   watch.reset();
   if (writer_.clientClosed()) co_return clientLeft(attempt);
   if (cutForShutdown_) co_return cutForShutdown(attempt);
@@ -391,7 +396,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
       co_return failedWithStatus(attempt, response->status, response->headers, response->body);
     bodies.push_back(response->body);
   }
-  const providers::ResponseContext context{services_.clock.nowSeconds(), info_.requestId};
+  const providers::ResponseContext context{services_.wallTime.secondsAt(now_), info_.requestId};
   auto translated = attempt.translator.translateResponse(bodies, request_, attempt.target, context);
   if (!translated) co_return failed(attempt, translated.error());
 
@@ -409,7 +414,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
 
 asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) {
   const auto& backend = attempt.backend;
-  const providers::ResponseContext context{services_.clock.nowSeconds(), info_.requestId};
+  const providers::ResponseContext context{services_.wallTime.secondsAt(now_), info_.requestId};
   auto translator = attempt.translator.newStreamTranslator(request_, attempt.target, context);
   if (!translator) {
     lastError_ =
@@ -417,7 +422,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
                     std::string(endpoint_.path) + " does not stream on this backend", "stream");
     co_return AttemptResult::Abandoned;
   }
-  const auto sent = SteadyClock::now();
+  const auto sent = now_;
   core::Result<net::UpstreamStream> opened = Error();
   {
     net::UpstreamCancel cancel;  // a client that goes away while the head is awaited
@@ -427,7 +432,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
     opened = co_await services_.upstream.openStream(backend.target, attempt.calls.front(),
                                                     attemptTime(), &cancel);
   }
-  info_.upstreamWait += SteadyClock::now() - sent;  // metrics: gateway overhead
+  info_.upstreamWait += woke() - sent;  // metrics: gateway overhead
   if (writer_.clientClosed()) co_return clientLeft(attempt);
   if (cutForShutdown_) co_return cutForShutdown(attempt);
   if (!opened) co_return failed(attempt, opened.error());
@@ -446,7 +451,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendStream(Attempt& attempt) 
   addQuotaHeaders(head);
   StreamRelay relay(stream, *translator, writer_, info_, trace_, endpoint_, *attempts_, idleLimit,
                     std::move(head), services_.cuttable);
-  switch (co_await relay.run()) {
+  const StreamRelay::Outcome outcome = co_await relay.run();
+  woke();
+  switch (outcome) {
     case StreamRelay::Outcome::Completed:
       succeeded(attempt);
       info_.responseModel = std::string(translator->responseModel());
@@ -476,9 +483,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::failedWithStream(
       stream.cancel();  // what we have says enough; the rest is not read
       break;
     }
-    const auto waited = SteadyClock::now();
+    const auto waited = now_;
     auto piece = co_await stream.next(std::min(idleLimit, left));
-    info_.upstreamWait += SteadyClock::now() - waited;
+    info_.upstreamWait += woke() - waited;
     if (writer_.clientClosed()) co_return clientLeft(attempt);
     if (cutForShutdown_) co_return cutForShutdown(attempt);
     if (!piece || !*piece) break;
@@ -515,7 +522,7 @@ Exchange::AttemptResult Exchange::failed(Attempt& attempt, const Error& error) {
   const auto& backend = attempt.backend;
   info_.recordAttempt(backend.config->name, backend.hostLabel,
                       backend.provider->descriptor.genAiProviderName, attemptOutcome(error),
-                      since(attempt.started));
+                      between(attempt.started, woke()));  // rare: worth a clock read
   // The client is told these in general words (clientFacing); the log keeps the host, the token
   // endpoint and the policy.
   if (error.kind == ErrorKind::UpstreamTls || error.kind == ErrorKind::UpstreamConnect ||
@@ -526,10 +533,12 @@ Exchange::AttemptResult Exchange::failed(Attempt& attempt, const Error& error) {
   return AttemptResult::Failed;
 }
 
+// The attempt's time ends when the upstream's answer came in (the event the exchange woke for).
 void Exchange::succeeded(Attempt& attempt) {
   const auto& backend = attempt.backend;
   info_.recordAttempt(backend.config->name, backend.hostLabel,
-                      backend.provider->descriptor.genAiProviderName, "ok", since(attempt.started));
+                      backend.provider->descriptor.genAiProviderName, "ok",
+                      between(attempt.started, now_));
   info_.upstreamTransportFailureReason.clear();
   info_.backend = backend.config->name;
   if (trace_) trace_->endAttempt("ok", nullptr);
@@ -557,7 +566,8 @@ asio::awaitable<bool> Exchange::admit() {
   view.path = http::pathOf(info_.path);
   view.clientAddress = info_.downstreamAddress;
   view.parseAddress();
-  co_await services_.limiter->check(*route_, local, view, services_.clock.now(), rateLimit_);
+  co_await services_.limiter->check(*route_, local, view, services_.wallTime.at(now_), rateLimit_);
+  woke();  // Redis may have been asked meanwhile
   if (rateLimit_.rules.empty()) co_return true;
   info_.rateLimitRoute = route_->name;
   info_.rateLimits.reserve(rateLimit_.rules.size());
@@ -622,7 +632,7 @@ std::chrono::milliseconds Exchange::streamIdleTimeout() const {
 }
 
 std::chrono::milliseconds Exchange::attemptTime() const {
-  return attempts_ ? attempts_->attemptTime(SteadyClock::now()) : std::chrono::milliseconds(0);
+  return attempts_ ? attempts_->attemptTime(now_) : std::chrono::milliseconds(0);
 }
 
 }  // namespace switchyard::gateway

@@ -20,6 +20,7 @@
 #include "gateway/request_info.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
+#include "gateway/wall_time.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
 #include "ratelimit/limiter.hpp"
@@ -33,6 +34,7 @@ struct ExchangeServices {
   net::UpstreamClient& upstream;
   route::OutlierDetector& outliers;
   const core::Clock& clock;
+  WallTime& wallTime;  // the worker's: wall-clock times of steady-clock reads
   std::minstd_rand& random;
   ratelimit::Limiter* limiter = nullptr;  // null: rate limits are not enforced
   CuttableRequests* cuttable = nullptr;   // null: shutdown cannot cut this worker's requests
@@ -46,7 +48,8 @@ class Exchange {
            http::ResponseWriter& writer, RequestInfo& info, const ExchangeServices& services,
            RequestTrace* trace);
 
-  boost::asio::awaitable<void> run();
+  // `received`: when the request came in; nothing was awaited since.
+  boost::asio::awaitable<void> run(std::chrono::steady_clock::time_point received);
 
  private:
   // Failed: the backend failed (lastError_); the attempt sequence decides what follows.
@@ -100,7 +103,10 @@ class Exchange {
   // The rule's timeouts, or the defaults when the manifests give none (rule_ set).
   std::chrono::milliseconds requestTimeout() const;
   std::chrono::milliseconds streamIdleTimeout() const;
+  // The time left for the attempt in flight, as of the latest event (now_).
   std::chrono::milliseconds attemptTime() const;
+  // Reads the clock: the exchange woke for an event after a wait.
+  std::chrono::steady_clock::time_point woke() { return now_ = std::chrono::steady_clock::now(); }
 
   const Runtime& runtime_;
   const api::EndpointSpec& endpoint_;
@@ -117,6 +123,9 @@ class Exchange {
   clientauth::Verdict clientAuth_;  // who the client is, and the headers that say so upstream
   core::Error lastError_;
   bool cutForShutdown_ = false;  // shutdown cancelled the upstream call in flight
+  // The time of the latest event the exchange woke for (woke()): what runs before its next wait
+  // takes its time from here instead of reading the clock again.
+  std::chrono::steady_clock::time_point now_;
 };
 
 }  // namespace switchyard::gateway

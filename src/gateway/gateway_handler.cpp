@@ -71,6 +71,7 @@ GatewayHandler::GatewayHandler(const GatewayServices& services, asio::io_context
       limiter_(redisClient_.get()),
       random_(std::random_device{}()),
       accessLog_(*services.accessLog),
+      wallTime_(*services.clock),
       flushTimer_(ioc) {
   if (services.heapTrim) heapTrim_ = &services.heapTrim->addWorker();
   scheduleLogFlush();
@@ -137,9 +138,11 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
       if (worker) worker->requestEnded();
     }
   } inFlight{heapTrim_};
-  const auto started = std::chrono::steady_clock::now();
+  // The server read the clock when the request came in: its durations start there, and its
+  // wall-clock start is that same instant.
+  const auto started = context.received;
   RequestInfo log;
-  log.start = services_.clock->now();
+  log.start = wallTime_.at(started);
   log.method = sv(request.method_string());
   log.path = sv(request.target());
   log.protocol = request.version() == 20   ? "HTTP/2"
@@ -168,13 +171,14 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
       request.method() == bhttp::verb::post) {
     const std::string_view query =
         path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
-    co_await serveEndpoint(endpoint, query, request, writer, log);
+    co_await serveEndpoint(endpoint, query, request, writer, log, started);
   } else {
     co_await serveOther(endpoint, verdict, path, request, writer, log);
   }
   log.bytesSent = writer.bytesSent();
-  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started);
+  const auto done = std::chrono::steady_clock::now();
+  log.duration = std::chrono::duration_cast<std::chrono::microseconds>(done - started);
+  writer.doneAt(done);
   accessLog_.record(log);
   metrics_.onResponse(log.responseCode);
   if (endpoint.spec) metrics_.onGenAiRequest(log, started);
@@ -243,8 +247,8 @@ std::unique_ptr<Error> GatewayHandler::admitRequest(const api::EndpointMatch& ma
 
 asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& match,
                                                     std::string_view query, http::Request& request,
-                                                    http::ResponseWriter& writer,
-                                                    RequestInfo& log) {
+                                                    http::ResponseWriter& writer, RequestInfo& log,
+                                                    std::chrono::steady_clock::time_point now) {
   const api::EndpointSpec& endpoint = *match.spec;
   log.operation = endpoint.operationName;
   // Null unless tracing is on; ends (and is exported) on every way out of this function.
@@ -265,12 +269,13 @@ asio::awaitable<void> GatewayHandler::serveEndpoint(const api::EndpointMatch& ma
     co_await respondError(writer, log, *refusal, endpoint.renderError);
     co_return;
   }
-  const ExchangeServices exchangeServices{upstream_, *services_.outliers, *services_.clock, random_,
-                                          &limiter_, &cuttable_,          &verifiedTokens_};
+  const ExchangeServices exchangeServices{
+      upstream_, *services_.outliers, *services_.clock, wallTime_,
+      random_,   &limiter_,           &cuttable_,       &verifiedTokens_};
   Exchange exchange(*runtime, endpoint, parsed.request(), request, writer, log, exchangeServices,
                     trace.get());
   RequestMetrics::OpenStream openStream(metrics_, parsed.request().stream);
-  co_await exchange.run();
+  co_await exchange.run(now);
 }
 
 }  // namespace switchyard::gateway

@@ -19,6 +19,7 @@
 #include "gateway/request_metrics.hpp"
 #include "gateway/request_trace.hpp"
 #include "gateway/runtime.hpp"
+#include "gateway/wall_time.hpp"
 #include "http/server.hpp"
 #include "net/upstream_client.hpp"
 #include "ratelimit/limiter.hpp"
@@ -64,9 +65,11 @@ class GatewayHandler final : public http::Handler {
 
  private:
   // A request to one of the endpoints (chat completions, embeddings): parse, then the exchange.
+  // `now`: when the request came in (nothing was awaited since).
   boost::asio::awaitable<void> serveEndpoint(const api::EndpointMatch& match,
                                              std::string_view query, http::Request& request,
-                                             http::ResponseWriter& writer, RequestInfo& log);
+                                             http::ResponseWriter& writer, RequestInfo& log,
+                                             std::chrono::steady_clock::time_point now);
   // Parses the request and takes the runtime it will use; the error to answer if it cannot go on.
   std::unique_ptr<core::Error> admitRequest(const api::EndpointMatch& match, std::string_view query,
                                             http::Request& request, api::ParsedRequest& parsed,
@@ -90,6 +93,7 @@ class GatewayHandler final : public http::Handler {
   std::minstd_rand random_;
   telemetry::IdGenerator traceIds_;
   AccessLog accessLog_;
+  WallTime wallTime_;  // requests' wall-clock times from their steady-clock reads
   boost::asio::steady_timer flushTimer_;
   std::uint64_t requestCounter_ = 0;
   QuietHeapTrim::Worker* heapTrim_ = nullptr;  // this worker's requests in flight

@@ -30,8 +30,7 @@ void StreamRelay::cutForShutdown() {
   stream_.cancel();  // the wait for the next upstream piece ends now
 }
 
-std::chrono::milliseconds StreamRelay::idleTimeout() const {
-  const auto now = SteadyClock::now();
+std::chrono::milliseconds StreamRelay::idleTimeout(SteadyClock::time_point now) const {
   return std::min(idleLimit_,
                   writer_.started() ? attempts_.remaining(now) : attempts_.attemptTime(now));
 }
@@ -50,8 +49,8 @@ asio::awaitable<StreamRelay::Outcome> StreamRelay::run() {
   // Every way to fail sets error_ first and then awaits fail(): what a co_await's full expression
   // holds (an Error, a Result) would otherwise stay in this frame, which every open stream keeps.
   for (;;) {
-    const auto waited = SteadyClock::now();
-    auto piece = co_await stream_.next(idleTimeout());
+    const auto waited = SteadyClock::now();  // after the last piece went out to the client
+    auto piece = co_await stream_.next(idleTimeout(waited));
     info_.upstreamWait += SteadyClock::now() - waited;  // metrics: gateway overhead
     if (writer_.clientClosed()) co_return Outcome::ClientLeft;
     if (cutForShutdown_) {  // the cut cancelled the stream: next() ended with an error

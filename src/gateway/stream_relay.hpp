@@ -54,7 +54,9 @@ class StreamRelay final : public CuttableRequests::Member {
   // Sends what the translator produced, and with `last` ends the stream; false when the client has
   // gone.
   boost::asio::awaitable<bool> flush(bool last = false);
-  std::chrono::milliseconds idleTimeout() const;
+  // How long the next upstream piece may take, from `now`: the idle limit, within the attempt's
+  // time (before the first byte) or the request's.
+  std::chrono::milliseconds idleTimeout(std::chrono::steady_clock::time_point now) const;
 
   net::UpstreamStream& stream_;
   providers::StreamTranslator& translator_;

@@ -11,12 +11,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +26,7 @@
 #include <cerrno>
 #include <functional>
 #include <list>
+#include <optional>
 
 #include "core/json_writer.hpp"
 #include "http/connection_deadline.hpp"
@@ -208,6 +211,8 @@ class StreamWriter final : public ResponseWriter {
     lowest(stream_).cancel(ignored);  // nothing else is pending between requests
   }
   bool reusable() const { return keepAlive_ && !failed_ && !streaming_ && started_; }
+  void doneAt(std::chrono::steady_clock::time_point at) override { doneAt_ = at; }
+  std::optional<std::chrono::steady_clock::time_point> doneAt() const { return doneAt_; }
   std::uint64_t bytesSent() const override { return bytesSent_; }
 
  private:
@@ -237,15 +242,46 @@ class StreamWriter final : public ResponseWriter {
   }
 
   // One gather write (one sendmsg on plain TCP) under the write timeout; a response that goes out
-  // in several writes (a stream) has no deadline while the handler waits between them.
+  // in several writes (a stream) has no deadline while the handler waits between them. On plain
+  // TCP the socket usually takes it all at once: then there is no wait to time (no clock read, no
+  // deadline) and nothing to complete later. What it does not take is written as before.
   template <class Buffers>
   asio::awaitable<bool> writeAll(const Buffers& buffers) {
+    std::size_t sentNow = 0;
+    if constexpr (std::is_same_v<Stream, PlainStream>) {
+      sentNow = sendWithoutWaiting(buffers);
+      if (sentNow == asio::buffer_size(buffers)) {
+        bytesSent_ += sentNow;
+        co_return true;
+      }
+    }
+    beast::buffers_suffix<Buffers> rest(buffers);
+    rest.consume(sentNow);
     connection_.deadline.expiresAfter(writeTimeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, buffers, asio::as_tuple(use_awaitable));
+    auto [ec, n] = co_await asio::async_write(stream_, rest, asio::as_tuple(use_awaitable));
     connection_.deadline.expiresNever();
-    bytesSent_ += n;
+    bytesSent_ += sentNow + n;
     failed_ = failed_ || ec;
     co_return !ec;
+  }
+
+  // One non-blocking sendmsg of `buffers`: the bytes the socket took, 0 on any error (the write
+  // that follows meets it again and reports it).
+  template <class Buffers>
+  std::size_t sendWithoutWaiting(const Buffers& buffers) {
+    std::array<iovec, std::tuple_size_v<Buffers>> parts{};
+    std::size_t count = 0;
+    for (const auto& buffer : buffers) {
+      if (buffer.size() == 0) continue;
+      parts[count++] = {const_cast<void*>(buffer.data()), buffer.size()};
+    }
+    if (count == 0) return 0;
+    msghdr message{};
+    message.msg_iov = parts.data();
+    message.msg_iovlen = count;
+    const ssize_t n =
+        ::sendmsg(lowest(stream_).native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
 
   Stream& stream_;
@@ -269,6 +305,7 @@ class StreamWriter final : public ResponseWriter {
   bool streaming_ = false;
   bool failed_ = false;
   std::uint64_t bytesSent_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> doneAt_;
 };
 
 }  // namespace
@@ -328,17 +365,19 @@ asio::awaitable<void> refuse(Stream& stream, Connection& connection, Server::Wor
 // A request read off a connection, or why there is none.
 struct NextRequest {
   Request request;
-  std::uint64_t received = 0;  // bytes read for it
-  bool headOnly = false;       // a HEAD request
+  std::uint64_t received = 0;                        // bytes read for it
+  std::chrono::steady_clock::time_point receivedAt;  // when its last byte came in
+  bool headOnly = false;                             // a HEAD request
   bool ok = false;  // false: the session ends (closed, turned away, unreadable; answered if due)
 };
 
-// Reads the connection's next request into `next`. A coroutine of its own: the parser, and what
+// Reads the connection's next request into `next`; its idle time counts from `idleSince` (when
+// the last response was done, if known, else now). A coroutine of its own: the parser, and what
 // turning a request away takes, stay out of runSession's frame, which every open stream keeps.
 template <class Stream>
-asio::awaitable<void> readNextRequest(Stream& stream, Connection& connection,
-                                      Server::Worker& worker, const ServerOptions& options,
-                                      NextRequest& next) {
+asio::awaitable<void> readNextRequest(
+    Stream& stream, Connection& connection, Server::Worker& worker, const ServerOptions& options,
+    std::optional<ConnectionDeadline::Clock::time_point> idleSince, NextRequest& next) {
   auto& socket = lowest(stream);
   auto& buffer = connection.buffer;
   auto& deadline = connection.deadline;
@@ -356,11 +395,16 @@ asio::awaitable<void> readNextRequest(Stream& stream, Connection& connection,
   auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
   beast::error_code ec;
   if (buffer.size() == 0) {
-    deadline.expiresAfter(timeouts.idle);
+    // (value_or would read the clock even when it is not needed)
+    deadline.expiresAt((idleSince ? *idleSince : ConnectionDeadline::Clock::now()) + timeouts.idle);
     ec = co_await readFirstBytes(stream, buffer, deadline, received);
   }
   const auto firstByte = ConnectionDeadline::Clock::now();
   const auto requestDue = firstByte + timeouts.requestReceived;
+  // Nearly every request comes whole in the read that brought its first byte: then it was
+  // received at that time, and the clock is not read again.
+  const std::uint64_t receivedWithFirstByte = received;
+  bool waitedSince = false;
   if (!ec) {
     deadline.expiresAt(std::min(requestDue, firstByte + options.headerTimeout));
     ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
@@ -377,6 +421,7 @@ asio::awaitable<void> readNextRequest(Stream& stream, Connection& connection,
       co_return;
     }
     if (expectsContinue(head)) {
+      waitedSince = true;
       deadline.expiresAfter(kWriteTimeout);
       auto [contEc, contN] = co_await asio::async_write(
           stream, asio::buffer(kContinue.data(), kContinue.size()), asio::as_tuple(use_awaitable));
@@ -404,6 +449,9 @@ asio::awaitable<void> readNextRequest(Stream& stream, Connection& connection,
     co_return;
   }
   deadline.expiresNever();
+  next.receivedAt = waitedSince || received != receivedWithFirstByte
+                        ? ConnectionDeadline::Clock::now()
+                        : firstByte;
   next.request = parser.release();
   next.ok = true;
 }
@@ -425,10 +473,11 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
                                  const ServerOptions& options, std::string remote) {
   auto& socket = lowest(stream);
   auto& buffer = connection.buffer;
+  std::optional<ConnectionDeadline::Clock::time_point> idleSince;  // the last response's end
   for (std::uint64_t requestIndex = 1;; ++requestIndex) {
     if (worker.stopping) co_return;
     NextRequest next;
-    co_await readNextRequest(stream, connection, worker, options, next);
+    co_await readNextRequest(stream, connection, worker, options, idleSince, next);
     if (!next.ok) co_return;
 
     Request& request = next.request;
@@ -436,7 +485,7 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
     const bool keepAlive = request.keep_alive() && !worker.stopping;
     StreamWriter<Stream> writer(stream, connection, request.version(), keepAlive, worker.stopping,
                                 next.headOnly);
-    RequestContext context{remote, next.received, std::chrono::steady_clock::now(), requestIndex};
+    RequestContext context{remote, next.received, next.receivedAt, requestIndex};
     ++worker.activeRequests;
     if (buffer.size() == 0) writer.allowCloseWatch();
     bool threw = false;
@@ -448,6 +497,7 @@ asio::awaitable<void> runSession(Stream& stream, Connection& connection, Server:
       threw = true;
     }
     if (threw) co_await answerHandlerThrew(writer, worker);
+    idleSince = threw ? std::nullopt : writer.doneAt();
     --worker.activeRequests;
     writer.stopWatching();
     if (!writer.reusable()) {

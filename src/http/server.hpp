@@ -71,13 +71,16 @@ class ResponseWriter {
   virtual void onClientClose(std::function<void()> callback) = 0;
   virtual bool clientClosed() const = 0;
   virtual std::uint64_t bytesSent() const = 0;
+  // The handler read the clock once its response was done (for its log): the connection's wait for
+  // its next request is timed from then, without another read. Optional.
+  virtual void doneAt(std::chrono::steady_clock::time_point) {}
 };
 
 // What a request hands the handler besides the message itself.
 struct RequestContext {
   std::string remoteAddress;
   std::uint64_t bytesReceived = 0;
-  std::chrono::steady_clock::time_point received;
+  std::chrono::steady_clock::time_point received;  // when its last byte came in
   std::uint64_t requestIndex = 1;  // 1 for a connection's first request, 2 for the next, ...
 };
 
