@@ -43,6 +43,13 @@ std::chrono::milliseconds orNever(std::chrono::milliseconds timeout) {
   return timeout.count() == 0 ? std::chrono::hours(24 * 365) : timeout;
 }
 
+// The server's view of the listener's settings.
+void setClientLimits(http::ClientLimits& limits, const config::ListenerSettings& listener) {
+  limits.setBodyLimit(listener.bodyLimitBytes);
+  limits.setTimeouts({.requestReceived = orNever(listener.requestReceivedTimeout),
+                      .idle = orNever(listener.idleTimeout)});
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options)
@@ -50,6 +57,7 @@ Gateway::Gateway(GatewayOptions options)
       dns_(std::make_shared<net::DnsCache>()),
       credentials_(clock_, options_.getenv, dns_),
       jwks_(dns_) {
+  setClientLimits(*clientLimits_, config::ListenerSettings{});  // until the first configuration
   services_.runtime = &runtime_;
   services_.clock = &clock_;
   services_.dns = dns_;
@@ -198,7 +206,7 @@ bool Gateway::load() {
   auto runtime = loadRuntime();
   if (!runtime) return false;
   refusedForCredentials(**runtime);  // logged; served anyway (nothing older to keep)
-  runtime_.publish(*runtime);
+  publish(*runtime);
   return true;
 }
 
@@ -227,9 +235,14 @@ bool Gateway::refusedForCredentials(const Runtime& next) const {
   return !added.empty();
 }
 
+void Gateway::publish(std::shared_ptr<const Runtime> runtime) {
+  setClientLimits(*clientLimits_, runtime->snapshot->listener);
+  runtime_.publish(std::move(runtime));
+}
+
 void Gateway::publishReload(std::shared_ptr<const Runtime> runtime) {
   reloads_.succeeded.fetch_add(1, std::memory_order_relaxed);
-  runtime_.publish(std::move(runtime));
+  publish(std::move(runtime));
   std::cerr << "{\"level\":\"info\",\"msg\":\"configuration reloaded\"}\n";
 }
 
@@ -254,7 +267,7 @@ bool Gateway::apply(const config::LoadResult& result) {
     return false;
   }
   if (initial) {
-    runtime_.publish(std::move(runtime));
+    publish(std::move(runtime));
     std::cerr << "{\"level\":\"info\",\"msg\":\"configuration loaded\"}\n";
     return true;
   }
@@ -268,18 +281,7 @@ void Gateway::start() {
   options.workers = options_.workers > 0
                         ? options_.workers
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  options.bodyLimit = [this] {
-    const auto runtime = runtime_.current();  // null until the first configuration (kubernetes)
-    return runtime ? runtime->snapshot->listener.bodyLimitBytes
-                   : config::ListenerSettings{}.bodyLimitBytes;
-  };
-  options.timeouts = [this] {
-    const auto runtime = runtime_.current();
-    static const config::ListenerSettings kDefaults;
-    const auto& listener = runtime ? runtime->snapshot->listener : kDefaults;
-    return http::ClientTimeouts{.requestReceived = orNever(listener.requestReceivedTimeout),
-                                .idle = orNever(listener.idleTimeout)};
-  };
+  options.limits = clientLimits_;  // kept in step with the configuration by publish()
   // Per connection: TLS when the configuration has an HTTPS Gateway listener, with the
   // certificate of the configuration current at accept time (a reload rotates it).
   options.currentTls = [this]() -> std::shared_ptr<boost::asio::ssl::context> {

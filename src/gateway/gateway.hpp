@@ -82,6 +82,8 @@ class Gateway {
  private:
   std::optional<std::shared_ptr<const Runtime>> loadRuntime();
   std::shared_ptr<const Runtime> runtimeOf(std::shared_ptr<const config::Snapshot> snapshot);
+  // Makes `runtime` the one new requests use, and its listener settings the server's.
+  void publish(std::shared_ptr<const Runtime> runtime);
   void publishReload(std::shared_ptr<const Runtime> runtime);
   // Logs the credential errors `next` adds to the running configuration; true when there are any
   // (a reload is then refused). At start-up they are only logged: the backends answer 503 and
@@ -101,6 +103,8 @@ class Gateway {
   ratelimit::LocalCounterStore localLimits_;
   RedisOutage redisOutage_;
   RuntimeHolder runtime_;
+  // The listener's body limit and timeouts as the server reads them (set by publish()).
+  std::shared_ptr<http::ClientLimits> clientLimits_ = std::make_shared<http::ClientLimits>();
   // Written through their own threads: a stuck reader of stdout or stderr never blocks a worker.
   LogWriter accessLogWriter_{STDOUT_FILENO, options_.accessLogQueueBytes};
   LogWriter errorLogWriter_{STDERR_FILENO, kErrorLogQueueBytes};

@@ -179,7 +179,7 @@ class Session {
           std::string remote)
       : worker(worker),
         options(options),
-        timeouts(options.timeouts()),
+        timeouts(options.limits->timeouts()),
         socket(socket),
         remote(std::move(remote)),
         writerWake(socket.get_executor()),
@@ -451,9 +451,9 @@ void H2Stream::received(const std::uint8_t* data, std::size_t size) {
     return;
   }
   auto& body = request.body();
-  if (body.size() + size > session_.options.bodyLimit()) {
+  if (body.size() + size > session_.options.limits->bodyLimit()) {
     respondError(413, "request body exceeds the limit of " +
-                          std::to_string(session_.options.bodyLimit()) + " bytes");
+                          std::to_string(session_.options.limits->bodyLimit()) + " bytes");
     body.clear();
     body.shrink_to_fit();
     return;
@@ -686,9 +686,9 @@ int Session::onFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, v
       std::uint64_t declared = 0;
       const auto text = length->value();
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), declared);
-      if (ec == std::errc() && declared > self.options.bodyLimit())
+      if (ec == std::errc() && declared > self.options.limits->bodyLimit())
         stream->respondError(413, "request body exceeds the limit of " +
-                                      std::to_string(self.options.bodyLimit()) + " bytes");
+                                      std::to_string(self.options.limits->bodyLimit()) + " bytes");
     }
   }
   if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) self.requestDone(*stream);

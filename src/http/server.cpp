@@ -381,8 +381,8 @@ asio::awaitable<void> readNextRequest(
   auto& socket = lowest(stream);
   auto& buffer = connection.buffer;
   auto& deadline = connection.deadline;
-  const ClientTimeouts timeouts = options.timeouts();
-  const std::uint64_t bodyLimit = options.bodyLimit();
+  const ClientTimeouts timeouts = options.limits->timeouts();
+  const std::uint64_t bodyLimit = options.limits->bodyLimit();
   ChunkExtensionBudget extensionBudget(bodyLimit);
   RequestParser parser;
   parser.header_limit(options.headerLimit);
@@ -520,7 +520,7 @@ std::string remoteAddressOf(tcp::socket& socket) {
 asio::awaitable<bool> startsWithHttp2Preface(tcp::socket& socket, Server::Worker& worker,
                                              ConnectionDeadline& deadline,
                                              const ServerOptions& options) {
-  deadline.expiresAfter(options.timeouts().idle);
+  deadline.expiresAfter(options.limits->timeouts().idle);
   auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
   auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(use_awaitable));
   worker.idle.erase(idleIt);

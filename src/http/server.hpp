@@ -105,6 +105,31 @@ struct ClientTimeouts {
   std::chrono::milliseconds idle{300'000};            // a connection with no request in flight
 };
 
+// What a reload may change of how the server reads its clients' requests, read by every worker at
+// each request (HTTP/2: when a connection opens) with neither a lock nor a call: the owner stores
+// the new values after a reload. Each value stands alone, so relaxed atomics do.
+class ClientLimits {
+ public:
+  ClientTimeouts timeouts() const {
+    return {.requestReceived =
+                std::chrono::milliseconds(requestReceivedMs_.load(std::memory_order_relaxed)),
+            .idle = std::chrono::milliseconds(idleMs_.load(std::memory_order_relaxed))};
+  }
+  std::uint64_t bodyLimit() const { return bodyLimit_.load(std::memory_order_relaxed); }
+
+  void setTimeouts(ClientTimeouts timeouts) {
+    requestReceivedMs_.store(timeouts.requestReceived.count(), std::memory_order_relaxed);
+    idleMs_.store(timeouts.idle.count(), std::memory_order_relaxed);
+  }
+  void setBodyLimit(std::uint64_t bytes) { bodyLimit_.store(bytes, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::chrono::milliseconds::rep> requestReceivedMs_{
+      ClientTimeouts{}.requestReceived.count()};
+  std::atomic<std::chrono::milliseconds::rep> idleMs_{ClientTimeouts{}.idle.count()};
+  std::atomic<std::uint64_t> bodyLimit_{std::uint64_t{50} << 20};
+};
+
 // One JSON log line (no newline) to stderr with a single write(2): no iostream and no stdio lock.
 void writeLogLine(std::string_view line);
 
@@ -116,13 +141,11 @@ struct ServerOptions {
   // plaintext. The configuration decides, so a reload turns TLS on or off or rotates the
   // certificate for new connections while open ones keep theirs. The context answers ALPN itself.
   std::function<std::shared_ptr<boost::asio::ssl::context>()> currentTls;
-  std::function<std::uint64_t()> bodyLimit = [] {
-    return std::uint64_t{50} << 20;
-  };  // read per request
+  // The body limit, read per request, and the timeouts, read when a connection waits for its next
+  // request (HTTP/2: when it opens): a change applies to the next one. Shared with whoever changes
+  // them (the gateway, at reload).
+  std::shared_ptr<ClientLimits> limits = std::make_shared<ClientLimits>();
   std::uint32_t headerLimit = 64 * 1024;
-  // Read when a connection waits for its next request (HTTP/2: when it opens), so a reload
-  // applies to the next one.
-  std::function<ClientTimeouts()> timeouts = [] { return ClientTimeouts{}; };
   // A request's head must have come this soon after its first byte (and within requestReceived):
   // a client that sends its headers a byte at a time (slowloris) holds a connection no longer.
   std::chrono::milliseconds headerTimeout{10'000};

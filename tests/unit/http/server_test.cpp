@@ -152,7 +152,7 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 
 TEST_F(ServerTest, BodyOverLimitGets413WithoutReachingTheHandler) {
   ServerOptions options;
-  options.bodyLimit = [] { return std::uint64_t{10}; };
+  options.limits->setBodyLimit(std::uint64_t{10});
   startServer(options);
   auto socket = connect();
   const auto reply =
@@ -223,7 +223,7 @@ TEST_F(ServerTest, StreamEndCarriesTheLastChunk) {
 
 TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
   ServerOptions options;
-  options.timeouts = [] { return ClientTimeouts{.idle = std::chrono::milliseconds(100)}; };
+  options.limits->setTimeouts(ClientTimeouts{.idle = std::chrono::milliseconds(100)});
   startServer(options);
   auto socket = connect();
   EXPECT_TRUE(closedByServerWithin(socket, std::chrono::seconds(5)));
@@ -231,9 +231,7 @@ TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
 
 TEST_F(ServerTest, RequestNotCompletedInTimeGets408) {
   ServerOptions options;
-  options.timeouts = [] {
-    return ClientTimeouts{.requestReceived = std::chrono::milliseconds(150)};
-  };
+  options.limits->setTimeouts(ClientTimeouts{.requestReceived = std::chrono::milliseconds(150)});
   startServer(options);
   auto socket = connect();
   const auto started = std::chrono::steady_clock::now();
@@ -248,7 +246,7 @@ TEST_F(ServerTest, RequestNotCompletedInTimeGets408) {
 // idle timeout keep the connection open for far longer than the timeout itself.
 TEST_F(ServerTest, KeepAliveOutlivesTheIdleTimeoutWhileRequestsKeepComing) {
   ServerOptions options;
-  options.timeouts = [] { return ClientTimeouts{.idle = std::chrono::milliseconds(200)}; };
+  options.limits->setTimeouts(ClientTimeouts{.idle = std::chrono::milliseconds(200)});
   startServer(options);
   auto socket = connect();
   for (int i = 0; i < 6; ++i) {
@@ -351,7 +349,7 @@ TEST_F(ServerTest, Http2PriorKnowledgeServesRequestsAndStreams) {
 TEST_F(ServerTest, Http2LimitsMatchHttp11) {
   ServerOptions options;
   options.headerLimit = 1024;
-  options.bodyLimit = [] { return std::uint64_t{16}; };
+  options.limits->setBodyLimit(std::uint64_t{16});
   startServer(options);
   const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
   EXPECT_EQ(curlHttp2("--data 0123456789abcdefXYZ " + url),
@@ -364,9 +362,7 @@ TEST_F(ServerTest, Http2LimitsMatchHttp11) {
 
 TEST_F(ServerTest, Http2StreamWhoseBodyNeverEndsGets408) {
   ServerOptions options;
-  options.timeouts = [] {
-    return ClientTimeouts{.requestReceived = std::chrono::milliseconds(200)};
-  };
+  options.limits->setTimeouts(ClientTimeouts{.requestReceived = std::chrono::milliseconds(200)});
   startServer(options);
   const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/x";
   // An upload from a pipe that stays open for a second.
@@ -432,7 +428,7 @@ TEST_F(ServerTest, TrailerSectionLongerThanTheHeaderLimitIsRefused) {
 
 TEST_F(ServerTest, ChunkExtensionsCountTowardTheBodyLimit) {
   ServerOptions options;
-  options.bodyLimit = [] { return std::uint64_t{100}; };
+  options.limits->setBodyLimit(std::uint64_t{100});
   startServer(options);
   auto socket = connect();
   std::string chunks;
