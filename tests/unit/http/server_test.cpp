@@ -23,7 +23,9 @@ using tcp = asio::ip::tcp;
 // Echoes the body; "/stream" answers with three chunks; "/slow" waits 300 ms first; "/cookie"
 // answers the request's cookie field.
 std::atomic<int> closesSeen{0};
-std::atomic<int> streamsEnded{0};  // "/stream" answers whose every write and end succeeded
+std::atomic<int> streamsEnded{0};    // "/stream" answers whose every write and end succeeded
+std::atomic<int> bigSendsFailed{0};  // "/big" answers the server gave up on
+constexpr std::size_t kBigAnswer = 8 << 20;  // more than a socket's send buffer takes at once
 
 class EchoHandler final : public Handler {
  public:
@@ -57,6 +59,18 @@ class EchoHandler final : public Handler {
       writer.onClientClose([&timer] { timer.cancel(); });
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted && writer.clientClosed()) ++closesSeen;
+      co_return;
+    }
+    if (target == "/big") {  // under a 300 ms write timeout
+      writer.setWriteTimeout(std::chrono::milliseconds(300));
+      std::string body(kBigAnswer, 'x');
+      body.back() = 'z';
+      if (!co_await writer.send(200, "text/plain", std::move(body))) ++bigSendsFailed;
+      co_return;
+    }
+    if (target == "/done-long-ago") {  // says its response was done an hour ago
+      co_await writer.send(200, "text/plain", "done");
+      writer.doneAt(std::chrono::steady_clock::now() - std::chrono::hours(1));
       co_return;
     }
     if (target == "/cookie") {
@@ -257,6 +271,56 @@ TEST_F(ServerTest, KeepAliveOutlivesTheIdleTimeoutWhileRequestsKeepComing) {
   }
   EXPECT_TRUE(closedByServerWithin(
       socket, std::chrono::seconds(2)));  // then idle: closed after the timeout
+}
+
+// The idle wait for the next request counts from when the handler said its response was done.
+TEST_F(ServerTest, IdleTimeCountsFromTheHandlersDoneTime) {
+  ServerOptions options;
+  options.limits->setTimeouts(ClientTimeouts{.idle = std::chrono::seconds(30)});
+  startServer(options);
+  auto socket = connect();
+  const auto reply = exchange(socket, "GET /done-long-ago HTTP/1.1\r\nHost: a\r\n\r\n", "done");
+  ASSERT_NE(reply.find("done"), std::string::npos) << reply;
+  EXPECT_TRUE(closedByServerWithin(socket, std::chrono::seconds(5)));
+}
+
+// An answer larger than the socket takes at once goes out whole, part at once and the rest as
+// the client reads.
+TEST_F(ServerTest, AnswerLargerThanTheSocketBufferArrivesWhole) {
+  startServer();
+  auto socket = connect();
+  asio::write(socket, asio::buffer(std::string("GET /big HTTP/1.1\r\nHost: a\r\n\r\n")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the socket fill up
+  std::string out;
+  std::vector<char> buf(1 << 16);
+  std::size_t headEnd = std::string::npos;
+  while (headEnd == std::string::npos || out.size() < headEnd + 4 + kBigAnswer) {
+    boost::system::error_code ec;
+    const auto n = socket.read_some(asio::buffer(buf), ec);
+    out.append(buf.data(), n);
+    if (headEnd == std::string::npos) headEnd = out.find("\r\n\r\n");
+    if (ec) break;
+  }
+  ASSERT_NE(headEnd, std::string::npos);
+  EXPECT_NE(out.find("Content-Length: " + std::to_string(kBigAnswer)), std::string::npos);
+  ASSERT_EQ(out.size(), headEnd + 4 + kBigAnswer);
+  EXPECT_EQ(out.back(), 'z');
+  EXPECT_EQ(out.find_first_not_of('x', headEnd + 4), out.size() - 1);
+  EXPECT_EQ(bigSendsFailed.load(), 0);
+}
+
+// A client that does not read its answer holds the connection no longer than the write timeout.
+TEST_F(ServerTest, ClientThatDoesNotReadIsDroppedAfterTheWriteTimeout) {
+  startServer();
+  auto socket = connect();
+  const int failedBefore = bigSendsFailed.load();
+  asio::write(socket, asio::buffer(std::string("GET /big HTTP/1.1\r\nHost: a\r\n\r\n")));
+  const auto started = std::chrono::steady_clock::now();
+  while (bigSendsFailed.load() == failedBefore &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(bigSendsFailed.load(), failedBefore + 1);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(250));
 }
 
 TEST_F(ServerTest, ResponseHeadIsHttp10AwareAndFramedByTheServer) {
