@@ -79,8 +79,11 @@ void returnReadBuffer(Server::Worker& worker, beast::flat_buffer& buffer) {
 
 // What one client connection keeps between its requests.
 struct Connection {
-  explicit Connection(tcp::socket& socket) : deadline(socket) {}
+  explicit Connection(tcp::socket& socket) : deadline(socket), idleEntry{&socket} {}
   ConnectionDeadline deadline;
+  // Its entry in the worker's idle list, moved there while it waits for a request and back after:
+  // allocated once per connection, not once per request.
+  std::list<tcp::socket*> idleEntry;
   beast::flat_buffer buffer;  // received, not yet parsed
   std::string head;           // the response head being written; its capacity is reused
 };
@@ -378,7 +381,6 @@ template <class Stream>
 asio::awaitable<void> readNextRequest(
     Stream& stream, Connection& connection, Server::Worker& worker, const ServerOptions& options,
     std::optional<ConnectionDeadline::Clock::time_point> idleSince, NextRequest& next) {
-  auto& socket = lowest(stream);
   auto& buffer = connection.buffer;
   auto& deadline = connection.deadline;
   const ClientTimeouts timeouts = options.limits->timeouts();
@@ -392,7 +394,8 @@ asio::awaitable<void> readNextRequest(
   // and the whole request within requestReceived. Registered so shutdown can close it.
   std::uint64_t& received = next.received;
   borrowReadBuffer(worker, buffer);
-  auto idleIt = worker.idle.insert(worker.idle.end(), &socket);
+  const auto idleIt = connection.idleEntry.begin();
+  worker.idle.splice(worker.idle.end(), connection.idleEntry, idleIt);
   beast::error_code ec;
   if (buffer.size() == 0) {
     // (value_or would read the clock even when it is not needed)
@@ -409,7 +412,7 @@ asio::awaitable<void> readNextRequest(
     deadline.expiresAt(std::min(requestDue, firstByte + options.headerTimeout));
     ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
   }
-  worker.idle.erase(idleIt);
+  connection.idleEntry.splice(connection.idleEntry.end(), worker.idle, idleIt);
 
   bool& headOnly = next.headOnly;
   if (!ec) {
