@@ -1,6 +1,8 @@
 #include "net/upstream_client.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -15,6 +17,7 @@
 #include <array>
 #include <functional>
 #include <limits>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -211,30 +214,19 @@ void prepareParser(Parser& parser, const WireRequest& request, std::uint32_t hea
   if (request.isHead) parser.skip(true);
 }
 
-// Head and body in one gather write: one sendmsg, or one TLS record while they fit in it.
+// Head and body in one gather write: one sendmsg, or one TLS record while they fit in it. A
+// deferred operation the exchange awaits in its own frame: no coroutine of its own.
 template <class Stream>
-asio::awaitable<error_code> writeRequest(Stream& stream, const WireRequest& request) {
+auto writeRequest(Stream& stream, const WireRequest& request) {
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(request.head),
                                                   asio::buffer(request.body)};
-  error_code ec;
-  co_await asio::async_write(stream, buffers, kRedirect(ec));
-  co_return ec;
+  return asio::async_write(stream, buffers, asio::as_tuple(asio::deferred));
 }
 
 // Beast starts at 512 bytes, and a pooled connection's buffer keeps that capacity: a typical JSON
 // answer took two recvs on every request. Only for whole responses: an open stream holds its
 // connection's buffer while it waits.
 constexpr std::size_t kWholeResponseRead = 4096;
-
-template <class Stream, class Parser>
-asio::awaitable<error_code> transfer(Stream& stream, boost::beast::flat_buffer& buffer,
-                                     const WireRequest& request, Parser& parser,
-                                     bool wholeMessage) {
-  error_code ec = co_await writeRequest(stream, request);
-  if (ec) co_return ec;
-  co_return co_await io::readMessage(stream, buffer, parser, /*headOnly=*/!wholeMessage,
-                                     wholeMessage ? kWholeResponseRead : 0);
-}
 
 // A DNS lookup bounded by the exchange's deadline (the watchdog has no connection to close yet).
 // Only new connections get here, and a cached name answers at once.
@@ -534,13 +526,18 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
                   wholeMessage);
     if constexpr (std::is_same_v<Parser, InboundResponseParser>)
       parser->limitErrorBody(options.errorBodyLimit);
+    // Written and read here rather than in a coroutine per step: each would be a frame per request.
+    auto& buffer = connection->buffer();
+    const std::size_t minRead = wholeMessage ? kWholeResponseRead : 0;
     error_code ec;
     if (connection->isTls()) {
-      ec = co_await transfer(connection->tls(), connection->buffer(), request, *parser,
-                             wholeMessage);
+      std::tie(ec, std::ignore) = co_await writeRequest(connection->tls(), request);
+      if (!ec)
+        ec = co_await io::readMessage(connection->tls(), buffer, *parser, !wholeMessage, minRead);
     } else {
-      ec = co_await transfer(connection->plain(), connection->buffer(), request, *parser,
-                             wholeMessage);
+      std::tie(ec, std::ignore) = co_await writeRequest(connection->plain(), request);
+      if (!ec)
+        ec = co_await io::readMessage(connection->plain(), buffer, *parser, !wholeMessage, minRead);
     }
     deadline.active = nullptr;
     if (!ec) co_return connection;
