@@ -786,7 +786,9 @@ asio::awaitable<void> readSome(UpstreamConnection& connection, StreamParser& par
     // The read buffer too, down to what it holds (most often that CRLF): grown again per read.
     buffer.shrink_to_fit();
     if (connection.isTls()) connection.tls().releaseBuffers();  // OpenSSL keeps its last one
-    co_await connection.socket().async_wait(tcp::socket::wait_read, kRedirect(ec));
+    // Deferred: awaited in this frame, with no coroutine of its own held while the stream idles.
+    std::tie(ec) = co_await connection.socket().async_wait(tcp::socket::wait_read,
+                                                           asio::as_tuple(asio::deferred));
     if (ec) co_return;
     usePiece();
   }
