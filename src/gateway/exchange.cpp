@@ -140,8 +140,9 @@ asio::awaitable<void> Exchange::run(SteadyClock::time_point received) {
   // (the request timeout), nor its stream longer than the route lets a stream sit idle.
   writer_.setWriteTimeout(request_.stream ? streamIdleTimeout() : requestTimeout());
 
-  // Rate limits: every rule of the route that applies, before anything goes upstream.
-  if (!co_await admit()) co_return;
+  // Rate limits: every rule of the route that applies, before anything goes upstream (no
+  // coroutine for a route without any).
+  if (!route_->rateLimits.empty() && services_.limiter && !co_await admit()) co_return;
 
   route::AttemptSequence attempts = newAttemptSequence();
   attempts_ = &attempts;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -775,7 +776,7 @@ asio::awaitable<void> writeLoop(Stream& stream, Session& session) {
     }
     session.writeStarted = Clock::now();
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(session.out),
-                                              asio::as_tuple(use_awaitable));
+                                              asio::as_tuple(asio::deferred));
     session.writeStarted = Clock::time_point::max();
     session.out.clear();
     if (ec) {
@@ -815,7 +816,7 @@ asio::awaitable<void> serveHttp2(Stream& stream, tcp::socket& socket, Server::Wo
   std::array<std::uint8_t, kReadSize> buffer;
   while (!session.lost) {
     auto [ec, n] =
-        co_await stream.async_read_some(asio::buffer(buffer), asio::as_tuple(use_awaitable));
+        co_await stream.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::deferred));
     if (ec || !session.receive(buffer.data(), n)) break;
   }
   worker.drains.erase(drainIt);

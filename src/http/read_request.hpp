@@ -4,8 +4,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
@@ -52,8 +52,9 @@ boost::asio::awaitable<boost::system::error_code> readFirstBytes(Stream& stream,
                                                                  std::uint64_t& received) {
   const auto space =
       buffer.prepare(std::max(boost::beast::read_size(buffer, io::kMaxRead), kMinimumRead));
+  // Deferred: awaited in this frame (use_awaitable would run the read through a frame of its own).
   auto [ec, n] =
-      co_await stream.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
+      co_await stream.async_read_some(space, boost::asio::as_tuple(boost::asio::deferred));
   buffer.commit(n);
   received += n;
   if (n != 0) co_return boost::system::error_code();

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -114,7 +115,9 @@ class StreamWriter final : public ResponseWriter {
     started_ = true;
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(connection_.head), asio::buffer(body.data(), headOnly_ ? 0 : body.size())};
-    co_return co_await writeAll(buffers);
+    std::size_t sent = 0;
+    if (writeNow(buffers, sent)) co_return true;
+    co_return co_await writeRest(buffers, sent);
   }
 
   asio::awaitable<bool> beginStream(unsigned status, std::string_view contentType,
@@ -149,7 +152,9 @@ class StreamWriter final : public ResponseWriter {
     if (failed_) co_return false;
     if (data.empty() || headOnly_) co_return true;
     const auto buffers = frameChunk(data);  // named: GCC 12 mishandles temporaries in co_await
-    co_return co_await writeAll(buffers);
+    std::size_t sent = 0;
+    if (writeNow(buffers, sent)) co_return true;
+    co_return co_await writeRest(buffers, sent);
   }
 
   asio::awaitable<bool> endStream(std::string_view lastChunk) override {
@@ -244,26 +249,39 @@ class StreamWriter final : public ResponseWriter {
             asio::buffer(kChunkEnd.data(), kChunkEnd.size())};
   }
 
-  // One gather write (one sendmsg on plain TCP) under the write timeout; a response that goes out
-  // in several writes (a stream) has no deadline while the handler waits between them. On plain
-  // TCP the socket usually takes it all at once: then there is no wait to time (no clock read, no
-  // deadline) and nothing to complete later. What it does not take is written as before.
+  // A gather write (one sendmsg on plain TCP) in two parts. On plain TCP the socket usually takes
+  // it all at once (writeNow): then there is no wait to time (no clock read, no deadline), nothing
+  // to complete later and no coroutine. What it does not take, and all of a TLS write, goes out in
+  // writeRest under the write timeout; a response that goes out in several writes (a stream) has
+  // no deadline while the handler waits between them. The hot callers (send, write) call the two
+  // themselves, which spares them writeAll's frame.
   template <class Buffers>
   asio::awaitable<bool> writeAll(const Buffers& buffers) {
-    std::size_t sentNow = 0;
+    std::size_t sent = 0;
+    if (writeNow(buffers, sent)) co_return true;
+    co_return co_await writeRest(buffers, sent);
+  }
+
+  // True when all of `buffers` went out; `sent` says how much did.
+  template <class Buffers>
+  bool writeNow(const Buffers& buffers, std::size_t& sent) {
     if constexpr (std::is_same_v<Stream, PlainStream>) {
-      sentNow = sendWithoutWaiting(buffers);
-      if (sentNow == asio::buffer_size(buffers)) {
-        bytesSent_ += sentNow;
-        co_return true;
-      }
+      sent = sendWithoutWaiting(buffers);
+      bytesSent_ += sent;
+      return sent == asio::buffer_size(buffers);
     }
+    return false;
+  }
+
+  // What writeNow() did not send: `buffers` past their first `sent` bytes.
+  template <class Buffers>
+  asio::awaitable<bool> writeRest(const Buffers& buffers, std::size_t sent) {
     beast::buffers_suffix<Buffers> rest(buffers);
-    rest.consume(sentNow);
+    rest.consume(sent);
     connection_.deadline.expiresAfter(writeTimeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, rest, asio::as_tuple(use_awaitable));
+    auto [ec, n] = co_await asio::async_write(stream_, rest, asio::as_tuple(asio::deferred));
     connection_.deadline.expiresNever();
-    bytesSent_ += sentNow + n;
+    bytesSent_ += n;
     failed_ = failed_ || ec;
     co_return !ec;
   }
