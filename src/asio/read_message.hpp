@@ -88,22 +88,34 @@ boost::asio::awaitable<boost::system::error_code> parseSome(Stream& stream,
   }
 }
 
+// readMessage without its reads: takes the parser as far toward the whole message, or only its
+// head (`headOnly`), as `buffer` allows. Success at the goal, need_more when a read is due, else
+// the parser's error. A caller whose message is already buffered (most requests, after the read
+// that brought their first byte) needs no coroutine for it.
+template <class Parser>
+boost::system::error_code parseBufferedMessage(boost::beast::flat_buffer& buffer, Parser& parser,
+                                               bool headOnly, std::size_t maxUnparsed) {
+  while (headOnly ? !parser.is_header_done() : !parser.is_done()) {
+    const auto ec = parseBuffered(buffer, parser, maxUnparsed);
+    if (ec) return ec;
+  }
+  return {};
+}
+
 // Parses until the parser holds the whole message, or only its head (`headOnly`): parseSome's
 // steps in one loop, with no coroutine per step. Same arguments as parseSome.
 template <class Stream, class Parser>
 boost::asio::awaitable<boost::system::error_code> readMessage(
     Stream& stream, boost::beast::flat_buffer& buffer, Parser& parser, bool headOnly,
     std::size_t minRead, std::uint64_t* received = nullptr, std::size_t maxUnparsed = kUnbounded) {
-  while (headOnly ? !parser.is_header_done() : !parser.is_done()) {
-    auto ec = parseBuffered(buffer, parser, maxUnparsed);
-    if (ec == boost::beast::http::error::need_more) {
-      auto [readEc, n] = co_await stream.async_read_some(
-          buffer.prepare(readSize(buffer, minRead)), boost::asio::as_tuple(boost::asio::deferred));
-      ec = takeRead(buffer, parser, readEc, n, received);
-    }
-    if (ec && ec != boost::beast::http::error::need_more) co_return ec;
+  for (;;) {
+    auto ec = parseBufferedMessage(buffer, parser, headOnly, maxUnparsed);
+    if (ec != boost::beast::http::error::need_more) co_return ec;
+    auto [readEc, n] = co_await stream.async_read_some(
+        buffer.prepare(readSize(buffer, minRead)), boost::asio::as_tuple(boost::asio::deferred));
+    ec = takeRead(buffer, parser, readEc, n, received);
+    if (ec != boost::beast::http::error::need_more) co_return ec;
   }
-  co_return boost::system::error_code();
 }
 
 }  // namespace switchyard::io

@@ -428,7 +428,9 @@ asio::awaitable<void> readNextRequest(
   bool waitedSince = false;
   if (!ec) {
     deadline.expiresAt(std::min(requestDue, firstByte + options.headerTimeout));
-    ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
+    ec = io::parseBufferedMessage(buffer, parser, /*headOnly=*/true, io::kUnbounded);
+    if (ec == bhttp::error::need_more)  // the head is not all here yet
+      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/true, deadline, received);
   }
   connection.idleEntry.splice(connection.idleEntry.end(), worker.idle, idleIt);
 
@@ -452,8 +454,11 @@ asio::awaitable<void> readNextRequest(
     parser.eager(true);
     if (parser.chunked()) parser.on_chunk_header(extensionBudget);
     // A chunk line or a trailer section may be as long as a head, no longer.
-    ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/false, deadline, received,
-                              options.headerLimit);
+    ec = io::parseBufferedMessage(buffer, parser, /*headOnly=*/false, options.headerLimit);
+    if (ec == bhttp::error::need_more) {  // the body is not all here yet
+      ec = co_await readRequest(stream, buffer, parser, /*headOnly=*/false, deadline, received,
+                                options.headerLimit);
+    }
     if (!ec && parser.chunked()) {  // trailers count as fields
       if (const auto refusal = checkFieldCount(parser.get())) {
         if (worker.handler)
