@@ -92,14 +92,14 @@ void GatewayHandler::scheduleLogFlush() {
 }
 
 // "%08x-%016llx" of a random number and the worker's counter, without snprintf's format parsing.
-std::string GatewayHandler::newRequestId() {
-  std::string id(25, '-');
+std::string_view GatewayHandler::newRequestId(std::array<char, kRequestIdSize>& id) {
   const auto hex = [&id](std::size_t at, std::uint64_t value, int digits) {
     for (int i = digits - 1; i >= 0; --i, value >>= 4) id[at + i] = "0123456789abcdef"[value & 0xF];
   };
   hex(0, static_cast<std::uint32_t>(random_()), 8);
+  id[8] = '-';
   hex(9, ++requestCounter_, 16);
-  return id;
+  return {id.data(), id.size()};
 }
 
 void GatewayHandler::renderProtocolError(unsigned status, std::string_view message,
@@ -151,9 +151,11 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
   log.bytesReceived = context.bytesReceived;
   log.downstreamAddress = context.remoteAddress;
   log.userAgent = sv(request[bhttp::field::user_agent]);
-  std::string requestId(sv(request["x-request-id"]));
-  if (requestId.empty() || requestId.size() > 128) requestId = newRequestId();
-  log.requestId = requestId;
+  // The client's id is read where it is (the request outlives the log line), a new one from here.
+  std::array<char, kRequestIdSize> generatedId;
+  log.requestId = sv(request["x-request-id"]);
+  if (log.requestId.empty() || log.requestId.size() > 128)
+    log.requestId = newRequestId(generatedId);
 
   const std::string_view target = sv(request.target());
   const auto path = http::pathOf(target);

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <memory>
 #include <random>
 
@@ -81,7 +82,9 @@ class GatewayHandler final : public http::Handler {
                                           http::Request& request, http::ResponseWriter& writer,
                                           RequestInfo& log);
   void scheduleLogFlush();
-  std::string newRequestId();
+  // A request id of the gateway's own, written into `id` (the request's frame holds it).
+  static constexpr std::size_t kRequestIdSize = 25;
+  std::string_view newRequestId(std::array<char, kRequestIdSize>& id);
 
   const GatewayServices& services_;
   boost::asio::io_context& ioc_;
