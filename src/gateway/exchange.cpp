@@ -105,8 +105,7 @@ Exchange::Exchange(const Runtime& runtime, const api::EndpointSpec& endpoint,
       writer_(writer),
       info_(info),
       services_(services),
-      trace_(trace),
-      lastError_(Error::make(ErrorKind::NoBackendAvailable, "no backend is available")) {}
+      trace_(trace) {}
 
 asio::awaitable<void> Exchange::run(SteadyClock::time_point received) {
   now_ = received;
@@ -155,11 +154,13 @@ asio::awaitable<void> Exchange::run(SteadyClock::time_point received) {
 
   // Attempts, until one answers or the sequence says stop; never after the first byte sent, nor
   // for a client that left.
+  bool attempted = false;  // lastError_ says why the latest attempt failed
   for (;;) {
     if (writer_.clientClosed()) break;
     const auto step = attempts.next(now_);
     logSkipped();
     if (!step) break;
+    attempted = true;
     const auto result = co_await attempt(rule_->backendRefs[step->index]);
     if (result == AttemptResult::Answered) {
       attempts.onAnswered();
@@ -186,6 +187,8 @@ asio::awaitable<void> Exchange::run(SteadyClock::time_point received) {
   if (attempts.stopReason() == "no_backend") {
     lastError_ = Error::make(ErrorKind::NoBackendAvailable,
                              "no backend is available for model " + std::string(request_.model));
+  } else if (!attempted) {  // built here, not up front: an answered request never needs it
+    lastError_ = Error::make(ErrorKind::NoBackendAvailable, "no backend is available");
   }
   http::HeaderList headers;  // an admitted request's answer says what is left, error or not
   addQuotaHeaders(headers);
@@ -355,11 +358,12 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   const auto cancelAll = [&cancels] {
     for (auto& cancel : cancels) cancel.cancel();
   };
-  for (auto& cancel : cancels) {
-    cancel.whenSlow(kWatchClientAfter, [this, &watch, &cancelAll] {
-      if (!watch) watch.emplace(writer_, cancelAll);
-    });
-  }
+  const auto watchClient = [this, &watch, &cancelAll] {
+    if (!watch) watch.emplace(writer_, cancelAll);
+  };
+  // A hook of one reference fits in std::function's own storage: no allocation per call.
+  for (auto& cancel : cancels)
+    cancel.whenSlow(kWatchClientAfter, [&watchClient] { watchClient(); });
   CancelOnShutdown shutdown(services_.cuttable, cutForShutdown_, cancelAll);
   if (attempt.calls.size() == 1) {
     responses.push_back(co_await services_.upstream.send(backend.target, attempt.calls.front(),
@@ -402,7 +406,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::sendUnary(Attempt& attempt) {
   if (!translated) co_return failed(attempt, translated.error());
 
   succeeded(attempt);
-  info_.responseModel = translated->responseModel;
+  info_.responseModel = std::move(translated->responseModel);
   info_.usage = translated->usage;
   info_.responseCode = 200;
   if (trace_) trace_->onResponse(translated->body);
