@@ -2,6 +2,8 @@
 // Everything known about one request once it is over (Envoy's StreamInfo): the exchange fills it
 // as the request goes, and the access log, metrics and traces read it at the end.
 
+#include <boost/container/small_vector.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -55,7 +57,8 @@ struct RequestInfo {
   providers::Usage usage;
   bool stream = false;
   std::string errorType;
-  std::vector<AttemptRecord> attempts;
+  // Nearly always one attempt: kept inline, not in an allocation of its own.
+  boost::container::small_vector<AttemptRecord, 1> attempts;
   // Rate limits: the route they were counted on, every rule that applied, and the rule that
   // refused the request (empty when none did).
   std::string rateLimitRoute;
