@@ -601,12 +601,21 @@ namespace {
 // has not gone away and will likely take it, but a peer that sends GOAWAY every few streams
 // (a deploy draining its servers) can turn away a whole burst more than once; the request's
 // deadline bounds the retries as well. After REFUSED_STREAM, or a connection lost before the
-// request was sent, once: a peer that refuses again is left to the caller's fallback.
+// request was sent, once: a peer that refuses again is left to the caller's fallback. Counted
+// apart: a request turned away by a GOAWAY and then refused still has its one refusal retry.
 constexpr int kGoneAwayRetries = 8;
 
-bool mayGoAgain(const H2Stream& stream, int retries, const Deadline& deadline) {
+struct Retries {
+  int goneAway = 0;
+  int refused = 0;  // or lost before it was sent
+  bool any() const { return goneAway + refused != 0; }
+};
+
+// Counts the retry in `retries` when it may go again.
+bool mayGoAgain(const H2Stream& stream, Retries& retries, const Deadline& deadline) {
   if (!stream.notProcessed() || deadline.expired || deadline.cancelled) return false;
-  return retries < (stream.goneAway() ? kGoneAwayRetries : 1);
+  if (stream.goneAway()) return ++retries.goneAway <= kGoneAwayRetries;
+  return ++retries.refused <= 1;
 }
 
 }  // namespace
@@ -614,9 +623,9 @@ bool mayGoAgain(const H2Stream& stream, int retries, const Deadline& deadline) {
 asio::awaitable<core::Result<core::InboundResponse>> UpstreamClient::Impl::fetch(
     const UpstreamTarget& target, const core::OutboundRequest& request, Deadline& deadline) {
   H2Pool::Origin& origin = h2.origin(keyOf(target));
-  for (int retries = 0;; ++retries) {
+  for (Retries retries;;) {
     // The first time, send() has just read the clock.
-    auto known = routeNow(target, origin, retries == 0 ? watchdogs.recent() : watchdogs.now());
+    auto known = routeNow(target, origin, retries.any() ? watchdogs.now() : watchdogs.recent());
     core::Result<Route> routed = Error();
     if (known) {
       routed = std::move(*known);
@@ -953,13 +962,13 @@ asio::awaitable<core::Result<UpstreamStream>> UpstreamClient::openStream(
   CancelBinding bound(cancel, &deadline);
   try {
     H2Pool::Origin* origin = impl.mayUseHttp2(target) ? &impl.h2.origin(keyOf(target)) : nullptr;
-    for (int retries = 0;; ++retries) {
+    for (Retries retries;;) {
       std::optional<Impl::Route> known;
       if (!origin) {
         known = Impl::Route{};
       } else {
         known = impl.routeNow(target, *origin,
-                              retries == 0 ? impl.watchdogs.recent() : impl.watchdogs.now());
+                              retries.any() ? impl.watchdogs.now() : impl.watchdogs.recent());
       }
       core::Result<Impl::Route> routed = Error();
       if (known) {
