@@ -16,11 +16,16 @@ long long apartMs(std::chrono::system_clock::time_point a,
   return std::chrono::duration_cast<std::chrono::milliseconds>(a > b ? a - b : b - a).count();
 }
 
-TEST(WallTimeTest, GivesTheSystemTimeOfASteadyReading) {
-  const auto start = std::chrono::system_clock::time_point(1'764'218'866'101ms);
-  core::ManualClock clock(start);
-  WallTime wall(clock);
-  const auto now = Steady::now();
+// A WallTime over a manual system clock, and a steady reading taken just after it was made.
+class WallTimeTest : public ::testing::Test {
+ protected:
+  const std::chrono::system_clock::time_point start{1'764'218'866'101ms};
+  core::ManualClock clock{start};
+  WallTime wall{clock};
+  const Steady::time_point now = Steady::now();
+};
+
+TEST_F(WallTimeTest, GivesTheSystemTimeOfASteadyReading) {
   EXPECT_LE(apartMs(wall.at(now), start), 50);
   // A steady time 250 ms on is the wall time 250 ms on, whatever the system clock says meanwhile
   // (the offset is kept for a second).
@@ -30,11 +35,7 @@ TEST(WallTimeTest, GivesTheSystemTimeOfASteadyReading) {
       std::chrono::duration_cast<std::chrono::seconds>((start + 250ms).time_since_epoch()).count());
 }
 
-TEST(WallTimeTest, FollowsAStepOfTheSystemClockWithinASecond) {
-  const auto start = std::chrono::system_clock::time_point(1'764'218'866'000ms);
-  core::ManualClock clock(start);
-  WallTime wall(clock);
-  const auto now = Steady::now();
+TEST_F(WallTimeTest, FollowsAStepOfTheSystemClockWithinASecond) {
   EXPECT_LE(apartMs(wall.at(now), start), 50);
   clock.advance(1h);  // stepped: the steady clock did not move
   EXPECT_LE(apartMs(wall.at(now + 100ms), start + 100ms), 50);  // the old offset, within a second
