@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { startEmulator, startGateway, makeTempDir, writeFile, closedPort } from './lib/harness.mjs';
-import { caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
+import { caConfigMap, gcpCredentialsPolicy, modelRoute } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
@@ -39,18 +39,6 @@ spec:
   validation: {hostname: localhost, caCertificateRefs: [{kind: ConfigMap, name: ca}]}`;
 }
 
-function route(name, refs) {
-  return `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${name}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
-      backendRefs: [${refs.map((r) => `{name: ${r.name}, modelNameOverride: "${r.model}", priority: ${r.priority ?? 0}}`).join(', ')}]`;
-}
-
 const SONNET = 'claude-sonnet-4@20250514';
 const HAIKU = 'claude-3-5-haiku@20241022';
 
@@ -63,18 +51,18 @@ before(async () => {
   yaml += claudeBackend('claude', emulator.port);
   yaml += claudeBackend('claude-broken', broken);
   yaml += claudeBackend('claude-529', emulator.port);
-  yaml += route('sonnet', [{ name: 'claude', model: SONNET }]);
-  yaml += route('haiku', [{ name: 'claude', model: HAIKU }]);
-  yaml += route('claude-fallback', [
+  yaml += modelRoute('sonnet', [{ name: 'claude', model: SONNET }]);
+  yaml += modelRoute('haiku', [{ name: 'claude', model: HAIKU }]);
+  yaml += modelRoute('claude-fallback', [
     { name: 'claude-broken', model: SONNET, priority: 0 },
     { name: 'claude', model: HAIKU, priority: 1 },
   ]);
-  yaml += route('claude-overloaded', [
+  yaml += modelRoute('claude-overloaded', [
     { name: 'claude-529', model: 'claude-overloaded@1', priority: 0 },
     { name: 'claude', model: HAIKU, priority: 1 },
   ]);
   // Anthropic's 529 (overloaded_error) is among Switchyard's default fallback statuses: no policy.
-  yaml += route('claude-midstream', [{ name: 'claude', model: 'claude-midstream@1' }]);
+  yaml += modelRoute('claude-midstream', [{ name: 'claude', model: 'claude-midstream@1' }]);
   await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
   await writeFile(`${dir}/routes.yaml`, yaml);
   gateway = await startGateway({

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile } from './lib/harness.mjs';
-import { caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
+import { caConfigMap, gcpCredentialsPolicy, modelRoute } from './lib/manifests.mjs';
 
 const MODEL = 'claude-sonnet-4@20250514';
 const FALLBACK = 'claude-fallback@20250514';
@@ -38,27 +38,15 @@ spec:
   validation: {hostname: localhost, caCertificateRefs: [{kind: ConfigMap, name: ca}]}`;
 }
 
-function route(name, refs) {
-  return `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${name}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
-      backendRefs: [${refs.map((r) => `{name: ${r.name}, modelNameOverride: '${r.model}', priority: ${r.priority ?? 0}}`).join(', ')}]`;
-}
-
 before(async () => {
   const dir = await makeTempDir();
   emulator = await startEmulator({ dir });
   const backends = ['claude-main', 'claude-p429', 'claude-p529', 'claude-pstream', 'claude-fallback'];
   let yaml = `${caConfigMap(emulator)}---${gcpCredentialsPolicy(backends, { region: 'us-east5' })}`;
   for (const name of backends) yaml += claudeBackend(name, emulator.port);
-  yaml += route('claude', [{ name: 'claude-main', model: MODEL }]);
+  yaml += modelRoute('claude', [{ name: 'claude-main', model: MODEL }]);
   for (const [scenario, backend] of [['429', 'claude-p429'], ['529', 'claude-p529'], ['stream', 'claude-pstream']]) {
-    yaml += route(`claude-fo-${scenario}`, [
+    yaml += modelRoute(`claude-fo-${scenario}`, [
       { name: backend, model: `claude-primary-${scenario}@20250514`, priority: 0 },
       { name: 'claude-fallback', model: FALLBACK, priority: 1 },
     ]);

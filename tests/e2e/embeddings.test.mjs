@@ -6,23 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, request } from './lib/harness.mjs';
-import { vertexBackend, caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
+import { vertexBackend, caConfigMap, gcpCredentialsPolicy, modelRoute } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
 let client;
-
-function route(name, refs) {
-  return `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${name}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
-      backendRefs: [${refs.map((r) => `{name: ${r.name}, modelNameOverride: ${r.model}, priority: ${r.priority ?? 0}}`).join(', ')}]`;
-}
 
 before(async () => {
   const dir = await makeTempDir();
@@ -30,9 +18,9 @@ before(async () => {
   const port = emulator.port;
   let yaml = `${caConfigMap(emulator)}---${gcpCredentialsPolicy(['primary', 'secondary'])}`;
   yaml += vertexBackend('primary', { port }) + vertexBackend('secondary', { port });
-  yaml += route('emb', [{ name: 'primary', model: 'text-embedding-005' }]);
-  yaml += route('emb-gemini', [{ name: 'primary', model: 'gemini-embedding-001' }]);
-  yaml += route('emb-fallback', [
+  yaml += modelRoute('emb', [{ name: 'primary', model: 'text-embedding-005' }]);
+  yaml += modelRoute('emb-gemini', [{ name: 'primary', model: 'gemini-embedding-001' }]);
+  yaml += modelRoute('emb-fallback', [
     { name: 'primary', model: 'text-embedding-004', priority: 0 },
     { name: 'secondary', model: 'text-embedding-005', priority: 1 },
   ]);

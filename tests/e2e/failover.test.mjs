@@ -4,23 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, makeSelfSignedCa, closedPort } from './lib/harness.mjs';
-import { vertexBackend } from './lib/manifests.mjs';
+import { vertexBackend, modelRoute } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
 let client;
-
-function route(name, refs) {
-  return `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${name}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
-      backendRefs: [${refs.map((r) => `{name: ${r.name}, modelNameOverride: ${r.model}, priority: ${r.priority ?? 0}, weight: ${r.weight ?? 1}}`).join(', ')}]`;
-}
 
 // One virtual model per scenario, each with its own primary (ejection state is per backend).
 const scenarios = ['dns', 'refused', 'tls', 's503', 's429', 's429ra', 'reset', 'hang', 'stream503', 'ejection'];
@@ -56,7 +44,7 @@ spec:
     else if (s === 'refused') yaml += vertexBackend('p-refused', { port: refused, ca: 'emu-ca' });
     else if (s === 'tls') yaml += vertexBackend('p-tls', { port, ca: 'other-ca' });
     else yaml += vertexBackend(`p-${s}`, { port, ca: 'emu-ca' });
-    yaml += route(`fo-${s}`, [
+    yaml += modelRoute(`fo-${s}`, [
       { name: `p-${s}`, model: `gemini-primary-${s}`, priority: 0 },
       { name: 'fallback', model: 'gemini-2.5-flash', priority: 1 },
     ]);
@@ -73,9 +61,9 @@ spec:
     perRetry: {timeout: 500ms}
     retryOn: {triggers: [connect-failure, reset]}`;
   yaml += vertexBackend('all-a', { port, ca: 'emu-ca' }) + vertexBackend('all-b', { port, ca: 'emu-ca' });
-  yaml += route('fo-all', [{ name: 'all-a', model: 'gemini-all-a', priority: 0 }, { name: 'all-b', model: 'gemini-all-b', priority: 1 }]);
+  yaml += modelRoute('fo-all', [{ name: 'all-a', model: 'gemini-all-a', priority: 0 }, { name: 'all-b', model: 'gemini-all-b', priority: 1 }]);
   yaml += vertexBackend('w-a', { port, ca: 'emu-ca' }) + vertexBackend('w-b', { port, ca: 'emu-ca' });
-  yaml += route('weighted', [{ name: 'w-a', model: 'gemini-weight-a', weight: 3 }, { name: 'w-b', model: 'gemini-weight-b', weight: 1 }]);
+  yaml += modelRoute('weighted', [{ name: 'w-a', model: 'gemini-weight-a', weight: 3 }, { name: 'w-b', model: 'gemini-weight-b', weight: 1 }]);
 
   await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
   await writeFile(`${dir}/routes.yaml`, yaml);

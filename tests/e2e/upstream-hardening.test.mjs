@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { startEmulator, startGateway, makeTempDir, writeFile, closedPort } from './lib/harness.mjs';
-import { vertexBackend } from './lib/manifests.mjs';
+import { vertexBackend, modelRoute } from './lib/manifests.mjs';
 
 let emulator;
 let gateway;
@@ -15,19 +15,6 @@ let client;
 // Names a client must never see: the backends' hosts and names, and the security policy's.
 const hiddenHost = 'vertex-internal.corp.invalid';
 const policyName = 'prod-gcp-credentials-policy';
-
-function route(name, refs, { timeout } = {}) {
-  return `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${name}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
-      backendRefs: [${refs.map((r) => `{name: ${r.name}, modelNameOverride: ${r.model}, priority: ${r.priority ?? 0}}`).join(', ')}]
-${timeout ? `      timeouts: {request: ${timeout}}` : ''}`;
-}
 
 // The gateway in front of one emulator: over TLS (HTTP/2 by ALPN) or plaintext (HTTP/1.1).
 async function setUp(tls) {
@@ -62,18 +49,18 @@ spec:
   yaml += vertexBackend('leaky-dns', { fqdn: hiddenHost, tls });
   yaml += vertexBackend('leaky-refused', { address: '127.0.0.1', port: refused, tls });
   // An endless error body, with a fallback, under a 2 s request timeout (unary and stream).
-  yaml += route('endless-fb', [{ name: 'endless', model: 'gemini-endless' }, { name: 'fallback', model: 'gemini-2.5-flash', priority: 1 }], { timeout: '2s' });
+  yaml += modelRoute('endless-fb', [{ name: 'endless', model: 'gemini-endless' }, { name: 'fallback', model: 'gemini-2.5-flash', priority: 1 }], { timeout: '2s' });
   // A slow endless error body (a piece every 100 ms), alone, 1.5 s timeout.
-  yaml += route('slow-alone', [{ name: 'slow', model: 'gemini-slow' }], { timeout: '1500ms' });
+  yaml += modelRoute('slow-alone', [{ name: 'slow', model: 'gemini-slow' }], { timeout: '1500ms' });
   // A very slow endless error body (16 KiB a second: the cap is 4 s away), alone, 60 s timeout.
-  yaml += route('crawl-alone', [{ name: 'slow', model: 'gemini-crawl' }], { timeout: '60s' });
+  yaml += modelRoute('crawl-alone', [{ name: 'slow', model: 'gemini-crawl' }], { timeout: '60s' });
   // A unary upstream that hangs, 60 s timeout: only the client leaving ends it.
-  yaml += route('hang-alone', [{ name: 'slow', model: 'gemini-hang' }], { timeout: '60s' });
-  yaml += route('echo', [{ name: 'echo', model: 'gemini-echo' }]);
-  yaml += route('leaky-dns', [{ name: 'leaky-dns', model: 'gemini-2.5-flash' }]);
-  yaml += route('leaky-refused', [{ name: 'leaky-refused', model: 'gemini-2.5-flash' }]);
-  yaml += route('leaky-both', [{ name: 'leaky-dns', model: 'gemini-2.5-flash' }, { name: 'leaky-refused', model: 'gemini-2.5-flash', priority: 1 }]);
-  yaml += route('nocred', [{ name: 'nocred', model: 'gemini-2.5-flash' }]);
+  yaml += modelRoute('hang-alone', [{ name: 'slow', model: 'gemini-hang' }], { timeout: '60s' });
+  yaml += modelRoute('echo', [{ name: 'echo', model: 'gemini-echo' }]);
+  yaml += modelRoute('leaky-dns', [{ name: 'leaky-dns', model: 'gemini-2.5-flash' }]);
+  yaml += modelRoute('leaky-refused', [{ name: 'leaky-refused', model: 'gemini-2.5-flash' }]);
+  yaml += modelRoute('leaky-both', [{ name: 'leaky-dns', model: 'gemini-2.5-flash' }, { name: 'leaky-refused', model: 'gemini-2.5-flash', priority: 1 }]);
+  yaml += modelRoute('nocred', [{ name: 'nocred', model: 'gemini-2.5-flash' }]);
 
   await writeFile(`${dir}/secrets/sa/service_account.json`, emulator.serviceAccountJson);
   // A key whose token endpoint does not resolve: every request to `nocred` lacks a token.

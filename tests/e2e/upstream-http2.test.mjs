@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startEmulator, startGateway, makeTempDir, request, writeFile } from './lib/harness.mjs';
-import { writeEmulatorSetup, vertexBackend, caConfigMap, gcpCredentialsPolicy } from './lib/manifests.mjs';
+import { writeEmulatorSetup, vertexBackend, caConfigMap, gcpCredentialsPolicy, modelRoute } from './lib/manifests.mjs';
 
 const MODEL = 'gemini-2.5-flash';
 
@@ -106,15 +106,8 @@ test('retry trigger refused-stream retries a refused stream and nothing else; re
     const policies = { 'refused-only': '[refused-stream]', 'reset-only': '[reset]', 'connect-only': '[connect-failure]' };
     let yaml = `${caConfigMap(emulator)}---${gcpCredentialsPolicy(['emu'])}${vertexBackend('emu', { port: emulator.port }).trim()}`;
     for (const [name, triggers] of Object.entries(policies)) {
+      yaml += modelRoute(name, [{ name: 'emu', model: `gemini-${name}` }]);
       yaml += `
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIGatewayRoute
-metadata: {name: ${name}}
-spec:
-  rules:
-    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
-      backendRefs: [{name: emu, modelNameOverride: gemini-${name}}]
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: BackendTrafficPolicy

@@ -79,3 +79,21 @@ spec:
   targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: ${name}}]
   validation: {hostname: ${hostname ?? fqdn ?? 'localhost'}, caCertificateRefs: [{kind: ConfigMap, name: ${ca}}]}`;
 }
+
+// An AIGatewayRoute for model `name` (the x-ai-eg-model header) to `refs`, each
+// {name, model, priority, weight}: the backend, its modelNameOverride, and Envoy's defaults
+// (priority 0, weight 1) when not given; `timeout` sets the rule's request timeout.
+export function modelRoute(name, refs, { timeout } = {}) {
+  const ref = (r) =>
+    `{name: ${r.name}, modelNameOverride: ${JSON.stringify(r.model)}, priority: ${r.priority ?? 0}, weight: ${r.weight ?? 1}}`;
+  return `
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: ${name}}
+spec:
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${name}}]}]
+      backendRefs: [${refs.map(ref).join(', ')}]${timeout ? `
+      timeouts: {request: ${timeout}}` : ''}`;
+}
