@@ -385,13 +385,8 @@ TEST_F(ServerTest, WorkersShareOnePort) {
   }
 }
 
-// HTTP/2 with prior knowledge, through curl (a client that is not ours). Returns curl's output:
-// the body, then a last line "<http_version> <status>". `input`: a shell command piped to curl.
-std::string curlHttp2(const std::string& args, const std::string& input = "") {
-  const std::string command =
-      (input.empty() ? "" : input + " | ") +
-      "curl -sS --max-time 10 --http2-prior-knowledge -w '\\n%{http_version} %{http_code}' " +
-      args + " 2>&1";
+// What a shell command writes to stdout (and stderr, if it redirects it there).
+std::string outputOf(const std::string& command) {
   std::string out;
   if (FILE* pipe = ::popen(command.c_str(), "r")) {
     char buf[4096];
@@ -399,6 +394,15 @@ std::string curlHttp2(const std::string& args, const std::string& input = "") {
     ::pclose(pipe);
   }
   return out;
+}
+
+// HTTP/2 with prior knowledge, through curl (a client that is not ours). Returns curl's output:
+// the body, then a last line "<http_version> <status>". `input`: a shell command piped to curl.
+std::string curlHttp2(const std::string& args, const std::string& input = "") {
+  return outputOf((input.empty() ? "" : input + " | ") +
+                  "curl -sS --max-time 10 --http2-prior-knowledge -w '\\n%{http_version} "
+                  "%{http_code}' " +
+                  args + " 2>&1");
 }
 
 TEST_F(ServerTest, Http2PriorKnowledgeServesRequestsAndStreams) {
@@ -615,14 +619,7 @@ TEST_F(ServerTest, Http2HeadAnswerHasNoData) {
 
 // nghttp (nghttp2's client) prints the frames it receives with -v (and the body, without -n).
 std::string nghttp(const std::string& args) {
-  const std::string command = "nghttp -v -t 10 " + args + " 2>&1";
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buf[4096];
-    while (const auto n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-    ::pclose(pipe);
-  }
-  return out;
+  return outputOf("nghttp -v -t 10 " + args + " 2>&1");
 }
 
 // As over HTTP/1.1, a streamed answer to HEAD is its head alone: HEADERS with END_STREAM, no
