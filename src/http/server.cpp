@@ -19,7 +19,6 @@
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +28,7 @@
 #include <list>
 #include <optional>
 
+#include "asio/send_now.hpp"
 #include "core/json_writer.hpp"
 #include "http/connection_deadline.hpp"
 #include "http/h2_connection.hpp"
@@ -266,7 +266,7 @@ class StreamWriter final : public ResponseWriter {
   template <class Buffers>
   bool writeNow(const Buffers& buffers, std::size_t& sent) {
     if constexpr (std::is_same_v<Stream, PlainStream>) {
-      sent = sendWithoutWaiting(buffers);
+      sent = io::sendNow(lowest(stream_), buffers);
       bytesSent_ += sent;
       return sent == asio::buffer_size(buffers);
     }
@@ -284,25 +284,6 @@ class StreamWriter final : public ResponseWriter {
     bytesSent_ += n;
     failed_ = failed_ || ec;
     co_return !ec;
-  }
-
-  // One non-blocking sendmsg of `buffers`: the bytes the socket took, 0 on any error (the write
-  // that follows meets it again and reports it).
-  template <class Buffers>
-  std::size_t sendWithoutWaiting(const Buffers& buffers) {
-    std::array<iovec, std::tuple_size_v<Buffers>> parts{};
-    std::size_t count = 0;
-    for (const auto& buffer : buffers) {
-      if (buffer.size() == 0) continue;
-      parts[count++] = {const_cast<void*>(buffer.data()), buffer.size()};
-    }
-    if (count == 0) return 0;
-    msghdr message{};
-    message.msg_iov = parts.data();
-    message.msg_iovlen = count;
-    const ssize_t n =
-        ::sendmsg(lowest(stream_).native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-    return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
 
   Stream& stream_;

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -23,6 +24,7 @@
 #include <variant>
 
 #include "asio/read_message.hpp"
+#include "asio/send_now.hpp"
 #include "net/connection_pool.hpp"
 #include "net/dns_cache.hpp"
 #include "net/h2_connection.hpp"
@@ -214,13 +216,18 @@ void prepareParser(Parser& parser, const WireRequest& request, std::uint32_t hea
   if (request.isHead) parser.skip(true);
 }
 
-// Head and body in one gather write: one sendmsg, or one TLS record while they fit in it. A
+// Head and body in one gather write: one sendmsg, or one TLS record while they fit in it.
+std::array<asio::const_buffer, 2> requestBuffers(const WireRequest& request) {
+  return {asio::buffer(request.head), asio::buffer(request.body)};
+}
+
+// What of the request a non-blocking send did not take (`sent` bytes did), or all of it on TLS. A
 // deferred operation the exchange awaits in its own frame: no coroutine of its own.
 template <class Stream>
-auto writeRequest(Stream& stream, const WireRequest& request) {
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(request.head),
-                                                  asio::buffer(request.body)};
-  return asio::async_write(stream, buffers, asio::as_tuple(asio::deferred));
+auto writeRequestRest(Stream& stream, const WireRequest& request, std::size_t sent) {
+  boost::beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(requestBuffers(request));
+  rest.consume(sent);
+  return asio::async_write(stream, rest, asio::as_tuple(asio::deferred));
 }
 
 // Beast starts at 512 bytes, and a pooled connection's buffer keeps that capacity: a typical JSON
@@ -536,11 +543,14 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamClien
     const std::size_t minRead = wholeMessage ? kWholeResponseRead : 0;
     error_code ec;
     if (connection->isTls()) {
-      std::tie(ec, std::ignore) = co_await writeRequest(connection->tls(), request);
+      std::tie(ec, std::ignore) = co_await writeRequestRest(connection->tls(), request, 0);
       if (!ec)
         ec = co_await io::readMessage(connection->tls(), buffer, *parser, !wholeMessage, minRead);
     } else {
-      std::tie(ec, std::ignore) = co_await writeRequest(connection->plain(), request);
+      // The request usually fits the socket's buffer: one sendmsg, nothing to await.
+      const std::size_t sent = io::sendNow(connection->plain(), requestBuffers(request));
+      if (sent < request.head.size() + request.body.size())
+        std::tie(ec, std::ignore) = co_await writeRequestRest(connection->plain(), request, sent);
       if (!ec)
         ec = co_await io::readMessage(connection->plain(), buffer, *parser, !wholeMessage, minRead);
     }
