@@ -23,6 +23,41 @@ void appendNumber(std::string& out, Number number) {
   out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
 }
 
+// What std::to_chars writes for a double whose shortest decimal has at most six fractional digits
+// and a magnitude in [0.001, 10000), where that form is fixed notation (never longer there than
+// scientific): found by scaling, without to_chars' general algorithm (some 700 instructions). Such
+// numbers (temperature, top_p, penalties) are most of the doubles a request carries. False, with
+// nothing written, for any other number.
+bool appendShortFixed(std::string& out, double number) {
+  const double magnitude = std::fabs(number);
+  if (!(magnitude >= 1e-3 && magnitude < 1e4)) return false;
+  static constexpr std::array<double, 7> kScale{1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  static constexpr std::array<std::uint64_t, 7> kUnit{1, 10, 100, 1000, 10000, 100000, 1000000};
+  for (std::size_t places = 0; places < kScale.size(); ++places) {
+    // The nearest multiple of 10^-places; below 10^10, so exact as a double. The division is
+    // correctly rounded, as parsing its decimal would be: equal means that decimal reads back as
+    // `number`, and the first `places` that does is the shortest.
+    const auto scaled = static_cast<std::uint64_t>(magnitude * kScale[places] + 0.5);
+    if (static_cast<double>(scaled) / kScale[places] != magnitude) continue;
+    std::array<char, 24> text;
+    char* end = text.data() + text.size();
+    char* at = end;
+    std::uint64_t fraction = scaled % kUnit[places];
+    for (std::size_t i = 0; i < places; ++i, fraction /= 10)
+      *--at = static_cast<char>('0' + fraction % 10);
+    if (places > 0) *--at = '.';
+    std::uint64_t whole = scaled / kUnit[places];
+    do {
+      *--at = static_cast<char>('0' + whole % 10);
+      whole /= 10;
+    } while (whole != 0);
+    if (std::signbit(number)) *--at = '-';
+    out.append(at, static_cast<std::size_t>(end - at));
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void JsonWriter::separate() {
@@ -319,7 +354,7 @@ namespace {
     case boost::json::kind::double_: {
       if (!std::isfinite(value.get_double())) return false;
       const std::size_t start = out.size();
-      appendNumber(out, value.get_double());
+      if (!appendShortFixed(out, value.get_double())) appendNumber(out, value.get_double());
       // A whole number keeps a fraction, so that it reads back as a double (`2.0`, not `2`).
       if (out.find_first_of(".e", start) == std::string::npos) out.append(".0");
       return true;

@@ -6,9 +6,14 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <array>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "core/json_fields.hpp"
 #include "core/json_writer.hpp"
@@ -133,6 +138,58 @@ TEST(JsonNumbers, ValuesAreWrittenInTheirShortestForm) {
     const json::value back = json::parse(out);
     EXPECT_EQ(back, value) << text;
     EXPECT_EQ(back.kind(), value.kind()) << text;
+  }
+}
+
+// Short decimals (a temperature of 0.2) take a faster way than std::to_chars; whichever way a
+// double takes, it is spelled exactly as to_chars spells it (plus `.0` for a whole number).
+TEST(JsonNumbers, DoublesAreSpelledAsToCharsSpellsThem) {
+  const auto expected = [](double number) {
+    std::array<char, 32> digits;
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
+    std::string text(digits.data(), end);
+    if (text.find_first_of(".e") == std::string::npos) text += ".0";
+    return text;
+  };
+  std::vector<double> numbers = {0.001,
+                                 0.0009999,
+                                 0.0011,
+                                 9999.999999,
+                                 9999.9999999,
+                                 1e4,
+                                 1.0,
+                                 0.1,
+                                 0.7,
+                                 1.5,
+                                 2.0,
+                                 0.3,
+                                 1e-3,
+                                 1234.5,
+                                 0.125,
+                                 0.000999,
+                                 5000.0,
+                                 0.0,
+                                 -0.0,
+                                 0.2,
+                                 -0.35,
+                                 1.1,
+                                 0.30000000000000004};
+  std::mt19937_64 random(15);
+  std::uniform_int_distribution<std::uint64_t> units(0, 9'999'999'999);
+  std::uniform_int_distribution<int> places(0, 9);
+  for (int i = 0; i < 200'000; ++i)  // n / 10^k: short decimals, and longer ones near the limits
+    numbers.push_back(static_cast<double>(units(random) % 100'000'000) /
+                      std::pow(10.0, places(random)));
+  std::uniform_real_distribution<double> any(-2e4, 2e4);
+  for (int i = 0; i < 100'000; ++i) numbers.push_back(any(random));  // 17 digits: the general way
+  for (const double number : numbers) {
+    std::string out;
+    ASSERT_TRUE(appendJsonValue(out, json::value(number))) << number;
+    ASSERT_EQ(out, expected(number));
+    double back = 1;
+    std::from_chars(out.data(), out.data() + out.size(), back);
+    ASSERT_EQ(back, number) << out;
+    ASSERT_EQ(std::signbit(back), std::signbit(number)) << out;
   }
 }
 
