@@ -1,8 +1,9 @@
 -- wrk script: POST a fixed JSON body. BODY=vertex (direct to the upstream's :generateContent) or
 -- BODY=openai (through the gateway's /v1/chat/completions; STREAM=1 asks for a streamed answer,
--- which the canned upstream sends as stream.sse). PORTKEY_UPSTREAM=http://127.0.0.1:PORT
--- adds the headers that send Portkey's vertex-ai provider there (bench-notes.md). Prints one
--- machine-readable line at the end.
+-- which the canned upstream sends as stream.sse; MODEL=canned-openai names the canned OpenAI-schema
+-- backend instead, and the same body also suits an OpenAI-compatible upstream's own
+-- /v1/chat/completions). PORTKEY_UPSTREAM=http://127.0.0.1:PORT adds the headers that send
+-- Portkey's vertex-ai provider there (bench-notes.md). Prints one machine-readable line at the end.
 local kind = os.getenv("BODY") or "openai"
 local portkeyUpstream = os.getenv("PORTKEY_UPSTREAM")
 if portkeyUpstream then
@@ -22,7 +23,8 @@ if kind == "vertex" then
              '"generationConfig":{"temperature":0.2,"maxOutputTokens":256}}'
 else
   local stream = os.getenv("STREAM") == "1" and ',"stream":true' or ''
-  wrk.body = '{"model":"gemini-2.5-flash","messages":[{"role":"system","content":"Answer briefly."},' ..
+  local model = os.getenv("MODEL") or "gemini-2.5-flash"
+  wrk.body = '{"model":"' .. model .. '","messages":[{"role":"system","content":"Answer briefly."},' ..
              '{"role":"user","content":"' .. prompt .. '"}],"temperature":0.2,"max_tokens":256' ..
              stream .. '}'
 end

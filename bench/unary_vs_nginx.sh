@@ -7,7 +7,14 @@
 #   bench/unary_vs_nginx.sh    (ROUNDS=5 DURATION=5s C="1 16 64" PIN=split; results in
 #                               bench/results/unary_vs_nginx.md, OUT= to change;
 #                               SWITCHYARD_B=/other/switchyard adds a second build as switchyard_b;
-#                               RATE=12000 RATE_C="16 64" adds rounds at a fixed offered load)
+#                               RATE=12000 RATE_C="16 64" adds rounds at a fixed offered load;
+#                               API=openai: the OpenAI-schema backend instead of Vertex, see below)
+#
+# API=vertex (the default) is the gateway's main job: OpenAI chat in, Vertex out, translated both
+# ways, while nginx forwards the Vertex body as is. API=openai sends the same OpenAI chat body to both:
+# nginx forwards it to the upstream's /v1/chat/completions, Switchyard routes model canned-openai to
+# an OpenAI-schema backend (the body passed through with its model checked, the answer read for its
+# usage): the same bytes both ways, so what remains is the proxy's own cost, without the translation.
 #
 # wrk keeps c requests in flight, so each proxy runs at its own saturation point and the one that
 # saturates its core also pays for waking its idle neighbours (wrk, the upstream). RATE=N adds, after
@@ -27,6 +34,8 @@ PIN="${PIN:-split}"
 OUT="${OUT:-$BENCH_DIR/results/unary_vs_nginx.md}"
 RATE="${RATE:-}"
 RATE_C="${RATE_C:-16 64}"
+API="${API:-vertex}"
+api_arg=""; [[ "$API" == vertex ]] || api_arg=" API=$API"
 CPU_TARGET=1.3
 P99_TARGET=2
 
@@ -50,8 +59,15 @@ ACCESS_LOG=off "$BENCH_DIR/nginx-proxy/start.sh" "${port[nginx]}" "$up_port" "$t
 pid[nginx]=$!; pids+=("$!")
 pin "$proxy_cpus" "${pid[nginx]}"
 wait_http "http://127.0.0.1:${port[nginx]}/nginx_status"
-vertex_path="/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent"
-url[nginx]="http://127.0.0.1:${port[nginx]}$vertex_path"; body[nginx]=vertex
+case "$API" in
+  vertex)
+    url[nginx]="http://127.0.0.1:${port[nginx]}/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent"
+    body[nginx]=vertex ;;
+  openai)
+    url[nginx]="http://127.0.0.1:${port[nginx]}/v1/chat/completions"; body[nginx]=openai
+    export MODEL=canned-openai ;;  # post.lua's model, for every target
+  *) echo "API is vertex or openai" >&2; exit 2 ;;
+esac
 
 targets=(nginx switchyard)
 GATEWAY_STDOUT="$tmp/switchyard.access.log" start_gateway switchyard "$SWITCHYARD" "$tmp/routes.yaml"
@@ -144,9 +160,13 @@ cpu_round_ratios() {
 met() { awk -v x="$1" -v goal="$2" 'BEGIN { print (x <= goal) ? "**met**" : "**not met**" }'; }
 
 {
-  echo "# Unary: Switchyard vs nginx plain proxy with its access log off (issue #15)"
+  if [[ "$API" == openai ]]; then
+    echo "# Unary, OpenAI-schema backend (no translation): Switchyard vs nginx plain proxy with its access log off (issue #15)"
+  else
+    echo "# Unary: Switchyard vs nginx plain proxy with its access log off (issue #15)"
+  fi
   echo
-  echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION C=\"$C\" PIN=$PIN${RATE:+ RATE=$RATE RATE_C=\"$RATE_C\"} bench/unary_vs_nginx.sh\`," \
+  echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION C=\"$C\" PIN=$PIN${RATE:+ RATE=$RATE RATE_C=\"$RATE_C\"}${api_arg} bench/unary_vs_nginx.sh\`," \
     "$(date -u '+%Y-%m-%d %H:%M') UTC, Switchyard $(git -C "$REPO_DIR" describe --always --dirty 2>/dev/null || echo '?')" \
     "(${SWITCHYARD#"$REPO_DIR"/}${SWITCHYARD_B:+; switchyard_b = ${SWITCHYARD_B#"$REPO_DIR"/}})."
   echo "Machine before: $load_before. After: $load_after. $(nginx -v 2>&1)."
@@ -204,9 +224,15 @@ met() { awk -v x="$1" -v goal="$2" 'BEGIN { print (x <= goal) ? "**met**" : "**n
   echo
   echo "## Method"
   echo
-  echo "- Upstream: bench/canned-upstream (Debian nginx, one worker, no access log) answering the recorded Vertex \`generateContent\` JSON."
-  echo "- nginx: bench/nginx-proxy (\`worker_processes 1\`, no master, keep-alive upstream pool of 64, \`proxy_http_version 1.1\`) started with \`ACCESS_LOG=off\` (its \`access_log\` line becomes \`access_log off;\`); wrk POSTs the Vertex body to \`...:generateContent\`."
-  echo "- Switchyard: \`switchyard run --workers 1\` with bench/canned-upstream/manifest.yaml.template, **access log on as it ships, written to a file** (stdout redirected), metrics on, no trace exporter; wrk POSTs the OpenAI chat body to \`/v1/chat/completions\`, translated to Vertex and back."
+  if [[ "$API" == openai ]]; then
+    echo "- Upstream: bench/canned-upstream (Debian nginx, one worker, no access log) answering a recorded OpenAI \`chat.completion\` JSON (\`chat.json\`) on \`/v1/chat/completions\`."
+    echo "- nginx: bench/nginx-proxy (\`worker_processes 1\`, no master, keep-alive upstream pool of 64, \`proxy_http_version 1.1\`) started with \`ACCESS_LOG=off\` (its \`access_log\` line becomes \`access_log off;\`); wrk POSTs the OpenAI chat body (model canned-openai) to \`/v1/chat/completions\`."
+    echo "- Switchyard: \`switchyard run --workers 1\` with bench/canned-upstream/manifest.yaml.template, **access log on as it ships, written to a file** (stdout redirected), metrics on, no trace exporter; wrk POSTs the same body to \`/v1/chat/completions\`, routed by its model to an OpenAI-schema backend: passed through (the body re-written with its model checked), the answer read for its usage."
+  else
+    echo "- Upstream: bench/canned-upstream (Debian nginx, one worker, no access log) answering the recorded Vertex \`generateContent\` JSON."
+    echo "- nginx: bench/nginx-proxy (\`worker_processes 1\`, no master, keep-alive upstream pool of 64, \`proxy_http_version 1.1\`) started with \`ACCESS_LOG=off\` (its \`access_log\` line becomes \`access_log off;\`); wrk POSTs the Vertex body to \`...:generateContent\`."
+    echo "- Switchyard: \`switchyard run --workers 1\` with bench/canned-upstream/manifest.yaml.template, **access log on as it ships, written to a file** (stdout redirected), metrics on, no trace exporter; wrk POSTs the OpenAI chat body to \`/v1/chat/completions\`, translated to Vertex and back."
+  fi
   echo "- Load: \`wrk -t1 -c{$C} -d$DURATION -s bench/post.lua\`; for each concurrency $ROUNDS rounds, each round one run per proxy in the order ${targets[*]}; 2 s warm-up per proxy first. A run with any socket error or non-2xx stops the script."
   [[ -z "$RATE" ]] || echo "- Fixed offered load: \`h2load --h1 -c{$RATE_C} --rps=$RATE/c -D ${DURATION%s}\` with the same bodies, same rounds and CPU reading; a diagnostic beside the targets (which are defined on wrk)."
   echo "- CPU: utime+stime of the proxy process, all threads (/proc/PID/stat, $hz Hz ticks), read right before and after each run, summed over the rounds ÷ requests completed."
