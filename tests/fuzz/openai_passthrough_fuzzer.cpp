@@ -3,7 +3,8 @@
 // - request: any JSON object is re-serialized with only `model` swapped for the backend's, unless
 //   it holds a number beyond double range (parsed as infinity): that is refused as InvalidRequest
 //   "number out of range", never sent as `Infinity`.
-// - response: any JSON object is relayed byte for byte; anything else is an error.
+// - response: any JSON object is relayed byte for byte; anything else is an error. Its model and
+//   usage are what the document reader reads, whether the scanning reader took the body or not.
 // - error: an UpstreamStatus error keeping the status, renderable as valid JSON.
 #include <algorithm>
 #include <boost/json/monotonic_resource.hpp>
@@ -20,6 +21,7 @@
 
 #include "core/error.hpp"
 #include "providers/openai/chat_translator.hpp"
+#include "providers/openai/passthrough.hpp"
 
 namespace json = boost::json;
 using namespace switchyard;
@@ -101,6 +103,18 @@ void fuzzResponse(const providers::Translator& translator, std::string_view inpu
   if (translated.has_value() != isJsonObject(input))
     fail("accepted a non-object or refused an object", input);
   if (translated && translated->body != input) fail("body not relayed as is", translated->body);
+  // The scanning reader's result is the document reader's, whichever of them read the body.
+  const auto reference = providers::openai::passthroughResponseFromDocument(input, kTarget);
+  if (translated.has_value() != reference.has_value()) fail("the two readers disagree", input);
+  if (!translated) return;
+  const auto& usage = translated->usage;
+  const auto& expected = reference->usage;
+  if (translated->responseModel != reference->responseModel ||
+      usage.promptTokens != expected.promptTokens ||
+      usage.completionTokens != expected.completionTokens ||
+      usage.totalTokens != expected.totalTokens || usage.cachedTokens != expected.cachedTokens ||
+      usage.reasoningTokens != expected.reasoningTokens)
+    fail("the two readers read different model or usage", input);
 }
 
 void fuzzError(const providers::Translator& translator, unsigned status, std::string_view input) {

@@ -6,6 +6,7 @@
 
 #include "core/json_fields.hpp"
 #include "core/json_writer.hpp"
+#include "providers/openai/answer_scanner.hpp"
 
 namespace switchyard::providers::openai {
 
@@ -67,6 +68,17 @@ core::Result<UpstreamCalls> passthroughRequest(const ApiRequest& request,
 
 core::Result<TranslatedResponse> passthroughResponse(std::string_view upstreamBody,
                                                      const BackendTarget& target) {
+  const auto digest = scanAnswer(upstreamBody);
+  if (!digest) return passthroughResponseFromDocument(upstreamBody, target);
+  TranslatedResponse response;
+  response.usage = digest->usage;
+  response.responseModel = digest->model.empty() ? target.model : digest->model;
+  response.body.assign(upstreamBody.data(), upstreamBody.size());
+  return response;
+}
+
+core::Result<TranslatedResponse> passthroughResponseFromDocument(std::string_view upstreamBody,
+                                                                 const BackendTarget& target) {
   unsigned char initial[4096];
   json::monotonic_resource arena(initial, sizeof initial);
   boost::system::error_code ec;

@@ -23,8 +23,13 @@ core::Result<UpstreamCalls> passthroughRequest(const ApiRequest& request,
                                                std::string_view endpoint);
 
 // The 2xx body as the answer, with `model` (else the target's) and `usage` read from it. Usage
-// counts that are not integers within int64's range read as 0 (json_fields.hpp toInt64).
+// counts that are not integers within int64's range read as 0 (json_fields.hpp toInt64). Read by
+// scanAnswer (answer_scanner.hpp), or by the document reader below for what that declines.
 core::Result<TranslatedResponse> passthroughResponse(std::string_view upstreamBody,
                                                      const BackendTarget& target);
+
+// The same from a parsed document: the reference the scanning reader is tested against.
+core::Result<TranslatedResponse> passthroughResponseFromDocument(std::string_view upstreamBody,
+                                                                 const BackendTarget& target);
 
 }  // namespace switchyard::providers::openai
