@@ -1,23 +1,18 @@
 #include "providers/openai/answer_scanner.hpp"
 
-#include <boost/json/array.hpp>
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
-#include <cstring>
-#include <functional>
 
 #include "core/json_fields.hpp"
+#include "providers/json_scan.hpp"
 
 namespace switchyard::providers::openai {
 
 namespace {
 
 namespace json = boost::json;
-using boost::system::error_code;
 
 // The objects the digest reads from, and their fields. Every other value is skipped.
 enum class Field : std::uint8_t {
@@ -85,50 +80,32 @@ Field fieldFor(Field object, std::string_view key) {
 constexpr std::size_t kLongestKey = sizeof "completion_tokens_details" - 1;
 
 // basic_parser's handler. Returning false stops the parse: the body is declined.
-class AnswerHandler {
+class AnswerHandler : public JsonScanHandler<kLongestKey> {
  public:
-  // The document parser's limits (boost/json/detail/handler.hpp), so that both reject alike.
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
   AnswerHandler(AnswerDigest& digest, std::string_view body) : digest_(digest), body_(body) {}
 
-  bool on_document_begin(error_code&) { return true; }
-  bool on_document_end(error_code&) { return true; }
-
   bool on_object_begin(error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return skip();
+    if (skipping() || next_ == Field::Skipped) return skip();
     if (next_ == Field::Document) next_ = Field::Root;
     if (!isObject(next_)) return decline(ec);
     scope_ = next_;
     return true;
   }
   bool on_object_end(std::size_t, error_code&) {
-    if (skipping_ > 0) return endSkipped();
+    if (skipping()) return endSkipped();
     scope_ = parentOf(scope_);
     next_ = Field::Skipped;  // the next key names it
     return true;
   }
   bool on_array_begin(error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return skip();
+    if (skipping() || next_ == Field::Skipped) return skip();
     return decline(ec);
   }
   bool on_array_end(std::size_t, error_code&) { return endSkipped(); }
 
-  bool on_key_part(json::string_view piece, std::size_t total, error_code&) {
-    if (skipping_ == 0) keepKeyPiece(piece, total);
-    return true;
-  }
   bool on_key(json::string_view piece, std::size_t total, error_code& ec) {
-    if (skipping_ > 0) return true;
-    std::string_view key(piece.data(), piece.size());
-    if (total != piece.size()) {
-      keepKeyPiece(piece, total);
-      key = total <= kLongestKey ? std::string_view(key_, total) : std::string_view{};
-    }
-    next_ = fieldFor(scope_, key);
+    if (skipping()) return true;
+    next_ = fieldFor(scope_, wholeKey(piece, total));
     if (next_ == Field::Skipped) return true;
     if (seen_ & bit(next_)) return decline(ec);
     seen_ |= bit(next_);
@@ -137,15 +114,15 @@ class AnswerHandler {
 
   bool on_string_part(json::string_view, std::size_t, error_code& ec) { return skippedOr(ec); }
   bool on_string(json::string_view text, std::size_t, error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (skipping() || next_ == Field::Skipped) return true;
     // Only the model is a string, taken as a view of the body: one with escapes arrives decoded
     // elsewhere (or in parts, declined above) and is left to the document reader.
-    if (next_ != Field::Model || !inBody(text)) return decline(ec);
-    digest_.model = std::string_view(text.data(), text.size());
+    const std::string_view model(text.data(), text.size());
+    if (next_ != Field::Model || !liesWithin(body_, model)) return decline(ec);
+    digest_.model = model;
     return true;
   }
 
-  bool on_number_part(json::string_view, error_code&) { return true; }
   bool on_int64(std::int64_t number, json::string_view, error_code& ec) {
     return takeCount(number, ec);
   }
@@ -156,44 +133,16 @@ class AnswerHandler {
   bool on_bool(bool, error_code& ec) { return skippedOr(ec); }
   bool on_null(error_code& ec) {
     // A null reads as absent: no model, no usage, a count of 0.
-    if (skipping_ > 0 || next_ == Field::Skipped || countOf(next_) || next_ == Field::Model ||
+    if (skipping() || next_ == Field::Skipped || countOf(next_) || next_ == Field::Model ||
         (isObject(next_) && next_ != Field::Root))
       return true;
     return decline(ec);
   }
 
-  // Comments are off (parse_options' default, as for the document parser); never called.
-  bool on_comment_part(json::string_view, error_code&) { return true; }
-  bool on_comment(json::string_view, error_code&) { return true; }
-
  private:
-  static bool decline(error_code& ec) {
-    ec = json::error::exception;  // any code stops the parser; the document reader judges the body
-    return false;
-  }
   // A value that is fine only where nothing is read.
   bool skippedOr(error_code& ec) const {
-    return skipping_ > 0 || next_ == Field::Skipped || decline(ec);
-  }
-
-  bool skip() {
-    ++skipping_;
-    return true;
-  }
-  bool endSkipped() {
-    --skipping_;
-    return true;
-  }
-
-  bool inBody(json::string_view text) const {
-    const std::less_equal<const char*> notAfter;
-    return notAfter(body_.data(), text.data()) &&
-           notAfter(text.data() + text.size(), body_.data() + body_.size());
-  }
-
-  // A key's pieces (escapes make them arrive split) are kept only while it could be a known one.
-  void keepKeyPiece(json::string_view piece, std::size_t total) {
-    if (total <= kLongestKey) std::memcpy(key_ + total - piece.size(), piece.data(), piece.size());
+    return skipping() || next_ == Field::Skipped || decline(ec);
   }
 
   std::int64_t* countOf(Field field) {
@@ -217,7 +166,7 @@ class AnswerHandler {
   // Read through toInt64, as the document reader's integerField reads a number.
   template <class Number>
   bool takeCount(Number number, error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (skipping() || next_ == Field::Skipped) return true;
     std::int64_t* count = countOf(next_);
     if (!count) return decline(ec);
     *count = core::toInt64(json::value(number)).value_or(0);
@@ -228,9 +177,7 @@ class AnswerHandler {
   const std::string_view body_;
   Field scope_ = Field::Document;  // the object being read
   Field next_ = Field::Document;   // what the next value is
-  std::size_t skipping_ = 0;       // depth inside a skipped value
   std::uint32_t seen_ = 0;         // fields met so far (each is read once)
-  char key_[kLongestKey];
 };
 
 }  // namespace
@@ -239,7 +186,7 @@ std::optional<AnswerDigest> scanAnswer(std::string_view body) {
   AnswerDigest digest;
   // Default options, as json::parse uses: the same depth limit, no comments, UTF-8 checked.
   json::basic_parser<AnswerHandler> parser(json::parse_options{}, digest, body);
-  error_code ec;
+  boost::system::error_code ec;
   const std::size_t consumed = parser.write_some(false, body.data(), body.size(), ec);
   if (ec || consumed != body.size()) return std::nullopt;
   return digest;

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "core/json_fields.hpp"
+#include "providers/json_scan.hpp"
 
 namespace switchyard::providers::vertex {
 
@@ -205,11 +206,7 @@ class StringTexts {
   }
 
  private:
-  bool inBody(std::string_view piece) const {
-    const std::less_equal<const char*> notAfter;
-    return notAfter(body_.data(), piece.data()) &&
-           notAfter(piece.data() + piece.size(), body_.data() + body_.size());
-  }
+  bool inBody(std::string_view piece) const { return liesWithin(body_, piece); }
 
   const std::string_view body_;
   std::pmr::memory_resource& arena_;
@@ -220,55 +217,37 @@ class StringTexts {
 };
 
 // basic_parser's handler. Returning false stops the parse: the body is declined.
-class ScanHandler {
+class ScanHandler : public JsonScanHandler<kLongestKey> {
  public:
-  // The document parser's limits (boost/json/detail/handler.hpp), so that both reject alike.
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
   ScanHandler(CompletionDigest& digest, std::string_view body, std::pmr::memory_resource& arena)
       : digest_(digest), strings_(body, arena) {}
 
-  bool on_document_begin(error_code&) { return true; }
-  bool on_document_end(error_code&) { return true; }
-
   bool on_object_begin(error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return skip();
+    if (skipping() || next_ == Field::Skipped) return skip();
     if (!opensObject(next_)) return decline(ec);
     open(next_);
     return true;
   }
   bool on_object_end(std::size_t, error_code&) {
-    if (skipping_ > 0) return endSkipped();
+    if (skipping()) return endSkipped();
     close();
     return true;
   }
   bool on_array_begin(error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return skip();
+    if (skipping() || next_ == Field::Skipped) return skip();
     if (!opensArray(next_)) return decline(ec);
     open(next_);
     return true;
   }
   bool on_array_end(std::size_t, error_code&) {
-    if (skipping_ > 0) return endSkipped();
+    if (skipping()) return endSkipped();
     close();
     return true;
   }
 
-  bool on_key_part(json::string_view piece, std::size_t total, error_code&) {
-    if (skipping_ == 0) keepKeyPiece(piece, total);
-    return true;
-  }
   bool on_key(json::string_view piece, std::size_t total, error_code& ec) {
-    if (skipping_ > 0) return true;
-    std::string_view key = view(piece);
-    if (total != piece.size()) {
-      keepKeyPiece(piece, total);
-      key = total <= kLongestKey ? std::string_view(key_, total) : std::string_view{};
-    }
-    next_ = fieldFor(scope_, key);
+    if (skipping()) return true;
+    next_ = fieldFor(scope_, wholeKey(piece, total));
     if (next_ == Field::Skipped) return true;
     if (next_ == Field::Declined || (seen_ & bit(next_))) return decline(ec);
     seen_ |= bit(next_);
@@ -276,12 +255,12 @@ class ScanHandler {
   }
 
   bool on_string_part(json::string_view piece, std::size_t, error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (skipping() || next_ == Field::Skipped) return true;
     if (!holdsString(next_) || !strings_.append(view(piece))) return decline(ec);
     return true;
   }
   bool on_string(json::string_view piece, std::size_t, error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (skipping() || next_ == Field::Skipped) return true;
     if (!holdsString(next_)) return decline(ec);
     const auto text = strings_.finish(view(piece));
     if (!text) return decline(ec);
@@ -289,7 +268,6 @@ class ScanHandler {
     return true;
   }
 
-  bool on_number_part(json::string_view, error_code&) { return true; }
   bool on_int64(std::int64_t number, json::string_view, error_code& ec) {
     return takeNumber(number, ec);
   }
@@ -301,35 +279,17 @@ class ScanHandler {
   }
 
   bool on_bool(bool flag, error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (skipping() || next_ == Field::Skipped) return true;
     if (next_ != Field::Thought) return decline(ec);
     part_.thought = flag;
     return true;
   }
   bool on_null(error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (skipping() || next_ == Field::Skipped) return true;
     return decline(ec);
   }
 
-  // Comments are off (parse_options' default, as for the document parser); never called.
-  bool on_comment_part(json::string_view, error_code&) { return true; }
-  bool on_comment(json::string_view, error_code&) { return true; }
-
  private:
-  static bool decline(error_code& ec) {
-    ec = json::error::exception;  // any code stops the parser; the document reader judges the body
-    return false;
-  }
-
-  bool skip() {
-    ++skipping_;
-    return true;
-  }
-  bool endSkipped() {
-    --skipping_;
-    return true;
-  }
-
   void open(Field container) {
     if (container == Field::Candidate) {
       digest_.choices.emplace_back().firstPart = digest_.parts.size();
@@ -351,11 +311,6 @@ class ScanHandler {
     }
     scope_ = parentOf(scope_);
     next_ = itemOf(scope_);
-  }
-
-  // A key's pieces (escapes make them arrive split) are kept only while it could be a known one.
-  void keepKeyPiece(json::string_view piece, std::size_t total) {
-    if (total <= kLongestKey) std::memcpy(key_ + total - piece.size(), piece.data(), piece.size());
   }
 
   void takeString(const StringTexts::Text& read) {
@@ -406,7 +361,7 @@ class ScanHandler {
   // Read through toInt64, as the document reader's integerField reads a number.
   template <class Number>
   bool takeNumber(Number number, error_code& ec) {
-    if (skipping_ > 0 || next_ == Field::Skipped) return true;
+    if (skipping() || next_ == Field::Skipped) return true;
     std::int64_t* target = integerTarget();
     if (!target) return decline(ec);
     *target = toInt64(json::value(number)).value_or(0);
@@ -419,9 +374,7 @@ class ScanHandler {
 
   Field scope_ = Field::Document;
   Field next_ = Field::Root;  // what the next value is
-  std::size_t skipping_ = 0;  // depth inside a skipped value
   std::uint32_t seen_ = 0;    // fields read in the open objects
-  char key_[kLongestKey];
 
   PartDigest part_;  // of the open part
   bool partHasText_ = false;

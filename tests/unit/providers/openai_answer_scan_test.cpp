@@ -6,11 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
+#include "body_edits.hpp"
 #include "providers/openai/answer_scanner.hpp"
 #include "providers/openai/passthrough.hpp"
 
@@ -65,38 +64,19 @@ TEST(OpenAiAnswerScan, ReadsTheRecordedAnswer) {
   EXPECT_EQ(readsAlike(kAnswer), "gpt-4o-mini-2024-07-18");
 }
 
-// Found from this file's directory, as case_files.hpp finds the cases.
-std::string benchmarkAnswerPath() {
-  const std::string here = __FILE__;
-  return here.substr(0, here.find_last_of('/')) + "/../../../bench/canned-upstream/chat.json";
-}
-
 TEST(OpenAiAnswerScan, ReadsTheBenchmarkAnswer) {
-  std::ifstream in(benchmarkAnswerPath());
-  std::stringstream text;
-  text << in.rdbuf();
-  ASSERT_TRUE(in) << "bench/canned-upstream/chat.json";
-  EXPECT_TRUE(scans(text.str()));
-  readsAlike(text.str());
+  const std::string answer = testing::cannedUpstreamBody("chat.json");
+  ASSERT_FALSE(answer.empty()) << "bench/canned-upstream/chat.json";
+  EXPECT_TRUE(scans(answer));
+  readsAlike(answer);
 }
 
 TEST(OpenAiAnswerScan, EveryPrefixReadsAlike) {
-  for (std::size_t size = 0; size <= kAnswer.size(); ++size) readsAlike(kAnswer.substr(0, size));
+  testing::forEachPrefix(kAnswer, [](std::string_view body) { readsAlike(body); });
 }
 
 TEST(OpenAiAnswerScan, EveryOneByteEditReadsAlike) {
-  constexpr std::string_view kReplacements = "\"\\{}[],:0-e. xn\x01\x80\xff";
-  std::string body(kAnswer);
-  for (std::size_t at = 0; at < body.size(); ++at) {
-    const char original = body[at];
-    for (const char replacement : kReplacements) {
-      body[at] = replacement;
-      readsAlike(body);
-    }
-    body.erase(at, 1);
-    readsAlike(body);
-    body.insert(at, 1, original);
-  }
+  testing::forEachOneByteEdit(kAnswer, [](std::string_view body) { readsAlike(body); });
 }
 
 // Each field the scan reads, holding each kind of value; the scan takes the kinds it expects and

@@ -6,12 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory_resource>
-#include <sstream>
 #include <string>
 #include <string_view>
 
+#include "body_edits.hpp"
 #include "providers/vertex/response_scanner.hpp"
 #include "providers/vertex/response_translator.hpp"
 
@@ -70,39 +69,19 @@ TEST(VertexResponseScan, TakesTheRecordedAnswer) {
   EXPECT_NE(body.find(R"("reasoning_content":"Plan first.")"), std::string::npos) << body;
 }
 
-// Found from this file's directory, as case_files.hpp finds the cases.
-std::string benchmarkAnswerPath() {
-  const std::string here = __FILE__;
-  return here.substr(0, here.find_last_of('/')) + "/../../../bench/canned-upstream/generate.json";
-}
-
 TEST(VertexResponseScan, TakesTheBenchmarkAnswer) {
-  std::ifstream in(benchmarkAnswerPath());
-  std::stringstream text;
-  text << in.rdbuf();
-  ASSERT_TRUE(in) << "bench/canned-upstream/generate.json";
-  EXPECT_TRUE(scans(text.str()));
-  translatesAlike(text.str());
+  const std::string answer = testing::cannedUpstreamBody("generate.json");
+  ASSERT_FALSE(answer.empty()) << "bench/canned-upstream/generate.json";
+  EXPECT_TRUE(scans(answer));
+  translatesAlike(answer);
 }
 
 TEST(VertexResponseScan, EveryPrefixTranslatesAlike) {
-  for (std::size_t size = 0; size <= kAnswer.size(); ++size)
-    translatesAlike(kAnswer.substr(0, size));
+  testing::forEachPrefix(kAnswer, [](std::string_view body) { translatesAlike(body); });
 }
 
 TEST(VertexResponseScan, EveryOneByteEditTranslatesAlike) {
-  constexpr std::string_view kReplacements = "\"\\{}[],:0-e. x\x01\x80\xff";
-  std::string body(kAnswer);
-  for (std::size_t at = 0; at < body.size(); ++at) {
-    const char original = body[at];
-    for (const char replacement : kReplacements) {
-      body[at] = replacement;
-      translatesAlike(body);
-    }
-    body.erase(at, 1);
-    translatesAlike(body);
-    body.insert(at, 1, original);
-  }
+  testing::forEachOneByteEdit(kAnswer, [](std::string_view body) { translatesAlike(body); });
 }
 
 TEST(VertexResponseScan, EscapesAroundTheParsersStringBufferTranslateAlike) {
