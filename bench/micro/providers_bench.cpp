@@ -14,6 +14,7 @@
 #include "api/parsed_request.hpp"
 #include "inputs.hpp"
 #include "providers/openai/openai_provider.hpp"
+#include "providers/openai/passthrough.hpp"
 #include "providers/vertex/vertex_provider.hpp"
 
 namespace switchyard::bench {
@@ -119,6 +120,51 @@ void BM_VertexResponseLong(benchmark::State& state, bool escaped) {
 }
 BENCHMARK_CAPTURE(BM_VertexResponseLong, plain_256k, false);
 BENCHMARK_CAPTURE(BM_VertexResponseLong, escaped_256k, true);
+
+// An OpenAI-schema answer, relayed as is and read for its model and usage: by the one-pass scan
+// (what the provider does) and, as the reference in the same run, by the document reader it
+// replaced. The recorded chat.completion, and an embeddings answer of 16 vectors of 1,536 numbers.
+std::string embeddingsAnswer() {
+  std::string body = R"({"object":"list","data":[)";
+  for (int vector = 0; vector < 16; ++vector) {
+    body += vector ? "," : "";
+    body += R"({"object":"embedding","index":)" + std::to_string(vector) + R"(,"embedding":[)";
+    for (int i = 0; i < 1536; ++i)
+      body +=
+          (i ? "," : "") + std::to_string(-0.0123456 + 0.0000127 * ((i * 7919 + vector) % 2003));
+    body += "]}";
+  }
+  return body +
+         R"(],"model":"text-embedding-3-small","usage":{"prompt_tokens":96,"total_tokens":96}})";
+}
+
+template <class Read>
+void openAiAnswerOf(benchmark::State& state, const std::string& upstreamBody, Read read) {
+  if (!read(upstreamBody, kOpenAiTarget)) {
+    state.SkipWithError("answer is not read");
+    return;
+  }
+  AllocationMeter meter;
+  for (auto _ : state) {
+    auto translated = read(upstreamBody, kOpenAiTarget);
+    benchmark::DoNotOptimize(translated);
+  }
+  meter.report(state);
+  state.SetBytesProcessed(std::int64_t(state.iterations() * upstreamBody.size()));
+}
+
+void BM_OpenAiAnswer(benchmark::State& state, bool scan, bool embeddings) {
+  const std::string body =
+      embeddings ? embeddingsAnswer() : readBenchFile("canned-upstream/chat.json");
+  if (scan)
+    openAiAnswerOf(state, body, providers::openai::passthroughResponse);
+  else
+    openAiAnswerOf(state, body, providers::openai::passthroughResponseFromDocument);
+}
+BENCHMARK_CAPTURE(BM_OpenAiAnswer, chat_scan, true, false);
+BENCHMARK_CAPTURE(BM_OpenAiAnswer, chat_document, false, false);
+BENCHMARK_CAPTURE(BM_OpenAiAnswer, embeddings_scan, true, true);
+BENCHMARK_CAPTURE(BM_OpenAiAnswer, embeddings_document, false, true);
 
 // The recorded streamGenerateContent body (7 CRLF-framed events, all at once as the canned upstream
 // sends it): SSE decoding, per-event translation and chunk encoding, then the closing frames. The
