@@ -23,7 +23,8 @@ if kind == "vertex" then
              '"generationConfig":{"temperature":0.2,"maxOutputTokens":256}}'
 else
   local stream = os.getenv("STREAM") == "1" and ',"stream":true' or ''
-  local model = os.getenv("MODEL") or "gemini-2.5-flash"
+  local model = os.getenv("MODEL")
+  if model == nil or model == "" then model = "gemini-2.5-flash" end
   wrk.body = '{"model":"' .. model .. '","messages":[{"role":"system","content":"Answer briefly."},' ..
              '{"role":"user","content":"' .. prompt .. '"}],"temperature":0.2,"max_tokens":256' ..
              stream .. '}'
