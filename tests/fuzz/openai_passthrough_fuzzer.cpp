@@ -35,7 +35,7 @@ namespace {
   std::abort();
 }
 
-const providers::BackendTarget kTarget{"gpt-4o-mini", {}, {}, "/v1"};
+const providers::BackendTarget kTarget{.model = "gpt-4o-mini", .pathPrefix = "/v1"};
 
 // Whether a parsed value holds ±infinity or NaN (checked here independently of the provider).
 bool hasNonFinite(const json::value& value) {

@@ -14,6 +14,7 @@ const Provider& provider() {
                      .openInferenceSystem = "openai",
                      .openInferenceProvider = "openai",
                      .defaultPrefix = "/v1",
+                     .defaultVersion = {},
                      .endpoints = bitOf(Endpoint::ChatCompletions) | bitOf(Endpoint::Embeddings)},
       .translators = {&chat, &embeddings},
   };

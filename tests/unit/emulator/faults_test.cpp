@@ -57,7 +57,9 @@ TEST(FaultDirectives, RejectsMistakes) {
         "[[emulator: status]]"}) {
     auto fault = parseFaultDirectives(text);
     EXPECT_FALSE(fault) << text;
-    if (!fault) EXPECT_NE(fault.error().message.find("emulator fault"), std::string::npos);
+    if (!fault) {
+      EXPECT_NE(fault.error().message.find("emulator fault"), std::string::npos);
+    }
   }
 }
 
