@@ -14,6 +14,7 @@
 #include "gateway/error_response.hpp"
 #include "gateway/request_mutation.hpp"
 #include "gateway/stream_relay.hpp"
+#include "http/field_value.hpp"
 #include "route/router.hpp"
 
 #include <utility>
@@ -35,11 +36,6 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 constexpr unsigned kClientClosedRequest = 499;
 // How long a unary call runs before the gateway watches for its client leaving.
 constexpr auto kWatchClientAfter = std::chrono::milliseconds(100);
-
-std::string_view headerOf(const http::Request& request, std::string_view name) {
-  const auto value = request[boost::beast::string_view(name.data(), name.size())];
-  return {value.data(), value.size()};
-}
 
 // A coroutine of its own: a timer in Exchange::run's frame would be held by every open stream.
 asio::awaitable<void> pauseFor(std::chrono::milliseconds duration) {
@@ -117,7 +113,7 @@ asio::awaitable<void> Exchange::run(SteadyClock::time_point received) {
   // Route: the body's model is the x-ai-eg-model header, whatever the client sent.
   const auto match = runtime_.routes.find([&](std::string_view name) -> std::string_view {
     if (name == "x-ai-eg-model") return request_.model;
-    return headerOf(httpRequest_, name);
+    return http::fieldValue(httpRequest_, name);
   });
   // Authenticate: the route's SecurityPolicy, or the Gateway's when no route takes the request;
   // before the rate limits, which may count per client id.
@@ -290,7 +286,7 @@ std::optional<Exchange::AttemptResult> Exchange::prepareCalls(const config::Back
 
   // The API's own feature switches the client set (e.g. anthropic-beta) go upstream as they are.
   for (const std::string_view name : endpoint_.forwardedHeaders) {
-    if (const auto value = headerOf(httpRequest_, name); !value.empty())
+    if (const auto value = http::fieldValue(httpRequest_, name); !value.empty())
       for (auto& call : attempt.calls) core::setHeader(call.headers, name, std::string(value));
   }
   // Who SecurityPolicy says the client is (forwardClientIDHeader, claimToHeaders).

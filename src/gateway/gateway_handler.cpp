@@ -10,6 +10,7 @@
 #include "gateway/error_response.hpp"
 #include "gateway/exchange.hpp"
 #include "gateway/request_trace.hpp"
+#include "http/field_value.hpp"
 #include "net/dns_cache.hpp"
 
 namespace switchyard::gateway {
@@ -150,10 +151,10 @@ asio::awaitable<void> GatewayHandler::handle(http::Request& request,
                                            : "HTTP/1.0";
   log.bytesReceived = context.bytesReceived;
   log.downstreamAddress = context.remoteAddress;
-  log.userAgent = sv(request[bhttp::field::user_agent]);
+  log.userAgent = http::fieldValue(request, bhttp::field::user_agent);
   // The client's id is read where it is (the request outlives the log line), a new one from here.
   std::array<char, kRequestIdSize> generatedId;
-  log.requestId = sv(request["x-request-id"]);
+  log.requestId = http::fieldValue(request, "x-request-id");
   if (log.requestId.empty() || log.requestId.size() > 128)
     log.requestId = newRequestId(generatedId);
 
@@ -231,7 +232,8 @@ std::unique_ptr<Error> GatewayHandler::admitRequest(const api::EndpointMatch& ma
                                                     std::shared_ptr<const Runtime>& runtime,
                                                     RequestTrace* trace) {
   std::unique_ptr<Error> refusal;
-  if (auto ok = parsed.parse(match, sv(request[bhttp::field::content_type]), request.body(), query);
+  if (auto ok = parsed.parse(match, http::fieldValue(request, bhttp::field::content_type),
+                             request.body(), query);
       !ok) {
     refusal = std::make_unique<Error>(std::move(ok.error()));
   } else {

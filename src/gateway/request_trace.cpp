@@ -2,6 +2,7 @@
 
 #include "core/http_message.hpp"
 #include "gateway/runtime.hpp"
+#include "http/field_value.hpp"
 #include "telemetry/attribute_semconv.hpp"
 #include "telemetry/embedding_attributes.hpp"
 #include "telemetry/passthrough_attributes.hpp"
@@ -17,11 +18,6 @@ std::uint64_t nowUnixNano() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
-}
-
-std::string_view headerOf(const http::Request& request, std::string_view name) {
-  const auto value = request[boost::beast::string_view(name.data(), name.size())];
-  return {value.data(), value.size()};
 }
 
 // OpenInference span names of the endpoints whose bodies pass through in their own API's shape.
@@ -53,8 +49,8 @@ std::unique_ptr<RequestTrace> RequestTrace::begin(const TracingServices& service
                                                   telemetry::IdGenerator& ids,
                                                   const http::Request& request) {
   if (!services.exporter) return nullptr;
-  const auto caller = telemetry::parseTraceParent(headerOf(request, "traceparent"),
-                                                  headerOf(request, "tracestate"));
+  const auto caller = telemetry::parseTraceParent(http::fieldValue(request, "traceparent"),
+                                                  http::fieldValue(request, "tracestate"));
   if (caller && !caller->sampled())
     return nullptr;  // the caller decided: no trace, just pass it on
   Span span = caller ? Span::childOf(*caller, ids) : Span::root(ids);
@@ -68,8 +64,9 @@ void RequestTrace::onRequest(const providers::ApiRequest& api, std::string_view 
   endpoint_ = api.endpoint;
   const auto& settings = services_.attributes;
   AttributeList attributes;
-  const telemetry::ChatRequestView view{
-      *api.body, rawBody, [&request](std::string_view name) { return headerOf(request, name); }};
+  const telemetry::ChatRequestView view{*api.body, rawBody, [&request](std::string_view name) {
+                                          return http::fieldValue(request, name);
+                                        }};
   if (endpoint_ == providers::Endpoint::Embeddings) {
     request_.name = telemetry::embeddingsSpanName(settings, api.model);
     telemetry::addEmbeddingsRequestAttributes(settings, view, attributes);
@@ -224,10 +221,10 @@ void RequestTrace::finish(const RequestInfo& info) {
 }
 
 void forwardCallerTraceContext(const http::Request& request, std::vector<core::Header>& headers) {
-  const auto traceParent = headerOf(request, "traceparent");
+  const auto traceParent = http::fieldValue(request, "traceparent");
   if (traceParent.empty()) return;
   core::setHeader(headers, "traceparent", std::string(traceParent));
-  if (const auto traceState = headerOf(request, "tracestate"); !traceState.empty())
+  if (const auto traceState = http::fieldValue(request, "tracestate"); !traceState.empty())
     core::setHeader(headers, "tracestate", std::string(traceState));
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/ascii.hpp"
+#include "http/field_value.hpp"
 
 namespace switchyard::http {
 
@@ -47,7 +48,7 @@ std::optional<AbsoluteForm> splitAbsoluteForm(std::string_view target) {
 Refusal checkRequestHead(Request& request, bool chunked) {
   // RFC 9112 §6.3: a Transfer-Encoding that does not end in chunked leaves the request's length
   // unknown; reading it as empty would serve the body as the next request (smuggling).
-  if (!chunked && request.find(bhttp::field::transfer_encoding) != request.end())
+  if (!chunked && firstField(request, bhttp::field::transfer_encoding))
     return {400, "Transfer-Encoding must end in chunked"};
   if (auto refusal = fieldCountRefusal(request)) return refusal;
   if (auto absolute = splitAbsoluteForm(request.target())) {
@@ -59,8 +60,8 @@ Refusal checkRequestHead(Request& request, bool chunked) {
   // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
   if (request.version() >= 11 && request.count(bhttp::field::host) != 1)
     return {400, "an HTTP/1.1 request needs exactly one Host header"};
-  const auto expect = request.find(bhttp::field::expect);
-  if (expect != request.end() && !core::iequalsAscii(expect->value(), "100-continue"))
+  const auto* expect = firstField(request, bhttp::field::expect);
+  if (expect && !core::iequalsAscii(expect->value(), "100-continue"))
     return {417, "the only expectation supported is 100-continue"};
   return {};
 }
@@ -69,8 +70,8 @@ Refusal checkFieldCount(const Request& request) { return fieldCountRefusal(reque
 
 bool expectsContinue(const Request& request) {
   if (request.version() < 11) return false;
-  const auto expect = request.find(bhttp::field::expect);
-  return expect != request.end() && core::iequalsAscii(expect->value(), "100-continue");
+  const auto* expect = firstField(request, bhttp::field::expect);
+  return expect && core::iequalsAscii(expect->value(), "100-continue");
 }
 
 }  // namespace switchyard::http
