@@ -1,9 +1,8 @@
 // The exchange's client-authentication phase (SecurityPolicy apiKeyAuth, jwt, authorization):
 // between routing and rate limits. Refusals use the endpoint's own error envelope.
 
-#include <boost/beast/http/field.hpp>
-
 #include "gateway/exchange.hpp"
+#include "http/field_value.hpp"
 #include "http/server.hpp"
 #include "ratelimit/selector.hpp"
 
@@ -14,8 +13,7 @@ namespace asio = boost::asio;
 std::string_view Exchange::requestHeader(std::string_view name) const {
   for (const auto& [header, value] : clientAuth_.headers)
     if (header == name) return value;
-  const auto value = httpRequest_[boost::beast::string_view(name.data(), name.size())];
-  return {value.data(), value.size()};
+  return http::fieldValue(httpRequest_, name);
 }
 
 asio::awaitable<bool> Exchange::authenticate(const config::ClientAuthPolicy* policy) {
@@ -26,10 +24,7 @@ asio::awaitable<bool> Exchange::authenticate(const config::ClientAuthPolicy* pol
   const std::string_view target(httpRequest_.target().data(), httpRequest_.target().size());
   const auto path = http::pathOf(target);
   clientauth::RequestFacts facts;
-  facts.header = [this](std::string_view name) -> std::string_view {
-    const auto value = httpRequest_[boost::beast::string_view(name.data(), name.size())];
-    return {value.data(), value.size()};
-  };
+  facts.header = [this](std::string_view name) { return http::fieldValue(httpRequest_, name); };
   facts.query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
   facts.method = info_.method;
   facts.address = address.address();
