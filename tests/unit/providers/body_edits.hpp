@@ -11,8 +11,6 @@
 
 namespace switchyard::providers::testing {
 
-// JSON's structural bytes, a digit, a sign, an exponent, a space, a letter, a control byte and
-// bytes that are not UTF-8: what an edit puts in place of a byte.
 // A recorded answer of bench/canned-upstream (e.g. "generate.json"), found from this file's
 // directory as case_files.hpp finds the cases; empty if it cannot be read.
 inline std::string cannedUpstreamBody(std::string_view file) {
@@ -24,6 +22,8 @@ inline std::string cannedUpstreamBody(std::string_view file) {
   return in ? text.str() : std::string();
 }
 
+// JSON's structural bytes, a digit, a sign, an exponent, a space, a letter, a control byte and
+// bytes that are not UTF-8: what an edit puts in place of a byte.
 inline constexpr std::string_view kEditBytes = "\"\\{}[],:0-e. xn\x01\x80\xff";
 
 template <class Check>
