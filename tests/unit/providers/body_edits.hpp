@@ -1,13 +1,19 @@
 #pragma once
 // Bodies made from real answers for the scanning readers' tests (vertex_response_scan_test.cpp,
 // openai_answer_scan_test.cpp), which run the scan and the document reader on each and compare:
-// the benchmarks' recorded answers, every prefix of an answer, and every one-byte edit of it.
+// the benchmarks' recorded answers, every prefix of an answer, and every one-byte edit of it; and
+// that comparison.
+
+#include <gtest/gtest.h>
 
 #include <cstddef>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
+
+#include "core/result.hpp"
+#include "providers/provider.hpp"
 
 namespace switchyard::providers::testing {
 
@@ -45,6 +51,29 @@ void forEachOneByteEdit(std::string_view original, Check check) {
     check(std::string_view(body));
     body.insert(at, 1, kept);
   }
+}
+
+// Expects the scanning reader's result to be the document reader's: the same error, or the same
+// body, model and usage. True when both read an answer.
+inline bool expectSameAnswer(const core::Result<TranslatedResponse>& fast,
+                             const core::Result<TranslatedResponse>& reference,
+                             std::string_view body) {
+  EXPECT_EQ(fast.has_value(), reference.has_value()) << body;
+  if (!fast || !reference) {
+    if (!fast && !reference) {
+      EXPECT_EQ(fast.error().kind, reference.error().kind) << body;
+      EXPECT_EQ(fast.error().message, reference.error().message) << body;
+    }
+    return false;
+  }
+  EXPECT_EQ(fast->body, reference->body) << body;
+  EXPECT_EQ(fast->responseModel, reference->responseModel) << body;
+  EXPECT_EQ(fast->usage.promptTokens, reference->usage.promptTokens) << body;
+  EXPECT_EQ(fast->usage.completionTokens, reference->usage.completionTokens) << body;
+  EXPECT_EQ(fast->usage.totalTokens, reference->usage.totalTokens) << body;
+  EXPECT_EQ(fast->usage.cachedTokens, reference->usage.cachedTokens) << body;
+  EXPECT_EQ(fast->usage.reasoningTokens, reference->usage.reasoningTokens) << body;
+  return true;
 }
 
 }  // namespace switchyard::providers::testing
