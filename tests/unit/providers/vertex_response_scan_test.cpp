@@ -17,7 +17,7 @@
 namespace switchyard::providers::vertex {
 namespace {
 
-const BackendTarget kTarget{"gemini-2.5-flash", "p", "us-central1", {}};
+const BackendTarget kTarget{"gemini-2.5-flash", "p", "us-central1", {}, {}};
 const ResponseContext kContext{1700000000, "req-scan"};
 
 // A recorded answer, as the canned upstream of the benchmarks serves it.
