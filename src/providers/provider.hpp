@@ -57,6 +57,8 @@ struct Usage {
   // such field, so it is not shown to OpenAI clients; it feeds CacheCreationInputToken costs.
   // Last, so brace-initialised Usages of the five counts above keep their meaning.
   std::int64_t cacheCreationTokens = 0;
+
+  bool operator==(const Usage&) const = default;
 };
 
 struct TranslatedResponse {
